@@ -1,0 +1,45 @@
+"""What can go wrong in the hall: one base class, narrow subclasses a caller can act on."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+
+class HallError(Exception):
+    """Base of every error the hall package raises on purpose."""
+
+
+class RefusalReason(enum.Enum):
+    """Why a ticket was not issued; the kiosk turns each into a sentence for the citizen."""
+
+    UNKNOWN_SERVICE = "unknown_service"
+    CLOSED_TODAY = "closed_today"          # a weekend or holiday
+    NOT_YET_OPEN = "not_yet_open"          # before the first session of the day
+    BREAK = "break"                        # between two sessions (lunch)
+    CLOSED_FOR_TODAY = "closed_for_today"  # after the last ticket time
+    QUOTA_REACHED = "quota_reached"        # the service's daily quota is used up
+    NUMBERS_EXHAUSTED = "numbers_exhausted"  # 999 tickets for one prefix in one day
+    ALREADY_HAS_TICKET = "already_has_ticket"  # one ticket per person per service per day
+
+
+class TicketRefused(HallError):
+    def __init__(self, reason: RefusalReason, service: str, *, reopens_at: datetime | None = None,
+                 detail: str = ""):
+        self.reason = reason
+        self.service = service
+        self.reopens_at = reopens_at
+        self.detail = detail
+        text = f"ticket for {service!r} refused: {reason.value}"
+        if reopens_at:
+            text += f" (opens again {reopens_at:%Y-%m-%d %H:%M})"
+        if detail:
+            text += f": {detail}"
+        super().__init__(text)
+
+
+class CounterOperationError(HallError):
+    """A staff operation that cannot be done in the counter's present state."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)

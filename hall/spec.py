@@ -1,0 +1,180 @@
+"""A hall's definition: its name, opening hours, services and counters (config/hall.toml).
+
+The same file serves the embedded engine in a kiosk and, later, the hall server; it is
+checked whole at start-up so that a typo stops the program before a citizen meets it.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hall.configfile import load_model
+
+LANGUAGES = ("zh_CN", "zh_TW", "en")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Priority = Literal["green", "booked"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Names(Strict):
+    """A text in each language; zh_CN is required and stands in for a missing one."""
+
+    zh_CN: str = Field(min_length=1)
+    zh_TW: str | None = None
+    en: str | None = None
+
+    def get(self, language: str) -> str:
+        return getattr(self, language, None) or self.zh_CN
+
+
+class Session(Strict):
+    """One opening period of a day, such as 08:30-12:00."""
+
+    start: time
+    end: time
+
+
+def _parse_sessions(value: object) -> object:
+    if not isinstance(value, list):
+        return value
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", item)
+            if not m:
+                raise ValueError(f"{item!r} is not a period; write it as \"08:30-12:00\"")
+            h1, m1, h2, m2 = map(int, m.groups())
+            if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
+                raise ValueError(f"{item!r} is not a time of day")
+            item = {"start": time(h1, m1), "end": time(h2, m2)}
+        out.append(item)
+    return out
+
+
+class Hours(Strict):
+    """Opening hours per weekday, with the holidays and make-up working days of the
+    Chinese calendar (调休), which move from year to year and so are listed by date."""
+
+    monday: list[Session] = []
+    tuesday: list[Session] = []
+    wednesday: list[Session] = []
+    thursday: list[Session] = []
+    friday: list[Session] = []
+    saturday: list[Session] = []
+    sunday: list[Session] = []
+    holidays: list[date] = []
+    workdays: list[date] = Field(default=[], description="weekend dates worked with Monday's hours")
+    stop_issuing_minutes: int = Field(default=15, ge=0, le=240,
+                                      description="tickets stop this long before each closing")
+
+    _sessions = field_validator(*WEEKDAYS, mode="before")(_parse_sessions)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Hours":
+        for day in WEEKDAYS:
+            sessions = getattr(self, day)
+            for i, s in enumerate(sessions):
+                if s.end <= s.start:
+                    raise ValueError(f"{day}: period {s.start:%H:%M}-{s.end:%H:%M} ends before it starts")
+                if i and s.start < sessions[i - 1].end:
+                    raise ValueError(f"{day}: periods overlap or are out of order")
+        return self
+
+    def sessions_on(self, day: date) -> list[Session]:
+        if day in self.holidays:
+            return []
+        if day in self.workdays:
+            return self.monday
+        return getattr(self, WEEKDAYS[day.weekday()])
+
+
+class Service(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    prefix: str = Field(pattern=r"^[A-Z]$", description="one capital letter A-Z")
+    name: Names
+    mean_service_minutes: float = Field(gt=0, le=240)
+    daily_quota: int | None = Field(default=None, ge=1, le=999)
+    description: Names | None = None
+
+
+class Counter(Strict):
+    id: str = Field(pattern=r"^[0-9A-Za-z-]{1,8}$", description="what the hall calls it: 3 for 3号窗口")
+    services: list[str] = Field(min_length=1)
+
+
+class HallInfo(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name: Names
+    timezone: str = "Asia/Shanghai"
+    priority_first: list[Priority] = ["green", "booked"]
+    max_recalls: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as \"Asia/Shanghai\"") from None
+        return value
+
+    @field_validator("priority_first")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each priority class may appear once")
+        return value
+
+
+class HallSpec(Strict):
+    hall: HallInfo
+    hours: Hours
+    services: list[Service] = Field(min_length=1)
+    counters: list[Counter] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "HallSpec":
+        seen_codes, seen_prefixes = set(), set()
+        for s in self.services:
+            if s.code in seen_codes:
+                raise ValueError(f"service code {s.code!r} is used twice")
+            if s.prefix in seen_prefixes:
+                raise ValueError(f"prefix {s.prefix!r} is used by two services")
+            seen_codes.add(s.code)
+            seen_prefixes.add(s.prefix)
+        ids = [c.id for c in self.counters]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a counter id is used twice")
+        for c in self.counters:
+            unknown = [code for code in c.services if code not in seen_codes]
+            if unknown:
+                raise ValueError(f"counter {c.id!r} serves unknown service(s) {', '.join(unknown)}; "
+                                 f"known: {', '.join(sorted(seen_codes))}")
+        served = {code for c in self.counters for code in c.services}
+        orphans = [s.code for s in self.services if s.code not in served]
+        if orphans:
+            raise ValueError(f"no counter serves {', '.join(orphans)}")
+        return self
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def counters_for(self, code: str) -> list[Counter]:
+        return [c for c in self.counters if code in c.services]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.hall.timezone)
+
+
+def load_hall(path: Path | str) -> HallSpec:
+    """Read and check a hall definition; raises ConfigError naming file, line and key."""
+    return load_model(HallSpec, Path(path))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for the kiosk: system packages, a virtual environment in
+# .venv and the project installed into it. Safe to run again: it skips what is already there.
+#   scripts/setup.sh          what the kiosk needs to run
+#   scripts/setup.sh --test   that, plus the test tools
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# xvfb/xauth: a virtual screen for tests and headless boxes; libgl1-mesa-dri, libgl1: OpenGL for
+# Kivy; libmtdev1: touch screens; libzbar0: QR decoding; fonts-wqy-microhei: Simplified Chinese
+# glyphs (face 0 of its .ttc is Chinese); tzdata: the hall's time zone.
+APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 fonts-wqy-microhei tzdata)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+extra=""
+[ "${1:-}" = "--test" ] && extra="[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
