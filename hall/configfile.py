@@ -85,6 +85,8 @@ def _problem(model: type[BaseModel], err: dict, text: str) -> Problem:
             message += f"; allowed keys here: {', '.join(allowed)}"
     elif kind == "missing":
         message = "is required but missing"
+    elif kind == "string_pattern_mismatch" and (field := _field_at(model, loc)) and field.description:
+        message = f"{err['input']!r} is not allowed: use {field.description}"
     else:
         message = err["msg"].removeprefix("Value error, ")
         if "input" in err and not isinstance(err["input"], (dict, list)):
@@ -100,7 +102,23 @@ def _dotted(loc: tuple) -> str:
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The keys a nested model accepts, found by walking annotations along `loc`."""
+    """The keys a nested model accepts."""
+    current = _annotation_at(model, loc)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(f.alias or name for name, f in current.model_fields.items())
+    return []
+
+
+def _field_at(model: type[BaseModel], loc: tuple):
+    """The pydantic field a location ends in, for its description."""
+    parent = _annotation_at(model, loc[:-1])
+    if loc and isinstance(parent, type) and issubclass(parent, BaseModel):
+        return parent.model_fields.get(loc[-1])
+    return None
+
+
+def _annotation_at(model: type[BaseModel], loc: tuple) -> typing.Any:
+    """Walks the models' annotations along `loc`, through lists and optionals."""
     current: typing.Any = model
     for part in loc:
         if isinstance(part, int):
@@ -108,19 +126,17 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
             current = args[0] if args else current
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
+            return None
         field = current.model_fields.get(part)
         if field is None:
-            return []
+            return None
         current = field.annotation
         args = [a for a in typing.get_args(current) if a is not type(None)]
         if typing.get_origin(current) in (list, tuple) and args:
             current = args[0]
         elif args and len(args) == 1:
             current = args[0]
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return sorted(f.alias or name for name, f in current.model_fields.items())
-    return []
+    return current
 
 
 _TABLE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(#.*)?$")
@@ -160,5 +176,7 @@ def locate_line(text: str, loc: tuple) -> int | None:
                 break
             matched += 1
         if matched == len(candidate) and matched > best_len:
+            best_line, best_len = number, matched
+        elif matched == len(target) and best_len < matched:  # first entry of a table array
             best_line, best_len = number, matched
     return best_line

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from hall.configfile import load_model
 
@@ -75,18 +75,20 @@ class Hours(Strict):
     stop_issuing_minutes: int = Field(default=15, ge=0, le=240,
                                       description="tickets stop this long before each closing")
 
-    _sessions = field_validator(*WEEKDAYS, mode="before")(_parse_sessions)
+    @field_validator(*WEEKDAYS, mode="before")
+    @classmethod
+    def _periods(cls, value: object) -> object:
+        return _parse_sessions(value)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "Hours":
-        for day in WEEKDAYS:
-            sessions = getattr(self, day)
-            for i, s in enumerate(sessions):
-                if s.end <= s.start:
-                    raise ValueError(f"{day}: period {s.start:%H:%M}-{s.end:%H:%M} ends before it starts")
-                if i and s.start < sessions[i - 1].end:
-                    raise ValueError(f"{day}: periods overlap or are out of order")
-        return self
+    @field_validator(*WEEKDAYS)
+    @classmethod
+    def _ordered(cls, sessions: list[Session]) -> list[Session]:
+        for i, s in enumerate(sessions):
+            if s.end <= s.start:
+                raise ValueError(f"period {s.start:%H:%M}-{s.end:%H:%M} ends before it starts")
+            if i and s.start < sessions[i - 1].end:
+                raise ValueError("periods overlap or are out of order")
+        return sessions
 
     def sessions_on(self, day: date) -> list[Session]:
         if day in self.holidays:
@@ -140,29 +142,39 @@ class HallSpec(Strict):
     services: list[Service] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "HallSpec":
-        seen_codes, seen_prefixes = set(), set()
-        for s in self.services:
-            if s.code in seen_codes:
+    @field_validator("services")
+    @classmethod
+    def _unique(cls, services: list[Service]) -> list[Service]:
+        codes, prefixes = set(), set()
+        for s in services:
+            if s.code in codes:
                 raise ValueError(f"service code {s.code!r} is used twice")
-            if s.prefix in seen_prefixes:
+            if s.prefix in prefixes:
                 raise ValueError(f"prefix {s.prefix!r} is used by two services")
-            seen_codes.add(s.code)
-            seen_prefixes.add(s.prefix)
-        ids = [c.id for c in self.counters]
+            codes.add(s.code)
+            prefixes.add(s.prefix)
+        return services
+
+    @field_validator("counters")
+    @classmethod
+    def _served(cls, counters: list[Counter], info: ValidationInfo) -> list[Counter]:
+        services = info.data.get("services")
+        if services is None:  # already reported
+            return counters
+        codes = {s.code for s in services}
+        ids = [c.id for c in counters]
         if len(set(ids)) != len(ids):
             raise ValueError("a counter id is used twice")
-        for c in self.counters:
-            unknown = [code for code in c.services if code not in seen_codes]
+        for c in counters:
+            unknown = [code for code in c.services if code not in codes]
             if unknown:
                 raise ValueError(f"counter {c.id!r} serves unknown service(s) {', '.join(unknown)}; "
-                                 f"known: {', '.join(sorted(seen_codes))}")
-        served = {code for c in self.counters for code in c.services}
-        orphans = [s.code for s in self.services if s.code not in served]
+                                 f"known: {', '.join(sorted(codes))}")
+        served = {code for c in counters for code in c.services}
+        orphans = [s.code for s in services if s.code not in served]
         if orphans:
             raise ValueError(f"no counter serves {', '.join(orphans)}")
-        return self
+        return counters
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

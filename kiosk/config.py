@@ -1,0 +1,114 @@
+"""The terminal's own configuration (config/kiosk.toml): who it is, which hall it serves,
+its devices by URL and how it looks. Checked whole at start-up: a wrong key or value stops
+the program with a message naming file, line, key and what is allowed."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hall.configfile import ConfigError, Problem, load_model, locate_line, read_toml
+from hall.spec import LANGUAGES, HallSpec, load_hall
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml"
+PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Terminal(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    mode: Literal["ticket", "counter"] = "ticket"
+    hall: str = Field("embedded", description='"embedded", or the hall server\'s http(s) URL')
+    language: Literal["zh_CN", "zh_TW", "en"] = "zh_CN"
+    idle_timeout: int = Field(60, ge=10, le=600, description="seconds without a touch before the session is wiped")
+    ticket_timeout: int = Field(20, ge=5, le=300, description="seconds the ticket stays on screen")
+    large_type: bool = False
+    fullscreen: bool = False
+    data_dir: str = Field("../data", description="where the database and printer spool live; relative to this file")
+    qr_base_url: str = Field("", description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
+
+    @field_validator("hall")
+    @classmethod
+    def _hall(cls, value: str) -> str:
+        if value == "embedded":
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError('use "embedded" or the hall server\'s URL, such as "https://hall.example.gov.cn"')
+        return value.rstrip("/")
+
+    @field_validator("qr_base_url")
+    @classmethod
+    def _qr_base(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError('use an http(s) URL such as "https://hall.example.gov.cn/q/", or leave it empty')
+        return value
+
+
+class Devices(Strict):
+    printer: str = Field("simprinter://", description="the ticket printer's URL")
+    printer_profile: Literal["80mm", "58mm"] = "80mm"
+
+    @field_validator("printer")
+    @classmethod
+    def _printer(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in PRINTER_SCHEMES:
+            raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
+                             "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
+        return value
+
+
+class Embedded(Strict):
+    hall_file: str = Field("hall.toml", description="the hall definition, relative to this file")
+    database: str = Field("", description="an SQLAlchemy URL; empty: a SQLite file in data_dir")
+
+
+class KioskConfig(Strict):
+    terminal: Terminal
+    devices: Devices = Devices()
+    embedded: Embedded = Embedded()
+
+
+class Settings:
+    """The checked configuration with its paths resolved, and the hall it points at."""
+
+    def __init__(self, path: Path, config: KioskConfig, hall: HallSpec | None):
+        self.path = path
+        self.config = config
+        self.hall = hall
+        base = path.parent
+        self.data_dir = (base / Path(config.terminal.data_dir).expanduser()).resolve()
+        self.hall_file = (base / config.embedded.hall_file).resolve()
+        self.database_url = config.embedded.database or f"sqlite:///{self.data_dir / 'hall.db'}"
+
+    @property
+    def terminal(self) -> Terminal:
+        return self.config.terminal
+
+    @property
+    def devices(self) -> Devices:
+        return self.config.devices
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read the terminal's file and, on the embedded default, its hall definition."""
+    path = Path(path or DEFAULT_CONFIG).resolve()
+    config = load_model(KioskConfig, path, read_toml(path))
+    hall = None
+    if config.terminal.hall == "embedded":
+        hall_file = (path.parent / config.embedded.hall_file).resolve()
+        if not hall_file.exists():
+            text = path.read_text(encoding="utf-8")
+            raise ConfigError(path, [Problem("embedded.hall_file", f"{str(hall_file)!r} does not exist",
+                                             locate_line(text, ("embedded", "hall_file")))])
+        hall = load_hall(hall_file)
+    return Settings(path, config, hall)
+
+
+__all__ = ["ConfigError", "KioskConfig", "LANGUAGES", "Settings", "load_settings"]

@@ -1,0 +1,45 @@
+"""The one interface a terminal has to its hall.
+
+Screens and flows call these methods and never learn whether the hall runs inside this
+terminal (EmbeddedHall: a village station, or a hall with one kiosk) or on the hall server.
+Both raise the same errors: TicketRefused with a reason the citizen is told, HallUnavailable
+when the hall cannot answer at all.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from hall.errors import HallError, RefusalReason, TicketRefused
+from hall.queue import Priority, ServiceStatus, TicketInfo
+from hall.spec import HallSpec
+
+
+class HallUnavailable(HallError):
+    """The hall cannot be asked right now (database or network); nothing was issued."""
+
+
+class Hall(ABC):
+    @property
+    @abstractmethod
+    def spec(self) -> HallSpec:
+        """The hall's name, hours, services and counters."""
+
+    @abstractmethod
+    def services_status(self) -> list[ServiceStatus]:
+        """Waiting counts, estimates and whether each service issues tickets now."""
+
+    @abstractmethod
+    def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL,
+                     person_hash: str | None = None) -> TicketInfo:
+        """A new ticket, numbered by the hall; raises TicketRefused or HallUnavailable."""
+
+    @abstractmethod
+    def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
+        """Tell the hall how a device is (a printer out of paper needs staff)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+__all__ = ["Hall", "HallUnavailable", "Priority", "RefusalReason", "ServiceStatus", "TicketInfo",
+           "TicketRefused"]

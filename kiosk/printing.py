@@ -1,0 +1,94 @@
+"""Printing tickets, with every printer failure turned into an outcome the flow can show.
+
+A failed print must never lose the ticket: the number is already issued by the hall, so the
+flow keeps it on screen with its QR and tells the citizen what to do.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from devices.errors import DeviceError, PaperOut, PrinterOffline, PrinterUnavailable
+from devices.printer import PrinterStatus, TicketPrinter, open_printer
+from devices.printer_profiles import get_profile
+from devices.ticket_layout import TicketPrintout
+
+log = logging.getLogger(__name__)
+
+
+class PrintProblem(enum.Enum):
+    PAPER_OUT = "paper_out"
+    OFFLINE = "printer_offline"
+    ERROR = "printer_error"
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    problem: PrintProblem | None = None
+    paper_low: bool = False
+    bytes_written: int = 0
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def device_status(self) -> str:
+        """The word reported to the hall for staff: ok, paper_near_end, paper_out, ..."""
+        if self.problem:
+            return self.problem.value
+        return "paper_near_end" if self.paper_low else "ok"
+
+
+class TicketPrinterService:
+    """Keeps one connection to the printer open and reopens it after a failure, so that a
+    printer switched off and on again comes back without restarting the kiosk."""
+
+    def __init__(self, url: str, profile: str = "80mm", *, spool_dir: Path | None = None,
+                 timeout: float = 2.0):
+        self.url = url
+        self.profile = get_profile(profile)
+        self.spool_dir = spool_dir
+        self.timeout = timeout
+        self._printer: TicketPrinter | None = None
+        self._lock = threading.Lock()
+
+    def print(self, printout: TicketPrintout) -> PrintOutcome:
+        with self._lock:
+            try:
+                if self._printer is None:
+                    self._printer = open_printer(self.url, self.profile, timeout=self.timeout,
+                                                 spool_dir=self.spool_dir)
+                written = self._printer.print_ticket(printout)
+                low = self._printer.last_status is PrinterStatus.PAPER_NEAR_END
+                if low:
+                    log.warning("printer %s: paper near end", self.url)
+                return PrintOutcome(paper_low=low, bytes_written=written)
+            except DeviceError as exc:
+                log.error("printer %s: ticket %s not printed: %s", self.url, printout.number, exc)
+                self._drop()
+                return PrintOutcome(problem=_problem_of(exc), detail=str(exc))
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._printer is not None:
+            try:
+                self._printer.close()
+            except (DeviceError, OSError) as exc:
+                log.debug("closing printer %s: %s", self.url, exc)
+            self._printer = None
+
+
+def _problem_of(exc: DeviceError) -> PrintProblem:
+    if isinstance(exc, PaperOut):
+        return PrintProblem.PAPER_OUT
+    if isinstance(exc, (PrinterOffline, PrinterUnavailable)):
+        return PrintProblem.OFFLINE
+    return PrintProblem.ERROR

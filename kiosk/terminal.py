@@ -1,0 +1,55 @@
+"""Putting a terminal together from its settings: the hall, the printer, the flow."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from hall.queue import Priority, TicketInfo, TicketStatus
+from kiosk.config import Settings
+from kiosk.embedded import EmbeddedHall
+from kiosk.flow import TicketFlow
+from kiosk.hall_client import Hall
+from kiosk.i18n import Translator
+from kiosk.printing import PrintOutcome, TicketPrinterService
+from kiosk.ticket_view import ticket_view
+
+
+class RemoteHallNotBuilt(Exception):
+    """This build talks to its embedded hall only."""
+
+
+def open_hall(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Hall:
+    if settings.terminal.hall != "embedded":
+        raise RemoteHallNotBuilt(
+            f"{settings.path}: terminal.hall = {settings.terminal.hall!r}: this version runs the "
+            "embedded hall only; set hall = \"embedded\"")
+    return EmbeddedHall(settings.hall, settings.database_url, clock=clock)
+
+
+def open_printer(settings: Settings, url: str | None = None) -> TicketPrinterService:
+    return TicketPrinterService(url or settings.devices.printer, settings.devices.printer_profile,
+                                spool_dir=settings.data_dir / "printer")
+
+
+def ticket_flow(settings: Settings, hall: Hall, printer: TicketPrinterService, **kwargs) -> TicketFlow:
+    t = settings.terminal
+    return TicketFlow(hall, printer, terminal_id=t.id, language=t.language, large_type=t.large_type,
+                      idle_timeout=t.idle_timeout, ticket_timeout=t.ticket_timeout,
+                      qr_base_url=t.qr_base_url, **kwargs)
+
+
+def print_sample(settings: Settings, printer: TicketPrinterService, language: str | None = None,
+                 now: datetime | None = None) -> PrintOutcome:
+    """A test slip for a technician, laid out and sent by the same code as a real ticket;
+    it is tagged as a test and numbered from no queue."""
+    spec = settings.hall
+    tr = Translator(language or settings.terminal.language)
+    service = spec.services[0]
+    when = (now or datetime.now(timezone.utc)).astimezone(spec.zone)
+    sample = TicketInfo(id=0, number=f"{service.prefix}001", service=service.code,
+                        priority=Priority.NORMAL, status=TicketStatus.WAITING, day=when.date(),
+                        issued_at=when, ahead=3, estimated_wait_minutes=12,
+                        counters=tuple(c.id for c in spec.counters_for(service.code)),
+                        counter=None, recalls=0)
+    view = ticket_view(spec, sample, tr, qr_base_url=settings.terminal.qr_base_url, tag=tr.t("tag.test"))
+    return printer.print(view.printout())

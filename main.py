@@ -1,0 +1,139 @@
+"""Entry point of the terminal.
+
+    python main.py [--mode ticket|counter] [--config FILE]
+    python main.py test-print --printer URL [--config FILE] [--language zh_CN|zh_TW|en]
+
+Exit codes: 0 done, 1 a device or the hall failed, 2 the configuration (or the machine's
+set-up, such as a missing Chinese font) must be fixed first.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("kiosk")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Hall self-service terminal")
+    parser.add_argument("--config", help="the terminal's configuration file (default: config/kiosk.toml)")
+    parser.add_argument("--mode", choices=("ticket", "counter"), help="overrides terminal.mode")
+    sub = parser.add_subparsers(dest="command")
+    tp = sub.add_parser("test-print", help="print a sample ticket through the real ticket code")
+    tp.add_argument("--printer", help="printer URL (default: the configured one), e.g. "
+                    "serial:///dev/ttyS0?baudrate=9600, tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
+    tp.add_argument("--language", choices=("zh_CN", "zh_TW", "en"))
+    tp.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def setup_environment(settings: Settings) -> None:
+    """Keep every file the program writes under the data directory, and stop Kivy from
+    reading our command line; both must happen before Kivy or python-escpos is imported."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cache = settings.data_dir / "cache"
+    cache.mkdir(exist_ok=True)
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_HOME", str(settings.data_dir / "kivy"))
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+
+
+def setup_logging(settings: Settings) -> None:
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    handlers: list[logging.Handler] = [
+        logging.StreamHandler(sys.stderr),
+        logging.handlers.RotatingFileHandler(logs / "kiosk.log", maxBytes=2_000_000, backupCount=5,
+                                             encoding="utf-8"),
+    ]
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def test_print(settings: Settings, url: str | None, language: str | None) -> int:
+    from kiosk.terminal import open_printer, print_sample
+
+    printer = open_printer(settings, url)
+    try:
+        outcome = print_sample(settings, printer, language)
+    finally:
+        printer.close()
+    if outcome.ok:
+        low = " (paper near end)" if outcome.paper_low else ""
+        print(f"printed a sample ticket on {printer.url}: {outcome.bytes_written} bytes{low}")
+        if printer.url.startswith("simprinter"):
+            print(f"the simulated printer wrote it under {settings.data_dir / 'printer'}")
+        return 0
+    print(f"not printed on {printer.url}: {outcome.problem.value}: {outcome.detail}", file=sys.stderr)
+    return 1
+
+
+def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
+    from kiosk.fonts import FontMissing, find_cjk_font
+    from kiosk.hall_client import HallUnavailable
+    from kiosk.terminal import RemoteHallNotBuilt, open_hall, open_printer, ticket_flow
+
+    try:
+        font = find_cjk_font()
+    except FontMissing as exc:
+        print(f"cannot start the kiosk: {exc}", file=sys.stderr)
+        return 2
+    try:
+        hall = open_hall(settings, clock=clock)
+    except RemoteHallNotBuilt as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except HallUnavailable as exc:
+        print(f"cannot start the kiosk: {exc}", file=sys.stderr)
+        return 1
+    printer = open_printer(settings)
+
+    from kivy.config import Config
+    if settings.terminal.fullscreen:
+        Config.set("graphics", "fullscreen", "auto")
+    else:
+        Config.set("graphics", "width", "720")
+        Config.set("graphics", "height", "1280")
+
+    from screens.app import KioskApp, use_font
+    use_font(font)
+    app = KioskApp(lambda listener, run_async: ticket_flow(settings, hall, printer, listener=listener,
+                                                          run_async=run_async),
+                   fullscreen=settings.terminal.fullscreen)
+    if on_first_frame is not None:
+        from kivy.clock import Clock
+        Clock.schedule_once(lambda _dt: on_first_frame(app), 0)
+    log.info("ticket kiosk %s starting: hall %s, printer %s", settings.terminal.id,
+             settings.terminal.hall, settings.devices.printer)
+    app.run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = load_settings(getattr(args, "sub_config", None) or args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    setup_environment(settings)
+    setup_logging(settings)
+    if args.command == "test-print":
+        return test_print(settings, args.printer, args.language)
+    mode = args.mode or settings.terminal.mode
+    if mode == "counter":
+        print("the counter terminal is not part of this version; use --mode ticket", file=sys.stderr)
+        return 2
+    return run_ticket_kiosk(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

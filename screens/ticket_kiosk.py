@@ -1,0 +1,98 @@
+"""The ticket kiosk's screens: each shows the flow's present state and sends touches back."""
+from __future__ import annotations
+
+import logging
+
+from kivy.app import App
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+from kiosk.hall_client import HallUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class KioskScreen(Screen):
+    """Shared chrome (hall name, language switch, large type) comes from the <KioskScreen> rule."""
+
+    def on_pre_enter(self, *_):
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read what the flow shows; called on entry and when language or type size change."""
+
+
+class HomeScreen(KioskScreen):
+    hours = StringProperty("")
+
+    def refresh(self) -> None:
+        self.hours = App.get_running_app().flow.hours_today()
+
+
+class ServicesScreen(KioskScreen):
+    choices = ListProperty()
+    notice = StringProperty("")
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        try:
+            self.choices = flow.services()
+            self.notice = ""
+        except HallUnavailable as exc:
+            log.error("services not shown: %s", exc)
+            self.choices = []
+            self.notice = flow.tr.t("refusal.hall_unavailable")
+        grid = self.ids.grid
+        grid.clear_widgets()
+        for choice in self.choices:
+            grid.add_widget(Factory.ServiceButton(choice=choice))
+
+
+class ConfirmScreen(KioskScreen):
+    choice = ObjectProperty(None, allownone=True)
+
+    def refresh(self) -> None:
+        try:
+            self.choice = App.get_running_app().flow.chosen()
+        except HallUnavailable as exc:
+            log.error("service not shown: %s", exc)
+            self.choice = None
+
+
+class IssuingScreen(KioskScreen):
+    pass
+
+
+class TicketScreen(KioskScreen):
+    view = ObjectProperty(None, allownone=True)
+    printed = BooleanProperty(True)
+    print_problem = StringProperty("")
+
+    def refresh(self) -> None:
+        session = App.get_running_app().flow.session
+        self.view = session.view
+        outcome = session.printed
+        self.printed = bool(outcome and outcome.ok)
+        self.print_problem = outcome.problem.value if outcome and outcome.problem else ""
+
+
+class NoticeScreen(KioskScreen):
+    text = StringProperty("")
+
+    def refresh(self) -> None:
+        self.text = App.get_running_app().flow.session.notice
+
+
+class Shell(ScreenManager):
+    def __init__(self, **kwargs):
+        super().__init__(transition=NoTransition(), **kwargs)
+
+    def show(self, name: str) -> None:
+        if self.current == name:
+            self.current_screen.refresh()
+        else:
+            self.current = name
+
+    def refresh(self) -> None:
+        self.current_screen.refresh()

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test package: a terminal configured into a temporary folder."""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_HALL = ROOT / "config" / "hall.toml"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday morning inside the sample hall's opening hours.
+OPEN_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(ROOT / ".pytest_cache" / "escpos"))
+
+
+class Clock:
+    """A wall clock a test moves by hand; the hall reads it for days and opening hours."""
+
+    def __init__(self, start: datetime = OPEN_MORNING):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def write_kiosk_config(folder: Path, *, printer: str = "simprinter://", extra_terminal: str = "",
+                       hall_file: Path = SAMPLE_HALL) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "kiosk.toml"
+    path.write_text(f"""
+[terminal]
+id = "test-kiosk"
+data_dir = "data"
+{extra_terminal}
+
+[devices]
+printer = "{printer}"
+
+[embedded]
+hall_file = "{hall_file}"
+""", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def kiosk_config(tmp_path) -> Path:
+    return write_kiosk_config(tmp_path / "terminal")
+
+
+@pytest.fixture
+def hall_copy(tmp_path) -> Path:
+    """A copy of the sample hall a test may edit."""
+    path = tmp_path / "hall.toml"
+    shutil.copy(SAMPLE_HALL, path)
+    return path

@@ -1,0 +1,127 @@
+"""Configuration mistakes stop the program with exit code 2 and a message naming the file,
+the line, the key and what is allowed; the tests run main.py as a technician would."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_HALL, write_kiosk_config
+from kiosk.config import load_settings
+
+
+def run_main(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)
+
+
+def test_the_shipped_configuration_loads():
+    settings = load_settings()
+    assert settings.terminal.hall == "embedded"
+    assert settings.devices.printer == "simprinter://"
+    assert len(settings.hall.services) == 8
+    assert [s.prefix for s in settings.hall.services] == list("ABCDEFGH")
+
+
+TERMINAL_MISTAKES = [
+    # (what is written in [terminal], words the message must hold)
+    ('idle_timout = 30', ["line 5", "terminal.idle_timout", "unknown key", "idle_timeout"]),
+    ('idle_timeout = "soon"', ["line 5", "terminal.idle_timeout", "'soon'", "integer"]),
+    ('idle_timeout = 5', ["line 5", "terminal.idle_timeout", "5", "greater than or equal to 10"]),
+    ('language = "fr"', ["line 5", "terminal.language", "'fr'", "'zh_CN'", "'zh_TW'", "'en'"]),
+    ('mode = "queue"', ["line 5", "terminal.mode", "'queue'", "'ticket'", "'counter'"]),
+    ('hall = "ftp://hall"', ["line 5", "terminal.hall", "embedded", "https://"]),
+    ('large_type = "yes please"', ["line 5", "terminal.large_type", "boolean"]),
+]
+
+
+@pytest.mark.parametrize("line,words", TERMINAL_MISTAKES, ids=[m[0].split()[0] for m in TERMINAL_MISTAKES])
+def test_a_wrong_terminal_key_or_value_exits_2_naming_file_line_key_and_allowed(tmp_path, line, words):
+    path = write_kiosk_config(tmp_path, extra_terminal=line)
+    result = run_main("--config", str(path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(path) in result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+def test_a_bad_printer_url_names_the_forms_allowed(tmp_path):
+    path = write_kiosk_config(tmp_path, printer="lpt1://")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2
+    assert "devices.printer" in result.stderr and "'lpt1://'" in result.stderr
+    assert "serial:///dev/ttyS0?baudrate=9600" in result.stderr
+
+
+def test_broken_toml_gives_its_line(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[terminal]\nid = "k1"\nlanguage = "zh_CN\n', encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2
+    assert "not valid TOML" in result.stderr and "line 3" in result.stderr
+
+
+def test_a_missing_file_is_named(tmp_path):
+    result = run_main("--config", str(tmp_path / "nowhere.toml"))
+    assert result.returncode == 2
+    assert "nowhere.toml" in result.stderr and "file not found" in result.stderr
+
+
+def test_a_missing_required_key(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[terminal]\nlanguage = "en"\n', encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2
+    assert "terminal.id" in result.stderr and "required" in result.stderr
+
+
+def test_a_missing_hall_file_is_named(tmp_path):
+    path = write_kiosk_config(tmp_path, hall_file=tmp_path / "no-hall.toml")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2
+    assert "embedded.hall_file" in result.stderr and "no-hall.toml" in result.stderr
+
+
+HALL_MISTAKES = [
+    # (text replaced in the sample hall, its replacement, words the message must hold)
+    ('prefix = "C"', 'prefix = "A"', ["prefix 'A' is used by two services"]),
+    ('prefix = "C"', 'prefix = "CC"', ["services[2].prefix", "'CC'", "one capital letter"]),
+    ('services = ["taxation"]', 'services = ["taxes"]', ["counter '7' serves unknown service(s) taxes", "known:"]),
+    ('timezone = "Asia/Shanghai"', 'timezone = "Beijing"', ["hall.timezone", "unknown time zone", "Asia/Shanghai"]),
+    ('saturday  = ["09:00-12:00"]', 'saturday  = ["9 to 12"]', ["hours.saturday", "08:30-12:00"]),
+    ('mean_service_minutes = 20', 'mean_service_minutes = 0', ["services[3].mean_service_minutes", "greater than 0"]),
+    ('daily_quota = 80', 'daily_quota = 80\nwindow = 3', ["services[3].window", "unknown key", "daily_quota"]),
+    ('max_recalls = 3', 'max_recalls = -1', ["hall.max_recalls", "-1"]),
+]
+
+
+@pytest.mark.parametrize("old,new,words", HALL_MISTAKES, ids=[m[1].split()[0] for m in HALL_MISTAKES])
+def test_a_wrong_hall_definition_exits_2_with_its_message(tmp_path, old, new, words):
+    text = SAMPLE_HALL.read_text(encoding="utf-8")
+    assert old in text
+    hall = tmp_path / "hall.toml"
+    hall.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = run_main("--config", str(write_kiosk_config(tmp_path, hall_file=hall)))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(hall) in result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+def test_the_line_points_at_the_key(tmp_path):
+    text = SAMPLE_HALL.read_text(encoding="utf-8")
+    hall = tmp_path / "hall.toml"
+    hall.write_text(text.replace('prefix = "D"', 'prefix = "dd"'), encoding="utf-8")
+    line = next(i for i, row in enumerate(hall.read_text().splitlines(), 1) if 'prefix = "dd"' in row)
+    result = run_main("--config", str(write_kiosk_config(tmp_path, hall_file=hall)))
+    assert f"line {line}, services[3].prefix" in result.stderr
+
+
+def test_a_remote_hall_is_refused_plainly_in_this_version(tmp_path):
+    path = write_kiosk_config(tmp_path, extra_terminal='hall = "https://hall.example.gov.cn"')
+    result = run_main("--config", str(path))
+    assert result.returncode == 2
+    assert "embedded" in result.stderr and "Traceback" not in result.stderr
