@@ -15,6 +15,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday morning inside the sample hall's opening hours.
 OPEN_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
 
+# python-escpos re-pickles its printer capabilities on every import unless pointed at a kept
+# folder (devices.printer creates it).
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(ROOT / ".pytest_cache" / "escpos"))
 
 

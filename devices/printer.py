@@ -1,0 +1,442 @@
+"""The ticket printer driver: open by URL, ask the status, print a ticket in one write.
+
+The transport is chosen by the URL, the way pyserial does it, so a kiosk's configuration
+decides between a serial cable, a network printer, USB, a device file and the simulator,
+and the code path above the port stays the same::
+
+    serial:///dev/ttyS0?baudrate=9600     a serial port, any pyserial port name
+    tcp://10.0.0.5:9100                   a network printer (pyserial's socket://)
+    usb://04b8:0202                       USB vendor:product, through python-escpos and pyusb
+    file:///dev/usb/lp0                   a device file or plain file, write-only
+    loop://                               pyserial's loop-back, for tests
+    simprinter://?spool=DIR&paper=ok      the simulated printer (devices.urlhandler)
+
+Serial-like connections read status back with ``DLE EOT``; a printer that stays silent there
+is offline. USB printers often do not answer and files never do: their status is UNKNOWN and
+the ticket is sent anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import urllib.parse
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import serial
+
+# Two import-time traps of python-escpos 3.1, defused before its first import:
+# - with ESCPOS_CAPABILITIES_PICKLE_DIR set to a missing directory the import fails with
+#   FileNotFoundError, so the directory is created;
+# - escpos.capabilities calls logging.basicConfig(), which adds a stderr handler to the root
+#   logger and turns the application's own later basicConfig() into a silent no-op, so any
+#   handler that import adds is removed again.
+if os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
+    Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
+_root_handlers = list(logging.root.handlers)
+
+from escpos.escpos import Escpos  # noqa: E402
+from escpos.exceptions import DeviceNotFoundError  # noqa: E402
+from escpos.printer import File, Usb  # noqa: E402
+from usb.core import NoBackendError  # noqa: E402
+
+for _handler in logging.root.handlers[len(_root_handlers):]:
+    logging.root.removeHandler(_handler)
+
+from devices import escpos_commands as cmd
+from devices.errors import (
+    BadDeviceUrl,
+    PaperOut,
+    PrinterOffline,
+    PrinterUnavailable,
+    PrinterWriteFailed,
+)
+from devices.printer_profiles import PrinterProfile
+from devices.ticket_layout import TicketPrintout, render_ticket
+from devices.wire_log import WireLog
+
+if "devices.urlhandler" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("devices.urlhandler")
+
+logger = logging.getLogger(__name__)
+
+EXPECTED_FORMS = (
+    "serial:///dev/ttyS0?baudrate=9600[&bytesize=8&parity=N&stopbits=1&rtscts=0&xonxoff=0&dsrdtr=0], "
+    "tcp://HOST[:9100], usb://VID:PID[?in_ep=0x82&out_ep=0x01] (hex), "
+    "file:///dev/usb/lp0 or a plain path, loop://, "
+    "simprinter://[?spool=DIR&paper=ok|near_end|out&online=1|0&fail_after=N]"
+)
+
+
+class PrinterStatus(Enum):
+    OK = "ok"
+    PAPER_NEAR_END = "paper_near_end"
+    PAPER_OUT = "paper_out"
+    OFFLINE = "offline"
+    UNKNOWN = "unknown"  # the connection cannot read back (file://, USB without a reply)
+
+
+def decode_status(printer: int, paper: int) -> PrinterStatus:
+    """The printer's state from its ``DLE EOT 1`` and ``DLE EOT 4`` replies.
+
+    Paper out comes first although the printer also reports itself offline then: it is the
+    more useful thing to tell the staff. Replies without the fixed bits are not status bytes
+    (an echo, line noise) and give UNKNOWN rather than a guess.
+    """
+    if not (cmd.status_reply_is_valid(printer) and cmd.status_reply_is_valid(paper)):
+        return PrinterStatus.UNKNOWN
+    if paper & cmd.STATUS_PAPER_OUT_BITS == cmd.STATUS_PAPER_OUT_BITS:
+        return PrinterStatus.PAPER_OUT
+    if printer & cmd.STATUS_OFFLINE_BIT:
+        return PrinterStatus.OFFLINE
+    if paper & cmd.STATUS_PAPER_NEAR_END_BITS == cmd.STATUS_PAPER_NEAR_END_BITS:
+        return PrinterStatus.PAPER_NEAR_END
+    return PrinterStatus.OK
+
+
+class _Traced:
+    """Mixin for python-escpos connections: every raw write and read goes to the wire log."""
+
+    wire: WireLog
+
+    def _raw(self, msg: bytes) -> None:
+        self.wire.sent(msg)
+        super()._raw(msg)  # type: ignore[misc]
+
+    def _read(self) -> bytes:
+        reply = bytes(super()._read())  # type: ignore[misc]
+        self.wire.received(reply)
+        return reply
+
+
+class SerialUrlConnection(Escpos):
+    """A python-escpos connection over any pyserial URL.
+
+    python-escpos' own ``Serial`` opens ``serial.Serial(port)`` and so cannot take
+    ``socket://``, ``loop://`` or our simulator; opening through ``serial_for_url`` lets the
+    simulator and a real port share this one path.
+    """
+
+    def __init__(self, port_url: str, *, timeout: float, wire: WireLog, **port_options: Any) -> None:
+        Escpos.__init__(self)
+        self.port_url = port_url
+        self.timeout = timeout
+        self.port_options = port_options
+        self.wire = wire
+
+    def open(self) -> None:
+        self.device = serial.serial_for_url(
+            self.port_url, timeout=self.timeout, write_timeout=self.timeout, **self.port_options
+        )
+
+    @property
+    def port(self) -> serial.SerialBase:
+        """The open pyserial port (for the simulator: its ``printer`` and ``jobs``).
+
+        Read from ``_device``: python-escpos' ``device`` property would silently reopen a
+        closed connection.
+        """
+        if not self._device:
+            raise serial.PortNotOpenError()
+        return self._device  # type: ignore[return-value]
+
+    def discard_input(self) -> None:
+        """Drop stale bytes so the next read is the reply to the next query."""
+        self.port.reset_input_buffer()
+
+    def _raw(self, msg: bytes) -> None:
+        port = self.port
+        # The write may take longer than a read: allow twice its time on the wire at 10 bits
+        # per byte, so a long ticket at 9600 baud does not time out half sent. Raised only
+        # when needed, since pyserial reconfigures the port on every change.
+        needed = self.timeout + 20.0 * len(msg) / (port.baudrate or 9600)
+        if (port.write_timeout or 0) < needed:
+            port.write_timeout = needed
+        self.wire.sent(msg)
+        port.write(msg)
+
+    def _read(self) -> bytes:
+        """One byte: the size of every DLE EOT reply; waits at most ``timeout``."""
+        reply = self.port.read(1)
+        self.wire.received(reply)
+        return reply
+
+    def close(self) -> None:
+        port = getattr(self, "_device", None)
+        if port:
+            port.close()
+        self._device = False
+
+
+class UsbConnection(_Traced, Usb):
+    """python-escpos' USB connection with the wire trace."""
+
+    def discard_input(self) -> None:
+        pass
+
+
+class FileConnection(_Traced, File):
+    """python-escpos' file connection, appending so a plain file keeps earlier tickets."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        try:
+            self.device = open(self.devfile, "ab")
+        except OSError as e:
+            self.device = None
+            raise DeviceNotFoundError(f"Could not open the specified file {self.devfile}:\n{e}") from e
+
+    def discard_input(self) -> None:
+        pass
+
+
+def _reject_options(url: str, query: str) -> None:
+    if query:
+        raise BadDeviceUrl(f"{url!r}: this kind of printer URL takes no options; expected one of: {EXPECTED_FORMS}")
+
+
+def _one_value_options(url: str, query: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for option, values in urllib.parse.parse_qs(query, keep_blank_values=True).items():
+        if len(values) != 1:
+            raise BadDeviceUrl(f"{url!r}: option {option!r} given {len(values)} times")
+        options[option] = values[0]
+    return options
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+_PARITIES = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD,
+             "M": serial.PARITY_MARK, "S": serial.PARITY_SPACE}
+_STOPBITS = {"1": serial.STOPBITS_ONE, "1.5": serial.STOPBITS_ONE_POINT_FIVE, "2": serial.STOPBITS_TWO}
+
+
+def _serial_options(url: str, query: str) -> dict[str, Any]:
+    """pyserial keyword arguments from the URL query, each value checked and converted."""
+    expected = "serial:///dev/ttyS0?baudrate=9600[&bytesize=8&parity=N|E|O|M|S&stopbits=1|1.5|2&rtscts=0|1&xonxoff=0|1&dsrdtr=0|1]"
+    result: dict[str, Any] = {}
+    for option, value in _one_value_options(url, query).items():
+        if option not in ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff", "dsrdtr"):
+            raise BadDeviceUrl(f"{url!r}: unknown option {option!r}; expected {expected}")
+        try:
+            if option == "baudrate":
+                result[option] = int(value)
+                if result[option] <= 0:
+                    raise ValueError
+            elif option == "bytesize":
+                result[option] = int(value)
+                if result[option] not in serial.Serial.BYTESIZES:
+                    raise ValueError
+            elif option == "parity":
+                result[option] = _PARITIES[value.upper()]
+            elif option == "stopbits":
+                result[option] = _STOPBITS[value]
+            else:
+                result[option] = _FLAGS[value.lower()]
+        except (ValueError, KeyError):
+            raise BadDeviceUrl(f"{url!r}: bad value {value!r} for {option}; expected {expected}") from None
+    return result
+
+
+def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
+    expected = "usb://VID:PID[?in_ep=0x82&out_ep=0x01], VID and PID as 4 hex digits, e.g. usb://04b8:0202"
+    vid, sep, pid = location.partition(":")
+    try:
+        if not sep or len(vid) != 4 or len(pid) != 4:
+            raise ValueError
+        ids: dict[str, int] = {"idVendor": int(vid, 16), "idProduct": int(pid, 16)}
+    except ValueError:
+        raise BadDeviceUrl(f"{url!r}: expected {expected}") from None
+    for option, value in _one_value_options(url, query).items():
+        if option not in ("in_ep", "out_ep"):
+            raise BadDeviceUrl(f"{url!r}: unknown option {option!r}; expected {expected}")
+        try:
+            ids[option] = int(value, 0)
+        except ValueError:
+            raise BadDeviceUrl(f"{url!r}: bad value {value!r} for {option}; expected {expected}") from None
+    return ids
+
+
+def _simprinter_url(url: str, query: str, profile: PrinterProfile, spool_dir: Path | None) -> str:
+    """The simulator URL with the spool directory and preview width filled in if absent."""
+    options = urllib.parse.parse_qs(query, keep_blank_values=True)
+    extra = {}
+    if spool_dir is not None and "spool" not in options:
+        extra["spool"] = str(spool_dir)
+    if "columns" not in options:
+        extra["columns"] = str(profile.columns)
+    if not extra:
+        return url
+    joined = "&".join(filter(None, [query, urllib.parse.urlencode(extra)]))
+    return f"{url.partition('?')[0]}?{joined}"
+
+
+def open_printer(
+    url: str, profile: PrinterProfile, *, timeout: float = 2.0, spool_dir: Path | None = None
+) -> TicketPrinter:
+    """Open the printer a URL names (forms in the module docstring).
+
+    ``timeout`` bounds every status reply and write; ``spool_dir`` is where a
+    ``simprinter://`` URL without its own ``spool`` option keeps its jobs (real printers
+    ignore it). Raises :class:`BadDeviceUrl` for a URL we cannot read and
+    :class:`PrinterUnavailable` when the device cannot be opened.
+    """
+    wire = WireLog(url)
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower() if "://" in url else ""
+    connection: Any
+    reads_back = True
+    silence_means_offline = True
+    if scheme == "serial":
+        port = parts.netloc + parts.path  # serial:///dev/ttyS0 or serial://COM3
+        if not port:
+            raise BadDeviceUrl(f"{url!r}: no port named; expected one of: {EXPECTED_FORMS}")
+        connection = SerialUrlConnection(port, timeout=timeout, wire=wire, **_serial_options(url, parts.query))
+    elif scheme == "tcp":
+        _reject_options(url, parts.query)
+        try:
+            host, tcp_port = parts.hostname, parts.port or 9100
+        except ValueError:
+            host = None
+        if not host or parts.path not in ("", "/"):
+            raise BadDeviceUrl(f"{url!r}: expected tcp://HOST[:9100]")
+        connection = SerialUrlConnection(f"socket://{host}:{tcp_port}", timeout=timeout, wire=wire)
+    elif scheme == "loop":
+        _reject_options(url, parts.query)
+        connection = SerialUrlConnection("loop://", timeout=timeout, wire=wire)
+    elif scheme == "simprinter":
+        port_url = _simprinter_url(url, parts.query, profile, spool_dir)
+        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire)
+    elif scheme == "usb":
+        ids = _usb_ids(url, parts.netloc, parts.query)
+        connection = UsbConnection(**ids, timeout=int(timeout * 1000))
+        connection.wire = wire
+        silence_means_offline = False
+    elif scheme == "file" or not scheme:
+        path = urllib.parse.unquote(parts.path) if scheme else url
+        if scheme:
+            _reject_options(url, parts.query)
+        if not path or parts.netloc not in ("", "localhost"):
+            raise BadDeviceUrl(f"{url!r}: expected file:///PATH, e.g. file:///dev/usb/lp0")
+        connection = FileConnection(path)
+        connection.wire = wire
+        reads_back = False
+    else:
+        raise BadDeviceUrl(f"unknown printer URL scheme {parts.scheme!r} in {url!r}; expected one of: {EXPECTED_FORMS}")
+
+    try:
+        connection.open()
+    except BadDeviceUrl:
+        raise
+    except NoBackendError as e:
+        # Without libusb pyusb raises this, which python-escpos' Usb.open does not catch.
+        raise PrinterUnavailable(
+            f"cannot open printer {url}: no USB backend (is libusb-1.0 installed?): {_cause(e)}", url=url
+        ) from e
+    except (OSError, DeviceNotFoundError, ValueError) as e:
+        raise PrinterUnavailable(f"cannot open printer {url}: {_cause(e)}", url=url) from e
+    logger.info("printer %s open (profile %s)", url, profile.name)
+    return TicketPrinter(url, profile, connection, reads_back=reads_back, silence_means_offline=silence_means_offline)
+
+
+def _cause(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+class TicketPrinter:
+    """One open ticket printer: status, print, close.
+
+    Calls from different threads (a status poll while a ticket prints) take turns, since a
+    status reply read by the wrong caller would be misread.
+    """
+
+    def __init__(
+        self, url: str, profile: PrinterProfile, connection: Any, *, reads_back: bool, silence_means_offline: bool
+    ) -> None:
+        self.url = url
+        self.profile = profile
+        self.connection = connection
+        self.last_status: PrinterStatus | None = None
+        self._reads_back = reads_back
+        self._silence_means_offline = silence_means_offline
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __enter__(self) -> TicketPrinter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<TicketPrinter {self.url} profile={self.profile.name}>"
+
+    def status(self) -> PrinterStatus:
+        """Ask the printer (``DLE EOT 1`` then ``DLE EOT 4``); never raises for a dead line."""
+        with self._lock:
+            status = self._status()
+        self.last_status = status
+        return status
+
+    def _status(self) -> PrinterStatus:
+        if self._closed:
+            raise PrinterUnavailable(f"printer {self.url} was closed; open it again", url=self.url)
+        if not self._reads_back:
+            return PrinterStatus.UNKNOWN
+        silent = PrinterStatus.OFFLINE if self._silence_means_offline else PrinterStatus.UNKNOWN
+        replies = []
+        for query in (cmd.STATUS_PRINTER, cmd.STATUS_PAPER):
+            try:
+                self.connection.discard_input()
+                reply = self.connection.query_status(query)
+            except OSError as e:  # includes pyserial's SerialException and pyusb's USBError
+                logger.warning("printer %s: status query failed: %s", self.url, _cause(e))
+                return silent
+            if not reply:
+                logger.warning("printer %s: no reply to DLE EOT %d within %.1f s", self.url, query[2], self._timeout)
+                return silent
+            replies.append(reply[0])
+        status = decode_status(*replies)
+        if status is PrinterStatus.UNKNOWN:
+            logger.warning("printer %s: replies %s are not status bytes", self.url, bytes(replies).hex(" "))
+        return status
+
+    @property
+    def _timeout(self) -> float:
+        return float(getattr(self.connection, "timeout", 0) or 0)
+
+    def print_ticket(self, printout: TicketPrintout) -> int:
+        """Print one ticket; returns the bytes written.
+
+        Refuses (PaperOut, PrinterOffline) before sending anything when the printer says it
+        cannot print, so the kiosk can tell the citizen before a ticket is lost; paper near
+        its end prints and shows in ``last_status`` for the staff.
+        """
+        data = render_ticket(printout, self.profile)
+        with self._lock:
+            status = self._status()
+            self.last_status = status
+            if status is PrinterStatus.PAPER_OUT:
+                raise PaperOut(f"printer {self.url}: paper out", url=self.url)
+            if status is PrinterStatus.OFFLINE:
+                raise PrinterOffline(f"printer {self.url}: offline or not answering status requests", url=self.url)
+            try:
+                self.connection._raw(data)
+            except OSError as e:
+                recent = "\n  ".join(self.connection.wire.recent())
+                logger.error("printer %s: write failed: %s; recent wire traffic:\n  %s", self.url, _cause(e), recent)
+                raise PrinterWriteFailed(
+                    f"printer {self.url}: writing a {len(data)}-byte ticket failed: {_cause(e)}", url=self.url
+                ) from e
+        if status is PrinterStatus.PAPER_NEAR_END:
+            logger.warning("printer %s: paper near its end", self.url)
+        return len(data)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            try:
+                self.connection.close()
+            except OSError as e:
+                logger.warning("printer %s: close failed: %s", self.url, _cause(e))

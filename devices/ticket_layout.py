@@ -1,0 +1,228 @@
+"""The queue ticket as ESC/POS bytes: text mode in GB18030 plus a native QR code.
+
+Built directly from the named constants in :mod:`devices.escpos_commands` rather than through
+python-escpos' ``Dummy`` printer, because:
+
+- every text byte must be the profile's encoding sent after ``FS &``; python-escpos' ``text()``
+  goes through ``MagicEncode``, which sends GB18030 only for strings holding U+4E00-U+9FA5,
+  never sends ``FS &`` and routes full-width punctuation and ``¥`` through code pages;
+- its ``set()`` resends ``ESC ! 0`` before every size change and ``cut()`` always feeds six
+  lines: bytes that cost transfer time at 9600 baud;
+- importing python-escpos costs about 0.6 s (Pillow, qrcode, barcode), paid by every screen
+  test that only wants to compare a rendered number.
+
+A test checks our QR and cut bytes against python-escpos' own ``qr(native=True)`` output.
+The whole ticket is built in memory so the driver can send it in one write.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from devices import escpos_commands as cmd
+from devices.printer_profiles import PrinterProfile
+
+
+@dataclass(frozen=True)
+class TicketPrintout:
+    """Everything printed on a queue ticket, already translated into the citizen's language."""
+
+    hall_name: str
+    number: str
+    service: str
+    details: tuple[tuple[str, str], ...]
+    qr_payload: str
+    qr_caption: str
+    footer: tuple[str, ...] = ()
+    tag: str | None = None
+
+
+# A line may not start with closing punctuation (the usual Chinese line-breaking rule): the
+# character before it moves down with it.
+_NO_LINE_START = frozenset("，。、：；！？）》」』】〕…·,.:;!?)]}%")
+# ASCII words and URLs are kept together where they fit; everything else breaks per character.
+_TOKENS = re.compile(r"[!-~]+|\s|.", re.DOTALL)
+
+
+def text_columns(text: str, encoding: str = "gb18030") -> int:
+    """Printed width in half-width cells, as a Chinese-mode printer counts it.
+
+    The printer decides by bytes, not by Unicode width: a single byte is an alphanumeric
+    character (one cell), a multi-byte GB18030 sequence a Kanji-mode character (two cells).
+    That also makes ``¥``, ``：`` and Greek letters two cells, which East Asian Width tables
+    would not.
+    """
+    return sum(1 if len(ch.encode(encoding, errors="replace")) == 1 else 2 for ch in text)
+
+
+def printable(text: str) -> str:
+    """The text with control and line-separator characters made spaces.
+
+    A hall name or translated string holding ESC, GS or a newline would otherwise reach the
+    printer as a command or break the layout.
+    """
+    return "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") else ch for ch in text
+    )
+
+
+def wrap_columns(text: str, width: int, *, indent: int = 0, encoding: str = "gb18030") -> list[str]:
+    """Break text into lines of at most ``width`` cells, continuation lines indented.
+
+    Breaks at spaces between ASCII words where it can and anywhere between Chinese
+    characters; a space at a break is dropped, nothing else is.
+    """
+    if indent >= width:
+        indent = 0
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    room = width
+
+    def break_line() -> None:
+        nonlocal line, used, room
+        lines.append("".join(line).rstrip())
+        line, used, room = [], 0, width - indent
+
+    def pull_back_for(char: str) -> None:
+        """Move the last character down so ``char`` (closing punctuation) does not start a line."""
+        nonlocal line, used
+        carried: list[str] = []
+        if len(line) > 1 and not line[-1].isspace() and len(line[-1]) == 1:
+            carried = [line.pop()]
+        break_line()
+        for ch in carried:
+            line.append(ch)
+            used += text_columns(ch, encoding)
+
+    for token in _TOKENS.findall(text):
+        cols = text_columns(token, encoding)
+        if token.isspace():
+            if not line:
+                continue
+            if used + cols > room:
+                break_line()
+                continue
+            line.append(token)
+            used += cols
+            continue
+        if used + cols <= room:
+            line.append(token)
+            used += cols
+            continue
+        if cols <= width - indent and len(token) > 1:
+            break_line()
+            line.append(token)
+            used = cols
+            continue
+        for ch in token:
+            ch_cols = text_columns(ch, encoding)
+            if used + ch_cols > room and line:
+                if ch in _NO_LINE_START:
+                    pull_back_for(ch)
+                else:
+                    break_line()
+            line.append(ch)
+            used += ch_cols
+    if line or not lines:
+        lines.append("".join(line).rstrip())
+    return [(" " * indent + ln) if i and ln else ln for i, ln in enumerate(lines)]
+
+
+def _size_byte(width: int, height: int) -> bytes:
+    return bytes((((width - 1) << 4) | (height - 1),))
+
+
+def _number_magnification(number: str, tag: str | None, profile: PrinterProfile) -> tuple[int, int, bool]:
+    """Largest size up to the profile's that fits the number, and whether the tag fits beside."""
+    width = (profile.number_size >> 4) + 1
+    height = (profile.number_size & 0x0F) + 1
+    number_cols = max(text_columns(number, profile.encoding), 1)
+    tag_cols = text_columns(f" {tag} ", profile.encoding) + 1 if tag else 0
+    while width > 1 and number_cols * width > profile.columns:
+        width, height = width - 1, max(height - 1, 1)
+    beside = bool(tag) and number_cols * width + tag_cols <= profile.columns
+    return width, height, beside
+
+
+def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
+    """The complete print job for one ticket, ready for a single raw write.
+
+    Layout: hall name, the number large with its tag, the service, the detail rows, the QR
+    code and its caption, the footer, then feed and cut. Every text byte is
+    ``profile.encoding``, sent after ``FS &`` when the profile uses Chinese mode.
+    """
+    enc = profile.encoding
+    columns = profile.columns
+
+    def text(value: str) -> bytes:
+        return value.encode(enc, errors="replace")
+
+    def centred_lines(value: str, width: int) -> bytes:
+        value = printable(value).strip()
+        if not value:
+            return b""
+        return b"".join(text(line) + cmd.LF for line in wrap_columns(value, width, encoding=enc))
+
+    out = bytearray(cmd.INIT)
+    if profile.chinese_mode:
+        out += cmd.CHINESE_MODE_ON
+    out += cmd.ALIGN_CENTER
+
+    hall = centred_lines(printout.hall_name, columns)
+    if hall:
+        out += cmd.BOLD_ON + hall + cmd.BOLD_OFF
+
+    number = printable(printout.number).strip()
+    tag = printable(printout.tag or "").strip() or None
+    width, height, beside = _number_magnification(number, tag, profile)
+    out += cmd.CHAR_SIZE + _size_byte(width, height) + text(number)
+    if tag and beside:
+        out += cmd.SIZE_NORMAL + b" " + cmd.INVERT_ON + cmd.BOLD_ON + text(f" {tag} ")
+        out += cmd.BOLD_OFF + cmd.INVERT_OFF + cmd.LF
+    else:
+        out += cmd.LF + cmd.SIZE_NORMAL
+        if tag:
+            out += cmd.INVERT_ON + cmd.BOLD_ON + text(f" {tag} ") + cmd.BOLD_OFF + cmd.INVERT_OFF + cmd.LF
+
+    service = centred_lines(printout.service, columns // 2)
+    if service:
+        out += cmd.SIZE_DOUBLE + service + cmd.SIZE_NORMAL
+
+    if printout.details:
+        out += cmd.LF + cmd.ALIGN_LEFT
+        for label, value in printout.details:
+            label = printable(label).strip()
+            value = printable(value).strip()
+            # Full-width colon after a Chinese label, ": " after a translated (Latin) one.
+            sep = "：" if label and text_columns(label[-1], enc) == 2 else ": "
+            head = f"{label}{sep}" if label else ""
+            indent = text_columns(head, enc)
+            if indent > columns // 2:
+                indent = 0
+            for line in wrap_columns(head + value, columns, indent=indent, encoding=enc):
+                out += text(line) + cmd.LF
+        out += cmd.ALIGN_CENTER
+
+    payload = printout.qr_payload.encode("utf-8")
+    if payload:
+        if len(payload) > cmd.QR_MAX_DATA:
+            raise ValueError(f"QR payload is {len(payload)} bytes; a QR code holds at most {cmd.QR_MAX_DATA}")
+        out += cmd.LF
+        out += cmd.qr_command(cmd.QR_FN_MODEL, bytes((cmd.QR_MODEL_2, 0)))
+        out += cmd.qr_command(cmd.QR_FN_MODULE_SIZE, bytes((profile.qr_module_size,)))
+        out += cmd.qr_command(cmd.QR_FN_ERROR_CORRECTION, bytes((cmd.QR_EC_M,)))
+        out += cmd.qr_command(cmd.QR_FN_STORE, bytes((cmd.QR_M,)) + payload)
+        out += cmd.qr_command(cmd.QR_FN_PRINT, bytes((cmd.QR_M,)))
+        out += centred_lines(printout.qr_caption, columns)
+
+    footer = b"".join(centred_lines(line, columns) for line in printout.footer)
+    if footer:
+        out += cmd.LF + footer
+
+    if profile.cut != "none":
+        out += cmd.FEED_LINES + bytes((profile.feed_lines_before_cut,))
+        out += cmd.CUT_PARTIAL if profile.cut == "partial" else cmd.CUT_FULL
+    return bytes(out)
