@@ -109,8 +109,12 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
                                                           run_async=run_async),
                    fullscreen=settings.terminal.fullscreen)
     if on_first_frame is not None:
-        from kivy.clock import Clock
-        Clock.schedule_once(lambda _dt: on_first_frame(app), 0)
+        from kivy.core.window import Window
+
+        def first_flip(*_):
+            Window.unbind(on_flip=first_flip)
+            on_first_frame(app)
+        Window.bind(on_flip=first_flip)
     log.info("ticket kiosk %s starting: hall %s, printer %s", settings.terminal.id,
              settings.terminal.hall, settings.devices.printer)
     app.run()

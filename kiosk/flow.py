@@ -103,8 +103,9 @@ class ServiceChoice:
     description: str
     counters: str
     waiting: int
-    waiting_text: str
-    estimate_text: str
+    waiting_text: str   # "5 人"
+    estimate_text: str  # "约 14 分钟"
+    queue_text: str     # both in one line for the service list, or "无需等候"
     available: bool
     notice: str
 
@@ -171,8 +172,10 @@ class TicketFlow:
                 description=service.description.get(lang) if service.description else "",
                 counters=tr.counters([c.id for c in spec.counters_for(service.code)]),
                 waiting=st.waiting,
-                waiting_text=tr.t("services.waiting", n=st.waiting) if st.waiting else tr.t("services.no_wait"),
+                waiting_text=tr.people(st.waiting),
                 estimate_text=tr.wait(st.estimated_wait_minutes),
+                queue_text=(f"{tr.t('services.waiting', n=st.waiting)} · {tr.wait(st.estimated_wait_minutes)}"
+                            if st.waiting else tr.t("services.no_wait")),
                 available=st.refusal is None,
                 notice=self.refusal_text(st.refusal, st.reopens_at) if st.refusal else "",
             ))

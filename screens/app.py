@@ -37,7 +37,7 @@ class KioskApp(App, FlowListener):
     lang = StringProperty("zh_CN")
     large_type = BooleanProperty(False)
     scale = NumericProperty(1.0)
-    state = StringProperty(State.IDLE.value)
+    stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
     hall_name = StringProperty("")
 
     def __init__(self, make_flow, *, fullscreen: bool = False, **kwargs):
@@ -88,7 +88,7 @@ class KioskApp(App, FlowListener):
 
     def on_state(self, old: State, new: State) -> None:
         self._sync_session()
-        self.state = new.value
+        self.stage = new.value
         if self.root is not None:
             self.root.show(new.value)
 

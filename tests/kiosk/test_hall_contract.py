@@ -1,0 +1,77 @@
+"""What every Hall implementation promises the screens. The embedded hall passes it now;
+the hall server's client will subclass HallContract and pass the same tests."""
+from __future__ import annotations
+
+import pytest
+
+from hall.errors import RefusalReason, TicketRefused
+from hall.queue import Priority, TicketStatus
+from hall.spec import load_hall
+from kiosk.embedded import EmbeddedHall
+from kiosk.hall_client import Hall
+from tests.conftest import OPEN_MORNING, SAMPLE_HALL, SHANGHAI
+
+
+class HallContract:
+    """Subclasses provide `make_hall(clock)`."""
+
+    def make_hall(self, clock) -> Hall:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def hall(self, clock):
+        hall = self.make_hall(clock)
+        yield hall
+        hall.close()
+
+    def test_it_describes_the_hall(self, hall):
+        assert hall.spec.hall.id == "chengguan"
+        assert [s.code for s in hall.spec.services][:2] == ["social_security", "medical_insurance"]
+
+    def test_tickets_are_numbered_per_service(self, hall):
+        a1 = hall.issue_ticket("social_security")
+        a2 = hall.issue_ticket("social_security")
+        b1 = hall.issue_ticket("medical_insurance")
+        assert (a1.number, a2.number, b1.number) == ("A001", "A002", "B001")
+        assert a2.status is TicketStatus.WAITING and a2.ahead == 1
+        assert a2.counters == ("1", "2", "8")
+        assert a2.issued_at == OPEN_MORNING and a2.issued_at.tzinfo is not None
+        assert a2.day == OPEN_MORNING.date()
+
+    def test_priority_tickets_are_tagged_and_go_first(self, hall):
+        hall.issue_ticket("household")
+        green = hall.issue_ticket("household", priority=Priority.GREEN)
+        assert green.priority is Priority.GREEN and green.ahead == 0
+
+    def test_status_reports_every_service_in_order(self, hall):
+        hall.issue_ticket("taxation")
+        statuses = hall.services_status()
+        assert [s.code for s in statuses] == [s.code for s in hall.spec.services]
+        taxation = next(s for s in statuses if s.code == "taxation")
+        assert taxation.waiting == 1 and taxation.issued_today == 1 and taxation.refusal is None
+
+    def test_an_unknown_service_is_refused(self, hall):
+        with pytest.raises(TicketRefused) as refused:
+            hall.issue_ticket("fishing_licences")
+        assert refused.value.reason is RefusalReason.UNKNOWN_SERVICE
+
+    def test_closed_hours_are_refused_with_the_next_opening(self, hall, clock):
+        clock.now = OPEN_MORNING.replace(day=29)  # a Sunday
+        with pytest.raises(TicketRefused) as refused:
+            hall.issue_ticket("veterans")
+        assert refused.value.reason is RefusalReason.CLOSED_TODAY
+        assert refused.value.reopens_at.astimezone(SHANGHAI).isoformat() == "2026-11-30T08:30:00+08:00"
+        assert all(s.refusal is RefusalReason.CLOSED_TODAY for s in hall.services_status())
+
+    def test_device_status_is_accepted(self, hall):
+        hall.report_device("k1/printer", "printer", "paper_out", "paper sensor")
+        hall.report_device("k1/printer", "printer", "ok")
+
+
+class TestEmbeddedHall(HallContract):
+    @pytest.fixture(autouse=True)
+    def _folder(self, tmp_path):
+        self.db = tmp_path / "hall.db"
+
+    def make_hall(self, clock) -> Hall:
+        return EmbeddedHall(load_hall(SAMPLE_HALL), f"sqlite:///{self.db}", clock=clock)

@@ -1,0 +1,112 @@
+"""One real Kivy window for the screen tests (Kivy makes one per process), driven by real
+touches. Run under Xvfb (the README's test command) or any display."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.conftest import ROOT, Clock, write_kiosk_config
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
+os.environ.setdefault("KIVY_HOME", str(ROOT / ".pytest_cache" / "kivy"))
+
+
+class Monotonic:
+    """The flow's idle clock: real time plus whatever a test skips ahead."""
+
+    def __init__(self):
+        self.skipped = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.skipped
+
+
+class Driver:
+    """Touches and frames, as a citizen and a display would make them."""
+
+    def __init__(self, app, monotonic: Monotonic):
+        from kivy.base import EventLoop
+        self.app = app
+        self.loop = EventLoop
+        self.monotonic = monotonic
+
+    def frames(self, n: int = 3) -> None:
+        for _ in range(n):
+            self.loop.idle()
+
+    def tap(self, widget) -> None:
+        from kivy.tests.common import UnitTestTouch
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(3)
+
+    def until(self, predicate, seconds: float = 10.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"screen did not reach the expected state; now {self.app.stage!r}")
+            self.frames(1)
+            time.sleep(0.01)
+
+    @property
+    def screen(self):
+        return self.app.root.current_screen
+
+    def find(self, text: str):
+        """The button or label on the current screen showing exactly `text`."""
+        for widget in self.screen.walk(restrict=True):
+            if getattr(widget, "text", None) == text:
+                return widget
+        raise AssertionError(f"no widget shows {text!r} on {self.screen.name}")
+
+    def home(self) -> None:
+        self.until(lambda: self.app.stage != "issuing")
+        if self.app.stage != "idle":
+            self.app.flow.home()
+        self.frames(3)
+
+
+@pytest.fixture(scope="session")
+def kiosk(tmp_path_factory):
+    from kivy.config import Config
+    Config.set("graphics", "width", "720")
+    Config.set("graphics", "height", "1280")
+
+    from kiosk.config import load_settings
+    from kiosk.fonts import find_cjk_font
+    from kiosk.terminal import open_hall, open_printer, ticket_flow
+    from screens.app import KioskApp, use_font
+
+    folder = tmp_path_factory.mktemp("kiosk")
+    settings = load_settings(write_kiosk_config(folder))
+    hall = open_hall(settings, clock=Clock())
+    printer = open_printer(settings)
+    monotonic = Monotonic()
+    use_font(find_cjk_font())
+    app = KioskApp(lambda listener, run_async: ticket_flow(
+        settings, hall, printer, listener=listener, run_async=run_async, monotonic=monotonic, now=Clock()))
+    app._run_prepare()
+    driver = Driver(app, monotonic)
+    driver.settings = settings
+    driver.frames(5)
+    yield driver
+    app.stop()
+    app.on_stop()
+
+
+@pytest.fixture
+def ui(kiosk):
+    """The kiosk back at its home screen with a fresh session and a working printer."""
+    from kiosk.terminal import open_printer
+    kiosk.home()
+    kiosk.app.flow.printer = open_printer(kiosk.settings)
+    kiosk.monotonic.skipped = 0.0
+    return kiosk

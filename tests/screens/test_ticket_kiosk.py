@@ -1,0 +1,113 @@
+"""The ticket kiosk's screens under a real window, driven by touches."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from devices.escpos_parse import parse_escpos
+from kiosk.printing import TicketPrinterService
+
+
+def spooled(ui) -> list[Path]:
+    return sorted((ui.settings.data_dir / "printer").glob("ticket-*.bin"))
+
+
+def take_ticket(ui, service_name: str) -> None:
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    button = next(b for b in ui.screen.ids.grid.children if b.choice.name == service_name)
+    ui.tap(button)
+    ui.until(lambda: ui.app.stage == "confirming")
+    assert ui.screen.ids.service.text.endswith(service_name)
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "ticket")
+
+
+def test_tapping_a_service_ends_on_the_ticket_the_printer_printed(ui):
+    before = len(spooled(ui))
+    take_ticket(ui, "不动产登记")
+    screen = ui.screen
+    number = screen.ids.number.text
+    assert number.startswith("D") and len(number) == 4
+    assert screen.ids.service.text == "不动产登记"
+    assert screen.ids.message.text == "请取走小票，留意叫号"
+    assert screen.ids.qr.texture is not None
+    files = spooled(ui)
+    assert len(files) == before + 1
+    paper = parse_escpos(files[-1].read_bytes())
+    assert paper.largest_text() == number
+    assert any("不动产登记" in line for line in paper.lines)
+    assert paper.qr_payloads == [screen.ids.qr.payload]
+    ui.tap(screen.ids.done)
+    ui.until(lambda: ui.app.stage == "idle")
+
+
+def test_the_services_screen_lists_every_service_with_its_queue(ui):
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    names = [b.choice.name for b in reversed(ui.screen.ids.grid.children)]
+    assert names == ["社会保险", "医疗保障", "户籍办理", "不动产登记", "营业执照", "住房公积金", "税务办理", "退役军人服务"]
+    ui.tap(ui.screen.ids.back)
+    ui.until(lambda: ui.app.stage == "idle")
+
+
+def test_the_language_switch_changes_every_screen(ui):
+    ui.tap(ui.screen.ids.lang_en)
+    assert ui.screen.ids.take.text == "Take a ticket"
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    assert ui.find("Choose a service")
+    assert ui.find("Back")
+    ui.tap(ui.screen.ids.lang_zh_TW)
+    assert ui.find("請選擇要辦理的業務")
+    names = {b.choice.name for b in ui.screen.ids.grid.children}
+    assert "戶籍辦理" in names
+    ui.tap(ui.screen.ids.lang_zh_CN)
+    assert ui.find("请选择要办理的业务")
+
+
+def test_large_type_enlarges_text_on_every_screen(ui):
+    take = ui.screen.ids.take
+    normal = take.font_size
+    ui.tap(ui.screen.ids.large_type)
+    assert take.font_size > normal * 1.3
+    assert ui.screen.ids.large_type.text == "标准字"
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    assert ui.screen.ids.grid.cols == 1
+    ui.tap(ui.screen.ids.large_type)
+    assert ui.screen.ids.grid.cols == 2
+
+
+def test_a_printer_failure_shows_the_ticket_and_what_to_do(ui):
+    ui.app.flow.printer = TicketPrinterService("simprinter://?paper=out")
+    take_ticket(ui, "户籍办理")
+    screen = ui.screen
+    assert screen.ids.number.text.startswith("C")
+    assert screen.ids.message.text.startswith("小票没有打印出来，但您的号码已经有效")
+    assert screen.ids.qr.texture is not None
+    assert screen.ids.qr.payload.endswith(screen.ids.number.text)
+
+
+def test_idle_timeout_returns_home_and_forgets_the_session(ui):
+    ui.tap(ui.screen.ids.lang_en)
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    ui.monotonic.skipped = ui.app.flow.idle_timeout + 1
+    ui.until(lambda: ui.app.stage == "idle", seconds=5)  # the kiosk's own once-a-second check
+    assert ui.app.lang == "zh_CN"
+    assert ui.screen.ids.take.text == "点此取号"
+
+
+def test_a_double_tap_on_take_issues_one_ticket(ui):
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    button = next(b for b in ui.screen.ids.grid.children if b.choice.code == "taxation")
+    ui.tap(button)
+    ui.until(lambda: ui.app.stage == "confirming")
+    waiting = ui.screen.choice.waiting
+    take = ui.screen.ids.take
+    ui.tap(take)
+    ui.tap(take)
+    ui.until(lambda: ui.app.stage == "ticket")
+    status = {s.code: s for s in ui.app.flow.hall.services_status()}
+    assert status["taxation"].waiting == waiting + 1
