@@ -43,3 +43,7 @@ class CounterOperationError(HallError):
     def __init__(self, code: str, message: str):
         self.code = code
         super().__init__(message)
+
+
+class TicketNotFound(HallError, LookupError):
+    """No ticket with that id in this hall."""

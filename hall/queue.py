@@ -1,0 +1,631 @@
+"""The queue: numbering tickets, calling them to counters, and telling people how long.
+
+Everything a ticket goes through is a row in `tickets` plus an entry in `ticket_events`,
+changed in one transaction per operation, so that several kiosks, counter terminals and the
+hall server can share one database and a crash leaves either the whole operation or none.
+One QueueEngine is safe to share between threads: each call opens its own session.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hall.db import make_engine, read_only
+from hall.errors import CounterOperationError, RefusalReason, TicketNotFound, TicketRefused
+from hall.models import CounterRow, DeviceStatus, Ticket, TicketEvent, TicketSequence
+from hall.spec import Counter, HallSpec, Hours
+
+log = logging.getLogger(__name__)
+
+MAX_SEQ = 999              # three digits after the prefix
+RECENT_SERVICES = 20       # completed services the mean service time is taken over
+MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
+SEARCH_DAYS = 30           # how far ahead to look for the next opening (the Spring Festival is ~9 days)
+
+
+class Priority(str, Enum):
+    NORMAL = "normal"
+    BOOKED = "booked"   # 预约
+    GREEN = "green"     # 绿色通道
+
+
+class TicketStatus(str, Enum):
+    WAITING = "waiting"
+    CALLED = "called"
+    HELD = "held"
+    ABSENT = "absent"
+    COMPLETED = "completed"
+
+
+class EventKind(str, Enum):
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    ABSENT = "absent"
+    HELD = "held"
+    CALLED_BACK = "called_back"
+    TRANSFERRED = "transferred"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class TicketInfo:
+    id: int
+    number: str
+    service: str
+    priority: Priority
+    status: TicketStatus
+    day: date
+    issued_at: datetime              # aware, in the hall's time zone
+    ahead: int                       # waiting tickets called before this one (0 unless WAITING)
+    estimated_wait_minutes: int      # 0 unless WAITING; rounded up
+    counters: tuple[str, ...]        # counters that may call it
+    counter: str | None              # the counter that called it; None while WAITING
+    recalls: int
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    code: str
+    waiting: int
+    open_counters: int
+    estimated_wait_minutes: int      # what a new normal ticket would wait
+    issued_today: int
+    quota: int | None
+    refusal: RefusalReason | None    # why a ticket would be refused now; None when issuing
+    reopens_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CounterState:
+    id: str
+    paused: bool
+    current: TicketInfo | None
+
+
+# -- opening hours: pure functions of the hours and an instant ---------------------------
+
+def issuing_windows(hours: Hours, zone: ZoneInfo, day: date) -> list[tuple[datetime, datetime]]:
+    """The periods of `day` in which tickets are given: each session, cut short by
+    stop_issuing_minutes so that the last ticket can still be served before closing."""
+    stop = timedelta(minutes=hours.stop_issuing_minutes)
+    windows = []
+    for session in hours.sessions_on(day):
+        start = datetime.combine(day, session.start, tzinfo=zone)
+        last = datetime.combine(day, session.end, tzinfo=zone) - stop
+        if last > start:
+            windows.append((start, last))
+    return windows
+
+
+def next_opening(hours: Hours, zone: ZoneInfo, after: datetime) -> datetime | None:
+    """The first moment after `after` when tickets are given, or None if the hall stays
+    closed for the next SEARCH_DAYS days."""
+    local = after.astimezone(zone)
+    for offset in range(SEARCH_DAYS + 1):
+        for start, _ in issuing_windows(hours, zone, local.date() + timedelta(days=offset)):
+            if start > local:
+                return start
+    return None
+
+
+def issuing_refusal(hours: Hours, zone: ZoneInfo,
+                    now: datetime) -> tuple[RefusalReason | None, datetime | None]:
+    """Why no ticket can be issued at `now` and when that changes; (None, None) when open."""
+    local = now.astimezone(zone)
+    windows = issuing_windows(hours, zone, local.date())
+    if not windows:
+        return RefusalReason.CLOSED_TODAY, next_opening(hours, zone, local)
+    if local < windows[0][0]:
+        return RefusalReason.NOT_YET_OPEN, windows[0][0]
+    if any(start <= local < end for start, end in windows):
+        return None, None
+    later = [start for start, _ in windows if start > local]
+    if later:
+        return RefusalReason.BREAK, later[0]
+    return RefusalReason.CLOSED_FOR_TODAY, next_opening(hours, zone, local)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# -- statements ----------------------------------------------------------------------------
+# Built once and reused: SQLAlchemy then skips rebuilding and re-keying them on every call,
+# which is most of the cost of a ticket, and the database lock is held for less time.
+
+_tickets = Ticket.__table__
+_sequences = TicketSequence.__table__
+_counters = CounterRow.__table__
+_events = TicketEvent.__table__
+_WAITING = TicketStatus.WAITING.value
+_COMPLETED = TicketStatus.COMPLETED.value
+
+
+_sequence_key = (_sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"),
+                 _sequences.c.service == bindparam("code"))
+_BUMP_SEQUENCE = _sequences.update().where(*_sequence_key).values(last_seq=_sequences.c.last_seq + 1)
+_LAST_SEQ = select(_sequences.c.last_seq).where(*_sequence_key)
+_ISSUED_TODAY = select(_sequences.c.service, _sequences.c.last_seq).where(
+    _sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"))
+_today_tickets = (_tickets.c.hall_id == bindparam("hall"), _tickets.c.day == bindparam("today"))
+_HAS_TICKET = select(_tickets.c.id).where(
+    *_today_tickets, _tickets.c.issued_service == bindparam("code"),
+    _tickets.c.person_hash == bindparam("person_hash")).limit(1)
+_TICKET = select(_tickets).where(_tickets.c.id == bindparam("ticket"))
+_TICKET_BY_NUMBER = select(_tickets).where(*_today_tickets, _tickets.c.number == bindparam("number"))
+_WAITING_BY_SERVICE = (select(_tickets.c.service, func.count()).where(
+    *_today_tickets, _tickets.c.status == _WAITING).group_by(_tickets.c.service))
+_PAUSED = select(_counters.c.counter_id).where(_counters.c.hall_id == bindparam("hall"),
+                                              _counters.c.paused.is_(True))
+
+
+def _recent_durations(*, one_service: bool) -> Select:
+    """Call and completion times of each service's last RECENT_SERVICES completions today."""
+    recent = func.row_number().over(partition_by=_tickets.c.service,
+                                    order_by=(_tickets.c.completed_at.desc(), _tickets.c.id.desc()))
+    conditions = [*_today_tickets, _tickets.c.status == _COMPLETED,
+                  _tickets.c.called_at.is_not(None), _tickets.c.completed_at.is_not(None)]
+    if one_service:
+        conditions.append(_tickets.c.service == bindparam("code"))
+    inner = select(_tickets.c.service, _tickets.c.called_at, _tickets.c.completed_at,
+                   recent.label("recent")).where(*conditions).subquery()
+    return (select(inner.c.service, inner.c.called_at, inner.c.completed_at)
+            .where(inner.c.recent <= RECENT_SERVICES))
+
+
+_RECENT_ALL = _recent_durations(one_service=False)
+_RECENT_ONE = _recent_durations(one_service=True)
+
+
+class _OrderQueries:
+    """The statements that depend on the hall's calling order (priority_first)."""
+
+    def __init__(self, priority_first: list[str]):
+        t = _tickets.c
+        self.ranks = {p: priority_first.index(p.value) if p.value in priority_first
+                      else len(priority_first) for p in Priority}
+        rank = (case({p: i for i, p in enumerate(priority_first)}, value=t.priority,
+                     else_=len(priority_first))
+                if priority_first else literal(0))
+        waiting = (*_today_tickets, t.status == _WAITING)
+        # A ticket sent to one counter is that counter's alone; the others are every
+        # serving counter's.
+        callable_by = or_(t.target_counter == bindparam("counter"),
+                          and_(t.target_counter.is_(None),
+                               t.service.in_(bindparam("services", expanding=True))))
+        before = or_(rank < bindparam("rank"),
+                     and_(rank == bindparam("rank"),
+                          or_(t.issued_at < bindparam("issued_at"),
+                              and_(t.issued_at == bindparam("issued_at"), t.id < bindparam("ticket")))))
+        self.next_for_counter = (select(t.id).where(*waiting, callable_by)
+                                 .order_by(rank, t.issued_at, t.id).limit(1))
+        self.ahead_in_service = select(func.count()).select_from(_tickets).where(
+            *waiting, t.service == bindparam("code"), t.target_counter.is_(None), before)
+        self.ahead_at_counter = select(func.count()).select_from(_tickets).where(
+            *waiting, callable_by, before)
+
+
+@dataclass
+class _Op:
+    """What a counter operation works with, inside its transaction."""
+
+    session: Session
+    row: CounterRow
+    counter: Counter
+    now: datetime
+    today: date
+
+
+class QueueEngine:
+    def __init__(self, spec: HallSpec, url: str, *, clock: Callable[[], datetime] | None = None):
+        self.spec = spec
+        self._hall = spec.hall.id
+        self._zone = spec.zone
+        self._clock = clock or _utcnow
+        self._order = _OrderQueries(list(spec.hall.priority_first))
+        self._engine = make_engine(url)
+        self._writing = sessionmaker(self._engine, expire_on_commit=False)
+        self._reading = sessionmaker(read_only(self._engine), expire_on_commit=False)
+        self._ensure_counters()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- tickets -------------------------------------------------------------------------
+
+    def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL,
+                     person_hash: str | None = None) -> TicketInfo:
+        """Numbers and stores a ticket; raises TicketRefused. A refused or failed issue
+        rolls back with its transaction and so consumes no number."""
+        svc = self.spec.service(service)
+        if svc is None:
+            raise TicketRefused(RefusalReason.UNKNOWN_SERVICE, service)
+        priority = Priority(priority)
+        now = self._now()
+        today = self._today(now)
+        reason, reopens_at = issuing_refusal(self.spec.hours, self._zone, now)
+        if reason is not None:
+            raise TicketRefused(reason, service, reopens_at=reopens_at)
+        key = {"hall": self._hall, "today": today, "code": service}
+        with self._writing.begin() as session:
+            seq = _take_number(session, key=key)
+            if person_hash is not None and session.scalar(_HAS_TICKET, {**key, "person_hash": person_hash}):
+                raise TicketRefused(RefusalReason.ALREADY_HAS_TICKET, service)
+            limit = _limit_reached(svc.daily_quota, seq - 1)
+            if limit is not None:
+                raise TicketRefused(limit, service, reopens_at=self._reopens_tomorrow(today),
+                                    detail=f"{seq - 1} tickets issued today")
+            number = f"{svc.prefix}{seq:03d}"
+            ticket_id = session.execute(_tickets.insert(), {
+                "hall_id": self._hall, "day": today, "service": service, "issued_service": service,
+                "prefix": svc.prefix, "seq": seq, "number": number,
+                "priority": priority.value, "status": _WAITING, "issued_at": now, "recalls": 0,
+                "person_hash": person_hash}).inserted_primary_key[0]
+            _log_event(session, ticket_id=ticket_id, kind=EventKind.ISSUED, at=now, detail=priority.value)
+        log.info("issued %s for %s (%s)", number, service, priority.value)
+        # Read after the commit, without the write lock: the place in the queue is as true
+        # a moment later, and other kiosks need not wait for it.
+        return self.ticket(ticket_id)
+
+    def ticket(self, ticket_id: int) -> TicketInfo:
+        now = self._now()
+        with self._reading.begin() as session:
+            row = session.execute(_TICKET, {"ticket": ticket_id}).first()
+            if row is None or row.hall_id != self._hall:
+                raise TicketNotFound(f"no ticket {ticket_id} in hall {self._hall!r}")
+            return self._info(session, row, today=self._today(now))
+
+    def services_status(self) -> list[ServiceStatus]:
+        """Every service in the hall's order, from four queries whatever their number."""
+        now = self._now()
+        today = self._today(now)
+        key = {"hall": self._hall, "today": today}
+        with self._reading.begin() as session:
+            waiting = dict(session.execute(_WAITING_BY_SERVICE, key).all())
+            issued = dict(session.execute(_ISSUED_TODAY, key).all())
+            paused = set(session.scalars(_PAUSED, key))
+            means = _mean_minutes(session.execute(_RECENT_ALL, key))
+        reason, reopens_at = issuing_refusal(self.spec.hours, self._zone, now)
+        out = []
+        for svc in self.spec.services:
+            refusal, reopens = reason, reopens_at
+            if refusal is None:
+                refusal = _limit_reached(svc.daily_quota, issued.get(svc.code, 0))
+                reopens = self._reopens_tomorrow(today) if refusal else None
+            people = waiting.get(svc.code, 0)
+            open_counters = self._open_counters(svc.code, paused)
+            out.append(ServiceStatus(
+                code=svc.code, waiting=people, open_counters=open_counters,
+                estimated_wait_minutes=_wait(people, means.get(svc.code, svc.mean_service_minutes),
+                                             open_counters),
+                issued_today=issued.get(svc.code, 0), quota=svc.daily_quota,
+                refusal=refusal, reopens_at=reopens))
+        return out
+
+    def service_status(self, service: str) -> ServiceStatus:
+        for status in self.services_status():
+            if status.code == service:
+                return status
+        raise TicketRefused(RefusalReason.UNKNOWN_SERVICE, service)
+
+    # -- counters ------------------------------------------------------------------------
+
+    def call_next(self, counter: str) -> TicketInfo | None:
+        """The next ticket in calling order for this counter, or None when nobody waits."""
+        with self._at_counter(counter) as op:
+            if op.row.paused:
+                raise CounterOperationError("paused", f"counter {counter} is paused; resume it first")
+            self._not_busy(op)
+            params = {"hall": self._hall, "today": op.today, "counter": counter,
+                      "services": list(op.counter.services)}
+            while True:
+                ticket_id = op.session.scalar(self._order.next_for_counter, params)
+                if ticket_id is None:
+                    return None
+                # Another counter may take the same ticket between the select and here on a
+                # database with row locks; the status condition makes the loser look again.
+                if _claim(op.session, ticket_id, {TicketStatus.WAITING}, counter=counter, at=op.now):
+                    break
+            return self._called(op, op.session.get(Ticket, ticket_id), EventKind.CALLED)
+
+    def recall(self, counter: str) -> TicketInfo:
+        with self._at_counter(counter) as op:
+            ticket = self._current(op)
+            limit = self.spec.hall.max_recalls
+            if ticket.recalls >= limit:
+                raise CounterOperationError(
+                    "recall_limit", f"{ticket.number} was recalled {ticket.recalls} times, the most allowed "
+                                    f"is {limit}; mark it absent or hold it")
+            ticket.recalls += 1
+            _log_event(op.session, ticket_id=ticket.id, kind=EventKind.RECALLED, counter=counter,
+                       at=op.now, detail=str(ticket.recalls))
+            return self._info(op.session, ticket, today=op.today)
+
+    def mark_absent(self, counter: str) -> TicketInfo:
+        return self._set_aside(counter, TicketStatus.ABSENT, EventKind.ABSENT)
+
+    def hold(self, counter: str) -> TicketInfo:
+        return self._set_aside(counter, TicketStatus.HELD, EventKind.HELD)
+
+    def call_back(self, counter: str, number: str) -> TicketInfo:
+        """Calls again a held or absent ticket of today, when its holder comes back."""
+        number = number.strip().upper()
+        with self._at_counter(counter) as op:
+            if op.row.paused:
+                raise CounterOperationError("paused", f"counter {counter} is paused; resume it first")
+            self._not_busy(op)
+            row = op.session.execute(_TICKET_BY_NUMBER, {"hall": self._hall, "today": op.today,
+                                                         "number": number}).first()
+            if row is None:
+                raise CounterOperationError("not_found", f"no ticket {number} today")
+            set_aside = {TicketStatus.HELD, TicketStatus.ABSENT}
+            if (TicketStatus(row.status) not in set_aside or not _may_call(op.counter, row)
+                    or not _claim(op.session, row.id, set_aside, counter=counter, at=op.now)):
+                raise CounterOperationError(
+                    "not_callable", f"{number} is {row.status} for {row.service}; counter {counter} "
+                                    "can call back only a held or absent ticket it serves")
+            return self._called(op, op.session.get(Ticket, row.id), EventKind.CALLED_BACK)
+
+    def transfer(self, counter: str, *, to_service: str | None = None,
+                 to_counter: str | None = None) -> TicketInfo:
+        """Sends the ticket being served to another queue with its number and its place
+        (its issue time), so that the citizen does not start again at the back."""
+        self._counter(counter)
+        if (to_service is None) == (to_counter is None):
+            raise CounterOperationError("bad_transfer", "transfer to a service or to a counter, one of them")
+        if to_service is not None and self.spec.service(to_service) is None:
+            raise CounterOperationError("unknown_service", f"no service {to_service!r} in this hall")
+        if to_counter is not None:
+            self._counter(to_counter)
+            if to_counter == counter:
+                raise CounterOperationError("bad_transfer", f"the ticket is already at counter {counter}")
+        with self._at_counter(counter) as op:
+            ticket = self._current(op)
+            if to_service is not None:
+                ticket.service, ticket.target_counter = to_service, None
+                detail = f"service={to_service}"
+            else:
+                ticket.target_counter = to_counter
+                detail = f"counter={to_counter}"
+            ticket.status = TicketStatus.WAITING.value
+            ticket.called_at = None
+            ticket.recalls = 0
+            op.row.current_ticket_id = None
+            _log_event(op.session, ticket_id=ticket.id, kind=EventKind.TRANSFERRED, counter=counter,
+                       at=op.now, detail=detail)
+            return self._info(op.session, ticket, today=op.today)
+
+    def complete(self, counter: str) -> TicketInfo:
+        with self._at_counter(counter) as op:
+            ticket = self._current(op)
+            ticket.status = TicketStatus.COMPLETED.value
+            ticket.completed_at = op.now
+            op.row.current_ticket_id = None
+            _log_event(op.session, ticket_id=ticket.id, kind=EventKind.COMPLETED, counter=counter, at=op.now)
+            return self._info(op.session, ticket, today=op.today)
+
+    def pause(self, counter: str) -> None:
+        """A paused counter calls nobody and counts for no estimate; the ticket it is
+        serving stays with it until completed."""
+        with self._at_counter(counter) as op:
+            op.row.paused = True
+
+    def resume(self, counter: str) -> None:
+        with self._at_counter(counter) as op:
+            op.row.paused = False
+
+    def counter_state(self, counter: str) -> CounterState:
+        self._counter(counter)
+        now = self._now()
+        with self._reading.begin() as session:
+            row = session.get(CounterRow, (self._hall, counter))
+            if row is None:
+                return CounterState(id=counter, paused=False, current=None)
+            current = None
+            if row.current_ticket_id is not None:
+                ticket = session.execute(_TICKET, {"ticket": row.current_ticket_id}).first()
+                current = self._info(session, ticket, today=self._today(now))
+            return CounterState(id=counter, paused=row.paused, current=current)
+
+    # -- devices -------------------------------------------------------------------------
+
+    def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
+        now = self._now()
+        for attempt in (1, 2):
+            try:
+                with self._writing.begin() as session:
+                    row = session.get(DeviceStatus, (self._hall, device_id))
+                    if row is None:
+                        session.add(DeviceStatus(hall_id=self._hall, device_id=device_id, kind=kind,
+                                                 status=status, detail=detail, at=now))
+                    else:
+                        row.kind, row.status, row.detail, row.at = kind, status, detail, now
+                return
+            except IntegrityError:
+                if attempt == 2:  # only if a second device inserted the same id at the same instant
+                    raise
+
+    # -- inside --------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError(f"the clock gave a naive datetime {now!r}; it must carry its zone")
+        return now
+
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self._zone).date()
+
+    def _reopens_tomorrow(self, today: date) -> datetime | None:
+        end_of_day = datetime.combine(today, time.max, tzinfo=self._zone)
+        return next_opening(self.spec.hours, self._zone, end_of_day)
+
+    def _counter(self, counter: str) -> Counter:
+        found = next((c for c in self.spec.counters if c.id == counter), None)
+        if found is None:
+            raise CounterOperationError("unknown_counter", f"no counter {counter!r} in this hall")
+        return found
+
+    def _ensure_counters(self) -> None:
+        """A row per configured counter, so that every later operation can lock one."""
+        try:
+            with self._writing.begin() as session:
+                known = set(session.scalars(select(CounterRow.counter_id).where(
+                    CounterRow.hall_id == self._hall)))
+                session.add_all(CounterRow(hall_id=self._hall, counter_id=c.id, paused=False)
+                                for c in self.spec.counters if c.id not in known)
+        except IntegrityError:
+            pass  # another process starting at the same moment added them
+
+    @contextmanager
+    def _at_counter(self, counter: str) -> Iterator[_Op]:
+        """One transaction holding the counter's row, so that operations on one counter
+        run one after the other even from two browsers."""
+        spec_counter = self._counter(counter)
+        now = self._now()
+        with self._writing.begin() as session:
+            row = session.scalars(select(CounterRow).where(
+                CounterRow.hall_id == self._hall, CounterRow.counter_id == counter).with_for_update()).first()
+            if row is None:  # the counter was added to the configuration while running
+                row = CounterRow(hall_id=self._hall, counter_id=counter, paused=False)
+                session.add(row)
+                session.flush()
+            yield _Op(session=session, row=row, counter=spec_counter, now=now, today=self._today(now))
+
+    def _current(self, op: _Op) -> Ticket:
+        if op.row.current_ticket_id is None:
+            raise CounterOperationError("idle", f"counter {op.counter.id} is serving no ticket")
+        return op.session.get(Ticket, op.row.current_ticket_id)
+
+    def _not_busy(self, op: _Op) -> None:
+        if op.row.current_ticket_id is not None:
+            number = op.session.scalar(select(Ticket.number).where(Ticket.id == op.row.current_ticket_id))
+            raise CounterOperationError(
+                "busy", f"counter {op.counter.id} is serving {number}; complete it, mark it absent, "
+                        "hold it or transfer it first")
+
+    def _called(self, op: _Op, ticket: Ticket, kind: EventKind) -> TicketInfo:
+        op.session.refresh(ticket)  # _claim changed it behind the session's back
+        op.row.current_ticket_id = ticket.id
+        _log_event(op.session, ticket_id=ticket.id, kind=kind, counter=op.counter.id, at=op.now)
+        return self._info(op.session, ticket, today=op.today)
+
+    def _set_aside(self, counter: str, status: TicketStatus, kind: EventKind) -> TicketInfo:
+        with self._at_counter(counter) as op:
+            ticket = self._current(op)
+            ticket.status = status.value
+            op.row.current_ticket_id = None
+            _log_event(op.session, ticket_id=ticket.id, kind=kind, counter=counter, at=op.now)
+            return self._info(op.session, ticket, today=op.today)
+
+    def _open_counters(self, service: str, paused: set[str]) -> int:
+        return sum(1 for c in self.spec.counters_for(service) if c.id not in paused)
+
+    def _info(self, session: Session, ticket: Ticket | Row, *, today: date) -> TicketInfo:
+        """A ticket as callers see it; `ticket` is an ORM object or a row of `tickets`."""
+        session.flush()  # Core statements below do not flush pending ORM changes
+        ahead = estimate = 0
+        status = TicketStatus(ticket.status)
+        if status is TicketStatus.WAITING and ticket.day == today:
+            key = {"hall": self._hall, "today": today, "rank": self._order.ranks[Priority(ticket.priority)],
+                   "issued_at": ticket.issued_at, "ticket": ticket.id}
+            if ticket.target_counter is not None:
+                # It waits for one counter: those before it are all that counter's.
+                target = next((c for c in self.spec.counters if c.id == ticket.target_counter), None)
+                ahead = session.scalar(self._order.ahead_at_counter, {
+                    **key, "counter": ticket.target_counter,
+                    "services": list(target.services) if target else []})
+                open_counters = 1
+            else:
+                ahead = session.scalar(self._order.ahead_in_service, {**key, "code": ticket.service})
+                open_counters = self._open_counters(ticket.service, set(session.scalars(_PAUSED, key)))
+            svc = self.spec.service(ticket.service)
+            means = _mean_minutes(session.execute(_RECENT_ONE, {**key, "code": ticket.service}))
+            mean = means.get(ticket.service, svc.mean_service_minutes if svc else 0)
+            estimate = _wait(ahead, mean, open_counters)
+        if ticket.target_counter is not None:
+            counters = (ticket.target_counter,)
+        else:
+            counters = tuple(c.id for c in self.spec.counters_for(ticket.service))
+        return TicketInfo(
+            id=ticket.id, number=ticket.number, service=ticket.service,
+            priority=Priority(ticket.priority), status=status, day=ticket.day,
+            issued_at=ticket.issued_at.astimezone(self._zone), ahead=ahead,
+            estimated_wait_minutes=estimate, counters=counters,
+            counter=None if status is TicketStatus.WAITING else ticket.counter,  # a transfer's is history
+            recalls=ticket.recalls)
+
+
+# -- data functions ----------------------------------------------------------------------
+
+def _take_number(session: Session, *, key: dict) -> int:
+    """The next sequence number of the service for the day, locking the day's row until
+    the transaction ends. SQLite is already locked whole by BEGIN IMMEDIATE; on PostgreSQL
+    the UPDATE takes the row lock, and a day's first two tickets meeting at the INSERT are
+    settled by the primary key."""
+    if session.execute(_BUMP_SEQUENCE, key).rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.execute(_sequences.insert(), {"hall_id": key["hall"], "day": key["today"],
+                                                      "service": key["code"], "last_seq": 1})
+            return 1
+        except IntegrityError:
+            session.execute(_BUMP_SEQUENCE, key)
+    return session.scalar(_LAST_SEQ, key)
+
+
+def _limit_reached(quota: int | None, issued: int) -> RefusalReason | None:
+    if quota is not None and issued >= quota:
+        return RefusalReason.QUOTA_REACHED
+    if issued >= MAX_SEQ:
+        return RefusalReason.NUMBERS_EXHAUSTED
+    return None
+
+
+def _claim(session: Session, ticket_id: int, statuses: set[TicketStatus], *, counter: str,
+           at: datetime) -> bool:
+    """Makes the ticket CALLED at `counter` if it is still in one of `statuses`."""
+    result = session.execute(
+        _tickets.update().where(_tickets.c.id == ticket_id,
+                                _tickets.c.status.in_([s.value for s in statuses]))
+        .values(status=TicketStatus.CALLED.value, counter=counter, called_at=at, recalls=0))
+    return result.rowcount == 1
+
+
+def _may_call(counter: Counter, ticket: Row) -> bool:
+    if ticket.target_counter is not None:
+        return ticket.target_counter == counter.id
+    return ticket.service in counter.services
+
+
+def _log_event(session: Session, *, ticket_id: int, kind: EventKind, at: datetime,
+               counter: str | None = None, detail: str = "") -> None:
+    session.execute(_events.insert(), {"ticket_id": ticket_id, "kind": kind.value, "counter": counter,
+                                       "at": at, "detail": detail})
+
+
+def _mean_minutes(rows) -> dict[str, float]:
+    """Mean minutes from call to completion per service, for the services with at least
+    MIN_RECENT_SERVICES recent completions. The subtraction is done here: date arithmetic
+    differs in every SQL dialect."""
+    durations: dict[str, list[float]] = {}
+    for code, called_at, completed_at in rows:
+        durations.setdefault(code, []).append((completed_at - called_at).total_seconds() / 60)
+    return {code: sum(d) / len(d) for code, d in durations.items() if len(d) >= MIN_RECENT_SERVICES}
+
+
+def _wait(people: int, mean_minutes: float, open_counters: int) -> int:
+    """Whole minutes, rounded up; rounded first to the microsecond so that 8.000000001
+    minutes of float noise does not become 9."""
+    return math.ceil(round(people * mean_minutes / max(open_counters, 1), 6))
