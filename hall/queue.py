@@ -510,7 +510,13 @@ class QueueEngine:
 
     def _not_busy(self, op: _Op) -> None:
         if op.row.current_ticket_id is not None:
-            number = op.session.scalar(select(Ticket.number).where(Ticket.id == op.row.current_ticket_id))
+            number, day = op.session.execute(select(Ticket.number, Ticket.day).where(
+                Ticket.id == op.row.current_ticket_id)).one()
+            if day < op.today:
+                # Left open at closing time: it must not block the counter the next morning.
+                log.info("counter %s: %s of %s released at the start of a new day", op.counter.id, number, day)
+                op.row.current_ticket_id = None
+                return
             raise CounterOperationError(
                 "busy", f"counter {op.counter.id} is serving {number}; complete it, mark it absent, "
                         "hold it or transfer it first")

@@ -328,3 +328,13 @@ def test_device_status_keeps_the_latest_per_device(engine, clock, query):
     assert query("select device_id, kind, status, detail, at from device_status order by device_id") == [
         ("k1/idcard", "idcard", "ok", "", "2026-11-25 01:05:00.000000"),
         ("k1/printer", "printer", "paper_out", "paper end sensor", "2026-11-25 01:05:00.000000")]
+
+
+def test_a_ticket_left_open_overnight_does_not_block_the_counter(engine, clock):
+    issue(engine, clock, "household")
+    assert engine.call_next("3").number == "C001"
+    clock.now += timedelta(days=1)
+    issue(engine, clock, "household")
+    called = engine.call_next("3")
+    assert called.number == "C001" and called.day == clock.now.date()
+    assert engine.counter_state("3").current == called

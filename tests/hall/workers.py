@@ -27,3 +27,14 @@ def issue_many(hall_file: str, url: str, now: datetime, services: list[str], cou
     finally:
         if engine is not None:
             engine.close()
+
+
+def issue_until_killed(hall_file: str, url: str, now: datetime, services: list[str], told) -> None:
+    """Issues tickets without end, telling the parent each number once its commit returned,
+    until the parent kills the process with SIGKILL. `told` is a pipe, written synchronously,
+    so at most the one ticket between a commit and its send goes untold."""
+    engine = QueueEngine(load_hall(hall_file), url, clock=lambda: now)
+    i = 0
+    while True:
+        told.send(engine.issue_ticket(services[i % len(services)]).number)
+        i += 1
