@@ -78,7 +78,6 @@ def test_print(settings: Settings, url: str | None, language: str | None) -> int
 
 def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
     from kiosk.fonts import FontMissing, find_cjk_font
-    from kiosk.hall_client import HallUnavailable
     from kiosk.terminal import RemoteHallNotBuilt, open_hall, open_printer, ticket_flow
 
     try:
@@ -91,9 +90,6 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
     except RemoteHallNotBuilt as exc:
         print(exc, file=sys.stderr)
         return 2
-    except HallUnavailable as exc:
-        print(f"cannot start the kiosk: {exc}", file=sys.stderr)
-        return 1
     printer = open_printer(settings)
 
     from kivy.config import Config

@@ -22,7 +22,6 @@ import logging
 import os
 import threading
 import urllib.parse
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,7 @@ from devices.errors import (
     PrinterWriteFailed,
 )
 from devices.printer_profiles import PrinterProfile
+from devices.printer_status import PrinterStatus, decode_status
 from devices.ticket_layout import TicketPrintout, render_ticket
 from devices.wire_log import WireLog
 
@@ -69,32 +69,6 @@ EXPECTED_FORMS = (
     "file:///dev/usb/lp0 or a plain path, loop://, "
     "simprinter://[?spool=DIR&paper=ok|near_end|out&online=1|0&fail_after=N]"
 )
-
-
-class PrinterStatus(Enum):
-    OK = "ok"
-    PAPER_NEAR_END = "paper_near_end"
-    PAPER_OUT = "paper_out"
-    OFFLINE = "offline"
-    UNKNOWN = "unknown"  # the connection cannot read back (file://, USB without a reply)
-
-
-def decode_status(printer: int, paper: int) -> PrinterStatus:
-    """The printer's state from its ``DLE EOT 1`` and ``DLE EOT 4`` replies.
-
-    Paper out comes first although the printer also reports itself offline then: it is the
-    more useful thing to tell the staff. Replies without the fixed bits are not status bytes
-    (an echo, line noise) and give UNKNOWN rather than a guess.
-    """
-    if not (cmd.status_reply_is_valid(printer) and cmd.status_reply_is_valid(paper)):
-        return PrinterStatus.UNKNOWN
-    if paper & cmd.STATUS_PAPER_OUT_BITS == cmd.STATUS_PAPER_OUT_BITS:
-        return PrinterStatus.PAPER_OUT
-    if printer & cmd.STATUS_OFFLINE_BIT:
-        return PrinterStatus.OFFLINE
-    if paper & cmd.STATUS_PAPER_NEAR_END_BITS == cmd.STATUS_PAPER_NEAR_END_BITS:
-        return PrinterStatus.PAPER_NEAR_END
-    return PrinterStatus.OK
 
 
 class _Traced:

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from enum import Enum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, select
@@ -24,6 +23,7 @@ from hall.db import make_engine, read_only
 from hall.errors import CounterOperationError, RefusalReason, TicketNotFound, TicketRefused
 from hall.models import CounterRow, DeviceStatus, Ticket, TicketEvent, TicketSequence
 from hall.spec import Counter, HallSpec, Hours
+from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -31,66 +31,6 @@ MAX_SEQ = 999              # three digits after the prefix
 RECENT_SERVICES = 20       # completed services the mean service time is taken over
 MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
 SEARCH_DAYS = 30           # how far ahead to look for the next opening (the Spring Festival is ~9 days)
-
-
-class Priority(str, Enum):
-    NORMAL = "normal"
-    BOOKED = "booked"   # 预约
-    GREEN = "green"     # 绿色通道
-
-
-class TicketStatus(str, Enum):
-    WAITING = "waiting"
-    CALLED = "called"
-    HELD = "held"
-    ABSENT = "absent"
-    COMPLETED = "completed"
-
-
-class EventKind(str, Enum):
-    ISSUED = "issued"
-    CALLED = "called"
-    RECALLED = "recalled"
-    ABSENT = "absent"
-    HELD = "held"
-    CALLED_BACK = "called_back"
-    TRANSFERRED = "transferred"
-    COMPLETED = "completed"
-
-
-@dataclass(frozen=True)
-class TicketInfo:
-    id: int
-    number: str
-    service: str
-    priority: Priority
-    status: TicketStatus
-    day: date
-    issued_at: datetime              # aware, in the hall's time zone
-    ahead: int                       # waiting tickets called before this one (0 unless WAITING)
-    estimated_wait_minutes: int      # 0 unless WAITING; rounded up
-    counters: tuple[str, ...]        # counters that may call it
-    counter: str | None              # the counter that called it; None while WAITING
-    recalls: int
-
-
-@dataclass(frozen=True)
-class ServiceStatus:
-    code: str
-    waiting: int
-    open_counters: int
-    estimated_wait_minutes: int      # what a new normal ticket would wait
-    issued_today: int
-    quota: int | None
-    refusal: RefusalReason | None    # why a ticket would be refused now; None when issuing
-    reopens_at: datetime | None
-
-
-@dataclass(frozen=True)
-class CounterState:
-    id: str
-    paused: bool
-    current: TicketInfo | None
 
 
 # -- opening hours: pure functions of the hours and an instant ---------------------------

@@ -1,52 +1,70 @@
-"""The embedded hall: the queue engine in this process on a local database, the default."""
+"""The embedded hall: the queue engine in this process on a local database, the default.
+
+The engine, and SQLAlchemy with it (over a second of imports on a kiosk's CPU), is loaded on
+first use, so that the home screen is up before it; the flow's warm-up loads it right after.
+"""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from hall.queue import Priority, QueueEngine, ServiceStatus, TicketInfo
 from hall.spec import HallSpec
+from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 
+if TYPE_CHECKING:
+    from hall.queue import QueueEngine
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class EmbeddedHall(Hall):
     def __init__(self, spec: HallSpec, database_url: str, *,
                  clock: Callable[[], datetime] | None = None):
         self._spec = spec
-        try:
-            self._engine = QueueEngine(spec, database_url, clock=clock)
-        except SQLAlchemyError as exc:
-            raise HallUnavailable(f"cannot open the hall database {database_url}: {exc}") from exc
+        self._url = database_url
+        self._clock = clock
+        self._engine: QueueEngine | None = None
+        self._lock = threading.Lock()
 
     @property
     def spec(self) -> HallSpec:
         return self._spec
 
     def services_status(self) -> list[ServiceStatus]:
-        return self._guard(self._engine.services_status)
+        return self._guard(lambda q: q.services_status())
 
     def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL,
                      person_hash: str | None = None) -> TicketInfo:
-        return self._guard(lambda: self._engine.issue_ticket(service, priority=priority,
-                                                             person_hash=person_hash))
+        return self._guard(lambda q: q.issue_ticket(service, priority=priority, person_hash=person_hash))
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
-        self._guard(lambda: self._engine.report_device(device_id, kind, status, detail))
+        self._guard(lambda q: q.report_device(device_id, kind, status, detail))
 
     def close(self) -> None:
-        self._engine.close()
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
 
-    @staticmethod
-    def _guard(call):
+    def _guard(self, call: Callable[[QueueEngine], T]) -> T:
         """A full disk or a locked file must reach the citizen as "ask at the desk",
         not as a frozen screen."""
+        from sqlalchemy.exc import SQLAlchemyError  # loaded with the engine, see the module's docstring
+
         try:
-            return call()
-        except SQLAlchemyError as exc:
-            log.error("hall database failed: %s", exc)
+            return call(self._queue())
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("hall database %s failed: %s", self._url, exc)
             raise HallUnavailable(str(exc)) from exc
+
+    def _queue(self) -> QueueEngine:
+        with self._lock:
+            if self._engine is None:
+                from hall.queue import QueueEngine
+                self._engine = QueueEngine(self._spec, self._url, clock=self._clock)
+            return self._engine

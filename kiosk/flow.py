@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from hall.errors import RefusalReason, TicketRefused
-from hall.queue import Priority, ServiceStatus, TicketInfo
+from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.i18n import Translator
 from kiosk.printing import PrintOutcome, TicketPrinterService
@@ -236,6 +236,15 @@ class TicketFlow:
         self.session.large_type = not self.session.large_type
         self.touched()
         self.listener.on_session()
+
+    def warm_up(self) -> None:
+        """Opens the hall and the printer before the first citizen arrives, and tells the
+        hall how the printer is. Runs off the UI thread once the first frame is shown."""
+        try:
+            self.hall.services_status()
+        except HallUnavailable as exc:
+            log.error("hall not ready: %s", exc)
+        self._report_printer(self.printer.check())
 
     def tick(self) -> None:
         """Called about once a second by the screen layer: ends a forgotten session."""

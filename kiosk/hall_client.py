@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from hall.errors import HallError, RefusalReason, TicketRefused
-from hall.queue import Priority, ServiceStatus, TicketInfo
+from hall.tickets import Priority, ServiceStatus, TicketInfo
 from hall.spec import HallSpec
 
 

@@ -2,6 +2,9 @@
 
 A failed print must never lose the ticket: the number is already issued by the hall, so the
 flow keeps it on screen with its QR and tells the citizen what to do.
+
+The driver (and python-escpos with it) is loaded when the printer is first opened, after the
+kiosk's first frame is on screen, not at start-up.
 """
 from __future__ import annotations
 
@@ -11,10 +14,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from devices.errors import DeviceError, PaperOut, PrinterOffline, PrinterUnavailable
-from devices.printer import PrinterStatus, TicketPrinter, open_printer
 from devices.printer_profiles import get_profile
+from devices.printer_status import PrinterStatus
 from devices.ticket_layout import TicketPrintout
+
+if TYPE_CHECKING:
+    from devices.printer import TicketPrinter
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +68,7 @@ class TicketPrinterService:
     def print(self, printout: TicketPrintout) -> PrintOutcome:
         with self._lock:
             try:
-                if self._printer is None:
-                    self._printer = open_printer(self.url, self.profile, timeout=self.timeout,
-                                                 spool_dir=self.spool_dir)
-                written = self._printer.print_ticket(printout)
+                written = self._open().print_ticket(printout)
                 low = self._printer.last_status is PrinterStatus.PAPER_NEAR_END
                 if low:
                     log.warning("printer %s: paper near end", self.url)
@@ -73,9 +78,32 @@ class TicketPrinterService:
                 self._drop()
                 return PrintOutcome(problem=_problem_of(exc), detail=str(exc))
 
+    def check(self) -> PrintOutcome:
+        """The printer's state without printing, as it would be reported after a ticket."""
+        with self._lock:
+            try:
+                status = self._open().status()
+            except DeviceError as exc:
+                log.error("printer %s: %s", self.url, exc)
+                self._drop()
+                return PrintOutcome(problem=_problem_of(exc), detail=str(exc))
+        log.info("printer %s: %s", self.url, status.value)
+        if status is PrinterStatus.PAPER_OUT:
+            return PrintOutcome(problem=PrintProblem.PAPER_OUT)
+        if status is PrinterStatus.OFFLINE:
+            return PrintOutcome(problem=PrintProblem.OFFLINE)
+        return PrintOutcome(paper_low=status is PrinterStatus.PAPER_NEAR_END)
+
     def close(self) -> None:
         with self._lock:
             self._drop()
+
+    def _open(self) -> TicketPrinter:
+        if self._printer is None:
+            from devices.printer import open_printer  # loads python-escpos: see the module's docstring
+            self._printer = open_printer(self.url, self.profile, timeout=self.timeout,
+                                         spool_dir=self.spool_dir)
+        return self._printer
 
     def _drop(self) -> None:
         if self._printer is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from hall.queue import Priority, TicketInfo, TicketStatus
+from hall.tickets import Priority, TicketInfo, TicketStatus
 from kiosk.config import Settings
 from kiosk.embedded import EmbeddedHall
 from kiosk.flow import TicketFlow

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devices.ticket_layout import TicketPrintout
-from hall.queue import Priority, TicketInfo
+from hall.tickets import Priority, TicketInfo
 from hall.spec import HallSpec
 from kiosk.i18n import Translator
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock, mainthread
 from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
@@ -56,7 +57,13 @@ class KioskApp(App, FlowListener):
         self._sync_session()
         self.root = Builder.load_string("Shell:")
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
+        Window.bind(on_flip=self._first_frame)
         return self.root
+
+    def _first_frame(self, *_):
+        """With the home screen up, open the hall and the printer in the background."""
+        Window.unbind(on_flip=self._first_frame)
+        self.run_async(self.flow.warm_up, lambda _result: None)
 
     def on_stop(self):
         if self.flow is not None:

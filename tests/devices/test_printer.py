@@ -13,7 +13,8 @@ import pytest
 from devices import escpos_commands as cmd
 from devices.errors import BadDeviceUrl, PaperOut, PrinterOffline, PrinterUnavailable, PrinterWriteFailed
 from devices.escpos_parse import parse_escpos
-from devices.printer import PrinterStatus, decode_status, open_printer
+from devices.printer import open_printer
+from devices.printer_status import PrinterStatus, decode_status
 from devices.printer_profiles import PROFILES
 from devices.ticket_layout import render_ticket
 from tests.devices.sample_tickets import TYPICAL_URL

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from hall.errors import CounterOperationError
-from hall.queue import Priority, TicketStatus
+from hall.tickets import Priority, TicketStatus
 from tests.conftest import OPEN_MORNING
 from tests.hall.conftest import with_hall
 

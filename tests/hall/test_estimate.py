@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hall.queue import Priority
+from hall.tickets import Priority
 from tests.hall.conftest import with_service
 
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from hall.errors import RefusalReason, TicketRefused
-from hall.queue import Priority, QueueEngine, TicketStatus
+from hall.queue import QueueEngine
+from hall.tickets import Priority, TicketStatus
 from hall.spec import Hours, load_hall
 from tests.conftest import OPEN_MORNING
 from tests.hall.conftest import lift_quotas, with_service

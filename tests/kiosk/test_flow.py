@@ -199,6 +199,7 @@ def test_after_hours_names_the_next_opening_day(hall, tmp_path, clock):
 
 def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
     flow, *_ = make_flow(hall, tmp_path)
+    flow.warm_up()  # as the app does once its first frame is up
     flow.start()
     flow.choose("taxation")
     with sqlite3.connect(db) as con:
@@ -225,3 +226,22 @@ def test_numbers_restart_the_next_day(hall, tmp_path, clock):
     take(flow)
     assert flow.session.view.number == "A001"
     assert flow.session.view.qr_payload == "chengguan/20261126/A001"
+
+
+def test_warm_up_opens_the_hall_and_reports_the_printer(hall, tmp_path, db):
+    flow, *_ = make_flow(hall, tmp_path, printer_url="simprinter://?paper=near_end")
+    flow.warm_up()
+    with sqlite3.connect(db) as con:
+        rows = con.execute("select device_id, kind, status from device_status").fetchall()
+    assert rows == [("k1/printer", "printer", "paper_near_end")]
+
+
+def test_warm_up_survives_an_unusable_database(spec, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database folder should be")
+    hall = EmbeddedHall(spec, f"sqlite:///{blocker / 'hall.db'}")
+    flow, *_ = make_flow(hall, tmp_path)
+    flow.warm_up()
+    take(flow)
+    assert flow.state is State.NOTICE
+    assert flow.session.notice == "系统暂时无法取号，请到服务台人工取号。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hall.errors import RefusalReason, TicketRefused
-from hall.queue import Priority, TicketStatus
+from hall.tickets import Priority, TicketStatus
 from hall.spec import load_hall
 from kiosk.embedded import EmbeddedHall
 from kiosk.hall_client import Hall

@@ -1,0 +1,72 @@
+"""What the queue hands out: tickets, service and counter states, as plain values.
+
+Kept apart from the engine so that a terminal can name these types (and a remote hall can
+build them from JSON) without loading the database layer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from hall.errors import RefusalReason
+
+
+class Priority(str, Enum):
+    NORMAL = "normal"
+    BOOKED = "booked"   # 预约
+    GREEN = "green"     # 绿色通道
+
+
+class TicketStatus(str, Enum):
+    WAITING = "waiting"
+    CALLED = "called"
+    HELD = "held"
+    ABSENT = "absent"
+    COMPLETED = "completed"
+
+
+class EventKind(str, Enum):
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    ABSENT = "absent"
+    HELD = "held"
+    CALLED_BACK = "called_back"
+    TRANSFERRED = "transferred"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class TicketInfo:
+    id: int
+    number: str
+    service: str
+    priority: Priority
+    status: TicketStatus
+    day: date
+    issued_at: datetime              # aware, in the hall's time zone
+    ahead: int                       # waiting tickets called before this one (0 unless WAITING)
+    estimated_wait_minutes: int      # 0 unless WAITING; rounded up
+    counters: tuple[str, ...]        # counters that may call it
+    counter: str | None              # the counter that called it; None while WAITING
+    recalls: int
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    code: str
+    waiting: int
+    open_counters: int
+    estimated_wait_minutes: int      # what a new normal ticket would wait
+    issued_today: int
+    quota: int | None
+    refusal: RefusalReason | None    # why a ticket would be refused now; None when issuing
+    reopens_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CounterState:
+    id: str
+    paused: bool
+    current: TicketInfo | None
