@@ -1,5 +1,7 @@
 """Resident memory of the whole ticket kiosk (Kivy window, screens, embedded hall, printer)
-after 500 tickets taken through its screens. Needs a display:
+after 500 tickets taken through its screens, with the figure every 100 tickets so that a leak
+shows as a slope. Needs a display (Xvfb renders with Mesa's software OpenGL, whose libraries
+count in the resident figure):
     xvfb-run -a -s "-screen 0 1280x1280x24" .venv/bin/python bench/memory.py
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def main(tickets: int = 500) -> None:
+def main(tickets: int = int(sys.argv[1]) if len(sys.argv) > 1 else 500) -> None:
     import psutil
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -40,7 +42,7 @@ def main(tickets: int = 500) -> None:
             settings, hall, printer, listener=listener, run_async=run_async, now=clock))
         app._run_prepare()
 
-        def frames(n=2):
+        def frames(n=1):
             for _ in range(n):
                 EventLoop.idle()
 
@@ -66,14 +68,33 @@ def main(tickets: int = 500) -> None:
             frames()
             app.act("done")
             frames()
+            if i % 100 == 99:
+                print(f"  {i + 1} tickets: {process.memory_info().rss / 2**20:.0f} MB", flush=True)
         elapsed = time.perf_counter() - t0
         end_rss = process.memory_info().rss
+        end = process.memory_full_info()
+        gl_libraries = _resident_of(("libLLVM", "_dri.so"))
         app.stop()
         app.on_stop()
     print(f"resident memory of the ticket kiosk, {tickets} tickets through its screens")
     print(f"  after start: {start_rss / 2**20:.0f} MB   after {tickets} tickets: {end_rss / 2**20:.0f} MB   "
           f"growth {(end_rss - start_rss) / 2**20:.1f} MB")
+    print(f"  private (USS) {end.uss / 2**20:.0f} MB, proportional (PSS) {end.pss / 2**20:.0f} MB; "
+          f"of the resident, the OpenGL driver's libraries: {gl_libraries / 2**20:.0f} MB")
     print(f"  {elapsed / tickets * 1000:.0f} ms per ticket including every screen drawn   target: <= 200 MB")
+
+
+def _resident_of(names: tuple[str, ...]) -> int:
+    """Resident bytes of the mappings whose path holds one of `names` (from /proc/self/smaps)."""
+    total, current = 0, ""
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            parts = line.split()
+            if parts and "-" in parts[0] and not parts[0].endswith(":"):
+                current = parts[5] if len(parts) > 5 else ""
+            elif parts[:1] == ["Rss:"] and any(n in current for n in names):
+                total += int(parts[1]) * 1024
+    return total
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ its result comes back through the Kivy clock, the only way a thread may reach a 
 from __future__ import annotations
 
 import logging
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kivy.app import App
@@ -47,6 +47,7 @@ class KioskApp(App, FlowListener):
         self.title = "hall-kiosk"
         self._make_flow = make_flow
         self.fullscreen = fullscreen
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-worker")
 
     # -- Kivy life cycle ----------------------------------------------------------------
 
@@ -66,6 +67,7 @@ class KioskApp(App, FlowListener):
         self.run_async(self.flow.warm_up, lambda _result: None)
 
     def on_stop(self):
+        self._worker.shutdown(wait=True)
         if self.flow is not None:
             self.flow.printer.close()
             self.flow.hall.close()
@@ -114,6 +116,8 @@ class KioskApp(App, FlowListener):
     # -- the worker ---------------------------------------------------------------------
 
     def run_async(self, job, done) -> None:
+        """One long-lived worker, so jobs run in order (the warm-up before the first ticket)
+        and the process does not grow a thread and its memory arena per ticket."""
         def work():
             try:
                 result = job()
@@ -121,7 +125,7 @@ class KioskApp(App, FlowListener):
                 log.exception("ticket worker failed")
                 raise
             self._deliver(done, result)
-        threading.Thread(target=work, name="ticket-worker", daemon=True).start()
+        self._worker.submit(work)
 
     @mainthread
     def _deliver(self, done, result) -> None:
