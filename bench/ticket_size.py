@@ -27,23 +27,10 @@ from escpos.printer import Dummy  # noqa: E402
 from devices.escpos_parse import parse_escpos  # noqa: E402
 from devices.printer_profiles import PROFILES, PrinterProfile  # noqa: E402
 from devices.ticket_layout import TicketPrintout, render_ticket  # noqa: E402
+from tests.devices.sample_tickets import typical_printout  # noqa: E402
 
 BITS_PER_BYTE = 10  # start bit, 8 data bits, stop bit
-TICKET = TicketPrintout(
-    hall_name="城关县政务服务中心",
-    number="A001",
-    service="社会保障",
-    details=(
-        ("办理窗口", "1、2号窗口"),
-        ("前面等候", "3 人"),
-        ("预计等候", "约 15 分钟"),
-        ("取号时间", "2026-11-27 09:12"),
-    ),
-    qr_payload="https://zwfw.cgx.gov.cn/q/A001?d=20261127",
-    qr_caption="扫码查看排队进度",
-    footer=("请留意叫号，过号请到服务台",),
-    tag="绿色通道",
-)
+TICKET = typical_printout(tag="绿色通道")
 
 
 def python_escpos_ticket(ticket: TicketPrintout, profile: PrinterProfile, *, native_qr: bool) -> bytes:
