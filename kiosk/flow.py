@@ -266,8 +266,9 @@ class TicketFlow:
             log.info("ticket refused: %s", exc)
             text = self.refusal_text(exc.reason, exc.reopens_at)
             return Event.REFUSED, lambda: setattr(self.session, "notice", text)
-        except HallUnavailable as exc:
-            log.error("hall unavailable: %s", exc)
+        except Exception as exc:  # HallUnavailable, or a fault nobody foresaw: nothing was issued
+            log.log(logging.ERROR if isinstance(exc, HallUnavailable) else logging.CRITICAL,
+                    "no ticket issued for %s: %r", service, exc, exc_info=not isinstance(exc, HallUnavailable))
             text = self.tr.t("refusal.hall_unavailable")
             return Event.REFUSED, lambda: setattr(self.session, "notice", text)
         view = self._view(ticket)

@@ -77,6 +77,10 @@ class TicketPrinterService:
                 log.error("printer %s: ticket %s not printed: %s", self.url, printout.number, exc)
                 self._drop()
                 return PrintOutcome(problem=_problem_of(exc), detail=str(exc))
+            except Exception as exc:  # a driver's unforeseen error must not freeze the kiosk
+                log.exception("printer %s: ticket %s not printed", self.url, printout.number)
+                self._drop()
+                return PrintOutcome(problem=PrintProblem.ERROR, detail=repr(exc))
 
     def check(self) -> PrintOutcome:
         """The printer's state without printing, as it would be reported after a ticket."""

@@ -245,3 +245,11 @@ def test_warm_up_survives_an_unusable_database(spec, tmp_path):
     take(flow)
     assert flow.state is State.NOTICE
     assert flow.session.notice == "系统暂时无法取号，请到服务台人工取号。"
+
+
+def test_a_printer_failing_mid_ticket_still_leaves_the_ticket_on_screen(hall, tmp_path):
+    flow, *_ = make_flow(hall, tmp_path, printer_url="simprinter://?fail_after=40")
+    take(flow)
+    assert flow.state is State.TICKET
+    assert flow.session.view.number == "A001"
+    assert flow.session.printed.problem is PrintProblem.ERROR
