@@ -58,8 +58,13 @@ class KioskApp(App, FlowListener):
         self._sync_session()
         self.root = Builder.load_string("Shell:")
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
+        Clock.schedule_interval(self._refresh_idle, 60.0)  # today's hours change at midnight
         Window.bind(on_flip=self._first_frame)
         return self.root
+
+    def _refresh_idle(self, _dt) -> None:
+        if self.stage == State.IDLE.value:
+            self.root.refresh()
 
     def _first_frame(self, *_):
         """With the home screen up, open the hall and the printer in the background."""
