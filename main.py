@@ -102,8 +102,7 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
     from screens.app import KioskApp, use_font
     use_font(font)
     app = KioskApp(lambda listener, run_async: ticket_flow(settings, hall, printer, listener=listener,
-                                                          run_async=run_async),
-                   fullscreen=settings.terminal.fullscreen)
+                                                          run_async=run_async))
     if on_first_frame is not None:
         from kivy.core.window import Window
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hall.configfile import ConfigError, Problem, load_model, locate_line, read_toml
-from hall.spec import LANGUAGES, HallSpec, load_hall
+from hall.spec import HallSpec, load_hall
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml"
 PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
@@ -111,4 +111,4 @@ def load_settings(path: Path | str | None = None) -> Settings:
     return Settings(path, config, hall)
 
 
-__all__ = ["ConfigError", "KioskConfig", "LANGUAGES", "Settings", "load_settings"]
+__all__ = ["ConfigError", "KioskConfig", "Settings", "load_settings"]

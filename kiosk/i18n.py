@@ -10,7 +10,8 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 
-LANGUAGES = ("zh_CN", "zh_TW", "en")
+from hall.spec import LANGUAGES  # the languages a hall names its services in
+
 DEFAULT_LANGUAGE = "zh_CN"
 _LOCALES = Path(__file__).resolve().parent / "locales"
 

@@ -41,12 +41,11 @@ class KioskApp(App, FlowListener):
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
     hall_name = StringProperty("")
 
-    def __init__(self, make_flow, *, fullscreen: bool = False, **kwargs):
+    def __init__(self, make_flow, **kwargs):
         """`make_flow(listener, run_async)` builds the TicketFlow; the app is its listener."""
         super().__init__(**kwargs)
         self.title = "hall-kiosk"
         self._make_flow = make_flow
-        self.fullscreen = fullscreen
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-worker")
 
     # -- Kivy life cycle ----------------------------------------------------------------
