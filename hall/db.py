@@ -11,18 +11,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
+from hall import migrations
 from hall.models import Base
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY_OPTION = "hall_read_only"
 SCHEMA_LOCK = 0x68616C6C  # "hall": any number the hall's database uses for nothing else
+EVENT_LOCK = 0x6576656E  # "even"
+_EVENT_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_LOCK})")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the schema in place; creating it is harmless when it exists."""
+    """An engine with the schema in place and up to date; raises SchemaTooNew for a
+    database written by a newer release."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url)
@@ -39,14 +44,45 @@ def read_only(engine: Engine) -> Engine:
 
 
 def _create_schema(engine: Engine) -> None:
-    """Creates the missing tables. Several processes may start at once: on SQLite the
-    BEGIN IMMEDIATE transaction makes them take turns; PostgreSQL's "create if not there"
-    is a check and then a create, so they take turns on an advisory lock held until the
-    transaction (DDL included) commits."""
+    """Brings the schema to this release's revision. Several processes may start at once:
+    on SQLite the BEGIN IMMEDIATE transaction makes them take turns; on PostgreSQL they take
+    turns on an advisory lock held until the transaction (DDL included) commits."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
-        Base.metadata.create_all(connection)
+        upgrade_schema(connection)
+
+
+def upgrade_schema(connection: Connection) -> None:
+    """A new database gets the tables as hall.models describes them, stamped with the head
+    revision; a first-release database (tables but no revision) is stamped as the baseline
+    and migrated; one at an older revision is migrated; one at a revision this release does
+    not know was written by a newer release and is refused."""
+    version = _stored_revision(connection)
+    if version == migrations.HEAD:
+        return
+    from hall.migrations import runner  # Alembic is loaded only when there is work for it
+
+    if version is None:
+        if not inspect(connection).has_table("tickets"):  # every release's database has it
+            Base.metadata.create_all(connection)
+            runner.stamp(connection, migrations.HEAD)
+            return
+        runner.stamp(connection, migrations.BASELINE)
+    runner.upgrade(connection)
+
+
+def order_commits(session: Session) -> None:
+    """Makes the transactions that write events commit in the order of their event ids
+    (see hall.events); held until commit. SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_EVENT_LOCK)
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -47,3 +47,7 @@ class CounterOperationError(HallError):
 
 class TicketNotFound(HallError, LookupError):
     """No ticket with that id in this hall."""
+
+
+class SchemaTooNew(HallError):
+    """The database was migrated by a newer release; this one must not write to it."""

@@ -1,4 +1,5 @@
-"""The hall's tables: tickets, their daily numbering, counters, the event log, devices.
+"""The hall's tables: tickets, their daily numbering, counters, the event log, devices, and
+the hall server's accounts, sessions and idempotency keys.
 
 Columns use only types every SQL database has (strings rather than native enums, naive UTC
 timestamps) so that the kiosk's SQLite file and the hall server's PostgreSQL share one schema.
@@ -92,18 +93,25 @@ class CounterRow(Base):
     current_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
 
-class TicketEvent(Base):
-    """Append-only: what happened to a ticket, when and at which counter. The hall server's
-    statistics and the upward sync of a village station are built from it."""
+class Event(Base):
+    """Append-only: everything that happens in the hall, written in the transaction of the
+    change it records, so the log is also the outbox: the live stream, statistics and the
+    upward sync all read it and none can miss a change or see one that was rolled back.
+    `payload` is what a listener needs (JSON: numbers, counters, waiting counts; never
+    personal data), kept as it was at the moment of the change."""
 
-    __tablename__ = "ticket_events"
+    __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    hall_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     counter: Mapped[str | None] = mapped_column(String(8))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (Index("ix_event_hall", "hall_id", "id"),)
 
 
 class DeviceStatus(Base):
@@ -117,3 +125,85 @@ class DeviceStatus(Base):
     status: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# -- the hall server's: who may do what, and what was already done ----------------------
+# They live in every hall database, a kiosk's too, so that one chain of migrations serves all.
+
+class Device(Base):
+    """A terminal allowed to call the API: a ticket kiosk, a counter terminal, a display.
+    Its token is stored as a SHA-256 digest: tokens are long random strings, so a fast hash
+    is enough and a request is checked in microseconds."""
+
+    __tablename__ = "devices"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offline: Mapped[bool] = mapped_column(Boolean, default=False,
+                                          comment="set once its silence was announced as an alarm")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    counters: Mapped[str] = mapped_column(String(256), default="", comment="comma-separated counter ids")
+    password_hash: Mapped[str] = mapped_column(String(256), comment="Argon2id")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffSession(Base):
+    """A logged-in browser; the cookie's value is known only to it, the table keeps its digest."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    job_no: Mapped[str] = mapped_column(String(32))
+    counter: Mapped[str | None] = mapped_column(String(8), comment="the counter logged in at, if one was named")
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailures(Base):
+    """Failed logins per job number, known or not, so that guessing is slowed alike for both."""
+
+    __tablename__ = "login_failures"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotencyKey(Base):
+    """A write already done, with its answer, stored in the transaction of the write: a
+    retry finds it and gets the same answer, even after a restart, and changes nothing."""
+
+    __tablename__ = "idempotency_keys"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(80), primary_key=True, comment="device:ID or staff:JOB_NO")
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), comment="digest of the request it answered")
+    answer: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class HallSecret(Base):
+    """Keys the hall signs with (ticket links, booking codes); made at first use, never in
+    the repository or a configuration file."""
+
+    __tablename__ = "hall_secrets"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))

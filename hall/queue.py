@@ -1,6 +1,6 @@
 """The queue: numbering tickets, calling them to counters, and telling people how long.
 
-Everything a ticket goes through is a row in `tickets` plus an entry in `ticket_events`,
+Everything a ticket goes through is a row in `tickets` plus an entry in `events`,
 changed in one transaction per operation, so that several kiosks, counter terminals and the
 hall server can share one database and a crash leaves either the whole operation or none.
 One QueueEngine is safe to share between threads: each call opens its own session.
@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hall.db import make_engine, read_only
 from hall.errors import CounterOperationError, RefusalReason, TicketNotFound, TicketRefused
-from hall.models import CounterRow, DeviceStatus, Ticket, TicketEvent, TicketSequence
+from hall import events
+from hall.models import CounterRow, DeviceStatus, Ticket, TicketSequence
 from hall.spec import Counter, HallSpec, Hours
 from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus
 
@@ -87,7 +89,6 @@ def _utcnow() -> datetime:
 _tickets = Ticket.__table__
 _sequences = TicketSequence.__table__
 _counters = CounterRow.__table__
-_events = TicketEvent.__table__
 _WAITING = TicketStatus.WAITING.value
 _COMPLETED = TicketStatus.COMPLETED.value
 
@@ -177,10 +178,44 @@ class QueueEngine:
         self._engine = make_engine(url)
         self._writing = sessionmaker(self._engine, expire_on_commit=False)
         self._reading = sessionmaker(read_only(self._engine), expire_on_commit=False)
+        self._outer: ContextVar[Session | None] = ContextVar(f"hall-transaction-{id(self)}", default=None)
         self._ensure_counters()
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction around several calls of this engine on this thread: every call
+        made inside joins it, so all commit or none does (the hall server stores a request's
+        idempotency key and answer with the change it made)."""
+        if self._outer.get() is not None:
+            raise RuntimeError("engine transactions do not nest")
+        with self._writing.begin() as session:
+            token = self._outer.set(session)
+            try:
+                yield session
+            finally:
+                self._outer.reset(token)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads; inside transaction(), that one, to see its changes."""
+        outer = self._outer.get()
+        if outer is not None:
+            yield outer
+            return
+        with self._reading.begin() as session:
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        outer = self._outer.get()
+        if outer is not None:
+            yield outer
+            return
+        with self._writing.begin() as session:
+            yield session
 
     # -- tickets -------------------------------------------------------------------------
 
@@ -198,7 +233,7 @@ class QueueEngine:
         if reason is not None:
             raise TicketRefused(reason, service, reopens_at=reopens_at)
         key = {"hall": self._hall, "today": today, "code": service}
-        with self._writing.begin() as session:
+        with self._write() as session:
             seq = _take_number(session, key=key)
             if person_hash is not None and session.scalar(_HAS_TICKET, {**key, "person_hash": person_hash}):
                 raise TicketRefused(RefusalReason.ALREADY_HAS_TICKET, service)
@@ -220,7 +255,7 @@ class QueueEngine:
 
     def ticket(self, ticket_id: int) -> TicketInfo:
         now = self._now()
-        with self._reading.begin() as session:
+        with self.reading() as session:
             row = session.execute(_TICKET, {"ticket": ticket_id}).first()
             if row is None or row.hall_id != self._hall:
                 raise TicketNotFound(f"no ticket {ticket_id} in hall {self._hall!r}")
@@ -231,7 +266,7 @@ class QueueEngine:
         now = self._now()
         today = self._today(now)
         key = {"hall": self._hall, "today": today}
-        with self._reading.begin() as session:
+        with self.reading() as session:
             waiting = dict(session.execute(_WAITING_BY_SERVICE, key).all())
             issued = dict(session.execute(_ISSUED_TODAY, key).all())
             paused = set(session.scalars(_PAUSED, key))
@@ -358,17 +393,23 @@ class QueueEngine:
     def pause(self, counter: str) -> None:
         """A paused counter calls nobody and counts for no estimate; the ticket it is
         serving stays with it until completed."""
-        with self._at_counter(counter) as op:
-            op.row.paused = True
+        self._set_paused(counter, True)
 
     def resume(self, counter: str) -> None:
+        self._set_paused(counter, False)
+
+    def _set_paused(self, counter: str, paused: bool) -> None:
         with self._at_counter(counter) as op:
-            op.row.paused = False
+            if op.row.paused != paused:
+                op.row.paused = paused
+                events.append(op.session, hall_id=self._hall, at=op.now, counter=counter,
+                              kind=EventKind.COUNTER_PAUSED if paused else EventKind.COUNTER_RESUMED,
+                              payload={"counter": counter, "paused": paused})
 
     def counter_state(self, counter: str) -> CounterState:
         self._counter(counter)
         now = self._now()
-        with self._reading.begin() as session:
+        with self.reading() as session:
             row = session.get(CounterRow, (self._hall, counter))
             if row is None:
                 return CounterState(id=counter, paused=False, current=None)
@@ -384,13 +425,18 @@ class QueueEngine:
         now = self._now()
         for attempt in (1, 2):
             try:
-                with self._writing.begin() as session:
+                with self._write() as session:
                     row = session.get(DeviceStatus, (self._hall, device_id))
+                    before = None if row is None else row.status
                     if row is None:
                         session.add(DeviceStatus(hall_id=self._hall, device_id=device_id, kind=kind,
                                                  status=status, detail=detail, at=now))
                     else:
                         row.kind, row.status, row.detail, row.at = kind, status, detail, now
+                    if status != (before or "ok"):  # an alarm, or the end of one
+                        events.append(session, hall_id=self._hall, kind=EventKind.DEVICE_STATUS, at=now,
+                                      payload={"device": device_id, "kind": kind, "status": status,
+                                               "previous": before, "detail": detail})
                 return
             except IntegrityError:
                 if attempt == 2:  # only if a second device inserted the same id at the same instant
@@ -434,7 +480,7 @@ class QueueEngine:
         run one after the other even from two browsers."""
         spec_counter = self._counter(counter)
         now = self._now()
-        with self._writing.begin() as session:
+        with self._write() as session:
             row = session.scalars(select(CounterRow).where(
                 CounterRow.hall_id == self._hall, CounterRow.counter_id == counter).with_for_update()).first()
             if row is None:  # the counter was added to the configuration while running
@@ -557,8 +603,7 @@ def _may_call(counter: Counter, ticket: Row) -> bool:
 
 def _log_event(session: Session, *, ticket_id: int, kind: EventKind, at: datetime,
                counter: str | None = None, detail: str = "") -> None:
-    session.execute(_events.insert(), {"ticket_id": ticket_id, "kind": kind.value, "counter": counter,
-                                       "at": at, "detail": detail})
+    events.append_ticket_event(session, ticket_id=ticket_id, kind=kind, at=at, counter=counter, detail=detail)
 
 
 def _mean_minutes(rows) -> dict[str, float]:

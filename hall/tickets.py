@@ -35,6 +35,12 @@ class EventKind(str, Enum):
     CALLED_BACK = "called_back"
     TRANSFERRED = "transferred"
     COMPLETED = "completed"
+    # Not about one ticket: the hall's other news, in the same log.
+    COUNTER_PAUSED = "counter_paused"
+    COUNTER_RESUMED = "counter_resumed"
+    DEVICE_STATUS = "device_status"      # a device reported a new status (an alarm or its end)
+    DEVICE_OFFLINE = "device_offline"    # a terminal fell silent
+    DEVICE_ONLINE = "device_online"      # and was heard again
 
 
 @dataclass(frozen=True)

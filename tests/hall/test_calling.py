@@ -40,7 +40,7 @@ def error_code(call, *args, **kwargs) -> str:
 
 
 def events(query, number):
-    return query("select e.kind, e.counter, e.detail from ticket_events e join tickets t "
+    return query("select e.kind, e.counter, e.detail from events e join tickets t "
                  "on t.id = e.ticket_id where t.number = ? order by e.id", number)
 
 
@@ -309,15 +309,15 @@ def test_every_operation_leaves_one_event(engine, clock, query):
     assert events(query, "A002") == [
         ("issued", None, "normal"), ("called", "1", ""), ("absent", "1", ""),
         ("called_back", "1", ""), ("transferred", "1", "service=medical_insurance")]
-    assert query("select count(*) from ticket_events where at is null") == [(0,)]
+    assert query("select count(*) from events where at is null") == [(0,)]
 
 
 def test_a_failed_operation_leaves_no_event(engine, clock, query):
     issue(engine, clock, "household")
-    before = query("select count(*) from ticket_events")
+    before = query("select count(*) from events")
     error_code(engine.complete, "3")
     error_code(engine.call_back, "3", "C001")
-    assert query("select count(*) from ticket_events") == before
+    assert query("select count(*) from events") == before
 
 
 def test_device_status_keeps_the_latest_per_device(engine, clock, query):

@@ -15,7 +15,7 @@ from tests.hall.conftest import SERVER_URL
 
 pytestmark = pytest.mark.skipif(bool(SERVER_URL), reason="the SQLite set-up")
 
-TABLES = {"tickets", "ticket_sequences", "counters", "ticket_events", "device_status"}
+TABLES = {"tickets", "ticket_sequences", "counters", "events", "device_status"}
 
 
 @pytest.fixture
@@ -54,8 +54,8 @@ def test_an_in_memory_database_is_refused(url):
 def test_foreign_keys_are_enforced(engine):
     with pytest.raises(IntegrityError):
         with engine.begin() as con:
-            con.execute(text("insert into ticket_events (ticket_id, kind, at, detail) "
-                             "values (4242, 'issued', '2026-11-25 01:00:00', '')"))
+            con.execute(text("insert into events (hall_id, ticket_id, kind, at, detail, payload) "
+                             "values ('h', 4242, 'issued', '2026-11-25 01:00:00', '', '{}')"))
 
 
 INSERT = "insert into ticket_sequences (hall_id, day, service, last_seq) values ('h', '2026-11-25', ?, ?)"

@@ -73,7 +73,7 @@ def test_four_processes_issue_two_thousand_distinct_gapless_numbers(hall_copy, d
     assert len({number for _, number in pairs}) == 2000
     assert_gapless(pairs, query)
     assert query("select count(*) from tickets") == [(2000,)]
-    assert query("select count(*) from ticket_events where kind = 'issued'") == [(2000,)]
+    assert query("select count(*) from events where kind = 'issued'") == [(2000,)]
 
 
 def test_eight_threads_share_one_engine(open_engine, hall_copy, query):
