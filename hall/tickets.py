@@ -57,6 +57,7 @@ class TicketInfo:
     counters: tuple[str, ...]        # counters that may call it
     counter: str | None              # the counter that called it; None while WAITING
     recalls: int
+    link: str | None = None          # its signed address at the hall server (for the QR code), if served by one
 
 
 @dataclass(frozen=True)

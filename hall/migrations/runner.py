@@ -1,6 +1,7 @@
 """Running Alembic on a connection that hall.db has already opened and locked."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,7 @@ from sqlalchemy import Connection
 from hall.errors import SchemaTooNew
 
 HERE = Path(__file__).resolve().parent
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin at every start
 
 
 def config(connection: Connection | None = None) -> Config:

@@ -1,0 +1,137 @@
+"""The hall server and its administration.
+
+    python -m hall serve [--host H] [--port P] [--data-dir DIR] [--database URL] [--hall FILE]
+                         [--public-url URL] [--offline-after SECONDS]
+    python -m hall add-device ID --kind kiosk|counter|display [--new-token]
+    python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2] [--replace]
+    python -m hall migrate
+
+Every command also takes --data-dir, --database and --hall (or HALL_DATA_DIR, HALL_DATABASE,
+HALL_HALL_FILE). add-staff asks for the password twice on a terminal, or reads one line
+from standard input. Exit codes: 0 done, 1 failed, 2 fix the configuration or the database first.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from datetime import datetime, timezone
+
+from pydantic import ValidationError
+
+from hall.configfile import ConfigError
+from hall.errors import SchemaTooNew
+from hall.schemas import DeviceKind, Role
+from hall.settings import ServerSettings
+
+log = logging.getLogger("hall")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="where the SQLite database lives (default: data)")
+    common.add_argument("--database", help="an SQLAlchemy URL, e.g. postgresql+psycopg://hall@127.0.0.1/hall")
+    common.add_argument("--hall", dest="hall_file", help="the hall definition (default: config/hall.toml)")
+    parser = argparse.ArgumentParser(prog="python -m hall", description="The hall server and its administration")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", parents=[common], help="run the hall server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the hall's network)")
+    serve.add_argument("--port", type=int, help="default 8080")
+    serve.add_argument("--public-url", help="the address phones reach this server at, for ticket QR codes")
+    serve.add_argument("--offline-after", type=int, help="seconds of silence before a kiosk counts as offline (120)")
+    device = sub.add_parser("add-device", parents=[common], help="register a terminal and print its token once")
+    device.add_argument("device_id", metavar="ID")
+    device.add_argument("--kind", required=True, choices=[k.value for k in DeviceKind])
+    device.add_argument("--new-token", action="store_true", help="replace the token of an existing terminal")
+    staff = sub.add_parser("add-staff", parents=[common], help="add a staff account (asks for its password)")
+    staff.add_argument("job_no", metavar="JOB_NO")
+    staff.add_argument("--name", required=True)
+    staff.add_argument("--role", required=True, choices=[r.value for r in Role])
+    staff.add_argument("--counters", default="", help="comma-separated counter ids, e.g. 1,2,8")
+    staff.add_argument("--replace", action="store_true", help="change an existing account")
+    sub.add_parser("migrate", parents=[common], help="bring the database's schema up to this release")
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> ServerSettings:
+    given = {name: value for name in ("host", "port", "data_dir", "database", "hall_file", "public_url",
+                                      "offline_after")
+             if (value := getattr(args, name, None)) is not None}
+    return ServerSettings(**given)
+
+
+def serve(settings: ServerSettings) -> int:
+    import uvicorn
+
+    from hall.api.app import create_app
+
+    app = create_app(settings)
+    log.info("hall %s on %s", app.state.hall.hall_id, settings.database_url.split("@")[-1])
+    uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=3,
+                log_config=None, access_log=False)
+    return 0
+
+
+def read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("the two passwords differ; nothing was changed")
+    return first
+
+
+def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
+    from hall import accounts
+    from hall.queue import QueueEngine
+    from hall.spec import load_hall
+
+    spec = load_hall(settings.hall_file)
+    engine = QueueEngine(spec, settings.database_url)
+    now = datetime.now(timezone.utc)
+    try:
+        if args.command == "migrate":
+            print(f"{settings.database_url.split('@')[-1]}: schema up to date")
+            return 0
+        with engine.transaction() as session:
+            if args.command == "add-device":
+                token = accounts.add_device(session, hall_id=spec.hall.id, device_id=args.device_id,
+                                            kind=DeviceKind(args.kind), now=now, replace=args.new_token)
+            else:
+                counters = [c.strip() for c in args.counters.split(",") if c.strip()]
+                accounts.add_staff(session, hall_id=spec.hall.id, spec=spec, job_no=args.job_no, name=args.name,
+                                   role=Role(args.role), counters=counters, password=read_password(), now=now,
+                                   replace=args.replace)
+    except accounts.AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        engine.close()
+    if args.command == "add-device":
+        print(f"device {args.device_id} ({args.kind}) registered. Its token, shown only now:\n{token}")
+    else:
+        print(f"staff {args.job_no} ({args.role}) saved")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from(args)
+        if args.command == "serve":
+            return serve(settings)
+        return administer(args, settings)
+    except ValidationError as exc:
+        problems = "\n".join(f"  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors())
+        print(f"configuration error:\n{problems}", file=sys.stderr)
+        return 2
+    except (ConfigError, SchemaTooNew) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Who may use the hall server: terminals with tokens, staff with passwords and their
+logged-in sessions, and the slowing of repeated failed logins.
+
+Data functions are keyword-only and take the session, so the caller decides the transaction
+(a login and its record of failures commit together).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hall.errors import HallError
+from hall.models import Device, LoginFailures, Staff, StaffSession
+from hall.schemas import DeviceKind, Role
+from hall.spec import HallSpec
+
+SESSION_HOURS = 12
+FREE_FAILURES = 3                      # failures before logins for that job number are slowed
+MAX_BLOCK = timedelta(minutes=15)      # the slowest it gets: one try per quarter hour
+MIN_PASSWORD = 8
+
+
+class AccountError(HallError):
+    """An account that cannot be made as asked."""
+
+
+class LoginRefused(HallError):
+    """Unknown job number or wrong password: the same error for both, on purpose."""
+
+
+class LoginSlowed(HallError):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # Argon2id with the library's RFC 9106 defaults
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    """Checked against when the job number is unknown, so that both answers take as long."""
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- devices ---------------------------------------------------------------------------------
+
+def add_device(session: Session, *, hall_id: str, device_id: str, kind: DeviceKind, now: datetime,
+               replace: bool = False) -> str:
+    """Registers a terminal and returns its token, which is shown once and stored only as a
+    digest. `replace` gives an existing terminal a new token (the old one stops working)."""
+    token = secrets.token_urlsafe(32)
+    device = session.get(Device, (hall_id, device_id))
+    if device is not None and not replace:
+        raise AccountError(f"device {device_id!r} exists; pass --new-token to replace its token")
+    if device is None:
+        session.add(Device(hall_id=hall_id, device_id=device_id, kind=kind.value, token_hash=digest(token),
+                           created_at=now, offline=False))
+    else:
+        device.kind, device.token_hash = kind.value, digest(token)
+    return token
+
+
+def device_for_token(session: Session, *, hall_id: str, token: str) -> Device | None:
+    device = session.scalar(select(Device).where(Device.token_hash == digest(token)))
+    return device if device is not None and device.hall_id == hall_id else None
+
+
+def heard_from(session: Session, *, device: Device, now: datetime) -> bool:
+    """Notes a heartbeat; True if the device was counted offline until now."""
+    was_offline = device.offline
+    device.last_seen_at, device.offline = now, False
+    return was_offline
+
+
+def newly_silent(session: Session, *, hall_id: str, now: datetime, limit: timedelta) -> list[Device]:
+    """Kiosks silent for longer than `limit` and not yet announced as such; marks them."""
+    silent = list(session.scalars(select(Device).where(
+        Device.hall_id == hall_id, Device.kind == DeviceKind.KIOSK.value, Device.offline.is_(False),
+        Device.last_seen_at.is_not(None), Device.last_seen_at < now - limit).with_for_update()))
+    for device in silent:
+        device.offline = True
+    return silent
+
+
+def is_online(device: Device, *, now: datetime, limit: timedelta) -> bool:
+    return device.last_seen_at is not None and now - device.last_seen_at <= limit
+
+
+# -- staff -----------------------------------------------------------------------------------
+
+def add_staff(session: Session, *, hall_id: str, spec: HallSpec, job_no: str, name: str, role: Role,
+              counters: list[str], password: str, now: datetime, replace: bool = False) -> Staff:
+    known = {c.id for c in spec.counters}
+    unknown = [c for c in counters if c not in known]
+    if unknown:
+        raise AccountError(f"no counter {', '.join(map(repr, unknown))} in this hall; known: {', '.join(sorted(known))}")
+    if role is Role.STAFF and not counters:
+        raise AccountError("staff need at least one counter (--counters 1,2)")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    staff = session.get(Staff, (hall_id, job_no))
+    if staff is not None and not replace:
+        raise AccountError(f"staff {job_no!r} exists; pass --replace to change name, role, counters and password")
+    if staff is None:
+        staff = Staff(hall_id=hall_id, job_no=job_no, created_at=now)
+        session.add(staff)
+    staff.name, staff.role, staff.counters = name, role.value, ",".join(counters)
+    staff.password_hash = _hasher().hash(password)
+    # A changed password or role ends the sessions made with the old one.
+    session.execute(delete(StaffSession).where(StaffSession.hall_id == hall_id, StaffSession.job_no == job_no))
+    return staff
+
+
+def permitted_counters(staff: Staff, spec: HallSpec) -> list[str]:
+    if Role(staff.role) is Role.STAFF:
+        return [c for c in staff.counters.split(",") if c]
+    return [c.id for c in spec.counters]
+
+
+def check_login(session: Session, *, hall_id: str, job_no: str, password: str, now: datetime) -> Staff:
+    """The staff member whose password this is; raises LoginSlowed while their job number
+    is blocked, LoginRefused otherwise. Unknown and known job numbers are counted, blocked
+    and timed alike."""
+    failures = session.get(LoginFailures, (hall_id, job_no), with_for_update=True)
+    if failures is not None and failures.blocked_until is not None and failures.blocked_until > now:
+        raise LoginSlowed(max(1, int((failures.blocked_until - now).total_seconds() + 0.999)))
+    staff = session.get(Staff, (hall_id, job_no))
+    if _password_matches(staff.password_hash if staff else _decoy_hash(), password) and staff is not None:
+        if failures is not None:
+            session.delete(failures)
+        if _hasher().check_needs_rehash(staff.password_hash):
+            staff.password_hash = _hasher().hash(password)
+        return staff
+    if failures is None:
+        failures = LoginFailures(hall_id=hall_id, job_no=job_no, failures=0)
+        session.add(failures)
+    failures.failures += 1
+    if failures.failures >= FREE_FAILURES:
+        wait = timedelta(seconds=2 ** (failures.failures - FREE_FAILURES))
+        failures.blocked_until = now + min(wait, MAX_BLOCK)
+    raise LoginRefused("unknown job number or wrong password")
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class SessionGrant:
+    token: str          # the cookie's value; shown to the browser only
+    csrf_token: str
+    expires_at: datetime
+
+
+def open_session(session: Session, *, staff: Staff, counter: str | None, now: datetime) -> SessionGrant:
+    grant = SessionGrant(token=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(24),
+                         expires_at=now + timedelta(hours=SESSION_HOURS))
+    session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+    session.add(StaffSession(token_hash=digest(grant.token), hall_id=staff.hall_id, job_no=staff.job_no,
+                             counter=counter, csrf_token=grant.csrf_token, created_at=now,
+                             expires_at=grant.expires_at))
+    return grant
+
+
+def staff_for_session(session: Session, *, hall_id: str, token: str,
+                      now: datetime) -> tuple[StaffSession, Staff] | None:
+    row = session.get(StaffSession, digest(token))
+    if row is None or row.hall_id != hall_id or row.expires_at <= now:
+        return None
+    staff = session.get(Staff, (hall_id, row.job_no))
+    return None if staff is None else (row, staff)
+
+
+def close_session(session: Session, *, token: str) -> None:
+    session.execute(delete(StaffSession).where(StaffSession.token_hash == digest(token)))

@@ -1,0 +1,82 @@
+"""The hall server's FastAPI application, made by create_app(settings)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from hall import accounts, events, idempotency
+from hall.api import errors
+from hall.api.main import api_router
+from hall.api.server import HallServer
+from hall.settings import ServerSettings
+from hall.tickets import EventKind
+
+log = logging.getLogger(__name__)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+
+
+def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """The app for these settings; opening it upgrades the database (or refuses a newer one).
+    `clock` replaces the wall clock, for tests of opening hours."""
+    hall = HallServer(settings, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        hall.wakeup.bind(asyncio.get_running_loop())
+        watcher = asyncio.create_task(_watch(hall))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            hall.close()
+
+    app = FastAPI(title="Hall server", version="1", lifespan=lifespan,
+                  description="Tickets, counters, devices and live events of one public service hall. "
+                              "See docs/api.md.")
+    app.state.hall = hall
+    errors.install(app)
+    app.include_router(api_router)
+    return app
+
+
+async def _watch(hall: HallServer) -> None:
+    """Announces kiosks that fell silent, and forgets old idempotency keys. A kiosk's silence
+    is judged only once the server itself has been up for the limit: after an outage every
+    terminal gets its chance to be heard first."""
+    tick = max(0.5, min(10.0, hall.offline_after.total_seconds() / 4))
+    last_cleanup = None
+    while True:
+        await asyncio.sleep(tick)
+        try:
+            now = hall.clock()
+            if now - hall.started >= hall.offline_after and await run_in_threadpool(_announce_silent, hall, now):
+                hall.wakeup.ring()
+            if last_cleanup is None or now - last_cleanup >= HOUSEKEEPING_EVERY:
+                await run_in_threadpool(_forget_old_keys, hall, now)
+                last_cleanup = now
+        except Exception:  # the watcher must outlive a database hiccup
+            log.exception("device watch failed; trying again")
+
+
+def _announce_silent(hall: HallServer, now: datetime) -> int:
+    with hall.engine.transaction() as session:
+        silent = accounts.newly_silent(session, hall_id=hall.hall_id, now=now, limit=hall.offline_after)
+        for device in silent:
+            log.warning("kiosk %s silent since %s: offline", device.device_id, device.last_seen_at)
+            events.append(session, hall_id=hall.hall_id, kind=EventKind.DEVICE_OFFLINE, at=now,
+                          payload={"device": device.device_id, "kind": device.kind,
+                                   "last_seen_at": device.last_seen_at.isoformat()})
+    return len(silent)
+
+
+def _forget_old_keys(hall: HallServer, now: datetime) -> None:
+    with hall.engine.transaction() as session:
+        idempotency.forget_old(session, now=now)

@@ -1,0 +1,83 @@
+"""Every error as JSON (hall.schemas.Problem) with the status that fits; a malformed
+request is a 4xx naming what is wrong, and only a bug is a 500."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
+
+from hall.accounts import LoginRefused, LoginSlowed
+from hall.errors import CounterOperationError, RefusalReason, TicketNotFound, TicketRefused
+from hall.idempotency import KeyReused
+from hall.schemas import Problem
+
+log = logging.getLogger(__name__)
+
+# CounterOperationError codes (hall.queue) and the status each answers with.
+COUNTER_STATUS = {"unknown_counter": 404, "not_found": 404, "unknown_service": 404, "bad_transfer": 422}
+STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+                422: "invalid", 429: "too_many_requests"}
+
+
+class ApiError(HTTPException):
+    """An HTTP error with a stable code for clients to act on."""
+
+    def __init__(self, status_code: int, error: str, message: str, headers: dict | None = None):
+        super().__init__(status_code, message, headers)
+        self.error = error
+
+
+def problem(status: int, error: str, message: str, headers: dict | None = None, **extra) -> JSONResponse:
+    body = Problem(error=error, message=message, **extra).model_dump(mode="json", exclude_none=True)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        error = getattr(exc, "error", None) or STATUS_CODES.get(exc.status_code, "error")
+        return problem(exc.status_code, error, str(exc.detail), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in exc.errors()]
+        where = "; ".join(f"{'.'.join(map(str, f['loc']))}: {f['msg']}" for f in fields[:5])
+        return problem(422, "invalid", f"the request is not valid: {where}", fields=jsonable_encoder(fields))
+
+    @app.exception_handler(TicketRefused)
+    async def refused(_request: Request, exc: TicketRefused) -> JSONResponse:
+        status = 404 if exc.reason is RefusalReason.UNKNOWN_SERVICE else 409
+        return problem(status, "refused", str(exc), reason=exc.reason, reopens_at=exc.reopens_at)
+
+    @app.exception_handler(CounterOperationError)
+    async def counter_refused(_request: Request, exc: CounterOperationError) -> JSONResponse:
+        return problem(COUNTER_STATUS.get(exc.code, 409), exc.code, str(exc))
+
+    @app.exception_handler(TicketNotFound)
+    async def not_found(_request: Request, exc: TicketNotFound) -> JSONResponse:
+        return problem(404, "not_found", str(exc))
+
+    @app.exception_handler(KeyReused)
+    async def key_reused(_request: Request, exc: KeyReused) -> JSONResponse:
+        return problem(422, "idempotency_key_reused", str(exc))
+
+    @app.exception_handler(LoginRefused)
+    async def login_refused(_request: Request, exc: LoginRefused) -> JSONResponse:
+        return problem(401, "login_refused", str(exc))
+
+    @app.exception_handler(LoginSlowed)
+    async def login_slowed(_request: Request, exc: LoginSlowed) -> JSONResponse:
+        return problem(429, "login_slowed", str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc)
+        return problem(503, "database_unavailable", "the hall's database cannot be reached; try again shortly",
+                       headers={"Retry-After": "2"})

@@ -1,0 +1,17 @@
+"""The API's routers under one versioned prefix."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hall.api.routes import counters, devices, events, hall, services, session, tickets
+from hall.schemas import Problem
+
+API_PREFIX = "/api/v1"
+
+api_router = APIRouter(prefix=API_PREFIX, responses={
+    401: {"model": Problem, "description": "no or unknown credentials"},
+    403: {"model": Problem, "description": "not allowed for this caller"},
+    422: {"model": Problem, "description": "the request is malformed (error=invalid, with fields)"},
+})
+for module in (hall, services, tickets, counters, devices, session, events):
+    api_router.include_router(module.router)

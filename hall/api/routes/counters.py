@@ -1,0 +1,85 @@
+"""Counter operations for staff: each acts on the counter named in the path, which the
+caller must be allowed to operate, and answers with the ticket concerned."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from hall.api.deps import HallDep, IdempotencyKey, OperatedCounter, StaffMember, Watcher
+from hall.queue import QueueEngine
+from hall.schemas import CallBackRequest, CounterId, CounterStatePublic, Problem, TicketPublic, TransferRequest
+from hall.tickets import TicketInfo
+
+router = APIRouter(prefix="/counters", tags=["counters"],
+                   responses={404: {"model": Problem}, 409: {"model": Problem,
+                              "description": "not possible in the counter's state (error: busy, idle, paused, ...)"}})
+
+
+@router.get("", response_model=list[CounterStatePublic], summary="Every counter's state")
+def counters(hall: HallDep, _who: Watcher) -> list[CounterStatePublic]:
+    return [CounterStatePublic.of(hall.engine.counter_state(c.id)) for c in hall.spec.counters]
+
+
+@router.get("/{counter_id}", response_model=CounterStatePublic, summary="A counter's state")
+def counter(counter_id: Annotated[CounterId, Path()], hall: HallDep, _who: Watcher) -> CounterStatePublic:
+    return CounterStatePublic.of(hall.engine.counter_state(counter_id))
+
+
+def _ticket_answer(hall, request: Request, ticket: TicketInfo | None) -> str:
+    if ticket is None:
+        return "null"
+    return TicketPublic.of(ticket, hall.ticket_link(request, ticket.id)).model_dump_json()
+
+
+def _operation(path: str, summary: str, run: Callable[[QueueEngine, str], TicketInfo | None]) -> None:
+    def operate(counter_id: OperatedCounter, request: Request, hall: HallDep, who: StaffMember,
+                key: IdempotencyKey = None):
+        return hall.write(request, principal=who.name, key=key, body="",
+                          write=lambda _s: _ticket_answer(hall, request, run(hall.engine, counter_id)))
+    operate.__name__ = path.replace("-", "_")
+    router.add_api_route(f"/{{counter_id}}/{path}", operate, methods=["POST"], summary=summary,
+                         response_model=TicketPublic | None)
+
+
+_operation("call-next", "Call the next ticket in calling order (null when nobody waits)",
+           lambda e, c: e.call_next(c))
+_operation("recall", "Call the ticket being served once more", lambda e, c: e.recall(c))
+_operation("absent", "Mark the ticket being served absent (过号)", lambda e, c: e.mark_absent(c))
+_operation("hold", "Set the ticket being served aside (挂起)", lambda e, c: e.hold(c))
+_operation("complete", "Finish the ticket being served", lambda e, c: e.complete(c))
+
+
+@router.post("/{counter_id}/call-back", response_model=TicketPublic,
+             summary="Call again a held or absent ticket of today by its number")
+def call_back(body: CallBackRequest, counter_id: OperatedCounter, request: Request, hall: HallDep,
+              who: StaffMember, key: IdempotencyKey = None):
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(),
+                      write=lambda _s: _ticket_answer(hall, request, hall.engine.call_back(counter_id, body.number)))
+
+
+@router.post("/{counter_id}/transfer", response_model=TicketPublic,
+             summary="Send the ticket being served to another service or counter, keeping its place")
+def transfer(body: TransferRequest, counter_id: OperatedCounter, request: Request, hall: HallDep,
+             who: StaffMember, key: IdempotencyKey = None):
+    def write(_session) -> str:
+        ticket = hall.engine.transfer(counter_id, to_service=body.to_service, to_counter=body.to_counter)
+        return _ticket_answer(hall, request, ticket)
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write)
+
+
+def _pausing(path: str, summary: str, paused: bool) -> None:
+    def operate(counter_id: OperatedCounter, request: Request, hall: HallDep, who: StaffMember,
+                key: IdempotencyKey = None):
+        def write(_session) -> str:
+            (hall.engine.pause if paused else hall.engine.resume)(counter_id)
+            return CounterStatePublic.of(hall.engine.counter_state(counter_id)).model_dump_json()
+        return hall.write(request, principal=who.name, key=key, body="", write=write)
+    operate.__name__ = path
+    router.add_api_route(f"/{{counter_id}}/{path}", operate, methods=["POST"], summary=summary,
+                         response_model=CounterStatePublic)
+
+
+_pausing("pause", "Stop calling at this counter (its current ticket stays with it)", True)
+_pausing("resume", "Call again at this counter", False)

@@ -1,0 +1,83 @@
+"""The hall's live events as Server-Sent Events, read from the event log.
+
+Each message's id is the event's id, so a client that reconnects with Last-Event-ID (as
+EventSource does by itself) gets every event after the last one it saw, even those written
+while it was away or while the server restarted. With neither Last-Event-ID nor `after`,
+the stream starts with a `ready` message carrying the present last id, then what follows.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from hall import events
+from hall.api.deps import HallDep, Watcher
+from hall.api.errors import ApiError
+from hall.api.server import HallServer
+from hall.schemas import EventPublic
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+POLL_SECONDS = 1.0        # also catches writes by other processes on the same database
+KEEPALIVE_SECONDS = 15.0  # a comment line, so that proxies do not close an idle stream
+RETRY_MS = 1000
+BATCH = 500
+
+
+@router.get("", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {"schema": EventPublic.model_json_schema()}},
+                             "description": "one message per event: id, event (the kind), data (EventPublic)"}},
+            summary="Live events (Server-Sent Events), resumable with Last-Event-ID")
+async def stream(request: Request, hall: HallDep, _who: Watcher,
+                 last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+                 after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="start after this event id")] = None):
+    start = after
+    if last_event_id is not None:
+        if not last_event_id.strip().isdigit():
+            raise ApiError(422, "invalid", f"Last-Event-ID {last_event_id!r} is not an event id")
+        start = int(last_event_id)
+    return StreamingResponse(_messages(request, hall, start), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def _messages(request: Request, hall: HallServer, start: int | None) -> AsyncIterator[str]:
+    yield f"retry: {RETRY_MS}\n\n"
+    if start is None:
+        start = await run_in_threadpool(_last_id, hall)
+        yield f"id: {start}\nevent: ready\ndata: {{\"last_event_id\": {start}}}\n\n"
+    position = start
+    quiet = 0.0
+    while not await request.is_disconnected():
+        bell = hall.wakeup.bell()
+        batch = await run_in_threadpool(_read, hall, position)
+        for record in batch:
+            data = EventPublic(id=record.id, kind=record.kind, at=record.at, ticket_id=record.ticket_id,
+                               counter=record.counter, payload=record.payload).model_dump_json()
+            yield f"id: {record.id}\nevent: {record.kind}\ndata: {data}\n\n"
+            position = record.id
+        if len(batch) == BATCH:
+            continue
+        if batch:
+            quiet = 0.0
+        try:
+            await asyncio.wait_for(bell.wait(), POLL_SECONDS)
+        except TimeoutError:
+            quiet += POLL_SECONDS
+            if quiet >= KEEPALIVE_SECONDS:
+                quiet = 0.0
+                yield ": keepalive\n\n"
+
+
+def _last_id(hall: HallServer) -> int:
+    with hall.engine.reading() as session:
+        return events.last_event_id(session, hall_id=hall.hall_id)
+
+
+def _read(hall: HallServer, position: int) -> list[events.EventRecord]:
+    with hall.engine.reading() as session:
+        return events.events_after(session, hall_id=hall.hall_id, after=position, limit=BATCH)

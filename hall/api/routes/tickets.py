@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from hall.api.deps import Anyone, HallDep, IdempotencyKey, Issuer
+from hall.api.errors import ApiError
+from hall.api.server import TICKET_PURPOSE
+from hall.schemas import IssueRequest, Problem, TicketPublic
+from hall.signing import BadSignature
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+@router.post("", status_code=201, response_model=TicketPublic,
+             responses={404: {"model": Problem, "description": "unknown service (error=refused)"},
+                        409: {"model": Problem, "description": "refused: closed, quota reached, ... (see reason)"}},
+             summary="Issue a ticket (kiosks and staff)")
+def issue_ticket(body: IssueRequest, request: Request, hall: HallDep, who: Issuer, key: IdempotencyKey = None):
+    def write(_session) -> str:
+        ticket = hall.engine.issue_ticket(body.service, priority=body.priority, person_hash=body.person_hash)
+        return TicketPublic.of(ticket, hall.ticket_link(request, ticket.id)).model_dump_json()
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write,
+                      status_code=201)
+
+
+@router.get("/{ticket_id}", response_model=TicketPublic, responses={404: {"model": Problem}},
+            summary="A ticket of this hall by its id")
+def ticket(ticket_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, hall: HallDep,
+           _who: Anyone) -> TicketPublic:
+    return TicketPublic.of(hall.engine.ticket(ticket_id), hall.ticket_link(request, ticket_id))
+
+
+@router.get("/by-link/{token}", response_model=TicketPublic,
+            responses={403: {"model": Problem, "description": "not signed by this hall"}, 404: {"model": Problem}},
+            summary="A ticket by the signed token of its link (public: the citizen's phone page)")
+def ticket_by_link(token: Annotated[str, Path(max_length=100)], request: Request, hall: HallDep) -> TicketPublic:
+    try:
+        message = hall.signer.verify(TICKET_PURPOSE, token)
+    except BadSignature:
+        raise ApiError(403, "bad_signature", "this ticket link was not issued by this hall") from None
+    return TicketPublic.of(hall.engine.ticket(int(message)), hall.ticket_link(request, int(message)))

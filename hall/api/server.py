@@ -1,0 +1,80 @@
+"""What every request of the hall server works with: the hall, its engine and database,
+the clock, the signer, and the bell that wakes the live-event listeners."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hall import idempotency
+from hall.queue import QueueEngine
+from hall.settings import ServerSettings
+from hall.signing import hall_signer
+from hall.spec import load_hall
+
+TICKET_PURPOSE = "ticket"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Wakeup:
+    """Rung after each write, from any thread; listeners take the bell before they read, so
+    a write between their read and their wait still wakes them."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bell = asyncio.Event()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def bell(self) -> asyncio.Event:
+        return self._bell
+
+    def ring(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._ring)
+
+    def _ring(self) -> None:
+        bell, self._bell = self._bell, asyncio.Event()
+        bell.set()
+
+
+class HallServer:
+    def __init__(self, settings: ServerSettings, *, clock: Callable[[], datetime] | None = None):
+        self.settings = settings
+        self.spec = load_hall(settings.hall_file)
+        self.hall_id = self.spec.hall.id
+        self.clock = clock or utcnow
+        self.engine = QueueEngine(self.spec, settings.database_url, clock=self.clock)
+        with self.engine.transaction() as session:
+            self.signer = hall_signer(session, hall_id=self.hall_id)
+        self.offline_after = timedelta(seconds=settings.offline_after)
+        self.started = self.clock()
+        self.wakeup = Wakeup()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def write(self, request: Request, *, principal: str, key: str | None, body: str,
+              write: Callable[[Session], str], status_code: int = 200) -> Response:
+        """Runs a write once per idempotency key and answers with its JSON; a replay is
+        marked with the header Idempotent-Replayed."""
+        fingerprint = idempotency.fingerprint(request.method, request.url.path, body)
+        answer, replayed = idempotency.once(self.engine, hall_id=self.hall_id, principal=principal, key=key,
+                                            request=fingerprint, write=write, now=self.clock)
+        if not replayed:
+            self.wakeup.ring()
+        return Response(answer, status_code=status_code, media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+    def ticket_link(self, request: Request, ticket_id: int) -> str:
+        """The ticket's public address (the phone page), signed so that it cannot be guessed."""
+        base = self.settings.public_url or str(request.base_url).rstrip("/")
+        return f"{base}/t/{self.signer.sign(TICKET_PURPOSE, str(ticket_id))}"

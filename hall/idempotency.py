@@ -1,0 +1,64 @@
+"""Writes done once. A client sends a key of its own making with each write; the key, a
+digest of the request and the answer are stored in the transaction of the change, so a
+retry (the answer was lost, the client or the server restarted) finds them and gets the
+same answer, and nothing is done twice. An answer that was not stored (a refusal, an error)
+left no change behind, so its retry is simply tried again.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hall.errors import HallError
+from hall.models import IdempotencyKey
+from hall.queue import QueueEngine
+
+KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
+KEPT_FOR = timedelta(days=7)   # a retry comes within minutes; a week covers a long outage
+ATTEMPTS = 3                   # two writers racing on one key: the loser's retry reads the winner's
+
+
+class KeyReused(HallError):
+    """The key was used before for a different request."""
+
+
+def fingerprint(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def once(engine: QueueEngine, *, hall_id: str, principal: str, key: str | None, request: str,
+         write: Callable[[Session], str], now: Callable[[], datetime]) -> tuple[str, bool]:
+    """Runs `write` (which returns the answer as text) in one transaction with the record of
+    its key, or returns the stored answer. Returns (answer, replayed)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with engine.transaction() as session:
+                if key is None:
+                    return write(session), False
+                stored = session.get(IdempotencyKey, (hall_id, principal, key))
+                if stored is not None:
+                    if stored.fingerprint != request:
+                        raise KeyReused(f"idempotency key {key!r} was used for another request")
+                    return stored.answer, True
+                answer = write(session)
+                session.add(IdempotencyKey(hall_id=hall_id, principal=principal, key=key, fingerprint=request,
+                                           answer=answer, at=now()))
+            return answer, False
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def forget_old(session: Session, *, now: datetime) -> int:
+    """Drops the keys older than KEPT_FOR; returns how many."""
+    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.at < now - KEPT_FOR)).rowcount
