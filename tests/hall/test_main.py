@@ -70,3 +70,13 @@ def test_bad_options_exit_2_with_the_reason(tmp_path):
     result = hall("add-staff", "1001", "--name", "x", "--role", "staff", "--counters", "1",
                   "--data-dir", str(tmp_path), stdin="short\n")
     assert result.returncode == 1 and "at least 8 characters" in result.stderr
+
+
+def test_the_engine_and_the_kiosk_side_load_no_web_framework():
+    probe = ("import sys, hall, hall.queue, hall.accounts, hall.schemas, hall.signing, hall.idempotency, "
+             "hall.events, hall.settings, hall.db, hall.migrations.runner, kiosk.remote, kiosk.embedded, "
+             "kiosk.outbox; print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'fastapi', 'starlette', 'uvicorn', 'jinja2'}))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
