@@ -10,6 +10,8 @@ a wire speed, and be pulled out (``unplug``) like a USB-serial cable.
 
 from __future__ import annotations
 
+import os
+import select
 import threading
 import time
 from collections import deque
@@ -176,3 +178,21 @@ class SimulatedPort(SerialBase):
     @property
     def cd(self) -> bool:
         return True
+
+
+def serve_fd(fd: int, device: SimulatedDevice, stop: threading.Event) -> None:
+    """Play ``device`` on a file descriptor (a pty's master side) until ``stop`` is set or the
+    descriptor closes: a driver then talks to the simulator through a real tty."""
+    while not stop.is_set():
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # the other side closed
+            return
+        if not data:
+            return
+        reply = device.receive(data)
+        if reply:
+            os.write(fd, reply)
