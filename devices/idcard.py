@@ -40,6 +40,11 @@ from devices.idcard_record import IdCardRecord, decode_text_block
 from devices.port_url import port_target, url_scheme
 from devices.wire_log import WireLog
 
+try:
+    from termios import error as TermiosError  # pyserial lets it through from tcflush on a dead tty
+except ImportError:  # not a POSIX system
+    TermiosError = OSError
+
 if "devices.urlhandler" not in serial.protocol_handler_packages:
     serial.protocol_handler_packages.append("devices.urlhandler")
 
@@ -239,7 +244,7 @@ class IdCardReader:
                     chunk = port.read(port.in_waiting or 1)
                     if chunk:
                         framer.data_received(chunk)
-            except OSError as e:  # SerialException too: a vanished USB-serial device
+            except (OSError, TermiosError) as e:  # SerialException too: a vanished USB-serial device
                 self._drop_port()
                 logger.error("ID card reader %s: %s failed: %s; recent wire traffic:\n  %s", self.url,
                              COMMAND_NAMES[command], _cause(e), "\n  ".join(self.wire.recent()))

@@ -14,8 +14,9 @@ URL form::
                 [&fault=bad_checksum|truncated|silent|sam_error|lifted][&fault_on=status|find|select|read]
                 [&fault_times=N][&sw=HEX]
 
-``present=0`` starts with no card on the reader; ``loop=1`` places the first card again
-after the last; ``baudrate`` paces replies at that wire speed (default: at once). A fault
+Each card read is taken away by the next find while more wait (the next citizen's);
+``loop=1`` places the first card again after the last; ``present=0`` starts with no card on
+the reader, and the cards wait for a test's ``place()``; ``baudrate`` paces replies at that wire speed (default: at once). A fault
 strikes the replies to ``fault_on`` (default read), the next ``fault_times`` of them
 (default every one); ``sw`` is the SW3 a ``sam_error`` answers with (default 60, SAM
 self-test failed).
@@ -118,11 +119,10 @@ class SimulatedIdCardReader:
         self.lifted: SimulatedCard | None = None  # the card last taken away, to place again
         self.reads = 0  # cards read through
         self.commands: list[bytes] = []  # CMD PARA of every request, in order
-        self._next = 0
+        self._next = 0 if present else len(self.cards)  # absent: the cards wait for place()
         self._found = self._selected = self._halted = False
         self._framer = sam.SamFramer()
-        if present:
-            self._place_next()
+        self._place_next()
 
     def place(self, card: SimulatedCard) -> None:
         self.card = card
@@ -135,7 +135,7 @@ class SimulatedIdCardReader:
         self._found = self._selected = self._halted = False
 
     def _place_next(self) -> None:
-        if self._next >= len(self.cards) and self.loop:
+        if self._next >= len(self.cards) and self.loop and self.card is not None:
             self._next = 0
         if self._next < len(self.cards):
             self.place(self.cards[self._next])
@@ -154,11 +154,7 @@ class SimulatedIdCardReader:
                 status = sam.SamStatus.CHECKSUM_ERROR if event.reason == "checksum" else sam.SamStatus.LENGTH_ERROR
                 replies += sam.encode_response(status)
                 continue
-            try:
-                request = sam.parse_request(event)
-            except IdReaderFrameError:
-                replies += sam.encode_response(sam.SamStatus.LENGTH_ERROR)
-                continue
+            request = sam.parse_request(event)  # the framer let through LEN >= 3: CMD PARA are there
             self.commands.append(request.command)
             replies += self._answer(request.command)
         return bytes(replies)
