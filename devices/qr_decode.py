@@ -21,7 +21,7 @@ import logging
 from ctypes import c_void_p, cast, string_at
 from typing import Protocol
 
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from devices.errors import DeviceError
 from devices.payload_text import payload_text
@@ -48,6 +48,10 @@ class QrDecoder(Protocol):
         """The text of every QR code found in the frame, in the order the library reports them."""
 
 
+def _not_text(decoder: str, raw: bytes) -> None:
+    logger.warning("%s: left out a QR code of %d bytes that are neither UTF-8 nor GB18030", decoder, len(raw))
+
+
 class ZbarDecoder:
     """libzbar with binary mode on QR codes; one image scanner per decoder (one per thread)."""
 
@@ -70,8 +74,13 @@ class ZbarDecoder:
                 "this libzbar has no binary mode (zbar 0.23 or later needed): it would garble Chinese payloads")
 
     def decode(self, frame: Image.Image) -> list[str]:
-        zbar = self._zbar
+        """The frame as it is, then, if nothing was found, smoothed: zbar reads along scan
+        lines, and a camera's pixel noise breaks them where a 3x3 mean mends them."""
         grey = frame if frame.mode == "L" else frame.convert("L")
+        return self._scan(grey) or self._scan(grey.filter(ImageFilter.BoxBlur(1)))
+
+    def _scan(self, grey: Image.Image) -> list[str]:
+        zbar = self._zbar
         pixels = grey.tobytes()
         width, height = grey.size
         image = zbar.zbar_image_create()
@@ -87,7 +96,7 @@ class ZbarDecoder:
                 raw = string_at(zbar.zbar_symbol_get_data(symbol), zbar.zbar_symbol_get_data_length(symbol))
                 text = payload_text(raw)
                 if text is None:
-                    logger.warning("zbar: a QR code of %d bytes that are neither UTF-8 nor GB18030", len(raw))
+                    _not_text(self.name, raw)
                 else:
                     found.append(text)
                 symbol = zbar.zbar_symbol_next(symbol)
@@ -122,8 +131,12 @@ class ZxingDecoder:
                 continue
             # With an ECI the code names its encoding and zxing follows it; without one zxing
             # guesses, and takes GB18030 for Shift-JIS: the same bytes rule as zbar's then.
-            text = None if barcode.symbology_identifier == QR_WITH_ECI else payload_text(barcode.bytes)
-            found.append(barcode.text if text is None else text)
+            if barcode.symbology_identifier == QR_WITH_ECI:
+                found.append(barcode.text)
+            elif (text := payload_text(barcode.bytes)) is not None:
+                found.append(text)
+            else:
+                _not_text(self.name, barcode.bytes)
         return found
 
 
