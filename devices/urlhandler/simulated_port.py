@@ -134,7 +134,12 @@ class SimulatedPort(SerialBase):
 
     def write(self, data: bytes) -> int:
         data = bytes(data)
-        self.deliver(self._device().receive(data))
+        device = self._device()
+        if self.pace_baudrate is not None:  # the device hears the request only once it is all sent
+            with self._ready:
+                sent = time.monotonic() + len(data) * _BITS_PER_BYTE / self.pace_baudrate
+                self._wire_free_at = max(self._wire_free_at, sent)
+        self.deliver(device.receive(data))
         return len(data)
 
     def flush(self) -> None:
