@@ -16,16 +16,20 @@ class BadDeviceUrl(DeviceError, ValueError):
     """A device URL with an unknown scheme, option or value: a configuration mistake, not a fault."""
 
 
-class UnknownPrinterProfile(DeviceError, LookupError):
-    """A printer profile name that is not in ``PROFILES``: a configuration mistake."""
-
-
-class PrinterError(DeviceError):
-    """Base of the ticket printer's errors."""
+class DeviceFault(DeviceError):
+    """A fault of one device in service; ``url`` names it, for the log and the hall's device status."""
 
     def __init__(self, message: str, *, url: str = "") -> None:
         super().__init__(message)
         self.url = url
+
+
+class UnknownPrinterProfile(DeviceError, LookupError):
+    """A printer profile name that is not in ``PROFILES``: a configuration mistake."""
+
+
+class PrinterError(DeviceFault):
+    """Base of the ticket printer's errors."""
 
 
 class PrinterUnavailable(PrinterError):
@@ -44,12 +48,8 @@ class PrinterWriteFailed(PrinterError):
     """Sending the ticket failed part way: the ticket may be missing or cut short."""
 
 
-class IdReaderError(DeviceError):
+class IdReaderError(DeviceFault):
     """Base of the ID card reader's errors; ``url`` names the reader."""
-
-    def __init__(self, message: str, *, url: str = "") -> None:
-        super().__init__(message)
-        self.url = url
 
 
 class IdReaderUnavailable(IdReaderError):
@@ -100,12 +100,8 @@ class CardDataInvalid(IdReaderError):
     """The card's text block does not hold a resident ID card's fields in their forms."""
 
 
-class ScannerError(DeviceError):
+class ScannerError(DeviceFault):
     """Base of the code scanner's errors; ``url`` names the scanner."""
-
-    def __init__(self, message: str, *, url: str = "") -> None:
-        super().__init__(message)
-        self.url = url
 
 
 class ScannerUnavailable(ScannerError):

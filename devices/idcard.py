@@ -37,16 +37,8 @@ from devices.errors import (
     SamFault,
 )
 from devices.idcard_record import IdCardRecord, decode_text_block
-from devices.port_url import port_target, url_scheme
+from devices.port_url import PORT_ERRORS, port_target
 from devices.wire_log import WireLog
-
-try:
-    from termios import error as TermiosError  # pyserial lets it through from tcflush on a dead tty
-except ImportError:  # not a POSIX system
-    TermiosError = OSError
-
-if "devices.urlhandler" not in serial.protocol_handler_packages:
-    serial.protocol_handler_packages.append("devices.urlhandler")
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +69,8 @@ def open_id_reader(url: str, *, timeout: float = 1.5, attempts: int = 3) -> IdCa
     tries before it gives up. Raises BadDeviceUrl for a URL we cannot read and
     IdReaderUnavailable when the port cannot be opened.
     """
-    scheme = url_scheme(url)
-    if scheme == "simidcard":
-        port_url, options = url, {}
-    elif scheme in ("serial", "tcp", "loop"):
-        port_url, options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE)
-    else:
-        raise BadDeviceUrl(f"unknown ID card reader URL {url!r}; expected one of: {EXPECTED_FORMS}")
+    port_url, options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE,
+                                    simulator="simidcard", device="ID card reader")
     if attempts < 1 or timeout <= 0:
         raise ValueError("attempts must be 1 or more and timeout above 0")
     reader = IdCardReader(url, port_url, options, timeout=timeout, attempts=attempts)
@@ -244,7 +231,7 @@ class IdCardReader:
                     chunk = port.read(port.in_waiting or 1)
                     if chunk:
                         framer.data_received(chunk)
-            except (OSError, TermiosError) as e:  # SerialException too: a vanished USB-serial device
+            except PORT_ERRORS as e:  # a vanished USB-serial device, a closed pty
                 self._drop_port()
                 logger.error("ID card reader %s: %s failed: %s; recent wire traffic:\n  %s", self.url,
                              COMMAND_NAMES[command], _cause(e), "\n  ".join(self.wire.recent()))

@@ -22,6 +22,19 @@ import serial
 
 from devices.errors import BadDeviceUrl
 
+try:
+    from termios import error as _TermiosError
+except ImportError:  # not a POSIX system
+    _TermiosError = OSError
+# What a port raises when its device goes away: SerialException (an OSError) mostly, but
+# pyserial lets termios.error through from tcflush and OSError from the TIOCINQ ioctl of a
+# tty whose other side closed.
+PORT_ERRORS: tuple[type[BaseException], ...] = (OSError, _TermiosError)
+
+# Our sim<device>:// schemes, found by serial_for_url as devices.urlhandler.protocol_<scheme>.
+if "devices.urlhandler" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("devices.urlhandler")
+
 SERIAL_FORM = (
     "serial:///dev/ttyS0?baudrate=9600[&bytesize=8&parity=N|E|O|M|S&stopbits=1|1.5|2"
     "&rtscts=0|1&xonxoff=0|1&dsrdtr=0|1]"
@@ -88,8 +101,10 @@ def serial_options(url: str, query: str) -> dict[str, Any]:
 
 
 def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
-                default_baudrate: int | None = None) -> tuple[str, dict[str, Any]]:
-    """The pyserial URL and keyword arguments for ``serial://``, ``tcp://`` and ``loop://``.
+                default_baudrate: int | None = None, simulator: str | None = None,
+                device: str = "device") -> tuple[str, dict[str, Any]]:
+    """The pyserial URL and keyword arguments for ``serial://``, ``tcp://``, ``loop://`` and
+    the device's ``simulator`` scheme (whose URL pyserial takes as it is).
 
     ``expected`` lists the forms the caller's device takes, for the error message;
     ``default_tcp_port`` fills in a missing port (a device without a usual port requires it);
@@ -97,6 +112,8 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
     """
     parts = urllib.parse.urlsplit(url)
     scheme = url_scheme(url)
+    if simulator is not None and scheme == simulator:
+        return url, {}
     if scheme == "serial":
         port = parts.netloc + parts.path  # serial:///dev/ttyS0 or serial://COM3
         if not port:
@@ -118,7 +135,7 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
     if scheme == "loop":
         reject_options(url, parts.query, expected)
         return "loop://", {}
-    raise BadDeviceUrl(f"unknown URL scheme {parts.scheme!r} in {url!r}; expected one of: {expected}")
+    raise BadDeviceUrl(f"unknown {device} URL {url!r}; expected one of: {expected}")
 
 
 def simulator_options(url: str, scheme: str, expected_form: str) -> dict[str, str]:

@@ -59,9 +59,6 @@ from devices.printer_status import PrinterStatus, decode_status
 from devices.ticket_layout import TicketPrintout, render_ticket
 from devices.wire_log import WireLog
 
-if "devices.urlhandler" not in serial.protocol_handler_packages:
-    serial.protocol_handler_packages.append("devices.urlhandler")
-
 logger = logging.getLogger(__name__)
 
 EXPECTED_FORMS = (

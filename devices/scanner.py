@@ -8,8 +8,8 @@ the transport is chosen by URL like every serial device here::
     loop://                               pyserial's loop-back, for tests
     simscanner://?suffix=cr               the simulated scanner (devices.urlhandler)
 
-Codes arrive when a citizen scans, not when asked, so a reader thread owns the port (pyserial's
-``ReaderThread``), cuts lines with :class:`ScanLineFramer` and calls back with the text, or
+Codes arrive when a citizen scans, not when asked, so a reader thread owns the port, cuts
+lines with :class:`ScanLineFramer` (a pyserial threaded-style protocol) and calls back with the text, or
 with a ScannerError for an unreadable line or a scanner that went away. The callbacks run on
 that thread: the kiosk hands their results to its own event queue.
 """
@@ -17,6 +17,7 @@ that thread: the kiosk hands their results to its own event queue.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 
@@ -25,10 +26,7 @@ import serial.threaded
 
 from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan
 from devices.payload_text import payload_text
-from devices.port_url import port_target, url_scheme
-
-if "devices.urlhandler" not in serial.protocol_handler_packages:
-    serial.protocol_handler_packages.append("devices.urlhandler")
+from devices.port_url import PORT_ERRORS, port_target
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +101,11 @@ class _ScannerProtocol(ScanLineFramer):
 
 
 class Scanner:
-    """One running scanner; ``close()`` stops its thread and closes the port."""
+    """One running scanner: a reader thread owns the port; ``close()`` stops it and closes the port.
+
+    Its own small loop rather than pyserial's ReaderThread, which ends with an uncaught error
+    (and no ``connection_lost``) when a tty's other side closes during ``in_waiting``.
+    """
 
     def __init__(self, url: str, port: serial.SerialBase, *, on_code: Callable[[str], None],
                  on_problem: Callable[[ScannerError], None]) -> None:
@@ -111,24 +113,44 @@ class Scanner:
         self.port = port
         self.on_code = on_code
         self.on_problem = on_problem
-        self._thread = serial.threaded.ReaderThread(port, lambda: _ScannerProtocol(self))
-        self._thread.daemon = True
+        self._alive = False
+        self._thread = threading.Thread(target=self._read_lines, name=f"scanner {url}", daemon=True)
 
     def start(self) -> None:
+        self._alive = True
         self._thread.start()
-        self._thread.connect()  # waits until the reader thread is reading
 
     def close(self) -> None:
+        self._alive = False
         if self._thread.is_alive():
-            self._thread.close()
-        else:
+            try:
+                self.port.cancel_read()
+            except PORT_ERRORS:
+                pass
+            self._thread.join(2)
+        try:
             self.port.close()
+        except PORT_ERRORS as e:
+            logger.warning("scanner %s: close failed: %s", self.url, e)
 
     def __enter__(self) -> Scanner:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _read_lines(self) -> None:
+        protocol = _ScannerProtocol(self)
+        error = None
+        while self._alive and self.port.is_open:
+            try:
+                data = self.port.read(self.port.in_waiting or 1)
+            except PORT_ERRORS as e:
+                error = e
+                break
+            if data:
+                protocol.data_received(data)
+        protocol.connection_lost(error if self._alive else None)
 
     def _call(self, callback: Callable, argument: object) -> None:
         """A failing callback is the kiosk's bug: log it, keep the scanner reading."""
@@ -145,18 +167,13 @@ def open_scanner(url: str, *, on_code: Callable[[str], None],
     Raises BadDeviceUrl for a URL we cannot read and ScannerUnavailable when the port cannot
     be opened.
     """
-    scheme = url_scheme(url)
-    if scheme == "simscanner":
-        port_url, options = url, {}
-    elif scheme in ("serial", "tcp", "loop"):
-        port_url, options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE)
-    else:
-        raise BadDeviceUrl(f"unknown scanner URL {url!r}; expected one of: {EXPECTED_FORMS}")
+    port_url, options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE,
+                                    simulator="simscanner", device="scanner")
     try:
         port = serial.serial_for_url(port_url, **options)
     except BadDeviceUrl:
         raise
-    except (OSError, ValueError) as e:
+    except (*PORT_ERRORS, ValueError) as e:
         raise ScannerUnavailable(f"cannot open the scanner {url}: {' '.join(str(e).split())}", url=url) from e
     scanner = Scanner(url, port, on_code=on_code, on_problem=on_problem)
     scanner.start()

@@ -116,10 +116,12 @@ class SimulatedPort(SerialBase):
         self._device()
         deadline = None if self._timeout is None else time.monotonic() + self._timeout
         with self._ready:
-            self._cancelled = False
             while True:
                 next_arrival = self._arrived()
-                if len(self._input) >= size or not self.is_open or self._cancelled:
+                if self._cancelled:  # cancel_read() ends this read, or the next one, once
+                    self._cancelled = False
+                    break
+                if len(self._input) >= size or not self.is_open:
                     break
                 if self.unplugged:
                     raise SerialException(5, "Input/output error (simulated: the device was unplugged)")
