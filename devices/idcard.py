@@ -46,7 +46,7 @@ EXPECTED_FORMS = (
     "serial:///dev/ttyUSB0[?baudrate=115200&parity=N...], tcp://HOST:PORT, loop://, "
     "simidcard://[?card=FILE&present=1|0&fault=...]"
 )
-DEFAULT_BAUDRATE = 115200  # reference, opening lines: SAM modules speak 115200 8N1
+DEFAULT_BAUDRATE = 115200  # docs/id-card-reader.md: SAM modules speak 115200 8N1
 # The port's read timeout: how often the reply loop looks at its deadline.
 POLL_INTERVAL = 0.02
 # The wire trace shows a reply's first bytes only (preamble, LEN, SW1-3, the read reply's
@@ -120,7 +120,7 @@ class IdCardReader:
                                                    write_timeout=self.timeout, **self._port_options)
             except BadDeviceUrl:
                 raise
-            except (OSError, ValueError) as e:  # SerialException is an OSError
+            except (*PORT_ERRORS, ValueError) as e:
                 raise IdReaderUnavailable(f"cannot open the ID card reader {self.url}: {_cause(e)}",
                                           url=self.url) from e
             logger.info("ID card reader %s open", self.url)

@@ -24,7 +24,7 @@ from devices.errors import CardDataInvalid
 TEXT_BLOCK_SIZE = 256
 TEXT_ENCODING = "utf-16-le"
 PADDING = " "
-# (field, offset, size in bytes), reference "The 256-byte text block".
+# (field, offset, size in bytes): docs/id-card-reader.md, "The text block".
 TEXT_LAYOUT = (
     ("name", 0, 30),
     ("sex", 30, 2),
