@@ -79,8 +79,8 @@ def open_id_reader(url: str, *, timeout: float = 1.5, attempts: int = 3) -> IdCa
 
 
 class IdCardReader:
-    """One reader. Calls from several threads take turns: a reply read by the wrong caller
-    would be misread."""
+    """One reader. Calls from several threads take turns, a whole read_card at a time: a reply
+    read by the wrong caller would be misread."""
 
     def __init__(self, url: str, port_url: str, port_options: dict, *, timeout: float, attempts: int) -> None:
         self.url = url
@@ -91,7 +91,7 @@ class IdCardReader:
         self._port_options = port_options
         self._port: serial.SerialBase | None = None
         self._framer = sam.SamFramer()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # held for a whole read_card, and for each exchange in it
 
     def __enter__(self) -> IdCardReader:
         return self
@@ -181,6 +181,10 @@ class IdCardReader:
         lies there, CardReadFailed when it was lifted before the read ended (place it again),
         and the last error when every attempt failed.
         """
+        with self._lock:
+            return self._read_card()
+
+    def _read_card(self) -> IdCardRecord:
         selected = seen = False
         for attempt in range(1, self.attempts + 1):
             try:

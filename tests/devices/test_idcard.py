@@ -251,3 +251,22 @@ def test_card_file_cards_in_turn(tmp_path):
     path.write_text(card_toml(card_fields(name="甲"), card_fields(name="乙")), encoding="utf-8")
     with open_id_reader(f"simidcard://?card={path}") as reader:
         assert [reader.poll().name, reader.poll().name, reader.poll()] == ["甲", "乙", None]
+
+
+def test_two_threads_reading_take_turns():
+    results, errors = [], []
+
+    def read_twenty(reader) -> None:
+        for _ in range(20):
+            try:
+                results.append(reader.read_card().name)
+            except Exception as e:  # noqa: BLE001  (any error is the failure this test looks for)
+                errors.append(e)
+
+    with open_id_reader("simidcard://?loop=1") as reader:
+        threads = [threading.Thread(target=read_twenty, args=(reader,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert errors == [] and results == ["王秀英"] * 40
