@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 
 import qrcode
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from qrcode.constants import ERROR_CORRECT_M
 
 PAYLOADS = [
@@ -34,15 +34,31 @@ def qr_image(payload: str | bytes, module: int = 4) -> Image.Image:
 def in_frame(code: Image.Image, size: tuple[int, int], *, share: float = 0.45, angle: float = 0,
              seed: int = 0) -> Image.Image:
     """The code scaled to ``share`` of the frame's height, turned by ``angle`` degrees on its
-    white paper, at a seeded place on a grey desk, never cut by the frame's edge."""
+    white paper, at a seeded place on a cluttered desk, never cut by the frame's edge."""
     width, height = size
     side = int(height * share)
     code = code.resize((side, side), Image.Resampling.NEAREST)
     if angle:
         code = code.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
-    frame = Image.new("L", size, 170)
     rng = random.Random(seed)
+    frame = desk(size, rng)
     frame.paste(code, (rng.randint(0, width - code.width), rng.randint(0, height - code.height)))
+    return frame
+
+
+def desk(size: tuple[int, int], rng: random.Random) -> Image.Image:
+    """What lies around the code: a mottled grey surface and dark strokes (print, edges of
+    things), which a decoder must look through as it would in a real camera frame."""
+    width, height = size
+    frame = Image.new("L", size, 170)
+    draw = ImageDraw.Draw(frame)
+    for _ in range(60):
+        x, y = rng.randrange(width), rng.randrange(height)
+        if rng.random() < 0.5:  # a line of print
+            draw.rectangle((x, y, x + rng.randint(20, 160), y + rng.randint(2, 6)), fill=rng.randint(20, 90))
+        else:  # a blotch of light or shade
+            r = rng.randint(10, 60)
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randint(140, 210))
     return frame
 
 
