@@ -135,7 +135,7 @@ class IdCardReader:
         if port is not None:
             try:
                 port.close()
-            except OSError as e:
+            except PORT_ERRORS as e:
                 logger.warning("ID card reader %s: close failed: %s", self.url, _cause(e))
 
     # The commands, each one exchange.
