@@ -8,6 +8,9 @@
 - The hall's definition is kept on disk after each successful fetch, so a kiosk started
   while the server is down comes up with its hall's name and services and says that tickets
   are paused; it never invents a number.
+- What a screen asks for while the citizen waits (the services' queues) is asked once, with
+  short timeouts, and not at all for a few seconds after the server failed to answer: the
+  background thread keeps trying and the screen says at once that tickets are paused.
 - Reports (device status) go into the kiosk's outbox and are delivered, each once, by a
   background thread that also sends the heartbeat the hall uses to see that the kiosk lives.
 """
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 TIMEOUT = (2.0, 5.0)          # connect, read (seconds)
+GLANCE_TIMEOUT = (1.0, 2.0)   # for what a screen shows: it waits for the answer
+FAIL_FAST_SECONDS = 5.0       # after a failure, screens are told at once until the next try
 ATTEMPTS = 3
 BACKOFF = 0.3                 # first pause between attempts; doubled each time, with jitter
 RETRY_STATUS = {502, 503, 504}
@@ -52,6 +57,7 @@ class RemoteHall(Hall):
         self._http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "hall-kiosk"})
         self._http.verify = ca_bundle or True
         self._cache = data_dir / CACHE_FILE
+        self._failed_at: float | None = None  # when the server last failed to answer, until it answers
         self._spec = self._definition()
         self._outbox = Outbox(data_dir / OUTBOX_FILE)
         self._heartbeat_seconds = heartbeat_seconds
@@ -65,7 +71,10 @@ class RemoteHall(Hall):
         return self._spec
 
     def services_status(self) -> list[ServiceStatus]:
-        answer = self._call("GET", "/services")
+        failed = self._failed_at
+        if failed is not None and time.monotonic() - failed < FAIL_FAST_SECONDS:
+            raise HallUnavailable(f"the hall server {self.url} did not answer {time.monotonic() - failed:.0f} s ago")
+        answer = self._call("GET", "/services", attempts=1, timeout=GLANCE_TIMEOUT)
         return [ServiceStatusPublic.model_validate(s).info() for s in self._json(answer, 200)]
 
     def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
@@ -106,7 +115,7 @@ class RemoteHall(Hall):
         """From the server, kept on disk for the next start; from the disk if the server
         cannot be reached. Raises HallUnavailable when neither has it."""
         try:
-            data = self._json(self._call("GET", "/hall", attempts=1), 200)
+            data = self._json(self._call("GET", "/hall", attempts=1, timeout=GLANCE_TIMEOUT), 200)
             spec = HallSpec.model_validate(data)
         except HallUnavailable as exc:
             if not self._cache.exists():
@@ -121,7 +130,7 @@ class RemoteHall(Hall):
         return spec
 
     def _call(self, method: str, path: str, *, body: dict | None = None, key: str | None = None,
-              attempts: int = ATTEMPTS) -> requests.Response:
+              attempts: int = ATTEMPTS, timeout: tuple[float, float] = TIMEOUT) -> requests.Response:
         """The answer, after retries where they are safe; HallUnavailable if none came.
         A POST without an idempotency key is tried once."""
         if method != "GET" and key is None:
@@ -131,8 +140,12 @@ class RemoteHall(Hall):
         for attempt in range(1, attempts + 1):
             try:
                 answer = self._http.request(method, f"{self.url}{API}{path}", json=body, headers=headers,
-                                            timeout=TIMEOUT)
-                if answer.status_code not in RETRY_STATUS or attempt == attempts:
+                                            timeout=timeout)
+                if answer.status_code not in RETRY_STATUS:
+                    self._failed_at = None
+                    return answer
+                if attempt == attempts:
+                    self._failed_at = time.monotonic()
                     return answer
                 problem = f"HTTP {answer.status_code}"
             except requests.exceptions.SSLError as exc:
@@ -140,6 +153,7 @@ class RemoteHall(Hall):
             except requests.RequestException as exc:
                 problem = f"{type(exc).__name__}: {exc}"
                 if attempt == attempts:
+                    self._failed_at = time.monotonic()
                     raise HallUnavailable(f"{method} {self.url}{API}{path}: {problem}") from exc
             log.warning("%s %s failed (%s); retrying in %.1f s", method, path, problem, pause)
             time.sleep(pause * random.uniform(0.8, 1.2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -196,3 +197,32 @@ def test_reports_of_a_kiosk_killed_while_sending_arrive_once_each(hall_server, t
         assert rows(hall_server, "select count(*) from idempotency_keys") == [(40,)]
     finally:
         hall.close()
+
+
+def test_a_hung_server_keeps_the_screen_waiting_once_then_not_at_all(hall_server, tmp_path):
+    """A server that takes connections and never answers (a hung process, a lost network):
+    the first glance at the queues gives up within its short timeouts, and the next ones are
+    answered at once from what the kiosk knows, until the server answers again."""
+    token = hall_server.register("kiosk-01")
+    folder = tmp_path / "kiosk"
+    hall_server.start()
+    RemoteHall(hall_server.url, token, data_dir=folder).close()  # keeps the definition
+    hall_server.kill()
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", hall_server.port))
+    hung.listen(16)  # connections complete in the kernel; nobody reads them
+    try:
+        hall = RemoteHall(hall_server.url, token, data_dir=folder)
+        try:
+            began = time.monotonic()
+            with pytest.raises(HallUnavailable):
+                hall.services_status()
+            assert time.monotonic() - began < 2.5
+            began = time.monotonic()
+            with pytest.raises(HallUnavailable, match="did not answer"):
+                hall.services_status()
+            assert time.monotonic() - began < 0.05
+        finally:
+            hall.close()
+    finally:
+        hung.close()
