@@ -55,7 +55,8 @@ class RemoteHall(Hall):
         self.url = url.rstrip("/")
         self._http = requests.Session()
         self._http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "hall-kiosk"})
-        self._http.verify = ca_bundle or True
+        # Passed with each request: requests lets REQUESTS_CA_BUNDLE override a session's own.
+        self._verify: str | bool = ca_bundle or True
         self._cache = data_dir / CACHE_FILE
         self._failed_at: float | None = None  # when the server last failed to answer, until it answers
         self._spec = self._definition()
@@ -140,7 +141,7 @@ class RemoteHall(Hall):
         for attempt in range(1, attempts + 1):
             try:
                 answer = self._http.request(method, f"{self.url}{API}{path}", json=body, headers=headers,
-                                            timeout=timeout)
+                                            timeout=timeout, verify=self._verify)
                 if answer.status_code not in RETRY_STATUS:
                     self._failed_at = None
                     return answer

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -19,8 +20,9 @@ from kiosk.config import load_settings
 from kiosk.hall_client import HallUnavailable
 from kiosk.remote import RemoteHall
 from kiosk.terminal import open_hall, open_printer, ticket_flow
-from tests.conftest import write_kiosk_config
+from tests.conftest import SAMPLE_HALL, write_kiosk_config
 from tests.hall.conftest import lift_quotas
+from tests.kiosk.conftest import HallServer
 from tests.kiosk.remote_workers import report_until_killed
 from tests.postgres import free_port
 from tests.test_main import run_main
@@ -226,3 +228,34 @@ def test_a_hung_server_keeps_the_screen_waiting_once_then_not_at_all(hall_server
             hall.close()
     finally:
         hung.close()
+
+
+def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
+                    str(cert)], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_the_servers_certificate_is_verified(tmp_path, file_clock):
+    """Over HTTPS the kiosk trusts the server only through the system's CAs or the hall's
+    own CA bundle (hall_ca); an unknown certificate is refused and nothing is sent."""
+    folder = tmp_path / "server"
+    cert, key = self_signed(tmp_path, "hall")
+    stranger, _ = self_signed(tmp_path, "stranger")
+    server = HallServer(data_dir=folder, database=f"sqlite:///{folder / 'hall.db'}", hall_file=SAMPLE_HALL,
+                        clock=file_clock, tls=(cert, key))
+    token = server.register("kiosk-01")
+    server.start()
+    try:
+        for trust in (None, str(stranger)):
+            with pytest.raises(HallUnavailable, match="never loaded"):
+                RemoteHall(server.url, token, data_dir=tmp_path / "kiosk", ca_bundle=trust)
+        hall = RemoteHall(server.url, token, data_dir=tmp_path / "kiosk", ca_bundle=str(cert))
+        try:
+            assert hall.issue_ticket("household").link.startswith(f"https://127.0.0.1:{server.port}/t/")
+        finally:
+            hall.close()
+    finally:
+        server.kill()

@@ -69,12 +69,14 @@ class FileClock:
 
 class ServerProcess:
     def __init__(self, *, data_dir: Path, database: str, hall_file: Path, clock: FileClock,
-                 offline_after: int = 120):
+                 offline_after: int = 120, tls: tuple[Path, Path] | None = None):
+        """`tls` (certificate, key) serves HTTPS."""
         self.args = {"data_dir": str(data_dir), "database": database, "hall_file": str(hall_file),
                      "offline_after": offline_after}
         self.clock = clock
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = data_dir / "server.log"
         self.process: subprocess.Popen | None = None
 
@@ -83,11 +85,11 @@ class ServerProcess:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.hall.api.serve", json.dumps(self.args), str(self.clock.path),
-                 str(self.port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                 str(self.port), *(map(str, self.tls or ()))], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"{self.url}/api/v1/hall", timeout=1)
+                requests.get(f"{self.url}/api/v1/hall", timeout=1, verify=str(self.tls[0]) if self.tls else True)
                 return self
             except requests.ConnectionError:
                 if self.process.poll() is not None or time.monotonic() > deadline:

@@ -1,5 +1,6 @@
-"""`python -m tests.hall.api.serve SETTINGS_JSON CLOCK_FILE PORT`: the hall server from
-create_app, as `python -m hall serve` runs it, but on the test's clock."""
+"""`python -m tests.hall.api.serve SETTINGS_JSON CLOCK_FILE PORT [CERT KEY]`: the hall server
+from create_app, as `python -m hall serve` runs it, but on the test's clock (and over HTTPS
+with CERT and KEY)."""
 from __future__ import annotations
 
 import json
@@ -17,7 +18,9 @@ def main() -> None:
     settings = ServerSettings(**json.loads(sys.argv[1]))
     clock_file = Path(sys.argv[2])
     app = create_app(settings, clock=lambda: datetime.fromisoformat(clock_file.read_text()))
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning", timeout_graceful_shutdown=1)
+    tls = {"ssl_certfile": sys.argv[4], "ssl_keyfile": sys.argv[5]} if len(sys.argv) > 5 else {}
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning", timeout_graceful_shutdown=1,
+                **tls)
 
 
 if __name__ == "__main__":
