@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 # Kivy; libmtdev1: touch screens; libzbar0: QR decoding; libusb-1.0-0: USB printers; fonts-wqy-microhei: Simplified Chinese
 # glyphs (face 0 of its .ttc is Chinese); tzdata: the hall's time zone.
 APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 libusb-1.0-0 fonts-wqy-microhei tzdata)
-# postgresql: the tests run the engine and the API on a throwaway PostgreSQL server too.
-[ "${1:-}" = "--test" ] && APT_PACKAGES+=(postgresql)
+# postgresql: the tests run the engine and the API on a throwaway PostgreSQL server too;
+# openssl: they make self-signed certificates to check that a kiosk verifies its server.
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(postgresql openssl)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
