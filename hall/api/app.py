@@ -20,6 +20,7 @@ from hall.tickets import EventKind
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY = timedelta(hours=1)
+MAX_BODY = 64 * 1024  # the largest request of the API is well under 1 KiB: more is refused (413) unread
 
 
 def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
@@ -45,6 +46,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
                               "See docs/api.md.")
     app.state.hall = hall
     errors.install(app)
+    app.add_middleware(errors.BodyLimit, limit=MAX_BODY)
     app.include_router(api_router)
     return app
 

@@ -38,6 +38,38 @@ def problem(status: int, error: str, message: str, headers: dict | None = None, 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+class BodyLimit:
+    """Refuses, as a Problem 413, a request body over `limit` bytes: at once when its length
+    is declared, else as soon as that much has arrived; nothing bigger is read."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await problem(413, "too_large", self._message())(scope, receive, send)
+            return
+        received = 0
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:  # reading the body in a route: FastAPI lets an HTTPException through
+                raise ApiError(413, "too_large", self._message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"the request body is larger than {self.limit} bytes"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
