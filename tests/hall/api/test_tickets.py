@@ -1,6 +1,7 @@
 """Issuing and looking up tickets over HTTP: answers, refusals, idempotency, signed links."""
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -73,6 +74,26 @@ def test_the_same_request_twice_gives_one_ticket_even_after_a_restart(server_set
         assert count("tickets") == 2
     finally:
         restarted.stop()
+
+
+def test_the_same_key_sent_twice_at_once_gives_one_ticket(kiosk, count):
+    """Two copies of one request racing (a retry sent while the first is still on its way):
+    one ticket, and both get it."""
+    start = threading.Barrier(4)
+    answers = []
+
+    def send() -> None:
+        start.wait(timeout=10)
+        answers.append(kiosk.post(ISSUE, {"service": "household"}, key="raced-key-0001"))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert [a.status_code for a in answers] == [201] * 4
+    assert len({a.text for a in answers}) == 1
+    assert count("tickets") == 1 and count("idempotency_keys") == 1
 
 
 def test_keys_belong_to_their_caller(add_device, count):
