@@ -14,6 +14,9 @@ os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
 os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
 os.environ.setdefault("KIVY_HOME", str(ROOT / ".pytest_cache" / "kivy"))
+# Kivy makes its home folder but not the folders above it: on a fresh clone .pytest_cache
+# does not exist yet when the first screen test imports Kivy.
+os.makedirs(os.environ["KIVY_HOME"], exist_ok=True)
 
 
 class Monotonic:
