@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from hall.spec import LANGUAGES
 from kiosk.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("kiosk")
@@ -28,7 +29,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     tp = sub.add_parser("test-print", help="print a sample ticket through the real ticket code")
     tp.add_argument("--printer", help="printer URL (default: the configured one), e.g. "
                     "serial:///dev/ttyS0?baudrate=9600, tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
-    tp.add_argument("--language", choices=("zh_CN", "zh_TW", "en"))
+    tp.add_argument("--language", choices=LANGUAGES)
     tp.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

@@ -36,13 +36,13 @@ SEARCH_DAYS = 30           # how far ahead to look for the next opening (the Spr
 # -- opening hours: pure functions of the hours and an instant ---------------------------
 
 def issuing_windows(hours: Hours, zone: ZoneInfo, day: date) -> list[tuple[datetime, datetime]]:
-    """The periods of `day` in which tickets are given: each session, cut short by
+    """The periods of `day` in which tickets are given: each opening period, cut short by
     stop_issuing_minutes so that the last ticket can still be served before closing."""
     stop = timedelta(minutes=hours.stop_issuing_minutes)
     windows = []
-    for session in hours.sessions_on(day):
-        start = datetime.combine(day, session.start, tzinfo=zone)
-        last = datetime.combine(day, session.end, tzinfo=zone) - stop
+    for period in hours.periods_on(day):
+        start = datetime.combine(day, period.start, tzinfo=zone)
+        last = datetime.combine(day, period.end, tzinfo=zone) - stop
         if last > start:
             windows.append((start, last))
     return windows
@@ -131,7 +131,8 @@ _RECENT_ONE = _recent_durations(one_service=True)
 class _OrderQueries:
     """The statements that depend on the hall's calling order (priority_first)."""
 
-    def __init__(self, priority_first: list[str]):
+    def __init__(self, priority_first: list[Priority]):
+        priority_first = [Priority(p).value for p in priority_first]
         t = _tickets.c
         self.ranks = {p: priority_first.index(p.value) if p.value in priority_first
                       else len(priority_first) for p in Priority}

@@ -7,24 +7,21 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from hall.configfile import ConfigError, Problem, load_model, locate_line, read_toml
-from hall.spec import HallSpec, load_hall
+from devices.printer_profiles import PROFILES
+from hall.configfile import ConfigError, Problem, Strict, load_model, locate_line, read_toml
+from hall.spec import LANGUAGES, HallSpec, load_hall
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml"
 PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Terminal(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     mode: Literal["ticket", "counter"] = "ticket"
     hall: str = Field("embedded", description='"embedded", or the hall server\'s http(s) URL')
-    language: Literal["zh_CN", "zh_TW", "en"] = "zh_CN"
+    language: Literal[LANGUAGES] = "zh_CN"  # type: ignore[valid-type]
     idle_timeout: int = Field(60, ge=10, le=600, description="seconds without a touch before the session is wiped")
     ticket_timeout: int = Field(20, ge=5, le=300, description="seconds the ticket stays on screen")
     large_type: bool = False
@@ -52,7 +49,7 @@ class Terminal(Strict):
 
 class Devices(Strict):
     printer: str = Field("simprinter://", description="the ticket printer's URL")
-    printer_profile: Literal["80mm", "58mm"] = "80mm"
+    printer_profile: Literal[tuple(PROFILES)] = "80mm"  # type: ignore[valid-type]
 
     @field_validator("printer")
     @classmethod

@@ -152,10 +152,10 @@ class TicketFlow:
 
     def hours_today(self) -> str:
         local = self.now().astimezone(self.hall.spec.zone)
-        sessions = self.hall.spec.hours.sessions_on(local.date())
-        if not sessions:
+        periods = self.hall.spec.hours.periods_on(local.date())
+        if not periods:
             return self.tr.t("home.closed_today")
-        hours = "  ".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in sessions)
+        hours = "  ".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in periods)
         return self.tr.t("home.hours_today", hours=hours)
 
     def services(self) -> list[ServiceChoice]:

@@ -94,6 +94,7 @@ HALL_MISTAKES = [
     ('mean_service_minutes = 20', 'mean_service_minutes = 0', ["services[3].mean_service_minutes", "greater than 0"]),
     ('daily_quota = 80', 'daily_quota = 80\nwindow = 3', ["services[3].window", "unknown key", "daily_quota"]),
     ('max_recalls = 3', 'max_recalls = -1', ["hall.max_recalls", "-1"]),
+    ('priority_first = ["green", "booked"]', 'priority_first = ["normal"]', ["hall.priority_first", "green, booked"]),
 ]
 
 
