@@ -102,8 +102,8 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
 
     from screens.app import KioskApp, use_font
     use_font(font)
-    app = KioskApp(lambda listener, run_async: ticket_flow(settings, hall, printer, listener=listener,
-                                                          run_async=run_async))
+    app = KioskApp(lambda listener, runner: ticket_flow(settings, hall, printer, listener=listener,
+                                                       runner=runner))
     if on_first_frame is not None:
         from kivy.core.window import Window
 

@@ -38,8 +38,8 @@ def main(tickets: int = int(sys.argv[1]) if len(sys.argv) > 1 else 500) -> None:
         hall = open_hall(settings, clock=clock)
         printer = open_printer(settings)
         use_font(find_cjk_font())
-        app = KioskApp(lambda listener, run_async: ticket_flow(
-            settings, hall, printer, listener=listener, run_async=run_async, now=clock))
+        app = KioskApp(lambda listener, runner: ticket_flow(
+            settings, hall, printer, listener=listener, runner=runner, now=clock))
         app._run_prepare()
 
         def frames(n=1):

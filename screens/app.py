@@ -1,13 +1,12 @@
 """The ticket kiosk's Kivy application: one window, one screen per flow state.
 
 Screens are thin: they show what kiosk.flow says and pass every touch to it. The flow's
-worker runs off the UI thread (numbering and printing can take a second at 9600 baud) and
-its result comes back through the Kivy clock, the only way a thread may reach a widget.
+jobs run on one worker thread (the hall's database, numbering and printing can take seconds)
+and their results come back through the Kivy clock, the only way a thread may reach a widget.
 """
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kivy.app import App
@@ -18,8 +17,8 @@ from kivy.lang import Builder
 from kivy.metrics import sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
-from kiosk.flow import FlowError, FlowListener, State, TicketFlow
-from kiosk.hall_client import HallUnavailable
+from kiosk.flow import MachineError, State, TicketFlow
+from kiosk.machine import Listener, ThreadRunner
 from screens import ticket_kiosk, widgets  # noqa: F401  (registers the classes the .kv files name)
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ def use_font(path: Path) -> None:
     LabelBase.register(DEFAULT_FONT, str(path))
 
 
-class KioskApp(App, FlowListener):
+class KioskApp(App, Listener):
     flow: TicketFlow = ObjectProperty(None, allownone=True)
     lang = StringProperty("zh_CN")
     large_type = BooleanProperty(False)
@@ -42,19 +41,19 @@ class KioskApp(App, FlowListener):
     hall_name = StringProperty("")
 
     def __init__(self, make_flow, **kwargs):
-        """`make_flow(listener, run_async)` builds the TicketFlow; the app is its listener."""
+        """`make_flow(listener, runner)` builds the TicketFlow; the app is its listener."""
         super().__init__(**kwargs)
         self.title = "hall-kiosk"
         self._make_flow = make_flow
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-worker")
+        self.runner = ThreadRunner(self._on_main_thread, name="ticket-worker")
 
     # -- Kivy life cycle ----------------------------------------------------------------
 
     def build(self):
         for name in SCREENS:
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
-        self.flow = self._make_flow(self, self.run_async)
-        self._sync_session()
+        self.flow = self._make_flow(self, self.runner)
+        self._sync_visit()
         self.root = Builder.load_string("Shell:")
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
         Clock.schedule_interval(self._refresh_idle, 60.0)  # today's hours change at midnight
@@ -62,16 +61,17 @@ class KioskApp(App, FlowListener):
         return self.root
 
     def _refresh_idle(self, _dt) -> None:
+        self.flow.refresh()
         if self.stage == State.IDLE.value:
             self.root.refresh()
 
     def _first_frame(self, *_):
         """With the home screen up, open the hall and the printer in the background."""
         Window.unbind(on_flip=self._first_frame)
-        self.run_async(self.flow.warm_up, lambda _result: None)
+        self.flow.warm_up()
 
     def on_stop(self):
-        self._worker.shutdown(wait=True)
+        self.runner.close()
         if self.flow is not None:
             self.flow.printer.close()
             self.flow.hall.close()
@@ -92,45 +92,29 @@ class KioskApp(App, FlowListener):
         self.flow.touched()
         try:
             getattr(self.flow, action)(*args)
-        except FlowError as exc:
+        except MachineError as exc:
             log.info("touch ignored: %s", exc)
-        except HallUnavailable as exc:
-            log.error("hall unavailable: %s", exc)
 
-    # -- FlowListener -------------------------------------------------------------------
+    # -- Listener -----------------------------------------------------------------------
 
     def on_state(self, old: State, new: State) -> None:
-        self._sync_session()
+        self._sync_visit()
         self.stage = new.value
         if self.root is not None:
             self.root.show(new.value)
 
-    def on_session(self) -> None:
-        self._sync_session()
+    def on_update(self, event) -> None:
+        self._sync_visit()
         if self.root is not None:
             self.root.refresh()
 
-    def _sync_session(self) -> None:
-        session = self.flow.session
-        self.lang = session.language
-        self.large_type = session.large_type
-        self.scale = LARGE_TYPE_SCALE if session.large_type else 1.0
+    def _sync_visit(self) -> None:
+        visit = self.flow.visit
+        self.lang = visit.language
+        self.large_type = visit.large_type
+        self.scale = LARGE_TYPE_SCALE if visit.large_type else 1.0
         self.hall_name = self.flow.hall_name()
 
-    # -- the worker ---------------------------------------------------------------------
-
-    def run_async(self, job, done) -> None:
-        """One long-lived worker, so jobs run in order (the warm-up before the first ticket)
-        and the process does not grow a thread and its memory arena per ticket."""
-        def work():
-            try:
-                result = job()
-            except Exception:  # the flow catches what it expects; anything else is a bug
-                log.exception("ticket worker failed")
-                raise
-            self._deliver(done, result)
-        self._worker.submit(work)
-
     @mainthread
-    def _deliver(self, done, result) -> None:
-        done(result)
+    def _on_main_thread(self, call) -> None:
+        call()

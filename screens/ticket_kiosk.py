@@ -1,16 +1,10 @@
 """The ticket kiosk's screens: each shows the flow's present state and sends touches back."""
 from __future__ import annotations
 
-import logging
-
 from kivy.app import App
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
-
-from kiosk.hall_client import HallUnavailable
-
-log = logging.getLogger(__name__)
 
 
 class KioskScreen(Screen):
@@ -36,14 +30,14 @@ class ServicesScreen(KioskScreen):
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
-        try:
-            self.choices = flow.services()
-            self.notice = ""
-        except HallUnavailable as exc:
-            log.error("services not shown: %s", exc)
-            self.choices = []
-            self.notice = flow.tr.t("refusal.hall_unavailable")
+        self.choices = flow.services()
+        self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
         grid = self.ids.grid
+        buttons = list(reversed(grid.children))
+        if [b.choice.code for b in buttons] == [c.code for c in self.choices]:
+            for button, choice in zip(buttons, self.choices):
+                button.choice = choice
+            return
         grid.clear_widgets()
         for choice in self.choices:
             grid.add_widget(Factory.ServiceButton(choice=choice))
@@ -53,11 +47,7 @@ class ConfirmScreen(KioskScreen):
     choice = ObjectProperty(None, allownone=True)
 
     def refresh(self) -> None:
-        try:
-            self.choice = App.get_running_app().flow.chosen()
-        except HallUnavailable as exc:
-            log.error("service not shown: %s", exc)
-            self.choice = None
+        self.choice = App.get_running_app().flow.chosen()
 
 
 class IssuingScreen(KioskScreen):
@@ -70,9 +60,9 @@ class TicketScreen(KioskScreen):
     print_problem = StringProperty("")
 
     def refresh(self) -> None:
-        session = App.get_running_app().flow.session
-        self.view = session.view
-        outcome = session.printed
+        flow = App.get_running_app().flow
+        self.view = flow.ticket_view()
+        outcome = flow.visit.printed
         self.printed = bool(outcome and outcome.ok)
         self.print_problem = outcome.problem.value if outcome and outcome.problem else ""
 
@@ -81,7 +71,7 @@ class NoticeScreen(KioskScreen):
     text = StringProperty("")
 
     def refresh(self) -> None:
-        self.text = App.get_running_app().flow.session.notice
+        self.text = App.get_running_app().flow.visit.notice
 
 
 class Shell(ScreenManager):

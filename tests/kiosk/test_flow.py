@@ -10,7 +10,8 @@ import pytest
 from devices.escpos_parse import parse_escpos
 from hall.spec import load_hall
 from kiosk.embedded import EmbeddedHall
-from kiosk.flow import FlowError, FlowListener, State, TicketFlow
+from kiosk.flow import State, TicketFlow
+from kiosk.machine import Listener, MachineError
 from kiosk.printing import PrintProblem, TicketPrinterService
 from tests.conftest import SAMPLE_HALL
 
@@ -25,7 +26,7 @@ class Ticks:
         return self.t
 
 
-class Recorder(FlowListener):
+class Recorder(Listener):
     def __init__(self):
         self.moves = []
 
@@ -75,14 +76,14 @@ def test_a_ticket_from_tap_to_paper(hall, tmp_path, clock):
     take(flow)
     assert flow.state is State.TICKET
     assert [new for _, new in listener.moves] == [State.CHOOSING, State.CONFIRMING, State.ISSUING, State.TICKET]
-    view = flow.session.view
+    view = flow.ticket_view()
     assert view.number == "A001"
     assert view.service == "社会保险"
     assert view.counters == "1、2、8号窗口"
     assert view.ahead == "0 人" and view.estimate == "无需等候"
     assert view.issued == "2026年11月25日 09:00"
     assert view.qr_payload == "chengguan/20261125/A001"
-    assert flow.session.printed.ok
+    assert flow.visit.printed.ok
     [paper] = printed(spool)
     text = "\n".join(paper.lines)
     assert "A001" in text and "社会保险" in text and "城关县政务服务中心" in text
@@ -96,9 +97,10 @@ def test_people_ahead_and_estimate_follow_the_queue(hall, tmp_path):
         hall.issue_ticket("social_security")
     take(flow)
     # 4 ahead, 8 minutes each, 3 open counters (1, 2, 8): ceil(32 / 3) = 11.
-    assert flow.session.view.number == "A005"
-    assert flow.session.view.ahead == "4 人"
-    assert flow.session.view.estimate == "约 11 分钟"
+    assert flow.ticket_view().number == "A005"
+    assert flow.ticket_view().ahead == "4 人"
+    assert flow.ticket_view().estimate == "约 11 分钟"
+    flow.done()  # the home screen asks the hall for its queues again
     choice = next(c for c in flow.services() if c.code == "social_security")
     assert choice.waiting == 5 and choice.waiting_text == "5 人"
     assert choice.queue_text == "等候 5 人 · 约 14 分钟"  # ceil(5 * 8 / 3)
@@ -108,10 +110,10 @@ def test_people_ahead_and_estimate_follow_the_queue(hall, tmp_path):
 
 def test_an_event_the_state_does_not_accept_is_refused_by_name(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
-    with pytest.raises(FlowError, match="'confirm' is not accepted in state 'idle'"):
+    with pytest.raises(MachineError, match="'CONFIRM' is not accepted in state 'IDLE'"):
         flow.confirm()
     take(flow)
-    with pytest.raises(FlowError, match="'confirm' is not accepted in state 'ticket'"):
+    with pytest.raises(MachineError, match="'CONFIRM' is not accepted in state 'TICKET'"):
         flow.confirm()
     assert hall.services_status()[0].waiting == 1  # the second tap issued nothing
 
@@ -128,8 +130,8 @@ def test_inactivity_wipes_the_session(hall, tmp_path):
     ticks.t += 1
     flow.tick()
     assert flow.state is State.IDLE
-    assert flow.session.language == "zh_CN" and not flow.session.large_type
-    assert flow.session.service is None
+    assert flow.visit.language == "zh_CN" and not flow.visit.large_type
+    assert flow.visit.service is None
 
 
 def test_a_touch_keeps_the_session_alive(hall, tmp_path):
@@ -148,7 +150,7 @@ def test_the_ticket_screen_leaves_sooner_when_printed(hall, tmp_path):
     ticks.t += 20
     flow.tick()
     assert flow.state is State.IDLE
-    assert flow.session.ticket is None and flow.session.view is None
+    assert flow.visit.ticket is None and flow.ticket_view() is None
 
 
 def test_a_dead_printer_keeps_the_ticket_valid_and_on_screen(hall, tmp_path, db):
@@ -156,8 +158,8 @@ def test_a_dead_printer_keeps_the_ticket_valid_and_on_screen(hall, tmp_path, db)
                                       idle_timeout=60, ticket_timeout=20)
     take(flow)
     assert flow.state is State.TICKET
-    assert flow.session.view.number == "A001"
-    assert flow.session.printed.problem is PrintProblem.PAPER_OUT
+    assert flow.ticket_view().number == "A001"
+    assert flow.visit.printed.problem is PrintProblem.PAPER_OUT
     assert printed(spool) == []
     assert hall.services_status()[0].waiting == 1  # the number stands in the queue
     ticks.t += 30
@@ -175,15 +177,18 @@ def test_a_printer_that_does_not_answer(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path, printer_url="simprinter://?online=0")
     take(flow)
     assert flow.state is State.TICKET
-    assert flow.session.printed.problem is PrintProblem.OFFLINE
+    assert flow.visit.printed.problem is PrintProblem.OFFLINE
 
 
 def test_a_refusal_is_explained_with_the_time_to_come_back(hall, tmp_path, clock):
-    clock.now = clock.now.replace(hour=12, minute=30)
+    clock.now = clock.now.replace(hour=11, minute=40)
     flow, *_ = make_flow(hall, tmp_path, clock=clock)
-    take(flow)
+    flow.start()
+    flow.choose("social_security")
+    clock.now = clock.now.replace(hour=12, minute=30)  # the citizen took a while to confirm
+    flow.confirm()
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "现在是休息时间，13:30 继续取号。"
+    assert flow.visit.notice == "现在是休息时间，13:30 继续取号。"
     flow.back()
     assert flow.state is State.CHOOSING
 
@@ -191,6 +196,7 @@ def test_a_refusal_is_explained_with_the_time_to_come_back(hall, tmp_path, clock
 def test_after_hours_names_the_next_opening_day(hall, tmp_path, clock):
     clock.now = clock.now.replace(hour=18)  # Wednesday evening
     flow, *_ = make_flow(hall, tmp_path, clock=clock)
+    flow.warm_up()
     flow.set_language("en")
     choice = flow.services()[0]
     assert not choice.available
@@ -206,14 +212,14 @@ def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
         con.execute("drop table tickets")
     flow.confirm()
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "系统暂时无法取号，请到服务台人工取号。"
+    assert flow.visit.notice == "系统暂时无法取号，请到服务台人工取号。"
 
 
 def test_switching_language_on_the_ticket_redraws_it(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
     take(flow, "veterans")
     flow.set_language("en")
-    view = flow.session.view
+    view = flow.ticket_view()
     assert view.number == "H001" and view.service == "Veterans' services"
     assert view.counters == "Counter 8" and view.issued == "2026-11-25 09:00"
 
@@ -224,8 +230,8 @@ def test_numbers_restart_the_next_day(hall, tmp_path, clock):
     flow.done()
     clock.now += timedelta(days=1)
     take(flow)
-    assert flow.session.view.number == "A001"
-    assert flow.session.view.qr_payload == "chengguan/20261126/A001"
+    assert flow.ticket_view().number == "A001"
+    assert flow.ticket_view().qr_payload == "chengguan/20261126/A001"
 
 
 def test_warm_up_opens_the_hall_and_reports_the_printer(hall, tmp_path, db):
@@ -244,12 +250,12 @@ def test_warm_up_survives_an_unusable_database(spec, tmp_path):
     flow.warm_up()
     take(flow)
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "系统暂时无法取号，请到服务台人工取号。"
+    assert flow.visit.notice == "系统暂时无法取号，请到服务台人工取号。"
 
 
 def test_a_printer_failing_mid_ticket_still_leaves_the_ticket_on_screen(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path, printer_url="simprinter://?fail_after=40")
     take(flow)
     assert flow.state is State.TICKET
-    assert flow.session.view.number == "A001"
-    assert flow.session.printed.problem is PrintProblem.ERROR
+    assert flow.ticket_view().number == "A001"
+    assert flow.visit.printed.problem is PrintProblem.ERROR

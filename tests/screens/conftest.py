@@ -94,8 +94,8 @@ def kiosk(tmp_path_factory):
     printer = open_printer(settings)
     monotonic = Monotonic()
     use_font(find_cjk_font())
-    app = KioskApp(lambda listener, run_async: ticket_flow(
-        settings, hall, printer, listener=listener, run_async=run_async, monotonic=monotonic, now=Clock()))
+    app = KioskApp(lambda listener, runner: ticket_flow(
+        settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=Clock()))
     app._run_prepare()
     driver = Driver(app, monotonic)
     driver.settings = settings

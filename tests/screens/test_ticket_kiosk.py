@@ -111,3 +111,33 @@ def test_a_double_tap_on_take_issues_one_ticket(ui):
     ui.until(lambda: ui.app.stage == "ticket")
     status = {s.code: s for s in ui.app.flow.hall.services_status()}
     assert status["taxation"].waiting == waiting + 1
+
+
+def test_the_screens_never_wait_for_the_hall(ui, tmp_path):
+    """A cold open of a database another process holds the write lock of waits up to the
+    busy timeout (30 s): that wait belongs to the worker, never to the screen."""
+    import sqlite3
+    import time
+
+    from kiosk.embedded import EmbeddedHall
+
+    db = tmp_path / "locked.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("BEGIN IMMEDIATE")
+    flow = ui.app.flow
+    kept = flow.hall
+    flow.hall = EmbeddedHall(kept.spec, f"sqlite:///{db}")
+    try:
+        started = time.monotonic()
+        ui.tap(ui.screen.ids.take)
+        assert ui.app.stage == "choosing"
+        assert time.monotonic() - started < 2.0
+        names = [b.choice.name for b in reversed(ui.screen.ids.grid.children)]
+        assert names[:2] == ["社会保险", "医疗保障"]  # the hall's own list, before its queues
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    ui.until(lambda: any(b.choice.queue_text for b in ui.screen.ids.grid.children), seconds=35)
+    flow.hall.close()
+    flow.hall = kept
