@@ -243,8 +243,8 @@ class TicketFlow(Listener):
         self.visit.service = code
 
     def _forgotten(self, _data: object) -> bool:
-        if self.state is State.IDLE:
-            return False
+        if self.state is State.IDLE and self._is_fresh(self.visit):
+            return False  # nothing to forget: the home screen is not redrawn every second
         limit = self.idle_timeout
         if self.state is State.TICKET and self.visit.printed and self.visit.printed.ok:
             limit = self.ticket_timeout
@@ -348,6 +348,9 @@ class TicketFlow(Listener):
     def _view(self, ticket: TicketInfo, tr: Translator) -> TicketView:
         return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url)
 
+    def _is_fresh(self, visit: Visit) -> bool:
+        return (visit.language, visit.large_type) == (self.default_language, self.default_large_type)
+
     def _new_visit(self) -> Visit:
         return Visit(language=self.default_language, large_type=self.default_large_type,
                      last_touch=self.monotonic())
@@ -367,7 +370,9 @@ TABLE = [
     Transition(S.TICKET, E.DONE, S.IDLE),
     Transition(S.NOTICE, E.BACK, S.CHOOSING),
     Transition((S.CHOOSING, S.CONFIRMING, S.TICKET, S.NOTICE), E.HOME, S.IDLE),
-    Transition((S.CHOOSING, S.CONFIRMING, S.TICKET, S.NOTICE), E.TIMEOUT, S.IDLE, guard=F._forgotten),
+    # Also at home: a language or type size chosen there must not greet the next citizen.
+    Transition((S.IDLE, S.CHOOSING, S.CONFIRMING, S.TICKET, S.NOTICE), E.TIMEOUT, S.IDLE,
+               guard=F._forgotten),
     Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
     Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
     Transition(S.IDLE, E.REFRESH, None, action=F._load_queues),

@@ -259,3 +259,20 @@ def test_a_printer_failing_mid_ticket_still_leaves_the_ticket_on_screen(hall, tm
     assert flow.state is State.TICKET
     assert flow.ticket_view().number == "A001"
     assert flow.visit.printed.problem is PrintProblem.ERROR
+
+
+def test_inactivity_on_the_home_screen_resets_language_and_type_size(hall, tmp_path):
+    flow, ticks, listener, _ = make_flow(hall, tmp_path, idle_timeout=60)
+    flow.set_language("en")
+    flow.toggle_large_type()
+    ticks.t += 59
+    flow.tick()
+    assert flow.visit.language == "en"
+    ticks.t += 1
+    flow.tick()
+    assert flow.state is State.IDLE
+    assert flow.visit.language == "zh_CN" and not flow.visit.large_type
+    assert listener.moves == [(State.IDLE, State.IDLE)]
+    ticks.t += 600
+    flow.tick()  # a fresh visit has nothing to forget: no redraw every second
+    assert len(listener.moves) == 1

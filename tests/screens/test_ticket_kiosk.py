@@ -141,3 +141,12 @@ def test_the_screens_never_wait_for_the_hall(ui, tmp_path):
     ui.until(lambda: any(b.choice.queue_text for b in ui.screen.ids.grid.children), seconds=35)
     flow.hall.close()
     flow.hall = kept
+
+
+def test_idle_timeout_on_the_home_screen_forgets_language_and_type_size(ui):
+    ui.tap(ui.screen.ids.lang_en)
+    ui.tap(ui.screen.ids.large_type)
+    assert ui.screen.ids.take.text == "Take a ticket"
+    ui.monotonic.skipped = ui.app.flow.idle_timeout + 1
+    ui.until(lambda: ui.app.lang == "zh_CN" and not ui.app.large_type, seconds=5)
+    assert ui.screen.ids.take.text == "点此取号"
