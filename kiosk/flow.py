@@ -63,8 +63,18 @@ class Visit:
     service: str | None = None
     ticket: TicketInfo | None = None
     printed: PrintOutcome | None = None
-    notice: str = ""
+    notice: Notice | None = None
     last_touch: float = field(default=0.0)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Why the citizen has no ticket, kept as data so that it is told in the visit's
+    language of the moment, naming the service."""
+
+    reason: RefusalReason | None  # None: the hall could not be asked
+    service: str | None
+    reopens_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +170,7 @@ class TicketFlow(Listener):
                 waiting=None if st is None else st.waiting,
                 waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
                 available=st is None or st.refusal is None,
-                notice=self.refusal_text(st.refusal, st.reopens_at) if st and st.refusal else "",
+                notice=self.refusal_text(Notice(st.refusal, service.code, st.reopens_at)) if st and st.refusal else "",
             ))
         return out
 
@@ -172,13 +182,25 @@ class TicketFlow(Listener):
             return None
         return self._view(self.visit.ticket, self.tr)
 
-    def refusal_text(self, reason: RefusalReason, reopens_at: datetime | None) -> str:
+    def notice_text(self) -> str:
+        return self.refusal_text(self.visit.notice) if self.visit.notice else ""
+
+    def notice_service(self) -> str:
+        """The service a notice is about, as the service list shows it: "C  户籍办理"."""
+        notice = self.visit.notice
+        service = self.hall.spec.service(notice.service) if notice and notice.service else None
+        return f"{service.prefix}  {service.name.get(self.visit.language)}" if service else ""
+
+    def refusal_text(self, notice: Notice) -> str:
         when = ""
-        if reopens_at is not None:
-            local = reopens_at.astimezone(self.hall.spec.zone)
+        if notice.reopens_at is not None:
+            local = notice.reopens_at.astimezone(self.hall.spec.zone)
             today = self.now().astimezone(self.hall.spec.zone).date()
             when = f"{local:%H:%M}" if local.date() == today else self.tr.datetime(local)
-        return self.tr.t(f"refusal.{reason.value}", when=when)
+        service = self.hall.spec.service(notice.service) if notice.service else None
+        name = service.name.get(self.visit.language) if service else ""
+        key = notice.reason.value if notice.reason else "hall_unavailable"
+        return self.tr.t(f"refusal.{key}", when=when, service=name)
 
     # -- what a citizen does ------------------------------------------------------------
 
@@ -306,11 +328,11 @@ class TicketFlow(Listener):
 
     def _keep_refusal(self, issue: Issue) -> None:
         refusal = issue.refusal
-        self.visit.notice = self.refusal_text(refusal.reason, refusal.reopens_at)
+        self.visit.notice = Notice(refusal.reason, refusal.service, refusal.reopens_at)
 
     def _hall_failed(self, exc: Exception) -> None:
         log.error("no ticket issued for %s: %r", self.visit.service, exc)
-        self.visit.notice = self.tr.t("refusal.hall_unavailable")
+        self.visit.notice = Notice(None, self.visit.service)
 
     # -- jobs: they run on the runner's thread and only return data ---------------------------
 
@@ -390,4 +412,4 @@ ON_ENTER = {
 # The clock's events come whatever the state; the states that have no use for them drop them.
 IGNORED = {E.TIMEOUT, E.REFRESH}
 
-__all__ = ["Event", "MachineError", "ServiceChoice", "State", "TicketFlow", "Visit"]
+__all__ = ["Event", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]

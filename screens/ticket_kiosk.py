@@ -68,10 +68,13 @@ class TicketScreen(KioskScreen):
 
 
 class NoticeScreen(KioskScreen):
+    service = StringProperty("")
     text = StringProperty("")
 
     def refresh(self) -> None:
-        self.text = App.get_running_app().flow.visit.notice
+        flow = App.get_running_app().flow
+        self.service = flow.notice_service()
+        self.text = flow.notice_text()
 
 
 class Shell(ScreenManager):

@@ -188,7 +188,7 @@ def test_a_refusal_is_explained_with_the_time_to_come_back(hall, tmp_path, clock
     clock.now = clock.now.replace(hour=12, minute=30)  # the citizen took a while to confirm
     flow.confirm()
     assert flow.state is State.NOTICE
-    assert flow.visit.notice == "现在是休息时间，13:30 继续取号。"
+    assert flow.notice_text() == "现在是休息时间，13:30 继续取号。"
     flow.back()
     assert flow.state is State.CHOOSING
 
@@ -212,7 +212,7 @@ def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
         con.execute("drop table tickets")
     flow.confirm()
     assert flow.state is State.NOTICE
-    assert flow.visit.notice == "系统暂时无法取号，请到服务台人工取号。"
+    assert flow.notice_text() == "系统暂时无法取号，请到服务台人工取号。"
 
 
 def test_switching_language_on_the_ticket_redraws_it(hall, tmp_path):
@@ -250,7 +250,7 @@ def test_warm_up_survives_an_unusable_database(spec, tmp_path):
     flow.warm_up()
     take(flow)
     assert flow.state is State.NOTICE
-    assert flow.visit.notice == "系统暂时无法取号，请到服务台人工取号。"
+    assert flow.notice_text() == "系统暂时无法取号，请到服务台人工取号。"
 
 
 def test_a_printer_failing_mid_ticket_still_leaves_the_ticket_on_screen(hall, tmp_path):
@@ -276,3 +276,31 @@ def test_inactivity_on_the_home_screen_resets_language_and_type_size(hall, tmp_p
     ticks.t += 600
     flow.tick()  # a fresh visit has nothing to forget: no redraw every second
     assert len(listener.moves) == 1
+
+
+def test_a_notice_names_the_service_and_follows_the_language(hall, tmp_path):
+    flow, *_ = make_flow(hall, tmp_path)
+    flow.start()
+    flow.choose("veterans")
+    for _ in range(60):  # the day's quota, taken at other kiosks meanwhile
+        hall.issue_ticket("veterans")
+    flow.confirm()
+    assert flow.state is State.NOTICE
+    assert flow.notice_text() == "退役军人服务今日号码已取完，请明天再来或到服务台咨询。"
+    flow.set_language("en")
+    assert flow.notice_text() == ("Today's tickets for Veterans' services are all taken. "
+                                  "Please come back tomorrow or ask at the front desk.")
+    flow.set_language("zh_TW")
+    assert flow.notice_text().startswith("退役軍人服務今日號碼已取完")
+
+
+def test_a_hall_fault_notice_follows_the_language(hall, tmp_path, db):
+    flow, *_ = make_flow(hall, tmp_path)
+    flow.start()
+    flow.choose("taxation")
+    with sqlite3.connect(db) as con:
+        con.execute("drop table tickets")
+    flow.confirm()
+    assert flow.notice_text() == "系统暂时无法取号，请到服务台人工取号。"
+    flow.set_language("en")
+    assert flow.notice_text() == "Tickets cannot be issued right now. Please ask at the front desk."
