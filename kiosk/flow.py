@@ -26,6 +26,9 @@ from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.ticket_view import TicketView, ticket_view
 
 log = logging.getLogger(__name__)
+# Refusals that hold for the whole hall: it is closed now, and says until when.
+HOURS = frozenset({RefusalReason.CLOSED_TODAY, RefusalReason.NOT_YET_OPEN, RefusalReason.BREAK,
+                   RefusalReason.CLOSED_FOR_TODAY})
 
 
 class State(enum.Enum):
@@ -96,9 +99,8 @@ class ServiceChoice:
     waiting: int | None  # None until the hall has answered
     waiting_text: str    # "5 人"
     estimate_text: str   # "约 14 分钟"
-    queue_text: str      # both in one line for the service list, or "无需等候"
+    queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
     available: bool
-    notice: str
 
 
 class TicketFlow(Listener):
@@ -161,8 +163,12 @@ class TicketFlow(Listener):
             else:
                 waiting_text = tr.people(st.waiting)
                 estimate_text = tr.wait(st.estimated_wait_minutes)
-                queue_text = (f"{tr.t('services.waiting', n=st.waiting)} · {estimate_text}"
-                              if st.waiting else tr.t("services.no_wait"))
+                if st.refusal is not None:
+                    queue_text = tr.t("services.unavailable")
+                elif st.waiting:
+                    queue_text = f"{tr.t('services.waiting', n=st.waiting)} · {estimate_text}"
+                else:
+                    queue_text = tr.t("services.no_wait")
             out.append(ServiceChoice(
                 code=service.code, prefix=service.prefix, name=service.name.get(lang),
                 description=service.description.get(lang) if service.description else "",
@@ -170,7 +176,6 @@ class TicketFlow(Listener):
                 waiting=None if st is None else st.waiting,
                 waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
                 available=st is None or st.refusal is None,
-                notice=self.refusal_text(Notice(st.refusal, service.code, st.reopens_at)) if st and st.refusal else "",
             ))
         return out
 
@@ -181,6 +186,22 @@ class TicketFlow(Listener):
         if self.visit.ticket is None:
             return None
         return self._view(self.visit.ticket, self.tr)
+
+    def closed(self) -> Notice | None:
+        """Why no service issues tickets now, when the hours are the reason: the home
+        screen then says so instead of inviting a tap. None while the hall is open (or has
+        not answered yet)."""
+        if not self.queues:
+            return None
+        refusals = [s for s in self.queues.values() if s.refusal is not None]
+        if len(refusals) < len(self.queues) or not all(s.refusal in HOURS for s in refusals):
+            return None
+        first = min(refusals, key=lambda s: s.reopens_at or datetime.max.replace(tzinfo=timezone.utc))
+        return Notice(first.refusal, None, first.reopens_at)
+
+    def closed_text(self) -> str:
+        closed = self.closed()
+        return self.refusal_text(closed) if closed else ""
 
     def notice_text(self) -> str:
         return self.refusal_text(self.visit.notice) if self.visit.notice else ""
@@ -255,14 +276,25 @@ class TicketFlow(Listener):
 
     # -- guards and actions (the table names these) ------------------------------------------
 
+    def _open(self, _data: object) -> bool:
+        return self.closed() is None
+
     def _available(self, code: str) -> bool:
         if self.hall.spec.service(code) is None:
             return False
         status = self.queues.get(code) if self.queues else None
         return status is None or status.refusal is None
 
+    def _known_service(self, code: str) -> bool:
+        return self.hall.spec.service(code) is not None
+
     def _remember_service(self, code: str) -> None:
         self.visit.service = code
+
+    def _explain_unavailable(self, code: str) -> None:
+        status = self.queues[code]
+        self.visit.service = code
+        self.visit.notice = Notice(status.refusal, code, status.reopens_at)
 
     def _forgotten(self, _data: object) -> bool:
         if self.state is State.IDLE and self._is_fresh(self.visit):
@@ -380,8 +412,9 @@ class TicketFlow(Listener):
 
 S, E, F = State, Event, TicketFlow
 TABLE = [
-    Transition(S.IDLE, E.START, S.CHOOSING),
+    Transition(S.IDLE, E.START, S.CHOOSING, guard=F._open),
     Transition(S.CHOOSING, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
+    Transition(S.CHOOSING, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
     Transition(S.CHOOSING, E.BACK, S.IDLE),
     Transition(S.CONFIRMING, E.CONFIRM, S.ISSUING),
     Transition(S.CONFIRMING, E.BACK, S.CHOOSING),

@@ -19,9 +19,12 @@ class KioskScreen(Screen):
 
 class HomeScreen(KioskScreen):
     hours = StringProperty("")
+    closed = StringProperty("")  # why no ticket can be taken now, or ""
 
     def refresh(self) -> None:
-        self.hours = App.get_running_app().flow.hours_today()
+        flow = App.get_running_app().flow
+        self.hours = flow.hours_today()
+        self.closed = flow.closed_text()
 
 
 class ServicesScreen(KioskScreen):

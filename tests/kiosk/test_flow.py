@@ -199,8 +199,8 @@ def test_after_hours_names_the_next_opening_day(hall, tmp_path, clock):
     flow.warm_up()
     flow.set_language("en")
     choice = flow.services()[0]
-    assert not choice.available
-    assert choice.notice == "Tickets for today have ended. Next opening: 2026-11-26 08:30."
+    assert not choice.available and choice.queue_text == "Not issuing now"
+    assert flow.closed_text() == "Tickets for today have ended. Next opening: 2026-11-26 08:30."
 
 
 def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
@@ -304,3 +304,32 @@ def test_a_hall_fault_notice_follows_the_language(hall, tmp_path, db):
     assert flow.notice_text() == "系统暂时无法取号，请到服务台人工取号。"
     flow.set_language("en")
     assert flow.notice_text() == "Tickets cannot be issued right now. Please ask at the front desk."
+
+
+def test_a_closed_hall_says_so_at_home_and_takes_no_start(hall, tmp_path, clock):
+    clock.now = clock.now.replace(hour=18)  # Wednesday evening
+    flow, *_ = make_flow(hall, tmp_path, clock=clock)
+    flow.warm_up()
+    assert flow.closed_text() == "今日取号已结束。下次办理时间：2026年11月26日 08:30。"
+    flow.start()
+    assert flow.state is State.IDLE
+    clock.now = clock.now.replace(day=26, hour=8, minute=30)
+    flow.refresh()  # the home screen asks again every minute
+    assert flow.closed_text() == ""
+    flow.start()
+    assert flow.state is State.CHOOSING
+
+
+def test_a_tap_on_a_service_that_issues_no_tickets_says_why(hall, tmp_path):
+    flow, *_ = make_flow(hall, tmp_path)
+    for _ in range(60):
+        hall.issue_ticket("veterans")
+    flow.start()
+    veterans = next(c for c in flow.services() if c.code == "veterans")
+    assert not veterans.available and veterans.queue_text == "暂停取号"
+    flow.choose("veterans")
+    assert flow.state is State.NOTICE
+    assert flow.notice_service() == "H  退役军人服务"
+    assert flow.notice_text() == "退役军人服务今日号码已取完，请明天再来或到服务台咨询。"
+    flow.back()
+    assert flow.state is State.CHOOSING

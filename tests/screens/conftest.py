@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, Clock, write_kiosk_config
+from tests.conftest import OPEN_MORNING, ROOT, Clock, write_kiosk_config
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
@@ -71,9 +71,13 @@ class Driver:
         raise AssertionError(f"no widget shows {text!r} on {self.screen.name}")
 
     def home(self) -> None:
+        """Back to a fresh visit at home, as the idle timeout leaves the kiosk."""
         self.until(lambda: self.app.stage != "issuing")
         if self.app.stage != "idle":
             self.app.flow.home()
+        skipped, self.monotonic.skipped = self.monotonic.skipped, 10_000
+        self.app.flow.tick()
+        self.monotonic.skipped = skipped
         self.frames(3)
 
 
@@ -90,15 +94,17 @@ def kiosk(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("kiosk")
     settings = load_settings(write_kiosk_config(folder))
-    hall = open_hall(settings, clock=Clock())
+    clock = Clock()
+    hall = open_hall(settings, clock=clock)
     printer = open_printer(settings)
     monotonic = Monotonic()
     use_font(find_cjk_font())
     app = KioskApp(lambda listener, runner: ticket_flow(
-        settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=Clock()))
+        settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock))
     app._run_prepare()
     driver = Driver(app, monotonic)
     driver.settings = settings
+    driver.clock = clock
     driver.frames(5)
     yield driver
     app.stop()
@@ -112,4 +118,8 @@ def ui(kiosk):
     kiosk.home()
     kiosk.app.flow.printer = open_printer(kiosk.settings)
     kiosk.monotonic.skipped = 0.0
+    if kiosk.clock.now != OPEN_MORNING:
+        kiosk.clock.now = OPEN_MORNING
+        kiosk.app.flow.refresh()
+        kiosk.until(lambda: kiosk.app.flow.closed_text() == "")
     return kiosk

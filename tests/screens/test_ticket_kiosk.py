@@ -150,3 +150,28 @@ def test_idle_timeout_on_the_home_screen_forgets_language_and_type_size(ui):
     ui.monotonic.skipped = ui.app.flow.idle_timeout + 1
     ui.until(lambda: ui.app.lang == "zh_CN" and not ui.app.large_type, seconds=5)
     assert ui.screen.ids.take.text == "点此取号"
+
+
+def test_a_closed_hall_says_so_plainly_and_offers_no_ticket(ui):
+    ui.clock.now = ui.clock.now.replace(hour=18)
+    ui.app.flow.refresh()
+    ui.until(lambda: ui.screen.ids.take.disabled)
+    assert ui.screen.ids.take.opacity == 0
+    assert ui.screen.ids.closed.text == "今日取号已结束。下次办理时间：2026年11月26日 08:30。"
+    ui.tap(ui.screen.ids.take)
+    assert ui.app.stage == "idle"
+    ui.tap(ui.screen.ids.lang_en)
+    assert ui.screen.ids.closed.text == "Tickets for today have ended. Next opening: 2026-11-26 08:30."
+
+
+def test_a_grey_service_explains_itself_when_tapped(ui):
+    hall = ui.app.flow.hall
+    while next(s for s in hall.services_status() if s.code == "veterans").refusal is None:
+        hall.issue_ticket("veterans")
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    ui.until(lambda: not next(b for b in ui.screen.ids.grid.children if b.choice.code == "veterans").choice.available)
+    ui.tap(next(b for b in ui.screen.ids.grid.children if b.choice.code == "veterans"))
+    ui.until(lambda: ui.app.stage == "notice")
+    assert ui.screen.ids.service.text == "H  退役军人服务"
+    assert ui.screen.ids.message.text.startswith("退役军人服务今日号码已取完")
