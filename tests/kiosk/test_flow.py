@@ -333,3 +333,31 @@ def test_a_tap_on_a_service_that_issues_no_tickets_says_why(hall, tmp_path):
     assert flow.notice_text() == "退役军人服务今日号码已取完，请明天再来或到服务台咨询。"
     flow.back()
     assert flow.state is State.CHOOSING
+
+
+def test_the_printed_qr_line_promises_progress_only_with_a_progress_page(hall, tmp_path):
+    flow, _, _, spool = make_flow(hall, tmp_path)
+    take(flow)
+    flow.done()
+    linked, _, _, linked_spool = make_flow(hall, tmp_path / "linked", qr_base_url="https://hall.example.gov.cn/q/")
+    take(linked)
+    [paper] = printed(spool)
+    [paper_linked] = printed(linked_spool)
+    assert "扫码查看排队进度" not in paper.lines
+    assert "凭此码可到服务台查询或补打小票" in paper.lines
+    assert "扫码查看排队进度" in paper_linked.lines
+    assert paper_linked.qr_payloads == ["https://hall.example.gov.cn/q/chengguan/20261125/A002"]
+
+
+def test_english_tickets_count_people(hall, tmp_path):
+    flow, _, _, spool = make_flow(hall, tmp_path)
+    for _ in range(6):
+        hall.issue_ticket("household")
+    flow.set_language("en")
+    take(flow, "household")
+    assert flow.ticket_view().ahead == "6 people"
+    [paper] = printed(spool)
+    assert "Ahead of you: 6 people" in paper.lines
+    flow.done()
+    household = next(c for c in flow.services() if c.code == "household")
+    assert household.queue_text.startswith("7 people waiting · ")
