@@ -166,7 +166,7 @@ class TicketFlow(Listener):
                 if st.refusal is not None:
                     queue_text = tr.t("services.unavailable")
                 elif st.waiting:
-                    queue_text = f"{tr.t('services.waiting', n=st.waiting)} · {estimate_text}"
+                    queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
                 else:
                     queue_text = tr.t("services.no_wait")
             out.append(ServiceChoice(

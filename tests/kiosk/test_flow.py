@@ -359,5 +359,6 @@ def test_english_tickets_count_people(hall, tmp_path):
     [paper] = printed(spool)
     assert "Ahead of you: 6 people" in paper.lines
     flow.done()
+    flow.set_language("en")
     household = next(c for c in flow.services() if c.code == "household")
-    assert household.queue_text.startswith("7 people waiting · ")
+    assert household.queue_text == "7 people waiting · about 70 min"  # 7 × 10 min at counter 3
