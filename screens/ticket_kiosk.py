@@ -1,6 +1,8 @@
 """The ticket kiosk's screens: each shows the flow's present state and sends touches back."""
 from __future__ import annotations
 
+import time
+
 from kivy.app import App
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
@@ -8,10 +10,31 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 
 class KioskScreen(Screen):
-    """Shared chrome (hall name, language switch, large type) comes from the <KioskScreen> rule."""
+    """Shared chrome (hall name, language switch, large type) comes from the <KioskScreen> rule.
+
+    A screen takes no touch that began before it appeared or in the moment after: nobody
+    reacts to a new screen that fast, so such a touch was meant for the screen before (the
+    second tap of a double tap on 点此取号 lands on the service list otherwise).
+    """
+
+    settle = 0.35  # seconds
+    shown_at = 0.0  # wall-clock time, as Kivy stamps a touch's time_start
 
     def on_pre_enter(self, *_):
+        self.shown_at = time.time()
         self.refresh()
+
+    def takes(self, touch) -> bool:
+        return touch.time_start >= self.shown_at + self.settle
+
+    def on_touch_down(self, touch):
+        return super().on_touch_down(touch) if self.takes(touch) else True
+
+    def on_touch_move(self, touch):
+        return super().on_touch_move(touch) if self.takes(touch) else True
+
+    def on_touch_up(self, touch):
+        return super().on_touch_up(touch) if self.takes(touch) else True
 
     def refresh(self) -> None:
         """Re-read what the flow shows; called on entry and when language or type size change."""

@@ -43,7 +43,12 @@ class Driver:
             self.loop.idle()
 
     def tap(self, widget) -> None:
+        """A deliberate tap: made once the screen takes touches (see KioskScreen.settle)."""
         from kivy.tests.common import UnitTestTouch
+        screen = self.screen
+        while time.time() < screen.shown_at + screen.settle:
+            self.frames(1)
+            time.sleep(0.01)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -102,7 +107,10 @@ def kiosk(tmp_path_factory):
     app = KioskApp(lambda listener, runner: ticket_flow(
         settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock))
     app._run_prepare()
+    from screens.ticket_kiosk import KioskScreen
     driver = Driver(app, monotonic)
+    driver.shipped_settle = KioskScreen.settle
+    KioskScreen.settle = 0.05  # taps in tests wait for it; the double-tap tests restore the real one
     driver.settings = settings
     driver.clock = clock
     driver.frames(5)

@@ -175,3 +175,45 @@ def test_a_grey_service_explains_itself_when_tapped(ui):
     ui.until(lambda: ui.app.stage == "notice")
     assert ui.screen.ids.service.text == "H  退役军人服务"
     assert ui.screen.ids.message.text.startswith("退役军人服务今日号码已取完")
+
+
+def test_a_double_tap_on_take_in_large_type_chooses_nothing(ui, monkeypatch):
+    """The second tap of a double tap lands where a service now is: it began before the
+    citizen could see the list, so it must not choose."""
+    from kivy.tests.common import UnitTestTouch
+
+    from screens.ticket_kiosk import KioskScreen
+    monkeypatch.setattr(KioskScreen, "settle", ui.shipped_settle)
+
+    ui.tap(ui.screen.ids.large_type)
+    take = ui.screen.ids.take
+    x, y = take.to_window(*take.center)
+    for _ in range(2):
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        ui.frames(1)
+    ui.frames(3)
+    assert ui.app.stage == "choosing"
+    under = [b for b in ui.screen.ids.grid.children if b.collide_point(*b.to_widget(x, y))]
+    assert under, "the second tap should land on a service, or this test proves nothing"
+
+
+def test_a_touch_that_began_before_a_screen_appeared_never_acts_on_it(ui, monkeypatch):
+    from kivy.tests.common import UnitTestTouch
+
+    from screens.ticket_kiosk import KioskScreen
+    monkeypatch.setattr(KioskScreen, "settle", ui.shipped_settle)
+
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    button = next(b for b in ui.screen.ids.grid.children if b.choice.code == "taxation")
+    x, y = button.to_window(*button.center)
+    touch = UnitTestTouch(x, y)  # a finger already down while the kiosk changes screens
+    ui.app.flow.back()
+    ui.app.flow.start()
+    ui.frames(2)
+    touch.touch_down()
+    touch.touch_up()
+    ui.frames(3)
+    assert ui.app.stage == "choosing"
