@@ -14,7 +14,7 @@ from kivy.clock import Clock, mainthread
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.metrics import sp
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.flow import MachineError, State, TicketFlow
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
 SCREENS = ("base", "home", "services", "confirm", "issuing", "ticket", "notice", "shell")
 LARGE_TYPE_SCALE = 1.35
+DESIGN = (720, 1280)  # dp: the window the layout is drawn for, scaled to fit others
 
 
 def use_font(path: Path) -> None:
@@ -36,7 +37,8 @@ class KioskApp(App, Listener):
     flow: TicketFlow = ObjectProperty(None, allownone=True)
     lang = StringProperty("zh_CN")
     large_type = BooleanProperty(False)
-    scale = NumericProperty(1.0)
+    unit = NumericProperty(1.0)        # the window's size against the 720×1280 dp design
+    text_scale = NumericProperty(1.0)  # unit, times LARGE_TYPE_SCALE in large type
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
     hall_name = StringProperty("")
 
@@ -57,7 +59,7 @@ class KioskApp(App, Listener):
         self.root = Builder.load_string("Shell:")
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
         Clock.schedule_interval(self._refresh_idle, 60.0)  # today's hours change at midnight
-        Window.bind(on_flip=self._first_frame)
+        Window.bind(on_flip=self._first_frame, size=self._fit_window)
         return self.root
 
     def _refresh_idle(self, _dt) -> None:
@@ -81,10 +83,6 @@ class KioskApp(App, Listener):
     def t(self, key: str, *_bindings, **fields) -> str:
         """Text for `key` in the session's language; kv passes app.lang so it re-renders."""
         return self.flow.tr.t(key, **fields) if self.flow else key
-
-    def fs(self, size: float, *_bindings) -> float:
-        """A font size, enlarged in large-type mode; kv passes app.scale so it re-renders."""
-        return sp(size) * self.scale
 
     def act(self, action: str, *args) -> None:
         """One touch, one flow call. A tap on a button that the flow has already left
@@ -112,8 +110,13 @@ class KioskApp(App, Listener):
         visit = self.flow.visit
         self.lang = visit.language
         self.large_type = visit.large_type
-        self.scale = LARGE_TYPE_SCALE if visit.large_type else 1.0
+        self._fit_window()
         self.hall_name = self.flow.hall_name()
+
+    def _fit_window(self, *_) -> None:
+        """Sizes follow the window: a 1080×1920 kiosk gets the 720×1280 layout at 1.5 times."""
+        self.unit = min(Window.width / dp(DESIGN[0]), Window.height / dp(DESIGN[1]))
+        self.text_scale = self.unit * (LARGE_TYPE_SCALE if self.large_type else 1.0)
 
     @mainthread
     def _on_main_thread(self, call) -> None:

@@ -5,8 +5,10 @@ import time
 
 from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+from screens.widgets import Body
 
 
 class KioskScreen(Screen):
@@ -19,6 +21,12 @@ class KioskScreen(Screen):
 
     settle = 0.35  # seconds
     shown_at = 0.0  # wall-clock time, as Kivy stamps a touch's time_start
+
+    def on_kv_post(self, base_widget) -> None:
+        body = next((c for c in self.children if isinstance(c, Body)), None)
+        if body is not None:
+            self.remove_widget(body)
+            self.ids.slot.add_widget(body)
 
     def on_pre_enter(self, *_):
         self.shown_at = time.time()
@@ -51,22 +59,43 @@ class HomeScreen(KioskScreen):
 
 
 class ServicesScreen(KioskScreen):
+    """Every service on one page of two columns, in both type sizes: nothing hides below
+    the fold. A hall with more services than a page holds gets large page buttons."""
+
+    per_page = 8
+    rows = NumericProperty(4)
     choices = ListProperty()
     notice = StringProperty("")
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_pre_enter(self, *_):
+        self.page = 0
+        super().on_pre_enter()
+
+    def turn(self, step: int) -> None:
+        App.get_running_app().flow.touched()
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self.refresh()
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
         self.choices = flow.services()
         self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
+        self.pages = max(1, -(-len(self.choices) // self.per_page))
+        self.page = min(self.page, self.pages - 1)
+        shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
         grid = self.ids.grid
         buttons = list(reversed(grid.children))
-        if [b.choice.code for b in buttons] == [c.code for c in self.choices]:
-            for button, choice in zip(buttons, self.choices):
+        if [getattr(b.choice, "code", None) for b in buttons] == [c.code for c in shown]:
+            for button, choice in zip(buttons, shown):
                 button.choice = choice
             return
         grid.clear_widgets()
-        for choice in self.choices:
+        for choice in shown:
             grid.add_widget(Factory.ServiceButton(choice=choice))
+        for _ in range(self.per_page - len(shown)):  # keeps every page's tiles the same size
+            grid.add_widget(Factory.ServiceButton(opacity=0, disabled=True))
 
 
 class ConfirmScreen(KioskScreen):

@@ -310,7 +310,7 @@ def test_a_closed_hall_says_so_at_home_and_takes_no_start(hall, tmp_path, clock)
     clock.now = clock.now.replace(hour=18)  # Wednesday evening
     flow, *_ = make_flow(hall, tmp_path, clock=clock)
     flow.warm_up()
-    assert flow.closed_text() == "今日取号已结束。下次办理时间：2026年11月26日 08:30。"
+    assert flow.closed_text() == "今日取号已结束。下次办理时间为 2026年11月26日 08:30。"
     flow.start()
     assert flow.state is State.IDLE
     clock.now = clock.now.replace(day=26, hour=8, minute=30)

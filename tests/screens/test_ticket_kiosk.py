@@ -65,7 +65,9 @@ def test_the_language_switch_changes_every_screen(ui):
     assert ui.find("请选择要办理的业务")
 
 
-def test_large_type_enlarges_text_on_every_screen(ui):
+def test_large_type_enlarges_text_and_hides_no_service(ui):
+    from kivy.core.window import Window
+
     take = ui.screen.ids.take
     normal = take.font_size
     ui.tap(ui.screen.ids.large_type)
@@ -73,9 +75,42 @@ def test_large_type_enlarges_text_on_every_screen(ui):
     assert ui.screen.ids.large_type.text == "标准字"
     ui.tap(ui.screen.ids.take)
     ui.until(lambda: ui.app.stage == "choosing")
-    assert ui.screen.ids.grid.cols == 1
-    ui.tap(ui.screen.ids.large_type)
-    assert ui.screen.ids.grid.cols == 2
+    buttons = ui.screen.ids.grid.children
+    assert len(buttons) == 8
+    back = ui.screen.ids.back
+    for button in buttons:  # all on screen at once, above the back button: none below the fold
+        x, y = button.to_window(button.x, button.y)
+        assert 0 <= x and x + button.width <= Window.width
+        assert back.top <= y and y + button.height <= Window.height
+
+
+def test_a_hall_with_more_services_than_a_page_turns_pages_with_large_buttons(ui, tmp_path):
+    from kiosk.embedded import EmbeddedHall
+
+    flow = ui.app.flow
+    kept = flow.hall
+    spec = kept.spec
+    extra = [spec.services[0].model_copy(update={"code": f"extra_{i}", "prefix": letter})
+             for i, letter in enumerate("JK")]
+    counters = [c.model_copy(update={"services": [*c.services, "extra_0", "extra_1"]}) if c.id == "1" else c
+                for c in spec.counters]
+    flow.hall = EmbeddedHall(spec.model_copy(update={"services": [*spec.services, *extra], "counters": counters}),
+                             f"sqlite:///{tmp_path / 'ten.db'}")
+
+    def codes():
+        return [b.choice.code for b in reversed(ui.screen.ids.grid.children) if b.choice]
+    try:
+        ui.tap(ui.screen.ids.take)
+        ui.until(lambda: ui.app.stage == "choosing")
+        assert len(codes()) == 8 and ui.screen.ids.previous.disabled
+        assert ui.find("第 1 页，共 2 页")
+        ui.tap(ui.screen.ids.next)
+        assert codes() == ["extra_0", "extra_1"] and ui.screen.ids.next.disabled
+        ui.tap(ui.screen.ids.previous)
+        assert codes()[0] == "social_security"
+    finally:
+        flow.hall.close()
+        flow.hall = kept
 
 
 def test_a_printer_failure_shows_the_ticket_and_what_to_do(ui):
@@ -83,7 +118,7 @@ def test_a_printer_failure_shows_the_ticket_and_what_to_do(ui):
     take_ticket(ui, "户籍办理")
     screen = ui.screen
     assert screen.ids.number.text.startswith("C")
-    assert screen.ids.message.text.startswith("小票没有打印出来，但您的号码已经有效")
+    assert screen.ids.message.text.startswith("小票没有打印出来，但您的号码有效")
     assert screen.ids.qr.texture is not None
     assert screen.ids.qr.payload.endswith(screen.ids.number.text)
 
@@ -157,7 +192,7 @@ def test_a_closed_hall_says_so_plainly_and_offers_no_ticket(ui):
     ui.app.flow.refresh()
     ui.until(lambda: ui.screen.ids.take.disabled)
     assert ui.screen.ids.take.opacity == 0
-    assert ui.screen.ids.closed.text == "今日取号已结束。下次办理时间：2026年11月26日 08:30。"
+    assert ui.screen.ids.closed.text == "今日取号已结束。下次办理时间为 2026年11月26日 08:30。"
     ui.tap(ui.screen.ids.take)
     assert ui.app.stage == "idle"
     ui.tap(ui.screen.ids.lang_en)
@@ -187,7 +222,7 @@ def test_a_double_tap_on_take_in_large_type_chooses_nothing(ui, monkeypatch):
 
     ui.tap(ui.screen.ids.large_type)
     take = ui.screen.ids.take
-    x, y = take.to_window(*take.center)
+    x, y = take.to_window(take.x + take.width / 4, take.center_y)  # a finger off the middle, as most are
     for _ in range(2):
         touch = UnitTestTouch(x, y)
         touch.touch_down()
