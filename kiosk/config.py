@@ -25,6 +25,7 @@ class Terminal(Strict):
     idle_timeout: int = Field(60, ge=10, le=600, description="seconds without a touch before the session is wiped")
     ticket_timeout: int = Field(20, ge=5, le=300, description="seconds the ticket stays on screen")
     large_type: bool = False
+    voice: bool = Field(False, description="every visit starts with voice guidance on")
     fullscreen: bool = False
     data_dir: str = Field("../data", description="where the database and printer spool live; relative to this file")
     qr_base_url: str = Field("", description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from hall.errors import RefusalReason, TicketRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
@@ -24,6 +25,9 @@ from kiosk.i18n import Translator, catalogue
 from kiosk.machine import ANY, Job, Listener, Machine, MachineError, Runner, Transition
 from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.ticket_view import TicketView, ticket_view
+
+if TYPE_CHECKING:
+    from kiosk.voice import VoiceGuide
 
 log = logging.getLogger(__name__)
 # Refusals that hold for the whole hall: it is closed now, and says until when.
@@ -50,6 +54,7 @@ class Event(enum.Enum):
     TIMEOUT = "timeout"
     LANGUAGE = "language"          # data: the language
     LARGE_TYPE = "large_type"
+    VOICE = "voice"
     REFRESH = "refresh"
     QUEUES_LOADED = "queues_loaded"  # data: list[ServiceStatus]
     QUEUES_FAILED = "queues_failed"  # data: the exception
@@ -63,6 +68,7 @@ class Visit:
 
     language: str
     large_type: bool
+    voice: bool
     service: str | None = None
     ticket: TicketInfo | None = None
     printed: PrintOutcome | None = None
@@ -105,9 +111,10 @@ class ServiceChoice:
 
 class TicketFlow(Listener):
     def __init__(self, hall: Hall, printer: TicketPrinterService, *, terminal_id: str,
-                 language: str = "zh_CN", large_type: bool = False, idle_timeout: float = 60,
-                 ticket_timeout: float = 20, qr_base_url: str = "",
+                 language: str = "zh_CN", large_type: bool = False, voice: bool = False,
+                 idle_timeout: float = 60, ticket_timeout: float = 20, qr_base_url: str = "",
                  listener: Listener | None = None, runner: Runner | None = None,
+                 guide: VoiceGuide | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  now: Callable[[], datetime] | None = None):
         self.hall = hall
@@ -115,6 +122,8 @@ class TicketFlow(Listener):
         self.terminal_id = terminal_id
         self.default_language = language
         self.default_large_type = large_type
+        self.default_voice = voice
+        self.guide = guide
         self.idle_timeout = idle_timeout
         self.ticket_timeout = ticket_timeout
         self.qr_base_url = qr_base_url
@@ -252,6 +261,9 @@ class TicketFlow(Listener):
     def toggle_large_type(self) -> None:
         self.machine.fire(Event.LARGE_TYPE)
 
+    def toggle_voice(self) -> None:
+        self.machine.fire(Event.VOICE)
+
     def tick(self) -> None:
         """Called about once a second by the screen layer: ends a forgotten visit."""
         self.machine.fire(Event.TIMEOUT)
@@ -269,10 +281,21 @@ class TicketFlow(Listener):
     # -- Listener: the machine's, passed on to the screens --------------------------------
 
     def on_state(self, old: State, new: State) -> None:
+        if self.guide is not None:
+            self.guide.on_state(self)
         self.listener.on_state(old, new)
 
     def on_update(self, event: Event) -> None:
+        if self.guide is not None:
+            self.guide.on_update(self, event)
         self.listener.on_update(event)
+
+    def close(self) -> None:
+        """Ends what the flow holds open: the hall, the printer and the voice."""
+        if self.guide is not None:
+            self.guide.close()
+        self.printer.close()
+        self.hall.close()
 
     # -- guards and actions (the table names these) ------------------------------------------
 
@@ -317,6 +340,10 @@ class TicketFlow(Listener):
 
     def _toggle_large_type(self, _data: object) -> None:
         self.visit.large_type = not self.visit.large_type
+        self.touched()
+
+    def _toggle_voice(self, _data: object) -> None:
+        self.visit.voice = not self.visit.voice
         self.touched()
 
     def _enter_idle(self, _data: object) -> Job | None:
@@ -403,11 +430,12 @@ class TicketFlow(Listener):
         return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url)
 
     def _is_fresh(self, visit: Visit) -> bool:
-        return (visit.language, visit.large_type) == (self.default_language, self.default_large_type)
+        return ((visit.language, visit.large_type, visit.voice)
+                == (self.default_language, self.default_large_type, self.default_voice))
 
     def _new_visit(self) -> Visit:
         return Visit(language=self.default_language, large_type=self.default_large_type,
-                     last_touch=self.monotonic())
+                     voice=self.default_voice, last_touch=self.monotonic())
 
 
 S, E, F = State, Event, TicketFlow
@@ -430,6 +458,7 @@ TABLE = [
                guard=F._forgotten),
     Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
     Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
+    Transition(ANY, E.VOICE, None, action=F._toggle_voice),
     Transition(S.IDLE, E.REFRESH, None, action=F._load_queues),
     Transition(ANY, E.QUEUES_LOADED, None, action=F._keep_queues),
     Transition(ANY, E.QUEUES_FAILED, None, action=F._queues_failed),

@@ -37,6 +37,7 @@ class KioskApp(App, Listener):
     flow: TicketFlow = ObjectProperty(None, allownone=True)
     lang = StringProperty("zh_CN")
     large_type = BooleanProperty(False)
+    voice = BooleanProperty(False)
     unit = NumericProperty(1.0)        # the window's size against the 720×1280 dp design
     text_scale = NumericProperty(1.0)  # unit, times LARGE_TYPE_SCALE in large type
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
@@ -75,8 +76,7 @@ class KioskApp(App, Listener):
     def on_stop(self):
         self.runner.close()
         if self.flow is not None:
-            self.flow.printer.close()
-            self.flow.hall.close()
+            self.flow.close()
 
     # -- what the .kv files call --------------------------------------------------------
 
@@ -110,6 +110,7 @@ class KioskApp(App, Listener):
         visit = self.flow.visit
         self.lang = visit.language
         self.large_type = visit.large_type
+        self.voice = visit.voice
         self._fit_window()
         self.hall_name = self.flow.hall_name()
 

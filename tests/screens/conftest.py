@@ -3,6 +3,7 @@ touches. Run under Xvfb (the README's test command) or any display."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import pytest
@@ -95,6 +96,7 @@ def kiosk(tmp_path_factory):
     from kiosk.config import load_settings
     from kiosk.fonts import find_cjk_font
     from kiosk.terminal import open_hall, open_printer, ticket_flow
+    from kiosk.voice import Speaker, VoiceGuide
     from screens.app import KioskApp, use_font
 
     folder = tmp_path_factory.mktemp("kiosk")
@@ -104,8 +106,11 @@ def kiosk(tmp_path_factory):
     printer = open_printer(settings)
     monotonic = Monotonic()
     use_font(find_cjk_font())
+    sound = tmp_path_factory.mktemp("sound")
+    speaker = Speaker(player=(sys.executable, str(ROOT / "tests" / "kiosk" / "sound_sink.py"), str(sound)))
     app = KioskApp(lambda listener, runner: ticket_flow(
-        settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock))
+        settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock,
+        guide=VoiceGuide(speaker)))
     app._run_prepare()
     from screens.ticket_kiosk import KioskScreen
     driver = Driver(app, monotonic)
@@ -113,6 +118,7 @@ def kiosk(tmp_path_factory):
     KioskScreen.settle = 0.05  # taps in tests wait for it; the double-tap tests restore the real one
     driver.settings = settings
     driver.clock = clock
+    driver.sound = sound
     driver.frames(5)
     yield driver
     app.stop()

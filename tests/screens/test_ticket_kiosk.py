@@ -252,3 +252,19 @@ def test_a_touch_that_began_before_a_screen_appeared_never_acts_on_it(ui, monkey
     touch.touch_up()
     ui.frames(3)
     assert ui.app.stage == "choosing"
+
+
+def test_the_speaker_button_turns_voice_on_for_the_visit(ui, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    voice = ui.screen.ids.voice
+    assert not voice.selected
+    ui.tap(voice)
+    assert ui.screen.ids.voice.selected
+    ui.until(lambda: any("saying (zh_CN): 欢迎。取号请点击" in r.getMessage() for r in caplog.records))
+    take_ticket(ui, "税务办理")
+    number = ui.screen.ids.number.text
+    digits = "".join("零一二三四五六七八九"[int(d)] for d in number[1:])
+    ui.until(lambda: any(f"您的号码是{number[0]}{digits}号" in r.getMessage() for r in caplog.records))
+    assert ui.screen.ids.voice.selected  # on every screen, for the whole visit
