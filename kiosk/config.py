@@ -3,6 +3,7 @@ its devices by URL and how it looks. Checked whole at start-up: a wrong key or v
 the program with a message naming file, line, key and what is allowed."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -62,9 +63,44 @@ class Devices(Strict):
         return value
 
 
+# The databases the embedded hall runs on: dialect[+driver] of an SQLAlchemy URL, and the
+# module that driver needs. Checked without loading SQLAlchemy, which the kiosk loads after
+# its first frame.
+DATABASE_DRIVERS = {
+    "sqlite": "sqlite3",
+    "sqlite+pysqlite": "sqlite3",
+    "postgresql": "psycopg2",
+    "postgresql+psycopg2": "psycopg2",
+    "postgresql+psycopg": "psycopg",
+}
+DATABASE_FORMS = "sqlite:////var/lib/hall-kiosk/hall.db or postgresql+psycopg://USER@HOST/DATABASE"
+
+
 class Embedded(Strict):
     hall_file: str = Field("hall.toml", description="the hall definition, relative to this file")
     database: str = Field("", description="an SQLAlchemy URL; empty: a SQLite file in data_dir")
+
+    @field_validator("database")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        module = DATABASE_DRIVERS.get(parts.scheme) if "://" in value else None
+        if module is None:
+            raise ValueError(f"use {DATABASE_FORMS}")
+        if parts.scheme.startswith("sqlite"):
+            path = value.split("://", 1)[1].removeprefix("/")
+            if not path or path == ":memory:":
+                raise ValueError("the hall needs a database file that every connection shares, "
+                                 "such as sqlite:////var/lib/hall-kiosk/hall.db")
+        elif not parts.hostname or not parts.path.strip("/"):
+            raise ValueError(f"no database name or host; use {DATABASE_FORMS}")
+        if importlib.util.find_spec(module) is None:
+            package = "psycopg[binary]" if module == "psycopg" else module
+            raise ValueError(f"the database driver {module} is not installed: "
+                             f".venv/bin/pip install '{package}', or use sqlite")
+        return value
 
 
 class KioskConfig(Strict):

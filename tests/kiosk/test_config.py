@@ -2,13 +2,14 @@
 the line, the key and what is allowed; the tests run main.py as a technician would."""
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import ROOT, SAMPLE_HALL, write_kiosk_config
-from kiosk.config import load_settings
+from kiosk.config import ConfigError, load_settings
 
 
 def run_main(*args: str) -> subprocess.CompletedProcess:
@@ -126,3 +127,33 @@ def test_a_remote_hall_is_refused_plainly_in_this_version(tmp_path):
     result = run_main("--config", str(path))
     assert result.returncode == 2
     assert "embedded" in result.stderr and "Traceback" not in result.stderr
+
+
+DATABASE_MISTAKES = [
+    ("sqlite://", "a database file"),
+    ("sqlite:///:memory:", "a database file"),
+    pytest.param("postgresql+psycopg://kiosk@127.0.0.1/hall", "psycopg is not installed",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("psycopg") is not None, reason="psycopg installed")),
+    pytest.param("postgresql://kiosk@127.0.0.1/hall", "psycopg2 is not installed",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("psycopg2") is not None, reason="psycopg2 installed")),
+    ("postgresql+psycopg://kiosk@127.0.0.1/", "no database name"),
+    ("mysql://kiosk@db/hall", "sqlite:///"),
+    ("hall.db", "sqlite:///"),
+]
+
+
+@pytest.mark.parametrize("url,words", DATABASE_MISTAKES)
+def test_an_unusable_embedded_database_is_refused_at_start(tmp_path, url, words):
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text() + f'database = "{url}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    message = str(refused.value)
+    assert "embedded.database" in message and repr(url) in message and words in message, message
+
+
+def test_an_unusable_embedded_database_exits_2(tmp_path):
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text() + 'database = "sqlite://"\n', encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2 and "embedded.database" in result.stderr and "Traceback" not in result.stderr

@@ -305,3 +305,15 @@ def test_english_tickets_count_people(hall, tmp_path):
     flow.set_language("en")
     household = next(c for c in flow.services() if c.code == "household")
     assert household.queue_text == "7 people waiting · about 70 min"  # 7 × 10 min at counter 3
+
+
+def test_a_hall_fault_nobody_foresaw_is_a_notice_not_a_crash(spec, tmp_path):
+    """sqlite:///:memory: given straight to the engine raises ValueError, which the embedded
+    hall does not translate: the flow still ends on a message."""
+    hall = EmbeddedHall(spec, "sqlite:///:memory:")
+    flow, *_ = make_flow(hall, tmp_path)
+    flow.warm_up()
+    assert flow.queues_failed
+    take(flow, "taxation")
+    assert flow.state is State.NOTICE
+    assert flow.notice_text() == "系统暂时无法取号，请到服务台人工取号。"
