@@ -36,11 +36,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def setup_environment(settings: Settings) -> None:
     """Keep every file the program writes under the data directory, and stop Kivy from
-    reading our command line; both must happen before Kivy or python-escpos is imported."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    cache = settings.data_dir / "cache"
-    cache.mkdir(exist_ok=True)
-    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
+    reading our command line; both must happen before Kivy or python-escpos is imported.
+    Raises ConfigError when the data directory cannot be used."""
+    settings.prepare_data_dir()
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(settings.data_dir / "cache"))
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_HOME", str(settings.data_dir / "kivy"))
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
@@ -49,7 +48,6 @@ def setup_environment(settings: Settings) -> None:
 
 def setup_logging(settings: Settings) -> None:
     logs = settings.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
     handlers: list[logging.Handler] = [
         logging.StreamHandler(sys.stderr),
         logging.handlers.RotatingFileHandler(logs / "kiosk.log", maxBytes=2_000_000, backupCount=5,
@@ -121,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = load_settings(getattr(args, "sub_config", None) or args.config)
+        setup_environment(settings)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_environment(settings)
     setup_logging(settings)
     if args.command == "test-print":
         return test_print(settings, args.printer, args.language)

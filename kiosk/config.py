@@ -117,9 +117,32 @@ class Settings:
         self.config = config
         self.hall = hall
         base = path.parent
-        self.data_dir = (base / Path(config.terminal.data_dir).expanduser()).resolve()
+        try:
+            self.data_dir = (base / Path(config.terminal.data_dir).expanduser()).resolve()
+        except (RuntimeError, OSError) as exc:  # ~nobody, a symlink loop
+            raise self._data_dir_problem(f"cannot be resolved: {exc}") from None
         self.hall_file = (base / config.embedded.hall_file).resolve()
         self.database_url = config.embedded.database or f"sqlite:///{self.data_dir / 'hall.db'}"
+
+    def prepare_data_dir(self) -> None:
+        """Creates the data directory and its folders and checks that it takes files: a
+        data_dir that is a file, read-only or on no disk is a configuration mistake."""
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise self._data_dir_problem(f"{str(self.data_dir)!r} is not a folder")
+        try:
+            for folder in (self.data_dir, self.data_dir / "logs", self.data_dir / "cache"):
+                folder.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise self._data_dir_problem(f"{str(self.data_dir)!r} cannot be used: "
+                                         f"{exc.strerror or exc}") from None
+
+    def _data_dir_problem(self, message: str) -> ConfigError:
+        text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        return ConfigError(self.path, [Problem("terminal.data_dir", message,
+                                               locate_line(text, ("terminal", "data_dir")))])
 
     @property
     def terminal(self) -> Terminal:

@@ -157,3 +157,20 @@ def test_an_unusable_embedded_database_exits_2(tmp_path):
     path.write_text(path.read_text() + 'database = "sqlite://"\n', encoding="utf-8")
     result = run_main("--config", str(path))
     assert result.returncode == 2 and "embedded.database" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("where,words", [
+    ("a-file", ["is not a folder"]),
+    ("/proc/hall-kiosk-data", ["cannot be used"]),
+    ("~no-such-user-here/data", ["cannot be resolved"]),
+])
+def test_a_data_dir_that_cannot_be_used_exits_2(tmp_path, where, words):
+    (tmp_path / "a-file").write_text("not a folder")
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text().replace('data_dir = "data"', f'data_dir = "{where}"'), encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "terminal.data_dir" in result.stderr and "line 4" in result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
