@@ -16,7 +16,9 @@ import sys
 from pathlib import Path
 
 from hall.spec import LANGUAGES
-from kiosk.config import ConfigError, Settings, load_settings
+from pydantic import ValidationError
+
+from kiosk.config import ConfigError, Devices, Settings, load_settings
 
 log = logging.getLogger("kiosk")
 
@@ -60,6 +62,12 @@ def setup_logging(settings: Settings) -> None:
 def test_print(settings: Settings, url: str | None, language: str | None) -> int:
     from kiosk.terminal import open_printer, print_sample
 
+    if url is not None:
+        try:
+            Devices(printer=url)  # the configuration's own check: a bare path is a mistake here too
+        except ValidationError as exc:
+            print(f"--printer {url!r}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            return 2
     printer = open_printer(settings, url)
     try:
         outcome = print_sample(settings, printer, language)

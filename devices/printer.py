@@ -288,11 +288,14 @@ def open_printer(
     elif scheme == "tcp":
         _reject_options(url, parts.query)
         try:
-            host, tcp_port = parts.hostname, parts.port or 9100
+            host, tcp_port = parts.hostname, parts.port
         except ValueError:
-            host = None
+            host = tcp_port = None
+        if tcp_port == 0:
+            raise BadDeviceUrl(f"{url!r}: port 0 is no printer's port; expected tcp://HOST[:9100]")
         if not host or parts.path not in ("", "/"):
             raise BadDeviceUrl(f"{url!r}: expected tcp://HOST[:9100]")
+        tcp_port = tcp_port or 9100
         connection = SerialUrlConnection(f"socket://{host}:{tcp_port}", timeout=timeout, wire=wire)
     elif scheme == "loop":
         _reject_options(url, parts.query)

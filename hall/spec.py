@@ -10,7 +10,7 @@ from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from hall.configfile import Strict, load_model
 from hall.tickets import Priority
@@ -20,11 +20,19 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 class Names(Strict):
-    """A text in each language; zh_CN is required and stands in for a missing one."""
+    """A text in each language; zh_CN is required and stands in for a missing one. At most
+    80 characters: every screen and the ticket must have room for it."""
 
-    zh_CN: str = Field(min_length=1)
-    zh_TW: str | None = None
-    en: str | None = None
+    zh_CN: str = Field(min_length=1, max_length=80)
+    zh_TW: str | None = Field(None, max_length=80)
+    en: str | None = Field(None, max_length=80)
+
+    @field_validator("zh_CN", "zh_TW", "en")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is blank; write the name, or leave the language out")
+        return value
 
     def get(self, language: str) -> str:
         return getattr(self, language, None) or self.zh_CN
@@ -84,6 +92,20 @@ class Hours(Strict):
             if i and p.start < periods[i - 1].end:
                 raise ValueError("periods overlap or are out of order")
         return periods
+
+    @model_validator(mode="after")
+    def _time_to_issue(self) -> Hours:
+        """Tickets stop stop_issuing_minutes before each closing: a period no longer than
+        that would never issue one (and a hall whose periods all are would never open)."""
+        stop = self.stop_issuing_minutes
+        for day in WEEKDAYS:
+            for p in getattr(self, day):
+                minutes = (p.end.hour * 60 + p.end.minute) - (p.start.hour * 60 + p.start.minute)
+                if minutes <= stop:
+                    raise ValueError(f"stop_issuing_minutes = {stop} leaves no time to issue tickets in "
+                                     f"{day} {p.start:%H:%M}-{p.end:%H:%M} ({minutes} minutes): make it "
+                                     f"shorter than every opening period")
+        return self
 
     def periods_on(self, day: date) -> list[Period]:
         if day in self.holidays:

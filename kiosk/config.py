@@ -29,7 +29,8 @@ class Terminal(Strict):
     voice: bool = Field(False, description="every visit starts with voice guidance on")
     fullscreen: bool = False
     data_dir: str = Field("../data", description="where the database and printer spool live; relative to this file")
-    qr_base_url: str = Field("", description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
+    qr_base_url: str = Field("", max_length=200,
+                             description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
 
     @field_validator("hall")
     @classmethod
@@ -56,10 +57,17 @@ class Devices(Strict):
     @field_validator("printer")
     @classmethod
     def _printer(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if scheme not in PRINTER_SCHEMES:
+        parts = urlsplit(value)
+        if parts.scheme not in PRINTER_SCHEMES or "://" not in value:
             raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
                              "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
+        if parts.scheme == "tcp":
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            if not parts.hostname or port == 0 or (port is None and parts.netloc.endswith(":")):
+                raise ValueError("use tcp://HOST:PORT with a port from 1 to 65535, such as tcp://192.0.2.10:9100")
         return value
 
 

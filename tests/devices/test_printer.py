@@ -251,6 +251,8 @@ def test_refused_tcp_connection_is_unavailable():
         ("simprinter://?colour=red", "unknown option: 'colour'"),
         ("simprinter://somewhere", "simprinter://[?spool=DIR]"),
         ("file://host/dev/lp0", "file:///PATH"),
+        ("tcp://127.0.0.1:0", "port 0"),
+        ("simprinter://?columns=0", "columns must be 16 to 255"),
     ],
 )
 def test_bad_urls_show_the_expected_form(url, expected):

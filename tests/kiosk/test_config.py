@@ -96,6 +96,10 @@ HALL_MISTAKES = [
     ('daily_quota = 80', 'daily_quota = 80\nwindow = 3', ["services[3].window", "unknown key", "daily_quota"]),
     ('max_recalls = 3', 'max_recalls = -1', ["hall.max_recalls", "-1"]),
     ('priority_first = ["green", "booked"]', 'priority_first = ["normal"]', ["hall.priority_first", "green, booked"]),
+    ('stop_issuing_minutes = 15', 'stop_issuing_minutes = 200',
+     ["hours: stop_issuing_minutes = 200", "saturday 09:00-12:00", "no time to issue tickets"]),
+    ('name = { zh_CN = "城关县政务服务中心"', 'name = { zh_CN = "  "', ["hall.name.zh_CN", "blank"]),
+    ('name = { zh_CN = "社会保险"', 'name = { zh_CN = "' + "社会保险" * 30 + '"', ["services[0].name.zh_CN", "at most 80"]),
 ]
 
 
@@ -174,3 +178,23 @@ def test_a_data_dir_that_cannot_be_used_exits_2(tmp_path, where, words):
     assert "terminal.data_dir" in result.stderr and "line 4" in result.stderr
     for word in words:
         assert word in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("printer,words", [
+    ("tcp://192.0.2.10:0", ["devices.printer", "port"]),
+    ("tcp://:9100", ["devices.printer", "tcp://HOST"]),
+])
+def test_a_printer_url_that_cannot_work_is_refused(tmp_path, printer, words):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write_kiosk_config(tmp_path, printer=printer))
+    for word in words:
+        assert word in str(refused.value), str(refused.value)
+
+
+def test_test_print_refuses_a_printer_without_a_scheme(tmp_path):
+    path = write_kiosk_config(tmp_path)
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "test-print", "--config", str(path),
+                             "--printer", "paper.bin"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "--printer" in result.stderr and "'paper.bin'" in result.stderr and "file:///" in result.stderr
+    assert not (tmp_path / "paper.bin").exists()
