@@ -16,6 +16,8 @@ from hall.spec import LANGUAGES, HallSpec, load_hall
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml"
 PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
+ID_READER_SCHEMES = ("simidcard", "serial", "tcp", "loop")
+SCANNER_SCHEMES = ("simscanner", "serial", "tcp", "loop")
 
 
 class Terminal(Strict):
@@ -53,6 +55,8 @@ class Terminal(Strict):
 class Devices(Strict):
     printer: str = Field("simprinter://", description="the ticket printer's URL")
     printer_profile: Literal[tuple(PROFILES)] = "80mm"  # type: ignore[valid-type]
+    id_reader: str = Field("simidcard://", description="the ID card reader's URL")
+    scanner: str = Field("simscanner://", description="the serial code scanner's URL")
 
     @field_validator("printer")
     @classmethod
@@ -68,6 +72,20 @@ class Devices(Strict):
                 port = None
             if not parts.hostname or port == 0 or (port is None and parts.netloc.endswith(":")):
                 raise ValueError("use tcp://HOST:PORT with a port from 1 to 65535, such as tcp://192.0.2.10:9100")
+        return value
+
+    @field_validator("id_reader")
+    @classmethod
+    def _id_reader(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ID_READER_SCHEMES:
+            raise ValueError("use one of simidcard://, serial:///dev/ttyUSB0?baudrate=115200, tcp://HOST:PORT")
+        return value
+
+    @field_validator("scanner")
+    @classmethod
+    def _scanner(cls, value: str) -> str:
+        if urlsplit(value).scheme not in SCANNER_SCHEMES:
+            raise ValueError("use one of simscanner://, serial:///dev/ttyACM0?baudrate=9600, tcp://HOST:PORT")
         return value
 
 
