@@ -47,3 +47,12 @@ class CounterOperationError(HallError):
 
 class TicketNotFound(HallError, LookupError):
     """No ticket with that id in this hall."""
+
+
+class InvalidInput(HallError, ValueError):
+    """A value the hall does not take (of the wrong kind, unknown, too long), with the
+    reason: the caller's mistake, answered as a 4xx by the hall server."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")

@@ -419,7 +419,8 @@ class TicketFlow(Listener):
         if status == self._printer_status:
             return
         try:
-            self.hall.report_device(f"{self.terminal_id}/printer", "printer", status, outcome.detail)
+            # A line for staff: a driver's message can quote a whole wire trace.
+            self.hall.report_device(f"{self.terminal_id}/printer", "printer", status, outcome.detail[:500])
             self._printer_status = status
         except Exception as exc:  # HallUnavailable, or worse: the ticket must still reach the screen
             log.warning("printer status %s not reported: %r", status, exc)
