@@ -13,17 +13,14 @@ from kivy.app import App
 from kivy.clock import Clock, mainthread
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
-from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.flow import MachineError, State, TicketFlow
 from kiosk.machine import Listener, ThreadRunner
-from screens import ticket_kiosk, widgets  # noqa: F401  (registers the classes the .kv files name)
+from screens.ticket_kiosk import Shell
 
 log = logging.getLogger(__name__)
-KV_DIR = Path(__file__).resolve().parent
-SCREENS = ("base", "home", "services", "confirm", "issuing", "ticket", "notice", "shell")
 LARGE_TYPE_SCALE = 1.35
 DESIGN = (720, 1280)  # dp: the window the layout is drawn for, scaled to fit others
 
@@ -53,11 +50,9 @@ class KioskApp(App, Listener):
     # -- Kivy life cycle ----------------------------------------------------------------
 
     def build(self):
-        for name in SCREENS:
-            Builder.load_file(str(KV_DIR / f"{name}.kv"))
         self.flow = self._make_flow(self, self.runner)
         self._sync_visit()
-        self.root = Builder.load_string("Shell:")
+        self.root = Shell()
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
         Clock.schedule_interval(self._refresh_idle, 60.0)  # today's hours change at midnight
         Window.bind(on_flip=self._first_frame, size=self._fit_window)

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from kivy.app import App
 from kivy.factory import Factory
+from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
+from kiosk.flow import State
 from screens.widgets import Body
 
 
@@ -132,11 +135,37 @@ class NoticeScreen(KioskScreen):
         self.text = flow.notice_text()
 
 
+KV_DIR = Path(__file__).resolve().parent
+# Each flow state's screen and its .kv file. Only the home screen is built at start, the
+# others on first use: the first frame waits for one screen, not six.
+SCREENS = {
+    State.IDLE.value: (HomeScreen, "home"),
+    State.CHOOSING.value: (ServicesScreen, "services"),
+    State.CONFIRMING.value: (ConfirmScreen, "confirm"),
+    State.ISSUING.value: (IssuingScreen, "issuing"),
+    State.TICKET.value: (TicketScreen, "ticket"),
+    State.NOTICE.value: (NoticeScreen, "notice"),
+}
+Factory.register("QRImage", module="screens.qr_image")
+
+
+def _load_kv(name: str) -> None:
+    path = str(KV_DIR / f"{name}.kv")
+    if path not in Builder.files:
+        Builder.load_file(path)
+
+
 class Shell(ScreenManager):
     def __init__(self, **kwargs):
+        _load_kv("base")
         super().__init__(transition=NoTransition(), **kwargs)
+        self.show(State.IDLE.value)
 
     def show(self, name: str) -> None:
+        if not self.has_screen(name):
+            screen, kv = SCREENS[name]
+            _load_kv(kv)
+            self.add_widget(screen(name=name))
         if self.current == name:
             self.current_screen.refresh()
         else:

@@ -1,16 +1,11 @@
-"""Widgets the .kv files share: large rounded buttons, service buttons, the on-screen QR code."""
+"""Widgets the .kv files share: large rounded buttons, a screen's body, service buttons.
+(The ticket's QR code is screens.qr_image, loaded with the ticket screen.)"""
 from __future__ import annotations
 
-import io
-
-from kivy.core.image import Image as CoreImage
-from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
-from kivy.uix.image import Image
-
-from kiosk.qr import qr_png
 
 
 class BigButton(Button):
@@ -33,15 +28,3 @@ class ServiceButton(ButtonBehavior, BoxLayout):
 
     def on_choice(self, _instance, choice) -> None:
         self.available = bool(choice and choice.available)
-
-
-class QRImage(Image):
-    payload = StringProperty("")
-
-    def on_payload(self, _instance, payload: str) -> None:
-        if not payload:
-            self.texture = None
-            return
-        image = CoreImage(io.BytesIO(qr_png(payload)), ext="png")
-        image.texture.mag_filter = "nearest"
-        self.texture = image.texture
