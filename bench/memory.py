@@ -19,33 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-# An empty Kivy app with one label, same window, measured once it has drawn a few frames.
-EMPTY = """
-import os, sys, time
-os.environ.update(KIVY_NO_ARGS="1", KIVY_LOG_MODE="PYTHON", KIVY_NO_FILELOG="1", KIVY_HOME={kivy_home!r})
-from kivy.config import Config
-Config.set("graphics", "width", "720")
-Config.set("graphics", "height", "1280")
-import psutil
-from kivy.app import App
-from kivy.clock import Clock
-from kivy.uix.label import Label
-class Empty(App):
-    def build(self):
-        Clock.schedule_once(self.measure, 1.0)
-        return Label(text="hall-kiosk")
-    def measure(self, _dt):
-        m = psutil.Process().memory_full_info()
-        print("MEMORY", m.rss, m.uss, m.pss, flush=True)
-        self.stop()
-Empty().run()
-"""
-
-
 def empty_app_memory(folder: Path) -> tuple[int, int, int]:
-    script = folder / "empty_app.py"
-    script.write_text(EMPTY.format(kivy_home=str(folder / "kivy-empty")))
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    """RSS, USS and PSS of bench/empty_app.py, the toolkit's floor."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "empty_app.py"), "memory", str(folder / "kivy-empty")],
+                         capture_output=True, text=True, timeout=60)
     line = next((l for l in out.stdout.splitlines() if l.startswith("MEMORY")), None)
     if line is None:
         raise SystemExit(f"the empty app did not report:\n{out.stderr[-2000:]}")

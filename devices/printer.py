@@ -49,6 +49,7 @@ from devices import escpos_commands as cmd
 from devices.errors import (
     BadDeviceUrl,
     PaperOut,
+    PrinterError,
     PrinterOffline,
     PrinterUnavailable,
     PrinterWriteFailed,
@@ -349,12 +350,9 @@ class TicketPrinter:
         """
         data = render_ticket(printout, self.profile)
         with self._lock:
-            status = self._status()
-            self.last_status = status
-            if status is PrinterStatus.PAPER_OUT:
-                raise PaperOut(f"printer {self.url}: paper out", url=self.url)
-            if status is PrinterStatus.OFFLINE:
-                raise PrinterOffline(f"printer {self.url}: offline or not answering status requests", url=self.url)
+            status = self._checked_status(
+                PaperOut(f"printer {self.url}: paper out", url=self.url),
+                PrinterOffline(f"printer {self.url}: offline or not answering status requests", url=self.url))
             try:
                 self.connection._raw(data)
                 if self._reads_back:
@@ -366,17 +364,23 @@ class TicketPrinter:
                     f"printer {self.url}: writing a {len(data)}-byte ticket failed: {_cause(e)}", url=self.url
                 ) from e
             if self._reads_back:
-                status = self._status()
-                self.last_status = status
-                if status is PrinterStatus.PAPER_OUT:
-                    raise PaperOut(f"printer {self.url}: paper ran out during a {len(data)}-byte ticket", url=self.url)
-                if status is PrinterStatus.OFFLINE:
-                    raise PrinterWriteFailed(
-                        f"printer {self.url}: sent a {len(data)}-byte ticket, but the printer did not answer "
-                        "after it: it may not have printed", url=self.url)
+                status = self._checked_status(
+                    PaperOut(f"printer {self.url}: paper ran out during a {len(data)}-byte ticket", url=self.url),
+                    PrinterWriteFailed(f"printer {self.url}: sent a {len(data)}-byte ticket, but the printer did "
+                                       "not answer after it: it may not have printed", url=self.url))
         if status is PrinterStatus.PAPER_NEAR_END:
             logger.warning("printer %s: paper near its end", self.url)
         return len(data)
+
+    def _checked_status(self, paper_out: PrinterError, offline: PrinterError) -> PrinterStatus:
+        """The status, kept in ``last_status``; raises the error given for paper out or offline."""
+        status = self._status()
+        self.last_status = status
+        if status is PrinterStatus.PAPER_OUT:
+            raise paper_out
+        if status is PrinterStatus.OFFLINE:
+            raise offline
+        return status
 
     def close(self) -> None:
         with self._lock:
