@@ -50,7 +50,7 @@ def hall(spec, db, clock):
 
 def make_flow(hall, tmp_path, printer_url="simprinter://", clock=None, **kwargs):
     spool = tmp_path / "spool"
-    printer = TicketPrinterService(printer_url, spool_dir=spool)
+    printer = TicketPrinterService(printer_url, spool_dir=spool, timeout=0.5)  # a silent printer is tried twice
     ticks = Ticks()
     listener = Recorder()
     flow = TicketFlow(hall, printer, terminal_id="k1", listener=listener, monotonic=ticks,
