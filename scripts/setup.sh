@@ -29,3 +29,7 @@ extra=""
 [ "${1:-}" = "--test" ] && extra="[test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
+# Bytecode for the project itself, as pip writes it for the packages it installs: a kiosk user
+# that cannot write to the install folder (or PYTHONDONTWRITEBYTECODE) would otherwise compile
+# every module again at every start, about 0.05 s of the cold start.
+.venv/bin/python -m compileall -q main.py kiosk hall devices screens
