@@ -16,7 +16,10 @@ import os
 import sys
 from pathlib import Path
 
-from kiosk.config import ConfigError, Settings, load_settings
+from hall.spec import LANGUAGES
+from pydantic import ValidationError
+
+from kiosk.config import ConfigError, Devices, Settings, load_settings
 
 log = logging.getLogger("kiosk")
 
@@ -29,7 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     tp = sub.add_parser("test-print", help="print a sample ticket through the real ticket code")
     tp.add_argument("--printer", help="printer URL (default: the configured one), e.g. "
                     "serial:///dev/ttyS0?baudrate=9600, tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
-    tp.add_argument("--language", choices=("zh_CN", "zh_TW", "en"))
+    tp.add_argument("--language", choices=LANGUAGES)
     tp.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
     ri = sub.add_parser("read-id", help="read the card on the ID card reader and show it, masked, as JSON")
     ri.add_argument("--reader", help="reader URL (default: the configured one), e.g. "
@@ -40,11 +43,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def setup_environment(settings: Settings) -> None:
     """Keep every file the program writes under the data directory, and stop Kivy from
-    reading our command line; both must happen before Kivy or python-escpos is imported."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    cache = settings.data_dir / "cache"
-    cache.mkdir(exist_ok=True)
-    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
+    reading our command line; both must happen before Kivy or python-escpos is imported.
+    Raises ConfigError when the data directory cannot be used."""
+    settings.prepare_data_dir()
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(settings.data_dir / "cache"))
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_HOME", str(settings.data_dir / "kivy"))
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
@@ -53,7 +55,6 @@ def setup_environment(settings: Settings) -> None:
 
 def setup_logging(settings: Settings) -> None:
     logs = settings.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
     handlers: list[logging.Handler] = [
         logging.StreamHandler(sys.stderr),
         logging.handlers.RotatingFileHandler(logs / "kiosk.log", maxBytes=2_000_000, backupCount=5,
@@ -66,6 +67,12 @@ def setup_logging(settings: Settings) -> None:
 def test_print(settings: Settings, url: str | None, language: str | None) -> int:
     from kiosk.terminal import open_printer, print_sample
 
+    if url is not None:
+        try:
+            Devices(printer=url)  # the configuration's own check: a bare path is a mistake here too
+        except ValidationError as exc:
+            print(f"--printer {url!r}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            return 2
     printer = open_printer(settings, url)
     try:
         outcome = print_sample(settings, printer, language)
@@ -132,8 +139,8 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
 
     from screens.app import KioskApp, use_font
     use_font(font)
-    app = KioskApp(lambda listener, run_async: ticket_flow(settings, hall, printer, listener=listener,
-                                                          run_async=run_async))
+    app = KioskApp(lambda listener, runner: ticket_flow(settings, hall, printer, listener=listener,
+                                                       runner=runner))
     if on_first_frame is not None:
         from kivy.core.window import Window
 
@@ -151,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = load_settings(getattr(args, "sub_config", None) or args.config)
+        setup_environment(settings)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_environment(settings)
     setup_logging(settings)
     if args.command == "test-print":
         return test_print(settings, args.printer, args.language)

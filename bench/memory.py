@@ -1,12 +1,15 @@
-"""Resident memory of the whole ticket kiosk (Kivy window, screens, embedded hall, printer)
-after 500 tickets taken through its screens, with the figure every 100 tickets so that a leak
-shows as a slope. Needs a display (Xvfb renders with Mesa's software OpenGL, whose libraries
-count in the resident figure):
+"""Memory of the whole ticket kiosk (Kivy window, screens, embedded hall, printer) after 500
+tickets taken through its screens, beside an empty Kivy app's in the same run, with the
+figure every 100 tickets so that a leak shows as a slope. Reported three ways: RSS (resident,
+shared libraries counted whole), USS (unique: what the process alone holds, freed if it
+ends) and PSS (proportional: shared pages divided among the processes sharing them). Needs a
+display (Xvfb renders with Mesa's software OpenGL, whose libraries count in the figures):
     xvfb-run -a -s "-screen 0 1280x1280x24" .venv/bin/python bench/memory.py
 """
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,6 +17,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def empty_app_memory(folder: Path) -> tuple[int, int, int]:
+    """RSS, USS and PSS of bench/empty_app.py, the toolkit's floor."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "empty_app.py"), "memory", str(folder / "kivy-empty")],
+                         capture_output=True, text=True, timeout=60)
+    line = next((l for l in out.stdout.splitlines() if l.startswith("MEMORY")), None)
+    if line is None:
+        raise SystemExit(f"the empty app did not report:\n{out.stderr[-2000:]}")
+    rss, uss, pss = (int(v) for v in line.split()[1:])
+    return rss, uss, pss
+
+
+def mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
 
 
 def main(tickets: int = int(sys.argv[1]) if len(sys.argv) > 1 else 500) -> None:
@@ -38,8 +56,8 @@ def main(tickets: int = int(sys.argv[1]) if len(sys.argv) > 1 else 500) -> None:
         hall = open_hall(settings, clock=clock)
         printer = open_printer(settings)
         use_font(find_cjk_font())
-        app = KioskApp(lambda listener, run_async: ticket_flow(
-            settings, hall, printer, listener=listener, run_async=run_async, now=clock))
+        app = KioskApp(lambda listener, runner: ticket_flow(
+            settings, hall, printer, listener=listener, runner=runner, now=clock))
         app._run_prepare()
 
         def frames(n=1):
@@ -71,17 +89,18 @@ def main(tickets: int = int(sys.argv[1]) if len(sys.argv) > 1 else 500) -> None:
             if i % 100 == 99:
                 print(f"  {i + 1} tickets: {process.memory_info().rss / 2**20:.0f} MB", flush=True)
         elapsed = time.perf_counter() - t0
-        end_rss = process.memory_info().rss
         end = process.memory_full_info()
         gl_libraries = _resident_of(("libLLVM", "_dri.so"))
         app.stop()
         app.on_stop()
-    print(f"resident memory of the ticket kiosk, {tickets} tickets through its screens")
-    print(f"  after start: {start_rss / 2**20:.0f} MB   after {tickets} tickets: {end_rss / 2**20:.0f} MB   "
-          f"growth {(end_rss - start_rss) / 2**20:.1f} MB")
-    print(f"  private (USS) {end.uss / 2**20:.0f} MB, proportional (PSS) {end.pss / 2**20:.0f} MB; "
-          f"of the resident, the OpenGL driver's libraries: {gl_libraries / 2**20:.0f} MB")
-    print(f"  {elapsed / tickets * 1000:.0f} ms per ticket including every screen drawn   target: <= 200 MB")
+        empty = empty_app_memory(Path(tmp))
+    print(f"memory of the ticket kiosk after {tickets} tickets through its screens, beside an empty Kivy app")
+    print(f"  {'':24}{'RSS':>8}{'USS':>8}{'PSS':>8}")
+    print(f"  {'kiosk':24}{mb(end.rss):>8}{mb(end.uss):>8}{mb(end.pss):>8}")
+    print(f"  {'empty Kivy app':24}{mb(empty[0]):>8}{mb(empty[1]):>8}{mb(empty[2]):>8}")
+    print(f"  kiosk RSS after start {mb(start_rss)}, growth over {tickets} tickets "
+          f"{(end.rss - start_rss) / 2**20:.1f} MB; the OpenGL driver's libraries: {mb(gl_libraries)} of the RSS")
+    print(f"  {elapsed / tickets * 1000:.0f} ms per ticket including every screen drawn   target: RSS <= 200 MB")
 
 
 def _resident_of(names: tuple[str, ...]) -> int:

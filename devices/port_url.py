@@ -124,12 +124,15 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
         return port, options
     if scheme == "tcp":
         reject_options(url, parts.query, expected)
+        port_form = f"[:{default_tcp_port}]" if default_tcp_port else ":PORT"
         try:
-            host, tcp_port = parts.hostname, parts.port or default_tcp_port
+            host, tcp_port = parts.hostname, parts.port
         except ValueError:
             host = tcp_port = None
+        if tcp_port == 0:  # else taken for "no port" and replaced by the default
+            raise BadDeviceUrl(f"{url!r}: port 0 is no device's port; expected tcp://HOST{port_form}")
+        tcp_port = tcp_port or default_tcp_port
         if not host or not tcp_port or parts.path not in ("", "/"):
-            port_form = f"[:{default_tcp_port}]" if default_tcp_port else ":PORT"
             raise BadDeviceUrl(f"{url!r}: expected tcp://HOST{port_form}")
         return f"socket://{host}:{tcp_port}", {}
     if scheme == "loop":

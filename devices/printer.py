@@ -49,6 +49,7 @@ from devices import escpos_commands as cmd
 from devices.errors import (
     BadDeviceUrl,
     PaperOut,
+    PrinterError,
     PrinterOffline,
     PrinterUnavailable,
     PrinterWriteFailed,
@@ -92,10 +93,14 @@ class SerialUrlConnection(Escpos):
     simulator and a real port share this one path.
     """
 
-    def __init__(self, port_url: str, *, timeout: float, wire: WireLog, **port_options: Any) -> None:
+    def __init__(self, port_url: str, *, timeout: float, wire: WireLog, bits_per_second: int | None = None,
+                 **port_options: Any) -> None:
+        """``bits_per_second`` is the line rate of a serial cable; None for a network or a
+        simulator, whose writes take no longer than ``timeout`` whatever their size."""
         Escpos.__init__(self)
         self.port_url = port_url
         self.timeout = timeout
+        self.bits_per_second = bits_per_second
         self.port_options = port_options
         self.wire = wire
 
@@ -121,14 +126,20 @@ class SerialUrlConnection(Escpos):
 
     def _raw(self, msg: bytes) -> None:
         port = self.port
-        # The write may take longer than a read: allow twice its time on the wire at 10 bits
-        # per byte, so a long ticket at 9600 baud does not time out half sent. Raised only
-        # when needed, since pyserial reconfigures the port on every change.
-        needed = self.timeout + 20.0 * len(msg) / (port.baudrate or 9600)
+        # On a serial line the write may take longer than a read: allow twice its time on
+        # the wire at 10 bits per byte, so a long ticket at 9600 baud does not time out half
+        # sent. Raised only when needed, since pyserial reconfigures the port on every change.
+        needed = self.timeout
+        if self.bits_per_second:
+            needed += 20.0 * len(msg) / self.bits_per_second
         if (port.write_timeout or 0) < needed:
             port.write_timeout = needed
         self.wire.sent(msg)
         port.write(msg)
+
+    def drain(self) -> None:
+        """Waits until what was written has left (a serial port's output buffer)."""
+        self.port.flush()
 
     def _read(self) -> bytes:
         """One byte: the size of every DLE EOT reply; waits at most ``timeout``."""
@@ -149,6 +160,9 @@ class UsbConnection(_Traced, Usb):
     def discard_input(self) -> None:
         pass
 
+    def drain(self) -> None:
+        pass
+
 
 class FileConnection(_Traced, File):
     """python-escpos' file connection, appending so a plain file keeps earlier tickets."""
@@ -162,6 +176,9 @@ class FileConnection(_Traced, File):
 
     def discard_input(self) -> None:
         pass
+
+    def drain(self) -> None:
+        self.device.flush()
 
 
 def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
@@ -215,7 +232,11 @@ def open_printer(
     silence_means_offline = True
     if scheme in ("serial", "tcp", "loop"):
         port_url, options = port_target(url, expected=EXPECTED_FORMS, default_tcp_port=9100)
-        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire, **options)
+        # A serial line takes time per byte, and pyserial's loop-back times its writes as a
+        # 9600 baud line would; a network connection does not.
+        bits_per_second = options.get("baudrate", 9600) if scheme in ("serial", "loop") else None
+        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire, bits_per_second=bits_per_second,
+                                         **options)
     elif scheme == "simprinter":
         port_url = _simprinter_url(url, parts.query, profile, spool_dir)
         connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire)
@@ -322,27 +343,44 @@ class TicketPrinter:
 
         Refuses (PaperOut, PrinterOffline) before sending anything when the printer says it
         cannot print, so the kiosk can tell the citizen before a ticket is lost; paper near
-        its end prints and shows in ``last_status`` for the staff.
+        its end prints and shows in ``last_status`` for the staff. Where the connection reads
+        back, the printer is asked again once the ticket has left: a printer that no longer
+        answers (it hung up, its socket was dead) or ran out of paper did not print it whole,
+        and PrinterWriteFailed or PaperOut says so.
         """
         data = render_ticket(printout, self.profile)
         with self._lock:
-            status = self._status()
-            self.last_status = status
-            if status is PrinterStatus.PAPER_OUT:
-                raise PaperOut(f"printer {self.url}: paper out", url=self.url)
-            if status is PrinterStatus.OFFLINE:
-                raise PrinterOffline(f"printer {self.url}: offline or not answering status requests", url=self.url)
+            status = self._checked_status(
+                PaperOut(f"printer {self.url}: paper out", url=self.url),
+                PrinterOffline(f"printer {self.url}: offline or not answering status requests", url=self.url))
             try:
                 self.connection._raw(data)
+                if self._reads_back:
+                    self.connection.drain()
             except OSError as e:
                 recent = "\n  ".join(self.connection.wire.recent())
                 logger.error("printer %s: write failed: %s; recent wire traffic:\n  %s", self.url, _cause(e), recent)
                 raise PrinterWriteFailed(
                     f"printer {self.url}: writing a {len(data)}-byte ticket failed: {_cause(e)}", url=self.url
                 ) from e
+            if self._reads_back:
+                status = self._checked_status(
+                    PaperOut(f"printer {self.url}: paper ran out during a {len(data)}-byte ticket", url=self.url),
+                    PrinterWriteFailed(f"printer {self.url}: sent a {len(data)}-byte ticket, but the printer did "
+                                       "not answer after it: it may not have printed", url=self.url))
         if status is PrinterStatus.PAPER_NEAR_END:
             logger.warning("printer %s: paper near its end", self.url)
         return len(data)
+
+    def _checked_status(self, paper_out: PrinterError, offline: PrinterError) -> PrinterStatus:
+        """The status, kept in ``last_status``; raises the error given for paper out or offline."""
+        status = self._status()
+        self.last_status = status
+        if status is PrinterStatus.PAPER_OUT:
+            raise paper_out
+        if status is PrinterStatus.OFFLINE:
+            raise offline
+        return status
 
     def close(self) -> None:
         with self._lock:

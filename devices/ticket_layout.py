@@ -39,6 +39,16 @@ class TicketPrintout:
     tag: str | None = None
 
 
+# A ticket's size is bounded whatever its texts (names and translations have no maximum), so
+# that its transfer time, and the driver's write timeout, are bounded too: each text is
+# clipped to a few lines, ending in "…", and there are at most so many rows.
+MAX_LINES = {"hall": 2, "service": 2, "detail": 4, "caption": 3, "footer": 3}
+MAX_DETAILS = 8
+MAX_FOOTER_LINES = 4
+MAX_QR_PAYLOAD = 512  # bytes: a hall's progress URL and a ticket code, with room to spare
+MAX_TICKET_BYTES = 4096
+ELLIPSIS = "…"
+
 # A line may not start with closing punctuation (the usual Chinese line-breaking rule): the
 # character before it moves down with it.
 _NO_LINE_START = frozenset("，。、：；！？）》」』】〕…·,.:;!?)]}%")
@@ -131,6 +141,16 @@ def wrap_columns(text: str, width: int, *, indent: int = 0, encoding: str = "gb1
     return [(" " * indent + ln) if i and ln else ln for i, ln in enumerate(lines)]
 
 
+def clip_lines(lines: list[str], max_lines: int, width: int, encoding: str = "gb18030") -> list[str]:
+    """At most ``max_lines`` lines, the last ending in "…" when text was left out."""
+    if len(lines) <= max_lines:
+        return lines
+    last = lines[max_lines - 1].rstrip()
+    while last and text_columns(last + ELLIPSIS, encoding) > width:
+        last = last[:-1]
+    return [*lines[: max_lines - 1], last + ELLIPSIS]
+
+
 def _size_byte(width: int, height: int) -> bytes:
     return bytes((((width - 1) << 4) | (height - 1),))
 
@@ -160,23 +180,26 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
     def text(value: str) -> bytes:
         return value.encode(enc, errors="replace")
 
-    def centred_lines(value: str, width: int) -> bytes:
+    def centred_lines(value: str, width: int, max_lines: int) -> bytes:
         value = printable(value).strip()
         if not value:
             return b""
-        return b"".join(text(line) + cmd.LF for line in wrap_columns(value, width, encoding=enc))
+        lines = clip_lines(wrap_columns(value, width, encoding=enc), max_lines, width, enc)
+        return b"".join(text(line) + cmd.LF for line in lines)
 
     out = bytearray(cmd.INIT)
     if profile.chinese_mode:
         out += cmd.CHINESE_MODE_ON
     out += cmd.ALIGN_CENTER
 
-    hall = centred_lines(printout.hall_name, columns)
+    hall = centred_lines(printout.hall_name, columns, MAX_LINES["hall"])
     if hall:
         out += cmd.BOLD_ON + hall + cmd.BOLD_OFF
 
-    number = printable(printout.number).strip()
+    number = clip_lines(wrap_columns(printable(printout.number).strip(), columns, encoding=enc), 1, columns, enc)[0]
     tag = printable(printout.tag or "").strip() or None
+    if tag:
+        tag = clip_lines(wrap_columns(tag, columns - 2, encoding=enc), 1, columns - 2, enc)[0]
     width, height, beside = _number_magnification(number, tag, profile)
     out += cmd.CHAR_SIZE + _size_byte(width, height) + text(number)
     if tag and beside:
@@ -187,13 +210,13 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
         if tag:
             out += cmd.INVERT_ON + cmd.BOLD_ON + text(f" {tag} ") + cmd.BOLD_OFF + cmd.INVERT_OFF + cmd.LF
 
-    service = centred_lines(printout.service, columns // 2)
+    service = centred_lines(printout.service, columns // 2, MAX_LINES["service"])
     if service:
         out += cmd.SIZE_DOUBLE + service + cmd.SIZE_NORMAL
 
     if printout.details:
         out += cmd.LF + cmd.ALIGN_LEFT
-        for label, value in printout.details:
+        for label, value in printout.details[:MAX_DETAILS]:
             label = printable(label).strip()
             value = printable(value).strip()
             # Full-width colon after a Chinese label, ": " after a translated (Latin) one.
@@ -202,27 +225,30 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
             indent = text_columns(head, enc)
             if indent > columns // 2:
                 indent = 0
-            for line in wrap_columns(head + value, columns, indent=indent, encoding=enc):
+            lines = wrap_columns(head + value, columns, indent=indent, encoding=enc)
+            for line in clip_lines(lines, MAX_LINES["detail"], columns, enc):
                 out += text(line) + cmd.LF
         out += cmd.ALIGN_CENTER
 
     payload = printout.qr_payload.encode("utf-8")
     if payload:
-        if len(payload) > cmd.QR_MAX_DATA:
-            raise ValueError(f"QR payload is {len(payload)} bytes; a QR code holds at most {cmd.QR_MAX_DATA}")
+        if len(payload) > MAX_QR_PAYLOAD:
+            raise ValueError(f"QR payload is {len(payload)} bytes; a ticket's holds at most {MAX_QR_PAYLOAD}")
         out += cmd.LF
         out += cmd.qr_command(cmd.QR_FN_MODEL, bytes((cmd.QR_MODEL_2, 0)))
         out += cmd.qr_command(cmd.QR_FN_MODULE_SIZE, bytes((profile.qr_module_size,)))
         out += cmd.qr_command(cmd.QR_FN_ERROR_CORRECTION, bytes((cmd.QR_EC_M,)))
         out += cmd.qr_command(cmd.QR_FN_STORE, bytes((cmd.QR_M,)) + payload)
         out += cmd.qr_command(cmd.QR_FN_PRINT, bytes((cmd.QR_M,)))
-        out += centred_lines(printout.qr_caption, columns)
+        out += centred_lines(printout.qr_caption, columns, MAX_LINES["caption"])
 
-    footer = b"".join(centred_lines(line, columns) for line in printout.footer)
+    footer = b"".join(centred_lines(line, columns, MAX_LINES["footer"])
+                      for line in printout.footer[:MAX_FOOTER_LINES])
     if footer:
         out += cmd.LF + footer
 
     if profile.cut != "none":
         out += cmd.FEED_LINES + bytes((profile.feed_lines_before_cut,))
         out += cmd.CUT_PARTIAL if profile.cut == "partial" else cmd.CUT_FULL
+    assert len(out) <= MAX_TICKET_BYTES, len(out)  # the limits above guarantee it
     return bytes(out)

@@ -51,3 +51,12 @@ class TicketNotFound(HallError, LookupError):
 
 class SchemaTooNew(HallError):
     """The database was migrated by a newer release; this one must not write to it."""
+
+
+class InvalidInput(HallError, ValueError):
+    """A value the hall does not take (of the wrong kind, unknown, too long), with the
+    reason: the caller's mistake, answered as a 4xx by the hall server."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -20,9 +21,9 @@ from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hall.db import make_engine, read_only, writers_turn
-from hall.errors import CounterOperationError, RefusalReason, TicketNotFound, TicketRefused
 from hall import events
+from hall.db import make_engine, read_only, writers_turn
+from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.models import CounterRow, DeviceStatus, Ticket, TicketSequence
 from hall.spec import Counter, HallSpec, Hours
 from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus
@@ -33,18 +34,21 @@ MAX_SEQ = 999              # three digits after the prefix
 RECENT_SERVICES = 20       # completed services the mean service time is taken over
 MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
 SEARCH_DAYS = 30           # how far ahead to look for the next opening (the Spring Festival is ~9 days)
+MAX_TICKET_ID = 2**63 - 1  # the largest id any database here stores
+DETAIL_LENGTH = 2000       # a device report's detail: a sentence and a few lines of context
+_TICKET_NUMBER = re.compile(r"[A-Z][0-9]{3,7}")
 
 
 # -- opening hours: pure functions of the hours and an instant ---------------------------
 
 def issuing_windows(hours: Hours, zone: ZoneInfo, day: date) -> list[tuple[datetime, datetime]]:
-    """The periods of `day` in which tickets are given: each session, cut short by
+    """The periods of `day` in which tickets are given: each opening period, cut short by
     stop_issuing_minutes so that the last ticket can still be served before closing."""
     stop = timedelta(minutes=hours.stop_issuing_minutes)
     windows = []
-    for session in hours.sessions_on(day):
-        start = datetime.combine(day, session.start, tzinfo=zone)
-        last = datetime.combine(day, session.end, tzinfo=zone) - stop
+    for period in hours.periods_on(day):
+        start = datetime.combine(day, period.start, tzinfo=zone)
+        last = datetime.combine(day, period.end, tzinfo=zone) - stop
         if last > start:
             windows.append((start, last))
     return windows
@@ -132,7 +136,8 @@ _RECENT_ONE = _recent_durations(one_service=True)
 class _OrderQueries:
     """The statements that depend on the hall's calling order (priority_first)."""
 
-    def __init__(self, priority_first: list[str]):
+    def __init__(self, priority_first: list[Priority]):
+        priority_first = [Priority(p).value for p in priority_first]
         t = _tickets.c
         self.ranks = {p: priority_first.index(p.value) if p.value in priority_first
                       else len(priority_first) for p in Priority}
@@ -145,12 +150,11 @@ class _OrderQueries:
         callable_by = or_(t.target_counter == bindparam("counter"),
                           and_(t.target_counter.is_(None),
                                t.service.in_(bindparam("services", expanding=True))))
-        before = or_(rank < bindparam("rank"),
-                     and_(rank == bindparam("rank"),
-                          or_(t.issued_at < bindparam("issued_at"),
-                              and_(t.issued_at == bindparam("issued_at"), t.id < bindparam("ticket")))))
+        # Within a class, by issue: the id grows with every ticket issued, whereas the wall
+        # clock may step back (an NTP correction) and would reorder the queue.
+        before = or_(rank < bindparam("rank"), and_(rank == bindparam("rank"), t.id < bindparam("ticket")))
         self.next_for_counter = (select(t.id).where(*waiting, callable_by)
-                                 .order_by(rank, t.issued_at, t.id).limit(1))
+                                 .order_by(rank, t.id).limit(1))
         self.ahead_in_service = select(func.count()).select_from(_tickets).where(
             *waiting, t.service == bindparam("code"), t.target_counter.is_(None), before)
         self.ahead_at_counter = select(func.count()).select_from(_tickets).where(
@@ -229,7 +233,13 @@ class QueueEngine:
         svc = self.spec.service(service)
         if svc is None:
             raise TicketRefused(RefusalReason.UNKNOWN_SERVICE, service)
-        priority = Priority(priority)
+        try:
+            priority = Priority(priority)
+        except ValueError:
+            raise InvalidInput("priority", f"{priority!r} is not one of: "
+                                           f"{', '.join(p.value for p in Priority)}") from None
+        if person_hash is not None:
+            _bounded("person_hash", person_hash, Ticket.__table__.c.person_hash.type.length)
         now = self._now()
         today = self._today(now)
         reason, reopens_at = issuing_refusal(self.spec.hours, self._zone, now)
@@ -257,6 +267,8 @@ class QueueEngine:
         return self.ticket(ticket_id)
 
     def ticket(self, ticket_id: int) -> TicketInfo:
+        if not isinstance(ticket_id, int) or not 0 < ticket_id <= MAX_TICKET_ID:
+            raise TicketNotFound(f"no ticket {ticket_id!r} in hall {self._hall!r}")
         now = self._now()
         with self.reading() as session:
             row = session.execute(_TICKET, {"ticket": ticket_id}).first()
@@ -338,6 +350,8 @@ class QueueEngine:
 
     def call_back(self, counter: str, number: str) -> TicketInfo:
         """Calls again a held or absent ticket of today, when its holder comes back."""
+        if not isinstance(number, str) or not _TICKET_NUMBER.fullmatch(number.strip().upper()):
+            raise CounterOperationError("bad_number", f"{number!r} is not a ticket number such as A001")
         number = number.strip().upper()
         with self._at_counter(counter) as op:
             if op.row.paused:
@@ -370,6 +384,13 @@ class QueueEngine:
                 raise CounterOperationError("bad_transfer", f"the ticket is already at counter {counter}")
         with self._at_counter(counter) as op:
             ticket = self._current(op)
+            if ticket.day < op.today:
+                raise CounterOperationError(
+                    "stale_ticket", f"{ticket.number} was issued on {ticket.day}: a ticket is valid on its "
+                                    "own day only; complete it or mark it absent")
+            if to_service is not None and to_service == ticket.service and ticket.target_counter is None:
+                # It would start over with no recalls: a way round the recall limit.
+                raise CounterOperationError("same_queue", f"{ticket.number} already waits for {to_service}")
             if to_service is not None:
                 ticket.service, ticket.target_counter = to_service, None
                 detail = f"service={to_service}"
@@ -425,6 +446,12 @@ class QueueEngine:
     # -- devices -------------------------------------------------------------------------
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
+        columns = DeviceStatus.__table__.c
+        for name, value, limit in (("device_id", device_id, columns.device_id.type.length),
+                                   ("kind", kind, columns.kind.type.length),
+                                   ("status", status, columns.status.type.length),
+                                   ("detail", detail, DETAIL_LENGTH)):
+            _bounded(name, value, limit)
         now = self._now()
         for attempt in (1, 2):
             try:
@@ -534,7 +561,7 @@ class QueueEngine:
         status = TicketStatus(ticket.status)
         if status is TicketStatus.WAITING and ticket.day == today:
             key = {"hall": self._hall, "today": today, "rank": self._order.ranks[Priority(ticket.priority)],
-                   "issued_at": ticket.issued_at, "ticket": ticket.id}
+                   "ticket": ticket.id}
             if ticket.target_counter is not None:
                 # It waits for one counter: those before it are all that counter's.
                 target = next((c for c in self.spec.counters if c.id == ticket.target_counter), None)
@@ -580,6 +607,13 @@ def _take_number(session: Session, *, key: dict) -> int:
     return session.scalar(_LAST_SEQ, key)
 
 
+def _bounded(field: str, value: object, limit: int) -> None:
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be text, not {type(value).__name__}")
+    if len(value) > limit:
+        raise InvalidInput(field, f"is {len(value)} characters long; at most {limit}")
+
+
 def _limit_reached(quota: int | None, issued: int) -> RefusalReason | None:
     if quota is not None and issued >= quota:
         return RefusalReason.QUOTA_REACHED
@@ -615,7 +649,8 @@ def _mean_minutes(rows) -> dict[str, float]:
     differs in every SQL dialect."""
     durations: dict[str, list[float]] = {}
     for code, called_at, completed_at in rows:
-        durations.setdefault(code, []).append((completed_at - called_at).total_seconds() / 60)
+        if completed_at >= called_at:  # a clock stepped back between the two says nothing
+            durations.setdefault(code, []).append((completed_at - called_at).total_seconds() / 60)
     return {code: sum(d) / len(d) for code, d in durations.items() if len(d) >= MIN_RECENT_SERVICES}
 
 

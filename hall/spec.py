@@ -8,41 +8,44 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from hall.configfile import load_model
+from hall.configfile import Strict, load_model
+from hall.tickets import Priority
 
-LANGUAGES = ("zh_CN", "zh_TW", "en")
+LANGUAGES = ("zh_CN", "zh_TW", "en")  # the one list: translations, names, configuration
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-Priority = Literal["green", "booked"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Names(Strict):
-    """A text in each language; zh_CN is required and stands in for a missing one."""
+    """A text in each language; zh_CN is required and stands in for a missing one. At most
+    80 characters: every screen and the ticket must have room for it."""
 
-    zh_CN: str = Field(min_length=1)
-    zh_TW: str | None = None
-    en: str | None = None
+    zh_CN: str = Field(min_length=1, max_length=80)
+    zh_TW: str | None = Field(None, max_length=80)
+    en: str | None = Field(None, max_length=80)
+
+    @field_validator("zh_CN", "zh_TW", "en")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is blank; write the name, or leave the language out")
+        return value
 
     def get(self, language: str) -> str:
         return getattr(self, language, None) or self.zh_CN
 
 
-class Session(Strict):
+class Period(Strict):
     """One opening period of a day, such as 08:30-12:00."""
 
     start: time
     end: time
 
 
-def _parse_sessions(value: object) -> object:
+def _parse_periods(value: object) -> object:
     if not isinstance(value, list):
         return value
     out = []
@@ -63,13 +66,13 @@ class Hours(Strict):
     """Opening hours per weekday, with the holidays and make-up working days of the
     Chinese calendar (调休), which move from year to year and so are listed by date."""
 
-    monday: list[Session] = []
-    tuesday: list[Session] = []
-    wednesday: list[Session] = []
-    thursday: list[Session] = []
-    friday: list[Session] = []
-    saturday: list[Session] = []
-    sunday: list[Session] = []
+    monday: list[Period] = []
+    tuesday: list[Period] = []
+    wednesday: list[Period] = []
+    thursday: list[Period] = []
+    friday: list[Period] = []
+    saturday: list[Period] = []
+    sunday: list[Period] = []
     holidays: list[date] = []
     workdays: list[date] = Field(default=[], description="weekend dates worked with Monday's hours")
     stop_issuing_minutes: int = Field(default=15, ge=0, le=240,
@@ -78,19 +81,33 @@ class Hours(Strict):
     @field_validator(*WEEKDAYS, mode="before")
     @classmethod
     def _periods(cls, value: object) -> object:
-        return _parse_sessions(value)
+        return _parse_periods(value)
 
     @field_validator(*WEEKDAYS)
     @classmethod
-    def _ordered(cls, sessions: list[Session]) -> list[Session]:
-        for i, s in enumerate(sessions):
-            if s.end <= s.start:
-                raise ValueError(f"period {s.start:%H:%M}-{s.end:%H:%M} ends before it starts")
-            if i and s.start < sessions[i - 1].end:
+    def _ordered(cls, periods: list[Period]) -> list[Period]:
+        for i, p in enumerate(periods):
+            if p.end <= p.start:
+                raise ValueError(f"period {p.start:%H:%M}-{p.end:%H:%M} ends before it starts")
+            if i and p.start < periods[i - 1].end:
                 raise ValueError("periods overlap or are out of order")
-        return sessions
+        return periods
 
-    def sessions_on(self, day: date) -> list[Session]:
+    @model_validator(mode="after")
+    def _time_to_issue(self) -> Hours:
+        """Tickets stop stop_issuing_minutes before each closing: a period no longer than
+        that would never issue one (and a hall whose periods all are would never open)."""
+        stop = self.stop_issuing_minutes
+        for day in WEEKDAYS:
+            for p in getattr(self, day):
+                minutes = (p.end.hour * 60 + p.end.minute) - (p.start.hour * 60 + p.start.minute)
+                if minutes <= stop:
+                    raise ValueError(f"stop_issuing_minutes = {stop} leaves no time to issue tickets in "
+                                     f"{day} {p.start:%H:%M}-{p.end:%H:%M} ({minutes} minutes): make it "
+                                     f"shorter than every opening period")
+        return self
+
+    def periods_on(self, day: date) -> list[Period]:
         if day in self.holidays:
             return []
         if day in self.workdays:
@@ -116,7 +133,7 @@ class HallInfo(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     name: Names
     timezone: str = "Asia/Shanghai"
-    priority_first: list[Priority] = ["green", "booked"]
+    priority_first: list[Priority] = [Priority.GREEN, Priority.BOOKED]
     max_recalls: int = Field(default=3, ge=0, le=10)
 
     @field_validator("timezone")
@@ -130,7 +147,9 @@ class HallInfo(Strict):
 
     @field_validator("priority_first")
     @classmethod
-    def _no_repeats(cls, value: list[str]) -> list[str]:
+    def _no_repeats(cls, value: list[Priority]) -> list[Priority]:
+        if Priority.NORMAL in value:
+            raise ValueError("list the classes that go before normal tickets: green, booked")
         if len(set(value)) != len(value):
             raise ValueError("each priority class may appear once")
         return value

@@ -3,14 +3,16 @@ its devices by URL and how it looks. Checked whole at start-up: a wrong key or v
 the program with a message naming file, line, key and what is allowed."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from hall.configfile import ConfigError, Problem, load_model, locate_line, read_toml
-from hall.spec import HallSpec, load_hall
+from devices.printer_profiles import PROFILES
+from hall.configfile import ConfigError, Problem, Strict, load_model, locate_line, read_toml
+from hall.spec import LANGUAGES, HallSpec, load_hall
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml"
 PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
@@ -18,24 +20,23 @@ ID_READER_SCHEMES = ("simidcard", "serial", "tcp", "loop")
 SCANNER_SCHEMES = ("simscanner", "serial", "tcp", "loop")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class Terminal(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     mode: Literal["ticket", "counter"] = "ticket"
     hall: str = Field("embedded", description='"embedded", or the hall server\'s http(s) URL')
-    language: Literal["zh_CN", "zh_TW", "en"] = "zh_CN"
+    language: Literal[LANGUAGES] = "zh_CN"  # type: ignore[valid-type]
     idle_timeout: int = Field(60, ge=10, le=600, description="seconds without a touch before the session is wiped")
     ticket_timeout: int = Field(20, ge=5, le=300, description="seconds the ticket stays on screen")
     large_type: bool = False
+    voice: bool = Field(False, description="every visit starts with voice guidance on")
     fullscreen: bool = False
     data_dir: str = Field("../data", description="where the database and printer spool live; relative to this file")
-    qr_base_url: str = Field("", description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
-    hall_token: str = Field("", description="the device token the hall server gave this terminal (python -m hall add-device)")
-    hall_ca: str = Field("", description="a CA bundle for a hall server whose certificate a private CA signed; "
-                                         "relative to this file")
+    qr_base_url: str = Field("", max_length=200,
+                             description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
+    hall_token: str = Field("", max_length=200,
+                            description="the device token the hall server gave this terminal (python -m hall add-device)")
+    hall_ca: str = Field("", max_length=500, description="a CA bundle for a hall server whose certificate a private CA "
+                                                         "signed; relative to this file")
 
     @field_validator("hall")
     @classmethod
@@ -68,17 +69,24 @@ class Terminal(Strict):
 
 class Devices(Strict):
     printer: str = Field("simprinter://", description="the ticket printer's URL")
-    printer_profile: Literal["80mm", "58mm"] = "80mm"
+    printer_profile: Literal[tuple(PROFILES)] = "80mm"  # type: ignore[valid-type]
     id_reader: str = Field("simidcard://", description="the ID card reader's URL")
     scanner: str = Field("simscanner://", description="the serial code scanner's URL")
 
     @field_validator("printer")
     @classmethod
     def _printer(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if scheme not in PRINTER_SCHEMES:
+        parts = urlsplit(value)
+        if parts.scheme not in PRINTER_SCHEMES or "://" not in value:
             raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
                              "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
+        if parts.scheme == "tcp":
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            if not parts.hostname or port == 0 or (port is None and parts.netloc.endswith(":")):
+                raise ValueError("use tcp://HOST:PORT with a port from 1 to 65535, such as tcp://192.0.2.10:9100")
         return value
 
     @field_validator("id_reader")
@@ -96,9 +104,44 @@ class Devices(Strict):
         return value
 
 
+# The databases the embedded hall runs on: dialect[+driver] of an SQLAlchemy URL, and the
+# module that driver needs. Checked without loading SQLAlchemy, which the kiosk loads after
+# its first frame.
+DATABASE_DRIVERS = {
+    "sqlite": "sqlite3",
+    "sqlite+pysqlite": "sqlite3",
+    "postgresql": "psycopg2",
+    "postgresql+psycopg2": "psycopg2",
+    "postgresql+psycopg": "psycopg",
+}
+DATABASE_FORMS = "sqlite:////var/lib/hall-kiosk/hall.db or postgresql+psycopg://USER@HOST/DATABASE"
+
+
 class Embedded(Strict):
     hall_file: str = Field("hall.toml", description="the hall definition, relative to this file")
     database: str = Field("", description="an SQLAlchemy URL; empty: a SQLite file in data_dir")
+
+    @field_validator("database")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        module = DATABASE_DRIVERS.get(parts.scheme) if "://" in value else None
+        if module is None:
+            raise ValueError(f"use {DATABASE_FORMS}")
+        if parts.scheme.startswith("sqlite"):
+            path = value.split("://", 1)[1].removeprefix("/")
+            if not path or path == ":memory:":
+                raise ValueError("the hall needs a database file that every connection shares, "
+                                 "such as sqlite:////var/lib/hall-kiosk/hall.db")
+        elif not parts.hostname or not parts.path.strip("/"):
+            raise ValueError(f"no database name or host; use {DATABASE_FORMS}")
+        if importlib.util.find_spec(module) is None:
+            package = "psycopg[binary]" if module == "psycopg" else module
+            raise ValueError(f"the database driver {module} is not installed: "
+                             f".venv/bin/pip install '{package}', or use sqlite")
+        return value
 
 
 class KioskConfig(Strict):
@@ -115,10 +158,33 @@ class Settings:
         self.config = config
         self.hall = hall
         base = path.parent
-        self.data_dir = (base / Path(config.terminal.data_dir).expanduser()).resolve()
+        try:
+            self.data_dir = (base / Path(config.terminal.data_dir).expanduser()).resolve()
+        except (RuntimeError, OSError) as exc:  # ~nobody, a symlink loop
+            raise self._data_dir_problem(f"cannot be resolved: {exc}") from None
         self.hall_file = (base / config.embedded.hall_file).resolve()
         self.database_url = config.embedded.database or f"sqlite:///{self.data_dir / 'hall.db'}"
         self.hall_ca = str((base / config.terminal.hall_ca).resolve()) if config.terminal.hall_ca else None
+
+    def prepare_data_dir(self) -> None:
+        """Creates the data directory and its folders and checks that it takes files: a
+        data_dir that is a file, read-only or on no disk is a configuration mistake."""
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise self._data_dir_problem(f"{str(self.data_dir)!r} is not a folder")
+        try:
+            for folder in (self.data_dir, self.data_dir / "logs", self.data_dir / "cache"):
+                folder.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise self._data_dir_problem(f"{str(self.data_dir)!r} cannot be used: "
+                                         f"{exc.strerror or exc}") from None
+
+    def _data_dir_problem(self, message: str) -> ConfigError:
+        text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        return ConfigError(self.path, [Problem("terminal.data_dir", message,
+                                               locate_line(text, ("terminal", "data_dir")))])
 
     @property
     def terminal(self) -> Terminal:

@@ -1,26 +1,38 @@
-"""The citizen's way through the ticket kiosk, as a state machine that knows nothing of Kivy.
+"""The citizen's way through the ticket kiosk: a table on kiosk.machine, knowing nothing of Kivy.
 
-idle → choosing a service → confirming → issuing → the ticket → idle. Every step can be
-driven from a test exactly as from a screen. An inactivity timeout wipes the session (its
-language, large type, chosen service and ticket) so the next citizen starts clean.
+idle → choosing a service → confirming → issuing → the ticket → idle, with a notice when a
+ticket cannot be had. Every step can be driven from a test exactly as from a screen. The
+hall and the printer are reached only from jobs on the runner's thread; what they answer
+comes back as events, so a screen never waits for a database or a printer. An inactivity
+timeout wipes the visit (its language, type size, voice, chosen service and ticket) so the
+next citizen starts clean.
 """
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from hall.errors import RefusalReason, TicketRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
-from kiosk.hall_client import Hall, HallUnavailable
-from kiosk.i18n import Translator
+from kiosk.hall_client import Hall
+from kiosk.i18n import Translator, catalogue
+from kiosk.machine import ANY, Job, Listener, Machine, MachineError, Runner, Transition
 from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.ticket_view import TicketView, ticket_view
 
+if TYPE_CHECKING:
+    from kiosk.voice import VoiceGuide
+
 log = logging.getLogger(__name__)
+# Refusals that hold for the whole hall: it is closed now, and says until when.
+HOURS = frozenset({RefusalReason.CLOSED_TODAY, RefusalReason.NOT_YET_OPEN, RefusalReason.BREAK,
+                   RefusalReason.CLOSED_FOR_TODAY})
 
 
 class State(enum.Enum):
@@ -34,65 +46,53 @@ class State(enum.Enum):
 
 class Event(enum.Enum):
     START = "start"
-    CHOOSE = "choose"
-    CONFIRM = "confirm"
+    CHOOSE = "choose"              # data: the service's code
+    CONFIRM = "confirm"            # data: the ticket's Priority
     BACK = "back"
     HOME = "home"
-    ISSUED = "issued"
-    REFUSED = "refused"
     DONE = "done"
     TIMEOUT = "timeout"
-
-
-S, E = State, Event
-TRANSITIONS: dict[tuple[State, Event], State] = {
-    (S.IDLE, E.START): S.CHOOSING,
-    (S.CHOOSING, E.CHOOSE): S.CONFIRMING,
-    (S.CHOOSING, E.BACK): S.IDLE,
-    (S.CHOOSING, E.HOME): S.IDLE,
-    (S.CHOOSING, E.TIMEOUT): S.IDLE,
-    (S.CONFIRMING, E.CONFIRM): S.ISSUING,
-    (S.CONFIRMING, E.BACK): S.CHOOSING,
-    (S.CONFIRMING, E.HOME): S.IDLE,
-    (S.CONFIRMING, E.TIMEOUT): S.IDLE,
-    # No way out of ISSUING but its result: a ticket being numbered must reach the screen.
-    (S.ISSUING, E.ISSUED): S.TICKET,
-    (S.ISSUING, E.REFUSED): S.NOTICE,
-    (S.TICKET, E.DONE): S.IDLE,
-    (S.TICKET, E.HOME): S.IDLE,
-    (S.TICKET, E.TIMEOUT): S.IDLE,
-    (S.NOTICE, E.BACK): S.CHOOSING,
-    (S.NOTICE, E.HOME): S.IDLE,
-    (S.NOTICE, E.TIMEOUT): S.IDLE,
-}
-
-
-class FlowError(Exception):
-    """An event that the present state does not accept, such as a second tap on 取号."""
-
-
-class FlowListener:
-    """What a screen layer overrides to follow the flow; every method may be left alone."""
-
-    def on_state(self, old: State, new: State) -> None:
-        pass
-
-    def on_session(self) -> None:
-        """Language or type size changed."""
+    LANGUAGE = "language"          # data: the language
+    LARGE_TYPE = "large_type"
+    VOICE = "voice"
+    REFRESH = "refresh"
+    QUEUES_LOADED = "queues_loaded"  # data: list[ServiceStatus]
+    QUEUES_FAILED = "queues_failed"  # data: the exception
+    ISSUED = "issued"              # data: Issue
+    ISSUE_FAILED = "issue_failed"  # data: the exception
 
 
 @dataclass
-class Session:
-    """One citizen's visit: wiped whole when the kiosk returns to idle."""
+class Visit:
+    """One citizen at the kiosk: wiped whole when the kiosk returns to idle."""
 
     language: str
     large_type: bool
+    voice: bool
     service: str | None = None
     ticket: TicketInfo | None = None
-    view: TicketView | None = None
     printed: PrintOutcome | None = None
-    notice: str = ""
+    notice: Notice | None = None
     last_touch: float = field(default=0.0)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Why the citizen has no ticket, kept as data so that it is told in the visit's
+    language of the moment, naming the service."""
+
+    reason: RefusalReason | None  # None: the hall could not be asked
+    service: str | None
+    reopens_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What the issuing job brings back: a ticket and how its printing went, or a refusal."""
+
+    ticket: TicketInfo | None = None
+    printed: PrintOutcome | None = None
+    refusal: TicketRefused | None = None
 
 
 @dataclass(frozen=True)
@@ -102,25 +102,19 @@ class ServiceChoice:
     name: str
     description: str
     counters: str
-    waiting: int
-    waiting_text: str   # "5 人"
-    estimate_text: str  # "约 14 分钟"
-    queue_text: str     # both in one line for the service list, or "无需等候"
+    waiting: int | None  # None until the hall has answered
+    waiting_text: str    # "5 人"
+    estimate_text: str   # "约 14 分钟"
+    queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
     available: bool
-    notice: str
 
 
-def run_now(job: Callable[[], object], done: Callable[[object], None]) -> None:
-    """Runs a job on the caller's thread; the Kivy app passes a threaded runner instead."""
-    done(job())
-
-
-class TicketFlow:
+class TicketFlow(Listener):
     def __init__(self, hall: Hall, printer: TicketPrinterService, *, terminal_id: str,
-                 language: str = "zh_CN", large_type: bool = False, idle_timeout: float = 60,
-                 ticket_timeout: float = 20, qr_base_url: str = "",
-                 listener: FlowListener | None = None,
-                 run_async: Callable[[Callable[[], object], Callable[[object], None]], None] = run_now,
+                 language: str = "zh_CN", large_type: bool = False, voice: bool = False,
+                 idle_timeout: float = 60, ticket_timeout: float = 20, qr_base_url: str = "",
+                 listener: Listener | None = None, runner: Runner | None = None,
+                 guide: VoiceGuide | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  now: Callable[[], datetime] | None = None):
         self.hall = hall
@@ -128,164 +122,296 @@ class TicketFlow:
         self.terminal_id = terminal_id
         self.default_language = language
         self.default_large_type = large_type
+        self.default_voice = voice
+        self.guide = guide
         self.idle_timeout = idle_timeout
         self.ticket_timeout = ticket_timeout
         self.qr_base_url = qr_base_url
-        self.listener = listener or FlowListener()
-        self.run_async = run_async
+        self.listener = listener or Listener()
         self.monotonic = monotonic
         self.now = now or (lambda: datetime.now(timezone.utc))
-        self.state = State.IDLE
-        self.session = self._new_session()
-        self._queue: list[tuple[Event, Callable[[], None] | None]] = []
-        self._firing = False
-        self._printer_status: str | None = None
+        self.visit = self._new_visit()
+        self.queues: dict[str, ServiceStatus] | None = None  # the hall's last answer, for every visit
+        self.queues_failed = False
+        self._loading = False
+        self._printer_status: str | None = None  # touched by jobs only, one at a time
+        self.machine = Machine(self, TABLE, State.IDLE, on_enter=ON_ENTER, ignored=IGNORED,
+                               listener=self, runner=runner, name="ticket flow")
+
+    @property
+    def state(self) -> State:
+        return self.machine.state
 
     # -- what a screen shows ------------------------------------------------------------
 
     @property
     def tr(self) -> Translator:
-        return Translator(self.session.language)
+        return Translator(self.visit.language)
 
     def hall_name(self) -> str:
-        return self.hall.spec.hall.name.get(self.session.language)
+        return self.hall.spec.hall.name.get(self.visit.language)
 
     def hours_today(self) -> str:
         local = self.now().astimezone(self.hall.spec.zone)
-        sessions = self.hall.spec.hours.sessions_on(local.date())
-        if not sessions:
+        periods = self.hall.spec.hours.periods_on(local.date())
+        if not periods:
             return self.tr.t("home.closed_today")
-        hours = "  ".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in sessions)
+        hours = "  ".join(f"{p.start:%H:%M}-{p.end:%H:%M}" for p in periods)
         return self.tr.t("home.hours_today", hours=hours)
 
     def services(self) -> list[ServiceChoice]:
-        """The services with their queues, in the hall's order, in the session's language.
-        Raises HallUnavailable when the hall cannot be asked."""
+        """The services in the hall's order, in the visit's language, with their queues as
+        the hall last told them (none before its first answer)."""
         spec, tr = self.hall.spec, self.tr
-        lang = self.session.language
-        statuses = {s.code: s for s in self.hall.services_status()}
+        lang = self.visit.language
         out = []
         for service in spec.services:
-            st: ServiceStatus = statuses[service.code]
+            st = self.queues.get(service.code) if self.queues else None
+            if st is None:
+                waiting_text = estimate_text = queue_text = ""
+            else:
+                waiting_text = tr.people(st.waiting)
+                estimate_text = tr.wait(st.estimated_wait_minutes)
+                if st.refusal is not None:
+                    queue_text = tr.t("services.unavailable")
+                elif st.waiting:
+                    queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
+                else:
+                    queue_text = tr.t("services.no_wait")
             out.append(ServiceChoice(
                 code=service.code, prefix=service.prefix, name=service.name.get(lang),
                 description=service.description.get(lang) if service.description else "",
                 counters=tr.counters([c.id for c in spec.counters_for(service.code)]),
-                waiting=st.waiting,
-                waiting_text=tr.people(st.waiting),
-                estimate_text=tr.wait(st.estimated_wait_minutes),
-                queue_text=(f"{tr.t('services.waiting', n=st.waiting)} · {tr.wait(st.estimated_wait_minutes)}"
-                            if st.waiting else tr.t("services.no_wait")),
-                available=st.refusal is None,
-                notice=self.refusal_text(st.refusal, st.reopens_at) if st.refusal else "",
+                waiting=None if st is None else st.waiting,
+                waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
+                available=st is None or st.refusal is None,
             ))
         return out
 
     def chosen(self) -> ServiceChoice | None:
-        if self.session.service is None:
-            return None
-        return next((c for c in self.services() if c.code == self.session.service), None)
+        return next((c for c in self.services() if c.code == self.visit.service), None)
 
-    def refusal_text(self, reason: RefusalReason, reopens_at: datetime | None) -> str:
+    def ticket_view(self) -> TicketView | None:
+        if self.visit.ticket is None:
+            return None
+        return self._view(self.visit.ticket, self.tr)
+
+    def closed(self) -> Notice | None:
+        """Why no service issues tickets now, when the hours are the reason: the home
+        screen then says so instead of inviting a tap. None while the hall is open (or has
+        not answered yet)."""
+        if not self.queues:
+            return None
+        refusals = [s for s in self.queues.values() if s.refusal is not None]
+        if len(refusals) < len(self.queues) or not all(s.refusal in HOURS for s in refusals):
+            return None
+        first = min(refusals, key=lambda s: s.reopens_at or datetime.max.replace(tzinfo=timezone.utc))
+        return Notice(first.refusal, None, first.reopens_at)
+
+    def closed_text(self) -> str:
+        closed = self.closed()
+        return self.refusal_text(closed) if closed else ""
+
+    def notice_text(self) -> str:
+        return self.refusal_text(self.visit.notice) if self.visit.notice else ""
+
+    def notice_service(self) -> str:
+        """The service a notice is about, as the service list shows it: "C  户籍办理"."""
+        notice = self.visit.notice
+        service = self.hall.spec.service(notice.service) if notice and notice.service else None
+        return f"{service.prefix}  {service.name.get(self.visit.language)}" if service else ""
+
+    def refusal_text(self, notice: Notice) -> str:
         when = ""
-        if reopens_at is not None:
-            local = reopens_at.astimezone(self.hall.spec.zone)
+        if notice.reopens_at is not None:
+            local = notice.reopens_at.astimezone(self.hall.spec.zone)
             today = self.now().astimezone(self.hall.spec.zone).date()
             when = f"{local:%H:%M}" if local.date() == today else self.tr.datetime(local)
-        return self.tr.t(f"refusal.{reason.value}", when=when)
+        service = self.hall.spec.service(notice.service) if notice.service else None
+        name = service.name.get(self.visit.language) if service else ""
+        key = notice.reason.value if notice.reason else "hall_unavailable"
+        return self.tr.t(f"refusal.{key}", when=when, service=name)
 
     # -- what a citizen does ------------------------------------------------------------
 
     def start(self) -> None:
-        self._fire(Event.START)
+        self.machine.fire(Event.START)
 
     def choose(self, service: str) -> None:
-        if self.hall.spec.service(service) is None:
-            raise FlowError(f"unknown service {service!r}")
-
-        def remember() -> None:
-            self.session.service = service
-        self._fire(Event.CHOOSE, remember)
+        self.machine.fire(Event.CHOOSE, service)
 
     def confirm(self, priority: Priority = Priority.NORMAL) -> None:
-        service = self.session.service
-        self._fire(Event.CONFIRM)
-        self.run_async(lambda: self._issue(service, priority), self._issued)
+        self.machine.fire(Event.CONFIRM, priority)
 
     def back(self) -> None:
-        self._fire(Event.BACK)
+        self.machine.fire(Event.BACK)
 
     def home(self) -> None:
-        self._fire(Event.HOME)
+        self.machine.fire(Event.HOME)
 
     def done(self) -> None:
-        self._fire(Event.DONE)
+        self.machine.fire(Event.DONE)
 
     def touched(self) -> None:
-        self.session.last_touch = self.monotonic()
+        self.visit.last_touch = self.monotonic()
 
     def set_language(self, language: str) -> None:
-        Translator(language)  # refuses an unknown language before the session changes
-        self.session.language = language
-        self.touched()
-        if self.session.ticket is not None:
-            self.session.view = self._view(self.session.ticket)
-        self.listener.on_session()
+        self.machine.fire(Event.LANGUAGE, language)
 
     def toggle_large_type(self) -> None:
-        self.session.large_type = not self.session.large_type
-        self.touched()
-        self.listener.on_session()
+        self.machine.fire(Event.LARGE_TYPE)
+
+    def toggle_voice(self) -> None:
+        self.machine.fire(Event.VOICE)
+
+    def tick(self) -> None:
+        """Called about once a second by the screen layer: ends a forgotten visit."""
+        self.machine.fire(Event.TIMEOUT)
+
+    def refresh(self) -> None:
+        """Called about once a minute by the screen layer: the home screen's queues."""
+        self.machine.fire(Event.REFRESH)
 
     def warm_up(self) -> None:
         """Opens the hall and the printer before the first citizen arrives, and tells the
-        hall how the printer is. Runs off the UI thread once the first frame is shown."""
-        try:
-            self.hall.services_status()
-        except HallUnavailable as exc:
-            log.error("hall not ready: %s", exc)
-        self._report_printer(self.printer.check())
+        hall how the printer is. The app calls it once the first frame is on screen."""
+        self._loading = True
+        self.machine.start(Job(self._warm_up, Event.QUEUES_LOADED, Event.QUEUES_FAILED))
 
-    def tick(self) -> None:
-        """Called about once a second by the screen layer: ends a forgotten session."""
-        if self.state in (State.IDLE, State.ISSUING):
-            return
+    # -- Listener: the machine's, passed on to the screens --------------------------------
+
+    def on_state(self, old: State, new: State) -> None:
+        if self.guide is not None:
+            self.guide.on_state(self)
+        self.listener.on_state(old, new)
+
+    def on_update(self, event: Event) -> None:
+        if self.guide is not None:
+            self.guide.on_update(self, event)
+        self.listener.on_update(event)
+
+    def close(self) -> None:
+        """Ends what the flow holds open: the hall, the printer and the voice."""
+        if self.guide is not None:
+            self.guide.close()
+        self.printer.close()
+        self.hall.close()
+
+    # -- guards and actions (the table names these) ------------------------------------------
+
+    def _open(self, _data: object) -> bool:
+        return self.closed() is None
+
+    def _available(self, code: str) -> bool:
+        if self.hall.spec.service(code) is None:
+            return False
+        status = self.queues.get(code) if self.queues else None
+        return status is None or status.refusal is None
+
+    def _known_service(self, code: str) -> bool:
+        return self.hall.spec.service(code) is not None
+
+    def _remember_service(self, code: str) -> None:
+        self.visit.service = code
+
+    def _explain_unavailable(self, code: str) -> None:
+        status = self.queues[code]
+        self.visit.service = code
+        self.visit.notice = Notice(status.refusal, code, status.reopens_at)
+
+    def _forgotten(self, _data: object) -> bool:
+        if self.state is State.IDLE and self._is_fresh(self.visit):
+            return False  # nothing to forget: the home screen is not redrawn every second
         limit = self.idle_timeout
-        if self.state is State.TICKET and self.session.printed and self.session.printed.ok:
+        if self.state is State.TICKET and self.visit.printed and self.visit.printed.ok:
             limit = self.ticket_timeout
-        if self.monotonic() - self.session.last_touch >= limit:
-            self._fire(Event.TIMEOUT)
+        return self.monotonic() - self.visit.last_touch >= limit
 
-    # -- inside -------------------------------------------------------------------------
+    def _known_language(self, language: str) -> bool:
+        try:
+            catalogue(language)
+        except ValueError:
+            return False
+        return True
 
-    def _issue(self, service: str, priority: Priority) -> tuple[Event, Callable[[], None]]:
-        """Runs off the UI thread: number the ticket, then print it."""
+    def _set_language(self, language: str) -> None:
+        self.visit.language = language
+        self.touched()
+
+    def _toggle_large_type(self, _data: object) -> None:
+        self.visit.large_type = not self.visit.large_type
+        self.touched()
+
+    def _toggle_voice(self, _data: object) -> None:
+        self.visit.voice = not self.visit.voice
+        self.touched()
+
+    def _enter_idle(self, _data: object) -> Job | None:
+        self.visit = self._new_visit()
+        return self._load_queues(None)
+
+    def _enter(self, _data: object) -> None:
+        self.touched()
+
+    def _enter_and_load(self, _data: object) -> Job | None:
+        self.touched()
+        return self._load_queues(None)
+
+    def _load_queues(self, _data: object) -> Job | None:
+        if self._loading:
+            return None
+        self._loading = True
+        return Job(self.hall.services_status, Event.QUEUES_LOADED, Event.QUEUES_FAILED)
+
+    def _keep_queues(self, statuses: list[ServiceStatus]) -> None:
+        self._loading = False
+        self.queues = {s.code: s for s in statuses}
+        self.queues_failed = False
+
+    def _queues_failed(self, exc: Exception) -> None:
+        self._loading = False
+        self.queues_failed = True
+        log.error("queues not loaded: %s", exc)
+
+    def _start_issue(self, priority: Priority) -> Job:
+        self.touched()
+        work = functools.partial(self._issue, self.visit.service, priority or Priority.NORMAL,
+                                 self.visit.language)
+        return Job(work, Event.ISSUED, Event.ISSUE_FAILED)
+
+    def _has_ticket(self, issue: Issue) -> bool:
+        return issue.ticket is not None
+
+    def _keep_ticket(self, issue: Issue) -> None:
+        self.visit.ticket, self.visit.printed = issue.ticket, issue.printed
+
+    def _keep_refusal(self, issue: Issue) -> None:
+        refusal = issue.refusal
+        self.visit.notice = Notice(refusal.reason, refusal.service, refusal.reopens_at)
+
+    def _hall_failed(self, exc: Exception) -> None:
+        log.error("no ticket issued for %s: %r", self.visit.service, exc)
+        self.visit.notice = Notice(None, self.visit.service)
+
+    # -- jobs: they run on the runner's thread and only return data ---------------------------
+
+    def _issue(self, service: str, priority: Priority, language: str) -> Issue:
+        """Numbers the ticket, then prints it. Raises HallUnavailable (or a fault nobody
+        foresaw) only while nothing is issued; after that, a problem is an outcome."""
         try:
             ticket = self.hall.issue_ticket(service, priority=priority)
         except TicketRefused as exc:
             log.info("ticket refused: %s", exc)
-            text = self.refusal_text(exc.reason, exc.reopens_at)
-            return Event.REFUSED, lambda: setattr(self.session, "notice", text)
-        except Exception as exc:  # HallUnavailable, or a fault nobody foresaw: nothing was issued
-            log.log(logging.ERROR if isinstance(exc, HallUnavailable) else logging.CRITICAL,
-                    "no ticket issued for %s: %r", service, exc, exc_info=not isinstance(exc, HallUnavailable))
-            text = self.tr.t("refusal.hall_unavailable")
-            return Event.REFUSED, lambda: setattr(self.session, "notice", text)
-        view = self._view(ticket)
+            return Issue(refusal=exc)
+        view = self._view(ticket, Translator(language))
         outcome = self.printer.print(view.printout())
         log.info("ticket %s issued for %s; printed: %s", ticket.number, service, outcome.device_status)
         self._report_printer(outcome)
+        return Issue(ticket=ticket, printed=outcome)
 
-        def keep() -> None:
-            self.session.ticket, self.session.view, self.session.printed = ticket, view, outcome
-        return Event.ISSUED, keep
-
-    def _issued(self, result: object) -> None:
-        event, apply = result  # type: ignore[misc]
-        self._fire(event, apply)
-
-    def _view(self, ticket: TicketInfo) -> TicketView:
-        return ticket_view(self.hall.spec, ticket, self.tr, qr_base_url=self.qr_base_url)
+    def _warm_up(self) -> list[ServiceStatus]:
+        self._report_printer(self.printer.check())
+        return self.hall.services_status()
 
     def _report_printer(self, outcome: PrintOutcome) -> None:
         """Staff learn of an empty printer from the hall, not from a queue of puzzled people."""
@@ -293,41 +419,60 @@ class TicketFlow:
         if status == self._printer_status:
             return
         try:
-            self.hall.report_device(f"{self.terminal_id}/printer", "printer", status, outcome.detail)
+            # A line for staff: a driver's message can quote a whole wire trace.
+            self.hall.report_device(f"{self.terminal_id}/printer", "printer", status, outcome.detail[:500])
             self._printer_status = status
-        except HallUnavailable as exc:
-            log.warning("printer status %s not reported: %s", status, exc)
+        except Exception as exc:  # HallUnavailable, or worse: the ticket must still reach the screen
+            log.warning("printer status %s not reported: %r", status, exc)
 
-    def _new_session(self) -> Session:
-        return Session(language=self.default_language, large_type=self.default_large_type,
-                       last_touch=self.monotonic())
+    # -- inside -------------------------------------------------------------------------
 
-    def _fire(self, event: Event, before: Callable[[], None] | None = None) -> None:
-        """Checks and applies one event; events fired by a listener meanwhile wait their turn."""
-        if (self.state, event) not in TRANSITIONS and not self._firing:
-            raise FlowError(f"event {event.value!r} is not accepted in state {self.state.value!r}")
-        self._queue.append((event, before))
-        if self._firing:
-            return
-        self._firing = True
-        try:
-            while self._queue:
-                event, before = self._queue.pop(0)
-                target = TRANSITIONS.get((self.state, event))
-                if target is None:
-                    log.warning("event %s ignored in state %s", event.value, self.state.value)
-                    continue
-                if before:
-                    before()
-                self._go(target)
-        finally:
-            self._firing = False
+    def _view(self, ticket: TicketInfo, tr: Translator) -> TicketView:
+        return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url)
 
-    def _go(self, new: State) -> None:
-        old, self.state = self.state, new
-        if new is State.IDLE:
-            self.session = self._new_session()
-        else:
-            self.touched()
-        log.info("flow: from %s to %s", old.value, new.value)
-        self.listener.on_state(old, new)
+    def _is_fresh(self, visit: Visit) -> bool:
+        return ((visit.language, visit.large_type, visit.voice)
+                == (self.default_language, self.default_large_type, self.default_voice))
+
+    def _new_visit(self) -> Visit:
+        return Visit(language=self.default_language, large_type=self.default_large_type,
+                     voice=self.default_voice, last_touch=self.monotonic())
+
+
+S, E, F = State, Event, TicketFlow
+TABLE = [
+    Transition(S.IDLE, E.START, S.CHOOSING, guard=F._open),
+    Transition(S.CHOOSING, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
+    Transition(S.CHOOSING, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
+    Transition(S.CHOOSING, E.BACK, S.IDLE),
+    Transition(S.CONFIRMING, E.CONFIRM, S.ISSUING),
+    Transition(S.CONFIRMING, E.BACK, S.CHOOSING),
+    # No way out of ISSUING but its result: a ticket being numbered must reach the screen.
+    Transition(S.ISSUING, E.ISSUED, S.TICKET, guard=F._has_ticket, action=F._keep_ticket),
+    Transition(S.ISSUING, E.ISSUED, S.NOTICE, action=F._keep_refusal),
+    Transition(S.ISSUING, E.ISSUE_FAILED, S.NOTICE, action=F._hall_failed),
+    Transition(S.TICKET, E.DONE, S.IDLE),
+    Transition(S.NOTICE, E.BACK, S.CHOOSING),
+    Transition((S.CHOOSING, S.CONFIRMING, S.TICKET, S.NOTICE), E.HOME, S.IDLE),
+    # Also at home: a language or type size chosen there must not greet the next citizen.
+    Transition((S.IDLE, S.CHOOSING, S.CONFIRMING, S.TICKET, S.NOTICE), E.TIMEOUT, S.IDLE,
+               guard=F._forgotten),
+    Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
+    Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
+    Transition(ANY, E.VOICE, None, action=F._toggle_voice),
+    Transition(S.IDLE, E.REFRESH, None, action=F._load_queues),
+    Transition(ANY, E.QUEUES_LOADED, None, action=F._keep_queues),
+    Transition(ANY, E.QUEUES_FAILED, None, action=F._queues_failed),
+]
+ON_ENTER = {
+    S.IDLE: F._enter_idle,
+    S.CHOOSING: F._enter_and_load,
+    S.CONFIRMING: F._enter_and_load,
+    S.ISSUING: F._start_issue,
+    S.TICKET: F._enter,
+    S.NOTICE: F._enter,
+}
+# The clock's events come whatever the state; the states that have no use for them drop them.
+IGNORED = {E.TIMEOUT, E.REFRESH}
+
+__all__ = ["Event", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]

@@ -49,8 +49,14 @@ class Translator:
             raise KeyError(f"no text for {key!r}")
         return text.format(**fields) if fields else text
 
+    def count(self, key: str, n: int, **fields: object) -> str:
+        """A text about `n` people or things, in the form the language writes for that
+        number: `key.zero`, `key.one` or `key.other` ("No one", "1 person", "6 people")."""
+        form = "zero" if n == 0 else "one" if n == 1 else "other"
+        return self.t(f"{key}.{form}", n=n, **fields)
+
     def people(self, n: int) -> str:
-        return self.t("format.people", n=n)
+        return self.count("format.people", n)
 
     def wait(self, minutes: int) -> str:
         return self.t("format.no_wait") if minutes <= 0 else self.t("format.minutes", n=minutes)

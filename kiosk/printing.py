@@ -66,21 +66,37 @@ class TicketPrinterService:
         self._lock = threading.Lock()
 
     def print(self, printout: TicketPrintout) -> PrintOutcome:
+        """Prints one ticket. A printer that cannot be reached or does not answer before
+        anything was sent is reconnected and tried once more: a network printer that was
+        switched off and on leaves the kiosk holding a dead connection."""
         with self._lock:
             try:
-                written = self._open().print_ticket(printout)
-                low = self._printer.last_status is PrinterStatus.PAPER_NEAR_END
-                if low:
-                    log.warning("printer %s: paper near end", self.url)
-                return PrintOutcome(paper_low=low, bytes_written=written)
-            except DeviceError as exc:
-                log.error("printer %s: ticket %s not printed: %s", self.url, printout.number, exc)
+                return self._print_once(printout)
+            except (PrinterOffline, PrinterUnavailable) as exc:
+                log.warning("printer %s: %s; connecting again", self.url, exc)
                 self._drop()
-                return PrintOutcome(problem=_problem_of(exc), detail=str(exc))
-            except Exception as exc:  # a driver's unforeseen error must not freeze the kiosk
-                log.exception("printer %s: ticket %s not printed", self.url, printout.number)
-                self._drop()
-                return PrintOutcome(problem=PrintProblem.ERROR, detail=repr(exc))
+            except Exception as exc:
+                return self._failed(printout, exc)
+            try:
+                return self._print_once(printout)
+            except Exception as exc:
+                return self._failed(printout, exc)
+
+    def _print_once(self, printout: TicketPrintout) -> PrintOutcome:
+        written = self._open().print_ticket(printout)
+        low = self._printer.last_status is PrinterStatus.PAPER_NEAR_END
+        if low:
+            log.warning("printer %s: paper near end", self.url)
+        return PrintOutcome(paper_low=low, bytes_written=written)
+
+    def _failed(self, printout: TicketPrintout, exc: Exception) -> PrintOutcome:
+        """A driver's unforeseen error is an outcome too: it must not freeze the kiosk."""
+        self._drop()
+        if isinstance(exc, DeviceError):
+            log.error("printer %s: ticket %s not printed: %s", self.url, printout.number, exc)
+            return PrintOutcome(problem=_problem_of(exc), detail=str(exc))
+        log.error("printer %s: ticket %s not printed", self.url, printout.number, exc_info=exc)
+        return PrintOutcome(problem=PrintProblem.ERROR, detail=repr(exc))
 
     def check(self) -> PrintOutcome:
         """The printer's state without printing, as it would be reported after a ticket."""

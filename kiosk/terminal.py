@@ -12,6 +12,7 @@ from kiosk.hall_client import Hall
 from kiosk.i18n import Translator
 from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.ticket_view import ticket_view
+from kiosk.voice import Speaker, VoiceGuide
 
 
 def open_hall(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Hall:
@@ -31,8 +32,9 @@ def open_printer(settings: Settings, url: str | None = None) -> TicketPrinterSer
 
 def ticket_flow(settings: Settings, hall: Hall, printer: TicketPrinterService, **kwargs) -> TicketFlow:
     t = settings.terminal
+    kwargs.setdefault("guide", VoiceGuide(Speaker()))
     return TicketFlow(hall, printer, terminal_id=t.id, language=t.language, large_type=t.large_type,
-                      idle_timeout=t.idle_timeout, ticket_timeout=t.ticket_timeout,
+                      voice=t.voice, idle_timeout=t.idle_timeout, ticket_timeout=t.ticket_timeout,
                       qr_base_url=t.qr_base_url, **kwargs)
 
 

@@ -52,6 +52,9 @@ def ticket_view(spec: HallSpec, ticket: TicketInfo, tr: Translator, *, qr_base_u
     service = spec.service(ticket.service)
     if tag is None and ticket.priority is not Priority.NORMAL:
         tag = tr.t(f"tag.{ticket.priority.value}")
+    labels = {k: tr.t(f"ticket.{k}") for k in ("counters", "ahead", "estimate", "time")}
+    # Only a QR that opens the hall's progress page may promise the queue's progress.
+    labels["qr_caption"] = tr.t("ticket.qr_progress" if qr_base_url else "ticket.qr_desk")
     return TicketView(
         hall_name=spec.hall.name.get(tr.language),
         number=ticket.number,
@@ -62,6 +65,6 @@ def ticket_view(spec: HallSpec, ticket: TicketInfo, tr: Translator, *, qr_base_u
         estimate=tr.wait(ticket.estimated_wait_minutes),
         issued=tr.datetime(ticket.issued_at),
         qr_payload=ticket.link or qr_base_url + ticket_code(spec, ticket),
-        labels={k: tr.t(f"ticket.{k}") for k in ("counters", "ahead", "estimate", "time", "qr_caption")},
+        labels=labels,
         footer=(tr.t("ticket.footer_listen"), tr.t("ticket.footer_valid")),
     )

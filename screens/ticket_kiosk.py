@@ -1,23 +1,51 @@
 """The ticket kiosk's screens: each shows the flow's present state and sends touches back."""
 from __future__ import annotations
 
-import logging
+import time
+from pathlib import Path
 
 from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
-from kiosk.hall_client import HallUnavailable
-
-log = logging.getLogger(__name__)
+from kiosk.flow import State
+from screens.widgets import Body
 
 
 class KioskScreen(Screen):
-    """Shared chrome (hall name, language switch, large type) comes from the <KioskScreen> rule."""
+    """Shared chrome (hall name, language switch, large type) comes from the <KioskScreen> rule.
+
+    A screen takes no touch that began before it appeared or in the moment after: nobody
+    reacts to a new screen that fast, so such a touch was meant for the screen before (the
+    second tap of a double tap on 点此取号 lands on the service list otherwise).
+    """
+
+    settle = 0.35  # seconds
+    shown_at = 0.0  # wall-clock time, as Kivy stamps a touch's time_start
+
+    def on_kv_post(self, base_widget) -> None:
+        body = next((c for c in self.children if isinstance(c, Body)), None)
+        if body is not None:
+            self.remove_widget(body)
+            self.ids.slot.add_widget(body)
 
     def on_pre_enter(self, *_):
+        self.shown_at = time.time()
         self.refresh()
+
+    def takes(self, touch) -> bool:
+        return touch.time_start >= self.shown_at + self.settle
+
+    def on_touch_down(self, touch):
+        return super().on_touch_down(touch) if self.takes(touch) else True
+
+    def on_touch_move(self, touch):
+        return super().on_touch_move(touch) if self.takes(touch) else True
+
+    def on_touch_up(self, touch):
+        return super().on_touch_up(touch) if self.takes(touch) else True
 
     def refresh(self) -> None:
         """Re-read what the flow shows; called on entry and when language or type size change."""
@@ -25,39 +53,59 @@ class KioskScreen(Screen):
 
 class HomeScreen(KioskScreen):
     hours = StringProperty("")
-
-    def refresh(self) -> None:
-        self.hours = App.get_running_app().flow.hours_today()
-
-
-class ServicesScreen(KioskScreen):
-    choices = ListProperty()
-    notice = StringProperty("")
+    closed = StringProperty("")  # why no ticket can be taken now, or ""
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
-        try:
-            self.choices = flow.services()
-            self.notice = ""
-        except HallUnavailable as exc:
-            log.error("services not shown: %s", exc)
-            self.choices = []
-            self.notice = flow.tr.t("refusal.hall_unavailable")
+        self.hours = flow.hours_today()
+        self.closed = flow.closed_text()
+
+
+class ServicesScreen(KioskScreen):
+    """Every service on one page of two columns, in both type sizes: nothing hides below
+    the fold. A hall with more services than a page holds gets large page buttons."""
+
+    per_page = 8
+    rows = NumericProperty(4)
+    choices = ListProperty()
+    notice = StringProperty("")
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_pre_enter(self, *_):
+        self.page = 0
+        super().on_pre_enter()
+
+    def turn(self, step: int) -> None:
+        App.get_running_app().flow.touched()
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        self.choices = flow.services()
+        self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
+        self.pages = max(1, -(-len(self.choices) // self.per_page))
+        self.page = min(self.page, self.pages - 1)
+        shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
         grid = self.ids.grid
+        buttons = list(reversed(grid.children))
+        if [getattr(b.choice, "code", None) for b in buttons] == [c.code for c in shown]:
+            for button, choice in zip(buttons, shown):
+                button.choice = choice
+            return
         grid.clear_widgets()
-        for choice in self.choices:
+        for choice in shown:
             grid.add_widget(Factory.ServiceButton(choice=choice))
+        for _ in range(self.per_page - len(shown)):  # keeps every page's tiles the same size
+            grid.add_widget(Factory.ServiceButton(opacity=0, disabled=True))
 
 
 class ConfirmScreen(KioskScreen):
     choice = ObjectProperty(None, allownone=True)
 
     def refresh(self) -> None:
-        try:
-            self.choice = App.get_running_app().flow.chosen()
-        except HallUnavailable as exc:
-            log.error("service not shown: %s", exc)
-            self.choice = None
+        self.choice = App.get_running_app().flow.chosen()
 
 
 class IssuingScreen(KioskScreen):
@@ -70,25 +118,54 @@ class TicketScreen(KioskScreen):
     print_problem = StringProperty("")
 
     def refresh(self) -> None:
-        session = App.get_running_app().flow.session
-        self.view = session.view
-        outcome = session.printed
+        flow = App.get_running_app().flow
+        self.view = flow.ticket_view()
+        outcome = flow.visit.printed
         self.printed = bool(outcome and outcome.ok)
         self.print_problem = outcome.problem.value if outcome and outcome.problem else ""
 
 
 class NoticeScreen(KioskScreen):
+    service = StringProperty("")
     text = StringProperty("")
 
     def refresh(self) -> None:
-        self.text = App.get_running_app().flow.session.notice
+        flow = App.get_running_app().flow
+        self.service = flow.notice_service()
+        self.text = flow.notice_text()
+
+
+KV_DIR = Path(__file__).resolve().parent
+# Each flow state's screen and its .kv file. Only the home screen is built at start, the
+# others on first use: the first frame waits for one screen, not six.
+SCREENS = {
+    State.IDLE.value: (HomeScreen, "home"),
+    State.CHOOSING.value: (ServicesScreen, "services"),
+    State.CONFIRMING.value: (ConfirmScreen, "confirm"),
+    State.ISSUING.value: (IssuingScreen, "issuing"),
+    State.TICKET.value: (TicketScreen, "ticket"),
+    State.NOTICE.value: (NoticeScreen, "notice"),
+}
+Factory.register("QRImage", module="screens.qr_image")
+
+
+def _load_kv(name: str) -> None:
+    path = str(KV_DIR / f"{name}.kv")
+    if path not in Builder.files:
+        Builder.load_file(path)
 
 
 class Shell(ScreenManager):
     def __init__(self, **kwargs):
+        _load_kv("base")
         super().__init__(transition=NoTransition(), **kwargs)
+        self.show(State.IDLE.value)
 
     def show(self, name: str) -> None:
+        if not self.has_screen(name):
+            screen, kv = SCREENS[name]
+            _load_kv(kv)
+            self.add_widget(screen(name=name))
         if self.current == name:
             self.current_screen.refresh()
         else:

@@ -1,37 +1,30 @@
-"""Widgets the .kv files share: large rounded buttons, service buttons, the on-screen QR code."""
+"""Widgets the .kv files share: large rounded buttons, a screen's body, service buttons.
+(The ticket's QR code is screens.qr_image, loaded with the ticket screen.)"""
 from __future__ import annotations
 
-import io
-
-from kivy.core.image import Image as CoreImage
-from kivy.properties import ColorProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
-from kivy.uix.image import Image
-
-from kiosk.qr import qr_png
 
 
 class BigButton(Button):
-    """A touch target at least 96 px high with a plain fill: elderly fingers miss small ones."""
+    """A touch target at least 96 dp high with a plain fill: elderly fingers miss small ones."""
 
     fill = ColorProperty((0.08, 0.40, 0.75, 1))
+    ink = ColorProperty((1, 1, 1, 1))
+
+
+class Body(BoxLayout):
+    """A screen's own content; KioskScreen places it between the hall's name and the
+    language and type-size switches."""
 
 
 class ServiceButton(ButtonBehavior, BoxLayout):
-    """One service on the list: its letter, name and queue, or why it issues no tickets now."""
+    """One service on the list: its letter, name and queue, or 暂停取号."""
 
     choice = ObjectProperty(None, allownone=True)
+    available = BooleanProperty(True)
 
-
-class QRImage(Image):
-    payload = StringProperty("")
-
-    def on_payload(self, _instance, payload: str) -> None:
-        if not payload:
-            self.texture = None
-            return
-        image = CoreImage(io.BytesIO(qr_png(payload)), ext="png")
-        image.texture.mag_filter = "nearest"
-        self.texture = image.texture
+    def on_choice(self, _instance, choice) -> None:
+        self.available = bool(choice and choice.available)

@@ -173,6 +173,8 @@ class Serial(SimulatedPort):
                         raise ValueError("fail_after must be 0 or more")
                 elif option == "columns":
                     options["columns"] = int(value)
+                    if not 16 <= options["columns"] <= 255:
+                        raise ValueError(f"columns must be 16 to 255, not {value!r}")
                 else:
                     raise ValueError(f"unknown option: {option!r}")
         except ValueError as e:

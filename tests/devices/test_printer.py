@@ -18,6 +18,7 @@ from devices.printer_status import PrinterStatus, decode_status
 from devices.printer_profiles import PROFILES
 from devices.ticket_layout import render_ticket
 from tests.devices.sample_tickets import TYPICAL_URL
+from tests.devices.tcp_printer import TcpPrinter
 
 PROFILE = PROFILES["80mm"]
 
@@ -130,7 +131,8 @@ def test_wire_trace_logs_both_directions(printout, caplog):
     wire = [r.getMessage() for r in caplog.records if r.name == "devices.wire"]
     assert ">> 3 bytes\n0000  10 04 01" in wire[0]
     assert "<< 1 bytes\n0000  12" in wire[1]
-    assert "|.@.&.a..E.......|" in wire[-1]  # the ticket's first 16 bytes, hexdumped
+    assert "|.@.&.a..E.......|" in wire[4]  # the ticket's first 16 bytes, hexdumped
+    assert ">> 3 bytes\n0000  10 04 01" in wire[5]  # and the printer asked again after it
 
 
 def test_a_closed_printer_says_so(printout):
@@ -140,14 +142,15 @@ def test_a_closed_printer_says_so(printout):
         printer.print_ticket(printout)
 
 
-def test_loop_url_loops_the_bytes_back(printout):
+def test_loop_url_loops_the_bytes_back(printout, caplog):
+    caplog.set_level(logging.DEBUG, logger="devices.wire")
     with open_printer("loop://", PROFILE, timeout=0.1) as printer:
         assert printer.status() is PrinterStatus.UNKNOWN  # its "replies" are our own echo
         written = printer.print_ticket(printout)
-        port = printer.connection.port
-        looped = port.read(port.in_waiting)
+        assert printer.last_status is PrinterStatus.UNKNOWN  # asked again after the ticket: an echo again
     ticket = render_ticket(printout, PROFILE)
-    assert written == len(ticket) and looped.endswith(ticket)
+    assert written == len(ticket)
+    assert any(f">> {len(ticket)} bytes" in r.getMessage() for r in caplog.records if r.name == "devices.wire")
 
 
 @pytest.fixture
@@ -180,13 +183,18 @@ def test_status_and_ticket_over_a_real_pty(printout, pty_pair):
         seen["q2"] = _read_exactly(master, 3)
         os.write(master, b"\x1e")  # DLE EOT 4: paper near end
         seen["ticket"] = _read_exactly(master, len(ticket))
+        seen["q3"] = _read_exactly(master, 3)  # asked again once the ticket has left
+        os.write(master, b"\x12")
+        seen["q4"] = _read_exactly(master, 3)
+        os.write(master, b"\x1e")
 
     with open_printer(f"serial://{slave_name}?baudrate=115200", PROFILE) as printer:
         side = threading.Thread(target=printer_side)
         side.start()
         written = printer.print_ticket(printout)
         side.join(10)
-    assert seen == {"q1": cmd.STATUS_PRINTER, "q2": cmd.STATUS_PAPER, "ticket": ticket}
+    assert seen == {"q1": cmd.STATUS_PRINTER, "q2": cmd.STATUS_PAPER, "ticket": ticket,
+                    "q3": cmd.STATUS_PRINTER, "q4": cmd.STATUS_PAPER}
     assert written == len(ticket) and printer.last_status is PrinterStatus.PAPER_NEAR_END
     assert parse_escpos(seen["ticket"]).largest_text() == "A001"
 
@@ -243,6 +251,8 @@ def test_refused_tcp_connection_is_unavailable():
         ("simprinter://?colour=red", "unknown option: 'colour'"),
         ("simprinter://somewhere", "simprinter://[?spool=DIR]"),
         ("file://host/dev/lp0", "file:///PATH"),
+        ("tcp://127.0.0.1:0", "port 0"),
+        ("simprinter://?columns=0", "columns must be 16 to 255"),
     ],
 )
 def test_bad_urls_show_the_expected_form(url, expected):
@@ -265,3 +275,19 @@ def test_importing_the_driver_leaves_root_logging_alone(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "made-on-import").is_dir()
+
+
+def test_the_write_timeout_follows_the_transport(printout):
+    """A network printer's write takes no longer for a long ticket; a serial line's does
+    (the loop-back times its writes as a 9600 baud line)."""
+    ticket = render_ticket(printout, PROFILE)
+    network = TcpPrinter()
+    try:
+        with open_printer(network.url, PROFILE, timeout=0.5) as printer:
+            printer.print_ticket(printout)
+            assert printer.connection.port.write_timeout == 0.5
+    finally:
+        network.close()
+    with open_printer("loop://", PROFILE, timeout=0.5) as printer:
+        printer.print_ticket(printout)
+        assert printer.connection.port.write_timeout == pytest.approx(0.5 + 20 * len(ticket) / 9600)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from devices import escpos_commands as cmd
 from devices.escpos_parse import parse_escpos
 from devices.printer_profiles import PROFILES, PrinterProfile
-from devices.ticket_layout import render_ticket, text_columns, wrap_columns
+from devices.ticket_layout import MAX_TICKET_BYTES, render_ticket, text_columns, wrap_columns
 from tests.devices.sample_tickets import TYPICAL_URL, typical_printout
 
 HALL = "城关县政务服务中心".encode("gb18030")
@@ -213,3 +213,17 @@ def test_any_printable_detail_text_round_trips(rows, name):
     assert _squeeze("".join(parsed.lines)) == _squeeze("".join(fixed[:3] + expected + fixed[3:]))
     assert all(text_columns(line) <= profile.columns for line in parsed.lines[3:])
     assert parsed.qr_payloads == [TYPICAL_URL]
+
+
+@pytest.mark.parametrize("name", ["80mm", "58mm"])
+def test_a_ticket_has_a_bounded_size_whatever_its_texts(name):
+    """Names and translations have no maximum; the ticket does, so that its transfer time
+    and write timeout are bounded too."""
+    huge = "社会保障服务" * 2000
+    ticket = typical_printout(hall_name=huge, service=huge, number="A" * 500, tag=huge, qr_caption=huge,
+                              details=tuple((huge, huge) for _ in range(50)), footer=(huge,) * 50)
+    data = render_ticket(ticket, PROFILES[name])
+    assert len(data) <= MAX_TICKET_BYTES
+    parsed = parse_escpos(data)
+    assert all(text_columns(line) <= PROFILES[name].columns for line in parsed.lines)
+    assert sum("…" in line for line in parsed.lines) >= 5  # each clipped text says it was clipped

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from pydantic import ValidationError
 
 from hall.errors import RefusalReason, TicketRefused
 from hall.queue import issuing_refusal
@@ -107,8 +108,9 @@ def test_no_stop_margin_means_tickets_until_closing(spec):
     assert issuing_refusal(hours, spec.zone, at("2026-11-25 17:30"))[0] is RefusalReason.CLOSED_FOR_TODAY
 
 
-def test_a_session_shorter_than_the_stop_margin_issues_nothing(spec):
-    hours = Hours.model_validate({**spec.hours.model_dump(), "stop_issuing_minutes": 30,
-                                  "wednesday": ["08:30-08:50", "13:30-17:30"]})
-    assert issuing_refusal(hours, spec.zone, at("2026-11-25 08:40")) == (
-        RefusalReason.NOT_YET_OPEN, at("2026-11-25 13:30"))
+def test_a_period_no_longer_than_the_stop_margin_is_refused(spec):
+    """It would never issue a ticket; with every period so, the hall would never open."""
+    with pytest.raises(ValidationError, match="stop_issuing_minutes = 30 leaves no time to issue tickets "
+                                              r"in wednesday 08:30-08:50 \(20 minutes\)"):
+        Hours.model_validate({**spec.hours.model_dump(), "stop_issuing_minutes": 30,
+                              "wednesday": ["08:30-08:50", "13:30-17:30"]})

@@ -2,13 +2,14 @@
 the line, the key and what is allowed; the tests run main.py as a technician would."""
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import ROOT, SAMPLE_HALL, write_kiosk_config
-from kiosk.config import load_settings
+from kiosk.config import ConfigError, load_settings
 
 
 def run_main(*args: str) -> subprocess.CompletedProcess:
@@ -94,6 +95,11 @@ HALL_MISTAKES = [
     ('mean_service_minutes = 20', 'mean_service_minutes = 0', ["services[3].mean_service_minutes", "greater than 0"]),
     ('daily_quota = 80', 'daily_quota = 80\nwindow = 3', ["services[3].window", "unknown key", "daily_quota"]),
     ('max_recalls = 3', 'max_recalls = -1', ["hall.max_recalls", "-1"]),
+    ('priority_first = ["green", "booked"]', 'priority_first = ["normal"]', ["hall.priority_first", "green, booked"]),
+    ('stop_issuing_minutes = 15', 'stop_issuing_minutes = 200',
+     ["hours: stop_issuing_minutes = 200", "saturday 09:00-12:00", "no time to issue tickets"]),
+    ('name = { zh_CN = "城关县政务服务中心"', 'name = { zh_CN = "  "', ["hall.name.zh_CN", "blank"]),
+    ('name = { zh_CN = "社会保险"', 'name = { zh_CN = "' + "社会保险" * 30 + '"', ["services[0].name.zh_CN", "at most 80"]),
 ]
 
 
@@ -130,3 +136,70 @@ def test_a_remote_hall_needs_a_token_and_tls(tmp_path, terminal, words):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     for word in words:
         assert word in result.stderr, (word, result.stderr)
+
+
+DATABASE_MISTAKES = [
+    ("sqlite://", "a database file"),
+    ("sqlite:///:memory:", "a database file"),
+    pytest.param("postgresql+psycopg://kiosk@127.0.0.1/hall", "psycopg is not installed",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("psycopg") is not None, reason="psycopg installed")),
+    pytest.param("postgresql://kiosk@127.0.0.1/hall", "psycopg2 is not installed",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("psycopg2") is not None, reason="psycopg2 installed")),
+    ("postgresql+psycopg://kiosk@127.0.0.1/", "no database name"),
+    ("mysql://kiosk@db/hall", "sqlite:///"),
+    ("hall.db", "sqlite:///"),
+]
+
+
+@pytest.mark.parametrize("url,words", DATABASE_MISTAKES)
+def test_an_unusable_embedded_database_is_refused_at_start(tmp_path, url, words):
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text() + f'database = "{url}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    message = str(refused.value)
+    assert "embedded.database" in message and repr(url) in message and words in message, message
+
+
+def test_an_unusable_embedded_database_exits_2(tmp_path):
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text() + 'database = "sqlite://"\n', encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2 and "embedded.database" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("where,words", [
+    ("a-file", ["is not a folder"]),
+    ("/proc/hall-kiosk-data", ["cannot be used"]),
+    ("~no-such-user-here/data", ["cannot be resolved"]),
+])
+def test_a_data_dir_that_cannot_be_used_exits_2(tmp_path, where, words):
+    (tmp_path / "a-file").write_text("not a folder")
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text().replace('data_dir = "data"', f'data_dir = "{where}"'), encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "terminal.data_dir" in result.stderr and "line 4" in result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("printer,words", [
+    ("tcp://192.0.2.10:0", ["devices.printer", "port"]),
+    ("tcp://:9100", ["devices.printer", "tcp://HOST"]),
+])
+def test_a_printer_url_that_cannot_work_is_refused(tmp_path, printer, words):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write_kiosk_config(tmp_path, printer=printer))
+    for word in words:
+        assert word in str(refused.value), str(refused.value)
+
+
+def test_test_print_refuses_a_printer_without_a_scheme(tmp_path):
+    path = write_kiosk_config(tmp_path)
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "test-print", "--config", str(path),
+                             "--printer", "paper.bin"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "--printer" in result.stderr and "'paper.bin'" in result.stderr and "file:///" in result.stderr
+    assert not (tmp_path / "paper.bin").exists()

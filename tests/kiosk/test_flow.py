@@ -7,67 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from devices.escpos_parse import parse_escpos
-from hall.spec import load_hall
 from kiosk.embedded import EmbeddedHall
-from kiosk.flow import FlowError, FlowListener, State, TicketFlow
-from kiosk.printing import PrintProblem, TicketPrinterService
-from tests.conftest import SAMPLE_HALL
-
-
-class Ticks:
-    """The flow's monotonic clock, moved by hand to reach the timeouts."""
-
-    def __init__(self):
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-class Recorder(FlowListener):
-    def __init__(self):
-        self.moves = []
-
-    def on_state(self, old, new):
-        self.moves.append((old, new))
-
-
-@pytest.fixture
-def spec():
-    return load_hall(SAMPLE_HALL)
-
-
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "hall.db"
-
-
-@pytest.fixture
-def hall(spec, db, clock):
-    hall = EmbeddedHall(spec, f"sqlite:///{db}", clock=clock)
-    yield hall
-    hall.close()
-
-
-def make_flow(hall, tmp_path, printer_url="simprinter://", clock=None, **kwargs):
-    spool = tmp_path / "spool"
-    printer = TicketPrinterService(printer_url, spool_dir=spool)
-    ticks = Ticks()
-    listener = Recorder()
-    flow = TicketFlow(hall, printer, terminal_id="k1", listener=listener, monotonic=ticks,
-                      now=clock, **kwargs)
-    return flow, ticks, listener, spool
-
-
-def printed(spool):
-    return [parse_escpos(p.read_bytes()) for p in sorted(spool.glob("ticket-*.bin"))]
-
-
-def take(flow, service="social_security"):
-    flow.start()
-    flow.choose(service)
-    flow.confirm()
+from kiosk.flow import State
+from kiosk.machine import MachineError
+from kiosk.printing import PrintProblem
+from tests.kiosk.conftest import make_flow, printed, take
 
 
 def test_a_ticket_from_tap_to_paper(hall, tmp_path, clock):
@@ -75,14 +19,14 @@ def test_a_ticket_from_tap_to_paper(hall, tmp_path, clock):
     take(flow)
     assert flow.state is State.TICKET
     assert [new for _, new in listener.moves] == [State.CHOOSING, State.CONFIRMING, State.ISSUING, State.TICKET]
-    view = flow.session.view
+    view = flow.ticket_view()
     assert view.number == "A001"
     assert view.service == "社会保险"
     assert view.counters == "1、2、8号窗口"
     assert view.ahead == "0 人" and view.estimate == "无需等候"
     assert view.issued == "2026年11月25日 09:00"
     assert view.qr_payload == "chengguan/20261125/A001"
-    assert flow.session.printed.ok
+    assert flow.visit.printed.ok
     [paper] = printed(spool)
     text = "\n".join(paper.lines)
     assert "A001" in text and "社会保险" in text and "城关县政务服务中心" in text
@@ -96,9 +40,10 @@ def test_people_ahead_and_estimate_follow_the_queue(hall, tmp_path):
         hall.issue_ticket("social_security")
     take(flow)
     # 4 ahead, 8 minutes each, 3 open counters (1, 2, 8): ceil(32 / 3) = 11.
-    assert flow.session.view.number == "A005"
-    assert flow.session.view.ahead == "4 人"
-    assert flow.session.view.estimate == "约 11 分钟"
+    assert flow.ticket_view().number == "A005"
+    assert flow.ticket_view().ahead == "4 人"
+    assert flow.ticket_view().estimate == "约 11 分钟"
+    flow.done()  # the home screen asks the hall for its queues again
     choice = next(c for c in flow.services() if c.code == "social_security")
     assert choice.waiting == 5 and choice.waiting_text == "5 人"
     assert choice.queue_text == "等候 5 人 · 约 14 分钟"  # ceil(5 * 8 / 3)
@@ -108,10 +53,10 @@ def test_people_ahead_and_estimate_follow_the_queue(hall, tmp_path):
 
 def test_an_event_the_state_does_not_accept_is_refused_by_name(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
-    with pytest.raises(FlowError, match="'confirm' is not accepted in state 'idle'"):
+    with pytest.raises(MachineError, match="'CONFIRM' is not accepted in state 'IDLE'"):
         flow.confirm()
     take(flow)
-    with pytest.raises(FlowError, match="'confirm' is not accepted in state 'ticket'"):
+    with pytest.raises(MachineError, match="'CONFIRM' is not accepted in state 'TICKET'"):
         flow.confirm()
     assert hall.services_status()[0].waiting == 1  # the second tap issued nothing
 
@@ -128,8 +73,8 @@ def test_inactivity_wipes_the_session(hall, tmp_path):
     ticks.t += 1
     flow.tick()
     assert flow.state is State.IDLE
-    assert flow.session.language == "zh_CN" and not flow.session.large_type
-    assert flow.session.service is None
+    assert flow.visit.language == "zh_CN" and not flow.visit.large_type
+    assert flow.visit.service is None
 
 
 def test_a_touch_keeps_the_session_alive(hall, tmp_path):
@@ -148,7 +93,7 @@ def test_the_ticket_screen_leaves_sooner_when_printed(hall, tmp_path):
     ticks.t += 20
     flow.tick()
     assert flow.state is State.IDLE
-    assert flow.session.ticket is None and flow.session.view is None
+    assert flow.visit.ticket is None and flow.ticket_view() is None
 
 
 def test_a_dead_printer_keeps_the_ticket_valid_and_on_screen(hall, tmp_path, db):
@@ -156,8 +101,8 @@ def test_a_dead_printer_keeps_the_ticket_valid_and_on_screen(hall, tmp_path, db)
                                       idle_timeout=60, ticket_timeout=20)
     take(flow)
     assert flow.state is State.TICKET
-    assert flow.session.view.number == "A001"
-    assert flow.session.printed.problem is PrintProblem.PAPER_OUT
+    assert flow.ticket_view().number == "A001"
+    assert flow.visit.printed.problem is PrintProblem.PAPER_OUT
     assert printed(spool) == []
     assert hall.services_status()[0].waiting == 1  # the number stands in the queue
     ticks.t += 30
@@ -175,15 +120,18 @@ def test_a_printer_that_does_not_answer(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path, printer_url="simprinter://?online=0")
     take(flow)
     assert flow.state is State.TICKET
-    assert flow.session.printed.problem is PrintProblem.OFFLINE
+    assert flow.visit.printed.problem is PrintProblem.OFFLINE
 
 
 def test_a_refusal_is_explained_with_the_time_to_come_back(hall, tmp_path, clock):
-    clock.now = clock.now.replace(hour=12, minute=30)
+    clock.now = clock.now.replace(hour=11, minute=40)
     flow, *_ = make_flow(hall, tmp_path, clock=clock)
-    take(flow)
+    flow.start()
+    flow.choose("social_security")
+    clock.now = clock.now.replace(hour=12, minute=30)  # the citizen took a while to confirm
+    flow.confirm()
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "现在是休息时间，13:30 继续取号。"
+    assert flow.notice_text() == "现在是休息时间，13:30 继续取号。"
     flow.back()
     assert flow.state is State.CHOOSING
 
@@ -191,10 +139,11 @@ def test_a_refusal_is_explained_with_the_time_to_come_back(hall, tmp_path, clock
 def test_after_hours_names_the_next_opening_day(hall, tmp_path, clock):
     clock.now = clock.now.replace(hour=18)  # Wednesday evening
     flow, *_ = make_flow(hall, tmp_path, clock=clock)
+    flow.warm_up()
     flow.set_language("en")
     choice = flow.services()[0]
-    assert not choice.available
-    assert choice.notice == "Tickets for today have ended. Next opening: 2026-11-26 08:30."
+    assert not choice.available and choice.queue_text == "Not issuing now"
+    assert flow.closed_text() == "Tickets for today have ended. Next opening: 2026-11-26 08:30."
 
 
 def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
@@ -206,14 +155,14 @@ def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
         con.execute("drop table tickets")
     flow.confirm()
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "暂停取号，请到服务台。"
+    assert flow.notice_text() == "暂停取号，请到服务台。"
 
 
 def test_switching_language_on_the_ticket_redraws_it(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
     take(flow, "veterans")
     flow.set_language("en")
-    view = flow.session.view
+    view = flow.ticket_view()
     assert view.number == "H001" and view.service == "Veterans' services"
     assert view.counters == "Counter 8" and view.issued == "2026-11-25 09:00"
 
@@ -224,8 +173,8 @@ def test_numbers_restart_the_next_day(hall, tmp_path, clock):
     flow.done()
     clock.now += timedelta(days=1)
     take(flow)
-    assert flow.session.view.number == "A001"
-    assert flow.session.view.qr_payload == "chengguan/20261126/A001"
+    assert flow.ticket_view().number == "A001"
+    assert flow.ticket_view().qr_payload == "chengguan/20261126/A001"
 
 
 def test_warm_up_opens_the_hall_and_reports_the_printer(hall, tmp_path, db):
@@ -244,12 +193,127 @@ def test_warm_up_survives_an_unusable_database(spec, tmp_path):
     flow.warm_up()
     take(flow)
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "暂停取号，请到服务台。"
+    assert flow.notice_text() == "暂停取号，请到服务台。"
 
 
 def test_a_printer_failing_mid_ticket_still_leaves_the_ticket_on_screen(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path, printer_url="simprinter://?fail_after=40")
     take(flow)
     assert flow.state is State.TICKET
-    assert flow.session.view.number == "A001"
-    assert flow.session.printed.problem is PrintProblem.ERROR
+    assert flow.ticket_view().number == "A001"
+    assert flow.visit.printed.problem is PrintProblem.ERROR
+
+
+def test_inactivity_on_the_home_screen_resets_language_and_type_size(hall, tmp_path):
+    flow, ticks, listener, _ = make_flow(hall, tmp_path, idle_timeout=60)
+    flow.set_language("en")
+    flow.toggle_large_type()
+    ticks.t += 59
+    flow.tick()
+    assert flow.visit.language == "en"
+    ticks.t += 1
+    flow.tick()
+    assert flow.state is State.IDLE
+    assert flow.visit.language == "zh_CN" and not flow.visit.large_type
+    assert listener.moves == [(State.IDLE, State.IDLE)]
+    ticks.t += 600
+    flow.tick()  # a fresh visit has nothing to forget: no redraw every second
+    assert len(listener.moves) == 1
+
+
+def test_a_notice_names_the_service_and_follows_the_language(hall, tmp_path):
+    flow, *_ = make_flow(hall, tmp_path)
+    flow.start()
+    flow.choose("veterans")
+    for _ in range(60):  # the day's quota, taken at other kiosks meanwhile
+        hall.issue_ticket("veterans")
+    flow.confirm()
+    assert flow.state is State.NOTICE
+    assert flow.notice_text() == "退役军人服务今日号码已取完，请明天再来或到服务台咨询。"
+    flow.set_language("en")
+    assert flow.notice_text() == ("Today's tickets for Veterans' services are all taken. "
+                                  "Please come back tomorrow or ask at the front desk.")
+    flow.set_language("zh_TW")
+    assert flow.notice_text().startswith("退役軍人服務今日號碼已取完")
+
+
+def test_a_hall_fault_notice_follows_the_language(hall, tmp_path, db):
+    flow, *_ = make_flow(hall, tmp_path)
+    flow.start()
+    flow.choose("taxation")
+    with sqlite3.connect(db) as con:
+        con.execute("drop table tickets")
+    flow.confirm()
+    assert flow.notice_text() == "暂停取号，请到服务台。"
+    flow.set_language("en")
+    assert flow.notice_text() == "Tickets are paused. Please go to the service desk."
+
+
+def test_a_closed_hall_says_so_at_home_and_takes_no_start(hall, tmp_path, clock):
+    clock.now = clock.now.replace(hour=18)  # Wednesday evening
+    flow, *_ = make_flow(hall, tmp_path, clock=clock)
+    flow.warm_up()
+    assert flow.closed_text() == "今日取号已结束。下次办理时间为 2026年11月26日 08:30。"
+    flow.start()
+    assert flow.state is State.IDLE
+    clock.now = clock.now.replace(day=26, hour=8, minute=30)
+    flow.refresh()  # the home screen asks again every minute
+    assert flow.closed_text() == ""
+    flow.start()
+    assert flow.state is State.CHOOSING
+
+
+def test_a_tap_on_a_service_that_issues_no_tickets_says_why(hall, tmp_path):
+    flow, *_ = make_flow(hall, tmp_path)
+    for _ in range(60):
+        hall.issue_ticket("veterans")
+    flow.start()
+    veterans = next(c for c in flow.services() if c.code == "veterans")
+    assert not veterans.available and veterans.queue_text == "暂停取号"
+    flow.choose("veterans")
+    assert flow.state is State.NOTICE
+    assert flow.notice_service() == "H  退役军人服务"
+    assert flow.notice_text() == "退役军人服务今日号码已取完，请明天再来或到服务台咨询。"
+    flow.back()
+    assert flow.state is State.CHOOSING
+
+
+def test_the_printed_qr_line_promises_progress_only_with_a_progress_page(hall, tmp_path):
+    flow, _, _, spool = make_flow(hall, tmp_path)
+    take(flow)
+    flow.done()
+    linked, _, _, linked_spool = make_flow(hall, tmp_path / "linked", qr_base_url="https://hall.example.gov.cn/q/")
+    take(linked)
+    [paper] = printed(spool)
+    [paper_linked] = printed(linked_spool)
+    assert "扫码查看排队进度" not in paper.lines
+    assert "凭此码可到服务台查询或补打小票" in paper.lines
+    assert "扫码查看排队进度" in paper_linked.lines
+    assert paper_linked.qr_payloads == ["https://hall.example.gov.cn/q/chengguan/20261125/A002"]
+
+
+def test_english_tickets_count_people(hall, tmp_path):
+    flow, _, _, spool = make_flow(hall, tmp_path)
+    for _ in range(6):
+        hall.issue_ticket("household")
+    flow.set_language("en")
+    take(flow, "household")
+    assert flow.ticket_view().ahead == "6 people"
+    [paper] = printed(spool)
+    assert "Ahead of you: 6 people" in paper.lines
+    flow.done()
+    flow.set_language("en")
+    household = next(c for c in flow.services() if c.code == "household")
+    assert household.queue_text == "7 people waiting · about 70 min"  # 7 × 10 min at counter 3
+
+
+def test_a_hall_fault_nobody_foresaw_is_a_notice_not_a_crash(spec, tmp_path):
+    """sqlite:///:memory: given straight to the engine raises ValueError, which the embedded
+    hall does not translate: the flow still ends on a message."""
+    hall = EmbeddedHall(spec, "sqlite:///:memory:")
+    flow, *_ = make_flow(hall, tmp_path)
+    flow.warm_up()
+    assert flow.queues_failed
+    take(flow, "taxation")
+    assert flow.state is State.NOTICE
+    assert flow.notice_text() == "暂停取号，请到服务台。"

@@ -46,3 +46,21 @@ def test_simplified_and_traditional_differ_where_they_should():
     assert Translator("zh_CN").t("ticket.counters") == "办理窗口"
     assert Translator("zh_TW").t("ticket.counters") == "辦理窗口"
     assert Translator("zh_CN").t("home.take_ticket") != Translator("zh_TW").t("home.take_ticket")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_home_hint_names_the_button_that_works(language):
+    tr = Translator(language)
+    hint = tr.t("home.hint", button=tr.t("home.take_ticket"))
+    assert tr.t("home.take_ticket") in hint
+    assert not any(word in hint for word in ("屏幕", "螢幕", "screen"))
+
+
+def test_english_counts_read_as_a_person_writes_them():
+    en = Translator("en")
+    assert [en.people(n) for n in (0, 1, 6)] == ["No one", "1 person", "6 people"]
+    assert en.count("services.waiting", 1) == "1 person waiting"
+    assert en.count("services.waiting", 8) == "8 people waiting"
+    assert f"{en.t('ticket.ahead')}: {en.people(6)}" == "Ahead of you: 6 people"
+    assert Translator("zh_CN").people(6) == "6 人"
+    assert Translator("zh_CN").count("services.waiting", 8) == "等候 8 人"

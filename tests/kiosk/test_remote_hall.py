@@ -61,8 +61,8 @@ def test_a_kiosk_started_while_the_server_is_down_comes_up_and_says_tickets_are_
         flow.start()
         flow.choose("household")
         flow.confirm()
-        assert flow.state.value == "notice" and flow.session.notice == "暂停取号，请到服务台。"
-        assert flow.session.ticket is None
+        assert flow.state.value == "notice" and flow.notice_text() == "暂停取号，请到服务台。"
+        assert flow.visit.ticket is None
         assert not list((settings.data_dir / "printer").glob("ticket-*.bin"))  # nothing printed
     finally:
         printer.close()

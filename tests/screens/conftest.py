@@ -3,17 +3,21 @@ touches. Run under Xvfb (the README's test command) or any display."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import pytest
 
-from tests.conftest import ROOT, Clock, write_kiosk_config
+from tests.conftest import OPEN_MORNING, ROOT, Clock, write_kiosk_config
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
 os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
 os.environ.setdefault("KIVY_HOME", str(ROOT / ".pytest_cache" / "kivy"))
+# Kivy makes its home folder but not the folders above it: on a fresh clone .pytest_cache
+# does not exist yet when the first screen test imports Kivy.
+os.makedirs(os.environ["KIVY_HOME"], exist_ok=True)
 
 
 class Monotonic:
@@ -40,7 +44,12 @@ class Driver:
             self.loop.idle()
 
     def tap(self, widget) -> None:
+        """A deliberate tap: made once the screen takes touches (see KioskScreen.settle)."""
         from kivy.tests.common import UnitTestTouch
+        screen = self.screen
+        while time.time() < screen.shown_at + screen.settle:
+            self.frames(1)
+            time.sleep(0.01)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -68,9 +77,13 @@ class Driver:
         raise AssertionError(f"no widget shows {text!r} on {self.screen.name}")
 
     def home(self) -> None:
+        """Back to a fresh visit at home, as the idle timeout leaves the kiosk."""
         self.until(lambda: self.app.stage != "issuing")
         if self.app.stage != "idle":
             self.app.flow.home()
+        skipped, self.monotonic.skipped = self.monotonic.skipped, 10_000
+        self.app.flow.tick()
+        self.monotonic.skipped = skipped
         self.frames(3)
 
 
@@ -83,19 +96,29 @@ def kiosk(tmp_path_factory):
     from kiosk.config import load_settings
     from kiosk.fonts import find_cjk_font
     from kiosk.terminal import open_hall, open_printer, ticket_flow
+    from kiosk.voice import Speaker, VoiceGuide
     from screens.app import KioskApp, use_font
 
     folder = tmp_path_factory.mktemp("kiosk")
     settings = load_settings(write_kiosk_config(folder))
-    hall = open_hall(settings, clock=Clock())
+    clock = Clock()
+    hall = open_hall(settings, clock=clock)
     printer = open_printer(settings)
     monotonic = Monotonic()
     use_font(find_cjk_font())
-    app = KioskApp(lambda listener, run_async: ticket_flow(
-        settings, hall, printer, listener=listener, run_async=run_async, monotonic=monotonic, now=Clock()))
+    sound = tmp_path_factory.mktemp("sound")
+    speaker = Speaker(player=(sys.executable, str(ROOT / "tests" / "kiosk" / "sound_sink.py"), str(sound)))
+    app = KioskApp(lambda listener, runner: ticket_flow(
+        settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock,
+        guide=VoiceGuide(speaker)))
     app._run_prepare()
+    from screens.ticket_kiosk import KioskScreen
     driver = Driver(app, monotonic)
+    driver.shipped_settle = KioskScreen.settle
+    KioskScreen.settle = 0.05  # taps in tests wait for it; the double-tap tests restore the real one
     driver.settings = settings
+    driver.clock = clock
+    driver.sound = sound
     driver.frames(5)
     yield driver
     app.stop()
@@ -109,4 +132,8 @@ def ui(kiosk):
     kiosk.home()
     kiosk.app.flow.printer = open_printer(kiosk.settings)
     kiosk.monotonic.skipped = 0.0
+    if kiosk.clock.now != OPEN_MORNING:
+        kiosk.clock.now = OPEN_MORNING
+        kiosk.app.flow.refresh()
+        kiosk.until(lambda: kiosk.app.flow.closed_text() == "")
     return kiosk

@@ -65,7 +65,9 @@ def test_the_language_switch_changes_every_screen(ui):
     assert ui.find("请选择要办理的业务")
 
 
-def test_large_type_enlarges_text_on_every_screen(ui):
+def test_large_type_enlarges_text_and_hides_no_service(ui):
+    from kivy.core.window import Window
+
     take = ui.screen.ids.take
     normal = take.font_size
     ui.tap(ui.screen.ids.large_type)
@@ -73,9 +75,42 @@ def test_large_type_enlarges_text_on_every_screen(ui):
     assert ui.screen.ids.large_type.text == "标准字"
     ui.tap(ui.screen.ids.take)
     ui.until(lambda: ui.app.stage == "choosing")
-    assert ui.screen.ids.grid.cols == 1
-    ui.tap(ui.screen.ids.large_type)
-    assert ui.screen.ids.grid.cols == 2
+    buttons = ui.screen.ids.grid.children
+    assert len(buttons) == 8
+    back = ui.screen.ids.back
+    for button in buttons:  # all on screen at once, above the back button: none below the fold
+        x, y = button.to_window(button.x, button.y)
+        assert 0 <= x and x + button.width <= Window.width
+        assert back.top <= y and y + button.height <= Window.height
+
+
+def test_a_hall_with_more_services_than_a_page_turns_pages_with_large_buttons(ui, tmp_path):
+    from kiosk.embedded import EmbeddedHall
+
+    flow = ui.app.flow
+    kept = flow.hall
+    spec = kept.spec
+    extra = [spec.services[0].model_copy(update={"code": f"extra_{i}", "prefix": letter})
+             for i, letter in enumerate("JK")]
+    counters = [c.model_copy(update={"services": [*c.services, "extra_0", "extra_1"]}) if c.id == "1" else c
+                for c in spec.counters]
+    flow.hall = EmbeddedHall(spec.model_copy(update={"services": [*spec.services, *extra], "counters": counters}),
+                             f"sqlite:///{tmp_path / 'ten.db'}")
+
+    def codes():
+        return [b.choice.code for b in reversed(ui.screen.ids.grid.children) if b.choice]
+    try:
+        ui.tap(ui.screen.ids.take)
+        ui.until(lambda: ui.app.stage == "choosing")
+        assert len(codes()) == 8 and ui.screen.ids.previous.disabled
+        assert ui.find("第 1 页，共 2 页")
+        ui.tap(ui.screen.ids.next)
+        assert codes() == ["extra_0", "extra_1"] and ui.screen.ids.next.disabled
+        ui.tap(ui.screen.ids.previous)
+        assert codes()[0] == "social_security"
+    finally:
+        flow.hall.close()
+        flow.hall = kept
 
 
 def test_a_printer_failure_shows_the_ticket_and_what_to_do(ui):
@@ -83,7 +118,7 @@ def test_a_printer_failure_shows_the_ticket_and_what_to_do(ui):
     take_ticket(ui, "户籍办理")
     screen = ui.screen
     assert screen.ids.number.text.startswith("C")
-    assert screen.ids.message.text.startswith("小票没有打印出来，但您的号码已经有效")
+    assert screen.ids.message.text.startswith("小票没有打印出来，但您的号码有效")
     assert screen.ids.qr.texture is not None
     assert screen.ids.qr.payload.endswith(screen.ids.number.text)
 
@@ -111,3 +146,125 @@ def test_a_double_tap_on_take_issues_one_ticket(ui):
     ui.until(lambda: ui.app.stage == "ticket")
     status = {s.code: s for s in ui.app.flow.hall.services_status()}
     assert status["taxation"].waiting == waiting + 1
+
+
+def test_the_screens_never_wait_for_the_hall(ui, tmp_path):
+    """A cold open of a database another process holds the write lock of waits up to the
+    busy timeout (30 s): that wait belongs to the worker, never to the screen."""
+    import sqlite3
+    import time
+
+    from kiosk.embedded import EmbeddedHall
+
+    db = tmp_path / "locked.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("BEGIN IMMEDIATE")
+    flow = ui.app.flow
+    kept = flow.hall
+    flow.hall = EmbeddedHall(kept.spec, f"sqlite:///{db}")
+    try:
+        started = time.monotonic()
+        ui.tap(ui.screen.ids.take)
+        assert ui.app.stage == "choosing"
+        assert time.monotonic() - started < 2.0
+        names = [b.choice.name for b in reversed(ui.screen.ids.grid.children)]
+        assert names[:2] == ["社会保险", "医疗保障"]  # the hall's own list, before its queues
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    ui.until(lambda: any(b.choice.queue_text for b in ui.screen.ids.grid.children), seconds=35)
+    flow.hall.close()
+    flow.hall = kept
+
+
+def test_idle_timeout_on_the_home_screen_forgets_language_and_type_size(ui):
+    ui.tap(ui.screen.ids.lang_en)
+    ui.tap(ui.screen.ids.large_type)
+    assert ui.screen.ids.take.text == "Take a ticket"
+    ui.monotonic.skipped = ui.app.flow.idle_timeout + 1
+    ui.until(lambda: ui.app.lang == "zh_CN" and not ui.app.large_type, seconds=5)
+    assert ui.screen.ids.take.text == "点此取号"
+
+
+def test_a_closed_hall_says_so_plainly_and_offers_no_ticket(ui):
+    ui.clock.now = ui.clock.now.replace(hour=18)
+    ui.app.flow.refresh()
+    ui.until(lambda: ui.screen.ids.take.disabled)
+    assert ui.screen.ids.take.opacity == 0
+    assert ui.screen.ids.closed.text == "今日取号已结束。下次办理时间为 2026年11月26日 08:30。"
+    ui.tap(ui.screen.ids.take)
+    assert ui.app.stage == "idle"
+    ui.tap(ui.screen.ids.lang_en)
+    assert ui.screen.ids.closed.text == "Tickets for today have ended. Next opening: 2026-11-26 08:30."
+
+
+def test_a_grey_service_explains_itself_when_tapped(ui):
+    hall = ui.app.flow.hall
+    while next(s for s in hall.services_status() if s.code == "veterans").refusal is None:
+        hall.issue_ticket("veterans")
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    ui.until(lambda: not next(b for b in ui.screen.ids.grid.children if b.choice.code == "veterans").choice.available)
+    ui.tap(next(b for b in ui.screen.ids.grid.children if b.choice.code == "veterans"))
+    ui.until(lambda: ui.app.stage == "notice")
+    assert ui.screen.ids.service.text == "H  退役军人服务"
+    assert ui.screen.ids.message.text.startswith("退役军人服务今日号码已取完")
+
+
+def test_a_double_tap_on_take_in_large_type_chooses_nothing(ui, monkeypatch):
+    """The second tap of a double tap lands where a service now is: it began before the
+    citizen could see the list, so it must not choose."""
+    from kivy.tests.common import UnitTestTouch
+
+    from screens.ticket_kiosk import KioskScreen
+    monkeypatch.setattr(KioskScreen, "settle", ui.shipped_settle)
+
+    ui.tap(ui.screen.ids.large_type)
+    take = ui.screen.ids.take
+    x, y = take.to_window(take.x + take.width / 4, take.center_y)  # a finger off the middle, as most are
+    for _ in range(2):
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        ui.frames(1)
+    ui.frames(3)
+    assert ui.app.stage == "choosing"
+    under = [b for b in ui.screen.ids.grid.children if b.collide_point(*b.to_widget(x, y))]
+    assert under, "the second tap should land on a service, or this test proves nothing"
+
+
+def test_a_touch_that_began_before_a_screen_appeared_never_acts_on_it(ui, monkeypatch):
+    from kivy.tests.common import UnitTestTouch
+
+    from screens.ticket_kiosk import KioskScreen
+    monkeypatch.setattr(KioskScreen, "settle", ui.shipped_settle)
+
+    ui.tap(ui.screen.ids.take)
+    ui.until(lambda: ui.app.stage == "choosing")
+    button = next(b for b in ui.screen.ids.grid.children if b.choice.code == "taxation")
+    x, y = button.to_window(*button.center)
+    touch = UnitTestTouch(x, y)  # a finger already down while the kiosk changes screens
+    ui.app.flow.back()
+    ui.app.flow.start()
+    ui.frames(2)
+    touch.touch_down()
+    touch.touch_up()
+    ui.frames(3)
+    assert ui.app.stage == "choosing"
+
+
+def test_the_speaker_button_turns_voice_on_for_the_visit(ui, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    voice = ui.screen.ids.voice
+    assert not voice.selected
+    ui.tap(voice)
+    assert ui.screen.ids.voice.selected
+    ui.until(lambda: any("saying (zh_CN): 欢迎。取号请点击" in r.getMessage() for r in caplog.records))
+    take_ticket(ui, "税务办理")
+    number = ui.screen.ids.number.text
+    digits = "".join("零一二三四五六七八九"[int(d)] for d in number[1:])
+    ui.until(lambda: any(f"您的号码是{number[0]}{digits}号" in r.getMessage() for r in caplog.records))
+    assert ui.screen.ids.voice.selected  # on every screen, for the whole visit

@@ -1,0 +1,101 @@
+"""Voice guidance through the real espeak-ng, into a stand-in sound card that plays in real
+time (tests/kiosk/sound_sink.py), or into sox with no sound card at all."""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import wave
+from pathlib import Path
+
+import pytest
+
+from kiosk.flow import State
+from kiosk.voice import Speaker, VoiceGuide
+from tests.kiosk.conftest import make_flow, take
+
+SINK = Path(__file__).with_name("sound_sink.py")
+
+
+def wait_for(predicate, seconds: float = 10.0):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.02)
+
+
+def log_lines(folder: Path) -> list[list[str]]:
+    path = folder / "log"
+    return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def sound(tmp_path):
+    folder = tmp_path / "sound"
+    folder.mkdir()
+    speaker = Speaker(player=(sys.executable, str(SINK), str(folder)))
+    yield folder, speaker
+    speaker.close()
+
+
+def test_the_ticket_is_said_with_its_number_digit_by_digit(hall, tmp_path, sound, caplog):
+    folder, speaker = sound
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
+    take(flow, "household")
+    assert flow.state is State.TICKET
+    wait_for(lambda: any("您的号码是C零零一号" in r.getMessage() for r in caplog.records))
+    said = next(r.getMessage() for r in caplog.records if "您的号码是" in r.getMessage())
+    assert said == ("saying (zh_CN): 您的号码是C零零一号。请到3号窗口办理，前面没有人等候。 "
+                    "请取走小票，留意叫号")
+    wait_for(lambda: len(log_lines(folder)) >= 1)
+    pid = log_lines(folder)[-1][0]
+    with wave.open(str(folder / f"{pid}.wav")) as wav:
+        assert wav.getframerate() > 8000
+    assert int(log_lines(folder)[-1][2]) > 100_000  # seconds of speech, not a click
+
+
+def test_a_new_screen_cuts_off_what_the_last_one_was_saying(hall, tmp_path, sound):
+    folder, speaker = sound
+    flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
+    take(flow)
+    wait_for(lambda: log_lines(folder))
+    ticket_pid = log_lines(folder)[-1][0]
+    started = time.monotonic()
+    flow.done()  # the home screen says its own prompt instead
+    wait_for(lambda: [line for line in log_lines(folder) if line[0] != ticket_pid])
+    assert time.monotonic() - started < 3
+    assert [ticket_pid, "done"] not in log_lines(folder)
+
+
+def test_voice_follows_the_switch_and_the_language(hall, tmp_path, sound, caplog):
+    folder, speaker = sound
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    flow, *_ = make_flow(hall, tmp_path, guide=VoiceGuide(speaker))
+    flow.start()
+    assert not caplog.records  # voice is off unless the hall or the citizen turns it on
+    flow.toggle_voice()
+    flow.set_language("en")
+    wait_for(lambda: any("saying (en): Choose a service: Social insurance" in r.getMessage()
+                         for r in caplog.records))
+    flow.toggle_voice()
+    flow.set_language("zh_TW")
+    time.sleep(0.3)
+    assert not any("(zh_TW)" in r.getMessage() for r in caplog.records)
+
+
+def test_no_sound_device_is_logged_once_and_the_kiosk_goes_on(hall, tmp_path, caplog):
+    speaker = Speaker(player=("sox", "-q", "-t", "wav", "-", "-t", "alsa", "hall-kiosk-no-such-card"))
+    flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
+    try:
+        flow.start()
+        wait_for(lambda: speaker.silent)
+        flow.choose("taxation")
+        flow.confirm()
+        assert flow.state is State.TICKET
+        time.sleep(0.3)
+        warnings = [r for r in caplog.records if "no sound device" in r.getMessage()]
+        assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    finally:
+        speaker.close()

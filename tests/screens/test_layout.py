@@ -1,0 +1,124 @@
+"""Every screen, in every language and type size, on both common kiosk windows, with and
+without a failed printer, checked against tests/screens/layout_rules.py from the live
+widget tree. Screenshots of each go to artifacts/screens/ (git-ignored) to be looked at."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kiosk.printing import TicketPrinterService
+from tests.conftest import ROOT
+from tests.screens.layout_rules import check
+
+ARTIFACTS = ROOT / "artifacts" / "screens"
+WINDOWS = [(720, 1280), (1080, 1920)]
+LANGUAGES = ["zh_CN", "zh_TW", "en"]
+
+
+@pytest.fixture(scope="module")
+def window(kiosk):
+    from kivy.core.window import Window
+    yield Window
+    Window.size = (720, 1280)
+    kiosk.frames(3)
+
+
+def settle(ui, window, size, language, large_type):
+    if tuple(window.size) != size:
+        window.size = size
+        ui.frames(3)
+    flow = ui.app.flow
+    if flow.visit.language != language:
+        flow.set_language(language)
+    if flow.visit.large_type != large_type:
+        flow.toggle_large_type()
+    ui.frames(2)
+
+
+def shoot(ui, folder: Path, name: str, problems: dict, large_type: bool) -> None:
+    ui.frames(2)
+    screen = ui.screen
+    found = check(screen, large_type=large_type)
+    if found:
+        problems[name] = found
+    ui.app.root.export_to_png(str(folder / f"{name}.png"))
+
+
+@pytest.mark.parametrize("large_type", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("size", WINDOWS, ids=[f"{w}x{h}" for w, h in WINDOWS])
+def test_every_screen_keeps_the_layout_rules(ui, window, size, language, large_type):
+    flow = ui.app.flow
+    hall = flow.hall
+    while next(s for s in hall.services_status() if s.code == "veterans").refusal is None:
+        hall.issue_ticket("veterans")  # a service whose tile and notice explain a refusal
+    folder = ARTIFACTS / f"{size[0]}x{size[1]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = f"{language}-{'large' if large_type else 'normal'}"
+    problems: dict[str, list[str]] = {}
+
+    settle(ui, window, size, language, large_type)
+    ui.until(lambda: flow.queues is not None)
+    shoot(ui, folder, f"{tag}-1-home", problems, large_type)
+    flow.start()
+    ui.until(lambda: ui.app.stage == "choosing")
+    ui.until(lambda: any(not b.choice.available for b in ui.screen.ids.grid.children))
+    shoot(ui, folder, f"{tag}-2-services", problems, large_type)
+    flow.choose("veterans")
+    ui.until(lambda: ui.app.stage == "notice")
+    shoot(ui, folder, f"{tag}-3-notice", problems, large_type)
+    flow.back()
+    flow.choose("real_estate")
+    ui.until(lambda: ui.app.stage == "confirming")
+    shoot(ui, folder, f"{tag}-4-confirm", problems, large_type)
+    holder = sqlite3.connect(ui.settings.data_dir / "hall.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the ticket waits for the database: the issuing screen shows
+    try:
+        flow.confirm()
+        ui.until(lambda: ui.app.stage == "issuing")
+        shoot(ui, folder, f"{tag}-5-issuing", problems, large_type)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    ui.until(lambda: ui.app.stage == "ticket")
+    shoot(ui, folder, f"{tag}-6-ticket", problems, large_type)
+
+    flow.done()
+    ui.until(lambda: ui.app.stage == "idle")
+    settle(ui, window, size, language, large_type)
+    flow.printer = TicketPrinterService("simprinter://?paper=out")
+    flow.start()
+    flow.choose("household")
+    ui.until(lambda: ui.app.stage == "confirming")
+    flow.confirm()
+    ui.until(lambda: ui.app.stage == "ticket")
+    shoot(ui, folder, f"{tag}-7-ticket-not-printed", problems, large_type)
+
+    flow.home()
+    ui.until(lambda: ui.app.stage == "idle")
+    settle(ui, window, size, language, large_type)
+    ui.clock.now = ui.clock.now.replace(hour=18)
+    flow.refresh()
+    ui.until(lambda: flow.closed() is not None)
+    shoot(ui, folder, f"{tag}-8-home-closed", problems, large_type)
+
+    assert not problems, "\n".join(f"{shot}:\n  " + "\n  ".join(found) for shot, found in problems.items())
+
+
+def test_the_layout_is_sized_from_the_window(ui, window):
+    """A 1080×1920 kiosk draws the 720×1280 layout at 1.5 times, not the same pixels."""
+    measured = {}
+    for size in WINDOWS:
+        window.size = size
+        ui.frames(3)
+        screen = ui.screen
+        measured[size] = (screen.ids.take.height, screen.ids.take.font_size, screen.ids.lang_en.height,
+                          screen.ids.take.center_y / window.height)
+    small, large = measured[WINDOWS[0]], measured[WINDOWS[1]]
+    for a, b in zip(small[:3], large[:3]):
+        assert b / a == pytest.approx(1.5, rel=0.02)
+    assert large[3] == pytest.approx(small[3], abs=0.02)  # the same place on the screen
+    window.size = WINDOWS[0]
+    ui.frames(3)
