@@ -12,14 +12,15 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from hall.accounts import LoginRefused, LoginSlowed
-from hall.errors import CounterOperationError, RefusalReason, TicketNotFound, TicketRefused
+from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.idempotency import KeyReused
 from hall.schemas import Problem
 
 log = logging.getLogger(__name__)
 
 # CounterOperationError codes (hall.queue) and the status each answers with.
-COUNTER_STATUS = {"unknown_counter": 404, "not_found": 404, "unknown_service": 404, "bad_transfer": 422}
+COUNTER_STATUS = {"unknown_counter": 404, "not_found": 404, "unknown_service": 404, "bad_transfer": 422,
+                  "bad_number": 422}
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                 422: "invalid", 429: "too_many_requests"}
@@ -82,6 +83,10 @@ def install(app: FastAPI) -> None:
                   for e in exc.errors()]
         where = "; ".join(f"{'.'.join(map(str, f['loc']))}: {f['msg']}" for f in fields[:5])
         return problem(422, "invalid", f"the request is not valid: {where}", fields=jsonable_encoder(fields))
+
+    @app.exception_handler(InvalidInput)
+    async def refused_input(_request: Request, exc: InvalidInput) -> JSONResponse:
+        return problem(422, "invalid", str(exc), fields=[{"loc": [exc.field], "msg": str(exc), "type": "hall"}])
 
     @app.exception_handler(TicketRefused)
     async def refused(_request: Request, exc: TicketRefused) -> JSONResponse:
