@@ -8,8 +8,13 @@ cd "$(dirname "$0")/.."
 
 # xvfb/xauth: a virtual screen for tests and headless boxes; libgl1-mesa-dri, libgl1: OpenGL for
 # Kivy; libmtdev1: touch screens; libzbar0: QR decoding; libusb-1.0-0: USB printers; fonts-wqy-microhei: Simplified Chinese
-# glyphs (face 0 of its .ttc is Chinese); tzdata: the hall's time zone.
-APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 libusb-1.0-0 fonts-wqy-microhei tzdata)
+# glyphs (face 0 of its .ttc is Chinese); tzdata: the hall's time zone; espeak-ng: the hall
+# server speaks each call on the hall display.
+APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 libusb-1.0-0 fonts-wqy-microhei tzdata
+              espeak-ng)
+# Tests drive the server's pages in Debian's Chromium (through Playwright's Python package, never
+# its own browser download) and measure the spoken calls with sox.
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium sox)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

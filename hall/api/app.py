@@ -15,6 +15,7 @@ from hall.api import errors
 from hall.api.main import api_router
 from hall.api.server import HallServer
 from hall.settings import ServerSettings
+from hall.web import site
 from hall.tickets import EventKind
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
     app.state.hall = hall
     errors.install(app)
     app.include_router(api_router)
+    site.install(app)
     return app
 
 
