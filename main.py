@@ -78,7 +78,8 @@ def test_print(settings: Settings, url: str | None, language: str | None) -> int
 
 def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
     from kiosk.fonts import FontMissing, find_cjk_font
-    from kiosk.terminal import RemoteHallNotBuilt, open_hall, open_printer, ticket_flow
+    from kiosk.hall_client import HallUnavailable
+    from kiosk.terminal import open_hall, open_printer, ticket_flow
 
     try:
         font = find_cjk_font()
@@ -87,9 +88,9 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
         return 2
     try:
         hall = open_hall(settings, clock=clock)
-    except RemoteHallNotBuilt as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    except HallUnavailable as exc:
+        print(f"cannot start the kiosk: {exc}", file=sys.stderr)
+        return 1
     printer = open_printer(settings)
 
     from kivy.config import Config

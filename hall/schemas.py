@@ -72,8 +72,8 @@ class TicketPublic(BaseModel):
 class IssueRequest(Request):
     service: ServiceCode
     priority: Priority = Priority.NORMAL
-    person_hash: str | None = Field(None, pattern=r"^[0-9a-f]{16,128}$",
-                                    description="salted hash of the holder's ID number, for one ticket per person")
+    person_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
+                                    description="salted SHA-256 of the holder's ID number (64 hex digits), for one ticket per person")
 
 
 class ServiceStatusPublic(BaseModel):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hall.configfile import ConfigError, Problem, load_model, locate_line, read_toml
 from hall.spec import HallSpec, load_hall
@@ -31,6 +31,9 @@ class Terminal(Strict):
     fullscreen: bool = False
     data_dir: str = Field("../data", description="where the database and printer spool live; relative to this file")
     qr_base_url: str = Field("", description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
+    hall_token: str = Field("", description="the device token the hall server gave this terminal (python -m hall add-device)")
+    hall_ca: str = Field("", description="a CA bundle for a hall server whose certificate a private CA signed; "
+                                         "relative to this file")
 
     @field_validator("hall")
     @classmethod
@@ -41,6 +44,17 @@ class Terminal(Strict):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError('use "embedded" or the hall server\'s URL, such as "https://hall.example.gov.cn"')
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _remote(self) -> Terminal:
+        if self.hall == "embedded":
+            return self
+        if not self.hall_token:
+            raise ValueError("hall is a server: set hall_token to the token of python -m hall add-device")
+        parts = urlsplit(self.hall)
+        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError(f"{self.hall!r}: use https; the device token must not cross the network in clear")
+        return self
 
     @field_validator("qr_base_url")
     @classmethod
@@ -86,6 +100,7 @@ class Settings:
         self.data_dir = (base / Path(config.terminal.data_dir).expanduser()).resolve()
         self.hall_file = (base / config.embedded.hall_file).resolve()
         self.database_url = config.embedded.database or f"sqlite:///{self.data_dir / 'hall.db'}"
+        self.hall_ca = str((base / config.terminal.hall_ca).resolve()) if config.terminal.hall_ca else None
 
     @property
     def terminal(self) -> Terminal:

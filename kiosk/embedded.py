@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from hall.spec import HallSpec
@@ -38,9 +38,14 @@ class EmbeddedHall(Hall):
     def services_status(self) -> list[ServiceStatus]:
         return self._guard(lambda q: q.services_status())
 
-    def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL,
-                     person_hash: str | None = None) -> TicketInfo:
-        return self._guard(lambda q: q.issue_ticket(service, priority=priority, person_hash=person_hash))
+    def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
+                     idempotency_key: str | None = None) -> TicketInfo:
+        if idempotency_key is None:
+            return self._guard(lambda q: q.issue_ticket(service, priority=priority, person_hash=person_hash))
+        return self._guard(lambda q: _issue_once(q, service, Priority(priority), person_hash, idempotency_key))
+
+    def ticket(self, ticket_id: int) -> TicketInfo:
+        return self._guard(lambda q: q.ticket(ticket_id))
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         self._guard(lambda q: q.report_device(device_id, kind, status, detail))
@@ -68,3 +73,18 @@ class EmbeddedHall(Hall):
                 from hall.queue import QueueEngine
                 self._engine = QueueEngine(self._spec, self._url, clock=self._clock)
             return self._engine
+
+
+def _issue_once(queue: QueueEngine, service: str, priority: Priority, person_hash: str | None,
+                key: str) -> TicketInfo:
+    """The hall server's idempotent issue, in-process: key and ticket in one transaction."""
+    from hall import idempotency
+    from hall.schemas import TicketPublic
+
+    def write(_session) -> str:
+        ticket = queue.issue_ticket(service, priority=priority, person_hash=person_hash)
+        return TicketPublic.of(ticket).model_dump_json()
+    answer, _ = idempotency.once(queue, hall_id=queue.spec.hall.id, principal="embedded", key=key,
+                                 request=idempotency.fingerprint("issue", service, priority.value, person_hash or ""),
+                                 write=write, now=lambda: datetime.now(timezone.utc))
+    return TicketPublic.model_validate_json(answer).info()

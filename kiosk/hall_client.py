@@ -29,13 +29,19 @@ class Hall(ABC):
         """Waiting counts, estimates and whether each service issues tickets now."""
 
     @abstractmethod
-    def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL,
-                     person_hash: str | None = None) -> TicketInfo:
-        """A new ticket, numbered by the hall; raises TicketRefused or HallUnavailable."""
+    def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
+                     idempotency_key: str | None = None) -> TicketInfo:
+        """A new ticket, numbered by the hall; raises TicketRefused or HallUnavailable.
+        The same idempotency key again (a retry) gives the same ticket, never a second."""
+
+    @abstractmethod
+    def ticket(self, ticket_id: int) -> TicketInfo:
+        """A ticket as it stands now (its place, its counter); raises TicketNotFound."""
 
     @abstractmethod
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
-        """Tell the hall how a device is (a printer out of paper needs staff)."""
+        """Tell the hall how a device is (a printer out of paper needs staff). A remote hall
+        accepts the report into the terminal's outbox and delivers it later."""
 
     def close(self) -> None:
         """Release connections."""

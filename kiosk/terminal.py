@@ -14,15 +14,13 @@ from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.ticket_view import ticket_view
 
 
-class RemoteHallNotBuilt(Exception):
-    """This build talks to its embedded hall only."""
-
-
 def open_hall(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Hall:
-    if settings.terminal.hall != "embedded":
-        raise RemoteHallNotBuilt(
-            f"{settings.path}: terminal.hall = {settings.terminal.hall!r}: this version runs the "
-            "embedded hall only; set hall = \"embedded\"")
+    """The embedded hall, or the hall server's client; raises HallUnavailable when the
+    server is unreachable and its definition was never kept on this kiosk."""
+    t = settings.terminal
+    if t.hall != "embedded":
+        from kiosk.remote import RemoteHall  # requests, only on a remote kiosk
+        return RemoteHall(t.hall, t.hall_token, data_dir=settings.data_dir, ca_bundle=settings.hall_ca)
     return EmbeddedHall(settings.hall, settings.database_url, clock=clock)
 
 

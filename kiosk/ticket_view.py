@@ -47,7 +47,8 @@ def ticket_code(spec: HallSpec, ticket: TicketInfo) -> str:
 
 def ticket_view(spec: HallSpec, ticket: TicketInfo, tr: Translator, *, qr_base_url: str = "",
                 tag: str | None = None) -> TicketView:
-    """`tag` overrides the priority's tag: a reprint or a technician's test slip says so."""
+    """`tag` overrides the priority's tag: a reprint or a technician's test slip says so.
+    A ticket from the hall server brings its own signed link for the QR code."""
     service = spec.service(ticket.service)
     if tag is None and ticket.priority is not Priority.NORMAL:
         tag = tr.t(f"tag.{ticket.priority.value}")
@@ -60,7 +61,7 @@ def ticket_view(spec: HallSpec, ticket: TicketInfo, tr: Translator, *, qr_base_u
         ahead=tr.people(ticket.ahead),
         estimate=tr.wait(ticket.estimated_wait_minutes),
         issued=tr.datetime(ticket.issued_at),
-        qr_payload=qr_base_url + ticket_code(spec, ticket),
+        qr_payload=ticket.link or qr_base_url + ticket_code(spec, ticket),
         labels={k: tr.t(f"ticket.{k}") for k in ("counters", "ahead", "estimate", "time", "qr_caption")},
         footer=(tr.t("ticket.footer_listen"), tr.t("ticket.footer_valid")),
     )

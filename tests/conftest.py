@@ -9,9 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.postgres import PostgresServer, PostgresUnavailable
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HALL = ROOT / "config" / "hall.toml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+DATABASES = ("sqlite", "postgresql")
 # A Wednesday morning inside the sample hall's opening hours.
 OPEN_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
 
@@ -65,3 +68,16 @@ def hall_copy(tmp_path) -> Path:
     path = tmp_path / "hall.toml"
     shutil.copy(SAMPLE_HALL, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the whole run; a test that needs it fails if it cannot start."""
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        server.stop()
+        pytest.fail(f"PostgreSQL did not start: {exc}", pytrace=False)
+    yield server
+    server.stop()

@@ -1,22 +1,16 @@
-"""Fixtures for the queue engine: the sample hall, a database file per test, a hand clock.
-
-Set HALL_TEST_DATABASE_URL (postgresql+psycopg://...) to run the same tests on PostgreSQL;
-its tables are dropped before each test, and the SQLite-only tests are skipped.
-"""
+"""Fixtures for the queue engine: the sample hall, a database per test (SQLite, and
+PostgreSQL: see tests/postgres.py), a hand clock."""
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 
-from hall.models import Base
-
 from hall.queue import QueueEngine
 from hall.spec import HallSpec, load_hall
-from tests.conftest import SAMPLE_HALL
+from tests.conftest import DATABASES, SAMPLE_HALL
 
 
 def with_hall(spec: HallSpec, **changes) -> HallSpec:
@@ -42,24 +36,18 @@ def spec() -> HallSpec:
     return load_hall(SAMPLE_HALL)
 
 
-SERVER_URL = os.environ.get("HALL_TEST_DATABASE_URL")
-
-
 @pytest.fixture
 def db_path(tmp_path) -> Path:
-    if SERVER_URL:
-        pytest.skip("SQLite only")
+    """A SQLite file, for the tests of what is SQLite's alone."""
     return tmp_path / "hall.db"
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    if not SERVER_URL:
+@pytest.fixture(params=DATABASES)
+def db_url(request, tmp_path) -> str:
+    """Each engine test runs on SQLite and on a real PostgreSQL server (empty per test)."""
+    if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hall.db'}"
-    engine = create_engine(SERVER_URL)
-    Base.metadata.drop_all(engine)
-    engine.dispose()
-    return SERVER_URL
+    return request.getfixturevalue("postgres").reset()
 
 
 @pytest.fixture

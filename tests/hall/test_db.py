@@ -11,16 +11,13 @@ from sqlalchemy.exc import IntegrityError
 
 from hall.db import make_engine, read_only
 from hall.models import TicketSequence
-from tests.hall.conftest import SERVER_URL
-
-pytestmark = pytest.mark.skipif(bool(SERVER_URL), reason="the SQLite set-up")
 
 TABLES = {"tickets", "ticket_sequences", "counters", "events", "device_status"}
 
 
 @pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
+def engine(db_path):
+    engine = make_engine(f"sqlite:///{db_path}")
     yield engine
     engine.dispose()
 

@@ -120,8 +120,13 @@ def test_the_line_points_at_the_key(tmp_path):
     assert f"line {line}, services[3].prefix" in result.stderr
 
 
-def test_a_remote_hall_is_refused_plainly_in_this_version(tmp_path):
-    path = write_kiosk_config(tmp_path, extra_terminal='hall = "https://hall.example.gov.cn"')
+@pytest.mark.parametrize("terminal,words", [
+    ('hall = "https://hall.example.gov.cn"', ["terminal: hall is a server", "hall_token", "add-device"]),
+    ('hall = "http://hall.example.gov.cn"\nhall_token = "t"', ["use https", "in clear"]),
+])
+def test_a_remote_hall_needs_a_token_and_tls(tmp_path, terminal, words):
+    path = write_kiosk_config(tmp_path, extra_terminal=terminal)
     result = run_main("--config", str(path))
-    assert result.returncode == 2
-    assert "embedded" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)

@@ -206,7 +206,7 @@ def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
         con.execute("drop table tickets")
     flow.confirm()
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "系统暂时无法取号，请到服务台人工取号。"
+    assert flow.session.notice == "暂停取号，请到服务台。"
 
 
 def test_switching_language_on_the_ticket_redraws_it(hall, tmp_path):
@@ -244,7 +244,7 @@ def test_warm_up_survives_an_unusable_database(spec, tmp_path):
     flow.warm_up()
     take(flow)
     assert flow.state is State.NOTICE
-    assert flow.session.notice == "系统暂时无法取号，请到服务台人工取号。"
+    assert flow.session.notice == "暂停取号，请到服务台。"
 
 
 def test_a_printer_failing_mid_ticket_still_leaves_the_ticket_on_screen(hall, tmp_path):

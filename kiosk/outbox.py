@@ -1,0 +1,79 @@
+"""The terminal's outbox: what it reports to its hall (a device's status; later a rating)
+waits here, in a SQLite file of its own, until the hall has acknowledged it.
+
+Each entry is stored with the idempotency key it will be sent with, in one transaction, so
+that after a kill -9 at any moment an entry is either not there (the report was never
+accepted) or there with its key; a resend after a crash between "sent" and "deleted" is
+recognised by the hall by that key and counted once. WAL mode lets the sender read while a
+screen thread writes.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    kind: str
+    body: dict
+    attempts: int
+
+
+class Outbox:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")  # a kill -9 loses nothing committed in WAL mode
+        self._db.execute(SCHEMA)
+
+    def put(self, kind: str, body: dict, *, key: str | None = None) -> str:
+        """Stores an entry and returns its key; the same key twice is stored once."""
+        key = key or f"{kind}-{uuid.uuid4().hex}"
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO outbox (key, kind, body, created_at) VALUES (?, ?, ?, ?)",
+                             (key, kind, json.dumps(body, ensure_ascii=False), time.time()))
+        return key
+
+    def pending(self, limit: int = 50) -> list[Entry]:
+        """The oldest entries first, so that the hall learns a device's states in order."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, kind, body, attempts FROM outbox ORDER BY id LIMIT ?",
+                                    (limit,)).fetchall()
+        return [Entry(key=k, kind=kind, body=json.loads(body), attempts=a) for k, kind, body, a in rows]
+
+    def delivered(self, key: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE key = ?", (key,))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,204 @@
+"""The remote hall: the Hall interface over HTTP to the hall server (requests).
+
+- Every call has a connect and a read timeout; the kiosk's screen never waits for ever.
+- A request is retried with backoff only when a retry cannot do a thing twice: reads, and
+  writes carrying an idempotency key (a ticket's key is made once per issue and reused by
+  each retry, so a lost answer never costs a second number).
+- TLS certificates are always verified; a hall with its own CA names its bundle (hall_ca).
+- The hall's definition is kept on disk after each successful fetch, so a kiosk started
+  while the server is down comes up with its hall's name and services and says that tickets
+  are paused; it never invents a number.
+- Reports (device status) go into the kiosk's outbox and are delivered, each once, by a
+  background thread that also sends the heartbeat the hall uses to see that the kiosk lives.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+from hall.errors import RefusalReason, TicketNotFound, TicketRefused
+from hall.schemas import ServiceStatusPublic, TicketPublic
+from hall.spec import HallSpec
+from hall.tickets import Priority, ServiceStatus, TicketInfo
+from kiosk.hall_client import Hall, HallUnavailable
+from kiosk.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+TIMEOUT = (2.0, 5.0)          # connect, read (seconds)
+ATTEMPTS = 3
+BACKOFF = 0.3                 # first pause between attempts; doubled each time, with jitter
+RETRY_STATUS = {502, 503, 504}
+HEARTBEAT_SECONDS = 30.0
+CACHE_FILE = "hall-definition.json"
+OUTBOX_FILE = "outbox.db"
+
+
+class RemoteHall(Hall):
+    def __init__(self, url: str, token: str, *, data_dir: Path, ca_bundle: str | None = None,
+                 heartbeat_seconds: float = HEARTBEAT_SECONDS):
+        self.url = url.rstrip("/")
+        self._http = requests.Session()
+        self._http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "hall-kiosk"})
+        self._http.verify = ca_bundle or True
+        self._cache = data_dir / CACHE_FILE
+        self._spec = self._definition()
+        self._outbox = Outbox(data_dir / OUTBOX_FILE)
+        self._heartbeat_seconds = heartbeat_seconds
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._link = threading.Thread(target=self._keep_in_touch, name="hall-link", daemon=True)
+        self._link.start()
+
+    @property
+    def spec(self) -> HallSpec:
+        return self._spec
+
+    def services_status(self) -> list[ServiceStatus]:
+        answer = self._call("GET", "/services")
+        return [ServiceStatusPublic.model_validate(s).info() for s in self._json(answer, 200)]
+
+    def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
+                     idempotency_key: str | None = None) -> TicketInfo:
+        body = {"service": service, "priority": Priority(priority).value}
+        if person_hash is not None:
+            body["person_hash"] = person_hash
+        answer = self._call("POST", "/tickets", body=body, key=idempotency_key or f"ticket-{uuid.uuid4().hex}")
+        if answer.status_code in (404, 409) and _problem(answer).get("error") == "refused":
+            problem = _problem(answer)
+            reopens = problem.get("reopens_at")
+            raise TicketRefused(RefusalReason(problem["reason"]), service,
+                                reopens_at=datetime.fromisoformat(reopens) if reopens else None)
+        return TicketPublic.model_validate(self._json(answer, 201)).info()
+
+    def ticket(self, ticket_id: int) -> TicketInfo:
+        answer = self._call("GET", f"/tickets/{int(ticket_id)}")
+        if answer.status_code == 404:
+            raise TicketNotFound(f"no ticket {ticket_id} at {self.url}")
+        return TicketPublic.model_validate(self._json(answer, 200)).info()
+
+    def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
+        """Accepted into the outbox at once; the hall hears of it as soon as it can."""
+        self._outbox.put("device_report", {"device_id": device_id, "kind": kind, "status": status,
+                                           "detail": detail[:500]})
+        self._wake.set()
+
+    def close(self) -> None:
+        self._closing.set()
+        self._wake.set()
+        self._link.join(timeout=10)
+        self._outbox.close()
+        self._http.close()
+
+    # -- inside --------------------------------------------------------------------------
+
+    def _definition(self) -> HallSpec:
+        """From the server, kept on disk for the next start; from the disk if the server
+        cannot be reached. Raises HallUnavailable when neither has it."""
+        try:
+            data = self._json(self._call("GET", "/hall", attempts=1), 200)
+            spec = HallSpec.model_validate(data)
+        except HallUnavailable as exc:
+            if not self._cache.exists():
+                raise HallUnavailable(f"the hall server {self.url} cannot be reached ({exc}) and this kiosk "
+                                      "has never loaded its hall's definition; start it once with the server up") from exc
+            log.warning("hall server %s unreachable (%s): using the definition kept in %s", self.url, exc, self._cache)
+            return HallSpec.model_validate_json(self._cache.read_text(encoding="utf-8"))
+        temporary = self._cache.with_suffix(".tmp")
+        self._cache.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, self._cache)
+        return spec
+
+    def _call(self, method: str, path: str, *, body: dict | None = None, key: str | None = None,
+              attempts: int = ATTEMPTS) -> requests.Response:
+        """The answer, after retries where they are safe; HallUnavailable if none came.
+        A POST without an idempotency key is tried once."""
+        if method != "GET" and key is None:
+            attempts = 1
+        headers = {"Idempotency-Key": key} if key else {}
+        pause = BACKOFF
+        for attempt in range(1, attempts + 1):
+            try:
+                answer = self._http.request(method, f"{self.url}{API}{path}", json=body, headers=headers,
+                                            timeout=TIMEOUT)
+                if answer.status_code not in RETRY_STATUS or attempt == attempts:
+                    return answer
+                problem = f"HTTP {answer.status_code}"
+            except requests.exceptions.SSLError as exc:
+                raise HallUnavailable(f"{self.url}: TLS certificate not trusted ({exc})") from exc
+            except requests.RequestException as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+                if attempt == attempts:
+                    raise HallUnavailable(f"{method} {self.url}{API}{path}: {problem}") from exc
+            log.warning("%s %s failed (%s); retrying in %.1f s", method, path, problem, pause)
+            time.sleep(pause * random.uniform(0.8, 1.2))
+            pause *= 2
+        raise AssertionError("unreachable")
+
+    def _json(self, answer: requests.Response, expected: int):
+        if answer.status_code != expected:
+            problem = _problem(answer)
+            raise HallUnavailable(f"{answer.request.method} {answer.url}: HTTP {answer.status_code} "
+                                  f"{problem.get('error', '')}: {problem.get('message', answer.text[:200])}")
+        try:
+            return answer.json()
+        except ValueError as exc:
+            raise HallUnavailable(f"{answer.url}: the answer is not JSON") from exc
+
+    def _keep_in_touch(self) -> None:
+        """Delivers the outbox and beats the heart until closed; a failure waits for the
+        next round, with the entry kept."""
+        next_beat = 0.0
+        pause = 1.0
+        while not self._closing.is_set():
+            ok = self._deliver()
+            if time.monotonic() >= next_beat:
+                try:
+                    self._call("POST", "/devices/heartbeat", attempts=1)
+                    next_beat = time.monotonic() + self._heartbeat_seconds
+                except HallUnavailable as exc:
+                    log.info("heartbeat not sent: %s", exc)
+                    next_beat = time.monotonic() + min(self._heartbeat_seconds, 5.0)
+            pause = 1.0 if ok else min(pause * 2, 30.0)
+            until_beat = next_beat - time.monotonic()
+            self._wake.wait(timeout=max(0.01, until_beat if ok else min(pause, until_beat)))
+            self._wake.clear()
+
+    def _deliver(self) -> bool:
+        """Sends what waits in the outbox, in order; False if the hall could not take it."""
+        for entry in self._outbox.pending():
+            if self._closing.is_set():
+                return True
+            try:
+                answer = self._call("POST", "/devices/reports", body=entry.body, key=entry.key, attempts=1)
+            except HallUnavailable as exc:
+                log.info("report %s kept for later: %s", entry.key, exc)
+                self._outbox.failed(entry.key)
+                return False
+            if answer.status_code == 200 or 400 <= answer.status_code < 500 and answer.status_code not in (401, 403, 429):
+                if answer.status_code != 200:  # the hall will never take it: say so and drop it
+                    log.error("report %s refused by the hall: %s", entry.body, answer.text[:300])
+                self._outbox.delivered(entry.key)
+            else:
+                self._outbox.failed(entry.key)
+                return False
+        return True
+
+
+def _problem(answer: requests.Response) -> dict:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

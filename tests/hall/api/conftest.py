@@ -1,0 +1,94 @@
+"""The hall server over real HTTP on 127.0.0.1, on SQLite and PostgreSQL (db_url), with
+accounts made as an installer makes them and staff logged in through the API."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from hall import accounts
+from hall.schemas import DeviceKind, Role
+from hall.settings import ServerSettings
+from tests.conftest import SAMPLE_HALL
+from tests.hall.api.live import LiveServer
+
+PASSWORD = "correct horse 9"
+
+
+class Api:
+    """A client of the server: a terminal with its token, or a staff member's browser."""
+
+    def __init__(self, base: str, token: str | None = None):
+        self.base = base
+        self.http = requests.Session()
+        if token:
+            self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.http.get(self.base + path, timeout=10, **kwargs)
+
+    def post(self, path: str, json=None, *, key: str | None = None, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if key:
+            headers["Idempotency-Key"] = key
+        return self.http.post(self.base + path, json=json, headers=headers, timeout=10, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        return self.http.delete(self.base + path, timeout=10, **kwargs)
+
+
+@pytest.fixture
+def server_settings(tmp_path, db_url) -> ServerSettings:
+    return ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=SAMPLE_HALL, offline_after=2)
+
+
+@pytest.fixture
+def live(server_settings, clock):
+    server = LiveServer(server_settings, clock)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def add_device(live):
+    def add(device_id: str, kind: DeviceKind = DeviceKind.KIOSK) -> Api:
+        with live.hall.engine.transaction() as session:
+            token = accounts.add_device(session, hall_id=live.hall.hall_id, device_id=device_id, kind=kind,
+                                        now=datetime.now(timezone.utc))
+        return Api(live.url, token)
+    return add
+
+
+@pytest.fixture
+def kiosk(add_device) -> Api:
+    return add_device("kiosk-01")
+
+
+@pytest.fixture
+def login(live):
+    """Adds a staff account and logs a new browser in with it."""
+    def log_in(job_no: str, role: Role = Role.STAFF, counters=("1",), counter: str | None = None) -> Api:
+        with live.hall.engine.transaction() as session:
+            accounts.add_staff(session, hall_id=live.hall.hall_id, spec=live.hall.spec, job_no=job_no,
+                               name=f"员工{job_no}", role=role, counters=list(counters), password=PASSWORD,
+                               now=datetime.now(timezone.utc), replace=True)
+        browser = Api(live.url)
+        answer = browser.post("/api/v1/session", {"job_no": job_no, "password": PASSWORD, "counter": counter})
+        assert answer.status_code == 200, answer.text
+        browser.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+        return browser
+    return log_in
+
+
+@pytest.fixture
+def count(db_url):
+    """Rows in a table, read behind the server's back."""
+    engine = create_engine(db_url)
+
+    def rows(table: str) -> int:
+        with engine.connect() as con:
+            return con.execute(text(f"select count(*) from {table}")).scalar()
+    yield rows
+    engine.dispose()

@@ -1,0 +1,75 @@
+"""Reading a Server-Sent Events stream as a browser's EventSource does."""
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import requests
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str | None
+    event: str
+    data: str
+
+    def json(self) -> dict:
+        return json.loads(self.data)
+
+
+def messages(lines: Iterator[str]) -> Iterator[Message]:
+    """Messages from the stream's lines (requests' iter_lines(decode_unicode=True))."""
+    fields: dict[str, list[str] | str] = {"data": []}
+    for line in lines:
+        if line == "":
+            if fields["data"] or "event" in fields:
+                yield Message(id=fields.get("id"), event=fields.get("event", "message"),
+                              data="\n".join(fields["data"]))
+            fields = {"data": []}
+        elif line.startswith(":"):
+            continue
+        else:
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if name == "data":
+                fields["data"].append(value)
+            elif name in ("id", "event", "retry"):
+                fields[name] = value
+
+
+class Listener:
+    """An SSE client reading in a thread, as a hall display's browser does."""
+
+    def __init__(self, api, last_event_id: str | None = None):
+        headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+        self.response = api.http.get(api.base + "/api/v1/events", headers=headers, stream=True, timeout=10)
+        assert self.response.status_code == 200, self.response.text
+        assert self.response.headers["content-type"].startswith("text/event-stream")
+        self.received: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for message in messages(self.response.iter_lines(decode_unicode=True)):
+                self.received.put(message)
+        except (requests.RequestException, AttributeError, ValueError):
+            pass  # closed by the test
+
+    def next(self, timeout: float = 10):
+        return self.received.get(timeout=timeout)
+
+    def until(self, kind: str):
+        while (message := self.next()).event != kind:
+            pass
+        return message
+
+    def close(self) -> None:
+        """Hangs up at once: closing the response alone would wait for the reader's recv."""
+        connection = self.response.raw.connection
+        if connection is not None and connection.sock is not None:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+        self.response.close()
