@@ -239,6 +239,7 @@ class CounterQueuePublic(BaseModel):
 
     counter: CounterStatePublic
     serving_since: datetime | None = Field(description="when the ticket being served was called")
+    now: datetime = Field(description="the server's time, by which a console with a wrong clock still times right")
     tickets: list[WaitingTicketPublic] = Field(description="waiting in calling order, then held and absent")
 
 

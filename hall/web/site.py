@@ -55,7 +55,8 @@ def page(request: Request, template: str, *, status_code: int = 200, **context) 
     texts = context.pop("texts", None) or texts_for(request)
     hall: HallServer = request.app.state.hall
     return templates.TemplateResponse(request, template, {
-        "t": texts, "lang": texts.language, "hall_name": hall.spec.hall.name.get(texts.language), **context},
+        "t": texts, "lang": texts.language, "hall_name": hall.spec.hall.name.get(texts.language),
+        "zone": hall.spec.hall.timezone, **context},
         status_code=status_code, headers=SECURITY_HEADERS)
 
 

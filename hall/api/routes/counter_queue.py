@@ -27,4 +27,5 @@ def counter_queue(counter_id: OperatedCounter, hall: HallDep,
     tickets = [WaitingTicketPublic(id=t.id, number=t.number, service=t.service, priority=t.priority, status=t.status,
                                    issued_at=t.issued_at, target_counter=t.target_counter)
                for t in hall.engine.waiting_list(counter_id, limit=limit)]
-    return CounterQueuePublic(counter=CounterStatePublic.of(state), serving_since=since, tickets=tickets)
+    return CounterQueuePublic(counter=CounterStatePublic.of(state), serving_since=since, tickets=tickets,
+                             now=hall.clock())

@@ -13,6 +13,8 @@
   const DEVICE_KINDS = ["device_status", "device_offline", "device_online"];
   let spec = null;
   let desk = null;
+  let skew = 0;   // the server's clock minus ours
+  const now = () => Date.now() + skew;
   let busy = false;
   let online = false;
 
@@ -61,13 +63,12 @@
     const waiting = desk.tickets.filter((x) => x.status === "waiting");
     const aside = desk.tickets.filter((x) => x.status !== "waiting");
     $("waiting-count").textContent = t("console.waiting_count", { n: waiting.length });
-    const now = Date.now();
     $("waiting").replaceChildren(...waiting.map((x) => el("tr", { "data-ticket": x.number },
       el("td", { class: "num" }, x.number,
          x.priority !== "normal" ? el("span", { class: `tag ${x.priority}` }, t(`console.priority_${x.priority}`)) : null,
          x.target_counter ? el("span", { class: "tag" }, t("console.to_this_counter")) : null),
       el("td", {}, serviceName(x.service)),
-      el("td", {}, duration((now - new Date(x.issued_at)) / 1000)))));
+      el("td", {}, duration((now() - new Date(x.issued_at)) / 1000)))));
     $("none-waiting").hidden = waiting.length > 0;
     $("set-aside").replaceChildren(...aside.map((x) => el("li", { "data-ticket": x.number },
       el("span", { class: "num" }, x.number), el("span", { class: "tag" }, t(`console.status_${x.status}`)),
@@ -81,12 +82,13 @@
     const current = desk.counter.current;
     $("serving-detail").textContent = current
       ? `${serviceName(current.service)} · ${t("console.served_for", {
-          time: duration((Date.now() - new Date(desk.serving_since || Date.now())) / 1000) })}`
+          time: duration((now() - new Date(desk.serving_since || now())) / 1000) })}`
       : t("console.none_serving");
   }
 
   async function loadDesk() {
     desk = await api("GET", `/api/v1/counters/${counter}/queue`);
+    skew = new Date(desk.now) - Date.now();
     renderDesk();
   }
 

@@ -1,14 +1,8 @@
 "use strict";
 // The supervisors' device page: every kiosk and counter terminal, its state and since when.
 (() => {
-  const { t, api, Live, el } = Hall;
+  const { t, api, Live, el, dayTime } = Hall;
   const $ = (id) => document.getElementById(id);
-  const pad = (n) => String(n).padStart(2, "0");
-  const when = (iso) => {
-    if (!iso) return "";
-    const d = new Date(iso);
-    return `${d.getMonth() + 1}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  };
 
   async function load() {
     const devices = await api("GET", "/api/v1/device-health");
@@ -16,7 +10,7 @@
       el("td", {}, d.device_id),
       el("td", {}, t(`devices.kind_${d.kind}`)),
       el("td", { class: "state" }, t(`devices.state_${d.state}`)),
-      el("td", {}, when(d.since)),
+      el("td", {}, d.since ? dayTime(d.since) : ""),
       el("td", {}, [d.part, d.detail].filter(Boolean).join(" · ")))));
     $("no-devices").hidden = devices.length > 0;
   }

@@ -2,7 +2,7 @@
 // The hall display: the board from /api/v1/display, kept current by the public stream; each
 // call announced once, in order, never two at once (a recall is a new call and plays again).
 (() => {
-  const { data, t, api, Live, el } = Hall;
+  const { data, t, api, Live, el, zone } = Hall;
   const lang = data.lang;
   const RECENT = 10;
   const CALLS = ["called", "recalled", "called_back"];
@@ -136,7 +136,8 @@
   function tickClock() {
     const now = new Date();
     $("clock").textContent = now.toLocaleString(lang.replace("_", "-"),
-      { month: "long", day: "numeric", weekday: "long", hour: "2-digit", minute: "2-digit", hour12: false });
+      { month: "long", day: "numeric", weekday: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+        timeZone: zone });
   }
   tickClock();
   setInterval(tickClock, 1000);

@@ -50,16 +50,24 @@ const Hall = (() => {
   }
 
   const pad = (n) => String(n).padStart(2, "0");
+  // Times are the hall's, whatever zone the browser's machine was set to.
+  const zone = document.documentElement.dataset.zone || undefined;
+  const inHall = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hourCycle: "h23", month: "numeric",
+                                                    day: "numeric", hour: "2-digit", minute: "2-digit" });
+  function parts(iso) {
+    return Object.fromEntries(inHall.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  }
   function hhmm(iso) {
-    const d = new Date(iso);
-    return t("common.time", { H: pad(d.getHours()), M: pad(d.getMinutes()) });
+    const p = parts(iso);
+    return t("common.time", { H: p.hour, M: p.minute });
+  }
+  function dayTime(iso) {
+    const p = parts(iso);
+    return `${p.month}-${p.day} ${p.hour}:${p.minute}`;
   }
   function duration(seconds) {
     const s = Math.max(0, Math.floor(seconds));
     return t("common.duration", { m: Math.floor(s / 60), s: pad(s % 60) });
-  }
-  function localDay(d = new Date()) {
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   }
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -142,6 +150,6 @@ const Hall = (() => {
     }
   }
 
-  return { data, t, api, ApiError, Live, hhmm, duration, localDay, el,
+  return { data, t, api, ApiError, Live, hhmm, dayTime, duration, el, zone,
            setCsrf(token) { csrfToken = token; } };
 })();

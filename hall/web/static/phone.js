@@ -2,7 +2,7 @@
 // The citizen's phone page: the ticket from its signed link, read again whenever the hall's
 // public stream says a ticket moved.
 (() => {
-  const { data, t, api, Live, localDay } = Hall;
+  const { data, t, api, Live } = Hall;
   const $ = (id) => document.getElementById(id);
   const KINDS = ["issued", "called", "recalled", "absent", "held", "called_back", "transferred", "completed",
                  "counter_paused", "counter_resumed"];
@@ -12,7 +12,7 @@
     $("service").textContent = data.services[ticket.service] || ticket.service;
     const waiting = ticket.status === "waiting";
     let headline;
-    if (ticket.day !== localDay() && ticket.status !== "completed") headline = t("phone.other_day", { day: ticket.day });
+    if (ticket.day !== data.today && ticket.status !== "completed") headline = t("phone.other_day", { day: ticket.day });
     else if (ticket.status === "called") headline = t("phone.go_to", { counter: ticket.counter });
     else headline = t(`phone.${ticket.status}`);
     $("headline").textContent = headline;
