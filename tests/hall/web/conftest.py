@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from hall import accounts
 from hall.schemas import Role
 from tests.conftest import ROOT
-from tests.hall.api.conftest import PASSWORD, Api, add_device, kiosk, live, server_settings  # noqa: F401 (fixtures)
+from tests.hall.api.conftest import PASSWORD, Api, add_device, kiosk, live, login, server_settings  # noqa: F401 (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 # platform.md: without the networking flags Chromium keeps trying to reach Google's hosts.
