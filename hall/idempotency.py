@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,10 @@ from hall.queue import QueueEngine
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 KEPT_FOR = timedelta(days=7)   # a retry comes within minutes; a week covers a long outage
 ATTEMPTS = 3                   # two writers racing on one key: the loser's retry reads the winner's
+
+_keys = IdempotencyKey.__table__
+_STORED = select(_keys.c.fingerprint, _keys.c.answer).where(
+    _keys.c.hall_id == bindparam("hall"), _keys.c.principal == bindparam("principal"), _keys.c.key == bindparam("key"))
 
 
 class KeyReused(HallError):
@@ -44,14 +48,15 @@ def once(engine: QueueEngine, *, hall_id: str, principal: str, key: str | None, 
             with engine.transaction() as session:
                 if key is None:
                     return write(session), False
-                stored = session.get(IdempotencyKey, (hall_id, principal, key))
+                ids = {"hall": hall_id, "principal": principal, "key": key}
+                stored = session.execute(_STORED, ids).first()
                 if stored is not None:
                     if stored.fingerprint != request:
                         raise KeyReused(f"idempotency key {key!r} was used for another request")
                     return stored.answer, True
                 answer = write(session)
-                session.add(IdempotencyKey(hall_id=hall_id, principal=principal, key=key, fingerprint=request,
-                                           answer=answer, at=now()))
+                session.execute(_keys.insert(), {"hall_id": hall_id, "principal": principal, "key": key,
+                                                 "fingerprint": request, "answer": answer, "at": now()})
             return answer, False
         except IntegrityError:
             if attempt == ATTEMPTS:

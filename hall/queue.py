@@ -20,7 +20,7 @@ from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hall.db import make_engine, read_only
+from hall.db import make_engine, read_only, writers_turn
 from hall.errors import CounterOperationError, RefusalReason, TicketNotFound, TicketRefused
 from hall import events
 from hall.models import CounterRow, DeviceStatus, Ticket, TicketSequence
@@ -186,6 +186,7 @@ class QueueEngine:
         self._writing = sessionmaker(self._engine, expire_on_commit=False)
         self._reading = sessionmaker(read_only(self._engine), expire_on_commit=False)
         self._outer: ContextVar[Session | None] = ContextVar(f"hall-transaction-{id(self)}", default=None)
+        self._writers_turn = writers_turn(self._engine)
         self._ensure_counters()
 
     def close(self) -> None:
@@ -198,7 +199,7 @@ class QueueEngine:
         idempotency key and answer with the change it made)."""
         if self._outer.get() is not None:
             raise RuntimeError("engine transactions do not nest")
-        with self._writing.begin() as session:
+        with self._writers_turn, self._writing.begin() as session:
             token = self._outer.set(session)
             try:
                 yield session
@@ -221,7 +222,7 @@ class QueueEngine:
         if outer is not None:
             yield outer
             return
-        with self._writing.begin() as session:
+        with self._writers_turn, self._writing.begin() as session:
             yield session
 
     # -- tickets -------------------------------------------------------------------------

@@ -2,19 +2,21 @@
 # Sets up a fresh Debian 12 machine for the kiosk: system packages, a virtual environment in
 # .venv and the project installed into it. Safe to run again: it skips what is already there.
 #   scripts/setup.sh          what the kiosk needs to run
-#   scripts/setup.sh --test   that, plus the test tools
+#   scripts/setup.sh --server what the kiosk and the hall server need
+#   scripts/setup.sh --test   both, plus the test tools and PostgreSQL (the tests start their own server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # xvfb/xauth: a virtual screen for tests and headless boxes; libgl1-mesa-dri, libgl1: OpenGL for
 # Kivy; libmtdev1: touch screens; libzbar0: QR decoding; libusb-1.0-0: USB printers; fonts-wqy-microhei: Simplified Chinese
-# glyphs (face 0 of its .ttc is Chinese); tzdata: the hall's time zone; espeak-ng: the hall
-# server speaks each call on the hall display.
-APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 libusb-1.0-0 fonts-wqy-microhei tzdata
-              espeak-ng)
-# Tests drive the server's pages in Debian's Chromium (through Playwright's Python package, never
-# its own browser download) and measure the spoken calls with sox.
-[ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium sox)
+# glyphs (face 0 of its .ttc is Chinese); tzdata: the hall's time zone.
+APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 libusb-1.0-0 fonts-wqy-microhei tzdata)
+# espeak-ng: the hall server speaks each call on the hall display.
+[ "${1:-}" = "--server" ] && APT_PACKAGES+=(espeak-ng)
+# postgresql: the tests run the engine and the API on a throwaway PostgreSQL server too;
+# chromium: they drive the server's pages in Debian's Chromium (through Playwright's Python
+# package, never a browser it downloads); sox: they measure the spoken calls.
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(postgresql espeak-ng chromium sox)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -29,6 +31,7 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 extra=""
-[ "${1:-}" = "--test" ] && extra="[test]"
+[ "${1:-}" = "--server" ] && extra="[server]"
+[ "${1:-}" = "--test" ] && extra="[server,test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"

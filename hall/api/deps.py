@@ -51,12 +51,11 @@ def caller(request: Request, hall: HallDep,
            csrf: Annotated[str | None, Header(alias="X-CSRF-Token", max_length=128)] = None) -> Caller:
     now = hall.clock()
     if credentials is not None:
-        with hall.engine.reading() as session:
-            device = accounts.device_for_token(session, hall_id=hall.hall_id, token=credentials.credentials)
+        device = hall.device_for_token(credentials.credentials)
         if device is None:
             raise ApiError(401, "unauthorized", "unknown device token", {"WWW-Authenticate": "Bearer"})
-        return Caller(name=f"device:{device.device_id}", device_id=device.device_id,
-                      device_kind=DeviceKind(device.kind))
+        device_id, kind = device
+        return Caller(name=f"device:{device_id}", device_id=device_id, device_kind=DeviceKind(kind))
     if session_token:
         with hall.engine.reading() as session:
             found = accounts.staff_for_session(session, hall_id=hall.hall_id, token=session_token, now=now)

@@ -3,6 +3,7 @@ the clock, the signer, and the bell that wakes the live-event listeners."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -10,13 +11,14 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hall import idempotency
+from hall import accounts, idempotency
 from hall.queue import QueueEngine
 from hall.settings import ServerSettings
 from hall.signing import hall_signer
 from hall.spec import load_hall
 
 TICKET_PURPOSE = "ticket"
+TOKEN_CACHE_SECONDS = 10.0  # a replaced device token keeps working at most this long
 
 
 def utcnow() -> datetime:
@@ -58,6 +60,23 @@ class HallServer:
         self.offline_after = timedelta(seconds=settings.offline_after)
         self.started = self.clock()
         self.wakeup = Wakeup()
+        self._tokens: dict[str, tuple[float, tuple[str, str] | None]] = {}
+
+    def device_for_token(self, token: str) -> tuple[str, str] | None:
+        """(device id, kind) of a device token, remembered for a few seconds: every request
+        of a terminal carries it, and reading it each time would cost a transaction."""
+        key = accounts.digest(token)
+        now = time.monotonic()
+        cached = self._tokens.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with self.engine.reading() as session:
+            device = accounts.device_for_token(session, hall_id=self.hall_id, token=token)
+            found = (device.device_id, device.kind) if device is not None else None
+        if len(self._tokens) > 10_000:  # someone trying tokens: forget rather than grow
+            self._tokens.clear()
+        self._tokens[key] = (now + TOKEN_CACHE_SECONDS, found)
+        return found
 
     def close(self) -> None:
         self.engine.close()

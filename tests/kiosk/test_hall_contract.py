@@ -1,14 +1,15 @@
-"""What every Hall implementation promises the screens. The embedded hall passes it now;
-the hall server's client will subclass HallContract and pass the same tests."""
+"""What every Hall implementation promises the screens: the embedded hall and the remote
+hall (against a real server process on 127.0.0.1) pass the same tests."""
 from __future__ import annotations
 
 import pytest
 
-from hall.errors import RefusalReason, TicketRefused
+from hall.errors import RefusalReason, TicketNotFound, TicketRefused
 from hall.tickets import Priority, TicketStatus
 from hall.spec import load_hall
 from kiosk.embedded import EmbeddedHall
 from kiosk.hall_client import Hall
+from kiosk.remote import RemoteHall
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL, SHANGHAI
 
 
@@ -63,6 +64,20 @@ class HallContract:
         assert refused.value.reopens_at.astimezone(SHANGHAI).isoformat() == "2026-11-30T08:30:00+08:00"
         assert all(s.refusal is RefusalReason.CLOSED_TODAY for s in hall.services_status())
 
+    def test_a_ticket_is_looked_up_as_it_stands(self, hall):
+        first = hall.issue_ticket("household")
+        second = hall.issue_ticket("household")
+        assert hall.ticket(second.id) == second and hall.ticket(first.id).ahead == 0
+        with pytest.raises(TicketNotFound):
+            hall.ticket(424242)
+
+    def test_a_retry_with_the_same_key_gives_the_same_ticket(self, hall):
+        first = hall.issue_ticket("taxation", idempotency_key="kiosk-01-20261125-0001")
+        again = hall.issue_ticket("taxation", idempotency_key="kiosk-01-20261125-0001")
+        other = hall.issue_ticket("taxation", idempotency_key="kiosk-01-20261125-0002")
+        assert again == first and first.number == "G001" and other.number == "G002"
+        assert [s.issued_today for s in hall.services_status() if s.code == "taxation"] == [2]
+
     def test_device_status_is_accepted(self, hall):
         hall.report_device("k1/printer", "printer", "paper_out", "paper sensor")
         hall.report_device("k1/printer", "printer", "ok")
@@ -75,3 +90,22 @@ class TestEmbeddedHall(HallContract):
 
     def make_hall(self, clock) -> Hall:
         return EmbeddedHall(load_hall(SAMPLE_HALL), f"sqlite:///{self.db}", clock=clock)
+
+
+class TestRemoteHall(HallContract):
+    @pytest.fixture
+    def clock(self, file_clock):
+        return file_clock  # the server process reads the test's time from its file
+
+    @pytest.fixture(autouse=True)
+    def _server(self, hall_server, tmp_path):
+        self.token = hall_server.register("kiosk-01")
+        self.server = hall_server.start()
+        self.folder = tmp_path / "kiosk"
+
+    def make_hall(self, clock) -> Hall:
+        return RemoteHall(self.server.url, self.token, data_dir=self.folder)
+
+    def test_its_tickets_link_to_the_server(self, hall):
+        ticket = hall.issue_ticket("household")
+        assert ticket.link.startswith(f"{self.server.url}/t/{ticket.id}.")

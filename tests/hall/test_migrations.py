@@ -1,0 +1,156 @@
+"""The schema's history: a database written by the first release is upgraded without losing
+a row, the migrations arrive exactly at hall.models, and a database written by a newer
+release is refused with a message."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, create_engine, inspect, text
+
+from hall import migrations
+from hall.db import make_engine
+from hall.errors import SchemaTooNew
+from hall.migrations import runner
+from hall.models import Base
+from hall.queue import QueueEngine
+from tests.conftest import OPEN_MORNING, ROOT
+from tests.hall.conftest import _plain
+
+RELEASE_DB = ROOT / "tests" / "hall" / "data" / "release-0.1.db"  # written by release 0.1's engine
+RELEASE_TABLES = ("tickets", "ticket_sequences", "counters", "ticket_events", "device_status")
+
+
+def release_rows() -> dict[str, list[tuple]]:
+    with sqlite3.connect(RELEASE_DB) as con:
+        return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in RELEASE_TABLES}
+
+
+def as_release_rows(url: str) -> dict[str, list[tuple]]:
+    """The upgraded database's rows in the release's columns, as SQLite text, for comparison."""
+    columns = {"ticket_events": "id, ticket_id, kind, counter, at, detail"}
+    tables = {"ticket_events": "events"}
+    engine = create_engine(url)
+    out = {}
+    with engine.connect() as con:
+        for table in RELEASE_TABLES:
+            rows = con.execute(text(f"select {columns.get(table, '*')} from {tables.get(table, table)}")).all()
+            out[table] = sorted((tuple(map(_plain, row)) for row in rows), key=repr)
+    engine.dispose()
+    return out
+
+
+def load_release_into_postgres(url: str) -> None:
+    """The first release's schema (revision 0001, with no revision stamped, as that release
+    left it) filled with the release file's rows."""
+    engine = create_engine(url)
+    with engine.begin() as con:
+        command.upgrade(runner.config(con), migrations.BASELINE)
+        con.execute(text("drop table alembic_version"))
+    source = create_engine(f"sqlite:///{RELEASE_DB}")
+    meta = MetaData()
+    meta.reflect(engine)
+    with source.connect() as src, engine.begin() as dst:
+        for table in RELEASE_TABLES:
+            rows = [dict(r._mapping) for r in src.execute(text(f"select * from {table}"))]
+            for row in rows:
+                if "paused" in row:
+                    row["paused"] = bool(row["paused"])
+            dst.execute(meta.tables[table].insert(), rows)
+        dst.execute(text("select setval('tickets_id_seq', (select max(id) from tickets))"))
+        dst.execute(text("select setval('ticket_events_id_seq', (select max(id) from ticket_events))"))
+    source.dispose()
+    engine.dispose()
+
+
+@pytest.fixture
+def release_url(db_url, tmp_path) -> str:
+    if db_url.startswith("sqlite"):
+        copy = tmp_path / "release.db"
+        shutil.copy(RELEASE_DB, copy)
+        return f"sqlite:///{copy}"
+    load_release_into_postgres(db_url)
+    return db_url
+
+
+def test_a_first_release_database_is_upgraded_and_keeps_every_row(release_url, spec, clock):
+    before = release_rows()
+    assert len(before["tickets"]) == 60 and len(before["ticket_events"]) == 122
+    engine = QueueEngine(spec, release_url, clock=clock)
+    try:
+        assert as_release_rows(release_url) == before
+        probe = create_engine(release_url)
+        with probe.connect() as con:
+            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD
+            hall_ids = {h for (h,) in con.execute(text("select distinct hall_id from events"))}
+            first = con.execute(text("select payload from events order by id limit 1")).scalar()
+        probe.dispose()
+        assert hall_ids == {"chengguan"}
+        assert json.loads(first)["ticket"]["number"] == "A001"
+        # The hall goes on from where the release left it.
+        assert engine.counter_state("3").current is not None
+        clock.now = OPEN_MORNING
+        last_a = max(int(n[1:]) for (_i, _h, day, _s, _svc, p, _q, n, *_rest) in before["tickets"]
+                     if p == "A" and day == "2026-11-25")
+        assert engine.issue_ticket("social_security").number == f"A{last_a + 1:03d}"
+    finally:
+        engine.close()
+
+
+def test_the_baseline_revision_is_the_first_release_schema(tmp_path):
+    fresh = create_engine(f"sqlite:///{tmp_path / 'baseline.db'}")
+    with fresh.begin() as con:
+        command.upgrade(runner.config(con), migrations.BASELINE)
+    release = create_engine(f"sqlite:///{RELEASE_DB}")
+
+    def shape(engine):
+        found = inspect(engine)
+        return {t: ([(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(t)],
+                    found.get_pk_constraint(t)["constrained_columns"],
+                    sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in found.get_indexes(t)),
+                    sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(t)),
+                    sorted((tuple(f["constrained_columns"]), f["referred_table"]) for f in found.get_foreign_keys(t)))
+                for t in RELEASE_TABLES}
+    try:
+        assert shape(fresh) == shape(release)
+    finally:
+        fresh.dispose()
+        release.dispose()
+
+
+def test_the_migrations_arrive_exactly_at_the_models(db_url):
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as con:
+            command.upgrade(runner.config(con), "head")
+        with engine.connect() as con:
+            differences = compare_metadata(MigrationContext.configure(con, opts={"compare_type": True}),
+                                           Base.metadata)
+        assert differences == []
+    finally:
+        engine.dispose()
+
+
+def test_head_names_the_last_script():
+    assert migrations.HEAD == runner.head()
+
+
+def test_a_database_of_a_newer_release_is_refused(db_url, tmp_path):
+    make_engine(db_url).dispose()
+    engine = create_engine(db_url)
+    with engine.begin() as con:
+        con.execute(text("update alembic_version set version_num = '0099'"))
+    engine.dispose()
+    with pytest.raises(SchemaTooNew, match="'0099', written by a newer release"):
+        make_engine(db_url)
+    result = subprocess.run([sys.executable, "-m", "hall", "serve", "--database", db_url, "--port", "0"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "newer release of hall-kiosk" in result.stderr

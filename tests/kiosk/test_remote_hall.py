@@ -1,0 +1,198 @@
+"""The remote hall when things go wrong: the server down at start or killed mid-run, a kiosk
+killed -9 with reports in its outbox, twenty kiosks at once."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from devices.escpos_parse import parse_escpos
+from kiosk.config import load_settings
+from kiosk.hall_client import HallUnavailable
+from kiosk.remote import RemoteHall
+from kiosk.terminal import open_hall, open_printer, ticket_flow
+from tests.conftest import write_kiosk_config
+from tests.hall.conftest import lift_quotas
+from tests.kiosk.remote_workers import report_until_killed
+from tests.postgres import free_port
+from tests.test_main import run_main
+
+SPREAD = ["social_security", "medical_insurance", "household", "real_estate", "business_license"]
+
+
+def rows(server, sql: str) -> list[tuple]:
+    engine = create_engine(server.args["database"])
+    try:
+        with engine.connect() as con:
+            return [tuple(r) for r in con.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def remote_config(folder: Path, server, token: str) -> Path:
+    return write_kiosk_config(folder, extra_terminal=f'hall = "{server.url}"\nhall_token = "{token}"')
+
+
+def test_a_kiosk_started_while_the_server_is_down_comes_up_and_says_tickets_are_paused(hall_server, tmp_path):
+    token = hall_server.register("kiosk-01")
+    settings = load_settings(remote_config(tmp_path / "kiosk", hall_server, token))
+    hall_server.start()
+    open_hall(settings).close()  # a first start with the server up keeps the definition
+    hall_server.kill()
+
+    hall = open_hall(settings)
+    printer = open_printer(settings)
+    try:
+        assert hall.spec.hall.name.zh_CN == "城关县政务服务中心"
+        with pytest.raises(HallUnavailable):
+            hall.services_status()
+        flow = ticket_flow(settings, hall, printer)
+        assert flow.hall_name() == "城关县政务服务中心"
+        flow.start()
+        flow.choose("household")
+        flow.confirm()
+        assert flow.state.value == "notice" and flow.session.notice == "暂停取号，请到服务台。"
+        assert flow.session.ticket is None
+        assert not list((settings.data_dir / "printer").glob("ticket-*.bin"))  # nothing printed
+    finally:
+        printer.close()
+        hall.close()
+
+
+def test_a_kiosk_that_never_met_its_server_stops_with_the_reason(tmp_path):
+    unreachable = type("Nowhere", (), {"url": f"http://127.0.0.1:{free_port()}"})
+    result = run_main("--config", str(remote_config(tmp_path / "kiosk", unreachable, "token")))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot be reached" in result.stderr and "never loaded its hall's definition" in result.stderr
+
+
+def test_server_killed_mid_run_then_restarted_kiosks_recover_with_no_duplicate(hall_server, tmp_path):
+    token = hall_server.register("kiosk-01")
+    hall_server.start()
+    hall = RemoteHall(hall_server.url, token, data_dir=tmp_path / "kiosk")
+    try:
+        issued = [hall.issue_ticket("household", idempotency_key=f"kiosk-01-{i:04d}") for i in range(5)]
+        hall_server.kill(signal.SIGKILL)
+        began = time.monotonic()
+        with pytest.raises(HallUnavailable):
+            hall.issue_ticket("household", idempotency_key="kiosk-01-0005")
+        assert time.monotonic() - began < 10  # the kiosk says so within seconds
+        with pytest.raises(HallUnavailable):
+            hall.services_status()
+        hall_server.start()
+        retried = hall.issue_ticket("household", idempotency_key="kiosk-01-0005")
+        again = hall.issue_ticket("household", idempotency_key="kiosk-01-0004")  # answered before the kill
+        assert again == issued[4]
+        assert [t.number for t in issued] + [retried.number] == [f"C{n:03d}" for n in range(1, 7)]
+        assert rows(hall_server, "select count(*) from tickets") == [(6,)]
+    finally:
+        hall.close()
+
+
+def test_twenty_kiosks_a_hundred_tickets_each_get_distinct_gapless_numbers(hall_server, hall_copy, tmp_path):
+    hall_server.args["hall_file"] = str(lift_quotas(hall_copy))
+    tokens = [hall_server.register(f"kiosk-{i:02d}") for i in range(20)]
+    hall_server.start()
+    results: list[list[tuple[str, str]]] = [[] for _ in tokens]
+    errors = []
+    start = threading.Barrier(len(tokens))
+
+    def kiosk(i: int) -> None:
+        hall = RemoteHall(hall_server.url, tokens[i], data_dir=tmp_path / f"kiosk-{i:02d}")
+        try:
+            start.wait(timeout=60)
+            for n in range(100):
+                t = hall.issue_ticket(SPREAD[(i + n) % len(SPREAD)])
+                results[i].append((t.service, t.number))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            hall.close()
+
+    threads = [threading.Thread(target=kiosk, args=(i,)) for i in range(len(tokens))]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    print(f"\n20 kiosks x 100 tickets over HTTP: {time.perf_counter() - began:.1f} s")
+    assert errors == []
+    pairs = [p for r in results for p in r]
+    assert len(pairs) == 2000 and len({n for _, n in pairs}) == 2000
+    per_service = Counter(s for s, _ in pairs)
+    for service, n in per_service.items():
+        seqs = sorted(int(num[1:]) for s, num in pairs if s == service)
+        assert seqs == list(range(1, n + 1)), service
+    assert rows(hall_server, "select count(*) from tickets") == [(2000,)]
+
+
+def kill_reporter_after(hall_server, token, folder: Path, count: int) -> int:
+    """Runs a kiosk process that reports `count` times, kills it -9 once it said it had,
+    and returns how many reports it confirmed."""
+    ctx = multiprocessing.get_context("spawn")
+    heard, told = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=report_until_killed, args=(hall_server.url, token, str(folder), count, told))
+    child.start()
+    told.close()
+    confirmed = 0
+    while True:
+        assert heard.poll(60), "the kiosk process said nothing"
+        if heard.recv() == "done":
+            break
+        confirmed += 1
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(timeout=30)
+    assert child.exitcode == -signal.SIGKILL
+    return confirmed
+
+
+def wait_delivered(hall: RemoteHall, expected_events: int, server) -> None:
+    deadline = time.monotonic() + 30
+    while len(hall._outbox) or rows(server, "select count(*) from events where kind = 'device_status'") != [
+            (expected_events,)]:
+        assert time.monotonic() < deadline, (len(hall._outbox), rows(server, "select kind from events"))
+        time.sleep(0.1)
+
+
+def test_a_report_in_the_outbox_of_a_killed_kiosk_arrives_once(hall_server, tmp_path):
+    token = hall_server.register("kiosk-01")
+    folder = tmp_path / "kiosk"
+    hall_server.start()
+    RemoteHall(hall_server.url, token, data_dir=folder).close()  # keeps the definition
+    hall_server.kill()
+    assert kill_reporter_after(hall_server, token, folder, 1) == 1  # written while the server was down
+    hall_server.start()
+    hall = RemoteHall(hall_server.url, token, data_dir=folder)  # the kiosk starts again
+    try:
+        wait_delivered(hall, 1, hall_server)
+        time.sleep(0.5)
+        assert rows(hall_server, "select device_id, status, detail from device_status") == [
+            ("kiosk-01/printer", "paper_out", "report 0")]
+        assert rows(hall_server, "select count(*) from idempotency_keys") == [(1,)]
+    finally:
+        hall.close()
+
+
+def test_reports_of_a_kiosk_killed_while_sending_arrive_once_each(hall_server, tmp_path):
+    token = hall_server.register("kiosk-01")
+    folder = tmp_path / "kiosk"
+    hall_server.start()
+    confirmed = kill_reporter_after(hall_server, token, folder, 40)
+    hall = RemoteHall(hall_server.url, token, data_dir=folder)
+    try:
+        wait_delivered(hall, confirmed, hall_server)
+        time.sleep(0.5)
+        details = [d for (d,) in rows(hall_server, "select payload from events where kind = 'device_status' "
+                                                   "order by id")]
+        assert len(details) == confirmed == 40
+        assert [f"report {i}" in d for i, d in enumerate(details)] == [True] * 40  # each once, in order
+        assert rows(hall_server, "select count(*) from idempotency_keys") == [(40,)]
+    finally:
+        hall.close()
