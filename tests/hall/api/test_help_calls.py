@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from hall.events import events_after
 from hall.schemas import DeviceKind
 
 
@@ -14,6 +15,9 @@ def test_presses_while_open_make_one_call_and_one_event(live, kiosk, login, coun
     assert [a.status_code for a in answers] == [200] * 3
     assert len({a.json()["id"] for a in answers}) == 1
     assert count("help_calls") == 1
+    with live.hall.engine.reading() as session:
+        assert events_after(session, hall_id=live.hall.hall_id, after=0)[-1].kind == "help_requested"
+        assert [e.kind for e in events_after(session, hall_id=live.hall.hall_id, after=0)].count("help_requested") == 1
     staff = login("0301", counters=("3",))
     open_calls = staff.get("/api/v1/help-calls").json()
     assert [(c["device_id"], c["location"], c["presses"]) for c in open_calls] == [("kiosk-01", "一楼东门", 3)]
