@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -199,29 +199,31 @@ class QueueEngine:
         idempotency key and answer with the change it made)."""
         if self._outer.get() is not None:
             raise RuntimeError("engine transactions do not nest")
-        with self._writers_turn, self._writing.begin() as session:
+        with self._begin_writing() as session:
             token = self._outer.set(session)
             try:
                 yield session
             finally:
                 self._outer.reset(token)
 
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
+    def reading(self) -> AbstractContextManager[Session]:
         """A transaction that only reads; inside transaction(), that one, to see its changes."""
+        return self._joined(self._reading.begin)
+
+    def _write(self) -> AbstractContextManager[Session]:
+        return self._joined(self._begin_writing)
+
+    @contextmanager
+    def _joined(self, begin: Callable[[], AbstractContextManager[Session]]) -> Iterator[Session]:
         outer = self._outer.get()
         if outer is not None:
             yield outer
             return
-        with self._reading.begin() as session:
+        with begin() as session:
             yield session
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
-        outer = self._outer.get()
-        if outer is not None:
-            yield outer
-            return
+    def _begin_writing(self) -> Iterator[Session]:
         with self._writers_turn, self._writing.begin() as session:
             yield session
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from hall import accounts
 from hall.api.errors import ApiError
@@ -19,7 +20,10 @@ SESSION_COOKIE = "hall_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_hall(request: Request) -> HallServer:
+# Dependencies that do not wait on the database are async: FastAPI would run each plain
+# function in the thread pool, a thread hop per dependency per request.
+
+async def get_hall(request: Request) -> HallServer:
     return request.app.state.hall
 
 
@@ -45,20 +49,20 @@ cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
                       description="a staff session, from POST /api/v1/session; writes also need X-CSRF-Token")
 
 
-def caller(request: Request, hall: HallDep,
-           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-           session_token: Annotated[str | None, Depends(cookie)],
-           csrf: Annotated[str | None, Header(alias="X-CSRF-Token", max_length=128)] = None) -> Caller:
-    now = hall.clock()
+async def caller(request: Request, hall: HallDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                 session_token: Annotated[str | None, Depends(cookie)],
+                 csrf: Annotated[str | None, Header(alias="X-CSRF-Token", max_length=128)] = None) -> Caller:
     if credentials is not None:
-        device = hall.device_for_token(credentials.credentials)
+        device = hall.known_token(credentials.credentials)
         if device is None:
+            device = await run_in_threadpool(hall.device_for_token, credentials.credentials)
+        if not device:
             raise ApiError(401, "unauthorized", "unknown device token", {"WWW-Authenticate": "Bearer"})
         device_id, kind = device
         return Caller(name=f"device:{device_id}", device_id=device_id, device_kind=DeviceKind(kind))
     if session_token:
-        with hall.engine.reading() as session:
-            found = accounts.staff_for_session(session, hall_id=hall.hall_id, token=session_token, now=now)
+        found = await run_in_threadpool(_staff_session, hall, session_token)
         if found is None:
             raise ApiError(401, "unauthorized", "the session has ended; log in again")
         row, staff = found
@@ -73,9 +77,14 @@ def caller(request: Request, hall: HallDep,
                    {"WWW-Authenticate": "Bearer"})
 
 
+def _staff_session(hall: HallServer, token: str):
+    with hall.engine.reading() as session:
+        return accounts.staff_for_session(session, hall_id=hall.hall_id, token=token, now=hall.clock())
+
+
 def allow(*kinds: DeviceKind, staff: bool = False, roles: tuple[Role, ...] = tuple(Role)):
     """A dependency admitting the named device kinds, and staff (of `roles`) if `staff`."""
-    def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
+    async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
         if who.is_staff and staff and who.role in roles:
             return who
         if who.device_kind is not None and who.device_kind in kinds:
@@ -93,7 +102,7 @@ Watcher = Annotated[Caller, Depends(allow(*DeviceKind, staff=True))]
 Supervisor = Annotated[Caller, Depends(allow(staff=True, roles=(Role.SUPERVISOR, Role.ADMIN)))]
 
 
-def counter_operator(counter_id: Annotated[CounterId, Path(description="the counter, as the hall names it")],
+async def counter_operator(counter_id: Annotated[CounterId, Path(description="the counter, as the hall names it")],
                      who: StaffMember, hall: HallDep) -> str:
     if all(c.id != counter_id for c in hall.spec.counters):
         raise ApiError(404, "unknown_counter", f"no counter {counter_id!r} in this hall")

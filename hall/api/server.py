@@ -62,21 +62,23 @@ class HallServer:
         self.wakeup = Wakeup()
         self._tokens: dict[str, tuple[float, tuple[str, str] | None]] = {}
 
-    def device_for_token(self, token: str) -> tuple[str, str] | None:
-        """(device id, kind) of a device token, remembered for a few seconds: every request
-        of a terminal carries it, and reading it each time would cost a transaction."""
-        key = accounts.digest(token)
-        now = time.monotonic()
-        cached = self._tokens.get(key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+    def known_token(self, token: str) -> tuple[str, str] | bool | None:
+        """(device id, kind) of a device token seen in the last few seconds, False if it
+        was found unknown then, None if not seen: every request of a terminal carries its
+        token, and reading it each time would cost a transaction."""
+        cached = self._tokens.get(accounts.digest(token))
+        if cached is None or cached[0] <= time.monotonic():
+            return None
+        return cached[1] or False
+
+    def device_for_token(self, token: str) -> tuple[str, str] | bool:
         with self.engine.reading() as session:
             device = accounts.device_for_token(session, hall_id=self.hall_id, token=token)
             found = (device.device_id, device.kind) if device is not None else None
         if len(self._tokens) > 10_000:  # someone trying tokens: forget rather than grow
             self._tokens.clear()
-        self._tokens[key] = (now + TOKEN_CACHE_SECONDS, found)
-        return found
+        self._tokens[accounts.digest(token)] = (time.monotonic() + TOKEN_CACHE_SECONDS, found)
+        return found or False
 
     def close(self) -> None:
         self.engine.close()

@@ -126,9 +126,9 @@ def test_unknown_account_and_wrong_password_answer_alike_and_are_slowed_alike(li
         assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) >= 1
         assert slowed.json()["error"] == "login_slowed"
         assert "set-cookie" not in slowed.headers
-    known = sorted(t for *_, t in answers["1001"])
-    unknown = sorted(t for *_, t in answers["9999"])
-    assert known[1] / unknown[1] < 3 and unknown[1] / known[1] < 3  # both run Argon2
+    known = min(t for *_, t in answers["1001"])  # the least disturbed by the machine's other work
+    unknown = min(t for *_, t in answers["9999"])
+    assert known / unknown < 3 and unknown / known < 3  # both run Argon2
     assert Api(live.url).post("/api/v1/session", {"job_no": "1002", "password": "x"}).status_code == 401
 
 

@@ -1,0 +1,72 @@
+"""python -m hall as an installer uses it: accounts made on the command line, then the real
+`serve` answering with them."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import requests
+
+from tests.conftest import ROOT
+from tests.postgres import free_port
+
+
+def hall(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hall", *args], input=stdin, capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def test_accounts_from_the_command_line_then_serve(tmp_path):
+    data = ["--data-dir", str(tmp_path)]
+    device = hall("add-device", "kiosk-01", "--kind", "kiosk", *data)
+    assert device.returncode == 0, device.stderr
+    token = device.stdout.strip().splitlines()[-1]
+    assert len(token) >= 40 and "shown only now" in device.stdout
+    again = hall("add-device", "kiosk-01", "--kind", "kiosk", *data)
+    assert again.returncode == 1 and "--new-token" in again.stderr
+    staff = hall("add-staff", "1001", "--name", "王芳", "--role", "staff", "--counters", "1,2", *data,
+                 stdin="a good password\n")
+    assert staff.returncode == 0, staff.stderr
+    with sqlite3.connect(tmp_path / "hall.db") as con:
+        (token_hash,) = con.execute("select token_hash from devices").fetchone()
+        (password_hash,) = con.execute("select password_hash from staff").fetchone()
+    assert token not in token_hash and len(token_hash) == 64
+    assert password_hash.startswith("$argon2id$")
+    assert hall("add-staff", "1002", "--name", "x", "--role", "staff", "--counters", "99", *data,
+                stdin="a good password\n").returncode == 1
+    assert "no counter '99'" in hall("add-staff", "1002", "--name", "x", "--role", "staff", "--counters", "99",
+                                     *data, stdin="a good password\n").stderr
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "hall", "serve", "--port", str(port), *data], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = requests.get(f"{url}/hall", headers={"Authorization": f"Bearer {token}"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        assert answer.status_code == 200 and answer.json()["hall"]["id"] == "chengguan"
+        login = requests.post(f"{url}/session", json={"job_no": "1001", "password": "a good password"}, timeout=10)
+        assert login.status_code == 200 and login.json()["counters"] == ["1", "2"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_bad_options_exit_2_with_the_reason(tmp_path):
+    result = hall("serve", "--database", "mysql://hall@localhost/hall", "--data-dir", str(tmp_path))
+    assert result.returncode == 2 and "use PostgreSQL or SQLite" in result.stderr and "Traceback" not in result.stderr
+    result = hall("serve", "--hall", str(tmp_path / "none.toml"), "--data-dir", str(tmp_path))
+    assert result.returncode == 2 and "file not found" in result.stderr
+    result = hall("add-staff", "1001", "--name", "x", "--role", "staff", "--counters", "1",
+                  "--data-dir", str(tmp_path), stdin="short\n")
+    assert result.returncode == 1 and "at least 8 characters" in result.stderr
