@@ -30,10 +30,11 @@ class Announcer:
         self._making: dict[str, threading.Lock] = {}
 
     def call(self, number: str, counter: str) -> Path:
-        """The WAV file of 请{number}号到{counter}号窗口办理, made now if not made before."""
+        """The WAV file of 请{number}号到{counter}号窗口办理, made now if not made before.
+        Raises hall.speech.SpeechUnavailable when espeak-ng cannot say it."""
         from hall import speech  # a hall that chose the chime never needs it
 
-        text = speech.call_text(number, counter, self.language)
+        text = speech.spoken_call(number, counter, self.language)
         path = self.folder / f"{hashlib.sha256(f'{self.language}|{text}'.encode()).hexdigest()[:32]}.wav"
         if path.exists():
             return path

@@ -8,6 +8,7 @@ service, status and counter.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, time
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from hall.models import Event
 from hall.schemas import DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
 from hall.tickets import EventKind
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/display", tags=["display"])
 
 RECENT_CALLS = 10
@@ -98,13 +100,21 @@ def display_events(request: Request, hall: HallDep,
 
 
 @router.get("/calls/{event_id}/audio", response_class=Response,
-            responses={200: {"content": {"audio/wav": {}}}, 404: {"model": Problem}},
+            responses={200: {"content": {"audio/wav": {}}}, 404: {"model": Problem},
+                       503: {"model": Problem, "description": "espeak-ng cannot speak it now"}},
             summary="The call spoken (WAV, made on the server and kept), or the chime if the hall chose it")
 def call_audio(event_id: Annotated[int, Path(ge=1, le=2**63 - 1)], hall: HallDep, announcer: AnnouncerDep):
     number, counter = _call(hall, event_id)
     if hall.spec.display.announcement == "chime":
         return Response(announcer.chime(), media_type="audio/wav", headers=AUDIO_HEADERS)
-    return FileResponse(announcer.call(number, counter), media_type="audio/wav", headers=AUDIO_HEADERS)
+    from hall.speech import SpeechUnavailable
+
+    try:
+        path = announcer.call(number, counter)
+    except SpeechUnavailable as exc:
+        log.error("call %s at %s not spoken: %s", number, counter, exc)
+        raise ApiError(503, "speech_unavailable", "the call cannot be spoken now; the display shows it") from None
+    return FileResponse(path, media_type="audio/wav", headers=AUDIO_HEADERS)
 
 
 @router.get("/chime", response_class=Response, responses={200: {"content": {"audio/wav": {}}}},
