@@ -90,6 +90,8 @@ def _number(payload: str) -> str:
 
 
 @router.get("/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {"schema": EventPublic.model_json_schema()}},
+                             "description": "one message per public event, and `tick` messages while quiet"}},
             summary="The display's live events (public): calls, waiting counts, counters pausing; "
                     "a `tick` each quiet second")
 def display_events(request: Request, hall: HallDep,
