@@ -2,6 +2,7 @@
 
     python main.py [--mode ticket|counter] [--config FILE]
     python main.py test-print --printer URL [--config FILE] [--language zh_CN|zh_TW|en]
+    python main.py read-id [--reader URL] [--config FILE]
 
 Exit codes: 0 done, 1 a device or the hall failed, 2 the configuration (or the machine's
 set-up, such as a missing Chinese font) must be fixed first.
@@ -30,6 +31,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "serial:///dev/ttyS0?baudrate=9600, tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
     tp.add_argument("--language", choices=("zh_CN", "zh_TW", "en"))
     tp.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+    ri = sub.add_parser("read-id", help="read the card on the ID card reader and show it, masked, as JSON")
+    ri.add_argument("--reader", help="reader URL (default: the configured one), e.g. "
+                    "serial:///dev/ttyUSB0, serial:///dev/ttyS1?baudrate=115200, tcp://HOST:PORT")
+    ri.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -74,6 +79,31 @@ def test_print(settings: Settings, url: str | None, language: str | None) -> int
         return 0
     print(f"not printed on {printer.url}: {outcome.problem.value}: {outcome.detail}", file=sys.stderr)
     return 1
+
+
+def read_id(settings: Settings, url: str | None) -> int:
+    """What a technician runs after fitting a reader: one card read through the kiosk's own
+    driver, shown with the number and the name masked."""
+    import json
+    from datetime import datetime
+
+    from devices.errors import BadDeviceUrl, DeviceError
+    from devices.idcard import open_id_reader
+    from kiosk.identity import technician_view
+
+    url = url or settings.devices.id_reader
+    try:
+        with open_id_reader(url) as reader:
+            record = reader.read_card()
+    except BadDeviceUrl as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except DeviceError as exc:
+        print(f"no card read: {exc}", file=sys.stderr)
+        return 1
+    today = datetime.now(settings.hall.zone if settings.hall else None).date()
+    print(json.dumps(technician_view(record, today), ensure_ascii=False, indent=2))
+    return 0
 
 
 def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
@@ -128,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings)
     if args.command == "test-print":
         return test_print(settings, args.printer, args.language)
+    if args.command == "read-id":
+        return read_id(settings, args.reader)
     mode = args.mode or settings.terminal.mode
     if mode == "counter":
         print("the counter terminal is not part of this version; use --mode ticket", file=sys.stderr)

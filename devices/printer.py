@@ -53,13 +53,11 @@ from devices.errors import (
     PrinterUnavailable,
     PrinterWriteFailed,
 )
+from devices.port_url import one_value_options, port_target, reject_options, url_scheme
 from devices.printer_profiles import PrinterProfile
 from devices.printer_status import PrinterStatus, decode_status
 from devices.ticket_layout import TicketPrintout, render_ticket
 from devices.wire_log import WireLog
-
-if "devices.urlhandler" not in serial.protocol_handler_packages:
-    serial.protocol_handler_packages.append("devices.urlhandler")
 
 logger = logging.getLogger(__name__)
 
@@ -166,53 +164,6 @@ class FileConnection(_Traced, File):
         pass
 
 
-def _reject_options(url: str, query: str) -> None:
-    if query:
-        raise BadDeviceUrl(f"{url!r}: this kind of printer URL takes no options; expected one of: {EXPECTED_FORMS}")
-
-
-def _one_value_options(url: str, query: str) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for option, values in urllib.parse.parse_qs(query, keep_blank_values=True).items():
-        if len(values) != 1:
-            raise BadDeviceUrl(f"{url!r}: option {option!r} given {len(values)} times")
-        options[option] = values[0]
-    return options
-
-
-_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-_PARITIES = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD,
-             "M": serial.PARITY_MARK, "S": serial.PARITY_SPACE}
-_STOPBITS = {"1": serial.STOPBITS_ONE, "1.5": serial.STOPBITS_ONE_POINT_FIVE, "2": serial.STOPBITS_TWO}
-
-
-def _serial_options(url: str, query: str) -> dict[str, Any]:
-    """pyserial keyword arguments from the URL query, each value checked and converted."""
-    expected = "serial:///dev/ttyS0?baudrate=9600[&bytesize=8&parity=N|E|O|M|S&stopbits=1|1.5|2&rtscts=0|1&xonxoff=0|1&dsrdtr=0|1]"
-    result: dict[str, Any] = {}
-    for option, value in _one_value_options(url, query).items():
-        if option not in ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff", "dsrdtr"):
-            raise BadDeviceUrl(f"{url!r}: unknown option {option!r}; expected {expected}")
-        try:
-            if option == "baudrate":
-                result[option] = int(value)
-                if result[option] <= 0:
-                    raise ValueError
-            elif option == "bytesize":
-                result[option] = int(value)
-                if result[option] not in serial.Serial.BYTESIZES:
-                    raise ValueError
-            elif option == "parity":
-                result[option] = _PARITIES[value.upper()]
-            elif option == "stopbits":
-                result[option] = _STOPBITS[value]
-            else:
-                result[option] = _FLAGS[value.lower()]
-        except (ValueError, KeyError):
-            raise BadDeviceUrl(f"{url!r}: bad value {value!r} for {option}; expected {expected}") from None
-    return result
-
-
 def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
     expected = "usb://VID:PID[?in_ep=0x82&out_ep=0x01], VID and PID as 4 hex digits, e.g. usb://04b8:0202"
     vid, sep, pid = location.partition(":")
@@ -222,7 +173,7 @@ def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
         ids: dict[str, int] = {"idVendor": int(vid, 16), "idProduct": int(pid, 16)}
     except ValueError:
         raise BadDeviceUrl(f"{url!r}: expected {expected}") from None
-    for option, value in _one_value_options(url, query).items():
+    for option, value in one_value_options(url, query).items():
         if option not in ("in_ep", "out_ep"):
             raise BadDeviceUrl(f"{url!r}: unknown option {option!r}; expected {expected}")
         try:
@@ -258,27 +209,13 @@ def open_printer(
     """
     wire = WireLog(url)
     parts = urllib.parse.urlsplit(url)
-    scheme = parts.scheme.lower() if "://" in url else ""
+    scheme = url_scheme(url)
     connection: Any
     reads_back = True
     silence_means_offline = True
-    if scheme == "serial":
-        port = parts.netloc + parts.path  # serial:///dev/ttyS0 or serial://COM3
-        if not port:
-            raise BadDeviceUrl(f"{url!r}: no port named; expected one of: {EXPECTED_FORMS}")
-        connection = SerialUrlConnection(port, timeout=timeout, wire=wire, **_serial_options(url, parts.query))
-    elif scheme == "tcp":
-        _reject_options(url, parts.query)
-        try:
-            host, tcp_port = parts.hostname, parts.port or 9100
-        except ValueError:
-            host = None
-        if not host or parts.path not in ("", "/"):
-            raise BadDeviceUrl(f"{url!r}: expected tcp://HOST[:9100]")
-        connection = SerialUrlConnection(f"socket://{host}:{tcp_port}", timeout=timeout, wire=wire)
-    elif scheme == "loop":
-        _reject_options(url, parts.query)
-        connection = SerialUrlConnection("loop://", timeout=timeout, wire=wire)
+    if scheme in ("serial", "tcp", "loop"):
+        port_url, options = port_target(url, expected=EXPECTED_FORMS, default_tcp_port=9100)
+        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire, **options)
     elif scheme == "simprinter":
         port_url = _simprinter_url(url, parts.query, profile, spool_dir)
         connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire)
@@ -290,7 +227,7 @@ def open_printer(
     elif scheme == "file" or not scheme:
         path = urllib.parse.unquote(parts.path) if scheme else url
         if scheme:
-            _reject_options(url, parts.query)
+            reject_options(url, parts.query, EXPECTED_FORMS)
         if not path or parts.netloc not in ("", "localhost"):
             raise BadDeviceUrl(f"{url!r}: expected file:///PATH, e.g. file:///dev/usb/lp0")
         connection = FileConnection(path)

@@ -30,10 +30,15 @@ def hexdump(data: bytes, width: int = 16) -> str:
 
 
 class WireLog:
-    """Traces one device's transfers and remembers the most recent ones."""
+    """Traces one device's transfers and remembers the most recent ones.
 
-    def __init__(self, device: str, keep: int = 20) -> None:
+    ``shown`` limits every transfer to its first bytes in the trace, for devices whose
+    payload is personal data (the ID card reader: frame headers yes, the card's text never).
+    """
+
+    def __init__(self, device: str, keep: int = 20, *, shown: int | None = None) -> None:
         self.device = device
+        self.shown = shown
         self._recent: deque[str] = deque(maxlen=keep)
 
     def sent(self, data: bytes) -> None:
@@ -47,8 +52,10 @@ class WireLog:
         return list(self._recent)
 
     def _trace(self, direction: str, data: bytes) -> None:
-        head = data[:24].hex(" ")
-        more = " ..." if len(data) > 24 else ""
-        self._recent.append(f"{direction} {len(data)} bytes: {head}{more}")
+        visible = data if self.shown is None else data[: self.shown]
+        hidden = f" (+{len(data) - len(visible)} bytes not shown)" if len(visible) < len(data) else ""
+        head = visible[:24].hex(" ")
+        more = " ..." if len(visible) > 24 else ""
+        self._recent.append(f"{direction} {len(data)} bytes: {head}{more}{hidden}")
         if WIRE_LOGGER.isEnabledFor(logging.DEBUG):
-            WIRE_LOGGER.debug("%s %s %d bytes\n%s", self.device, direction, len(data), hexdump(data))
+            WIRE_LOGGER.debug("%s %s %d bytes\n%s%s", self.device, direction, len(data), hexdump(visible), hidden)

@@ -14,6 +14,8 @@ from hall.spec import HallSpec, load_hall
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml"
 PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
+ID_READER_SCHEMES = ("simidcard", "serial", "tcp", "loop")
+SCANNER_SCHEMES = ("simscanner", "serial", "tcp", "loop")
 
 
 class Strict(BaseModel):
@@ -67,6 +69,8 @@ class Terminal(Strict):
 class Devices(Strict):
     printer: str = Field("simprinter://", description="the ticket printer's URL")
     printer_profile: Literal["80mm", "58mm"] = "80mm"
+    id_reader: str = Field("simidcard://", description="the ID card reader's URL")
+    scanner: str = Field("simscanner://", description="the serial code scanner's URL")
 
     @field_validator("printer")
     @classmethod
@@ -75,6 +79,20 @@ class Devices(Strict):
         if scheme not in PRINTER_SCHEMES:
             raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
                              "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
+        return value
+
+    @field_validator("id_reader")
+    @classmethod
+    def _id_reader(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ID_READER_SCHEMES:
+            raise ValueError("use one of simidcard://, serial:///dev/ttyUSB0?baudrate=115200, tcp://HOST:PORT")
+        return value
+
+    @field_validator("scanner")
+    @classmethod
+    def _scanner(cls, value: str) -> str:
+        if urlsplit(value).scheme not in SCANNER_SCHEMES:
+            raise ValueError("use one of simscanner://, serial:///dev/ttyACM0?baudrate=9600, tcp://HOST:PORT")
         return value
 
 

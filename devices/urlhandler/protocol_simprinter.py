@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
-import urllib.parse
 from pathlib import Path
 
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+from serial.serialutil import SerialException
 
 from devices import escpos_commands as cmd
 from devices.errors import BadDeviceUrl
 from devices.escpos_parse import CommandSplitter, EscposParseError, parse_escpos
+from devices.port_url import flag, simulator_options
+from devices.urlhandler.simulated_port import SimulatedPort
 from devices.wire_log import hexdump
 
 logger = logging.getLogger("devices.simprinter")
@@ -140,23 +139,13 @@ class SimulatedPrinter:
         return max(numbers, default=0) + 1
 
 
-def _flag(option: str, value: str) -> bool:
-    if value in ("1", "true", "yes"):
-        return True
-    if value in ("0", "false", "no"):
-        return False
-    raise ValueError(f"{option} must be 1 or 0, not {value!r}")
-
-
-class Serial(SerialBase):
-    """The port surface of the simulated printer (write/read/in_waiting/timeout/close)."""
+class Serial(SimulatedPort):
+    """The port surface of the simulated printer, with a cable that can fail part way."""
 
     def __init__(self, *args, **kwargs) -> None:
         self.printer: SimulatedPrinter | None = None
         self.fail_after: int | None = None
         self.bytes_written = 0
-        self._input = bytearray()
-        self._ready = threading.Condition()
         super().__init__(*args, **kwargs)
 
     @property
@@ -164,27 +153,12 @@ class Serial(SerialBase):
         """Every job the simulated printer cut, in order."""
         return self._printer().jobs
 
-    def open(self) -> None:
-        if self.is_open:
-            raise SerialException("Port is already open.")
-        if self._port is None:
-            raise SerialException("Port must be configured before it can be used.")
-        self.printer = self.from_url(self.portstr)
-        self.is_open = True
-        self.reset_input_buffer()
-
     def from_url(self, url: str) -> SimulatedPrinter:
         """Build the simulated printer the URL describes, refusing what it does not know."""
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "simprinter" or parts.netloc or parts.path not in ("", "/"):
-            raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}, got {url!r}")
         options: dict[str, object] = {}
         self.fail_after = None
         try:
-            for option, values in urllib.parse.parse_qs(parts.query, keep_blank_values=True).items():
-                if len(values) != 1:
-                    raise ValueError(f"option {option!r} given {len(values)} times")
-                value = values[0]
+            for option, value in simulator_options(url, "simprinter", EXPECTED_FORM).items():
                 if option == "spool":
                     options["spool"] = Path(value)
                 elif option == "paper":
@@ -192,7 +166,7 @@ class Serial(SerialBase):
                         raise ValueError(f"paper must be one of {'|'.join(PAPER_STATES)}, not {value!r}")
                     options["paper"] = value
                 elif option == "online":
-                    options["online"] = _flag(option, value)
+                    options["online"] = flag(option, value)
                 elif option == "fail_after":
                     self.fail_after = int(value)
                     if self.fail_after < 0:
@@ -203,43 +177,13 @@ class Serial(SerialBase):
                     raise ValueError(f"unknown option: {option!r}")
         except ValueError as e:
             raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
-        return SimulatedPrinter(**options)  # type: ignore[arg-type]
-
-    def _printer(self) -> SimulatedPrinter:
-        if not self.is_open or self.printer is None:
-            raise PortNotOpenError()
+        self.printer = SimulatedPrinter(**options)  # type: ignore[arg-type]
         return self.printer
 
-    def _reconfigure_port(self) -> None:
-        """Line settings mean nothing to a simulated printer."""
-
-    def close(self) -> None:
-        with self._ready:
-            self.is_open = False
-            self._ready.notify_all()
-
-    @property
-    def in_waiting(self) -> int:
-        self._printer()
-        return len(self._input)
-
-    @property
-    def out_waiting(self) -> int:
-        return 0
-
-    def read(self, size: int = 1) -> bytes:
-        """Up to ``size`` reply bytes, waiting at most ``timeout`` seconds as a real port does."""
-        self._printer()
-        deadline = None if self._timeout is None else time.monotonic() + self._timeout
-        with self._ready:
-            while len(self._input) < size and self.is_open:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    break
-                self._ready.wait(remaining)
-            data = bytes(self._input[:size])
-            del self._input[:size]
-        return data
+    def _printer(self) -> SimulatedPrinter:
+        self._device()
+        assert self.printer is not None
+        return self.printer
 
     def write(self, data: bytes) -> int:
         """Hand the bytes to the printer; fail like a broken cable once ``fail_after`` is reached."""
@@ -249,52 +193,13 @@ class Serial(SerialBase):
         if self.fail_after is not None and self.bytes_written + len(data) > self.fail_after:
             accepted = data[: max(self.fail_after - self.bytes_written, 0)]
         self.bytes_written += len(accepted)
-        reply = printer.receive(accepted)
-        if reply:
-            with self._ready:
-                self._input += reply
-                self._ready.notify_all()
+        self.deliver(printer.receive(accepted))
         if len(accepted) < len(data):
             raise SerialException(
                 5, f"write failed: Input/output error (simulated after {self.fail_after} bytes)"
             )
         return len(data)
 
-    def flush(self) -> None:
-        self._printer()
-
-    def reset_input_buffer(self) -> None:
-        with self._ready:
-            self._input.clear()
-
-    def reset_output_buffer(self) -> None:
-        """Nothing waits in an output buffer: writes reach the printer at once."""
-
-    def cancel_read(self) -> None:
-        with self._ready:
-            self._ready.notify_all()
-
-    def _update_break_state(self) -> None:
-        pass
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass
-
-    @property
-    def cts(self) -> bool:
-        return True
-
     @property
     def dsr(self) -> bool:
         return self._printer().online
-
-    @property
-    def ri(self) -> bool:
-        return False
-
-    @property
-    def cd(self) -> bool:
-        return True
