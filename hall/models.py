@@ -207,3 +207,21 @@ class HallSecret(Base):
     hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class HelpCall(Base):
+    """A citizen at a kiosk asked for staff (呼叫工作人员). One stays open per kiosk until a
+    staff member takes it, so that repeated presses raise one alert."""
+
+    __tablename__ = "help_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64), comment="the kiosk")
+    location: Mapped[str] = mapped_column(String(64), default="", comment="where the kiosk stands")
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    presses: Mapped[int] = mapped_column(Integer, default=1)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    taken_by: Mapped[str | None] = mapped_column(String(32), comment="the staff member's job number")
+
+    __table_args__ = (Index("ix_help_call_open", "hall_id", "taken_at"),)

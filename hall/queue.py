@@ -26,7 +26,7 @@ from hall.db import make_engine, read_only, writers_turn
 from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.models import CounterRow, DeviceStatus, Ticket, TicketSequence
 from hall.spec import Counter, HallSpec, Hours
-from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus
+from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus, WaitingTicket
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,13 @@ class _OrderQueries:
         before = or_(rank < bindparam("rank"), and_(rank == bindparam("rank"), t.id < bindparam("ticket")))
         self.next_for_counter = (select(t.id).where(*waiting, callable_by)
                                  .order_by(rank, t.id).limit(1))
+        # The staff console's list: who waits, in calling order, then who was set aside.
+        self.queue_for_counter = (
+            select(t.id, t.number, t.service, t.priority, t.status, t.issued_at, t.target_counter)
+            .where(*_today_tickets, t.status.in_([_WAITING, TicketStatus.HELD.value, TicketStatus.ABSENT.value]),
+                   callable_by)
+            .order_by(case((t.status == _WAITING, 0), else_=1), rank, t.id)
+            .limit(bindparam("limit")))
         self.ahead_in_service = select(func.count()).select_from(_tickets).where(
             *waiting, t.service == bindparam("code"), t.target_counter.is_(None), before)
         self.ahead_at_counter = select(func.count()).select_from(_tickets).where(
@@ -442,6 +449,19 @@ class QueueEngine:
                 ticket = session.execute(_TICKET, {"ticket": row.current_ticket_id}).first()
                 current = self._info(session, ticket, today=self._today(now))
             return CounterState(id=counter, paused=row.paused, current=current)
+
+    def waiting_list(self, counter: str, *, limit: int = 100) -> list[WaitingTicket]:
+        """The tickets this counter may call, in calling order, then the held and absent
+        ones it may call back, oldest first; at most `limit` in all."""
+        spec_counter = self._counter(counter)
+        now = self._now()
+        with self.reading() as session:
+            rows = session.execute(self._order.queue_for_counter, {
+                "hall": self._hall, "today": self._today(now), "counter": counter,
+                "services": list(spec_counter.services), "limit": limit}).all()
+        return [WaitingTicket(id=r.id, number=r.number, service=r.service, priority=Priority(r.priority),
+                              status=TicketStatus(r.status), issued_at=r.issued_at.astimezone(self._zone),
+                              target_counter=r.target_counter) for r in rows]
 
     # -- devices -------------------------------------------------------------------------
 

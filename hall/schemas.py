@@ -182,3 +182,91 @@ class EventPublic(BaseModel):
     ticket_id: int | None
     counter: str | None
     payload: dict = Field(description="see docs/api.md, Live events")
+
+    @classmethod
+    def of(cls, record) -> EventPublic:
+        """From a hall.events.EventRecord."""
+        return cls(id=record.id, kind=record.kind, at=record.at, ticket_id=record.ticket_id,
+                   counter=record.counter, payload=record.payload)
+
+
+# -- the pages' data: hall display, counter queue, device health, help calls -----------------
+
+class DisplayCall(BaseModel):
+    event_id: int = Field(description="the call's event; its audio is /api/v1/display/calls/{event_id}/audio")
+    kind: str = Field(examples=["called"], description="called, recalled or called_back")
+    number: str
+    counter: str
+    at: datetime
+
+
+class DisplayCounter(BaseModel):
+    id: str
+    number: str | None = Field(description="the ticket it serves now")
+    paused: bool
+
+
+class DisplayService(BaseModel):
+    code: str
+    name: dict[str, str] = Field(description="by language: zh_CN, zh_TW, en")
+    waiting: int
+
+
+class DisplayBoard(BaseModel):
+    """What the hall display shows, public and without personal data. A page loads it, then
+    follows /api/v1/display/events after last_event_id."""
+
+    hall_name: dict[str, str]
+    announcement: str = Field(description="speech or chime")
+    last_event_id: int
+    calls: list[DisplayCall] = Field(description="today's latest calls, newest first")
+    counters: list[DisplayCounter]
+    services: list[DisplayService]
+
+
+class WaitingTicketPublic(BaseModel):
+    id: int
+    number: str
+    service: str
+    priority: Priority
+    status: TicketStatus = Field(description="waiting, or held/absent (to be called back)")
+    issued_at: datetime
+    target_counter: str | None
+
+
+class CounterQueuePublic(BaseModel):
+    """A staff console's view of its counter."""
+
+    counter: CounterStatePublic
+    serving_since: datetime | None = Field(description="when the ticket being served was called")
+    now: datetime = Field(description="the server's time, by which a console with a wrong clock still times right")
+    tickets: list[WaitingTicketPublic] = Field(description="waiting in calling order, then held and absent")
+
+
+class DeviceHealthPublic(BaseModel):
+    device_id: str
+    kind: str
+    state: str = Field(description="ok, paper_near_end, paper_out, offline or error")
+    since: datetime | None
+    part: str | None = Field(description="the part that makes the state, such as kiosk-01/printer")
+    detail: str
+
+
+class HelpRequest(Request):
+    location: str = Field("", max_length=64, description="where the kiosk stands, as its configuration says")
+
+
+class HelpCallPublic(BaseModel):
+    id: int
+    device_id: str
+    location: str
+    raised_at: datetime
+    presses: int = Field(description="how often it was pressed while open")
+    taken_at: datetime | None = Field(description="when a staff member took it: someone is coming")
+    taken_by: str | None = Field(description="the job number of who took it")
+
+    @classmethod
+    def of(cls, call) -> HelpCallPublic:
+        """From a hall.models.HelpCall."""
+        return cls(id=call.id, device_id=call.device_id, location=call.location, raised_at=call.raised_at,
+                   presses=call.presses, taken_at=call.taken_at, taken_by=call.taken_by)

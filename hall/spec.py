@@ -155,11 +155,19 @@ class HallInfo(Strict):
         return value
 
 
+class Display(Strict):
+    """The hall display (叫号大屏)."""
+
+    announcement: Literal["speech", "chime"] = Field(
+        default="speech", description="speech: each call is spoken (请A001号到3号窗口办理); chime: a chime only")
+
+
 class HallSpec(Strict):
     hall: HallInfo
     hours: Hours
     services: list[Service] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
+    display: Display = Display()
 
     @field_validator("services")
     @classmethod

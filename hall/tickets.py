@@ -41,6 +41,8 @@ class EventKind(str, Enum):
     DEVICE_STATUS = "device_status"      # a device reported a new status (an alarm or its end)
     DEVICE_OFFLINE = "device_offline"    # a terminal fell silent
     DEVICE_ONLINE = "device_online"      # and was heard again
+    HELP_REQUESTED = "help_requested"    # a citizen at a kiosk called for staff
+    HELP_TAKEN = "help_taken"            # and a staff member is on the way
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,20 @@ class TicketInfo:
     counter: str | None              # the counter that called it; None while WAITING
     recalls: int
     link: str | None = None          # its signed address at the hall server (for the QR code), if served by one
+
+
+@dataclass(frozen=True)
+class WaitingTicket:
+    """A line of a counter's waiting list: enough to show it, without the estimates that
+    TicketInfo computes per ticket."""
+
+    id: int
+    number: str
+    service: str
+    priority: Priority
+    status: TicketStatus
+    issued_at: datetime              # aware, in the hall's time zone
+    target_counter: str | None       # sent to one counter by a transfer
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ cd "$(dirname "$0")/.."
 # xvfb/xauth: a virtual screen for tests and headless boxes; libgl1-mesa-dri, libgl1: OpenGL for
 # Kivy; libmtdev1: touch screens; libzbar0: QR decoding; libusb-1.0-0: USB printers; fonts-wqy-microhei: Simplified Chinese
 # glyphs (face 0 of its .ttc is Chinese); tzdata: the hall's time zone; espeak-ng, sox: voice
-# guidance (speech offline, played on the default sound device).
+# guidance on the kiosk and the spoken calls of the hall display (speech offline; sox plays it).
 APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 libusb-1.0-0 fonts-wqy-microhei tzdata
               espeak-ng sox)
 # postgresql: the tests run the engine and the API on a throwaway PostgreSQL server too;
-# openssl: they make self-signed certificates to check that a kiosk verifies its server.
-[ "${1:-}" = "--test" ] && APT_PACKAGES+=(postgresql openssl)
+# openssl: they make self-signed certificates to check that a kiosk verifies its server;
+# chromium: they drive the server's pages in Debian's Chromium (through Playwright's Python
+# package, never a browser it downloads).
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(postgresql openssl chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -16,6 +16,7 @@ from hall.api import errors
 from hall.api.main import api_router
 from hall.api.server import HallServer
 from hall.settings import ServerSettings
+from hall.web import site
 from hall.tickets import EventKind
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
     errors.install(app)
     app.add_middleware(errors.BodyLimit, limit=MAX_BODY)
     app.include_router(api_router)
+    site.install(app)
     return app
 
 

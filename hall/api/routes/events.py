@@ -8,7 +8,7 @@ the stream starts with a `ready` message carrying the present last id, then what
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -35,17 +35,29 @@ BATCH = 500
             summary="Live events (Server-Sent Events), resumable with Last-Event-ID")
 async def stream(request: Request, hall: HallDep, _who: Watcher,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-                 after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="start after this event id")] = None):
+                 after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="start after this event id")] = None,
+                 tick: Annotated[bool, Query(description="send a `tick` message each second the stream is quiet")] = False):
     start = after
     if last_event_id is not None:
         if not last_event_id.strip().isdigit():
             raise ApiError(422, "invalid", f"Last-Event-ID {last_event_id!r} is not an event id")
         start = int(last_event_id)
-    return StreamingResponse(_messages(request, hall, start), media_type="text/event-stream",
+    return event_stream(request, hall, start, tick=tick)
+
+
+def event_stream(request: Request, hall: HallServer, start: int | None, *,
+                 shown: Callable[[events.EventRecord], EventPublic | None] = EventPublic.of,
+                 tick: bool = False) -> StreamingResponse:
+    """The stream after `start`. `shown` makes each event's message, or None to leave it out
+    (the public display's stream shows no device or staff news); with `tick` a quiet stream
+    sends an empty `tick` message every POLL_SECONDS, by which a page knows within seconds
+    that its server is gone (EventSource hides comment lines from scripts)."""
+    return StreamingResponse(_messages(request, hall, start, shown, tick), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-async def _messages(request: Request, hall: HallServer, start: int | None) -> AsyncIterator[str]:
+async def _messages(request: Request, hall: HallServer, start: int | None,
+                    shown: Callable[[events.EventRecord], EventPublic | None], tick: bool) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
     if start is None:
         start = await run_in_threadpool(_last_id, hall)
@@ -56,10 +68,10 @@ async def _messages(request: Request, hall: HallServer, start: int | None) -> As
         bell = hall.wakeup.bell()
         batch = await run_in_threadpool(_read, hall, position)
         for record in batch:
-            data = EventPublic(id=record.id, kind=record.kind, at=record.at, ticket_id=record.ticket_id,
-                               counter=record.counter, payload=record.payload).model_dump_json()
-            yield f"id: {record.id}\nevent: {record.kind}\ndata: {data}\n\n"
             position = record.id
+            message = shown(record)
+            if message is not None:
+                yield f"id: {record.id}\nevent: {record.kind}\ndata: {message.model_dump_json()}\n\n"
         if len(batch) == BATCH:
             continue
         if batch:
@@ -67,6 +79,9 @@ async def _messages(request: Request, hall: HallServer, start: int | None) -> As
         try:
             await asyncio.wait_for(bell.wait(), POLL_SECONDS)
         except TimeoutError:
+            if tick:
+                yield "event: tick\ndata: {}\n\n"
+                continue
             quiet += POLL_SECONDS
             if quiet >= KEEPALIVE_SECONDS:
                 quiet = 0.0

@@ -1,0 +1,135 @@
+"""The hall display's data, public: no login, no personal data. What the board shows now,
+its live stream, and the audio of each call.
+
+The stream is the event log's, cut to what a hall may show to anyone: calls, waiting counts
+and counters pausing; never devices, staff or help calls, and of a ticket only its number,
+service, status and counter.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from sqlalchemy import select
+
+from hall import events
+from hall.announcements import Announcer
+from hall.api.deps import HallDep
+from hall.api.errors import ApiError
+from hall.api.routes.events import event_stream
+from hall.api.server import HallServer
+from hall.models import Event
+from hall.schemas import DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
+from hall.tickets import EventKind
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/display", tags=["display"])
+
+RECENT_CALLS = 10
+CALL_KINDS = (EventKind.CALLED.value, EventKind.RECALLED.value, EventKind.CALLED_BACK.value)
+PUBLIC_KINDS = frozenset(CALL_KINDS + tuple(k.value for k in (
+    EventKind.ISSUED, EventKind.ABSENT, EventKind.HELD, EventKind.TRANSFERRED, EventKind.COMPLETED,
+    EventKind.COUNTER_PAUSED, EventKind.COUNTER_RESUMED)))
+PUBLIC_TICKET_FIELDS = ("number", "service", "status", "counter")
+AUDIO_HEADERS = {"Cache-Control": "public, max-age=86400, immutable"}
+
+
+def get_announcer(request: Request) -> Announcer:
+    """One per app, made at first use: its cache lives under the server's data directory."""
+    state = request.app.state
+    if getattr(state, "announcer", None) is None:
+        state.announcer = Announcer(state.hall.settings.data_dir / "announcements")
+    return state.announcer
+
+
+AnnouncerDep = Annotated[Announcer, Depends(get_announcer)]
+
+
+def public_event(record: events.EventRecord) -> EventPublic | None:
+    if record.kind not in PUBLIC_KINDS:
+        return None
+    payload = {}
+    if isinstance(ticket := record.payload.get("ticket"), dict):
+        payload["ticket"] = {k: ticket.get(k) for k in PUBLIC_TICKET_FIELDS}
+    if isinstance(waiting := record.payload.get("waiting"), dict):
+        payload["waiting"] = waiting
+    if "paused" in record.payload:
+        payload["paused"] = bool(record.payload["paused"])
+    return EventPublic(id=record.id, kind=record.kind, at=record.at, ticket_id=None, counter=record.counter,
+                       payload=payload)
+
+
+@router.get("", response_model=DisplayBoard, summary="What the hall display shows now (public)")
+def board(hall: HallDep) -> DisplayBoard:
+    zone = hall.spec.zone
+    today_start = datetime.combine(hall.clock().astimezone(zone).date(), time(), tzinfo=zone)
+    with hall.engine.reading() as session:
+        last = events.last_event_id(session, hall_id=hall.hall_id)
+        rows = session.execute(select(Event.id, Event.kind, Event.counter, Event.at, Event.payload).where(
+            Event.hall_id == hall.hall_id, Event.kind.in_(CALL_KINDS), Event.at >= today_start,
+            Event.id <= last).order_by(Event.id.desc()).limit(RECENT_CALLS)).all()
+    calls = [DisplayCall(event_id=r.id, kind=r.kind, number=_number(r.payload), counter=r.counter or "", at=r.at)
+             for r in rows]
+    counters = [DisplayCounter(id=s.id, number=s.current.number if s.current else None, paused=s.paused)
+                for s in (hall.engine.counter_state(c.id) for c in hall.spec.counters)]
+    waiting = {s.code: s.waiting for s in hall.engine.services_status()}
+    services = [DisplayService(code=s.code, name=s.name.model_dump(exclude_none=True), waiting=waiting.get(s.code, 0))
+                for s in hall.spec.services]
+    return DisplayBoard(hall_name=hall.spec.hall.name.model_dump(exclude_none=True),
+                        announcement=hall.spec.display.announcement, last_event_id=last, calls=calls,
+                        counters=counters, services=services)
+
+
+def _number(payload: str) -> str:
+    ticket = json.loads(payload or "{}").get("ticket")
+    return ticket.get("number", "") if isinstance(ticket, dict) else ""
+
+
+@router.get("/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {"schema": EventPublic.model_json_schema()}},
+                             "description": "one message per public event, and `tick` messages while quiet"}},
+            summary="The display's live events (public): calls, waiting counts, counters pausing; "
+                    "a `tick` each quiet second")
+def display_events(request: Request, hall: HallDep,
+                   after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description=(
+                       "start after this event id; without it, a `ready` message gives the present last id "
+                       "and the stream goes on from there"))] = None):
+    return event_stream(request, hall, after, shown=public_event, tick=True)
+
+
+@router.get("/calls/{event_id}/audio", response_class=Response,
+            responses={200: {"content": {"audio/wav": {}}}, 404: {"model": Problem},
+                       503: {"model": Problem, "description": "espeak-ng cannot speak it now"}},
+            summary="The call spoken (WAV, made on the server and kept), or the chime if the hall chose it")
+def call_audio(event_id: Annotated[int, Path(ge=1, le=2**63 - 1)], hall: HallDep, announcer: AnnouncerDep):
+    number, counter = _call(hall, event_id)
+    if hall.spec.display.announcement == "chime":
+        return Response(announcer.chime(), media_type="audio/wav", headers=AUDIO_HEADERS)
+    from hall.speech import SpeechUnavailable
+
+    try:
+        path = announcer.call(number, counter)
+    except SpeechUnavailable as exc:
+        log.error("call %s at %s not spoken: %s", number, counter, exc)
+        raise ApiError(503, "speech_unavailable", "the call cannot be spoken now; the display shows it") from None
+    return FileResponse(path, media_type="audio/wav", headers=AUDIO_HEADERS)
+
+
+@router.get("/chime", response_class=Response, responses={200: {"content": {"audio/wav": {}}}},
+            summary="The chime (WAV); the display also plays it silently at start to learn whether it may play sound")
+def chime(announcer: AnnouncerDep):
+    return Response(announcer.chime(), media_type="audio/wav", headers=AUDIO_HEADERS)
+
+
+def _call(hall: HallServer, event_id: int) -> tuple[str, str]:
+    with hall.engine.reading() as session:
+        row = session.execute(select(Event.kind, Event.counter, Event.payload).where(
+            Event.id == event_id, Event.hall_id == hall.hall_id)).first()
+    number = _number(row.payload) if row is not None else ""
+    if row is None or row.kind not in CALL_KINDS or not number or not row.counter:
+        raise ApiError(404, "not_found", f"no call {event_id} in this hall")
+    return number, row.counter

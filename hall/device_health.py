@@ -1,0 +1,94 @@
+"""Every kiosk's and counter terminal's health in one word, and since when: what a
+supervisor's device page and the staff consoles' alarms show.
+
+A terminal is offline when it has not been heard (heartbeat) within the hall's limit;
+otherwise it is as bad as its worst part (a kiosk's printer out of paper makes the kiosk
+"paper_out"). Devices report only changes as events (hall.queue.report_device), so the
+latest event of a part tells since when its present status holds.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hall import accounts
+from hall.models import Device, DeviceStatus, Event
+from hall.schemas import DeviceKind
+from hall.tickets import EventKind
+
+WATCHED = (DeviceKind.KIOSK.value, DeviceKind.COUNTER.value)
+RECENT_EVENTS = 5000   # device events are rare (one per change): this reaches back months
+
+
+class DeviceState(str, Enum):
+    OK = "ok"
+    PAPER_NEAR_END = "paper_near_end"
+    PAPER_OUT = "paper_out"
+    OFFLINE = "offline"
+    ERROR = "error"
+
+
+# A part's reported status and the terminal state it makes. Anything else a part reports
+# (offline, error, jammed, ...) is an error; "unknown" is a printer that cannot report.
+PART_STATES = {"ok": DeviceState.OK, "unknown": DeviceState.OK,
+               "paper_near_end": DeviceState.PAPER_NEAR_END, "paper_out": DeviceState.PAPER_OUT}
+SEVERITY = [DeviceState.OK, DeviceState.PAPER_NEAR_END, DeviceState.PAPER_OUT, DeviceState.ERROR,
+            DeviceState.OFFLINE]
+_DEVICE_EVENTS = (EventKind.DEVICE_STATUS.value, EventKind.DEVICE_ONLINE.value, EventKind.DEVICE_OFFLINE.value)
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    device_id: str
+    kind: str                 # kiosk or counter
+    state: DeviceState
+    since: datetime | None    # when the present state began, as far as the hall knows
+    part: str | None          # the part that makes the state (kiosk-01/printer), if not the terminal
+    detail: str
+
+
+def hall_health(session: Session, *, hall_id: str, now: datetime, offline_after: timedelta) -> list[DeviceHealth]:
+    devices = list(session.scalars(select(Device).where(Device.hall_id == hall_id, Device.kind.in_(WATCHED))
+                                   .order_by(Device.kind, Device.device_id)))
+    parts: dict[str, list[DeviceStatus]] = {}
+    for row in session.scalars(select(DeviceStatus).where(DeviceStatus.hall_id == hall_id)):
+        parts.setdefault(row.device_id.split("/")[0], []).append(row)
+    changed = _last_changes(session, hall_id=hall_id)
+    out = []
+    for device in devices:
+        if not accounts.is_online(device, now=now, limit=offline_after):
+            out.append(DeviceHealth(device.device_id, device.kind, DeviceState.OFFLINE,
+                                    device.last_seen_at or device.created_at, None, ""))
+            continue
+        worst: tuple[DeviceState, DeviceStatus] | None = None
+        for part in parts.get(device.device_id, []):
+            state = PART_STATES.get(part.status, DeviceState.ERROR)
+            if worst is None or SEVERITY.index(state) > SEVERITY.index(worst[0]):
+                worst = (state, part)
+        if worst is None or worst[0] is DeviceState.OK:
+            moments = [changed.get(p.device_id) or p.at for p in parts.get(device.device_id, [])]
+            moments.append(changed.get(device.device_id) or device.created_at)
+            out.append(DeviceHealth(device.device_id, device.kind, DeviceState.OK, max(moments), None, ""))
+        else:
+            state, part = worst
+            out.append(DeviceHealth(device.device_id, device.kind, state, changed.get(part.device_id) or part.at,
+                                    part.device_id, part.detail))
+    return out
+
+
+def _last_changes(session: Session, *, hall_id: str) -> dict[str, datetime]:
+    """The time of the latest status change of each device and part."""
+    rows = session.execute(select(Event.at, Event.payload).where(Event.hall_id == hall_id,
+                                                                 Event.kind.in_(_DEVICE_EVENTS))
+                           .order_by(Event.id.desc()).limit(RECENT_EVENTS))
+    latest: dict[str, datetime] = {}
+    for at, payload in rows:
+        device = json.loads(payload or "{}").get("device")
+        if device and device not in latest:
+            latest[device] = at
+    return latest

@@ -1,0 +1,1 @@
+"""The hall server's pages: staff console, hall display, phone page, device health."""

@@ -1,0 +1,229 @@
+"use strict";
+// The staff console of one counter: its queue, one button and one key per operation, help
+// calls and device alarms, live from the staff event stream. While an operation is on its
+// way every button is off, so a double click or a held key does one thing; the server
+// refuses a second call while a ticket is served anyway.
+(() => {
+  const { data, t, api, Live, el, hhmm, duration } = Hall;
+  const counter = data.counter;
+  const lang = data.lang;
+  const $ = (id) => document.getElementById(id);
+  const TICKET_KINDS = ["issued", "called", "recalled", "absent", "held", "called_back", "transferred", "completed",
+                        "counter_paused", "counter_resumed"];
+  const DEVICE_KINDS = ["device_status", "device_offline", "device_online"];
+  let spec = null;
+  let desk = null;
+  let skew = 0;   // the server's clock minus ours
+  const now = () => Date.now() + skew;
+  let busy = false;
+  let online = false;
+
+  const serviceName = (code) => {
+    const s = spec && spec.services.find((x) => x.code === code);
+    return s ? s.name[lang] || s.name.zh_CN : code;
+  };
+
+  function say(text, isError = false) {
+    const line = $("message");
+    line.textContent = text;
+    line.classList.toggle("error", isError);
+  }
+
+  function sayError(e) {
+    if (e.status === 401) {
+      location.href = `/console?next=${encodeURIComponent(location.pathname)}`;
+      return;
+    }
+    const known = `console.error_${e.error}`;
+    say(t(known) !== known ? t(known) : t("console.error_failed", { message: e.message }), true);
+  }
+
+  function serving() {
+    return Boolean(desk && desk.counter.current);
+  }
+
+  function renderButtons() {
+    const paused = Boolean(desk && desk.counter.paused);
+    const allowed = {
+      "call-next": !serving() && !paused, "call-back": !serving() && !paused,
+      recall: serving(), absent: serving(), hold: serving(), transfer: serving(), complete: serving(), pause: true,
+    };
+    for (const button of document.querySelectorAll("button.op")) {
+      button.disabled = busy || !online || !desk || !allowed[button.dataset.op];
+    }
+    $("pause-label").textContent = paused ? t("console.resume") : t("console.pause");
+    $("paused-note").hidden = !paused;
+  }
+
+  function renderDesk() {
+    const current = desk.counter.current;
+    $("serving-number").textContent = current ? current.number : "—";
+    $("serving-number").classList.toggle("idle", !current);
+    tickTimer();
+    const waiting = desk.tickets.filter((x) => x.status === "waiting");
+    const aside = desk.tickets.filter((x) => x.status !== "waiting");
+    $("waiting-count").textContent = t("console.waiting_count", { n: waiting.length });
+    $("waiting").replaceChildren(...waiting.map((x) => el("tr", { "data-ticket": x.number },
+      el("td", { class: "num" }, x.number,
+         x.priority !== "normal" ? el("span", { class: `tag ${x.priority}` }, t(`console.priority_${x.priority}`)) : null,
+         x.target_counter ? el("span", { class: "tag" }, t("console.to_this_counter")) : null),
+      el("td", {}, serviceName(x.service)),
+      el("td", {}, duration((now() - new Date(x.issued_at)) / 1000)))));
+    $("none-waiting").hidden = waiting.length > 0;
+    $("set-aside").replaceChildren(...aside.map((x) => el("li", { "data-ticket": x.number },
+      el("span", { class: "num" }, x.number), el("span", { class: "tag" }, t(`console.status_${x.status}`)),
+      el("button", { type: "button", class: "button small", onclick: () => operate("call-back", { number: x.number }) },
+         t("console.call_back")))));
+    renderButtons();
+  }
+
+  function tickTimer() {
+    if (!desk) return;
+    const current = desk.counter.current;
+    $("serving-detail").textContent = current
+      ? `${serviceName(current.service)} · ${t("console.served_for", {
+          time: duration((now() - new Date(desk.serving_since || now())) / 1000) })}`
+      : t("console.none_serving");
+  }
+
+  async function loadDesk() {
+    desk = await api("GET", `/api/v1/counters/${counter}/queue`);
+    skew = new Date(desk.now) - Date.now();
+    renderDesk();
+  }
+
+  async function loadHelp() {
+    const calls = await api("GET", "/api/v1/help-calls");
+    $("help-alerts").replaceChildren(...calls.map((c) => el("div", { class: "help-alert", "data-help": c.id },
+      el("span", { class: "help-text" }, c.location
+        ? t("console.help_alert", { device: c.device_id, location: c.location, since: hhmm(c.raised_at) })
+        : t("console.help_alert_no_location", { device: c.device_id, since: hhmm(c.raised_at) })),
+      el("button", { type: "button", class: "button", onclick: () => takeHelp(c.id) }, t("console.take_help")))));
+  }
+
+  async function takeHelp(id) {
+    try {
+      await api("POST", `/api/v1/help-calls/${id}/take`);
+      await loadHelp();
+    } catch (e) {
+      sayError(e);
+    }
+  }
+
+  async function loadAlarms() {
+    const devices = await api("GET", "/api/v1/device-health");
+    const alarms = devices.filter((d) => d.state !== "ok");
+    $("alarms").hidden = alarms.length === 0;
+    $("alarm-list").replaceChildren(...alarms.map((d) => el("li", { class: `alarm ${d.state}`, "data-device": d.device_id },
+      `${d.device_id} · ${t(`devices.state_${d.state}`)} · ${d.since ? hhmm(d.since) : ""}`)));
+  }
+
+  async function operate(op, body) {
+    if (busy || !online) return;
+    busy = true;
+    renderButtons();
+    closePanels();
+    try {
+      const answer = await api("POST", `/api/v1/counters/${counter}/${op}`, body);
+      if (op === "call-next" && answer === null) say(t("console.error_nobody"), true);
+      else if (answer && answer.number && ["call-next", "recall", "call-back"].includes(op)) say(t("console.called", { number: answer.number }));
+      else if (answer && answer.number && op === "complete") say(t("console.done", { number: answer.number }));
+      else say("");
+    } catch (e) {
+      sayError(e);
+    } finally {
+      busy = false;
+      try { await loadDesk(); } catch (e) { renderButtons(); }
+    }
+  }
+
+  function closePanels() {
+    $("call-back-panel").hidden = true;
+    $("transfer-panel").hidden = true;
+  }
+
+  function press(op) {
+    if (op === "call-back") {
+      $("transfer-panel").hidden = true;
+      $("call-back-panel").hidden = false;
+      $("call-back-number").value = "";
+      $("call-back-number").focus();
+    } else if (op === "transfer") {
+      $("call-back-panel").hidden = true;
+      $("transfer-panel").hidden = false;
+    } else if (op === "pause") {
+      operate(desk && desk.counter.paused ? "resume" : "pause");
+    } else {
+      operate(op);
+    }
+  }
+
+  for (const button of document.querySelectorAll("button.op")) {
+    button.addEventListener("click", () => { if (!button.disabled) press(button.dataset.op); });
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { closePanels(); return; }
+    if (e.repeat || e.ctrlKey || e.altKey || e.metaKey || e.target.closest("input, textarea, select")) return;
+    const button = document.querySelector(`button.op[data-key="${e.key.toUpperCase()}"]`);
+    if (!button) return;
+    e.preventDefault();
+    if (!button.disabled) press(button.dataset.op);
+  });
+  for (const close of document.querySelectorAll("[data-close]")) close.addEventListener("click", closePanels);
+  $("call-back-panel").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const number = $("call-back-number").value.trim().toUpperCase();
+    if (number) operate("call-back", { number });
+  });
+  $("logout").addEventListener("click", async () => {
+    try { await api("DELETE", "/api/v1/session"); } catch (e) { /* ended already */ }
+    location.href = "/console";
+  });
+  setInterval(tickTimer, 1000);
+
+  async function start() {
+    try {
+      const me = await api("GET", "/api/v1/session");
+      Hall.setCsrf(me.csrf_token);
+      spec = await api("GET", "/api/v1/hall");
+    } catch (e) {
+      if (e.status === 401) { sayError(e); return; }
+      setTimeout(start, 1000);
+      return;
+    }
+    $("transfer-services").replaceChildren(...spec.services.map((s) => el("button",
+      { type: "button", class: "button small", onclick: () => operate("transfer", { to_service: s.code }) },
+      s.name[lang] || s.name.zh_CN)));
+    $("transfer-counters").replaceChildren(...spec.counters.filter((c) => c.id !== counter).map((c) => el("button",
+      { type: "button", class: "button small", onclick: () => operate("transfer", { to_counter: c.id }) },
+      t("common.counter", { counter: c.id }))));
+    const later = {};
+    const soon = (name, load) => () => {
+      clearTimeout(later[name]);
+      later[name] = setTimeout(() => load().catch(sayError), 50);
+    };
+    const handlers = {};
+    for (const kind of TICKET_KINDS) handlers[kind] = soon("desk", loadDesk);
+    for (const kind of DEVICE_KINDS) handlers[kind] = soon("alarms", loadAlarms);
+    handlers.help_requested = handlers.help_taken = soon("help", loadHelp);
+    new Live("/api/v1/events?tick=true", {
+      handlers,
+      async onReady() {
+        try {
+          await Promise.all([loadDesk(), loadHelp(), loadAlarms()]);
+        } catch (e) {
+          if (e.status === 401) sayError(e);
+          throw e;
+        }
+      },
+      onStatus(up) {
+        online = up;
+        $("connection").hidden = up;
+        document.body.classList.toggle("stale", !up);
+        renderButtons();
+      },
+    }).start();
+  }
+  renderButtons();
+  start();
+})();

@@ -1,0 +1,27 @@
+"use strict";
+// The supervisors' device page: every kiosk and counter terminal, its state and since when.
+(() => {
+  const { t, api, Live, el, dayTime } = Hall;
+  const $ = (id) => document.getElementById(id);
+
+  async function load() {
+    const devices = await api("GET", "/api/v1/device-health");
+    $("devices").replaceChildren(...devices.map((d) => el("tr", { class: `state-${d.state}`, "data-device": d.device_id },
+      el("td", {}, d.device_id),
+      el("td", {}, t(`devices.kind_${d.kind}`)),
+      el("td", { class: "state" }, t(`devices.state_${d.state}`)),
+      el("td", {}, d.since ? dayTime(d.since) : ""),
+      el("td", {}, [d.part, d.detail].filter(Boolean).join(" · ")))));
+    $("no-devices").hidden = devices.length > 0;
+  }
+
+  let later = null;
+  const soon = () => { clearTimeout(later); later = setTimeout(() => load().catch(() => {}), 100); };
+  new Live("/api/v1/events?tick=true", {
+    onReady: load,
+    handlers: { device_status: soon, device_offline: soon, device_online: soon },
+    onStatus(online) { $("connection").hidden = online; },
+  }).start();
+  // Offline is a matter of time (no heartbeat): look again now and then.
+  setInterval(soon, 15000);
+})();

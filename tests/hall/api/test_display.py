@@ -1,0 +1,88 @@
+"""The hall display's public data: the board, its stream cut to what anyone may see, and the
+audio of a call (the chime, for a hall that chose it)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import requests
+
+from hall.settings import ServerSettings
+from tests.conftest import SAMPLE_HALL
+from tests.hall.api.live import LiveServer
+from tests.hall.api.sse import messages
+
+TICKET_FIELDS = {"number", "service", "status", "counter"}
+
+
+def test_the_board_shows_calls_counters_and_waiting_without_login(live, kiosk, login):
+    for service in ("household", "household", "social_security"):
+        kiosk.post("/api/v1/tickets", {"service": service})
+    at_3 = login("0301", counters=("3",))
+    at_3.post("/api/v1/counters/3/call-next")
+    at_3.post("/api/v1/counters/3/recall")
+    board = requests.get(f"{live.url}/api/v1/display", timeout=10).json()
+    assert [(c["kind"], c["number"], c["counter"]) for c in board["calls"]] == [
+        ("recalled", "C001", "3"), ("called", "C001", "3")]
+    assert {c["id"]: c["number"] for c in board["counters"]}["3"] == "C001"
+    waiting = {s["code"]: s["waiting"] for s in board["services"]}
+    assert waiting["household"] == 1 and waiting["social_security"] == 1
+    assert board["hall_name"]["zh_CN"] == "城关县政务服务中心" and board["announcement"] == "speech"
+
+
+def test_the_public_stream_shows_no_device_staff_or_help_news(live, kiosk, login):
+    stream = requests.get(f"{live.url}/api/v1/display/events", stream=True, timeout=10)
+    lines = stream.iter_lines(decode_unicode=True)
+    received = messages(lines)
+    assert next(received).event == "ready"
+    kiosk.post("/api/v1/tickets", {"service": "household", "priority": "green"})
+    kiosk.post("/api/v1/devices/reports", {"device_id": "kiosk-01/printer", "kind": "printer", "status": "paper_out"})
+    kiosk.post("/api/v1/help-calls", {"location": "东门"})
+    login("0301", counters=("3",)).post("/api/v1/counters/3/call-next")
+    seen = []
+    for message in received:
+        if message.event != "tick":
+            seen.append(message)
+        if message.event == "called":
+            break
+    stream.close()
+    assert [m.event for m in seen] == ["issued", "called"]
+    for message in seen:
+        event = message.json()
+        assert set(event["payload"]["ticket"]) == TICKET_FIELDS and event["ticket_id"] is None
+
+
+def test_a_quiet_public_stream_ticks(live):
+    stream = requests.get(f"{live.url}/api/v1/display/events", stream=True, timeout=10)
+    received = messages(stream.iter_lines(decode_unicode=True))
+    assert [next(received).event for _ in range(3)] == ["ready", "tick", "tick"]
+    stream.close()
+
+
+def test_the_audio_of_something_not_a_call_is_not_found(live, kiosk):
+    kiosk.post("/api/v1/tickets", {"service": "household"})
+    for event_id in (1, 999999):
+        answer = requests.get(f"{live.url}/api/v1/display/calls/{event_id}/audio", timeout=10)
+        assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+    assert requests.get(f"{live.url}/api/v1/display/calls/abc/audio", timeout=10).status_code == 422
+
+
+@pytest.fixture
+def chime_hall(tmp_path, db_url, clock):
+    hall_file = tmp_path / "hall.toml"
+    shutil.copy(SAMPLE_HALL, hall_file)
+    hall_file.write_text(hall_file.read_text(encoding="utf-8").replace('announcement = "speech"',
+                                                                        'announcement = "chime"'), encoding="utf-8")
+    server = LiveServer(ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=hall_file), clock)
+    yield server
+    server.stop()
+
+
+def test_a_hall_that_chose_the_chime_gets_it_for_every_call(chime_hall):
+    engine = chime_hall.hall.engine
+    engine.issue_ticket("household")
+    engine.call_next("3")
+    board = requests.get(f"{chime_hall.url}/api/v1/display", timeout=10).json()
+    assert board["announcement"] == "chime"
+    audio = requests.get(f"{chime_hall.url}/api/v1/display/calls/{board['calls'][0]['event_id']}/audio", timeout=10)
+    assert audio.content == requests.get(f"{chime_hall.url}/api/v1/display/chime", timeout=10).content

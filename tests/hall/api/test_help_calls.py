@@ -1,0 +1,52 @@
+"""Help calls: one open call per kiosk however often it is pressed, listed for staff until
+one of them takes it, and the kiosk told."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from hall.events import events_after
+from hall.schemas import DeviceKind
+
+
+def test_presses_while_open_make_one_call_and_one_event(live, kiosk, login, count):
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: kiosk.post("/api/v1/help-calls", {"location": "一楼东门"}), range(3)))
+    assert [a.status_code for a in answers] == [200] * 3
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert count("help_calls") == 1
+    with live.hall.engine.reading() as session:
+        assert events_after(session, hall_id=live.hall.hall_id, after=0)[-1].kind == "help_requested"
+        assert [e.kind for e in events_after(session, hall_id=live.hall.hall_id, after=0)].count("help_requested") == 1
+    staff = login("0301", counters=("3",))
+    open_calls = staff.get("/api/v1/help-calls").json()
+    assert [(c["device_id"], c["location"], c["presses"]) for c in open_calls] == [("kiosk-01", "一楼东门", 3)]
+
+
+def test_taking_a_call_tells_the_kiosk_and_a_new_press_opens_a_new_call(live, kiosk, login):
+    call = kiosk.post("/api/v1/help-calls", {}).json()
+    assert kiosk.get(f"/api/v1/help-calls/{call['id']}").json()["taken_at"] is None
+    staff, other = login("0301", counters=("3",)), login("0101", counters=("1",))
+    taken = staff.post(f"/api/v1/help-calls/{call['id']}/take").json()
+    assert taken["taken_by"] == "0301"
+    assert other.post(f"/api/v1/help-calls/{call['id']}/take").json()["taken_by"] == "0301"
+    seen = kiosk.get(f"/api/v1/help-calls/{call['id']}").json()["taken_at"]
+    assert datetime.fromisoformat(seen) == datetime.fromisoformat(taken["taken_at"])
+    assert staff.get("/api/v1/help-calls").json() == []
+    assert kiosk.post("/api/v1/help-calls", {}).json()["id"] != call["id"]
+
+
+def test_who_may_do_what(live, kiosk, add_device, login):
+    call = kiosk.post("/api/v1/help-calls", {}).json()
+    other_kiosk, display = add_device("kiosk-02"), add_device("display-01", DeviceKind.DISPLAY)
+    assert other_kiosk.get(f"/api/v1/help-calls/{call['id']}").status_code == 404
+    assert display.post("/api/v1/help-calls", {}).status_code == 403
+    assert display.get(f"/api/v1/help-calls/{call['id']}").status_code == 403
+    assert kiosk.get("/api/v1/help-calls").status_code == 403
+    assert kiosk.post(f"/api/v1/help-calls/{call['id']}/take").status_code == 403
+    staff = login("0301", counters=("3",))
+    assert staff.post("/api/v1/help-calls/999/take").status_code == 404
+    assert kiosk.post("/api/v1/help-calls", {"location": "x" * 65}).status_code == 422
+    unsigned = staff.http.post(f"{live.url}/api/v1/help-calls/{call['id']}/take",
+                               headers={"X-CSRF-Token": "forged"}, timeout=10)
+    assert unsigned.status_code == 403 and unsigned.json()["error"] == "csrf"

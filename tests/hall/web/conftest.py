@@ -1,0 +1,154 @@
+"""The server's pages in a real browser: Debian's Chromium (/usr/bin/chromium, never a
+browser Playwright downloads) driven by Playwright's Python package. One browser serves the
+whole run; each test gets fresh browser contexts (their own cookies) at each page's target
+size. Servers run on SQLite here: the API tests cover PostgreSQL."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from hall import accounts
+from hall.schemas import Role
+from tests.conftest import ROOT
+from tests.hall.api.conftest import PASSWORD, Api, add_device, kiosk, live, login, server_settings  # noqa: F401 (fixtures)
+
+CHROMIUM = "/usr/bin/chromium"
+# platform.md: without the networking flags Chromium keeps trying to reach Google's hosts.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--log-level=3"]
+# The hall display's browser is started with this flag (docs/display.md), so that calls are
+# heard without anyone clicking first.
+KIOSK_AUDIO = "--autoplay-policy=no-user-gesture-required"
+SIZES = {"console": (1366, 768), "display": (1920, 1080), "phone": (360, 740)}
+SCREENSHOTS = ROOT / "artifacts" / "pages"   # kept after the run, git-ignored
+LANGUAGES = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en-GB"}
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'hall.db'}"
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+def launch(playwright, *extra: str) -> Browser:
+    """Playwright gives each launch a fresh, empty profile (--user-data-dir) of its own."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS + list(extra))
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Browser:
+    browser = launch(playwright, KIOSK_AUDIO)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(kind, url, language="zh_CN") -> a page at the kind's target size, in a
+    context of its own whose browser asks for that language."""
+    contexts: list[BrowserContext] = []
+
+    def open_(kind: str, url: str, language: str = "zh_CN") -> Page:
+        width, height = SIZES[kind]
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=LANGUAGES[language])
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        return page
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def staff(live):
+    """staff(job_no, counters, role) adds an account as `python -m hall add-staff` does."""
+    def add(job_no: str, counters=("3",), role: Role = Role.STAFF) -> str:
+        with live.hall.engine.transaction() as session:
+            accounts.add_staff(session, hall_id=live.hall.hall_id, spec=live.hall.spec, job_no=job_no,
+                               name=f"员工{job_no}", role=role, counters=list(counters), password=PASSWORD,
+                               now=datetime.now(timezone.utc), replace=True)
+        return job_no
+    return add
+
+
+def log_in(page: Page, job_no: str, *, then: str) -> None:
+    """Logs in through the console's login form and waits for the page it leads to."""
+    page.fill("input[name=job_no]", job_no)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{then}")
+
+
+def console_ready(page: Page) -> None:
+    """The console has its queue and its stream: the call button's state is decided."""
+    page.wait_for_function("() => document.querySelector('#waiting-count').textContent !== '' && "
+                           "document.querySelector('#connection').hidden")
+
+
+def display_ready(page: Page) -> None:
+    page.wait_for_function("() => document.querySelectorAll('#counters li').length > 0 && "
+                           "document.querySelector('#offline').hidden")
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+# Every element that holds text directly must hold all of it: its own box does not overflow,
+# and no ancestor clips it (an ancestor that scrolls vertically may hide rows below, which
+# are reached by scrolling). The page itself never scrolls sideways, and the fixed-size pages
+# (console, display) not at all.
+OVERFLOW_CHECK = """(fixed) => {
+  const out = [];
+  const root = document.documentElement;
+  const W = root.clientWidth, H = root.clientHeight;
+  if (root.scrollWidth > W + 1) out.push(`page is ${root.scrollWidth}px wide for ${W}px`);
+  if (fixed && root.scrollHeight > H + 1) out.push(`page is ${root.scrollHeight}px high for ${H}px`);
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+                       (el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : "");
+  for (const el of document.body.querySelectorAll("*")) {
+    const texts = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!texts.length || !shown(el) || ["SCRIPT", "STYLE"].includes(el.tagName)) continue;
+    const style = getComputedStyle(el);
+    if (style.display !== "inline" && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)) {
+      out.push(`${name(el)} "${el.textContent.trim().slice(0, 40)}" overflows its box ` +
+               `(${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
+    }
+    for (const node of texts) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) {
+        if (r.width === 0) continue;
+        if (r.left < -1 || r.right > W + 1) out.push(`${name(el)} "${node.textContent.trim().slice(0, 40)}" leaves the page`);
+        for (let a = el; a && a !== document.body; a = a.parentElement) {
+          const s = getComputedStyle(a);
+          const box = a.getBoundingClientRect();
+          if (s.overflowX !== "visible" && (r.left < box.left - 1 || r.right > box.right + 1)) {
+            out.push(`${name(el)} "${node.textContent.trim().slice(0, 40)}" is cut by ${name(a)} sideways`); break;
+          }
+          if ((s.overflowY === "hidden" || s.overflowY === "clip") && (r.top < box.top - 1 || r.bottom > box.bottom + 1)) {
+            out.push(`${name(el)} "${node.textContent.trim().slice(0, 40)}" is cut by ${name(a)}`); break;
+          }
+        }
+      }
+    }
+  }
+  return [...new Set(out)];
+}"""
+
+
+def overflowing(page: Page, *, fixed: bool) -> list[str]:
+    return page.evaluate(OVERFLOW_CHECK, fixed)
