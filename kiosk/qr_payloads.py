@@ -1,11 +1,14 @@
 """What a scanned code says: a booking to check in, or a ticket of this hall. Parsing only.
 
-Two kinds of code reach a kiosk's scanner or camera (docs/booking-qr.md):
+Three kinds of code reach a kiosk's scanner or camera (docs/booking-qr.md):
 
 - a **booking code**, ``HKB1.HALL.BOOKING.SERVICE.YYYYMMDD.HHMM-HHMM.SIGNATURE``, made by the
-  hall's booking service and signed with the hall's key;
+  hall's booking service and signed with the hall's key (its format is the hall's:
+  hall.booking_codes);
 - a **ticket link**, the hall server's ticket page ``https://HOST[/PREFIX]/t/TOKEN`` that a
-  ticket's QR code holds, the token signed by the hall.
+  ticket's QR code holds, the token signed by the hall;
+- a **ticket code**, ``HALL/YYYYMMDD/NUMBER``, what a ticket from a hall without a server
+  holds (after the hall's progress page address, if it has one).
 
 Checking a signature is the hall's business (it holds the key): the parsers return the signed
 part and the signature apart, so the hall verifies exactly the bytes that were signed.
@@ -14,29 +17,22 @@ whose ``key`` names the citizen's message in the translation layer.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import urllib.parse
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date
 
-BOOKING_PREFIX = "HKB1"  # hall-kiosk booking, format version 1
-SEPARATOR = "."
-SIGNATURE_BYTES = 16  # HMAC-SHA256 cut to 128 bits
-SIGNATURE_CHARACTERS = 26  # base32 of 16 bytes, without padding
+from hall import booking_codes
+from hall.booking_codes import BookingCode, booking_signed_part, excerpt as _excerpt, format_booking_code, is_booking_code
+
 TICKET_PATH = "t"  # the ticket page is {hall server}[/prefix]/t/{token}
 MAX_PAYLOAD = 512  # longer than any code we make: refused before any parsing
 
-_HALL = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,63}")  # hall.spec's hall id, upper-cased
-_BOOKING = re.compile(r"[A-Z0-9]{1,20}")
-_SERVICE = re.compile(r"[A-Z][A-Z0-9_]{1,31}")  # hall.spec's service code, upper-cased
-_DAY = re.compile(r"[0-9]{8}")
-_WINDOW = re.compile(r"([0-9]{2})([0-9]{2})-([0-9]{2})([0-9]{2})")
-_BASE32 = re.compile(r"[A-Z2-7]{%d}" % SIGNATURE_CHARACTERS)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 _TOKEN_LENGTH = (16, 256)
 _WEB = re.compile(r"https?://", re.IGNORECASE)
+# kiosk.ticket_view.ticket_code: the hall's id, the day and the number, at the end of the text.
+_TICKET_CODE = re.compile(r"(?:^|/)([a-z0-9][a-z0-9_-]{0,63})/([0-9]{8})/([A-Z][0-9]{3,7})")
 
 
 class PayloadError(ValueError):
@@ -64,26 +60,19 @@ class BadTicketLink(PayloadError):
 
 
 @dataclass(frozen=True)
-class BookingCode:
-    hall_id: str  # as hall.toml spells it (lower case)
-    booking_id: str
-    service: str  # the service code, as hall.toml spells it
-    day: date
-    window_start: time
-    window_end: time
-    signed_part: str  # the canonical text the signature covers, for the hall to verify
-    signature: bytes
-
-
-@dataclass(frozen=True)
 class TicketLink:
     url: str  # the page, as scanned
     origin: str  # scheme://host[:port] of the hall server
     token: str  # signed by the hall; opaque to the kiosk
 
 
-def _excerpt(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:40] + "…")
+@dataclass(frozen=True)
+class TicketCode:
+    """A ticket of a hall without a server: its number is its name for the day."""
+
+    hall_id: str
+    day: date
+    number: str
 
 
 def _clean(text: str) -> str:
@@ -98,64 +87,15 @@ def _clean(text: str) -> str:
     return text
 
 
-def booking_signed_part(*, hall_id: str, booking_id: str, service: str, day: date,
-                        window_start: time, window_end: time) -> str:
-    """The canonical text a booking's signature covers (everything before the signature)."""
-    return SEPARATOR.join((BOOKING_PREFIX, hall_id.upper(), booking_id.upper(), service.upper(),
-                           f"{day:%Y%m%d}", f"{window_start:%H%M}-{window_end:%H%M}"))
-
-
-def format_booking_code(signed_part: str, signature: bytes) -> str:
-    """The whole code: the signed part, a separator and the signature in base32."""
-    if len(signature) != SIGNATURE_BYTES:
-        raise ValueError(f"a booking signature has {SIGNATURE_BYTES} bytes")
-    return signed_part + SEPARATOR + base64.b32encode(signature).decode("ascii").rstrip("=")
-
-
 def parse_booking_code(text: str) -> BookingCode:
-    """The booking a code holds; BadBookingCode (or UnknownCode) says what is wrong.
-
-    Case does not matter (a keyboard-wedge scanner with Caps Lock on swaps it): the signed
-    part is returned in its canonical upper case, which is what the hall signs.
-    """
+    """The booking a code holds; BadBookingCode (or UnknownCode) says what is wrong."""
     code = _clean(text)
-    if not code.upper().startswith(BOOKING_PREFIX + SEPARATOR):
+    if not is_booking_code(code):
         raise UnknownCode(f"not a booking code: {_excerpt(text)}")
-    if not code.isascii():
-        raise BadBookingCode(f"a booking code is plain ASCII: {_excerpt(text)}")
-    code = code.upper()
-    parts = code.split(SEPARATOR)
-    if len(parts) != 7:
-        raise BadBookingCode(f"a booking code has 7 parts separated by '.', this one {len(parts)}: {_excerpt(text)}")
-    _, hall, booking, service, day_text, window, signature_text = parts
-    for name, value, form in (("hall", hall, _HALL), ("booking", booking, _BOOKING), ("service", service, _SERVICE)):
-        if not form.fullmatch(value):
-            raise BadBookingCode(f"booking code: the {name} part {_excerpt(value)} is not in its form")
     try:
-        if not _DAY.fullmatch(day_text):
-            raise ValueError
-        day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:]))
-    except ValueError:
-        raise BadBookingCode(f"booking code: the day {_excerpt(day_text)} is not a date YYYYMMDD") from None
-    match = _WINDOW.fullmatch(window)
-    try:
-        if not match:
-            raise ValueError
-        start = time(int(match[1]), int(match[2]))
-        end = time(int(match[3]), int(match[4]))
-    except ValueError:
-        raise BadBookingCode(f"booking code: the time window {_excerpt(window)} is not HHMM-HHMM") from None
-    if end <= start:
-        raise BadBookingCode(f"booking code: the time window {window} ends before it starts")
-    if not _BASE32.fullmatch(signature_text):
-        raise BadBookingCode(f"booking code: the signature is not {SIGNATURE_CHARACTERS} base32 characters")
-    try:
-        signature = base64.b32decode(signature_text + "=" * 6)
-    except binascii.Error:
-        raise BadBookingCode("booking code: the signature is not base32") from None
-    return BookingCode(hall_id=hall.lower(), booking_id=booking, service=service.lower(), day=day,
-                       window_start=start, window_end=end,
-                       signed_part=code.rpartition(SEPARATOR)[0], signature=signature)
+        return booking_codes.parse_booking_code(code)
+    except booking_codes.BadBookingCode as exc:
+        raise BadBookingCode(str(exc)) from None
 
 
 def parse_ticket_link(text: str) -> TicketLink:
@@ -184,11 +124,31 @@ def parse_ticket_link(text: str) -> TicketLink:
     return TicketLink(url=url, origin=origin, token=token)
 
 
-def parse_scanned(text: str) -> BookingCode | TicketLink:
-    """Whichever of the two kinds a scanned code is; UnknownCode when it is neither."""
+def parse_ticket_code(text: str) -> TicketCode | None:
+    """The ticket code at the end of the text (after a progress page's address), or None."""
+    found = _TICKET_CODE.search(text)
+    if found is None or found.end() != len(text):
+        return None
+    hall_id, day, number = found.groups()
+    try:
+        return TicketCode(hall_id=hall_id, day=date(int(day[:4]), int(day[4:6]), int(day[6:])), number=number)
+    except ValueError:
+        return None
+
+
+def parse_scanned(text: str) -> BookingCode | TicketLink | TicketCode:
+    """Whichever kind a scanned code is; UnknownCode when it is none of them."""
     cleaned = _clean(text)
-    if cleaned.upper().startswith(BOOKING_PREFIX + SEPARATOR):
+    if is_booking_code(cleaned):
         return parse_booking_code(cleaned)
+    code = parse_ticket_code(cleaned)
+    if code is not None and (not _WEB.match(cleaned) or f"/{TICKET_PATH}/" not in cleaned):
+        return code
     if _WEB.match(cleaned):
         return parse_ticket_link(cleaned)
     raise UnknownCode(f"neither a booking code nor a ticket link: {_excerpt(text)}")
+
+
+__all__ = ["BadBookingCode", "BadTicketLink", "BookingCode", "PayloadError", "TicketCode", "TicketLink",
+           "UnknownCode", "booking_signed_part", "format_booking_code", "parse_booking_code", "parse_scanned",
+           "parse_ticket_code", "parse_ticket_link"]

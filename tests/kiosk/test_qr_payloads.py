@@ -14,6 +14,7 @@ from kiosk.qr_payloads import (
     BadTicketLink,
     BookingCode,
     PayloadError,
+    TicketCode,
     TicketLink,
     UnknownCode,
     booking_signed_part,
@@ -56,6 +57,16 @@ def test_a_ticket_link():
                                                  token="eyJoIjoiY2dxIiwibiI6IkEwMDEifQ.c2lnbmF0dXJlLWJ5dGVz")
     assert parse_scanned("HTTP://[::1]:8080/t/abcdefghijklmnop").origin == "http://[::1]:8080"
     assert parse_scanned("http://10.0.0.5:8000/t/abcdefghijklmnop").origin == "http://10.0.0.5:8000"
+
+
+def test_a_ticket_code_of_a_hall_without_a_server_bare_or_after_its_progress_page():
+    expected = TicketCode(hall_id="chengguan", day=date(2026, 11, 25), number="A001")
+    assert parse_scanned("chengguan/20261125/A001\r") == expected
+    assert parse_scanned("https://hall.example.gov.cn/q/chengguan/20261125/A001") == expected
+    with pytest.raises(UnknownCode):
+        parse_scanned("chengguan/20261131/A001")  # no such day
+    with pytest.raises(BadTicketLink):
+        parse_scanned("https://hall.example.gov.cn/q/chengguan/20261125/A001x")
 
 
 @pytest.mark.parametrize("text, error, words", [
@@ -150,7 +161,9 @@ def test_mutated_codes_raise_only_payload_errors_or_parse_consistently(valid, da
         parsed = parse_scanned(text)
     except PayloadError:
         return
-    if isinstance(parsed, BookingCode):  # still well-formed: the signed part is what was scanned
+    if isinstance(parsed, TicketCode):
+        assert text.strip().endswith(f"/{parsed.day:%Y%m%d}/{parsed.number}")
+    elif isinstance(parsed, BookingCode):  # still well-formed: the signed part is what was scanned
         assert parsed.signed_part == text.strip().upper().rpartition(".")[0]
         assert base64.b32encode(parsed.signature).decode()[:25] == text.strip().upper()[-26:-1]
     else:
