@@ -9,6 +9,7 @@ Everything outside this module is plain SQLAlchemy and runs on PostgreSQL unchan
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -25,6 +26,8 @@ READ_ONLY_OPTION = "hall_read_only"
 SCHEMA_LOCK = 0x68616C6C  # "hall": any number the hall's database uses for nothing else
 EVENT_LOCK = 0x6576656E  # "even"
 _EVENT_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_LOCK})")
+PERSON_LOCKS = 0x7065  # "pe": the first key of the two-key advisory locks held per person
+_PERSON_LOCK = text(f"SELECT pg_advisory_xact_lock({PERSON_LOCKS}, :person)")
 
 
 def make_engine(url: str) -> Engine:
@@ -87,6 +90,16 @@ def order_commits(session: Session) -> None:
     (see hall.events); held until commit. SQLite has one writer at a time already."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_EVENT_LOCK)
+
+
+def lock_person(session: Session, person_hash: str) -> None:
+    """Makes the issues for one person take turns until commit, so that two kiosks cannot both
+    find that the person holds no ticket yet. On PostgreSQL the sequence row an issue locks is
+    one service's, and the per-day rule spans services: an advisory lock keyed by the person
+    (the two-key form, a space apart from the one-key locks above). SQLite has one writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(person_hash.encode()).digest()[:4], "big", signed=True)
+        session.execute(_PERSON_LOCK, {"person": key})
 
 
 def _stored_revision(connection: Connection) -> str | None:

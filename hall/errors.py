@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -19,19 +20,39 @@ class RefusalReason(enum.Enum):
     CLOSED_FOR_TODAY = "closed_for_today"  # after the last ticket time
     QUOTA_REACHED = "quota_reached"        # the service's daily quota is used up
     NUMBERS_EXHAUSTED = "numbers_exhausted"  # 999 tickets for one prefix in one day
-    ALREADY_HAS_TICKET = "already_has_ticket"  # one ticket per person per service per day
+    ALREADY_HAS_TICKET = "already_has_ticket"  # the person's open tickets of the day (or service): `earlier`
+    IDENTIFICATION_REQUIRED = "identification_required"  # the service needs the holder's ID card
+    # Checking in a booking code (docs/booking-qr.md):
+    BOOKING_FORGED = "booking_forged"          # not signed with this hall's booking key
+    BOOKING_OTHER_HALL = "booking_other_hall"  # signed, but for another hall
+    BOOKING_EARLY = "booking_early"            # before its window: reopens_at says when check-in opens
+    BOOKING_EXPIRED = "booking_expired"        # its day or window has passed
+    BOOKING_USED = "booking_used"              # checked in before: `earlier` is the ticket it gave
+
+
+@dataclass(frozen=True)
+class EarlierTicket:
+    """The ticket that stands in the way of a new one: the person's first open ticket of the
+    day, or the one a booking already gave. Nothing about the person."""
+
+    number: str
+    service: str
+    issued_at: datetime  # aware
 
 
 class TicketRefused(HallError):
     def __init__(self, reason: RefusalReason, service: str, *, reopens_at: datetime | None = None,
-                 detail: str = ""):
+                 detail: str = "", earlier: EarlierTicket | None = None):
         self.reason = reason
         self.service = service
         self.reopens_at = reopens_at
         self.detail = detail
+        self.earlier = earlier
         text = f"ticket for {service!r} refused: {reason.value}"
         if reopens_at:
             text += f" (opens again {reopens_at:%Y-%m-%d %H:%M})"
+        if earlier:
+            text += f" (first ticket {earlier.number} at {earlier.issued_at:%H:%M})"
         if detail:
             text += f": {detail}"
         super().__init__(text)

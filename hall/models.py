@@ -209,6 +209,18 @@ class HallSecret(Base):
     value: Mapped[str] = mapped_column(String(128))
 
 
+class BookingCheckIn(Base):
+    """A booking checked in (docs/booking-qr.md), by its booking id: a code checks in once,
+    whichever of its spellings is scanned. Written with the ticket it gave, in one transaction."""
+
+    __tablename__ = "booking_check_ins"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class HelpCall(Base):
     """A citizen at a kiosk asked for staff (呼叫工作人员). One stays open per kiosk until a
     staff member takes it, so that repeated presses raise one alert."""

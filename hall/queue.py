@@ -22,10 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hall import events
-from hall.db import make_engine, read_only, writers_turn
-from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
-from hall.models import CounterRow, DeviceStatus, Ticket, TicketSequence
-from hall.spec import Counter, HallSpec, Hours
+from hall.booking_codes import BOOKING_PURPOSE, BadBookingCode, BookingCode, parse_booking_code
+from hall.db import lock_person, make_engine, read_only, writers_turn
+from hall.errors import (CounterOperationError, EarlierTicket, InvalidInput, RefusalReason, TicketNotFound,
+                         TicketRefused)
+from hall.models import BookingCheckIn, CounterRow, DeviceStatus, Ticket, TicketSequence
+from hall.signing import PERSON_PURPOSE, TICKET_PURPOSE, BadSignature, Signer, hall_signer
+from hall.spec import Counter, HallSpec, Hours, Service
 from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus, WaitingTicket
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ RECENT_SERVICES = 20       # completed services the mean service time is taken o
 MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
 SEARCH_DAYS = 30           # how far ahead to look for the next opening (the Spring Festival is ~9 days)
 MAX_TICKET_ID = 2**63 - 1  # the largest id any database here stores
+MAX_AGE = 150
 DETAIL_LENGTH = 2000       # a device report's detail: a sentence and a few lines of context
 _TICKET_NUMBER = re.compile(r"[A-Z][0-9]{3,7}")
 
@@ -82,6 +86,14 @@ def issuing_refusal(hours: Hours, zone: ZoneInfo,
     return RefusalReason.CLOSED_FOR_TODAY, next_opening(hours, zone, local)
 
 
+def open_now(hours: Hours, zone: ZoneInfo, now: datetime) -> bool:
+    """Whether `now` lies in an opening period (the last minutes, when walk-in tickets have
+    stopped, included: a booked citizen's place is kept)."""
+    local = now.astimezone(zone)
+    return any(datetime.combine(local.date(), p.start, tzinfo=zone) <= local
+               < datetime.combine(local.date(), p.end, tzinfo=zone) for p in hours.periods_on(local.date()))
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -95,6 +107,9 @@ _sequences = TicketSequence.__table__
 _counters = CounterRow.__table__
 _WAITING = TicketStatus.WAITING.value
 _COMPLETED = TicketStatus.COMPLETED.value
+# A ticket its holder still waits on or is served with; completed and absent ones are over.
+_OPEN = [TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.HELD.value]
+_check_ins = BookingCheckIn.__table__
 
 
 _sequence_key = (_sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"),
@@ -104,9 +119,12 @@ _LAST_SEQ = select(_sequences.c.last_seq).where(*_sequence_key)
 _ISSUED_TODAY = select(_sequences.c.service, _sequences.c.last_seq).where(
     _sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"))
 _today_tickets = (_tickets.c.hall_id == bindparam("hall"), _tickets.c.day == bindparam("today"))
-_HAS_TICKET = select(_tickets.c.id).where(
-    *_today_tickets, _tickets.c.issued_service == bindparam("code"),
-    _tickets.c.person_hash == bindparam("person_hash")).limit(1)
+_PERSON_OPEN = (select(_tickets.c.number, _tickets.c.issued_service, _tickets.c.issued_at).where(
+    *_today_tickets, _tickets.c.person_hash == bindparam("person_hash"), _tickets.c.status.in_(_OPEN),
+    _tickets.c.issued_service.in_(bindparam("services", expanding=True))).order_by(_tickets.c.id))
+_CHECKED_IN = (select(_tickets.c.number, _tickets.c.issued_service, _tickets.c.issued_at)
+               .join(_check_ins, _check_ins.c.ticket_id == _tickets.c.id)
+               .where(_check_ins.c.hall_id == bindparam("hall"), _check_ins.c.booking_id == bindparam("booking")))
 _TICKET = select(_tickets).where(_tickets.c.id == bindparam("ticket"))
 _TICKET_BY_NUMBER = select(_tickets).where(*_today_tickets, _tickets.c.number == bindparam("number"))
 _WAITING_BY_SERVICE = (select(_tickets.c.service, func.count()).where(
@@ -192,6 +210,8 @@ class QueueEngine:
         self._outer: ContextVar[Session | None] = ContextVar(f"hall-transaction-{id(self)}", default=None)
         self._writers_turn = writers_turn(self._engine)
         self._ensure_counters()
+        with self._begin_writing() as session:
+            self.signer: Signer = hall_signer(session, hall_id=self._hall)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -234,9 +254,13 @@ class QueueEngine:
     # -- tickets -------------------------------------------------------------------------
 
     def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL,
-                     person_hash: str | None = None) -> TicketInfo:
+                     person_hash: str | None = None, age: int | None = None) -> TicketInfo:
         """Numbers and stores a ticket; raises TicketRefused. A refused or failed issue
-        rolls back with its transaction and so consumes no number."""
+        rolls back with its transaction and so consumes no number.
+
+        `person_hash` (kiosk.identity's salted hash of an ID number) holds the person to the
+        hall's tickets_per_person; `age`, in whole years, is all the hall learns of the
+        person's birth date: from its green_channel_age on, the ticket is green."""
         svc = self.spec.service(service)
         if svc is None:
             raise TicketRefused(RefusalReason.UNKNOWN_SERVICE, service)
@@ -247,31 +271,101 @@ class QueueEngine:
                                            f"{', '.join(p.value for p in Priority)}") from None
         if person_hash is not None:
             _bounded("person_hash", person_hash, Ticket.__table__.c.person_hash.type.length)
+        if age is not None:
+            if not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= MAX_AGE:
+                raise InvalidInput("age", f"{age!r} is not an age in whole years (0 to {MAX_AGE})")
+            if age >= self.spec.hall.green_channel_age:
+                priority = Priority.GREEN
         now = self._now()
         today = self._today(now)
         reason, reopens_at = issuing_refusal(self.spec.hours, self._zone, now)
         if reason is not None:
             raise TicketRefused(reason, service, reopens_at=reopens_at)
-        key = {"hall": self._hall, "today": today, "code": service}
+        if svc.needs_id and person_hash is None:
+            raise TicketRefused(RefusalReason.IDENTIFICATION_REQUIRED, service)
         with self._write() as session:
-            seq = _take_number(session, key=key)
-            if person_hash is not None and session.scalar(_HAS_TICKET, {**key, "person_hash": person_hash}):
-                raise TicketRefused(RefusalReason.ALREADY_HAS_TICKET, service)
-            limit = _limit_reached(svc.daily_quota, seq - 1)
-            if limit is not None:
-                raise TicketRefused(limit, service, reopens_at=self._reopens_tomorrow(today),
-                                    detail=f"{seq - 1} tickets issued today")
-            number = f"{svc.prefix}{seq:03d}"
-            ticket_id = session.execute(_tickets.insert(), {
-                "hall_id": self._hall, "day": today, "service": service, "issued_service": service,
-                "prefix": svc.prefix, "seq": seq, "number": number,
-                "priority": priority.value, "status": _WAITING, "issued_at": now, "recalls": 0,
-                "person_hash": person_hash}).inserted_primary_key[0]
-            _log_event(session, ticket_id=ticket_id, kind=EventKind.ISSUED, at=now, detail=priority.value)
-        log.info("issued %s for %s (%s)", number, service, priority.value)
+            if person_hash is not None:
+                lock_person(session, person_hash)
+                self._hold_to_limit(session, svc, person_hash, today)
+            ticket_id = self._insert(session, svc, priority, now=now, today=today, person_hash=person_hash)
         # Read after the commit, without the write lock: the place in the queue is as true
         # a moment later, and other kiosks need not wait for it.
         return self.ticket(ticket_id)
+
+    def check_in(self, code: str) -> TicketInfo:
+        """A booked ticket for a booking code (docs/booking-qr.md), once per booking.
+
+        The code is checked in this order, each failure a TicketRefused naming its reason: the
+        hall's booking signature (booking_forged), this hall (booking_other_hall), not checked
+        in before (booking_used, with the ticket it gave), the service, the day and window
+        with the hall's grace (booking_early, saying when to come; booking_expired), and the
+        hall open now. A booked ticket is not held to the daily quota: its place was booked.
+        Raises InvalidInput for text that is not a booking code at all."""
+        try:
+            booking = parse_booking_code(code) if isinstance(code, str) else None
+        except BadBookingCode as exc:
+            raise InvalidInput("code", str(exc)) from None
+        if booking is None:
+            raise InvalidInput("code", f"must be text, not {type(code).__name__}")
+        if not self.signer.check(BOOKING_PURPOSE, booking.signed_part, booking.signature):
+            raise TicketRefused(RefusalReason.BOOKING_FORGED, booking.service,
+                                detail=f"booking {booking.booking_id} is not signed with this hall's key")
+        if booking.hall_id != self._hall:
+            raise TicketRefused(RefusalReason.BOOKING_OTHER_HALL, booking.service,
+                                detail=f"booking {booking.booking_id} is for hall {booking.hall_id}")
+        now = self._now()
+        today = self._today(now)
+        with self._write() as session:
+            self._not_checked_in(session, booking)
+            svc = self.spec.service(booking.service)
+            if svc is None:
+                raise TicketRefused(RefusalReason.UNKNOWN_SERVICE, booking.service)
+            self._in_window(booking, now)
+            if not open_now(self.spec.hours, self._zone, now):
+                reason, reopens_at = issuing_refusal(self.spec.hours, self._zone, now)
+                raise TicketRefused(reason or RefusalReason.CLOSED_FOR_TODAY, svc.code, reopens_at=reopens_at)
+            ticket_id = self._insert(session, svc, Priority.BOOKED, now=now, today=today, quota=False)
+            try:
+                with session.begin_nested():
+                    session.execute(_check_ins.insert(), {"hall_id": self._hall, "booking_id": booking.booking_id,
+                                                          "ticket_id": ticket_id, "checked_in_at": now})
+            except IntegrityError:  # another kiosk checked the same booking in this instant
+                self._not_checked_in(session, booking)
+                raise
+        log.info("booking %s checked in for %s", booking.booking_id, svc.code)
+        return self.ticket(ticket_id)
+
+    def ticket_token(self, ticket_id: int) -> str:
+        """What a ticket's link ends with: its id, signed, so that ids cannot be guessed."""
+        return self.signer.sign(TICKET_PURPOSE, str(ticket_id))
+
+    def ticket_by_token(self, token: str) -> TicketInfo:
+        """The ticket a link's token names; TicketNotFound for one this hall did not sign."""
+        try:
+            ticket_id = int(self.signer.verify(TICKET_PURPOSE, token)) if len(token) <= 100 else None
+        except (BadSignature, ValueError, TypeError):
+            ticket_id = None
+        if ticket_id is None:
+            raise TicketNotFound("this ticket link was not issued by this hall")
+        return self.ticket(ticket_id)
+
+    def ticket_by_number(self, number: str) -> TicketInfo:
+        """Today's ticket of that number (a ticket is valid on its day only)."""
+        if not isinstance(number, str) or not _TICKET_NUMBER.fullmatch(number.strip().upper()):
+            raise InvalidInput("number", f"{number!r} is not a ticket number such as A001")
+        now = self._now()
+        today = self._today(now)
+        with self.reading() as session:
+            row = session.execute(_TICKET_BY_NUMBER, {"hall": self._hall, "today": today,
+                                                      "number": number.strip().upper()}).first()
+            if row is None:
+                raise TicketNotFound(f"no ticket {number} today in hall {self._hall!r}")
+            return self._info(session, row, today=today)
+
+    def person_salt(self) -> bytes:
+        """The salt of the person hash: the hall's, made from its secret, handed to its kiosks
+        so that an ID number never leaves the kiosk that read it."""
+        return self.signer.key_for(PERSON_PURPOSE)
 
     def ticket(self, ticket_id: int) -> TicketInfo:
         if not isinstance(ticket_id, int) or not 0 < ticket_id <= MAX_TICKET_ID:
@@ -493,6 +587,63 @@ class QueueEngine:
                     raise
 
     # -- inside --------------------------------------------------------------------------
+
+    def _insert(self, session: Session, svc: Service, priority: Priority, *, now: datetime, today: date,
+                person_hash: str | None = None, quota: bool = True) -> int:
+        """Takes the service's next number and stores the ticket and its event; returns its id."""
+        seq = _take_number(session, key={"hall": self._hall, "today": today, "code": svc.code})
+        limit = _limit_reached(svc.daily_quota if quota else None, seq - 1)
+        if limit is not None:
+            raise TicketRefused(limit, svc.code, reopens_at=self._reopens_tomorrow(today),
+                                detail=f"{seq - 1} tickets issued today")
+        number = f"{svc.prefix}{seq:03d}"
+        ticket_id = session.execute(_tickets.insert(), {
+            "hall_id": self._hall, "day": today, "service": svc.code, "issued_service": svc.code,
+            "prefix": svc.prefix, "seq": seq, "number": number,
+            "priority": priority.value, "status": _WAITING, "issued_at": now, "recalls": 0,
+            "person_hash": person_hash}).inserted_primary_key[0]
+        _log_event(session, ticket_id=ticket_id, kind=EventKind.ISSUED, at=now, detail=priority.value)
+        log.info("issued %s for %s (%s)", number, svc.code, priority.value)
+        return ticket_id
+
+    def _hold_to_limit(self, session: Session, svc: Service, person_hash: str, today: date) -> None:
+        """Refuses a ticket beyond the person's open tickets allowed: one of a service counted
+        apart, or the hall's tickets_per_person over the services counted per day."""
+        if svc.person_limit == "service":
+            services, limit = [svc.code], 1
+        else:
+            services = [s.code for s in self.spec.services if s.person_limit == "day"]
+            limit = self.spec.hall.tickets_per_person
+        held = session.execute(_PERSON_OPEN, {"hall": self._hall, "today": today, "person_hash": person_hash,
+                                              "services": services}).all()
+        if len(held) >= limit:
+            first = held[0]
+            raise TicketRefused(RefusalReason.ALREADY_HAS_TICKET, svc.code,
+                                earlier=self._earlier(first), detail=f"{len(held)} open ticket(s) today")
+
+    def _not_checked_in(self, session: Session, booking: BookingCode) -> None:
+        used = session.execute(_CHECKED_IN, {"hall": self._hall, "booking": booking.booking_id}).first()
+        if used is not None:
+            raise TicketRefused(RefusalReason.BOOKING_USED, booking.service, earlier=self._earlier(used),
+                                detail=f"booking {booking.booking_id} checked in before")
+
+    def _in_window(self, booking: BookingCode, now: datetime) -> None:
+        grace = self.spec.booking
+        opens = datetime.combine(booking.day, booking.window_start, tzinfo=self._zone) - timedelta(
+            minutes=grace.early_minutes)
+        closes = datetime.combine(booking.day, booking.window_end, tzinfo=self._zone) + timedelta(
+            minutes=grace.late_minutes)
+        window = f"{booking.day} {booking.window_start:%H:%M}-{booking.window_end:%H:%M}"
+        if now < opens:
+            raise TicketRefused(RefusalReason.BOOKING_EARLY, booking.service, reopens_at=opens,
+                                detail=f"booking {booking.booking_id} is for {window}")
+        if now > closes:
+            raise TicketRefused(RefusalReason.BOOKING_EXPIRED, booking.service,
+                                detail=f"booking {booking.booking_id} was for {window}")
+
+    def _earlier(self, row: Row) -> EarlierTicket:
+        return EarlierTicket(number=row.number, service=row.issued_service,
+                             issued_at=row.issued_at.astimezone(self._zone))
 
     def _now(self) -> datetime:
         now = self._clock()

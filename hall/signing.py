@@ -26,6 +26,8 @@ from hall.errors import HallError
 from hall.models import HallSecret
 
 KEY_NAME = "signing"
+TICKET_PURPOSE = "ticket"   # a ticket's link, /t/{id}.{signature}
+PERSON_PURPOSE = "person"   # the salt of the person hash (kiosk.identity.number_hash), handed to kiosks
 MAC_BYTES = 16       # 128 bits: out of reach of guessing, and short enough for a small QR code
 PURPOSE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 

@@ -123,6 +123,10 @@ class Service(Strict):
     mean_service_minutes: float = Field(gt=0, le=240)
     daily_quota: int | None = Field(default=None, ge=1, le=999)
     description: Names | None = None
+    needs_id: bool = Field(default=False, description="a ticket needs the holder's ID card (or a booking code)")
+    person_limit: Literal["day", "service"] = Field(
+        default="day", description="day: its tickets count toward the hall's tickets_per_person a day; "
+                                   "service: one open ticket of this service per person, apart from the others")
 
 
 class Counter(Strict):
@@ -136,6 +140,10 @@ class HallInfo(Strict):
     timezone: str = "Asia/Shanghai"
     priority_first: list[Priority] = [Priority.GREEN, Priority.BOOKED]
     max_recalls: int = Field(default=3, ge=0, le=10)
+    green_channel_age: int = Field(default=70, ge=50, le=120,
+                                   description="from this age a citizen identified by ID card gets the green channel")
+    tickets_per_person: int = Field(default=1, ge=1, le=20,
+                                    description="open tickets one person (by ID card) may hold on one day")
 
     @field_validator("timezone")
     @classmethod
@@ -163,12 +171,21 @@ class Display(Strict):
         default="speech", description="speech: each call is spoken (请A001号到3号窗口办理); chime: a chime only")
 
 
+class Booking(Strict):
+    """Checking in a booking made online (docs/booking-qr.md): the code is taken from a little
+    before its time window to a little after it."""
+
+    early_minutes: int = Field(default=30, ge=0, le=240, description="check-in opens this long before the window")
+    late_minutes: int = Field(default=15, ge=0, le=240, description="and closes this long after it")
+
+
 class HallSpec(Strict):
     hall: HallInfo
     hours: Hours
     services: list[Service] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
     display: Display = Display()
+    booking: Booking = Booking()
 
     @field_validator("services")
     @classmethod

@@ -14,10 +14,9 @@ from starlette.responses import Response
 from hall import accounts, idempotency
 from hall.queue import QueueEngine
 from hall.settings import ServerSettings
-from hall.signing import hall_signer
+from hall.signing import TICKET_PURPOSE
 from hall.spec import load_hall
 
-TICKET_PURPOSE = "ticket"
 TOKEN_CACHE_SECONDS = 10.0  # a replaced device token keeps working at most this long
 
 
@@ -55,8 +54,7 @@ class HallServer:
         self.hall_id = self.spec.hall.id
         self.clock = clock or utcnow
         self.engine = QueueEngine(self.spec, settings.database_url, clock=self.clock)
-        with self.engine.transaction() as session:
-            self.signer = hall_signer(session, hall_id=self.hall_id)
+        self.signer = self.engine.signer
         self.offline_after = timedelta(seconds=settings.offline_after)
         self.started = self.clock()
         self.wakeup = Wakeup()
@@ -98,4 +96,4 @@ class HallServer:
     def ticket_link(self, request: Request, ticket_id: int) -> str:
         """The ticket's public address (the phone page), signed so that it cannot be guessed."""
         base = self.settings.public_url or str(request.base_url).rstrip("/")
-        return f"{base}/t/{self.signer.sign(TICKET_PURPOSE, str(ticket_id))}"
+        return f"{base}/t/{self.engine.ticket_token(ticket_id)}"

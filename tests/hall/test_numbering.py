@@ -175,21 +175,6 @@ def test_the_999th_number_is_the_last(open_engine, spec, query):
     assert query("select last_seq from ticket_sequences where service = 'taxation'") == [(999,)]
 
 
-def test_one_ticket_per_person_per_service_per_day(engine, clock):
-    first = engine.issue_ticket("household", person_hash="h1")
-    engine.call_next("3")
-    engine.complete("3")
-    with pytest.raises(TicketRefused) as refused:
-        engine.issue_ticket("household", person_hash="h1")
-    assert refused.value.reason is RefusalReason.ALREADY_HAS_TICKET
-    assert engine.issue_ticket("taxation", person_hash="h1").number == "G001"
-    assert engine.issue_ticket("household", person_hash="h2").number == "C002"  # C002: no gap
-    assert engine.issue_ticket("household").number == "C003"  # no hash, no rule
-    clock.now += timedelta(days=1)
-    assert engine.issue_ticket("household", person_hash="h1").number == "C001"
-    assert first.number == "C001"
-
-
 def test_a_failed_issue_gives_its_number_back(engine, query):
     """A row already holding the next number (left by hand, say) makes the insert fail;
     the sequence rolls back with it and the next issue tries the same number again."""
