@@ -73,7 +73,18 @@ class IssueRequest(Request):
     service: ServiceCode
     priority: Priority = Priority.NORMAL
     person_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
-                                    description="salted SHA-256 of the holder's ID number (64 hex digits), for one ticket per person")
+                                    description="HMAC-SHA256 of the holder's ID number keyed with the hall's person "
+                                                "salt (64 hex digits), for one ticket per person")
+    age: int | None = Field(None, ge=0, le=150, description="the holder's age in whole years, from the ID card: the "
+                                                            "hall gives the green channel from its green_channel_age")
+
+
+class CheckInRequest(Request):
+    code: str = Field(min_length=1, max_length=512, description="the booking code as scanned (docs/booking-qr.md)")
+
+
+class PersonSaltPublic(BaseModel):
+    salt: str = Field(description="hex: the key of the person hash; a kiosk keeps it in memory only")
 
 
 class ServiceStatusPublic(BaseModel):
@@ -163,13 +174,23 @@ class StaffSessionPublic(BaseModel):
 
 # -- answers that are not a resource ---------------------------------------------------------
 
+class EarlierTicketPublic(BaseModel):
+    number: str
+    service: str
+    issued_at: datetime
+
+
 class Problem(BaseModel):
     """Every error answer."""
 
     error: str = Field(description="a stable code, such as refused, busy, unauthorized")
     message: str
     reason: RefusalReason | None = Field(None, description="for error=refused: why")
-    reopens_at: datetime | None = None
+    reopens_at: datetime | None = Field(None, description="for error=refused: when it opens again (booking_early: "
+                                                          "when the booking checks in)")
+    earlier_ticket: EarlierTicketPublic | None = Field(
+        None, description="for reason already_has_ticket: the person's first open ticket of the day; "
+                          "booking_used: the ticket the booking gave")
     fields: list[dict] | None = Field(None, description="for error=invalid: what is wrong where")
 
 

@@ -91,7 +91,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TicketRefused)
     async def refused(_request: Request, exc: TicketRefused) -> JSONResponse:
         status = 404 if exc.reason is RefusalReason.UNKNOWN_SERVICE else 409
-        return problem(status, "refused", str(exc), reason=exc.reason, reopens_at=exc.reopens_at)
+        earlier = exc.earlier.__dict__ if exc.earlier else None
+        return problem(status, "refused", str(exc), reason=exc.reason, reopens_at=exc.reopens_at,
+                       earlier_ticket=earlier)
 
     @app.exception_handler(CounterOperationError)
     async def counter_refused(_request: Request, exc: CounterOperationError) -> JSONResponse:

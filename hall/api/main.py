@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hall.api.routes import (counter_queue, counters, device_health, devices, display, events, hall, help_calls,
-                             services, session, tickets)
+from hall.api.routes import (bookings, counter_queue, counters, device_health, devices, display, events, hall,
+                             help_calls, person_salt, services, session, tickets)
 from hall.schemas import Problem
 
 API_PREFIX = "/api/v1"
@@ -14,6 +14,6 @@ api_router = APIRouter(prefix=API_PREFIX, responses={
     403: {"model": Problem, "description": "not allowed for this caller"},
     422: {"model": Problem, "description": "the request is malformed (error=invalid, with fields)"},
 })
-for module in (hall, services, tickets, counters, counter_queue, devices, device_health, session, events, display,
-               help_calls):
+for module in (hall, services, tickets, bookings, person_salt, counters, counter_queue, devices, device_health,
+               session, events, display, help_calls):
     api_router.include_router(module.router)

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
              summary="Issue a ticket (kiosks and staff)")
 def issue_ticket(body: IssueRequest, request: Request, hall: HallDep, who: Issuer, key: IdempotencyKey = None):
     def write(_session) -> str:
-        ticket = hall.engine.issue_ticket(body.service, priority=body.priority, person_hash=body.person_hash)
+        ticket = hall.engine.issue_ticket(body.service, priority=body.priority, person_hash=body.person_hash,
+                                          age=body.age)
         return TicketPublic.of(ticket, hall.ticket_link(request, ticket.id)).model_dump_json()
     return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write,
                       status_code=201)
@@ -30,6 +31,14 @@ def issue_ticket(body: IssueRequest, request: Request, hall: HallDep, who: Issue
 def ticket(ticket_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, hall: HallDep,
            _who: Anyone) -> TicketPublic:
     return TicketPublic.of(hall.engine.ticket(ticket_id), hall.ticket_link(request, ticket_id))
+
+
+@router.get("/by-number/{number}", response_model=TicketPublic, responses={404: {"model": Problem}},
+            summary="Today's ticket of that number (a ticket code scanned at a kiosk)")
+def ticket_by_number(number: Annotated[str, Path(pattern=r"^[A-Za-z][0-9]{3,7}$")], request: Request,
+                     hall: HallDep, _who: Anyone) -> TicketPublic:
+    ticket = hall.engine.ticket_by_number(number)
+    return TicketPublic.of(ticket, hall.ticket_link(request, ticket.id))
 
 
 @router.get("/by-link/{token}", response_model=TicketPublic,
