@@ -5,6 +5,8 @@
     python -m hall add-device ID --kind kiosk|counter|display [--new-token]
     python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2] [--replace]
     python -m hall migrate
+    python -m hall booking-key
+    python -m hall booking-code --service CODE --day YYYY-MM-DD --window HH:MM-HH:MM [--booking-id ID]
 
 Every command also takes --data-dir, --database and --hall (or HALL_DATA_DIR, HALL_DATABASE,
 HALL_HALL_FILE). add-staff asks for the password twice on a terminal, or reads one line
@@ -15,8 +17,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import re
+import secrets
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from pydantic import ValidationError
 
@@ -51,7 +55,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     staff.add_argument("--counters", default="", help="comma-separated counter ids, e.g. 1,2,8")
     staff.add_argument("--replace", action="store_true", help="change an existing account")
     sub.add_parser("migrate", parents=[common], help="bring the database's schema up to this release")
+    sub.add_parser("booking-key", parents=[common],
+                   help="print the key a booking service signs booking codes with (docs/booking-qr.md)")
+    code = sub.add_parser("booking-code", parents=[common], help="make one signed booking code, as a booking service does")
+    code.add_argument("--service", required=True, help="the service's code in hall.toml, e.g. social_security")
+    code.add_argument("--day", required=True, type=_day, help="YYYY-MM-DD")
+    code.add_argument("--window", required=True, type=_window, help="HH:MM-HH:MM, e.g. 09:00-09:30")
+    code.add_argument("--booking-id", help="1-20 of A-Z 0-9, unique in the hall (default: a random one)")
     return parser.parse_args(argv)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day YYYY-MM-DD") from None
+
+
+def _window(text: str) -> tuple[time, time]:
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text.strip())
+    try:
+        if not found:
+            raise ValueError
+        start, end = time(int(found[1]), int(found[2])), time(int(found[3]), int(found[4]))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time window HH:MM-HH:MM") from None
+    if end <= start:
+        raise argparse.ArgumentTypeError(f"the window {text} ends before it starts")
+    return start, end
 
 
 def settings_from(args: argparse.Namespace) -> ServerSettings:
@@ -94,6 +125,8 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
         if args.command == "migrate":
             print(f"{settings.database_url.split('@')[-1]}: schema up to date")
             return 0
+        if args.command in ("booking-key", "booking-code"):
+            return booking(args, spec, engine)
         with engine.transaction() as session:
             if args.command == "add-device":
                 token = accounts.add_device(session, hall_id=spec.hall.id, device_id=args.device_id,
@@ -112,6 +145,30 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
         print(f"device {args.device_id} ({args.kind}) registered. Its token, shown only now:\n{token}")
     else:
         print(f"staff {args.job_no} ({args.role}) saved")
+    return 0
+
+
+def booking(args: argparse.Namespace, spec, engine) -> int:
+    """The booking key goes to the hall's booking service alone (it signs nothing else: see
+    hall.signing); a code made here is what that service would make."""
+    from hall.booking_codes import BOOKING_PURPOSE, BadBookingCode, make_booking_code
+
+    key = engine.signer.key_for(BOOKING_PURPOSE)
+    if args.command == "booking-key":
+        print(f"the booking key of hall {spec.hall.id} (HMAC-SHA256, hex); whoever holds it can make booking "
+              f"codes for this hall, so hand it to the booking service alone, over a safe channel:\n{key.hex()}")
+        return 0
+    if spec.service(args.service) is None:
+        print(f"no service {args.service!r} in this hall; known: {', '.join(s.code for s in spec.services)}",
+              file=sys.stderr)
+        return 2
+    booking_id = args.booking_id or secrets.token_hex(5).upper()
+    try:
+        print(make_booking_code(key, hall_id=spec.hall.id, booking_id=booking_id, service=args.service,
+                                day=args.day, window_start=args.window[0], window_end=args.window[1]))
+    except BadBookingCode as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 

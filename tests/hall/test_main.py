@@ -80,3 +80,41 @@ def test_the_engine_and_the_kiosk_side_load_no_web_framework():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_booking_service_gets_its_key_and_its_codes_check_in_once(tmp_path):
+    from datetime import time as clock_time
+
+    from hall.booking_codes import make_booking_code
+    from hall.errors import RefusalReason, TicketRefused
+    from hall.queue import QueueEngine
+    from hall.spec import load_hall
+    from tests.conftest import OPEN_MORNING, SAMPLE_HALL
+
+    data = ["--data-dir", str(tmp_path)]
+    key = hall("booking-key", *data)
+    assert key.returncode == 0 and "booking service alone" in key.stdout
+    made = hall("booking-code", "--service", "household", "--day", "2026-11-25", "--window", "09:00-09:30",
+                "--booking-id", "b1", *data)
+    assert made.returncode == 0, made.stderr
+    code = made.stdout.strip()
+    assert code.startswith("HKB1.CHENGGUAN.B1.HOUSEHOLD.20261125.0900-0930.")
+    elsewhere = make_booking_code(bytes.fromhex(key.stdout.split()[-1]), hall_id="chengguan", booking_id="B2",
+                                  service="household", day=OPEN_MORNING.date(), window_start=clock_time(9),
+                                  window_end=clock_time(9, 30))  # the booking service's own code
+    engine = QueueEngine(load_hall(SAMPLE_HALL), f"sqlite:///{tmp_path / 'hall.db'}", clock=lambda: OPEN_MORNING)
+    try:
+        assert engine.check_in(code).number == "C001" and engine.check_in(elsewhere).number == "C002"
+        try:
+            engine.check_in(code)
+            raise AssertionError("checked in twice")
+        except TicketRefused as refused:
+            assert refused.reason is RefusalReason.BOOKING_USED
+    finally:
+        engine.close()
+    for bad in (["--service", "fishing", "--day", "2026-11-25", "--window", "09:00-09:30"],
+                ["--service", "household", "--day", "2026-11-31", "--window", "09:00-09:30"],
+                ["--service", "household", "--day", "2026-11-25", "--window", "09:30-09:00"],
+                ["--service", "household", "--day", "2026-11-25", "--window", "09:00-09:30", "--booking-id", "a-b"]):
+        result = hall("booking-code", *bad, *data)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, bad
