@@ -39,13 +39,26 @@ class EmbeddedHall(Hall):
         return self._guard(lambda q: q.services_status())
 
     def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
-                     idempotency_key: str | None = None) -> TicketInfo:
-        if idempotency_key is None:
-            return self._guard(lambda q: q.issue_ticket(service, priority=priority, person_hash=person_hash))
-        return self._guard(lambda q: _issue_once(q, service, Priority(priority), person_hash, idempotency_key))
+                     age: int | None = None, idempotency_key: str | None = None) -> TicketInfo:
+        def issue(q: QueueEngine) -> TicketInfo:
+            return q.issue_ticket(service, priority=priority, person_hash=person_hash, age=age)
+        request = ("issue", service, Priority(priority).value, person_hash or "", "" if age is None else str(age))
+        return self._guard(lambda q: _once(q, idempotency_key, request, issue))
+
+    def check_in(self, code: str, *, idempotency_key: str | None = None) -> TicketInfo:
+        return self._guard(lambda q: _once(q, idempotency_key, ("check-in", code), lambda q: q.check_in(code)))
 
     def ticket(self, ticket_id: int) -> TicketInfo:
         return self._guard(lambda q: q.ticket(ticket_id))
+
+    def ticket_by_link(self, token: str) -> TicketInfo:
+        return self._guard(lambda q: q.ticket_by_token(token))
+
+    def ticket_by_number(self, number: str) -> TicketInfo:
+        return self._guard(lambda q: q.ticket_by_number(number))
+
+    def person_salt(self) -> bytes:
+        return self._guard(lambda q: q.person_salt())
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         self._guard(lambda q: q.report_device(device_id, kind, status, detail))
@@ -75,16 +88,16 @@ class EmbeddedHall(Hall):
             return self._engine
 
 
-def _issue_once(queue: QueueEngine, service: str, priority: Priority, person_hash: str | None,
-                key: str) -> TicketInfo:
-    """The hall server's idempotent issue, in-process: key and ticket in one transaction."""
+def _once(queue: QueueEngine, key: str | None, request: tuple[str, ...],
+          write: Callable[[QueueEngine], TicketInfo]) -> TicketInfo:
+    """The hall server's idempotent write, in-process: key and ticket in one transaction."""
+    if key is None:
+        return write(queue)
     from hall import idempotency
     from hall.schemas import TicketPublic
 
-    def write(_session) -> str:
-        ticket = queue.issue_ticket(service, priority=priority, person_hash=person_hash)
-        return TicketPublic.of(ticket).model_dump_json()
     answer, _ = idempotency.once(queue, hall_id=queue.spec.hall.id, principal="embedded", key=key,
-                                 request=idempotency.fingerprint("issue", service, priority.value, person_hash or ""),
-                                 write=write, now=lambda: datetime.now(timezone.utc))
+                                 request=idempotency.fingerprint(*request),
+                                 write=lambda _session: TicketPublic.of(write(queue)).model_dump_json(),
+                                 now=lambda: datetime.now(timezone.utc))
     return TicketPublic.model_validate_json(answer).info()

@@ -30,13 +30,33 @@ class Hall(ABC):
 
     @abstractmethod
     def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
-                     idempotency_key: str | None = None) -> TicketInfo:
+                     age: int | None = None, idempotency_key: str | None = None) -> TicketInfo:
         """A new ticket, numbered by the hall; raises TicketRefused or HallUnavailable.
-        The same idempotency key again (a retry) gives the same ticket, never a second."""
+        The same idempotency key again (a retry) gives the same ticket, never a second.
+        For a citizen identified by ID card: the person hash (kiosk.identity.number_hash with
+        person_salt()) and the age in whole years; the hall decides the rest."""
+
+    @abstractmethod
+    def check_in(self, code: str, *, idempotency_key: str | None = None) -> TicketInfo:
+        """A booked ticket for a scanned booking code; TicketRefused says why not (forged,
+        another hall's, early with when to come, expired, used with the ticket it gave)."""
 
     @abstractmethod
     def ticket(self, ticket_id: int) -> TicketInfo:
         """A ticket as it stands now (its place, its counter); raises TicketNotFound."""
+
+    @abstractmethod
+    def ticket_by_link(self, token: str) -> TicketInfo:
+        """The ticket a scanned ticket link's token names; TicketNotFound unless the hall signed it."""
+
+    @abstractmethod
+    def ticket_by_number(self, number: str) -> TicketInfo:
+        """Today's ticket of that number (a scanned ticket code); raises TicketNotFound."""
+
+    @abstractmethod
+    def person_salt(self) -> bytes:
+        """The hall's key of the person hash: an ID number is hashed with it on the kiosk
+        and never leaves it. Kept in memory only."""
 
     @abstractmethod
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:

@@ -28,8 +28,9 @@ from pathlib import Path
 
 import requests
 
-from hall.errors import RefusalReason, TicketNotFound, TicketRefused
-from hall.schemas import ServiceStatusPublic, TicketPublic
+from hall.booking_codes import BadBookingCode, parse_booking_code
+from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
+from hall.schemas import EarlierTicketPublic, PersonSaltPublic, ServiceStatusPublic, TicketPublic
 from hall.spec import HallSpec
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
@@ -59,6 +60,7 @@ class RemoteHall(Hall):
         self._verify: str | bool = ca_bundle or True
         self._cache = data_dir / CACHE_FILE
         self._failed_at: float | None = None  # when the server last failed to answer, until it answers
+        self._salt: bytes | None = None  # the hall's person salt: in memory only, never on disk
         self._spec = self._definition()
         self._outbox = Outbox(data_dir / OUTBOX_FILE)
         self._heartbeat_seconds = heartbeat_seconds
@@ -79,23 +81,42 @@ class RemoteHall(Hall):
         return [ServiceStatusPublic.model_validate(s).info() for s in self._json(answer, 200)]
 
     def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
-                     idempotency_key: str | None = None) -> TicketInfo:
+                     age: int | None = None, idempotency_key: str | None = None) -> TicketInfo:
         body = {"service": service, "priority": Priority(priority).value}
         if person_hash is not None:
             body["person_hash"] = person_hash
+        if age is not None:
+            body["age"] = age
         answer = self._call("POST", "/tickets", body=body, key=idempotency_key or f"ticket-{uuid.uuid4().hex}")
-        if answer.status_code in (404, 409) and _problem(answer).get("error") == "refused":
-            problem = _problem(answer)
-            reopens = problem.get("reopens_at")
-            raise TicketRefused(RefusalReason(problem["reason"]), service,
-                                reopens_at=datetime.fromisoformat(reopens) if reopens else None)
+        _raise_refusal(answer, service)
+        return TicketPublic.model_validate(self._json(answer, 201)).info()
+
+    def check_in(self, code: str, *, idempotency_key: str | None = None) -> TicketInfo:
+        answer = self._call("POST", "/bookings/check-ins", body={"code": code},
+                            key=idempotency_key or f"check-in-{uuid.uuid4().hex}")
+        try:
+            service = parse_booking_code(code).service
+        except BadBookingCode:
+            service = ""
+        _raise_refusal(answer, service)
         return TicketPublic.model_validate(self._json(answer, 201)).info()
 
     def ticket(self, ticket_id: int) -> TicketInfo:
-        answer = self._call("GET", f"/tickets/{int(ticket_id)}")
-        if answer.status_code == 404:
-            raise TicketNotFound(f"no ticket {ticket_id} at {self.url}")
-        return TicketPublic.model_validate(self._json(answer, 200)).info()
+        return self._found(f"/tickets/{int(ticket_id)}", f"no ticket {ticket_id} at {self.url}")
+
+    def ticket_by_link(self, token: str) -> TicketInfo:
+        path = f"/tickets/by-link/{requests.utils.quote(token, safe='')}"
+        return self._found(path, f"{self.url} did not sign this ticket link")
+
+    def ticket_by_number(self, number: str) -> TicketInfo:
+        path = f"/tickets/by-number/{requests.utils.quote(number, safe='')}"
+        return self._found(path, f"no ticket {number} today at {self.url}")
+
+    def person_salt(self) -> bytes:
+        if self._salt is None:
+            answer = self._json(self._call("GET", "/person-salt"), 200)
+            self._salt = bytes.fromhex(PersonSaltPublic.model_validate(answer).salt)
+        return self._salt
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         """Accepted into the outbox at once; the hall hears of it as soon as it can."""
@@ -161,6 +182,14 @@ class RemoteHall(Hall):
             pause *= 2
         raise AssertionError("unreachable")
 
+    def _found(self, path: str, missing: str) -> TicketInfo:
+        """A ticket read by `path`; TicketNotFound for one the hall does not know or did not sign."""
+        answer = self._call("GET", path)
+        if answer.status_code in (403, 404, 422) and _problem(answer).get("error") in (
+                "not_found", "bad_signature", "invalid"):
+            raise TicketNotFound(missing)
+        return TicketPublic.model_validate(self._json(answer, 200)).info()
+
     def _json(self, answer: requests.Response, expected: int):
         if answer.status_code != expected:
             problem = _problem(answer)
@@ -209,6 +238,19 @@ class RemoteHall(Hall):
                 self._outbox.failed(entry.key)
                 return False
         return True
+
+
+def _raise_refusal(answer: requests.Response, service: str) -> None:
+    """The hall's refusal as the TicketRefused the embedded hall raises."""
+    problem = _problem(answer)
+    if answer.status_code not in (404, 409) or problem.get("error") != "refused":
+        return
+    reopens = problem.get("reopens_at")
+    earlier = problem.get("earlier_ticket")
+    if earlier is not None:
+        earlier = EarlierTicket(**EarlierTicketPublic.model_validate(earlier).model_dump())
+    raise TicketRefused(RefusalReason(problem["reason"]), service, earlier=earlier,
+                        reopens_at=datetime.fromisoformat(reopens) if reopens else None)
 
 
 def _problem(answer: requests.Response) -> dict:

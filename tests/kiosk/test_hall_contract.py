@@ -2,22 +2,47 @@
 hall (against a real server process on 127.0.0.1) pass the same tests."""
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import pytest
 
-from hall.errors import RefusalReason, TicketNotFound, TicketRefused
+from hall.booking_codes import BOOKING_PURPOSE, make_booking_code
+from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
+from hall.queue import QueueEngine
 from hall.tickets import Priority, TicketStatus
 from hall.spec import load_hall
 from kiosk.embedded import EmbeddedHall
 from kiosk.hall_client import Hall
+from kiosk.identity import number_hash
 from kiosk.remote import RemoteHall
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL, SHANGHAI
 
 
+def engine_on(url: str) -> QueueEngine:
+    """The hall's engine on its database, behind the hall's back: its keys, as an installer's
+    python -m hall booking-key reads them."""
+    return QueueEngine(load_hall(SAMPLE_HALL), url)
+
+
 class HallContract:
-    """Subclasses provide `make_hall(clock)`."""
+    """Subclasses provide `make_hall(clock)`, `database_url` and `token_of(ticket)`."""
+
+    database_url: str
 
     def make_hall(self, clock) -> Hall:
         raise NotImplementedError
+
+    def token_of(self, hall, ticket) -> str:
+        raise NotImplementedError
+
+    def booking_code(self, booking_id: str, *, day=OPEN_MORNING.date(), window=(time(9), time(9, 30)),
+                     key: bytes | None = None) -> str:
+        if key is None:
+            engine = engine_on(self.database_url)
+            key = engine.signer.key_for(BOOKING_PURPOSE)
+            engine.close()
+        return make_booking_code(key, hall_id="chengguan", booking_id=booking_id, service="household", day=day,
+                                 window_start=window[0], window_end=window[1])
 
     @pytest.fixture
     def hall(self, clock):
@@ -78,6 +103,61 @@ class HallContract:
         assert again == first and first.number == "G001" and other.number == "G002"
         assert [s.issued_today for s in hall.services_status() if s.code == "taxation"] == [2]
 
+    def test_one_open_ticket_a_person_a_day_and_the_green_channel_by_age(self, hall, clock):
+        person = number_hash("11010519491231002X", hall.person_salt())
+        first = hall.issue_ticket("household", person_hash=person, age=76)
+        assert first.priority is Priority.GREEN
+        assert hall.issue_ticket("taxation", person_hash="0" * 64, age=69).priority is Priority.NORMAL
+        clock.now = OPEN_MORNING + timedelta(minutes=20)
+        with pytest.raises(TicketRefused) as refused:
+            hall.issue_ticket("taxation", person_hash=person, age=76)
+        assert refused.value.reason is RefusalReason.ALREADY_HAS_TICKET
+        assert refused.value.earlier == EarlierTicket(number="C001", service="household", issued_at=OPEN_MORNING)
+        with pytest.raises(TicketRefused) as refused:
+            hall.issue_ticket("housing_fund")
+        assert refused.value.reason is RefusalReason.IDENTIFICATION_REQUIRED
+
+    def test_the_person_salt_is_the_halls_and_stays(self, hall):
+        salt = hall.person_salt()
+        engine = engine_on(self.database_url)
+        try:
+            assert salt == hall.person_salt() == engine.person_salt() and len(salt) == 32
+        finally:
+            engine.close()
+
+    def test_a_booking_checks_in_once_and_each_refusal_says_why(self, hall, clock):
+        code = self.booking_code("B1")
+        booked = hall.check_in(code, idempotency_key="kiosk-01-scan-0001")
+        assert (booked.number, booked.priority) == ("C001", Priority.BOOKED)
+        assert hall.check_in(code, idempotency_key="kiosk-01-scan-0001") == booked  # a retry
+        refusals = {}
+        for name, text in (("again", code.lower()), ("forged", self.booking_code("B2", key=bytes(32))),
+                           ("early", self.booking_code("B3", window=(time(10), time(11)))),
+                           ("expired", self.booking_code("B4", day=OPEN_MORNING.date() - timedelta(days=1)))):
+            with pytest.raises(TicketRefused) as refused:
+                hall.check_in(text)
+            refusals[name] = refused.value
+        assert refusals["again"].reason is RefusalReason.BOOKING_USED and refusals["again"].earlier.number == "C001"
+        assert refusals["forged"].reason is RefusalReason.BOOKING_FORGED
+        assert refusals["early"].reason is RefusalReason.BOOKING_EARLY
+        assert refusals["early"].reopens_at == OPEN_MORNING.replace(hour=9, minute=30)
+        assert refusals["expired"].reason is RefusalReason.BOOKING_EXPIRED
+        assert all(r.service == "household" for r in refusals.values())
+
+    def test_a_scanned_ticket_is_found_by_its_signed_link_or_todays_number(self, hall, clock):
+        ticket = hall.issue_ticket("household")
+        token = self.token_of(hall, ticket)
+        assert hall.ticket_by_link(token).number == "C001"
+        assert hall.ticket_by_number("C001").id == ticket.id
+        for wrong in (token[:-2] + "xx", "1.abcdefghijklmnopqrstuv", "x" * 300):
+            with pytest.raises(TicketNotFound):
+                hall.ticket_by_link(wrong)
+        with pytest.raises(TicketNotFound):
+            hall.ticket_by_number("C002")
+        clock.now = OPEN_MORNING + timedelta(days=1)
+        with pytest.raises(TicketNotFound):
+            hall.ticket_by_number("C001")
+
     def test_device_status_is_accepted(self, hall):
         hall.report_device("k1/printer", "printer", "paper_out", "paper sensor")
         hall.report_device("k1/printer", "printer", "ok")
@@ -86,10 +166,18 @@ class HallContract:
 class TestEmbeddedHall(HallContract):
     @pytest.fixture(autouse=True)
     def _folder(self, tmp_path):
-        self.db = tmp_path / "hall.db"
+        self.database_url = f"sqlite:///{tmp_path / 'hall.db'}"
 
     def make_hall(self, clock) -> Hall:
-        return EmbeddedHall(load_hall(SAMPLE_HALL), f"sqlite:///{self.db}", clock=clock)
+        return EmbeddedHall(load_hall(SAMPLE_HALL), self.database_url, clock=clock)
+
+    def token_of(self, hall, ticket) -> str:
+        assert ticket.link is None  # a hall without a server prints the ticket's code
+        engine = engine_on(self.database_url)
+        try:
+            return engine.ticket_token(ticket.id)
+        finally:
+            engine.close()
 
 
 class TestRemoteHall(HallContract):
@@ -102,9 +190,13 @@ class TestRemoteHall(HallContract):
         self.token = hall_server.register("kiosk-01")
         self.server = hall_server.start()
         self.folder = tmp_path / "kiosk"
+        self.database_url = hall_server.args["database"]
 
     def make_hall(self, clock) -> Hall:
         return RemoteHall(self.server.url, self.token, data_dir=self.folder)
+
+    def token_of(self, hall, ticket) -> str:
+        return ticket.link.rsplit("/", 1)[1]
 
     def test_its_tickets_link_to_the_server(self, hall):
         ticket = hall.issue_ticket("household")
