@@ -1,11 +1,15 @@
 """The citizen's way through the ticket kiosk: a table on kiosk.machine, knowing nothing of Kivy.
 
 idle → choosing a service → confirming → issuing → the ticket → idle, with a notice when a
-ticket cannot be had. Every step can be driven from a test exactly as from a screen. The
-hall and the printer are reached only from jobs on the runner's thread; what they answer
-comes back as events, so a screen never waits for a database or a printer. An inactivity
-timeout wipes the visit (its language, type size, voice, chosen service and ticket) so the
-next citizen starts clean.
+ticket cannot be had. A service that needs identification asks for the ID card (or a
+booking code) after confirming. Cards and codes are events any state may take or ignore: a
+card placed at the home screen starts a visit by itself (and the hall gives the green
+channel by age), a booking code checks in, a ticket's code shows that ticket's progress.
+Every step can be driven from a test exactly as from a screen. The hall and the printer are
+reached only from jobs on the runner's thread; what they answer comes back as events, so a
+screen never waits for a database or a printer. An inactivity timeout wipes the visit (its
+language, type size, voice, chosen service, identification and ticket) so the next citizen
+starts clean.
 """
 from __future__ import annotations
 
@@ -18,13 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from hall.errors import RefusalReason, TicketRefused
+from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
+from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
 from kiosk.i18n import Translator, catalogue
+from kiosk.identity import Identification
 from kiosk.machine import ANY, Job, Listener, Machine, MachineError, Runner, Transition
 from kiosk.printing import PrintOutcome, TicketPrinterService
-from kiosk.ticket_view import TicketView, ticket_view
+from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink, parse_scanned
+from kiosk.ticket_view import ProgressView, TicketView, progress_view, ticket_view
 
 if TYPE_CHECKING:
     from kiosk.voice import VoiceGuide
@@ -39,8 +46,10 @@ class State(enum.Enum):
     IDLE = "idle"
     CHOOSING = "choosing"
     CONFIRMING = "confirming"
-    ISSUING = "issuing"
+    IDENTIFYING = "identifying"  # the service needs the ID card: place it, or scan a booking code
+    ISSUING = "issuing"          # waiting for the hall (a ticket, a check-in, a ticket looked up) and the printer
     TICKET = "ticket"
+    PROGRESS = "progress"        # a scanned ticket's place in the queue
     NOTICE = "notice"
 
 
@@ -60,18 +69,39 @@ class Event(enum.Enum):
     QUEUES_FAILED = "queues_failed"  # data: the exception
     ISSUED = "issued"              # data: Issue
     ISSUE_FAILED = "issue_failed"  # data: the exception
+    CARD_PLACED = "card_placed"    # data: CardOutcome (kiosk.card_watch)
+    READER_CHANGED = "reader_changed"  # data: ReaderStatus
+    CODE_SCANNED = "code_scanned"  # data: the scanned text
+    SCAN_FAILED = "scan_failed"    # data: the scanner's error (an unreadable line)
+    FOUND = "found"                # data: Found
+    FIND_FAILED = "find_failed"    # data: the exception
+
+
+@dataclass(frozen=True)
+class Work:
+    """What ISSUING waits for: a ticket for the chosen service, a booking checked in, or a
+    scanned ticket looked up."""
+
+    kind: str  # "issue", "check_in" or "find"
+    priority: Priority = Priority.NORMAL
+    code: BookingCode | TicketLink | TicketCode | None = None
 
 
 @dataclass
 class Visit:
-    """One citizen at the kiosk: wiped whole when the kiosk returns to idle."""
+    """One citizen at the kiosk: wiped whole when the kiosk returns to idle. Of the person,
+    it holds the Identification alone (masked number, salted hash, birth date)."""
 
     language: str
     large_type: bool
     voice: bool
     service: str | None = None
+    identity: Identification | None = None
+    work: Work | None = None
+    message: Message | None = None  # what the identify screen says about the last card
     ticket: TicketInfo | None = None
     printed: PrintOutcome | None = None
+    progress: TicketInfo | None = None
     notice: Notice | None = None
     last_touch: float = field(default=0.0)
 
@@ -81,9 +111,19 @@ class Notice:
     """Why the citizen has no ticket, kept as data so that it is told in the visit's
     language of the moment, naming the service."""
 
-    reason: RefusalReason | None  # None: the hall could not be asked
+    reason: RefusalReason | None  # None: the hall could not be asked, or `problem` says why
     service: str | None
     reopens_at: datetime | None = None
+    earlier: EarlierTicket | None = None
+    problem: Message | None = None  # a card or code the kiosk could not use
+
+
+@dataclass(frozen=True)
+class Found:
+    """What looking up a scanned ticket brings back."""
+
+    ticket: TicketInfo | None = None
+    problem: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +147,7 @@ class ServiceChoice:
     estimate_text: str   # "约 14 分钟"
     queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
     available: bool
+    needs_id: bool = False
 
 
 class TicketFlow(Listener):
@@ -135,6 +176,7 @@ class TicketFlow(Listener):
         self.queues_failed = False
         self._loading = False
         self._printer_status: str | None = None  # touched by jobs only, one at a time
+        self.reader: ReaderStatus = ReaderStatus(None)
         self.machine = Machine(self, TABLE, State.IDLE, on_enter=ON_ENTER, ignored=IGNORED,
                                listener=self, runner=runner, name="ticket flow")
 
@@ -194,7 +236,26 @@ class TicketFlow(Listener):
     def ticket_view(self) -> TicketView | None:
         if self.visit.ticket is None:
             return None
-        return self._view(self.visit.ticket, self.tr)
+        return self._view(self.visit.ticket, self.tr, self.visit.identity)
+
+    def progress_view(self) -> ProgressView | None:
+        if self.visit.progress is None:
+            return None
+        return progress_view(self.hall.spec, self.visit.progress, self.tr, today=self._today())
+
+    def identified_text(self) -> str:
+        """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""
+        identity = self.visit.identity
+        return self.tr.t("identify.done", number=identity.masked_number) if identity else ""
+
+    def identify_text(self) -> str:
+        """What the identify screen says about the last card, or about the reader."""
+        message = self.visit.message or self.reader.problem
+        return self.tr.t(message.key, **message.fields) if message else ""
+
+    def busy_text(self) -> str:
+        kind = self.visit.work.kind if self.visit.work else "issue"
+        return self.tr.t(f"issuing.{kind}")
 
     def closed(self) -> Notice | None:
         """Why no service issues tickets now, when the hours are the reason: the home
@@ -222,6 +283,8 @@ class TicketFlow(Listener):
         return f"{service.prefix}  {service.name.get(self.visit.language)}" if service else ""
 
     def refusal_text(self, notice: Notice) -> str:
+        if notice.problem is not None:
+            return self.tr.t(notice.problem.key, **notice.problem.fields)
         when = ""
         if notice.reopens_at is not None:
             local = notice.reopens_at.astimezone(self.hall.spec.zone)
@@ -230,7 +293,12 @@ class TicketFlow(Listener):
         service = self.hall.spec.service(notice.service) if notice.service else None
         name = service.name.get(self.visit.language) if service else ""
         key = notice.reason.value if notice.reason else "hall_unavailable"
-        return self.tr.t(f"refusal.{key}", when=when, service=name)
+        earlier = {"number": "", "time": ""}
+        if notice.earlier is not None:
+            first = self.hall.spec.service(notice.earlier.service)
+            earlier = {"number": notice.earlier.number, "service": first.name.get(self.visit.language) if first else "",
+                       "time": f"{notice.earlier.issued_at.astimezone(self.hall.spec.zone):%H:%M}"}
+        return self.tr.t(f"refusal.{key}", **{"when": when, "service": name, **earlier})
 
     # -- what a citizen does ------------------------------------------------------------
 
@@ -254,6 +322,20 @@ class TicketFlow(Listener):
 
     def touched(self) -> None:
         self.visit.last_touch = self.monotonic()
+
+    def card_placed(self, outcome: CardOutcome) -> None:
+        """A card was read (kiosk.card_watch), on the flow's thread."""
+        self.machine.fire(Event.CARD_PLACED, outcome)
+
+    def reader_changed(self, status: ReaderStatus) -> None:
+        self.machine.fire(Event.READER_CHANGED, status)
+
+    def code_scanned(self, text: str) -> None:
+        """A code from any scanner: serial, keyboard wedge or camera."""
+        self.machine.fire(Event.CODE_SCANNED, text)
+
+    def scan_failed(self, error: Exception) -> None:
+        self.machine.fire(Event.SCAN_FAILED, error)
 
     def set_language(self, language: str) -> None:
         self.machine.fire(Event.LANGUAGE, language)
@@ -323,7 +405,8 @@ class TicketFlow(Listener):
         if self.state is State.IDLE and self._is_fresh(self.visit):
             return False  # nothing to forget: the home screen is not redrawn every second
         limit = self.idle_timeout
-        if self.state is State.TICKET and self.visit.printed and self.visit.printed.ok:
+        if (self.state is State.TICKET and self.visit.printed and self.visit.printed.ok
+                or self.state is State.PROGRESS):
             limit = self.ticket_timeout
         return self.monotonic() - self.visit.last_touch >= limit
 
@@ -373,11 +456,99 @@ class TicketFlow(Listener):
         self.queues_failed = True
         log.error("queues not loaded: %s", exc)
 
-    def _start_issue(self, priority: Priority) -> Job:
+    def _needs_card(self, _priority: Priority) -> bool:
+        service = self.hall.spec.service(self.visit.service)
+        return bool(service and service.needs_id) and self.visit.identity is None
+
+    def _plan_issue(self, priority: Priority) -> None:
+        self.visit.work = Work("issue", priority=priority or Priority.NORMAL)
+        self.visit.message = None
+
+    def _start_work(self, _data: object) -> Job:
+        """ISSUING's job: the ticket, the check-in or the look-up the visit waits for."""
         self.touched()
-        work = functools.partial(self._issue, self.visit.service, priority or Priority.NORMAL,
-                                 self.visit.language)
-        return Job(work, Event.ISSUED, Event.ISSUE_FAILED)
+        work, visit = self.visit.work, self.visit
+        if work.kind == "check_in":
+            return Job(functools.partial(self._check_in, work.code, visit.language), Event.ISSUED, Event.ISSUE_FAILED)
+        if work.kind == "find":
+            return Job(functools.partial(self._find, work.code), Event.FOUND, Event.FIND_FAILED)
+        return Job(functools.partial(self._issue, visit.service, work.priority, visit.language, visit.identity),
+                   Event.ISSUED, Event.ISSUE_FAILED)
+
+    # cards and codes
+
+    def _card_usable(self, outcome: CardOutcome) -> bool:
+        return outcome.identity is not None and self.closed() is None
+
+    def _card_read(self, outcome: CardOutcome) -> bool:
+        return outcome.identity is not None
+
+    def _identify(self, outcome: CardOutcome) -> None:
+        self.touched()
+        self.visit.identity = outcome.identity
+        self.visit.message = None
+
+    def _identify_new_visit(self, outcome: CardOutcome) -> None:
+        """Another citizen's card, at home or over the last one's ticket: a visit of its own."""
+        self.visit = self._new_visit()
+        self._identify(outcome)
+
+    def _card_message(self, outcome: CardOutcome) -> None:
+        self.touched()
+        self.visit.message = outcome.problem
+
+    def _card_notice(self, outcome: CardOutcome) -> None:
+        self.touched()
+        self.visit.notice = Notice(None, None, problem=outcome.problem) if outcome.problem else self.closed()
+
+    def _card_notice_new_visit(self, outcome: CardOutcome) -> None:
+        self.visit = self._new_visit()
+        self._card_notice(outcome)
+
+    def _reader_changed(self, status: ReaderStatus) -> None:
+        self.reader = status
+
+    def _scanned(self, text: str) -> BookingCode | TicketLink | TicketCode | PayloadError:
+        try:
+            return parse_scanned(text)
+        except PayloadError as exc:
+            return exc
+
+    def _is_booking(self, text: str) -> bool:
+        return isinstance(self._scanned(text), BookingCode)
+
+    def _is_ticket(self, text: str) -> bool:
+        return isinstance(self._scanned(text), (TicketLink, TicketCode))
+
+    def _plan_code(self, text: str) -> None:
+        """A booking to check in, or a ticket to look up; from a ticket on screen, for a new visit."""
+        if self.state in (State.TICKET, State.PROGRESS):
+            self.visit = self._new_visit()
+        code = self._scanned(text)
+        self.visit.work = Work("check_in" if isinstance(code, BookingCode) else "find", code=code)
+
+    def _code_notice(self, text: str) -> None:
+        if self.state in (State.TICKET, State.PROGRESS):
+            self.visit = self._new_visit()
+        self.touched()
+        error = self._scanned(text)
+        log.info("scanned code not used: %s", error)
+        self.visit.notice = Notice(None, None, problem=Message(error.key))
+
+    def _scan_notice(self, error: Exception) -> None:
+        log.info("scan not read: %s", error)
+        self.visit = self._new_visit() if self.state in (State.TICKET, State.PROGRESS) else self.visit
+        self.touched()
+        self.visit.notice = Notice(None, None, problem=Message("qr.unreadable"))
+
+    def _has_progress(self, found: Found) -> bool:
+        return found.ticket is not None
+
+    def _keep_progress(self, found: Found) -> None:
+        self.visit.progress = found.ticket
+
+    def _not_found(self, found: Found) -> None:
+        self.visit.notice = Notice(None, None, problem=found.problem)
 
     def _has_ticket(self, issue: Issue) -> bool:
         return issue.ticket is not None
@@ -387,7 +558,7 @@ class TicketFlow(Listener):
 
     def _keep_refusal(self, issue: Issue) -> None:
         refusal = issue.refusal
-        self.visit.notice = Notice(refusal.reason, refusal.service, refusal.reopens_at)
+        self.visit.notice = Notice(refusal.reason, refusal.service, refusal.reopens_at, refusal.earlier)
 
     def _hall_failed(self, exc: Exception) -> None:
         log.error("no ticket issued for %s: %r", self.visit.service, exc)
@@ -395,19 +566,47 @@ class TicketFlow(Listener):
 
     # -- jobs: they run on the runner's thread and only return data ---------------------------
 
-    def _issue(self, service: str, priority: Priority, language: str) -> Issue:
+    def _issue(self, service: str, priority: Priority, language: str, identity: Identification | None) -> Issue:
         """Numbers the ticket, then prints it. Raises HallUnavailable (or a fault nobody
-        foresaw) only while nothing is issued; after that, a problem is an outcome."""
+        foresaw) only while nothing is issued; after that, a problem is an outcome. Of an
+        identified citizen the hall is told the salted hash and the age, nothing more."""
+        person = {}
+        if identity is not None:
+            person = {"person_hash": identity.number_hash, "age": identity.age_on(self._today())}
         try:
-            ticket = self.hall.issue_ticket(service, priority=priority)
+            ticket = self.hall.issue_ticket(service, priority=priority, **person)
         except TicketRefused as exc:
             log.info("ticket refused: %s", exc)
             return Issue(refusal=exc)
-        view = self._view(ticket, Translator(language))
+        return self._print(ticket, language, identity)
+
+    def _check_in(self, booking: BookingCode, language: str) -> Issue:
+        try:
+            ticket = self.hall.check_in(booking.text)
+        except TicketRefused as exc:
+            log.info("booking %s refused: %s", booking.booking_id, exc)
+            return Issue(refusal=exc)
+        return self._print(ticket, language, None)
+
+    def _print(self, ticket: TicketInfo, language: str, identity: Identification | None) -> Issue:
+        view = self._view(ticket, Translator(language), identity)
         outcome = self.printer.print(view.printout())
-        log.info("ticket %s issued for %s; printed: %s", ticket.number, service, outcome.device_status)
+        log.info("ticket %s issued for %s; printed: %s", ticket.number, ticket.service, outcome.device_status)
         self._report_printer(outcome)
         return Issue(ticket=ticket, printed=outcome)
+
+    def _find(self, code: TicketLink | TicketCode) -> Found:
+        try:
+            if isinstance(code, TicketLink):
+                return Found(ticket=self.hall.ticket_by_link(code.token))
+            if code.hall_id != self.hall.spec.hall.id:
+                return Found(problem=Message("progress.other_hall"))
+            if code.day != self._today():
+                return Found(problem=Message("progress.other_day", {"day": self.tr.date(code.day)}))
+            return Found(ticket=self.hall.ticket_by_number(code.number))
+        except TicketNotFound as exc:
+            log.info("scanned ticket not found: %s", exc)
+            return Found(problem=Message("progress.not_found"))
 
     def _warm_up(self) -> list[ServiceStatus]:
         self._report_printer(self.printer.check())
@@ -427,8 +626,12 @@ class TicketFlow(Listener):
 
     # -- inside -------------------------------------------------------------------------
 
-    def _view(self, ticket: TicketInfo, tr: Translator) -> TicketView:
-        return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url)
+    def _view(self, ticket: TicketInfo, tr: Translator, identity: Identification | None) -> TicketView:
+        return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url,
+                           holder=identity.masked_number if identity else None)
+
+    def _today(self):
+        return self.now().astimezone(self.hall.spec.zone).date()
 
     def _is_fresh(self, visit: Visit) -> bool:
         return ((visit.language, visit.large_type, visit.voice)
@@ -440,23 +643,48 @@ class TicketFlow(Listener):
 
 
 S, E, F = State, Event, TicketFlow
+# Where a citizen can be met by a card or a code: every state but ISSUING, whose result must
+# reach the screen. Over a ticket or a ticket's progress on screen, a card or a code is the
+# next citizen's, and gets a visit of its own.
+OPEN_TO_SCANS = (S.IDLE, S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE)
 TABLE = [
     Transition(S.IDLE, E.START, S.CHOOSING, guard=F._open),
     Transition(S.CHOOSING, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
     Transition(S.CHOOSING, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
     Transition(S.CHOOSING, E.BACK, S.IDLE),
-    Transition(S.CONFIRMING, E.CONFIRM, S.ISSUING),
+    Transition(S.CONFIRMING, E.CONFIRM, S.IDENTIFYING, guard=F._needs_card, action=F._plan_issue),
+    Transition(S.CONFIRMING, E.CONFIRM, S.ISSUING, action=F._plan_issue),
     Transition(S.CONFIRMING, E.BACK, S.CHOOSING),
+    Transition(S.IDENTIFYING, E.BACK, S.CONFIRMING),
     # No way out of ISSUING but its result: a ticket being numbered must reach the screen.
     Transition(S.ISSUING, E.ISSUED, S.TICKET, guard=F._has_ticket, action=F._keep_ticket),
     Transition(S.ISSUING, E.ISSUED, S.NOTICE, action=F._keep_refusal),
     Transition(S.ISSUING, E.ISSUE_FAILED, S.NOTICE, action=F._hall_failed),
-    Transition(S.TICKET, E.DONE, S.IDLE),
+    Transition(S.ISSUING, E.FOUND, S.PROGRESS, guard=F._has_progress, action=F._keep_progress),
+    Transition(S.ISSUING, E.FOUND, S.NOTICE, action=F._not_found),
+    Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
+    Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE),
     Transition(S.NOTICE, E.BACK, S.CHOOSING),
-    Transition((S.CHOOSING, S.CONFIRMING, S.TICKET, S.NOTICE), E.HOME, S.IDLE),
+    Transition(S.PROGRESS, E.BACK, S.IDLE),
+    Transition((S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.HOME, S.IDLE),
+    # A card: it identifies the visit, or says why it cannot.
+    Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.CHOOSING, guard=F._card_usable,
+               action=F._identify_new_visit),
+    Transition((S.CHOOSING, S.CONFIRMING), E.CARD_PLACED, None, guard=F._card_read, action=F._identify),
+    Transition(S.NOTICE, E.CARD_PLACED, S.CHOOSING, guard=F._card_usable, action=F._identify),
+    Transition(S.IDENTIFYING, E.CARD_PLACED, S.ISSUING, guard=F._card_read, action=F._identify),
+    Transition(S.IDENTIFYING, E.CARD_PLACED, None, action=F._card_message),
+    Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.NOTICE, action=F._card_notice_new_visit),
+    Transition((S.CHOOSING, S.CONFIRMING, S.NOTICE), E.CARD_PLACED, S.NOTICE, action=F._card_notice),
+    Transition(ANY, E.READER_CHANGED, None, action=F._reader_changed),
+    # A code: a booking checks in, a ticket's code shows its progress, anything else is explained.
+    Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_booking, action=F._plan_code),
+    Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_ticket, action=F._plan_code),
+    Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.NOTICE, action=F._code_notice),
+    Transition(OPEN_TO_SCANS, E.SCAN_FAILED, S.NOTICE, action=F._scan_notice),
     # Also at home: a language or type size chosen there must not greet the next citizen.
-    Transition((S.IDLE, S.CHOOSING, S.CONFIRMING, S.TICKET, S.NOTICE), E.TIMEOUT, S.IDLE,
-               guard=F._forgotten),
+    Transition((S.IDLE, S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.TIMEOUT,
+               S.IDLE, guard=F._forgotten),
     Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
     Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
     Transition(ANY, E.VOICE, None, action=F._toggle_voice),
@@ -468,11 +696,14 @@ ON_ENTER = {
     S.IDLE: F._enter_idle,
     S.CHOOSING: F._enter_and_load,
     S.CONFIRMING: F._enter_and_load,
-    S.ISSUING: F._start_issue,
+    S.IDENTIFYING: F._enter,
+    S.ISSUING: F._start_work,
     S.TICKET: F._enter,
+    S.PROGRESS: F._enter,
     S.NOTICE: F._enter,
 }
-# The clock's events come whatever the state; the states that have no use for them drop them.
-IGNORED = {E.TIMEOUT, E.REFRESH}
+# The clock's events come whatever the state; the states that have no use for them drop them,
+# and ISSUING lets cards and codes pass while the hall answers.
+IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED}
 
 __all__ = ["Event", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]

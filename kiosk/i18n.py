@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from hall.spec import LANGUAGES  # the languages a hall names its services in
@@ -63,6 +63,9 @@ class Translator:
 
     def counters(self, ids: tuple[str, ...] | list[str]) -> str:
         return self.t("format.counter_list", ids=self.t("format.counter_join").join(ids))
+
+    def date(self, day: date) -> str:
+        return self.t("format.date", y=day.year, m=f"{day.month:02d}", d=f"{day.day:02d}")
 
     def datetime(self, when: datetime) -> str:
         return self.t("format.datetime", y=when.year, m=f"{when.month:02d}", d=f"{when.day:02d}",

@@ -120,8 +120,14 @@ class VoiceGuide:
             self.speaker.say(prompt(flow), flow.visit.language)
 
     def on_update(self, flow: TicketFlow, event: Event) -> None:
+        """A new language or voice turned on says the screen again; so does the identify
+        screen when it has something new to say about a card or the reader."""
         if event in (Event.VOICE, Event.LANGUAGE):
             self.on_state(flow)
+        elif event in (Event.CARD_PLACED, Event.READER_CHANGED) and flow.state is State.IDENTIFYING:
+            self.speaker.stop()
+            if flow.visit.voice and flow.identify_text():
+                self.speaker.say(flow.identify_text(), flow.visit.language)
 
     def close(self) -> None:
         self.speaker.close()
@@ -144,8 +150,16 @@ def prompt(flow: TicketFlow) -> str:
         waiting = tr.count("services.waiting", choice.waiting) if choice and choice.waiting is not None else ""
         return tr.t("voice.confirm", service=choice.name if choice else "", waiting=waiting,
                     button=tr.t("confirm.take"))
+    if state is State.IDENTIFYING:
+        service = flow.chosen()
+        asked = tr.t("voice.identify", prompt=tr.t("identify.prompt", service=service.name if service else ""),
+                     or_scan=tr.t("identify.or_scan"))
+        return f"{flow.identify_text()} {asked}".strip()
     if state is State.ISSUING:
-        return tr.t("issuing.busy")
+        return flow.busy_text()
+    if state is State.PROGRESS:
+        view = flow.progress_view()
+        return tr.t("voice.progress", number=spoken_number(view.number, tr.language), status=view.status)
     if state is State.TICKET:
         view = flow.ticket_view()
         ticket = flow.visit.ticket
