@@ -110,3 +110,7 @@ class ScannerUnavailable(ScannerError):
 
 class UnreadableScan(ScannerError):
     """A scanned line that is neither UTF-8 nor GB18030 text, or longer than any code we read."""
+
+
+class CameraUnavailable(DeviceFault):
+    """The camera could not be opened, or stopped giving frames."""

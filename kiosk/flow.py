@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
@@ -241,7 +241,11 @@ class TicketFlow(Listener):
     def progress_view(self) -> ProgressView | None:
         if self.visit.progress is None:
             return None
-        return progress_view(self.hall.spec, self.visit.progress, self.tr, today=self._today())
+        return progress_view(self.hall.spec, self.visit.progress, self.tr, today=self.today())
+
+    def today(self) -> date:
+        """The hall's date now."""
+        return self.now().astimezone(self.hall.spec.zone).date()
 
     def identified_text(self) -> str:
         """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""
@@ -572,7 +576,7 @@ class TicketFlow(Listener):
         identified citizen the hall is told the salted hash and the age, nothing more."""
         person = {}
         if identity is not None:
-            person = {"person_hash": identity.number_hash, "age": identity.age_on(self._today())}
+            person = {"person_hash": identity.number_hash, "age": identity.age_on(self.today())}
         try:
             ticket = self.hall.issue_ticket(service, priority=priority, **person)
         except TicketRefused as exc:
@@ -601,7 +605,7 @@ class TicketFlow(Listener):
                 return Found(ticket=self.hall.ticket_by_link(code.token))
             if code.hall_id != self.hall.spec.hall.id:
                 return Found(problem=Message("progress.other_hall"))
-            if code.day != self._today():
+            if code.day != self.today():
                 return Found(problem=Message("progress.other_day", {"day": self.tr.date(code.day)}))
             return Found(ticket=self.hall.ticket_by_number(code.number))
         except TicketNotFound as exc:
@@ -630,8 +634,6 @@ class TicketFlow(Listener):
         return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url,
                            holder=identity.masked_number if identity else None)
 
-    def _today(self):
-        return self.now().astimezone(self.hall.spec.zone).date()
 
     def _is_fresh(self, visit: Visit) -> bool:
         return ((visit.language, visit.large_type, visit.voice)
