@@ -72,6 +72,9 @@ class Devices(Strict):
     printer_profile: Literal[tuple(PROFILES)] = "80mm"  # type: ignore[valid-type]
     id_reader: str = Field("simidcard://", description="the ID card reader's URL")
     scanner: str = Field("simscanner://", description="the serial code scanner's URL")
+    camera: str = Field("", description="a camera reading QR codes (v4l2:///dev/video0, rtsp://..., file://...); "
+                                        "empty: none")
+    camera_decoder: Literal["zxing", "zbar"] = "zxing"
 
     @field_validator("printer")
     @classmethod
@@ -94,6 +97,18 @@ class Devices(Strict):
     def _id_reader(cls, value: str) -> str:
         if urlsplit(value).scheme not in ID_READER_SCHEMES:
             raise ValueError("use one of simidcard://, serial:///dev/ttyUSB0?baudrate=115200, tcp://HOST:PORT")
+        return value
+
+    @field_validator("camera")
+    @classmethod
+    def _camera(cls, value: str) -> str:
+        if value:
+            from devices.camera import frame_source
+            from devices.errors import BadDeviceUrl
+            try:
+                frame_source(value)
+            except BadDeviceUrl as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("scanner")

@@ -34,7 +34,7 @@ class Clock:
 
 
 def write_kiosk_config(folder: Path, *, printer: str = "simprinter://", extra_terminal: str = "",
-                       hall_file: Path = SAMPLE_HALL) -> Path:
+                       hall_file: Path = SAMPLE_HALL, extra_devices: str = 'id_reader = "simidcard://?present=0"') -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "kiosk.toml"
     path.write_text(f"""
@@ -45,6 +45,7 @@ data_dir = "data"
 
 [devices]
 printer = "{printer}"
+{extra_devices}
 
 [embedded]
 hall_file = "{hall_file}"

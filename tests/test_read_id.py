@@ -13,7 +13,7 @@ from tests.test_main import run_main
 
 
 def test_the_configured_simulator_shows_the_sample_card_masked(tmp_path):
-    config = write_kiosk_config(tmp_path)
+    config = write_kiosk_config(tmp_path, extra_devices="")  # the simulator with its sample card
     result = run_main("read-id", "--config", str(config))
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)

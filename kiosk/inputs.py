@@ -1,0 +1,82 @@
+"""What reaches the ticket kiosk besides touches: ID cards on the reader, codes from the serial
+(or USB-CDC) scanner and from the camera where one is set. (The keyboard-wedge scanner types
+into the window: the screen layer feeds kiosk.keyboard_scan with its keys.)
+
+Each device runs on a thread of its own and hands what it read to the flow through `post`,
+which runs a call on the flow's thread (the Kivy clock in the app), the way a job's result
+comes back. A device that cannot be opened or fails is logged and reported to the hall for
+staff; the kiosk goes on with the others and with touches.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from devices.errors import DeviceError, UnreadableScan
+from kiosk.card_watch import CardWatch
+from kiosk.config import Settings
+from kiosk.flow import TicketFlow
+
+log = logging.getLogger(__name__)
+
+Post = Callable[[Callable[[], None]], None]
+
+
+class Inputs:
+    def __init__(self, settings: Settings, flow: TicketFlow, post: Post):
+        self.settings = settings
+        self.flow = flow
+        self.post = post
+        self.card_watch: CardWatch | None = None
+        self.scanner = None
+        self.camera = None
+
+    def start(self) -> Inputs:
+        devices = self.settings.devices
+        flow, hall = self.flow, self.flow.hall
+        self.card_watch = CardWatch(
+            devices.id_reader, salt=hall.person_salt, today=flow.today,
+            on_card=lambda outcome: self.post(functools.partial(flow.card_placed, outcome)),
+            on_reader=lambda status: self.post(functools.partial(flow.reader_changed, status)),
+            report=functools.partial(self._report, "id_reader")).start()
+        from devices.scanner import open_scanner
+
+        self.scanner = self._open("scanner", devices.scanner, functools.partial(
+            open_scanner, devices.scanner, on_code=self._code, on_problem=functools.partial(self._problem, "scanner")))
+        if devices.camera:
+            from devices.camera import open_camera  # PyAV, on a kiosk with a camera only
+
+            self.camera = self._open("camera", devices.camera, functools.partial(
+                open_camera, devices.camera, on_code=self._code, on_problem=functools.partial(self._problem, "camera"),
+                decoder=devices.camera_decoder))
+        return self
+
+    def close(self) -> None:
+        for device in (self.card_watch, self.scanner, self.camera):
+            if device is not None:
+                device.close()
+
+    def _open(self, kind: str, url: str, opener: Callable[[], object]):
+        """A scanner of codes opened, or None (logged and reported) when it cannot be."""
+        try:
+            return opener()
+        except DeviceError as exc:
+            log.error("%s %s not opened: %s", kind, url, exc)
+            self._report(kind, "unavailable", str(exc))
+            return None
+
+    def _code(self, text: str) -> None:
+        self.post(functools.partial(self.flow.code_scanned, text))
+
+    def _problem(self, kind: str, error: DeviceError) -> None:
+        if isinstance(error, UnreadableScan):
+            self.post(functools.partial(self.flow.scan_failed, error))
+        else:
+            self._report(kind, "unavailable", str(error))
+
+    def _report(self, kind: str, status: str, detail: str) -> None:
+        try:
+            self.flow.hall.report_device(f"{self.flow.terminal_id}/{kind}", kind, status, detail[:500])
+        except Exception as exc:  # HallUnavailable: staff hear of it at the next change
+            log.warning("%s status %s not reported: %r", kind, status, exc)

@@ -1,0 +1,139 @@
+"""Cards and codes through the flow with the real parts: the simulated reader polled on its own
+thread, the simulated serial scanner, the embedded hall on SQLite and the spooling printer.
+Every refusal and device fault ends in a sentence for the citizen, never a crash."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from devices.escpos_parse import parse_escpos
+from hall.tickets import Priority
+from kiosk.config import load_settings
+from kiosk.flow import State
+from kiosk.identity import mask_id_number
+from tests.conftest import OPEN_MORNING, write_kiosk_config
+from tests.devices.idcards import card_fields
+from tests.kiosk.identity_kiosk import ELDER, YOUNG, Kiosk, booking_code
+
+
+@pytest.fixture
+def kiosk(tmp_path, hall):
+    settings = load_settings(write_kiosk_config(tmp_path / "terminal"))
+    kiosk = Kiosk(settings, hall, hall._clock)
+    yield kiosk
+    kiosk.close()
+
+
+def printed(kiosk):
+    return [parse_escpos(p.read_bytes()) for p in sorted(kiosk.spool.glob("ticket-*.bin"))]
+
+
+def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_number(kiosk):
+    flow = kiosk.flow
+    kiosk.place(ELDER)
+    kiosk.until(lambda: flow.state is State.CHOOSING)
+    masked = mask_id_number(ELDER["id_number"])
+    assert flow.identified_text() == f"已读取身份证 {masked}"
+    flow.choose("household")
+    flow.confirm()
+    kiosk.until(lambda: flow.state is State.TICKET)
+    view = flow.ticket_view()
+    assert flow.visit.ticket.priority is Priority.GREEN and view.tag == "绿色通道" and view.holder == masked
+    [paper] = printed(kiosk)
+    assert f"身份证号：{masked}" in paper.lines and "绿色通道" in paper.lines[1]
+    flow.done()
+    assert flow.visit.identity is None and flow.identified_text() == ""  # wiped with the visit
+
+
+def test_a_second_card_of_the_same_person_is_refused_with_the_first_tickets_time(kiosk, hall):
+    flow = kiosk.flow
+    kiosk.place(ELDER)
+    kiosk.until(lambda: flow.state is State.CHOOSING)
+    flow.choose("household")
+    flow.confirm()
+    kiosk.until(lambda: flow.state is State.TICKET)
+    hall._clock.now = OPEN_MORNING + timedelta(minutes=25)
+    kiosk.reader.lift()
+    kiosk.place(ELDER)  # the same person again: over the first ticket, a visit of its own
+    kiosk.until(lambda: flow.state is State.CHOOSING and flow.visit.ticket is None)
+    flow.choose("taxation")
+    flow.confirm()
+    kiosk.until(lambda: flow.state is State.NOTICE)
+    assert flow.notice_text() == "您今天 09:00 已取过户籍办理的号码 C001，请留意叫号。"
+    flow.set_language("en")
+    assert flow.notice_text() == ("You took ticket C001 for Household registration at 09:00 today. "
+                                  "Please listen for your number.")
+
+
+def test_a_service_that_needs_the_card_asks_for_it_and_says_what_is_wrong_with_each(kiosk):
+    flow = kiosk.flow
+    flow.start()
+    flow.choose("housing_fund")
+    flow.confirm()
+    assert flow.state is State.IDENTIFYING
+    expired = card_fields(valid_from="20060101", valid_until="20160101")
+    kiosk.place(expired)
+    kiosk.until(lambda: flow.identify_text() != "")
+    assert flow.identify_text() == "您的身份证已于 2016-01-01 过期，请到服务台咨询。"
+    kiosk.reader.lift()
+    kiosk.place(card_fields(id_number="110105194912310021"))  # a wrong check character
+    kiosk.until(lambda: "无法核验" in flow.identify_text())
+    kiosk.reader.lift()
+    kiosk.reader.fault, kiosk.reader.faults_left = "lifted", 1  # taken away in the middle of the read
+    kiosk.place(YOUNG)
+    kiosk.until(lambda: flow.identify_text().startswith("身份证没有读完"))
+    assert flow.state is State.IDENTIFYING
+    kiosk.place(YOUNG)  # placed again, and kept still
+    kiosk.until(lambda: flow.state is State.TICKET)
+    assert flow.visit.ticket.service == "housing_fund" and flow.visit.ticket.priority is Priority.NORMAL
+
+
+def test_an_unplugged_reader_is_said_where_a_card_is_asked_for_and_reported(kiosk, hall, db):
+    import sqlite3
+
+    flow = kiosk.flow
+    flow.start()
+    flow.choose("housing_fund")
+    flow.confirm()
+    kiosk.inputs.card_watch.reader.port.unplug()
+    kiosk.until(lambda: flow.identify_text() != "")
+    assert flow.identify_text().startswith("读卡器暂时无法使用")
+    with sqlite3.connect(db) as con:
+        assert con.execute("select status from device_status where device_id = 'k1/id_reader'").fetchall() == [
+            ("unavailable",)]
+
+
+def test_codes_from_the_scanner(kiosk, db):
+    flow = kiosk.flow
+    url = f"sqlite:///{db}"
+    kiosk.scan("WIFI:S:hall;T:WPA;P:secret;;")
+    kiosk.until(lambda: flow.state is State.NOTICE)
+    assert flow.notice_text().startswith("无法识别这个二维码")
+    flow.home()
+    code = booking_code(url, "B1")
+    kiosk.scan(code)
+    kiosk.until(lambda: flow.state is State.TICKET)
+    assert (flow.visit.ticket.number, flow.ticket_view().tag) == ("C001", "预约")
+    qr = printed(kiosk)[0].qr_payloads[0]
+    kiosk.scan(code.lower())  # the same booking again, over its own ticket
+    kiosk.until(lambda: flow.state is State.NOTICE)
+    assert flow.notice_text() == "这个预约已于 09:00 签到，号码是 C001，请留意叫号。"
+    for text, said in ((booking_code(url, "B2", key=bytes(32)), "这个预约码无法核验"),
+                       (booking_code(url, "B3", window=(OPEN_MORNING.time().replace(hour=11), OPEN_MORNING.time().replace(hour=12))),
+                        "还没到预约签到时间，请在 10:30 以后扫码签到。"),
+                       (booking_code(url, "B4", day=OPEN_MORNING.date() - timedelta(days=1)), "这个预约已过签到时间"),
+                       ("HKB1.CHENGGUAN.B5", "这个预约码不完整")):
+        flow.home()
+        kiosk.scan(text)
+        kiosk.until(lambda: flow.state is State.NOTICE)
+        assert flow.notice_text().startswith(said)
+    flow.home()
+    kiosk.scan(qr)  # the ticket's own code: its progress
+    kiosk.until(lambda: flow.state is State.PROGRESS)
+    view = flow.progress_view()
+    assert (view.number, view.service, view.status) == ("C001", "户籍办理", "正在排队，请留意叫号。")
+    assert view.rows[1] == ("前面等候", "0 人")
+    kiosk.inputs.scanner.port.deliver(b"\xff\xfe\x81\r")  # a line that is no text
+    kiosk.until(lambda: flow.state is State.NOTICE)
+    assert flow.notice_text() == "没有读出这个二维码，请再扫一次。"
