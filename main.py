@@ -116,7 +116,7 @@ def read_id(settings: Settings, url: str | None) -> int:
 def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
     from kiosk.fonts import FontMissing, find_cjk_font
     from kiosk.hall_client import HallUnavailable
-    from kiosk.terminal import open_hall, open_printer, ticket_flow
+    from kiosk.terminal import open_hall, open_inputs, open_printer, ticket_flow
 
     try:
         font = find_cjk_font()
@@ -140,7 +140,8 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
     from screens.app import KioskApp, use_font
     use_font(font)
     app = KioskApp(lambda listener, runner: ticket_flow(settings, hall, printer, listener=listener,
-                                                       runner=runner))
+                                                       runner=runner),
+                   lambda flow, post: open_inputs(settings, flow, post))
     if on_first_frame is not None:
         from kivy.core.window import Window
 
@@ -148,8 +149,8 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
             Window.unbind(on_flip=first_flip)
             on_first_frame(app)
         Window.bind(on_flip=first_flip)
-    log.info("ticket kiosk %s starting: hall %s, printer %s", settings.terminal.id,
-             settings.terminal.hall, settings.devices.printer)
+    log.info("ticket kiosk %s starting: hall %s, printer %s, ID card reader %s, scanner %s", settings.terminal.id,
+             settings.terminal.hall, settings.devices.printer, settings.devices.id_reader, settings.devices.scanner)
     app.run()
     return 0
 

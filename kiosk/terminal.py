@@ -10,6 +10,7 @@ from kiosk.embedded import EmbeddedHall
 from kiosk.flow import TicketFlow
 from kiosk.hall_client import Hall
 from kiosk.i18n import Translator
+from kiosk.inputs import Inputs, Post
 from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.ticket_view import ticket_view
 from kiosk.voice import Speaker, VoiceGuide
@@ -36,6 +37,11 @@ def ticket_flow(settings: Settings, hall: Hall, printer: TicketPrinterService, *
     return TicketFlow(hall, printer, terminal_id=t.id, language=t.language, large_type=t.large_type,
                       voice=t.voice, idle_timeout=t.idle_timeout, ticket_timeout=t.ticket_timeout,
                       qr_base_url=t.qr_base_url, **kwargs)
+
+
+def open_inputs(settings: Settings, flow: TicketFlow, post: Post) -> Inputs:
+    """The ID card reader, the scanner and the camera, delivering to the flow through `post`."""
+    return Inputs(settings, flow, post).start()
 
 
 def print_sample(settings: Settings, printer: TicketPrinterService, language: str | None = None,

@@ -3,10 +3,14 @@
 Screens are thin: they show what kiosk.flow says and pass every touch to it. The flow's
 jobs run on one worker thread (the hall's database, numbering and printing can take seconds)
 and their results come back through the Kivy clock, the only way a thread may reach a widget.
+The devices (the ID card reader, the scanners: kiosk.inputs) run on threads of their own and
+post to the flow the same way; a keyboard-wedge scanner types into the window, and
+kiosk.keyboard_scan tells its codes from other keys.
 """
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from kivy.app import App
@@ -17,6 +21,7 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.flow import MachineError, State, TicketFlow
+from kiosk.keyboard_scan import KeyBurstDetector, Scanned
 from kiosk.machine import Listener, ThreadRunner
 from screens.ticket_kiosk import Shell
 
@@ -40,12 +45,16 @@ class KioskApp(App, Listener):
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
     hall_name = StringProperty("")
 
-    def __init__(self, make_flow, **kwargs):
-        """`make_flow(listener, runner)` builds the TicketFlow; the app is its listener."""
+    def __init__(self, make_flow, make_inputs=None, **kwargs):
+        """`make_flow(listener, runner)` builds the TicketFlow; the app is its listener.
+        `make_inputs(flow, post)` starts the devices (kiosk.inputs) once the first frame is up."""
         super().__init__(**kwargs)
         self.title = "hall-kiosk"
         self._make_flow = make_flow
+        self._make_inputs = make_inputs
+        self.inputs = None
         self.runner = ThreadRunner(self._on_main_thread, name="ticket-worker")
+        self.keys = KeyBurstDetector()
 
     # -- Kivy life cycle ----------------------------------------------------------------
 
@@ -55,7 +64,7 @@ class KioskApp(App, Listener):
         self.root = Shell()
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
         Clock.schedule_interval(self._refresh_idle, 60.0)  # today's hours change at midnight
-        Window.bind(on_flip=self._first_frame, size=self._fit_window)
+        Window.bind(on_flip=self._first_frame, size=self._fit_window, on_key_down=self._key_down)
         return self.root
 
     def _refresh_idle(self, _dt) -> None:
@@ -67,11 +76,34 @@ class KioskApp(App, Listener):
         """With the home screen up, open the hall and the printer in the background."""
         Window.unbind(on_flip=self._first_frame)
         self.flow.warm_up()
+        if self._make_inputs is not None:
+            self.inputs = self._make_inputs(self.flow, self._on_main_thread)
 
     def on_stop(self):
+        if self.inputs is not None:
+            self.inputs.close()
         self.runner.close()
         if self.flow is not None:
             self.flow.close()
+
+    # -- a keyboard-wedge scanner ---------------------------------------------------------
+
+    def _key_down(self, _window, key: int, _scancode, text: str | None, _modifiers) -> bool:
+        """Keys to the burst detector: a scanner's burst ended by Enter is a code for the
+        flow; a person's keys mean nothing to the kiosk (it has no text field)."""
+        now = time.monotonic()
+        if key in (13, 271):  # Enter, keypad Enter
+            found = self.keys.enter(now)
+        elif text and text.isprintable():
+            found = self.keys.key(text, now)
+        else:
+            return False
+        for item in found:
+            if isinstance(item, Scanned):
+                self.flow.code_scanned(item.text)
+        if self.keys.deadline is not None:
+            Clock.schedule_once(lambda _dt: self.keys.flush(time.monotonic()), self.keys.max_gap * 2)
+        return True
 
     # -- what the .kv files call --------------------------------------------------------
 

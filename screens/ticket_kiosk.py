@@ -61,6 +61,35 @@ class HomeScreen(KioskScreen):
         self.closed = flow.closed_text()
 
 
+class IdentifyScreen(KioskScreen):
+    """Asks for the ID card (or a booking code) for a service that needs it, and says what
+    was wrong with the last card or with the reader."""
+
+    service = StringProperty("")
+    message = StringProperty("")
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        choice = flow.chosen()
+        self.service = choice.name if choice else ""
+        self.message = flow.identify_text()
+
+
+class ProgressScreen(KioskScreen):
+    """A scanned ticket's place in the queue."""
+
+    view = ObjectProperty(None, allownone=True)
+    rows = ListProperty([("", "")] * 3)
+
+    def refresh(self) -> None:
+        self.view = App.get_running_app().flow.progress_view()
+        rows = list(self.view.rows) if self.view else []
+        self.rows = (rows + [("", "")] * 3)[:3]
+
+    def on_leave(self, *_):
+        self.refresh()  # a citizen's ticket does not stay behind on a screen out of sight
+
+
 class ServicesScreen(KioskScreen):
     """Every service on one page of two columns, in both type sizes: nothing hides below
     the fold. A hall with more services than a page holds gets large page buttons."""
@@ -69,6 +98,7 @@ class ServicesScreen(KioskScreen):
     rows = NumericProperty(4)
     choices = ListProperty()
     notice = StringProperty("")
+    identified = StringProperty("")  # the masked number of the card read for this visit
     page = NumericProperty(0)
     pages = NumericProperty(1)
 
@@ -85,6 +115,7 @@ class ServicesScreen(KioskScreen):
         flow = App.get_running_app().flow
         self.choices = flow.services()
         self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
+        self.identified = flow.identified_text()
         self.pages = max(1, -(-len(self.choices) // self.per_page))
         self.page = min(self.page, self.pages - 1)
         shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
@@ -109,7 +140,10 @@ class ConfirmScreen(KioskScreen):
 
 
 class IssuingScreen(KioskScreen):
-    pass
+    text = StringProperty("")
+
+    def refresh(self) -> None:
+        self.text = App.get_running_app().flow.busy_text()
 
 
 class TicketScreen(KioskScreen):
@@ -124,6 +158,9 @@ class TicketScreen(KioskScreen):
         self.printed = bool(outcome and outcome.ok)
         self.print_problem = outcome.problem.value if outcome and outcome.problem else ""
 
+    def on_leave(self, *_):
+        self.refresh()  # nor does the masked number of the last citizen
+
 
 class NoticeScreen(KioskScreen):
     service = StringProperty("")
@@ -137,13 +174,15 @@ class NoticeScreen(KioskScreen):
 
 KV_DIR = Path(__file__).resolve().parent
 # Each flow state's screen and its .kv file. Only the home screen is built at start, the
-# others on first use: the first frame waits for one screen, not six.
+# others on first use: the first frame waits for one screen, not eight.
 SCREENS = {
     State.IDLE.value: (HomeScreen, "home"),
     State.CHOOSING.value: (ServicesScreen, "services"),
     State.CONFIRMING.value: (ConfirmScreen, "confirm"),
+    State.IDENTIFYING.value: (IdentifyScreen, "identify"),
     State.ISSUING.value: (IssuingScreen, "issuing"),
     State.TICKET.value: (TicketScreen, "ticket"),
+    State.PROGRESS.value: (ProgressScreen, "progress"),
     State.NOTICE.value: (NoticeScreen, "notice"),
 }
 Factory.register("QRImage", module="screens.qr_image")

@@ -95,7 +95,7 @@ def kiosk(tmp_path_factory):
 
     from kiosk.config import load_settings
     from kiosk.fonts import find_cjk_font
-    from kiosk.terminal import open_hall, open_printer, ticket_flow
+    from kiosk.terminal import open_hall, open_inputs, open_printer, ticket_flow
     from kiosk.voice import Speaker, VoiceGuide
     from screens.app import KioskApp, use_font
 
@@ -110,7 +110,7 @@ def kiosk(tmp_path_factory):
     speaker = Speaker(player=(sys.executable, str(ROOT / "tests" / "kiosk" / "sound_sink.py"), str(sound)))
     app = KioskApp(lambda listener, runner: ticket_flow(
         settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock,
-        guide=VoiceGuide(speaker)))
+        guide=VoiceGuide(speaker)), lambda flow, post: open_inputs(settings, flow, post))
     app._run_prepare()
     from screens.ticket_kiosk import KioskScreen
     driver = Driver(app, monotonic)
