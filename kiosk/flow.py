@@ -536,7 +536,8 @@ class TicketFlow(Listener):
             self.visit = self._new_visit()
         self.touched()
         error = self._scanned(text)
-        log.info("scanned code not used: %s", error)
+        # Not quoted: whatever a citizen holds to the scanner may name them.
+        log.info("scanned code of %d characters not used: %s", len(text), type(error).__name__)
         self.visit.notice = Notice(None, None, problem=Message(error.key))
 
     def _scan_notice(self, error: Exception) -> None:

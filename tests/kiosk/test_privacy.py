@@ -89,7 +89,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         kiosk.scan(qr)  # the first ticket's code: its progress
         kiosk.until(lambda: flow.state is State.PROGRESS)
         flow.done()
-        kiosk.scan("https://evil.example/?id=" + ELDER["id_number"])  # garbage holding a number
+        kiosk.scan(ELDER["id_number"] + " " + ELDER["name"])  # garbage holding a number and a name
         kiosk.until(lambda: flow.state is State.NOTICE)
         kiosk.inputs.card_watch.reader.port.unplug()
         kiosk.until(lambda: flow.reader.problem is not None)
