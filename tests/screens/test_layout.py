@@ -3,18 +3,30 @@ without a failed printer, checked against tests/screens/layout_rules.py from the
 widget tree. Screenshots of each go to artifacts/screens/ (git-ignored) to be looked at."""
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from kiosk.card_watch import CardOutcome, Message
+from kiosk.identity import Identification, mask_id_number, number_hash
 from kiosk.printing import TicketPrinterService
 from tests.conftest import ROOT
+from tests.devices.idcards import with_check_character
 from tests.screens.layout_rules import check
 
 ARTIFACTS = ROOT / "artifacts" / "screens"
 WINDOWS = [(720, 1280), (1080, 1920)]
 LANGUAGES = ["zh_CN", "zh_TW", "en"]
+PEOPLE = itertools.count(100)  # a new citizen of 75 for each walk: one ticket a person a day
+
+
+def elder(flow) -> CardOutcome:
+    number = with_check_character(f"11010519510301{next(PEOPLE):03d}")
+    return CardOutcome(identity=Identification(mask_id_number(number), number_hash(number, flow.hall.person_salt()),
+                                               date(1951, 3, 1)))
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +107,33 @@ def test_every_screen_keeps_the_layout_rules(ui, window, size, language, large_t
     flow.confirm()
     ui.until(lambda: ui.app.stage == "ticket")
     shoot(ui, folder, f"{tag}-7-ticket-not-printed", problems, large_type)
+
+    flow.home()
+    ui.until(lambda: ui.app.stage == "idle")
+    settle(ui, window, size, language, large_type)
+    flow.printer = TicketPrinterService("simprinter://")
+    flow.start()
+    flow.choose("housing_fund")  # it needs the ID card
+    ui.until(lambda: ui.app.stage == "confirming")
+    flow.confirm()
+    ui.until(lambda: ui.app.stage == "identifying")
+    flow.card_placed(CardOutcome(problem=Message("card.lifted")))
+    shoot(ui, folder, f"{tag}-9-identify", problems, large_type)
+    flow.card_placed(elder(flow))
+    ui.until(lambda: ui.app.stage == "ticket")
+    shoot(ui, folder, f"{tag}-10-ticket-identified", problems, large_type)
+    flow.code_scanned(flow.ticket_view().qr_payload)  # a new visit: in the walk's language again
+    ui.until(lambda: ui.app.stage == "progress")
+    settle(ui, window, size, language, large_type)
+    shoot(ui, folder, f"{tag}-11-progress", problems, large_type)
+    flow.done()
+    ui.until(lambda: ui.app.stage == "idle")
+    flow.card_placed(elder(flow))
+    ui.until(lambda: ui.app.stage == "choosing")
+    settle(ui, window, size, language, large_type)
+    ui.until(lambda: not flow._loading)  # the queues' new counts reflow the tiles
+    ui.frames(3)
+    shoot(ui, folder, f"{tag}-12-services-identified", problems, large_type)
 
     flow.home()
     ui.until(lambda: ui.app.stage == "idle")
