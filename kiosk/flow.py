@@ -254,7 +254,7 @@ class TicketFlow(Listener):
 
     def identify_text(self) -> str:
         """What the identify screen says about the last card, or about the reader."""
-        message = self.visit.message or self.reader.problem
+        message = self.reader.problem or self.visit.message  # no card is read while the reader fails
         return self.tr.t(message.key, **message.fields) if message else ""
 
     def busy_text(self) -> str:

@@ -137,3 +137,24 @@ def test_codes_from_the_scanner(kiosk, db):
     kiosk.inputs.scanner.port.deliver(b"\xff\xfe\x81\r")  # a line that is no text
     kiosk.until(lambda: flow.state is State.NOTICE)
     assert flow.notice_text() == "没有读出这个二维码，请再扫一次。"
+
+
+def test_a_camera_where_one_is_set_checks_a_booking_in(tmp_path, hall, db):
+    from tests.devices.qr_frames import desk, in_frame, qr_image
+    import random
+
+    code = booking_code(f"sqlite:///{db}", "CAM1")
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    rng = random.Random(3)
+    for n in range(8):
+        frame = in_frame(qr_image(code), (640, 480), seed=n) if 2 <= n < 6 else desk((640, 480), rng)
+        frame.convert("RGB").save(frames / f"{n:03d}.png")
+    settings = load_settings(write_kiosk_config(
+        tmp_path / "terminal", extra_devices=f'id_reader = "simidcard://?present=0"\ncamera = "file://{frames}/%03d.png"'))
+    kiosk = Kiosk(settings, hall, hall._clock)
+    try:
+        kiosk.until(lambda: kiosk.flow.state is State.TICKET)
+        assert kiosk.flow.visit.ticket.priority is Priority.BOOKED
+    finally:
+        kiosk.close()

@@ -99,3 +99,22 @@ def test_no_sound_device_is_logged_once_and_the_kiosk_goes_on(hall, tmp_path, ca
         assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
     finally:
         speaker.close()
+
+
+def test_a_card_asked_for_and_its_problems_are_said(hall, tmp_path, sound, caplog):
+    from kiosk.card_watch import CardOutcome, Message, ReaderStatus
+
+    _, speaker = sound
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
+    flow.start()
+    flow.choose("housing_fund")
+    flow.confirm()
+    assert flow.state is State.IDENTIFYING
+    said = lambda text: any(text in r.getMessage() for r in caplog.records)  # noqa: E731
+    wait_for(lambda: said("办理住房公积金需要核验身份。请将身份证放在读卡区。已在网上预约的，请扫描预约二维码。"))
+    flow.card_placed(CardOutcome(problem=Message("card.lifted")))
+    wait_for(lambda: said("saying (zh_CN): 身份证没有读完"))
+    flow.reader_changed(ReaderStatus(Message("card.reader_unavailable"), "unavailable"))
+    flow.set_language("en")
+    wait_for(lambda: said("saying (en): The card reader is not working now."))
