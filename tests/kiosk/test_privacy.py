@@ -50,7 +50,8 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
     handler.setLevel(logging.DEBUG)
     root = logging.getLogger()
     root.addHandler(handler)
-    level, root.level = root.level, logging.DEBUG
+    level = root.level
+    root.setLevel(logging.DEBUG)  # setLevel: loggers forget what they cached of the old level
     hall = open_hall(settings, clock=clock)
     kiosk = Kiosk(settings, hall, clock)
     flow = kiosk.flow
@@ -98,7 +99,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         kiosk.close()
         hall.close()
         root.removeHandler(handler)
-        root.level = level
+        root.setLevel(level)
         handler.close()
     if server is not None:
         server.kill()

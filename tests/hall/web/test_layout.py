@@ -12,9 +12,10 @@ from tests.hall.web.conftest import (LANGUAGES, console_ready, display_ready, lo
 def busy_hall(live, kiosk, add_device, staff):
     """Tickets waiting in every service, calls at several counters, a help call and alarms."""
     links = {}
-    for service in ("social_security", "medical_insurance", "household", "real_estate", "business_license",
-                    "housing_fund", "taxation", "veterans") * 2:
-        answer = kiosk.post("/api/v1/tickets", {"service": service}).json()
+    for person, service in enumerate(("social_security", "medical_insurance", "household", "real_estate",
+                                      "business_license", "housing_fund", "taxation", "veterans") * 2):
+        # Each from a citizen identified by card: housing_fund needs one.
+        answer = kiosk.post("/api/v1/tickets", {"service": service, "person_hash": f"{person:064x}"}).json()
         links.setdefault(service, answer["link"])
     for green in range(2):
         kiosk.post("/api/v1/tickets", {"service": "household", "priority": "green"})
