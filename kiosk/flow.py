@@ -77,7 +77,7 @@ class Event(enum.Enum):
 
 
 class HelpState(enum.Enum):
-    """Where the visit's call for staff stands; each has its line on screen (help.<value>)."""
+    """Where the visit's call for staff stands; each but NONE has its line (help.<value>)."""
 
     NONE = "none"                # not called
     CALLING = "calling"          # on its way to the hall
@@ -256,7 +256,9 @@ class TicketFlow(Listener):
         return self.hall.takes_help_calls
 
     def help_text(self) -> str:
-        return self.tr.t(f"help.{self.visit.help.value}")
+        """Where the visit's call for staff stands; "" if there is none."""
+        help = self.visit.help
+        return "" if help is HelpState.NONE else self.tr.t(f"help.{help.value}")
 
     def refusal_text(self, notice: Notice) -> str:
         when = ""

@@ -157,9 +157,15 @@ def hall_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def remote_hall(hall_server, tmp_path_factory):
+def remote_data(tmp_path_factory):
+    """The data directory of the kiosk on the hall server (its kept hall definition, its outbox)."""
+    return tmp_path_factory.mktemp("remote-kiosk")
+
+
+@pytest.fixture(scope="module")
+def remote_hall(hall_server, remote_data):
     from kiosk.remote import RemoteHall
-    hall = RemoteHall(hall_server.url, hall_server.kiosk_token, data_dir=tmp_path_factory.mktemp("remote-kiosk"))
+    hall = RemoteHall(hall_server.url, hall_server.kiosk_token, data_dir=remote_data)
     yield hall
     hall.close()
 

@@ -12,7 +12,9 @@ SHOTS = ROOT / "artifacts" / "screens" / "help"
 
 def test_three_taps_raise_one_alert_that_staff_take_and_the_kiosk_says_someone_is_coming(
         on_server, hall_server, open_page):
+    from kivy.core.window import Window
     ui = on_server
+    Window.size = (720, 1280)
     hall_server.staff("0301", counters=("3",))
     console = open_page("console", f"{hall_server.url}/console")
     log_in(console, "0301", then="/console/3")
@@ -21,11 +23,11 @@ def test_three_taps_raise_one_alert_that_staff_take_and_the_kiosk_says_someone_i
 
     ui.app.flow.start()
     ui.until(lambda: ui.app.stage == "choosing")
-    assert ui.screen.ids.help_text.text == "需要帮助？"
+    assert ui.screen.ids.hall.text == "城关县政务服务中心"
     button = ui.find("呼叫工作人员")
     for _ in range(3):
         ui.tap(button)
-    ui.until(lambda: ui.screen.ids.help_text.text == "已通知工作人员，请在此稍候。")
+    ui.until(lambda: ui.screen.ids.hall.text == "已通知工作人员，请在此稍候。")
     SHOTS.mkdir(parents=True, exist_ok=True)
     ui.app.root.export_to_png(str(SHOTS / "kiosk-called.png"))
 
@@ -37,7 +39,7 @@ def test_three_taps_raise_one_alert_that_staff_take_and_the_kiosk_says_someone_i
 
     console.click(".help-alert button")
     console.wait_for_selector(".help-alert", state="detached")
-    ui.until(lambda: ui.screen.ids.help_text.text == "工作人员正在赶来，请在此稍候。")
+    ui.until(lambda: ui.screen.ids.hall.text == "工作人员正在赶来，请在此稍候。")
     assert ui.app.flow.visit.help is HelpState.COMING and ui.app.stage == "choosing"
     ui.app.root.export_to_png(str(SHOTS / "kiosk-coming.png"))
     assert hall_server.rows("select taken_by from help_calls") == [("0301",)]
