@@ -5,49 +5,22 @@ text, not code. zh_CN is the reference: a key missing elsewhere falls back to it
 """
 from __future__ import annotations
 
-import functools
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
-from hall.spec import LANGUAGES  # the languages a hall names its services in
+from hall.i18n import Catalogue, load_catalogue
 
-DEFAULT_LANGUAGE = "zh_CN"
-_LOCALES = Path(__file__).resolve().parent / "locales"
-
-
-def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flatten(value, name + "."))
-        else:
-            out[name] = value
-    return out
+LOCALES = Path(__file__).resolve().parent / "locales"
 
 
-@functools.cache
 def catalogue(language: str) -> dict[str, str]:
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
-    with open(_LOCALES / f"{language}.toml", "rb") as f:
-        return _flatten(tomllib.load(f))
+    return load_catalogue(LOCALES, language)
 
 
-class Translator:
-    """Text in one language; `t("ticket.title")`, with `{name}` fields filled from keywords."""
+class Translator(Catalogue):
+    """The kiosk's texts, with the forms its screens and tickets share."""
 
-    def __init__(self, language: str = DEFAULT_LANGUAGE):
-        self.language = language
-        self._texts = catalogue(language)
-        self._fallback = catalogue(DEFAULT_LANGUAGE)
-
-    def t(self, key: str, **fields: object) -> str:
-        text = self._texts.get(key) or self._fallback.get(key)
-        if text is None:
-            raise KeyError(f"no text for {key!r}")
-        return text.format(**fields) if fields else text
+    folder = LOCALES
 
     def count(self, key: str, n: int, **fields: object) -> str:
         """A text about `n` people or things, in the form the language writes for that

@@ -4,24 +4,19 @@ first (a hall display has no language settings of its own), then the browser's
 Accept-Language, then Simplified Chinese."""
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
 from pathlib import Path
 
+from hall.i18n import DEFAULT_LANGUAGE, Catalogue, load_catalogue
 from hall.spec import LANGUAGES
 
-DEFAULT_LANGUAGE = "zh_CN"
 HTML_LANG = {"zh_CN": "zh-Hans", "zh_TW": "zh-Hant", "en": "en"}
-_LOCALES = Path(__file__).resolve().parent / "locales"
+LOCALES = Path(__file__).resolve().parent / "locales"
 _TRADITIONAL = re.compile(r"^zh-(tw|hk|mo|hant)\b")
 
 
-@functools.cache
 def catalogue(language: str) -> dict[str, str]:
-    """section.key -> text."""
-    with open(_LOCALES / f"{language}.toml", "rb") as f:
-        return {f"{section}.{key}": text for section, table in tomllib.load(f).items() for key, text in table.items()}
+    return load_catalogue(LOCALES, language)
 
 
 def negotiate(accept_language: str | None, asked: str | None = None) -> str:
@@ -47,20 +42,19 @@ def negotiate(accept_language: str | None, asked: str | None = None) -> str:
     return DEFAULT_LANGUAGE
 
 
-class Texts:
+class Texts(Catalogue):
+    """The pages' texts; templates call the instance itself: `t("console.title")`."""
+
+    folder = LOCALES
+
     def __init__(self, language: str):
-        self.language = language
+        super().__init__(language)
         self.html_lang = HTML_LANG[language]
-        self._texts = catalogue(language)
-        self._fallback = catalogue(DEFAULT_LANGUAGE)
 
     def __call__(self, key: str, **fields: object) -> str:
-        text = self._texts.get(key) or self._fallback.get(key)
-        if text is None:
-            raise KeyError(f"no text for {key!r}")
-        return text.format(**fields) if fields else text
+        return self.t(key, **fields)
 
     def section(self, *sections: str) -> dict[str, str]:
         """The texts of these sections, for a page's script (which fills in {fields} itself)."""
         keys = {k for k in self._fallback if k.split(".", 1)[0] in sections}
-        return {k: self(k) for k in sorted(keys)}
+        return {k: self.t(k) for k in sorted(keys)}

@@ -142,8 +142,6 @@ def test_a_remote_hall_needs_a_token_and_tls(tmp_path, terminal, words):
 DATABASE_MISTAKES = [
     ("sqlite://", "a database file"),
     ("sqlite:///:memory:", "a database file"),
-    pytest.param("postgresql+psycopg://kiosk@127.0.0.1/hall", "psycopg is not installed",
-                 marks=pytest.mark.skipif(importlib.util.find_spec("psycopg") is not None, reason="psycopg installed")),
     pytest.param("postgresql://kiosk@127.0.0.1/hall", "psycopg2 is not installed",
                  marks=pytest.mark.skipif(importlib.util.find_spec("psycopg2") is not None, reason="psycopg2 installed")),
     ("postgresql+psycopg://kiosk@127.0.0.1/", "no database name"),

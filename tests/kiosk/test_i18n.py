@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from kiosk.i18n import LANGUAGES, Translator, catalogue
+from hall.spec import LANGUAGES
+from kiosk.i18n import Translator, catalogue
 from tests.conftest import OPEN_MORNING
 
 
