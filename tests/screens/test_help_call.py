@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kiosk.flow import HelpState
 from tests.conftest import ROOT
-from tests.hall.web.conftest import browser, console_ready, log_in, open_page, playwright, screenshot  # noqa: F401
+from tests.hall.web.conftest import console_ready, log_in, open_page, screenshot  # noqa: F401 (open_page: a fixture)
 
 SHOTS = ROOT / "artifacts" / "screens" / "help"
 
