@@ -545,8 +545,8 @@ class TicketFlow(Listener):
         return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url)
 
     def _is_fresh(self, visit: Visit) -> bool:
-        return ((visit.language, visit.large_type, visit.voice)
-                == (self.default_language, self.default_large_type, self.default_voice))
+        return ((visit.language, visit.large_type, visit.voice, visit.help)
+                == (self.default_language, self.default_large_type, self.default_voice, HelpState.NONE))
 
     def _new_visit(self) -> Visit:
         return Visit(language=self.default_language, large_type=self.default_large_type,

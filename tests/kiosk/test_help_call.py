@@ -133,6 +133,45 @@ def test_the_call_ends_with_the_visit_and_the_next_citizen_is_not_told_of_it(kio
     assert staff.get("/api/v1/help-calls").json()[0]["id"] == flow.visit.help_call.id
 
 
+class HeldRunner:
+    """Keeps each job until the test lets it run, as a slow hall would."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, work, done, failed) -> None:
+        self.jobs.append((work, done, failed))
+
+    def run(self) -> None:
+        while self.jobs:
+            work, done, failed = self.jobs.pop(0)
+            try:
+                result = work()
+            except Exception as exc:  # noqa: BLE001 - handed to the flow, as the real runners do
+                failed(exc)
+            else:
+                done(result)
+
+
+def test_a_request_still_out_when_the_visit_ends_holds_back_the_next_citizens_until_answered(hall_server, tmp_path):
+    runner = HeldRunner()
+    kiosk = Kiosk(hall_server, tmp_path / "kiosk", runner=runner)
+    try:
+        flow = kiosk.flow
+        flow.call_for_help()
+        assert flow.visit.help is HelpState.CALLING and len(runner.jobs) == 1
+        kiosk.ticks.t += flow.idle_timeout
+        flow.tick()  # the visit ends with its request still out (and the home screen loads its queues)
+        flow.call_for_help()
+        flow.call_for_help()
+        assert flow.visit.help is HelpState.CALLING and len(runner.jobs) == 2  # no second help request yet
+        runner.run()
+        assert flow.visit.help is HelpState.CALLED and flow.help_text() == CALLED
+        assert hall_server.rows("select count(*), sum(presses) from help_calls") == [(1, 2)]
+    finally:
+        kiosk.close()
+
+
 def test_the_call_is_spoken_when_voice_is_on(hall_server, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="kiosk.voice")
     sound = tmp_path / "sound"
