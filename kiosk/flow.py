@@ -437,7 +437,7 @@ class TicketFlow(Listener):
         self.visit.notice = Notice(None, self.visit.service)
 
     def _help_offered(self, _data: object) -> bool:
-        return self.hall.takes_help_calls
+        return self.help_offered()
 
     def _call_for_help(self, _data: object) -> Job | None:
         """A press sends a request only when the visit has no call or its call failed;
