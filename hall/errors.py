@@ -70,6 +70,10 @@ class TicketNotFound(HallError, LookupError):
     """No ticket with that id in this hall."""
 
 
+class HelpCallNotFound(HallError, LookupError):
+    """No such help call in this hall (or not one this kiosk raised)."""
+
+
 class SchemaTooNew(HallError):
     """The database was migrated by a newer release; this one must not write to it."""
 

@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 
 from hall import events
 from hall.db import order_commits
-from hall.errors import HallError
+from hall.errors import HelpCallNotFound
 from hall.models import HelpCall
 from hall.tickets import EventKind
 
-
-class HelpCallNotFound(HallError, LookupError):
-    """No such help call in this hall (or not one this kiosk raised)."""
+__all__ = ["HelpCallNotFound", "one_call", "open_calls", "raise_call", "take"]
 
 
 def _payload(call: HelpCall) -> dict:

@@ -24,6 +24,8 @@ class Terminal(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     mode: Literal["ticket", "counter"] = "ticket"
     hall: str = Field("embedded", description='"embedded", or the hall server\'s http(s) URL')
+    location: str = Field("", max_length=64, description="where the kiosk stands (一楼东门): staff see it "
+                                                         "with the kiosk's help calls")
     language: Literal[LANGUAGES] = "zh_CN"  # type: ignore[valid-type]
     idle_timeout: int = Field(60, ge=10, le=600, description="seconds without a touch before the session is wiped")
     ticket_timeout: int = Field(20, ge=5, le=300, description="seconds the ticket stays on screen")

@@ -8,8 +8,13 @@ channel by age), a booking code checks in, a ticket's code shows that ticket's p
 Every step can be driven from a test exactly as from a screen. The hall and the printer are
 reached only from jobs on the runner's thread; what they answer comes back as events, so a
 screen never waits for a database or a printer. An inactivity timeout wipes the visit (its
-language, type size, voice, chosen service, identification and ticket) so the next citizen
-starts clean.
+language, type size, voice, chosen service, identification, ticket and call for help) so
+the next citizen starts clean.
+
+On a kiosk whose hall has staff consoles, 呼叫工作人员 on every screen calls for help
+whatever the step: the call is the visit's (HelpState), raised once and then followed, in
+the clock's ticks, until a staff member takes it. At most one help request is on its way
+at a time, however often the button is pressed.
 """
 from __future__ import annotations
 
@@ -17,12 +22,13 @@ import enum
 import functools
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
-from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
+from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
@@ -34,12 +40,15 @@ from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink,
 from kiosk.ticket_view import ProgressView, TicketView, progress_view, ticket_view
 
 if TYPE_CHECKING:
+    from hall.schemas import HelpCallPublic
     from kiosk.voice import VoiceGuide
 
 log = logging.getLogger(__name__)
 # Refusals that hold for the whole hall: it is closed now, and says until when.
 HOURS = frozenset({RefusalReason.CLOSED_TODAY, RefusalReason.NOT_YET_OPEN, RefusalReason.BREAK,
                    RefusalReason.CLOSED_FOR_TODAY})
+HELP_POLL_SECONDS = 2.0  # how often a kiosk asks whether its call for help was taken
+HELP_POLL_MISSES = 3     # unanswered asks in a row after which the citizen is sent to the desk
 
 
 class State(enum.Enum):
@@ -75,6 +84,11 @@ class Event(enum.Enum):
     SCAN_FAILED = "scan_failed"    # data: the scanner's error (an unreadable line)
     FOUND = "found"                # data: Found
     FIND_FAILED = "find_failed"    # data: the exception
+    HELP = "help"                  # 呼叫工作人员 pressed
+    HELP_RAISED = "help_raised"    # data: HelpCallPublic
+    HELP_FAILED = "help_failed"    # data: the exception
+    HELP_POLLED = "help_polled"    # data: HelpCallPublic
+    HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,16 @@ class Work:
     kind: str  # "issue", "check_in" or "find"
     priority: Priority = Priority.NORMAL
     code: BookingCode | TicketLink | TicketCode | None = None
+
+
+class HelpState(enum.Enum):
+    """Where the visit's call for staff stands; each but NONE has its line (help.<value>)."""
+
+    NONE = "none"                # not called
+    CALLING = "calling"          # on its way to the hall
+    CALLED = "called"            # the staff consoles show the alert
+    COMING = "coming"            # a staff member took it: someone is coming
+    UNAVAILABLE = "unavailable"  # the hall could not be reached: go to the service desk
 
 
 @dataclass
@@ -104,6 +128,8 @@ class Visit:
     progress: TicketInfo | None = None
     notice: Notice | None = None
     last_touch: float = field(default=0.0)
+    help: HelpState = HelpState.NONE
+    help_call: HelpCallPublic | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +180,7 @@ class TicketFlow(Listener):
     def __init__(self, hall: Hall, printer: TicketPrinterService, *, terminal_id: str,
                  language: str = "zh_CN", large_type: bool = False, voice: bool = False,
                  idle_timeout: float = 60, ticket_timeout: float = 20, qr_base_url: str = "",
-                 listener: Listener | None = None, runner: Runner | None = None,
+                 location: str = "", listener: Listener | None = None, runner: Runner | None = None,
                  guide: VoiceGuide | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  now: Callable[[], datetime] | None = None):
@@ -168,6 +194,7 @@ class TicketFlow(Listener):
         self.idle_timeout = idle_timeout
         self.ticket_timeout = ticket_timeout
         self.qr_base_url = qr_base_url
+        self.location = location
         self.listener = listener or Listener()
         self.monotonic = monotonic
         self.now = now or (lambda: datetime.now(timezone.utc))
@@ -177,6 +204,9 @@ class TicketFlow(Listener):
         self._loading = False
         self._printer_status: str | None = None  # touched by jobs only, one at a time
         self.reader: ReaderStatus = ReaderStatus(None)
+        self._help_job: Visit | None = None  # whose help request is on its way, if one is
+        self._help_asked_at = 0.0            # monotonic time of the last help request
+        self._help_misses = 0                # help polls unanswered in a row
         self.machine = Machine(self, TABLE, State.IDLE, on_enter=ON_ENTER, ignored=IGNORED,
                                listener=self, runner=runner, name="ticket flow")
 
@@ -286,6 +316,15 @@ class TicketFlow(Listener):
         service = self.hall.spec.service(notice.service) if notice and notice.service else None
         return f"{service.prefix}  {service.name.get(self.visit.language)}" if service else ""
 
+    def help_offered(self) -> bool:
+        """Whether 呼叫工作人员 is on the screens: only when staff consoles can answer it."""
+        return self.hall.takes_help_calls
+
+    def help_text(self) -> str:
+        """Where the visit's call for staff stands; "" if there is none."""
+        help = self.visit.help
+        return "" if help is HelpState.NONE else self.tr.t(f"help.{help.value}")
+
     def refusal_text(self, notice: Notice) -> str:
         if notice.problem is not None:
             return self.tr.t(notice.problem.key, **notice.problem.fields)
@@ -340,6 +379,8 @@ class TicketFlow(Listener):
 
     def scan_failed(self, error: Exception) -> None:
         self.machine.fire(Event.SCAN_FAILED, error)
+    def call_for_help(self) -> None:
+        self.machine.fire(Event.HELP)
 
     def set_language(self, language: str) -> None:
         self.machine.fire(Event.LANGUAGE, language)
@@ -351,7 +392,8 @@ class TicketFlow(Listener):
         self.machine.fire(Event.VOICE)
 
     def tick(self) -> None:
-        """Called about once a second by the screen layer: ends a forgotten visit."""
+        """Called about once a second by the screen layer: ends a forgotten visit, and asks
+        after the visit's call for help."""
         self.machine.fire(Event.TIMEOUT)
 
     def refresh(self) -> None:
@@ -569,6 +611,77 @@ class TicketFlow(Listener):
         log.error("no ticket issued for %s: %r", self.visit.service, exc)
         self.visit.notice = Notice(None, self.visit.service)
 
+    def _help_offered(self, _data: object) -> bool:
+        return self.help_offered()
+
+    def _call_for_help(self, _data: object) -> Job | None:
+        """A press sends a request only when the visit has no call or its call failed;
+        otherwise the screen (and the voice) say again where the call stands."""
+        if self.visit.help not in (HelpState.NONE, HelpState.UNAVAILABLE):
+            return None
+        self.visit.help = HelpState.CALLING
+        return self._next_help_job()
+
+    def _help_answered(self) -> bool:
+        """Frees the help request's slot; True if the answer is for this visit's call.
+        An answer for an ended visit lets this visit's own request go."""
+        visit, self._help_job = self._help_job, None
+        self._help_asked_at = self.monotonic()
+        return visit is self.visit
+
+    def _help_raised(self, call: HelpCallPublic) -> Job | None:
+        if not self._help_answered() or self.visit.help is not HelpState.CALLING:
+            return self._next_help_job()
+        log.info("help call %s raised (%s)", call.id, "taken" if call.taken_at else "open")
+        self.visit.help_call, self._help_misses = call, 0
+        self.visit.help = HelpState.COMING if call.taken_at else HelpState.CALLED
+        return None
+
+    def _help_failed(self, exc: Exception) -> Job | None:
+        if not self._help_answered() or self.visit.help is not HelpState.CALLING:
+            return self._next_help_job()
+        log.error("help call not raised: %r", exc)
+        self.visit.help = HelpState.UNAVAILABLE
+        return None
+
+    def _help_due(self, _data: object) -> bool:
+        return (self.visit.help is HelpState.CALLED and self._help_job is None
+                and self.monotonic() - self._help_asked_at >= HELP_POLL_SECONDS)
+
+    def _poll_help(self, _data: object) -> Job:
+        self._help_job = self.visit
+        return Job(functools.partial(self.hall.help_call, self.visit.help_call.id),
+                   Event.HELP_POLLED, Event.HELP_POLL_FAILED)
+
+    def _help_polled(self, call: HelpCallPublic) -> Job | None:
+        if not self._help_answered() or self.visit.help is not HelpState.CALLED:
+            return self._next_help_job()
+        self.visit.help_call, self._help_misses = call, 0
+        if call.taken_at is not None:
+            log.info("help call %s taken by %s", call.id, call.taken_by)
+            self.visit.help = HelpState.COMING
+        return None
+
+    def _help_poll_failed(self, exc: Exception) -> Job | None:
+        """The hall lost the call, or has not answered for a while: staff may not know, so
+        the citizen is sent to the desk."""
+        if not self._help_answered() or self.visit.help is not HelpState.CALLED:
+            return self._next_help_job()
+        self._help_misses += 1
+        log.warning("help call %s not followed (%d): %r", self.visit.help_call.id, self._help_misses, exc)
+        if isinstance(exc, HelpCallNotFound) or self._help_misses >= HELP_POLL_MISSES:
+            self.visit.help = HelpState.UNAVAILABLE
+        return None
+
+    def _next_help_job(self) -> Job | None:
+        """This visit's call for help, if it waits to be sent and no help request is out."""
+        if self.visit.help is not HelpState.CALLING or self._help_job is not None:
+            return None
+        self._help_job = self.visit
+        work = functools.partial(self.hall.call_for_help, self.location,
+                                 idempotency_key=f"help-{self.terminal_id}-{uuid.uuid4().hex}")
+        return Job(work, Event.HELP_RAISED, Event.HELP_FAILED)
+
     # -- jobs: they run on the runner's thread and only return data ---------------------------
 
     def _issue(self, service: str, priority: Priority, language: str, identity: Identification | None) -> Issue:
@@ -637,8 +750,8 @@ class TicketFlow(Listener):
 
 
     def _is_fresh(self, visit: Visit) -> bool:
-        return ((visit.language, visit.large_type, visit.voice)
-                == (self.default_language, self.default_large_type, self.default_voice))
+        return ((visit.language, visit.large_type, visit.voice, visit.help)
+                == (self.default_language, self.default_large_type, self.default_voice, HelpState.NONE))
 
     def _new_visit(self) -> Visit:
         return Visit(language=self.default_language, large_type=self.default_large_type,
@@ -688,6 +801,13 @@ TABLE = [
     # Also at home: a language or type size chosen there must not greet the next citizen.
     Transition((S.IDLE, S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.TIMEOUT,
                S.IDLE, guard=F._forgotten),
+    # 呼叫工作人员, in every state; its requests and answers leave the state as it is.
+    Transition(ANY, E.HELP, None, guard=F._help_offered, action=F._call_for_help),
+    Transition(ANY, E.HELP_RAISED, None, action=F._help_raised),
+    Transition(ANY, E.HELP_FAILED, None, action=F._help_failed),
+    Transition(ANY, E.TIMEOUT, None, guard=F._help_due, action=F._poll_help),
+    Transition(ANY, E.HELP_POLLED, None, action=F._help_polled),
+    Transition(ANY, E.HELP_POLL_FAILED, None, action=F._help_poll_failed),
     Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
     Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
     Transition(ANY, E.VOICE, None, action=F._toggle_voice),
@@ -709,4 +829,4 @@ ON_ENTER = {
 # and ISSUING lets cards and codes pass while the hall answers.
 IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED}
 
-__all__ = ["Event", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]
+__all__ = ["Event", "HelpState", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]

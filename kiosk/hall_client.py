@@ -4,14 +4,21 @@ Screens and flows call these methods and never learn whether the hall runs insid
 terminal (EmbeddedHall: a village station, or a hall with one kiosk) or on the hall server.
 Both raise the same errors: TicketRefused with a reason the citizen is told, HallUnavailable
 when the hall cannot answer at all.
+
+Help calls (呼叫工作人员) need someone to answer them: a hall server's staff consoles do. An
+embedded hall has no console, so it takes none and its kiosk offers no such button.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 from hall.errors import HallError, RefusalReason, TicketRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from hall.spec import HallSpec
+
+if TYPE_CHECKING:
+    from hall.schemas import HelpCallPublic  # the wire schema: loaded by the remote hall only
 
 
 class HallUnavailable(HallError):
@@ -62,6 +69,22 @@ class Hall(ABC):
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         """Tell the hall how a device is (a printer out of paper needs staff). A remote hall
         accepts the report into the terminal's outbox and delivers it later."""
+
+    @property
+    def takes_help_calls(self) -> bool:
+        """Whether staff consoles answer this hall's help calls."""
+        return False
+
+    def call_for_help(self, location: str, *, idempotency_key: str | None = None) -> HelpCallPublic:
+        """This kiosk's open help call: raised now, or the one the consoles already show
+        (one alert however often it is pressed). Raises HallUnavailable if it cannot be
+        raised, as on a hall that takes no help calls."""
+        raise HallUnavailable("this hall has no staff console to answer a help call")
+
+    def help_call(self, call_id: int) -> HelpCallPublic:
+        """This kiosk's help call as it stands (taken_at set: someone is coming); raises
+        HelpCallNotFound, or HallUnavailable."""
+        raise HallUnavailable("this hall has no staff console to answer a help call")
 
     def close(self) -> None:
         """Release connections."""

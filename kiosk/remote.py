@@ -11,6 +11,8 @@
 - What a screen asks for while the citizen waits (the services' queues) is asked once, with
   short timeouts, and not at all for a few seconds after the server failed to answer: the
   background thread keeps trying and the screen says at once that tickets are paused.
+- A help call (呼叫工作人员) is raised with an idempotency key, so a retry raises no second
+  alert; the kiosk then asks after it, once and briefly, until a staff member has taken it.
 - Reports (device status) go into the kiosk's outbox and are delivered, each once, by a
   background thread that also sends the heartbeat the hall uses to see that the kiosk lives.
 """
@@ -29,8 +31,9 @@ from pathlib import Path
 import requests
 
 from hall.booking_codes import BadBookingCode, parse_booking_code
-from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
-from hall.schemas import EarlierTicketPublic, PersonSaltPublic, ServiceStatusPublic, TicketPublic
+from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
+from hall.schemas import (EarlierTicketPublic, HelpCallPublic, PersonSaltPublic, ServiceStatusPublic,
+                          TicketPublic)
 from hall.spec import HallSpec
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
@@ -117,6 +120,21 @@ class RemoteHall(Hall):
             answer = self._json(self._call("GET", "/person-salt"), 200)
             self._salt = bytes.fromhex(PersonSaltPublic.model_validate(answer).salt)
         return self._salt
+
+    @property
+    def takes_help_calls(self) -> bool:
+        return True
+
+    def call_for_help(self, location: str, *, idempotency_key: str | None = None) -> HelpCallPublic:
+        answer = self._call("POST", "/help-calls", body={"location": location},
+                            key=idempotency_key or f"help-{uuid.uuid4().hex}")
+        return HelpCallPublic.model_validate(self._json(answer, 200))
+
+    def help_call(self, call_id: int) -> HelpCallPublic:
+        answer = self._call("GET", f"/help-calls/{int(call_id)}", attempts=1, timeout=GLANCE_TIMEOUT)
+        if answer.status_code == 404:
+            raise HelpCallNotFound(f"the hall {self.url} knows no help call {call_id} of this kiosk")
+        return HelpCallPublic.model_validate(self._json(answer, 200))
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         """Accepted into the outbox at once; the hall hears of it as soon as it can."""

@@ -36,7 +36,7 @@ def ticket_flow(settings: Settings, hall: Hall, printer: TicketPrinterService, *
     kwargs.setdefault("guide", VoiceGuide(Speaker()))
     return TicketFlow(hall, printer, terminal_id=t.id, language=t.language, large_type=t.large_type,
                       voice=t.voice, idle_timeout=t.idle_timeout, ticket_timeout=t.ticket_timeout,
-                      qr_base_url=t.qr_base_url, **kwargs)
+                      qr_base_url=t.qr_base_url, location=t.location, **kwargs)
 
 
 def open_inputs(settings: Settings, flow: TicketFlow, post: Post) -> Inputs:

@@ -2,6 +2,9 @@
 cannot read the screen. A speaker button on every screen turns it on for the visit; a
 hall may start every visit with it on (terminal.voice).
 
+A call for staff (呼叫工作人员) is said when pressed and again when it moves on (staff
+called, someone coming, go to the desk), in the visit's language.
+
 Speech never holds up the screen: espeak-ng (hall.speech) is piped into a player on the
 speaker's own thread. A new screen cuts off what the last one was saying. A machine
 without a sound device logs that once and goes on silently.
@@ -15,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hall.speech import espeak_command, spoken_number
-from kiosk.flow import Event, State
+from kiosk.flow import Event, HelpState, State
 
 if TYPE_CHECKING:
     from kiosk.flow import TicketFlow
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLAYER = ("play", "-q", "-t", "wav", "-")  # sox: WAV on stdin to the default sound device
+HELP_EVENTS = frozenset({Event.HELP, Event.HELP_RAISED, Event.HELP_FAILED, Event.HELP_POLLED,
+                         Event.HELP_POLL_FAILED})
 
 
 class Speaker:
@@ -113,6 +118,7 @@ class VoiceGuide:
 
     def __init__(self, speaker: Speaker):
         self.speaker = speaker
+        self._help_said: tuple[object, HelpState] | None = None  # (visit, state) last said of a help call
 
     def on_state(self, flow: TicketFlow) -> None:
         self.speaker.stop()
@@ -128,6 +134,17 @@ class VoiceGuide:
             self.speaker.stop()
             if flow.visit.voice and flow.identify_text():
                 self.speaker.say(flow.identify_text(), flow.visit.language)
+        elif event in HELP_EVENTS:
+            self._help(flow, pressed=event is Event.HELP)
+
+    def _help(self, flow: TicketFlow, *, pressed: bool) -> None:
+        """Says where the call for help stands: at each press, and when it moves on."""
+        visit = flow.visit
+        said, self._help_said = self._help_said, (visit, visit.help)
+        if not visit.voice or visit.help is HelpState.NONE:
+            return
+        if pressed or said is None or said[0] is not visit or said[1] is not visit.help:
+            self.speaker.say(flow.help_text(), visit.language)
 
     def close(self) -> None:
         self.speaker.close()

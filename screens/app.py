@@ -44,6 +44,9 @@ class KioskApp(App, Listener):
     text_scale = NumericProperty(1.0)  # unit, times LARGE_TYPE_SCALE in large type
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
     hall_name = StringProperty("")
+    help_offered = BooleanProperty(False)  # 呼叫工作人员 on every screen (a hall with staff consoles)
+    help_state = StringProperty("none")    # kiosk.flow.HelpState's value
+    help_text = StringProperty("")
 
     def __init__(self, make_flow, make_inputs=None, **kwargs):
         """`make_flow(listener, runner)` builds the TicketFlow; the app is its listener.
@@ -140,6 +143,9 @@ class KioskApp(App, Listener):
         self.voice = visit.voice
         self._fit_window()
         self.hall_name = self.flow.hall_name()
+        self.help_offered = self.flow.help_offered()
+        self.help_state = visit.help.value
+        self.help_text = self.flow.help_text()
 
     def _fit_window(self, *_) -> None:
         """Sizes follow the window: a 1080×1920 kiosk gets the 720×1280 layout at 1.5 times."""

@@ -11,6 +11,8 @@ import pytest
 
 from tests.postgres import PostgresServer, PostgresUnavailable
 
+pytest_plugins = ["tests.browser"]  # one browser for every package that opens web pages
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HALL = ROOT / "config" / "hall.toml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -3,9 +3,12 @@ printer spooling to tmp_path, with a hand-moved idle clock and a listener that r
 hall server in its own process for the remote hall's tests."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from devices.escpos_parse import parse_escpos
 from hall import accounts
@@ -17,6 +20,7 @@ from kiosk.flow import TicketFlow
 from kiosk.machine import Listener
 from kiosk.printing import TicketPrinterService
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
+from tests.hall.api.conftest import Api, add_staff, staff_session
 from tests.hall.api.live import FileClock, ServerProcess
 
 
@@ -78,15 +82,35 @@ def take(flow, service="social_security"):
 class HallServer(ServerProcess):
     """A hall server in its own process for the remote hall's tests (tests.hall.api.live)."""
 
-    def register(self, device_id: str, kind: DeviceKind = DeviceKind.KIOSK) -> str:
-        """A device token, made as `python -m hall add-device` makes it, in the server's database."""
+    @contextmanager
+    def _engine(self) -> Iterator[QueueEngine]:
+        """The server's database, reached behind its back."""
         engine = QueueEngine(load_hall(self.args["hall_file"]), self.args["database"])
         try:
-            with engine.transaction() as session:
-                return accounts.add_device(session, hall_id=engine.spec.hall.id, device_id=device_id, kind=kind,
-                                           now=datetime.now(timezone.utc))
+            yield engine
         finally:
             engine.close()
+
+    def register(self, device_id: str, kind: DeviceKind = DeviceKind.KIOSK) -> str:
+        """A device token, made as `python -m hall add-device` makes it, in the server's database."""
+        with self._engine() as engine, engine.transaction() as session:
+            return accounts.add_device(session, hall_id=engine.spec.hall.id, device_id=device_id, kind=kind,
+                                       now=datetime.now(timezone.utc))
+
+    def staff(self, job_no: str, counters=("3",)) -> Api:
+        """A staff member with an account on this server, logged in through its API."""
+        with self._engine() as engine:
+            add_staff(engine, job_no, counters=counters)
+        return staff_session(self.url, job_no)
+
+    def rows(self, sql: str) -> list[tuple]:
+        """What the server's database holds, read behind its back."""
+        engine = create_engine(self.args["database"])
+        try:
+            with engine.connect() as con:
+                return [tuple(r) for r in con.execute(text(sql))]
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

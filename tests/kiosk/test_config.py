@@ -34,6 +34,7 @@ TERMINAL_MISTAKES = [
     ('mode = "queue"', ["line 5", "terminal.mode", "'queue'", "'ticket'", "'counter'"]),
     ('hall = "ftp://hall"', ["line 5", "terminal.hall", "embedded", "https://"]),
     ('large_type = "yes please"', ["line 5", "terminal.large_type", "boolean"]),
+    (f'location = "{"一楼东门" * 17}"', ["line 5", "terminal.location", "at most 64 characters"]),
 ]
 
 

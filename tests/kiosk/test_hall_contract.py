@@ -7,12 +7,12 @@ from datetime import time, timedelta
 import pytest
 
 from hall.booking_codes import BOOKING_PURPOSE, make_booking_code
-from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
+from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
 from hall.queue import QueueEngine
 from hall.tickets import Priority, TicketStatus
 from hall.spec import load_hall
 from kiosk.embedded import EmbeddedHall
-from kiosk.hall_client import Hall
+from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.identity import number_hash
 from kiosk.remote import RemoteHall
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL, SHANGHAI
@@ -25,9 +25,11 @@ def engine_on(url: str) -> QueueEngine:
 
 
 class HallContract:
-    """Subclasses provide `make_hall(clock)`, `database_url` and `token_of(ticket)`."""
+    """Subclasses provide `make_hall(clock)`, `database_url` and `token_of(ticket)`, and say
+    whether staff consoles answer help calls."""
 
     database_url: str
+    takes_help_calls: bool
 
     def make_hall(self, clock) -> Hall:
         raise NotImplementedError
@@ -162,8 +164,26 @@ class HallContract:
         hall.report_device("k1/printer", "printer", "paper_out", "paper sensor")
         hall.report_device("k1/printer", "printer", "ok")
 
+    def test_a_help_call_is_one_open_call_or_is_refused(self, hall):
+        """Pressed twice, one call that the kiosk follows; a hall without consoles refuses
+        it as it refuses anything it cannot do now."""
+        assert hall.takes_help_calls is self.takes_help_calls
+        if not self.takes_help_calls:
+            with pytest.raises(HallUnavailable):
+                hall.call_for_help("一楼东门")
+            return
+        first = hall.call_for_help("一楼东门", idempotency_key="help-kiosk-01-0001")
+        again = hall.call_for_help("一楼东门")
+        assert (again.id, again.presses, again.location) == (first.id, 2, "一楼东门")
+        assert hall.call_for_help("一楼东门", idempotency_key="help-kiosk-01-0001") == first  # a retry
+        assert hall.help_call(first.id).taken_at is None
+        with pytest.raises(HelpCallNotFound):
+            hall.help_call(424242)
+
 
 class TestEmbeddedHall(HallContract):
+    takes_help_calls = False
+
     @pytest.fixture(autouse=True)
     def _folder(self, tmp_path):
         self.database_url = f"sqlite:///{tmp_path / 'hall.db'}"
@@ -181,6 +201,8 @@ class TestEmbeddedHall(HallContract):
 
 
 class TestRemoteHall(HallContract):
+    takes_help_calls = True
+
     @pytest.fixture
     def clock(self, file_clock):
         return file_clock  # the server process reads the test's time from its file

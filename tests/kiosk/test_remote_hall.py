@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from devices.escpos_parse import parse_escpos
 from kiosk.config import load_settings
@@ -28,15 +27,6 @@ from tests.postgres import free_port
 from tests.test_main import run_main
 
 SPREAD = ["social_security", "medical_insurance", "household", "real_estate", "business_license"]
-
-
-def rows(server, sql: str) -> list[tuple]:
-    engine = create_engine(server.args["database"])
-    try:
-        with engine.connect() as con:
-            return [tuple(r) for r in con.execute(text(sql))]
-    finally:
-        engine.dispose()
 
 
 def remote_config(folder: Path, server, token: str) -> Path:
@@ -94,7 +84,7 @@ def test_server_killed_mid_run_then_restarted_kiosks_recover_with_no_duplicate(h
         again = hall.issue_ticket("household", idempotency_key="kiosk-01-0004")  # answered before the kill
         assert again == issued[4]
         assert [t.number for t in issued] + [retried.number] == [f"C{n:03d}" for n in range(1, 7)]
-        assert rows(hall_server, "select count(*) from tickets") == [(6,)]
+        assert hall_server.rows("select count(*) from tickets") == [(6,)]
     finally:
         hall.close()
 
@@ -133,7 +123,7 @@ def test_twenty_kiosks_a_hundred_tickets_each_get_distinct_gapless_numbers(hall_
     for service, n in per_service.items():
         seqs = sorted(int(num[1:]) for s, num in pairs if s == service)
         assert seqs == list(range(1, n + 1)), service
-    assert rows(hall_server, "select count(*) from tickets") == [(2000,)]
+    assert hall_server.rows("select count(*) from tickets") == [(2000,)]
 
 
 def kill_reporter_after(hall_server, token, folder: Path, count: int) -> int:
@@ -158,9 +148,9 @@ def kill_reporter_after(hall_server, token, folder: Path, count: int) -> int:
 
 def wait_delivered(hall: RemoteHall, expected_events: int, server) -> None:
     deadline = time.monotonic() + 30
-    while len(hall._outbox) or rows(server, "select count(*) from events where kind = 'device_status'") != [
+    while len(hall._outbox) or server.rows("select count(*) from events where kind = 'device_status'") != [
             (expected_events,)]:
-        assert time.monotonic() < deadline, (len(hall._outbox), rows(server, "select kind from events"))
+        assert time.monotonic() < deadline, (len(hall._outbox), server.rows("select kind from events"))
         time.sleep(0.1)
 
 
@@ -176,9 +166,9 @@ def test_a_report_in_the_outbox_of_a_killed_kiosk_arrives_once(hall_server, tmp_
     try:
         wait_delivered(hall, 1, hall_server)
         time.sleep(0.5)
-        assert rows(hall_server, "select device_id, status, detail from device_status") == [
+        assert hall_server.rows("select device_id, status, detail from device_status") == [
             ("kiosk-01/printer", "paper_out", "report 0")]
-        assert rows(hall_server, "select count(*) from idempotency_keys") == [(1,)]
+        assert hall_server.rows("select count(*) from idempotency_keys") == [(1,)]
     finally:
         hall.close()
 
@@ -192,11 +182,11 @@ def test_reports_of_a_kiosk_killed_while_sending_arrive_once_each(hall_server, t
     try:
         wait_delivered(hall, confirmed, hall_server)
         time.sleep(0.5)
-        details = [d for (d,) in rows(hall_server, "select payload from events where kind = 'device_status' "
+        details = [d for (d,) in hall_server.rows("select payload from events where kind = 'device_status' "
                                                    "order by id")]
         assert len(details) == confirmed == 40
         assert [f"report {i}" in d for i, d in enumerate(details)] == [True] * 40  # each once, in order
-        assert rows(hall_server, "select count(*) from idempotency_keys") == [(40,)]
+        assert hall_server.rows("select count(*) from idempotency_keys") == [(40,)]
     finally:
         hall.close()
 

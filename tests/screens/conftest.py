@@ -1,5 +1,7 @@
 """One real Kivy window for the screen tests (Kivy makes one per process), driven by real
-touches. Run under Xvfb (the README's test command) or any display."""
+touches. Run under Xvfb (the README's test command) or any display. The kiosk runs on its
+embedded hall; `on_server` puts it on a hall server in its own process for a test, as
+`hall = URL` in kiosk.toml does."""
 from __future__ import annotations
 
 import os
@@ -8,7 +10,9 @@ import time
 
 import pytest
 
-from tests.conftest import OPEN_MORNING, ROOT, Clock, write_kiosk_config
+from tests.conftest import OPEN_MORNING, ROOT, SAMPLE_HALL, Clock, write_kiosk_config
+from tests.hall.api.live import FileClock
+from tests.kiosk.conftest import HallServer
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
@@ -100,7 +104,7 @@ def kiosk(tmp_path_factory):
     from screens.app import KioskApp, use_font
 
     folder = tmp_path_factory.mktemp("kiosk")
-    settings = load_settings(write_kiosk_config(folder))
+    settings = load_settings(write_kiosk_config(folder, extra_terminal='location = "一楼东门"'))
     clock = Clock()
     hall = open_hall(settings, clock=clock)
     printer = open_printer(settings)
@@ -137,3 +141,47 @@ def ui(kiosk):
         kiosk.app.flow.refresh()
         kiosk.until(lambda: kiosk.app.flow.closed_text() == "")
     return kiosk
+
+
+@pytest.fixture(scope="module")
+def hall_server(tmp_path_factory):
+    """A hall server in its own process on SQLite, for one test module; its clock is a file
+    (FileClock) that tests set as they set the kiosk's."""
+    folder = tmp_path_factory.mktemp("hall-server")
+    server = HallServer(data_dir=folder, database=f"sqlite:///{folder / 'hall.db'}", hall_file=SAMPLE_HALL,
+                        clock=FileClock(folder / "clock.txt", OPEN_MORNING))
+    server.start()
+    server.kiosk_token = server.register("test-kiosk")  # the id write_kiosk_config gives the terminal
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module")
+def remote_data(tmp_path_factory):
+    """The data directory of the kiosk on the hall server (its kept hall definition, its outbox)."""
+    return tmp_path_factory.mktemp("remote-kiosk")
+
+
+@pytest.fixture(scope="module")
+def remote_hall(hall_server, remote_data):
+    from kiosk.remote import RemoteHall
+    hall = RemoteHall(hall_server.url, hall_server.kiosk_token, data_dir=remote_data)
+    yield hall
+    hall.close()
+
+
+@pytest.fixture
+def on_server(ui, hall_server, remote_hall):
+    """The kiosk at home with a fresh visit, talking to the hall server; on its embedded hall
+    again afterwards."""
+    flow = ui.app.flow
+    kept = flow.hall
+    hall_server.clock.now = OPEN_MORNING
+    flow.hall = remote_hall
+    flow.refresh()
+    ui.until(lambda: ui.app.help_offered)
+    yield ui
+    ui.home()
+    flow.hall = kept
+    flow.refresh()
+    ui.until(lambda: not ui.app.help_offered)

@@ -1,20 +1,28 @@
 """Every screen, in every language and type size, on both common kiosk windows, with and
 without a failed printer, checked against tests/screens/layout_rules.py from the live
-widget tree. Screenshots of each go to artifacts/screens/ (git-ignored) to be looked at."""
+widget tree. The walk is made by a kiosk on a hall server (in its own process), so every
+screen also holds the 呼叫工作人员 bar, in each of its states; the embedded kiosk, which has
+none, is checked at home. Screenshots of each go to artifacts/screens/ (git-ignored) to be
+looked at."""
 from __future__ import annotations
 
 import itertools
+import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from kiosk.card_watch import CardOutcome, Message
 from kiosk.identity import Identification, mask_id_number, number_hash
+from kiosk.flow import HELP_POLL_SECONDS, HelpState
 from kiosk.printing import TicketPrinterService
+from kiosk.remote import CACHE_FILE, RemoteHall
 from tests.conftest import ROOT
 from tests.devices.idcards import with_check_character
+from tests.postgres import free_port
 from tests.screens.layout_rules import check
 
 ARTIFACTS = ROOT / "artifacts" / "screens"
@@ -35,6 +43,27 @@ def window(kiosk):
     yield Window
     Window.size = (720, 1280)
     kiosk.frames(3)
+
+
+@pytest.fixture(scope="module")
+def staff(hall_server):
+    return hall_server.staff("0301")
+
+
+@pytest.fixture(scope="module")
+def unreachable_hall(hall_server, remote_data, tmp_path_factory):
+    """The kiosk's hall server at an address where nothing answers, the hall's definition
+    kept from an earlier start as a kiosk keeps it."""
+    folder = tmp_path_factory.mktemp("unreachable-kiosk")
+    shutil.copy(remote_data / CACHE_FILE, folder / CACHE_FILE)
+    hall = RemoteHall(f"http://127.0.0.1:{free_port()}", hall_server.kiosk_token, data_dir=folder)
+    yield hall
+    hall.close()
+
+
+def call_for_help(ui, until: HelpState) -> None:
+    ui.app.flow.call_for_help()
+    ui.until(lambda: ui.app.flow.visit.help is until)
 
 
 def settle(ui, window, size, language, large_type):
@@ -58,10 +87,23 @@ def shoot(ui, folder: Path, name: str, problems: dict, large_type: bool) -> None
     ui.app.root.export_to_png(str(folder / f"{name}.png"))
 
 
-@pytest.mark.parametrize("large_type", [False, True], ids=["normal", "large"])
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("size", WINDOWS, ids=[f"{w}x{h}" for w, h in WINDOWS])
-def test_every_screen_keeps_the_layout_rules(ui, window, size, language, large_type):
+PARAMETERS = [  # applied in this order: the test ids read 720x1280-zh_CN-normal
+    pytest.mark.parametrize("size", WINDOWS, ids=[f"{w}x{h}" for w, h in WINDOWS]),
+    pytest.mark.parametrize("language", LANGUAGES),
+    pytest.mark.parametrize("large_type", [False, True], ids=["normal", "large"]),
+]
+
+
+def every_combination(test):
+    for mark in PARAMETERS:
+        test = mark(test)
+    return test
+
+
+@every_combination
+def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, staff, unreachable_hall,
+                                             size, language, large_type):
+    ui = on_server
     flow = ui.app.flow
     hall = flow.hall
     while next(s for s in hall.services_status() if s.code == "veterans").refusal is None:
@@ -76,6 +118,7 @@ def test_every_screen_keeps_the_layout_rules(ui, window, size, language, large_t
     shoot(ui, folder, f"{tag}-1-home", problems, large_type)
     flow.start()
     ui.until(lambda: ui.app.stage == "choosing")
+    call_for_help(ui, HelpState.CALLED)
     ui.until(lambda: any(not b.choice.available for b in ui.screen.ids.grid.children))
     shoot(ui, folder, f"{tag}-2-services", problems, large_type)
     flow.choose("veterans")
@@ -84,8 +127,12 @@ def test_every_screen_keeps_the_layout_rules(ui, window, size, language, large_t
     flow.back()
     flow.choose("real_estate")
     ui.until(lambda: ui.app.stage == "confirming")
+    assert staff.post(f"/api/v1/help-calls/{flow.visit.help_call.id}/take").status_code == 200
+    ui.monotonic.skipped += HELP_POLL_SECONDS
+    flow.tick()
+    ui.until(lambda: flow.visit.help is HelpState.COMING)
     shoot(ui, folder, f"{tag}-4-confirm", problems, large_type)
-    holder = sqlite3.connect(ui.settings.data_dir / "hall.db", isolation_level=None)
+    holder = sqlite3.connect(make_url(hall_server.args["database"]).database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the ticket waits for the database: the issuing screen shows
     try:
         flow.confirm()
@@ -100,6 +147,9 @@ def test_every_screen_keeps_the_layout_rules(ui, window, size, language, large_t
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
+    flow.hall = unreachable_hall
+    call_for_help(ui, HelpState.UNAVAILABLE)
+    flow.hall = hall
     flow.printer = TicketPrinterService("simprinter://?paper=out")
     flow.start()
     flow.choose("household")
@@ -138,12 +188,27 @@ def test_every_screen_keeps_the_layout_rules(ui, window, size, language, large_t
     flow.home()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
-    ui.clock.now = ui.clock.now.replace(hour=18)
+    ui.clock.now = hall_server.clock.now = ui.clock.now.replace(hour=18)
     flow.refresh()
     ui.until(lambda: flow.closed() is not None)
+    call_for_help(ui, HelpState.CALLED)
     shoot(ui, folder, f"{tag}-8-home-closed", problems, large_type)
 
     assert not problems, "\n".join(f"{shot}:\n  " + "\n  ".join(found) for shot, found in problems.items())
+
+
+@every_combination
+def test_the_embedded_kiosk_has_no_help_bar(ui, window, size, language, large_type):
+    """No staff console answers an embedded hall: its screens have no 呼叫工作人员."""
+    folder = ARTIFACTS / f"{size[0]}x{size[1]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    settle(ui, window, size, language, large_type)
+    problems: dict[str, list[str]] = {}
+    shoot(ui, folder, f"{language}-{'large' if large_type else 'normal'}-0-home-embedded", problems, large_type)
+    assert not problems, "\n".join(problems.popitem()[1])
+    button = ui.screen.ids.help
+    assert button.width == 0 and button.opacity == 0 and button.disabled
+    assert button.height <= ui.screen.ids.lang_en.height  # the row is no taller for it
 
 
 def test_the_layout_is_sized_from_the_window(ui, window):

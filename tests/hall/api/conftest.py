@@ -66,19 +66,29 @@ def kiosk(add_device) -> Api:
     return add_device("kiosk-01")
 
 
+def add_staff(engine, job_no: str, role: Role = Role.STAFF, counters=("1",)) -> None:
+    """A staff account, made as `python -m hall add-staff` makes it, in the engine's database."""
+    with engine.transaction() as session:
+        accounts.add_staff(session, hall_id=engine.spec.hall.id, spec=engine.spec, job_no=job_no,
+                           name=f"员工{job_no}", role=role, counters=list(counters), password=PASSWORD,
+                           now=datetime.now(timezone.utc), replace=True)
+
+
+def staff_session(url: str, job_no: str, counter: str | None = None) -> Api:
+    """A new browser logged in through the API as that staff member."""
+    browser = Api(url)
+    answer = browser.post("/api/v1/session", {"job_no": job_no, "password": PASSWORD, "counter": counter})
+    assert answer.status_code == 200, answer.text
+    browser.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return browser
+
+
 @pytest.fixture
 def login(live):
     """Adds a staff account and logs a new browser in with it."""
     def log_in(job_no: str, role: Role = Role.STAFF, counters=("1",), counter: str | None = None) -> Api:
-        with live.hall.engine.transaction() as session:
-            accounts.add_staff(session, hall_id=live.hall.hall_id, spec=live.hall.spec, job_no=job_no,
-                               name=f"员工{job_no}", role=role, counters=list(counters), password=PASSWORD,
-                               now=datetime.now(timezone.utc), replace=True)
-        browser = Api(live.url)
-        answer = browser.post("/api/v1/session", {"job_no": job_no, "password": PASSWORD, "counter": counter})
-        assert answer.status_code == 200, answer.text
-        browser.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-        return browser
+        add_staff(live.hall.engine, job_no, role, counters)
+        return staff_session(live.url, job_no, counter)
     return log_in
 
 

@@ -1,27 +1,20 @@
-"""The server's pages in a real browser: Debian's Chromium (/usr/bin/chromium, never a
-browser Playwright downloads) driven by Playwright's Python package. One browser serves the
-whole run; each test gets fresh browser contexts (their own cookies) at each page's target
-size. Servers run on SQLite here: the API tests cover PostgreSQL."""
+"""The server's pages in a real browser: Debian's Chromium driven by Playwright's Python
+package, one browser for the whole run (tests/browser.py); each test gets fresh browser
+contexts (their own cookies) at each page's target size. Servers run on SQLite here: the
+API tests cover PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
-from hall import accounts
 from hall.schemas import Role
+from tests.browser import KIOSK_AUDIO, launch  # noqa: F401 (used by tests and bench/call_to_display.py)
 from tests.conftest import ROOT
-from tests.hall.api.conftest import PASSWORD, Api, add_device, kiosk, live, login, server_settings  # noqa: F401 (fixtures)
+from tests.hall.api.conftest import (PASSWORD, Api, add_device, add_staff, kiosk, live, login,  # noqa: F401 (fixtures)
+                                     server_settings)
 
-CHROMIUM = "/usr/bin/chromium"
-# platform.md: without the networking flags Chromium keeps trying to reach Google's hosts.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--log-level=3"]
-# The hall display's browser is started with this flag (docs/display.md), so that calls are
-# heard without anyone clicking first.
-KIOSK_AUDIO = "--autoplay-policy=no-user-gesture-required"
 SIZES = {"console": (1366, 768), "display": (1920, 1080), "phone": (360, 740)}
 SCREENSHOTS = ROOT / "artifacts" / "pages"   # kept after the run, git-ignored
 LANGUAGES = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en-GB"}
@@ -30,24 +23,6 @@ LANGUAGES = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en-GB"}
 @pytest.fixture
 def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'hall.db'}"
-
-
-@pytest.fixture(scope="session")
-def playwright():
-    with sync_playwright() as p:
-        yield p
-
-
-def launch(playwright, *extra: str) -> Browser:
-    """Playwright gives each launch a fresh, empty profile (--user-data-dir) of its own."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS + list(extra))
-
-
-@pytest.fixture(scope="session")
-def browser(playwright) -> Browser:
-    browser = launch(playwright, KIOSK_AUDIO)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
@@ -72,10 +47,7 @@ def open_page(browser):
 def staff(live):
     """staff(job_no, counters, role) adds an account as `python -m hall add-staff` does."""
     def add(job_no: str, counters=("3",), role: Role = Role.STAFF) -> str:
-        with live.hall.engine.transaction() as session:
-            accounts.add_staff(session, hall_id=live.hall.hall_id, spec=live.hall.spec, job_no=job_no,
-                               name=f"员工{job_no}", role=role, counters=list(counters), password=PASSWORD,
-                               now=datetime.now(timezone.utc), replace=True)
+        add_staff(live.hall.engine, job_no, role, counters)
         return job_no
     return add
 

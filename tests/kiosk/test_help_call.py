@@ -1,0 +1,205 @@
+"""The call for staff (呼叫工作人员) through the ticket flow, on a kiosk whose hall server runs
+in its own process: pressed, taken by a staff member through the console's API, the hall
+unreachable, the visit ended; spoken when voice is on. An embedded hall has no one to call."""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import pytest
+
+from kiosk.config import load_settings
+from kiosk.flow import HELP_POLL_MISSES, HELP_POLL_SECONDS, HelpState, State
+from kiosk.terminal import open_hall, open_printer, ticket_flow
+from kiosk.voice import Speaker, VoiceGuide
+from tests.conftest import write_kiosk_config
+from tests.kiosk.conftest import Ticks, make_flow
+from tests.kiosk.test_voice import SINK, wait_for
+
+CALLED = "已通知工作人员，请在此稍候。"
+COMING = "工作人员正在赶来，请在此稍候。"
+GO_TO_DESK = "无法呼叫工作人员，请到服务台寻求帮助。"
+
+
+class Kiosk:
+    """A kiosk configured for the hall server, its flow's jobs run inline, its idle clock moved by hand."""
+
+    def __init__(self, server, folder, **flow_options):
+        token = server.register("kiosk-01")
+        server.start()
+        settings = load_settings(write_kiosk_config(folder, extra_terminal=(
+            f'hall = "{server.url}"\nhall_token = "{token}"\nlocation = "一楼东门"')))
+        self.hall = open_hall(settings)
+        self.printer = open_printer(settings)
+        self.ticks = Ticks()
+        flow_options.setdefault("guide", None)
+        self.flow = ticket_flow(settings, self.hall, self.printer, monotonic=self.ticks, **flow_options)
+
+    def poll(self) -> None:
+        """A poll's worth of the clock's ticks."""
+        self.ticks.t += HELP_POLL_SECONDS
+        self.flow.tick()
+
+    def close(self) -> None:
+        self.printer.close()
+        self.hall.close()
+
+
+@pytest.fixture
+def kiosk(hall_server, tmp_path):
+    kiosk = Kiosk(hall_server, tmp_path / "kiosk")
+    yield kiosk
+    kiosk.close()
+
+
+def test_three_presses_raise_one_call_and_staff_taking_it_is_told(kiosk, hall_server):
+    flow = kiosk.flow
+    assert flow.help_offered() and flow.help_text() == ""
+    flow.start()
+    flow.choose("household")
+    for _ in range(3):
+        flow.call_for_help()
+    assert flow.visit.help is HelpState.CALLED and flow.help_text() == CALLED
+    assert flow.state is State.CONFIRMING  # the citizen's step is left as it was
+    # One request reached the server: the kiosk did not count on it to collapse the presses.
+    assert hall_server.rows("select device_id, location, presses, taken_at from help_calls") == [
+        ("kiosk-01", "一楼东门", 1, None)]
+
+    kiosk.ticks.t += HELP_POLL_SECONDS / 2
+    flow.tick()
+    staff = hall_server.staff("0301")
+    [call] = staff.get("/api/v1/help-calls").json()
+    assert staff.post(f"/api/v1/help-calls/{call['id']}/take").status_code == 200
+    assert flow.visit.help is HelpState.CALLED  # not asked again before its time
+    kiosk.poll()
+    assert flow.visit.help is HelpState.COMING and flow.help_text() == COMING
+    flow.set_language("en")
+    assert flow.help_text() == "A staff member is on the way. Please wait here."
+    flow.set_language("zh_TW")
+    assert flow.help_text() == "工作人員正在趕來，請在此稍候。"
+
+    flow.call_for_help()  # pressed again: told again, nothing sent
+    assert flow.visit.help is HelpState.COMING
+    assert hall_server.rows("select count(*), sum(presses) from help_calls") == [(1, 1)]
+    flow.confirm()
+    assert flow.state is State.TICKET and flow.visit.help is HelpState.COMING
+
+
+def test_an_unreachable_hall_sends_the_citizen_to_the_desk_and_a_new_press_tries_again(kiosk, hall_server):
+    flow = kiosk.flow
+    hall_server.kill()
+    began = time.monotonic()
+    flow.call_for_help()
+    assert time.monotonic() - began < 5
+    assert flow.visit.help is HelpState.UNAVAILABLE and flow.help_text() == GO_TO_DESK
+    flow.set_language("en")
+    assert flow.help_text() == "Staff cannot be called. Please go to the service desk."
+
+    hall_server.start()
+    flow.call_for_help()
+    assert flow.visit.help is HelpState.CALLED
+    assert hall_server.rows("select count(*) from help_calls") == [(1,)]
+
+
+def test_a_hall_that_stops_answering_while_staff_are_awaited_sends_the_citizen_to_the_desk(kiosk, hall_server):
+    flow = kiosk.flow
+    flow.call_for_help()
+    assert flow.visit.help is HelpState.CALLED
+    hall_server.kill()
+    for _ in range(HELP_POLL_MISSES - 1):
+        kiosk.poll()
+        assert flow.visit.help is HelpState.CALLED  # a lost answer or two is no news
+    kiosk.poll()
+    assert flow.visit.help is HelpState.UNAVAILABLE and flow.help_text() == GO_TO_DESK
+
+
+def test_the_call_ends_with_the_visit_and_the_next_citizen_is_not_told_of_it(kiosk, hall_server):
+    flow = kiosk.flow
+    flow.start()
+    flow.call_for_help()
+    kiosk.ticks.t += flow.idle_timeout
+    flow.tick()
+    assert flow.state is State.IDLE
+    assert flow.visit.help is HelpState.NONE and flow.help_text() == ""
+    staff = hall_server.staff("0301")
+    [call] = staff.get("/api/v1/help-calls").json()  # the alert stays on the consoles until taken
+    staff.post(f"/api/v1/help-calls/{call['id']}/take")
+    kiosk.poll()
+    assert flow.visit.help is HelpState.NONE
+
+    flow.call_for_help()  # a new citizen's call is a new alert: the last one was taken
+    assert flow.visit.help is HelpState.CALLED and flow.visit.help_call.id != call["id"]
+    assert staff.get("/api/v1/help-calls").json()[0]["id"] == flow.visit.help_call.id
+
+
+class HeldRunner:
+    """Keeps each job until the test lets it run, as a slow hall would."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, work, done, failed) -> None:
+        self.jobs.append((work, done, failed))
+
+    def run(self) -> None:
+        while self.jobs:
+            work, done, failed = self.jobs.pop(0)
+            try:
+                result = work()
+            except Exception as exc:  # noqa: BLE001 - handed to the flow, as the real runners do
+                failed(exc)
+            else:
+                done(result)
+
+
+def test_a_request_still_out_when_the_visit_ends_holds_back_the_next_citizens_until_answered(hall_server, tmp_path):
+    runner = HeldRunner()
+    kiosk = Kiosk(hall_server, tmp_path / "kiosk", runner=runner)
+    try:
+        flow = kiosk.flow
+        flow.call_for_help()
+        assert flow.visit.help is HelpState.CALLING and len(runner.jobs) == 1
+        kiosk.ticks.t += flow.idle_timeout
+        flow.tick()  # the visit ends with its request still out (and the home screen loads its queues)
+        flow.call_for_help()
+        flow.call_for_help()
+        assert flow.visit.help is HelpState.CALLING and len(runner.jobs) == 2  # no second help request yet
+        runner.run()
+        assert flow.visit.help is HelpState.CALLED and flow.help_text() == CALLED
+        assert hall_server.rows("select count(*), sum(presses) from help_calls") == [(1, 2)]
+    finally:
+        kiosk.close()
+
+
+def test_the_call_is_spoken_when_voice_is_on(hall_server, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    sound = tmp_path / "sound"
+    sound.mkdir()
+    speaker = Speaker(player=(sys.executable, str(SINK), str(sound)))
+    kiosk = Kiosk(hall_server, tmp_path / "kiosk", guide=VoiceGuide(speaker))
+    try:
+        flow = kiosk.flow
+        flow.toggle_voice()
+        flow.set_language("en")
+        flow.call_for_help()
+        wait_for(lambda: "saying (en): Staff have been called. Please wait here." in caplog.messages)
+        kiosk.poll()  # nothing new: nothing said
+        staff = hall_server.staff("0301")
+        staff.post(f"/api/v1/help-calls/{flow.visit.help_call.id}/take")
+        kiosk.poll()
+        wait_for(lambda: "saying (en): A staff member is on the way. Please wait here." in caplog.messages)
+        said = [m for m in caplog.messages if m.startswith("saying")]
+        assert said[-2:] == ["saying (en): Staff have been called. Please wait here.",
+                             "saying (en): A staff member is on the way. Please wait here."]
+    finally:
+        kiosk.close()
+        speaker.close()
+
+
+def test_an_embedded_hall_offers_no_call_for_help(hall, tmp_path):
+    flow, *_ = make_flow(hall, tmp_path)
+    assert not flow.help_offered()
+    flow.start()
+    flow.call_for_help()  # a press that no screen can make changes nothing
+    assert flow.visit.help is HelpState.NONE and flow.state is State.CHOOSING
