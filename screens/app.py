@@ -67,8 +67,16 @@ class KioskApp(App, Listener):
         self.root = Shell()
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
         Clock.schedule_interval(self._refresh_idle, 60.0)  # today's hours change at midnight
-        Window.bind(on_flip=self._first_frame, size=self._fit_window, on_key_down=self._key_down)
+        Window.bind(on_flip=self._first_frame, size=self._fit_window, on_key_down=self._key_down,
+                    on_request_close=self._keep_open)
         return self.root
+
+    @staticmethod
+    def _keep_open(_window, *, source: str | None = None, **_kwargs) -> bool:
+        """No key closes a kiosk: Escape (Kivy's default way out) from a keyboard or from a
+        scanner's misconfigured suffix would leave a blank screen in the hall until systemd
+        restarts it. The service stops it; a window manager's close still does."""
+        return source == "keyboard"
 
     def _refresh_idle(self, _dt) -> None:
         self.flow.refresh()

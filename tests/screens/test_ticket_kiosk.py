@@ -268,3 +268,18 @@ def test_the_speaker_button_turns_voice_on_for_the_visit(ui, caplog):
     digits = "".join("零一二三四五六七八九"[int(d)] for d in number[1:])
     ui.until(lambda: any(f"您的号码是{number[0]}{digits}号" in r.getMessage() for r in caplog.records))
     assert ui.screen.ids.voice.selected  # on every screen, for the whole visit
+
+
+def test_escape_never_closes_the_kiosk(ui):
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    closed = []
+    Window.bind(on_close=closed.append)
+    try:
+        Window.dispatch("on_keyboard", 27, 41, None, [])  # Escape, as a keyboard or a scanner sends it
+        ui.frames(2)
+    finally:
+        Window.unbind(on_close=closed.append)
+    assert not closed and not EventLoop.stopping and not EventLoop.quit
+    assert ui.app.stage == "idle"
