@@ -9,7 +9,7 @@ drains, as the Kivy clock does in the app), the hall's ticket numbered on the em
 SQLite hall with the person hash and the age, laid out and printed, and the ticket state
 reached. Where the time goes is measured at each hand-over.
 
-    .venv/bin/python bench/card_to_ticket.py
+    .venv/bin/python bench/card_to_ticket.py [CARDS]
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ CARDS = 30
 WARMUP = 3
 
 
-def main() -> None:
+def main(cards: int = CARDS) -> None:
     from devices.urlhandler.protocol_simidcard import SimulatedCard
     from kiosk.config import load_settings
     from kiosk.flow import State
@@ -76,7 +76,7 @@ def main() -> None:
 
         flow.warm_up()
         drain(lambda: flow.queues is not None)
-        for i in range(WARMUP + CARDS):
+        for i in range(WARMUP + cards):
             flow.start()
             flow.choose("housing_fund")
             drain(lambda: flow.state is State.CONFIRMING)
@@ -107,7 +107,7 @@ def main() -> None:
         inputs.close()
         flow.close()
     print(f"card placed to ticket printed, reader at {BAUD} baud polled every 0.1 s, embedded SQLite, "
-          f"simprinter, {CARDS} cards after {WARMUP} warm-up (indicative: a shared, busy machine)")
+          f"simprinter, {cards} cards after {WARMUP} warm-up (indicative: a shared, busy machine)")
     for name, values in steps.items():
         ordered = sorted(values)
         p95 = ordered[int(0.95 * (len(ordered) - 1))]
@@ -119,4 +119,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*(int(a) for a in sys.argv[1:2]))

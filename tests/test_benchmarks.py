@@ -1,0 +1,27 @@
+"""The benchmarks still run: each script, on a few operations, ends well and prints its
+figures. Their figures are read by people, never asserted here (README: Performance)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+SMOKE_RUNS = [  # script and arguments, a line it prints
+    (["tap_to_print.py", "5"], "tap to last printer byte"),
+    (["memory.py", "5"], "USS"),
+    (["ticket_size.py"], "115200 baud"),
+    (["card_to_ticket.py", "3"], "whole"),
+    (["call_audio.py", "2"], "first"),
+    (["server_tickets.py", "--quick"], "tickets/s"),
+]
+
+
+@pytest.mark.parametrize("command,headline", SMOKE_RUNS, ids=[c[0] for c, _ in SMOKE_RUNS])
+def test_a_benchmark_runs_and_prints_its_figures(command, headline):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / command[0]), *command[1:]],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert headline in done.stdout, done.stdout
