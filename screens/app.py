@@ -84,8 +84,13 @@ class KioskApp(App, Listener):
             self.root.refresh()
 
     def _first_frame(self, *_):
-        """With the home screen up, open the hall and the printer in the background."""
+        """With the home screen up, open the hall, the printer and the card reader and
+        scanners, on the next tick: the flip that shows the first frame is not held up by
+        loading their drivers."""
         Window.unbind(on_flip=self._first_frame)
+        Clock.schedule_once(self._open_devices, 0)
+
+    def _open_devices(self, _dt) -> None:
         self.flow.warm_up()
         if self._make_inputs is not None:
             self.inputs = self._make_inputs(self.flow, self._on_main_thread)
