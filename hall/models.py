@@ -34,6 +34,11 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+# The largest id of a table here: ids are Integer columns, 32 bits on PostgreSQL. A larger
+# one asked for is refused at the door, as the database would refuse it mid-statement.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     pass
 

@@ -26,7 +26,7 @@ from hall.booking_codes import BOOKING_PURPOSE, BadBookingCode, BookingCode, par
 from hall.db import lock_person, make_engine, read_only, writers_turn
 from hall.errors import (CounterOperationError, EarlierTicket, InvalidInput, RefusalReason, TicketNotFound,
                          TicketRefused)
-from hall.models import BookingCheckIn, CounterRow, DeviceStatus, Ticket, TicketSequence
+from hall.models import MAX_ID, BookingCheckIn, CounterRow, DeviceStatus, Ticket, TicketSequence
 from hall.signing import PERSON_PURPOSE, TICKET_PURPOSE, BadSignature, Signer, hall_signer
 from hall.spec import Counter, HallSpec, Hours, Service
 from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus, WaitingTicket
@@ -37,7 +37,6 @@ MAX_SEQ = 999              # three digits after the prefix
 RECENT_SERVICES = 20       # completed services the mean service time is taken over
 MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
 SEARCH_DAYS = 30           # how far ahead to look for the next opening (the Spring Festival is ~9 days)
-MAX_TICKET_ID = 2**63 - 1  # the largest id any database here stores
 MAX_AGE = 150
 DETAIL_LENGTH = 2000       # a device report's detail: a sentence and a few lines of context
 _TICKET_NUMBER = re.compile(r"[A-Z][0-9]{3,7}")
@@ -368,7 +367,7 @@ class QueueEngine:
         return self.signer.key_for(PERSON_PURPOSE)
 
     def ticket(self, ticket_id: int) -> TicketInfo:
-        if not isinstance(ticket_id, int) or not 0 < ticket_id <= MAX_TICKET_ID:
+        if not isinstance(ticket_id, int) or not 0 < ticket_id <= MAX_ID:
             raise TicketNotFound(f"no ticket {ticket_id!r} in hall {self._hall!r}")
         now = self._now()
         with self.reading() as session:

@@ -22,7 +22,7 @@ from hall.api.deps import HallDep
 from hall.api.errors import ApiError
 from hall.api.routes.events import event_stream
 from hall.api.server import HallServer
-from hall.models import Event
+from hall.models import MAX_ID, Event
 from hall.schemas import DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
 from hall.tickets import EventKind
 
@@ -95,7 +95,7 @@ def _number(payload: str) -> str:
             summary="The display's live events (public): calls, waiting counts, counters pausing; "
                     "a `tick` each quiet second")
 def display_events(request: Request, hall: HallDep,
-                   after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description=(
+                   after: Annotated[int | None, Query(ge=0, le=MAX_ID, description=(
                        "start after this event id; without it, a `ready` message gives the present last id "
                        "and the stream goes on from there"))] = None):
     return event_stream(request, hall, after, shown=public_event, tick=True)
@@ -105,7 +105,7 @@ def display_events(request: Request, hall: HallDep,
             responses={200: {"content": {"audio/wav": {}}}, 404: {"model": Problem},
                        503: {"model": Problem, "description": "espeak-ng cannot speak it now"}},
             summary="The call spoken (WAV, made on the server and kept), or the chime if the hall chose it")
-def call_audio(event_id: Annotated[int, Path(ge=1, le=2**63 - 1)], hall: HallDep, announcer: AnnouncerDep):
+def call_audio(event_id: Annotated[int, Path(ge=1, le=MAX_ID)], hall: HallDep, announcer: AnnouncerDep):
     number, counter = _call(hall, event_id)
     if hall.spec.display.announcement == "chime":
         return Response(announcer.chime(), media_type="audio/wav", headers=AUDIO_HEADERS)

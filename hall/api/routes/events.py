@@ -19,6 +19,7 @@ from hall import events
 from hall.api.deps import HallDep, Watcher
 from hall.api.errors import ApiError
 from hall.api.server import HallServer
+from hall.models import MAX_ID
 from hall.schemas import EventPublic
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -35,13 +36,16 @@ BATCH = 500
             summary="Live events (Server-Sent Events), resumable with Last-Event-ID")
 async def stream(request: Request, hall: HallDep, _who: Watcher,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-                 after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="start after this event id")] = None,
+                 after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="start after this event id")] = None,
                  tick: Annotated[bool, Query(description="send a `tick` message each second the stream is quiet")] = False):
     start = after
     if last_event_id is not None:
-        if not last_event_id.strip().isdigit():
+        # Checked here, not by the database: once the stream has begun, an error can only
+        # break it off. str.isdigit() alone also passes "²", which int() refuses.
+        given = last_event_id.strip()
+        if not (given.isascii() and given.isdigit()) or int(given) > MAX_ID:
             raise ApiError(422, "invalid", f"Last-Event-ID {last_event_id!r} is not an event id")
-        start = int(last_event_id)
+        start = int(given)
     return event_stream(request, hall, start, tick=tick)
 
 

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, Path, Request
 from hall import help_calls
 from hall.api.deps import Anyone, Caller, HallDep, IdempotencyKey, StaffMember, allow
 from hall.api.errors import ApiError
+from hall.models import MAX_ID
 from hall.schemas import DeviceKind, HelpCallPublic, HelpRequest, Problem
 
 router = APIRouter(prefix="/help-calls", tags=["help calls"], responses={404: {"model": Problem}})
 
 Kiosk = Annotated[Caller, Depends(allow(DeviceKind.KIOSK))]
-CallId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CallId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("", response_model=HelpCallPublic,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Request
 from hall.api.deps import Anyone, HallDep, IdempotencyKey, Issuer
 from hall.api.errors import ApiError
 from hall.api.server import TICKET_PURPOSE
+from hall.models import MAX_ID
 from hall.schemas import IssueRequest, Problem, TicketPublic
 from hall.signing import BadSignature
 
@@ -28,7 +29,7 @@ def issue_ticket(body: IssueRequest, request: Request, hall: HallDep, who: Issue
 
 @router.get("/{ticket_id}", response_model=TicketPublic, responses={404: {"model": Problem}},
             summary="A ticket of this hall by its id")
-def ticket(ticket_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, hall: HallDep,
+def ticket(ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request, hall: HallDep,
            _who: Anyone) -> TicketPublic:
     return TicketPublic.of(hall.engine.ticket(ticket_id), hall.ticket_link(request, ticket_id))
 

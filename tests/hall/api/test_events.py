@@ -63,7 +63,25 @@ def test_a_listener_that_reconnects_misses_nothing(kiosk, login):
         again.close()
 
 
+# "²" is a digit to str.isdigit() and no number to int(); the others are beyond what the
+# events table's ids can be on PostgreSQL (int4), and the last one on SQLite too.
+BAD_EVENT_IDS = ("abc", "-1", "1" * 30, "\xb2", "\xb9\xb2", str(2**31), "99999999999999999999")
+
+
 def test_a_bad_last_event_id_is_422(kiosk):
-    for bad in ("abc", "-1", "1" * 30):
+    for bad in BAD_EVENT_IDS:
         answer = kiosk.get("/api/v1/events", headers={"Last-Event-ID": bad})
-        assert answer.status_code == 422 and answer.json()["error"] == "invalid"
+        assert answer.status_code == 422 and answer.json()["error"] == "invalid", bad
+
+
+def test_an_event_id_beyond_the_table_is_refused_before_the_stream_starts(live, kiosk):
+    """On PostgreSQL such an id failed inside the open stream, which then broke off with a
+    traceback; on SQLite the stream waited for an event that cannot come."""
+    public = kiosk.__class__(live.url)
+    for beyond in (2**31, 2**63 - 1):
+        for caller, path in ((kiosk, f"/api/v1/events?after={beyond}"),
+                             (public, f"/api/v1/display/events?after={beyond}")):
+            answer = caller.get(path)
+            assert answer.status_code == 422 and answer.json()["error"] == "invalid", (path, answer.text)
+        audio = public.get(f"/api/v1/display/calls/{beyond}/audio")
+        assert audio.status_code in (404, 422) and audio.json()["error"] in ("not_found", "invalid"), audio.text
