@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hall.errors import RefusalReason
 from hall.tickets import CounterState, Priority, ServiceStatus, TicketInfo, TicketStatus
@@ -20,6 +20,15 @@ ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 CounterId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,8}$")]
 DeviceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 JobNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+
+def _storable(text: str) -> str:
+    if "\x00" in text:  # PostgreSQL's text cannot hold it (SQLite's can): refused on both alike
+        raise ValueError("must not contain the NUL character")
+    return text
+
+
+StoredText = Annotated[str, AfterValidator(_storable)]
 
 
 class Request(BaseModel):
@@ -138,7 +147,7 @@ class DeviceReport(Request):
                            description="the reporting terminal's id, or ID/part such as kiosk-01/printer")
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", examples=["printer"])
     status: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", examples=["paper_out"])
-    detail: str = Field("", max_length=500)
+    detail: StoredText = Field("", max_length=500)
 
 
 class DevicePublic(BaseModel):
@@ -159,7 +168,7 @@ class DeviceStatusPublic(BaseModel):
 # -- staff -----------------------------------------------------------------------------------
 
 class LoginRequest(Request):
-    job_no: str = Field(min_length=1, max_length=64)
+    job_no: JobNo
     password: str = Field(min_length=1, max_length=256)
     counter: CounterId | None = Field(None, description="the counter being staffed; limits the session to it")
 
@@ -274,7 +283,7 @@ class DeviceHealthPublic(BaseModel):
 
 
 class HelpRequest(Request):
-    location: str = Field("", max_length=64, description="where the kiosk stands, as its configuration says")
+    location: StoredText = Field("", max_length=64, description="where the kiosk stands, as its configuration says")
 
 
 class HelpCallPublic(BaseModel):

@@ -132,6 +132,15 @@ def test_unknown_account_and_wrong_password_answer_alike_and_are_slowed_alike(li
     assert Api(live.url).post("/api/v1/session", {"job_no": "1002", "password": "x"}).status_code == 401
 
 
+def test_a_job_number_no_account_can_have_is_422_and_counts_nowhere(live, count):
+    """Failed logins are counted per job number in a table whose job numbers, like the
+    accounts', have at most 32 characters and no NUL (PostgreSQL holds neither)."""
+    for job_no in ("1" * 33, "1001\x00", ""):
+        answer = Api(live.url).post("/api/v1/session", {"job_no": job_no, "password": "wrong password"})
+        assert answer.status_code == 422 and answer.json()["error"] == "invalid", (job_no, answer.text)
+    assert count("login_failures") == 0
+
+
 def test_login_at_a_counter_that_is_not_theirs(login, live):
     login("1001", counters=("1",))
     answer = Api(live.url).post("/api/v1/session", {"job_no": "1001", "password": PASSWORD, "counter": "3"})

@@ -52,7 +52,8 @@ def test_malformed_reports_are_422(kiosk, count):
                  {"device_id": "kiosk-01/printer", "kind": "printer", "status": "x" * 40},
                  {"device_id": "kiosk-01/printer", "kind": "printer", "status": "ok", "detail": "d" * 501},
                  {"device_id": "../../etc", "kind": "printer", "status": "ok"},
-                 {"device_id": "kiosk-01", "kind": "Printer!", "status": "ok"}):
+                 {"device_id": "kiosk-01", "kind": "Printer!", "status": "ok"},
+                 {"device_id": "kiosk-01/printer", "kind": "printer", "status": "jam", "detail": "a\x00b"}):
         answer = kiosk.post("/api/v1/devices/reports", body)
         assert answer.status_code == 422, body
     assert count("device_status") == 0
