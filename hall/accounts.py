@@ -14,12 +14,13 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hall.errors import HallError
 from hall.models import Device, LoginFailures, Staff, StaffSession
-from hall.schemas import DeviceKind, Role
+from hall.schemas import DeviceId, DeviceKind, JobNo, Role
 from hall.spec import HallSpec
 
 SESSION_HOURS = 12
@@ -57,12 +58,23 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _in_form(form, value: str, what: str, example: str, column) -> None:
+    """Ids in the form the API takes them, so that what is stored can be named in a request
+    and fits its column on every database."""
+    try:
+        TypeAdapter(form).validate_python(value)
+    except ValidationError:
+        raise AccountError(f"{what} {value!r}: use up to {column.type.length} letters, digits, - and _, "
+                           f"such as {example}") from None
+
+
 # -- devices ---------------------------------------------------------------------------------
 
 def add_device(session: Session, *, hall_id: str, device_id: str, kind: DeviceKind, now: datetime,
                replace: bool = False) -> str:
     """Registers a terminal and returns its token, which is shown once and stored only as a
     digest. `replace` gives an existing terminal a new token (the old one stops working)."""
+    _in_form(DeviceId, device_id, "device id", "kiosk-01", Device.__table__.c.device_id)
     token = secrets.token_urlsafe(32)
     device = session.get(Device, (hall_id, device_id))
     if device is not None and not replace:
@@ -105,6 +117,10 @@ def is_online(device: Device, *, now: datetime, limit: timedelta) -> bool:
 
 def add_staff(session: Session, *, hall_id: str, spec: HallSpec, job_no: str, name: str, role: Role,
               counters: list[str], password: str, now: datetime, replace: bool = False) -> Staff:
+    _in_form(JobNo, job_no, "job number", "1001", Staff.__table__.c.job_no)
+    longest = Staff.__table__.c.name.type.length
+    if not name.strip() or len(name) > longest:
+        raise AccountError(f"a name of 1 to {longest} characters, please, not {len(name)}")
     known = {c.id for c in spec.counters}
     unknown = [c for c in counters if c not in known]
     if unknown:

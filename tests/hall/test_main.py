@@ -10,6 +10,7 @@ import sys
 import time
 
 import requests
+from sqlalchemy import create_engine, text
 
 from tests.conftest import ROOT
 from tests.postgres import free_port
@@ -70,6 +71,27 @@ def test_bad_options_exit_2_with_the_reason(tmp_path):
     result = hall("add-staff", "1001", "--name", "x", "--role", "staff", "--counters", "1",
                   "--data-dir", str(tmp_path), stdin="short\n")
     assert result.returncode == 1 and "at least 8 characters" in result.stderr
+
+
+def test_an_id_or_name_the_tables_cannot_hold_is_refused_with_the_reason(db_url):
+    """Before: a traceback on PostgreSQL (VARCHAR limits), and on SQLite an account kept
+    that no request can name (the API takes ids and job numbers in these forms only)."""
+    database = ["--database", db_url]
+    for args, reason in ((["add-device", "k" * 65, "--kind", "kiosk"], "device id"),
+                         (["add-device", "kiosk 01", "--kind", "kiosk"], "device id"),
+                         (["add-staff", "1" * 33, "--name", "x", "--role", "admin"], "job number"),
+                         (["add-staff", "王芳", "--name", "x", "--role", "admin"], "job number"),
+                         (["add-staff", "1001", "--name", "名" * 65, "--role", "admin"], "name")):
+        result = hall(*args, *database, stdin="a good password\n")
+        assert result.returncode == 1 and reason in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as con:
+            assert con.execute(text("select count(*) from devices")).scalar() == 0
+            assert con.execute(text("select count(*) from staff")).scalar() == 0
+    finally:
+        engine.dispose()
 
 
 def test_the_engine_and_the_kiosk_side_load_no_web_framework():
