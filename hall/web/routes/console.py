@@ -12,8 +12,11 @@ router = APIRouter(include_in_schema=False)
 
 
 def safe_next(value: str | None) -> str | None:
-    """A page of ours to return to after login; never another site (//evil.example)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """A page of ours to return to after login; never another site (//evil.example). A
+    browser drops tabs and line breaks anywhere in an address and reads a backslash as a
+    slash (/<TAB>/evil.example is //evil.example), so only printable ASCII passes."""
+    if (value and value.startswith("/") and not value.startswith("//") and value.isascii() and value.isprintable()
+            and "\\" not in value):
         return value
     return None
 

@@ -6,6 +6,7 @@ import requests
 
 from hall.schemas import Role
 from hall.web.i18n import catalogue, negotiate
+from tests.hall.web.conftest import log_in
 
 
 @pytest.mark.parametrize("header, asked, language", [
@@ -55,6 +56,20 @@ def test_the_console_and_the_device_page_need_a_login(live, staff, login):
     evil = requests.get(f"{live.url}/console?next=//evil.example/", timeout=10,
                         cookies=supervisor.http.cookies, allow_redirects=False)
     assert evil.status_code == 200
+
+
+@pytest.mark.parametrize("elsewhere", ["//evil.example/", "/%09/evil.example/", "/%0A/evil.example/",
+                                       "/%0D%0A/evil.example/", "/%5Cevil.example/"])
+def test_a_login_leads_to_no_other_site(live, staff, open_page, elsewhere):
+    """A browser drops tabs and line breaks from an address (/<TAB>/evil.example is
+    //evil.example) and reads a backslash as a slash."""
+    staff("0301", counters=("3",))
+    page = open_page("console", f"{live.url}/console?next={elsewhere}")
+    left = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live.url)
+               else (left.append(route.request.url), route.abort()))
+    log_in(page, "0301", then="/console/3")
+    assert left == []
 
 
 def test_every_asset_is_served_here(live):
