@@ -1,0 +1,70 @@
+"""Requests made from the OpenAPI document itself (schemathesis): for every operation, inputs
+that fit it and inputs that do not, sent over HTTP on SQLite and PostgreSQL by a caller the
+operation admits. Whatever they hold, the answer is never a server error. Bounded to a few
+examples per operation (about 12 s a database), a smoke test of the whole surface; the
+hand-written tests beside it say what each answer must be."""
+from __future__ import annotations
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from hall.schemas import Role
+
+EXAMPLES = 15
+# Streams never end, and logging out would end the admin's session for the operations after.
+LEFT_OUT = {("GET", "/api/v1/events"), ("GET", "/api/v1/display/events"), ("DELETE", "/api/v1/session")}
+# What a kiosk may not call (docs/api.md); everything else is sent with the kiosk's token.
+STAFF_ONLY = {("GET", "/api/v1/counters/{counter_id}/queue"), ("GET", "/api/v1/help-calls"),
+              ("POST", "/api/v1/help-calls/{call_id}/take"), ("GET", "/api/v1/devices"),
+              ("GET", "/api/v1/devices/status"), ("GET", "/api/v1/device-health"), ("GET", "/api/v1/session")}
+
+
+def staff_only(method: str, path: str) -> bool:
+    return (method, path) in STAFF_ONLY or (method == "POST" and path.startswith("/api/v1/counters/{counter_id}/"))
+
+
+def refused_at_the_door(answer: requests.Response) -> bool:
+    """Refused for who is asking, not for what was asked."""
+    return answer.status_code in (401, 403) and answer.json().get("error") in ("unauthorized", "forbidden", "csrf")
+
+
+@pytest.fixture
+def operations(live):
+    document = requests.get(f"{live.url}/openapi.json", timeout=10).json()
+    found = [result.ok() for result in schemathesis.openapi.from_dict(document).get_all_operations()]
+    chosen = [op for op in found if (op.method.upper(), op.path) not in LEFT_OUT]
+    assert len(chosen) == len(found) - len(LEFT_OUT)  # every left-out operation still exists
+    return chosen
+
+
+def test_no_generated_request_gets_a_server_error(live, kiosk, login, operations):
+    admin = login("9001", role=Role.ADMIN, counters=())
+    as_kiosk = {"headers": {"Authorization": kiosk.http.headers["Authorization"]}}
+    as_admin = {"headers": {"X-CSRF-Token": admin.http.headers["X-CSRF-Token"]},
+                "cookies": {"hall_session": admin.http.cookies["hall_session"]}}
+    errors: list[str] = []
+    admitted: set[str] = set()   # operations that let at least one fitting request past the door
+    bounded = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                       suppress_health_check=list(HealthCheck))
+    for operation in operations:
+        caller = as_admin if staff_only(operation.method.upper(), operation.path) else as_kiosk
+        for mode in GenerationMode:
+            @bounded
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def send(case) -> None:
+                answer = case.call(base_url=live.url, session=requests.Session(), timeout=10, **caller)
+                if answer.status_code >= 500:
+                    errors.append(f"{answer.status_code} {case.method} {case.formatted_path} {case.query} "
+                                  f"{case.headers} {case.body!r}: {answer.text[:200]}")
+                if mode is GenerationMode.POSITIVE and not refused_at_the_door(answer):
+                    admitted.add(operation.label)
+            try:
+                send()
+            except Unsatisfiable:  # nothing in this operation can be got wrong
+                assert mode is GenerationMode.NEGATIVE, operation.label
+    assert errors == []
+    assert admitted == {op.label for op in operations}  # each was sent by a caller it admits
