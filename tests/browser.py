@@ -16,7 +16,7 @@ CHROMIUM = "/usr/bin/chromium"
 # platform.md: without the networking flags Chromium keeps trying to reach Google's hosts.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--log-level=3"]
-# The hall display's browser is started with this flag (docs/display.md), so that calls are
+# The hall display's browser is started with this flag (docs/pages.md), so that calls are
 # heard without anyone clicking first.
 KIOSK_AUDIO = "--autoplay-policy=no-user-gesture-required"
 
