@@ -96,6 +96,7 @@ def allow(*kinds: DeviceKind, staff: bool = False, roles: tuple[Role, ...] = tup
 
 Anyone = Annotated[Caller, Depends(caller)]
 Issuer = Annotated[Caller, Depends(allow(DeviceKind.KIOSK, staff=True))]
+Kiosk = Annotated[Caller, Depends(allow(DeviceKind.KIOSK))]
 Terminal = Annotated[Caller, Depends(allow(*DeviceKind))]
 StaffMember = Annotated[Caller, Depends(allow(staff=True))]
 Watcher = Annotated[Caller, Depends(allow(*DeviceKind, staff=True))]

@@ -14,7 +14,6 @@ from starlette.responses import Response
 from hall import accounts, idempotency
 from hall.queue import QueueEngine
 from hall.settings import ServerSettings
-from hall.signing import TICKET_PURPOSE
 from hall.spec import load_hall
 
 TOKEN_CACHE_SECONDS = 10.0  # a replaced device token keeps working at most this long

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from hall.errors import CounterOperationError, InvalidInput, TicketNotFound
+from hall.errors import InvalidInput, TicketNotFound
 from hall.tickets import Priority
 from tests.hall.test_calling import call_all, error_code
 

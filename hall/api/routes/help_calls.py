@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 
 from hall import help_calls
-from hall.api.deps import Anyone, Caller, HallDep, IdempotencyKey, StaffMember, allow
+from hall.api.deps import Anyone, HallDep, IdempotencyKey, Kiosk, StaffMember
 from hall.api.errors import ApiError
 from hall.models import MAX_ID
 from hall.schemas import DeviceKind, HelpCallPublic, HelpRequest, Problem
 
 router = APIRouter(prefix="/help-calls", tags=["help calls"], responses={404: {"model": Problem}})
 
-Kiosk = Annotated[Caller, Depends(allow(DeviceKind.KIOSK))]
 CallId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

@@ -3,16 +3,12 @@ with it (kiosk.identity.number_hash) and sends only the hash. The hall owns it (
 the hall's secret, hall.queue.QueueEngine.person_salt); a kiosk keeps it in memory only."""
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Depends, Response
-
-from hall.api.deps import Caller, HallDep, allow
-from hall.schemas import DeviceKind, PersonSaltPublic
+from hall.api.deps import HallDep, Kiosk
+from hall.schemas import PersonSaltPublic
 
 router = APIRouter(prefix="/person-salt", tags=["identity"])
-
-Kiosk = Annotated[Caller, Depends(allow(DeviceKind.KIOSK))]
 
 
 @router.get("", response_model=PersonSaltPublic, summary="The key of the person hash (kiosks)")

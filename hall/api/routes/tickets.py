@@ -6,10 +6,9 @@ from fastapi import APIRouter, Path, Request
 
 from hall.api.deps import Anyone, HallDep, IdempotencyKey, Issuer
 from hall.api.errors import ApiError
-from hall.api.server import TICKET_PURPOSE
 from hall.models import MAX_ID
 from hall.schemas import IssueRequest, Problem, TicketPublic
-from hall.signing import BadSignature
+from hall.signing import TICKET_PURPOSE, BadSignature
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 

@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from hall.api.server import TICKET_PURPOSE
 from hall.errors import TicketNotFound
 from hall.schemas import TicketPublic
-from hall.signing import BadSignature
 from hall.web.site import page, texts_for
 
 router = APIRouter(include_in_schema=False)
@@ -21,9 +19,8 @@ def phone(request: Request, token: Annotated[str, Path()]):
     hall = request.app.state.hall
     texts = texts_for(request)
     try:
-        ticket_id = int(hall.signer.verify(TICKET_PURPOSE, token)) if len(token) <= 100 else None
-        ticket = hall.engine.ticket(ticket_id) if ticket_id is not None else None
-    except (BadSignature, ValueError, TicketNotFound):
+        ticket = hall.engine.ticket_by_token(token)
+    except TicketNotFound:
         ticket = None
     if ticket is None:
         return page(request, "message.html", status_code=404, texts=texts, title=texts("phone.missing"),

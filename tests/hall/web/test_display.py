@@ -9,7 +9,6 @@ import time
 import wave
 from datetime import datetime, timezone
 
-import pytest
 import requests
 
 from hall import accounts
