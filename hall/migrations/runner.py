@@ -4,16 +4,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Connection
+# Alembic announces each of its plugins as it is imported, one line each at every start:
+# quieted before the import below, or it is too late.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-from hall.errors import SchemaTooNew
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from alembic.script import ScriptDirectory  # noqa: E402
+from alembic.util import CommandError  # noqa: E402
+from sqlalchemy import Connection  # noqa: E402
+
+from hall.errors import SchemaTooNew  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin at every start
 
 
 def config(connection: Connection | None = None) -> Config:

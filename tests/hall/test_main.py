@@ -63,6 +63,12 @@ def test_accounts_from_the_command_line_then_serve(tmp_path):
         server.wait(timeout=30)
 
 
+def test_a_new_database_is_made_without_alembic_chatter(tmp_path):
+    made = hall("migrate", "--data-dir", str(tmp_path))
+    assert made.returncode == 0 and "schema up to date" in made.stdout
+    assert "setup plugin" not in made.stderr, made.stderr
+
+
 def test_bad_options_exit_2_with_the_reason(tmp_path):
     result = hall("serve", "--database", "mysql://hall@localhost/hall", "--data-dir", str(tmp_path))
     assert result.returncode == 2 and "use PostgreSQL or SQLite" in result.stderr and "Traceback" not in result.stderr
