@@ -84,8 +84,10 @@ class IssueRequest(Request):
     person_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
                                     description="HMAC-SHA256 of the holder's ID number keyed with the hall's person "
                                                 "salt (64 hex digits), for one ticket per person")
-    age: int | None = Field(None, ge=0, le=150, description="the holder's age in whole years, from the ID card: the "
-                                                            "hall gives the green channel from its green_channel_age")
+    # Strict: a kiosk that sends true or "75" has a bug to show, not an age to guess at.
+    age: int | None = Field(None, ge=0, le=150, strict=True,
+                            description="the holder's age in whole years, from the ID card: the hall gives the "
+                                        "green channel from its green_channel_age")
 
 
 class CheckInRequest(Request):
