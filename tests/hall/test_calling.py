@@ -5,10 +5,12 @@ insurance (B), 3 household (C), 4 real estate (D), 5 real estate and business (D
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 
+from hall import idempotency
 from hall.errors import CounterOperationError
 from hall.tickets import Priority, TicketStatus
 from tests.conftest import OPEN_MORNING
@@ -338,3 +340,52 @@ def test_a_ticket_left_open_overnight_does_not_block_the_counter(engine, clock):
     called = engine.call_next("3")
     assert called.number == "C001" and called.day == clock.now.date()
     assert engine.counter_state("3").current == called
+
+
+def waiting_for_a_lock(query) -> None:
+    """Until a PostgreSQL connection waits for a row lock (a unique key held by an open
+    transaction)."""
+    deadline = time.monotonic() + 10
+    while query("select count(*) from pg_stat_activity where wait_event_type = 'Lock'") == [(0,)]:
+        assert time.monotonic() < deadline, "the second report never met the first"
+        time.sleep(0.01)
+
+
+def test_two_first_reports_of_one_part_in_server_transactions_both_land(engine, clock, query, db_url):
+    """The hall server runs a report inside its idempotency transaction. Two first reports of
+    one part: on PostgreSQL the second waits for the first to commit, then meets its row
+    at its own commit; hall.idempotency.once tries the whole write again, which now finds
+    the row and updates it. (SQLite's writers take turns, and the second simply updates.)"""
+    holding, release = threading.Event(), threading.Event()
+    errors: list[Exception] = []
+
+    def first() -> None:
+        try:
+            with engine.transaction():
+                engine.report_device("k1/printer", "printer", "paper_near_end")
+                holding.set()
+                release.wait(timeout=10)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def second() -> None:
+        try:
+            idempotency.once(engine, hall_id=engine.spec.hall.id, principal="device:k1", key="second-report",
+                             request="r", now=clock,
+                             write=lambda _s: engine.report_device("k1/printer", "printer", "paper_out") or "{}")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first)]
+    threads[0].start()
+    assert holding.wait(timeout=10)
+    threads.append(threading.Thread(target=second))
+    threads[1].start()
+    if db_url.startswith("postgresql"):
+        waiting_for_a_lock(query)
+    release.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert query("select status from device_status") == [("paper_out",)]
+    assert query("select count(*) from events where kind = 'device_status'") == [(2,)]
