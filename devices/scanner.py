@@ -173,6 +173,10 @@ class Scanner:
             if self.port is None:
                 try:
                     self.open()
+                except BadDeviceUrl as e:  # a simulator's options, read only as it opens
+                    logger.error("%s; not reading it", e)
+                    self._call(self.on_problem, ScannerUnavailable(str(e), url=self.url))
+                    return
                 except ScannerUnavailable as e:
                     if not told:
                         logger.error("%s; trying again every %.0f s", e, self.reopen_after)

@@ -149,3 +149,15 @@ def test_a_scanner_unplugged_and_plugged_in_again_reads_again(received):
             time.sleep(0.02)
         scanner.port.scanner.scan(BOOKING)
         assert received.next() == BOOKING
+
+
+def test_a_scanner_started_on_a_url_it_cannot_read_says_so_once(received):
+    from devices.scanner import Scanner
+
+    scanner = Scanner("simscanner://?suffix=tab", on_code=received.code, on_problem=received.problem).start()
+    try:
+        problem = received.next()
+        assert isinstance(problem, ScannerUnavailable) and "bad option suffix='tab'" in str(problem)
+    finally:
+        scanner.close()
+    assert received.queue.empty()
