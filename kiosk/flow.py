@@ -781,8 +781,7 @@ TABLE = [
     Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
     Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE),
     Transition(S.NOTICE, E.BACK, S.CHOOSING),
-    Transition(S.PROGRESS, E.BACK, S.IDLE),
-    Transition((S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.HOME, S.IDLE),
+    Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE),
     # A card: it identifies the visit, or says why it cannot.
     Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.CHOOSING, guard=F._card_usable,
                action=F._identify_new_visit),

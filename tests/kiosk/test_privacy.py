@@ -83,7 +83,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         kiosk.until(lambda: flow.state is State.TICKET)
         kiosk.scan(booking_code(database, "B1"))  # a booking, twice
         kiosk.until(lambda: flow.state is State.TICKET and flow.visit.ticket.priority is Priority.BOOKED)
-        flow.home()
+        flow.done()
         kiosk.scan(booking_code(database, "B1"))
         kiosk.until(lambda: flow.state is State.NOTICE)
         flow.home()

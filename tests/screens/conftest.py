@@ -83,8 +83,6 @@ class Driver:
     def home(self) -> None:
         """Back to a fresh visit at home, as the idle timeout leaves the kiosk."""
         self.until(lambda: self.app.stage != "issuing")
-        if self.app.stage != "idle":
-            self.app.flow.home()
         skipped, self.monotonic.skipped = self.monotonic.skipped, 10_000
         self.app.flow.tick()
         self.monotonic.skipped = skipped

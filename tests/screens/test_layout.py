@@ -158,7 +158,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.until(lambda: ui.app.stage == "ticket")
     shoot(ui, folder, f"{tag}-7-ticket-not-printed", problems, large_type)
 
-    flow.home()
+    flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
     flow.printer = TicketPrinterService("simprinter://")
@@ -185,7 +185,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.frames(3)
     shoot(ui, folder, f"{tag}-12-services-identified", problems, large_type)
 
-    flow.home()
+    flow.back()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
     ui.clock.now = hall_server.clock.now = ui.clock.now.replace(hour=18)
