@@ -173,7 +173,6 @@ class ServiceChoice:
     estimate_text: str   # "约 14 分钟"
     queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
     available: bool
-    needs_id: bool = False
 
 
 class TicketFlow(Listener):
