@@ -167,7 +167,7 @@ def test_the_screens_never_wait_for_the_hall(ui, tmp_path):
         started = time.monotonic()
         ui.tap(ui.screen.ids.take)
         assert ui.app.stage == "choosing"
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 10  # a tap and a few frames, however loaded the machine: not the 30 s
         names = [b.choice.name for b in reversed(ui.screen.ids.grid.children)]
         assert names[:2] == ["社会保险", "医疗保障"]  # the hall's own list, before its queues
     finally:
@@ -223,11 +223,17 @@ def test_a_double_tap_on_take_in_large_type_chooses_nothing(ui, monkeypatch):
     ui.tap(ui.screen.ids.large_type)
     take = ui.screen.ids.take
     x, y = take.to_window(take.x + take.width / 4, take.center_y)  # a finger off the middle, as most are
-    for _ in range(2):
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        touch.touch_up()
-        ui.frames(1)
+    first = UnitTestTouch(x, y)
+    first.touch_down()
+    first.touch_up()
+    assert ui.app.stage == "choosing"
+    ui.frames(1)
+    second = UnitTestTouch(x, y)
+    # A finger comes down again 0.15 s after the first tap, however long this machine takes
+    # to draw the list: the test measures the kiosk's rule, not the machine's load.
+    second.time_start = ui.screen.shown_at + 0.15
+    second.touch_down()
+    second.touch_up()
     ui.frames(3)
     assert ui.app.stage == "choosing"
     under = [b for b in ui.screen.ids.grid.children if b.collide_point(*b.to_widget(x, y))]
