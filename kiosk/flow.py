@@ -284,7 +284,7 @@ class TicketFlow(Listener):
     def identify_text(self) -> str:
         """What the identify screen says about the last card, or about the reader."""
         message = self.reader.problem or self.visit.message  # no card is read while the reader fails
-        return self.tr.t(message.key, **message.fields) if message else ""
+        return self._said(message) if message else ""
 
     def busy_text(self) -> str:
         kind = self.visit.work.kind if self.visit.work else "issue"
@@ -324,9 +324,13 @@ class TicketFlow(Listener):
         help = self.visit.help
         return "" if help is HelpState.NONE else self.tr.t(f"help.{help.value}")
 
+    def _said(self, message: Message) -> str:
+        tr = self.tr
+        return tr.t(message.key, **{k: tr.date(v) if isinstance(v, date) else v for k, v in message.fields.items()})
+
     def refusal_text(self, notice: Notice) -> str:
         if notice.problem is not None:
-            return self.tr.t(notice.problem.key, **notice.problem.fields)
+            return self._said(notice.problem)
         when = ""
         if notice.reopens_at is not None:
             local = notice.reopens_at.astimezone(self.hall.spec.zone)
@@ -719,7 +723,7 @@ class TicketFlow(Listener):
             if code.hall_id != self.hall.spec.hall.id:
                 return Found(problem=Message("progress.other_hall"))
             if code.day != self.today():
-                return Found(problem=Message("progress.other_day", {"day": self.tr.date(code.day)}))
+                return Found(problem=Message("progress.other_day", {"day": code.day}))
             return Found(ticket=self.hall.ticket_by_number(code.number))
         except TicketNotFound as exc:
             log.info("scanned ticket not found: %s", exc)
