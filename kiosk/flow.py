@@ -202,7 +202,7 @@ class TicketFlow(Listener):
         self.queues_failed = False
         self._loading = False
         self._printer_status: str | None = None  # touched by jobs only, one at a time
-        self.reader: ReaderStatus = ReaderStatus(None)
+        self.reader_status = ReaderStatus(None)  # the ID card reader's, as kiosk.card_watch last told it
         self._help_job: Visit | None = None  # whose help request is on its way, if one is
         self._help_asked_at = 0.0            # monotonic time of the last help request
         self._help_misses = 0                # help polls unanswered in a row
@@ -283,7 +283,7 @@ class TicketFlow(Listener):
 
     def identify_text(self) -> str:
         """What the identify screen says about the last card, or about the reader."""
-        message = self.reader.problem or self.visit.message  # no card is read while the reader fails
+        message = self.reader_status.problem or self.visit.message  # no card is read while the reader fails
         return self._said(message) if message else ""
 
     def busy_text(self) -> str:
@@ -555,7 +555,7 @@ class TicketFlow(Listener):
         self._card_notice(outcome)
 
     def _reader_changed(self, status: ReaderStatus) -> None:
-        self.reader = status
+        self.reader_status = status
 
     def _scanned(self, text: str) -> BookingCode | TicketLink | TicketCode | PayloadError:
         try:
