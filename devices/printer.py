@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -165,20 +167,48 @@ class UsbConnection(_Traced, Usb):
 
 
 class FileConnection(_Traced, File):
-    """python-escpos' file connection, appending so a plain file keeps earlier tickets."""
+    """python-escpos' file connection, appending so a plain file keeps earlier tickets, its
+    writes bounded by ``timeout``: the device file of a USB printer out of paper (usblp)
+    takes no more bytes, and a plain write to it waits for ever, holding the kiosk's one
+    worker, and every citizen after this one, with it."""
+
+    def __init__(self, devfile: str, *, timeout: float) -> None:
+        File.__init__(self, devfile)
+        self.timeout = timeout
 
     def open(self, raise_not_found: bool = True) -> None:
         try:
-            self.device = open(self.devfile, "ab")
+            fd = os.open(self.devfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
         except OSError as e:
             self.device = None
             raise DeviceNotFoundError(f"Could not open the specified file {self.devfile}:\n{e}") from e
+        self.device = os.fdopen(fd, "ab", buffering=0)
+
+    def _raw(self, msg: bytes) -> None:
+        """Writes all of ``msg`` within ``timeout``, or raises TimeoutError (an OSError)."""
+        self.wire.sent(msg)
+        fd = self.device.fileno()
+        deadline = time.monotonic() + self.timeout
+        rest = memoryview(msg)
+        while rest:
+            try:
+                rest = rest[os.write(fd, rest):]
+                continue
+            except BlockingIOError:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the device took {len(msg) - len(rest)} of {len(msg)} bytes "
+                                   f"within {self.timeout:.1f} s")
+            writable = select.poll()
+            writable.register(fd, select.POLLOUT)
+            writable.poll(min(left, 0.05) * 1000)  # a short wait: usblp says writable while out of paper
 
     def discard_input(self) -> None:
         pass
 
     def drain(self) -> None:
-        self.device.flush()
+        pass  # written unbuffered
 
 
 def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
@@ -251,7 +281,7 @@ def open_printer(
             reject_options(url, parts.query, EXPECTED_FORMS)
         if not path or parts.netloc not in ("", "localhost"):
             raise BadDeviceUrl(f"{url!r}: expected file:///PATH, e.g. file:///dev/usb/lp0")
-        connection = FileConnection(path)
+        connection = FileConnection(path, timeout=timeout)
         connection.wire = wire
         reads_back = False
     else:
