@@ -55,6 +55,7 @@ from devices.errors import (
     PrinterOffline,
     PrinterUnavailable,
     PrinterWriteFailed,
+    cause,
 )
 from devices.port_url import one_value_options, port_target, reject_options, url_scheme
 from devices.printer_profiles import PrinterProfile
@@ -294,16 +295,13 @@ def open_printer(
     except NoBackendError as e:
         # Without libusb pyusb raises this, which python-escpos' Usb.open does not catch.
         raise PrinterUnavailable(
-            f"cannot open printer {url}: no USB backend (is libusb-1.0 installed?): {_cause(e)}", url=url
+            f"cannot open printer {url}: no USB backend (is libusb-1.0 installed?): {cause(e)}", url=url
         ) from e
     except (OSError, DeviceNotFoundError, ValueError) as e:
-        raise PrinterUnavailable(f"cannot open printer {url}: {_cause(e)}", url=url) from e
+        raise PrinterUnavailable(f"cannot open printer {url}: {cause(e)}", url=url) from e
     logger.info("printer %s open (profile %s)", url, profile.name)
     return TicketPrinter(url, profile, connection, reads_back=reads_back, silence_means_offline=silence_means_offline)
 
-
-def _cause(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 class TicketPrinter:
@@ -353,7 +351,7 @@ class TicketPrinter:
                 self.connection.discard_input()
                 reply = self.connection.query_status(query)
             except OSError as e:  # includes pyserial's SerialException and pyusb's USBError
-                logger.warning("printer %s: status query failed: %s", self.url, _cause(e))
+                logger.warning("printer %s: status query failed: %s", self.url, cause(e))
                 return silent
             if not reply:
                 logger.warning("printer %s: no reply to DLE EOT %d within %.1f s", self.url, query[2], self._timeout)
@@ -389,9 +387,9 @@ class TicketPrinter:
                     self.connection.drain()
             except OSError as e:
                 recent = "\n  ".join(self.connection.wire.recent())
-                logger.error("printer %s: write failed: %s; recent wire traffic:\n  %s", self.url, _cause(e), recent)
+                logger.error("printer %s: write failed: %s; recent wire traffic:\n  %s", self.url, cause(e), recent)
                 raise PrinterWriteFailed(
-                    f"printer {self.url}: writing a {len(data)}-byte ticket failed: {_cause(e)}", url=self.url
+                    f"printer {self.url}: writing a {len(data)}-byte ticket failed: {cause(e)}", url=self.url
                 ) from e
             if self._reads_back:
                 status = self._checked_status(
@@ -418,4 +416,4 @@ class TicketPrinter:
             try:
                 self.connection.close()
             except OSError as e:
-                logger.warning("printer %s: close failed: %s", self.url, _cause(e))
+                logger.warning("printer %s: close failed: %s", self.url, cause(e))

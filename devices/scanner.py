@@ -24,7 +24,7 @@ from collections.abc import Callable
 import serial
 import serial.threaded
 
-from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan
+from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan, cause
 from devices.payload_text import payload_text
 from devices.port_url import PORT_ERRORS, port_target
 
@@ -140,7 +140,7 @@ class Scanner:
             except BadDeviceUrl:
                 raise
             except (*PORT_ERRORS, ValueError) as e:
-                raise ScannerUnavailable(f"cannot open the scanner {self.url}: {' '.join(str(e).split())}",
+                raise ScannerUnavailable(f"cannot open the scanner {self.url}: {cause(e)}",
                                          url=self.url) from e
         logger.info("scanner %s open", self.url)
 
