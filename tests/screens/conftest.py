@@ -51,7 +51,7 @@ class Driver:
         """A deliberate tap: made once the screen takes touches (see KioskScreen.settle)."""
         from kivy.tests.common import UnitTestTouch
         screen = self.screen
-        while time.time() < screen.shown_at + screen.settle:
+        while screen.clock() < screen.shown_at + screen.settle:
             self.frames(1)
             time.sleep(0.01)
         x, y = widget.to_window(*widget.center)
