@@ -114,3 +114,9 @@ class UnreadableScan(ScannerError):
 
 class CameraUnavailable(DeviceFault):
     """The camera could not be opened, or stopped giving frames."""
+
+
+def cause(error: BaseException) -> str:
+    """A low-level error on one line, for a message that names the device: pyserial and the
+    OS spread theirs over several lines, or say nothing at all."""
+    return " ".join(str(error).split()) or type(error).__name__

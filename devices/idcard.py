@@ -35,6 +35,7 @@ from devices.errors import (
     IdReaderUnavailable,
     NoCard,
     SamFault,
+    cause,
 )
 from devices.idcard_record import IdCardRecord, decode_text_block
 from devices.port_url import PORT_ERRORS, port_target
@@ -121,7 +122,7 @@ class IdCardReader:
             except BadDeviceUrl:
                 raise
             except (*PORT_ERRORS, ValueError) as e:
-                raise IdReaderUnavailable(f"cannot open the ID card reader {self.url}: {_cause(e)}",
+                raise IdReaderUnavailable(f"cannot open the ID card reader {self.url}: {cause(e)}",
                                           url=self.url) from e
             logger.info("ID card reader %s open", self.url)
         return self._port
@@ -136,7 +137,7 @@ class IdCardReader:
             try:
                 port.close()
             except PORT_ERRORS as e:
-                logger.warning("ID card reader %s: close failed: %s", self.url, _cause(e))
+                logger.warning("ID card reader %s: close failed: %s", self.url, cause(e))
 
     # The commands, each one exchange.
 
@@ -238,9 +239,9 @@ class IdCardReader:
             except PORT_ERRORS as e:  # a vanished USB-serial device, a closed pty
                 self._drop_port()
                 logger.error("ID card reader %s: %s failed: %s; recent wire traffic:\n  %s", self.url,
-                             COMMAND_NAMES[command], _cause(e), "\n  ".join(self.wire.recent()))
+                             COMMAND_NAMES[command], cause(e), "\n  ".join(self.wire.recent()))
                 raise IdReaderUnavailable(
-                    f"ID card reader {self.url} stopped answering ({_cause(e)}): is it plugged in?",
+                    f"ID card reader {self.url} stopped answering ({cause(e)}): is it plugged in?",
                     url=self.url) from e
             event = framer.events.popleft()
         try:
@@ -282,6 +283,3 @@ def _retriable(error: IdReaderError) -> bool:
         return error.status in _RETRIABLE_STATUS
     return False
 
-
-def _cause(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__

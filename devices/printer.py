@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,7 @@ from devices.errors import (
     PrinterOffline,
     PrinterUnavailable,
     PrinterWriteFailed,
+    cause,
 )
 from devices.port_url import one_value_options, port_target, reject_options, url_scheme
 from devices.printer_profiles import PrinterProfile
@@ -165,20 +168,48 @@ class UsbConnection(_Traced, Usb):
 
 
 class FileConnection(_Traced, File):
-    """python-escpos' file connection, appending so a plain file keeps earlier tickets."""
+    """python-escpos' file connection, appending so a plain file keeps earlier tickets, its
+    writes bounded by ``timeout``: the device file of a USB printer out of paper (usblp)
+    takes no more bytes, and a plain write to it waits for ever, holding the kiosk's one
+    worker, and every citizen after this one, with it."""
+
+    def __init__(self, devfile: str, *, timeout: float) -> None:
+        File.__init__(self, devfile)
+        self.timeout = timeout
 
     def open(self, raise_not_found: bool = True) -> None:
         try:
-            self.device = open(self.devfile, "ab")
+            fd = os.open(self.devfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
         except OSError as e:
             self.device = None
             raise DeviceNotFoundError(f"Could not open the specified file {self.devfile}:\n{e}") from e
+        self.device = os.fdopen(fd, "ab", buffering=0)
+
+    def _raw(self, msg: bytes) -> None:
+        """Writes all of ``msg`` within ``timeout``, or raises TimeoutError (an OSError)."""
+        self.wire.sent(msg)
+        fd = self.device.fileno()
+        deadline = time.monotonic() + self.timeout
+        rest = memoryview(msg)
+        while rest:
+            try:
+                rest = rest[os.write(fd, rest):]
+                continue
+            except BlockingIOError:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the device took {len(msg) - len(rest)} of {len(msg)} bytes "
+                                   f"within {self.timeout:.1f} s")
+            writable = select.poll()
+            writable.register(fd, select.POLLOUT)
+            writable.poll(min(left, 0.05) * 1000)  # a short wait: usblp says writable while out of paper
 
     def discard_input(self) -> None:
         pass
 
     def drain(self) -> None:
-        self.device.flush()
+        pass  # written unbuffered
 
 
 def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
@@ -251,7 +282,7 @@ def open_printer(
             reject_options(url, parts.query, EXPECTED_FORMS)
         if not path or parts.netloc not in ("", "localhost"):
             raise BadDeviceUrl(f"{url!r}: expected file:///PATH, e.g. file:///dev/usb/lp0")
-        connection = FileConnection(path)
+        connection = FileConnection(path, timeout=timeout)
         connection.wire = wire
         reads_back = False
     else:
@@ -264,16 +295,13 @@ def open_printer(
     except NoBackendError as e:
         # Without libusb pyusb raises this, which python-escpos' Usb.open does not catch.
         raise PrinterUnavailable(
-            f"cannot open printer {url}: no USB backend (is libusb-1.0 installed?): {_cause(e)}", url=url
+            f"cannot open printer {url}: no USB backend (is libusb-1.0 installed?): {cause(e)}", url=url
         ) from e
     except (OSError, DeviceNotFoundError, ValueError) as e:
-        raise PrinterUnavailable(f"cannot open printer {url}: {_cause(e)}", url=url) from e
+        raise PrinterUnavailable(f"cannot open printer {url}: {cause(e)}", url=url) from e
     logger.info("printer %s open (profile %s)", url, profile.name)
     return TicketPrinter(url, profile, connection, reads_back=reads_back, silence_means_offline=silence_means_offline)
 
-
-def _cause(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 class TicketPrinter:
@@ -323,7 +351,7 @@ class TicketPrinter:
                 self.connection.discard_input()
                 reply = self.connection.query_status(query)
             except OSError as e:  # includes pyserial's SerialException and pyusb's USBError
-                logger.warning("printer %s: status query failed: %s", self.url, _cause(e))
+                logger.warning("printer %s: status query failed: %s", self.url, cause(e))
                 return silent
             if not reply:
                 logger.warning("printer %s: no reply to DLE EOT %d within %.1f s", self.url, query[2], self._timeout)
@@ -359,9 +387,9 @@ class TicketPrinter:
                     self.connection.drain()
             except OSError as e:
                 recent = "\n  ".join(self.connection.wire.recent())
-                logger.error("printer %s: write failed: %s; recent wire traffic:\n  %s", self.url, _cause(e), recent)
+                logger.error("printer %s: write failed: %s; recent wire traffic:\n  %s", self.url, cause(e), recent)
                 raise PrinterWriteFailed(
-                    f"printer {self.url}: writing a {len(data)}-byte ticket failed: {_cause(e)}", url=self.url
+                    f"printer {self.url}: writing a {len(data)}-byte ticket failed: {cause(e)}", url=self.url
                 ) from e
             if self._reads_back:
                 status = self._checked_status(
@@ -388,4 +416,4 @@ class TicketPrinter:
             try:
                 self.connection.close()
             except OSError as e:
-                logger.warning("printer %s: close failed: %s", self.url, _cause(e))
+                logger.warning("printer %s: close failed: %s", self.url, cause(e))

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import serial
 import serial.threaded
 
-from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan
+from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan, cause
 from devices.payload_text import payload_text
 from devices.port_url import PORT_ERRORS, port_target
 
@@ -34,6 +34,7 @@ EXPECTED_FORMS = "serial:///dev/ttyACM0[?baudrate=9600...], tcp://HOST:PORT, loo
 DEFAULT_BAUDRATE = 9600  # the factory setting of most serial scanners
 TERMINATORS = b"\r\n"
 MAX_LINE = 2048  # bytes; longer than any code a hall makes or a QR code a scanner reads whole
+REOPEN_AFTER = 2.0  # seconds between attempts to open a scanner that is unplugged
 
 
 class ScanLineFramer(serial.threaded.Protocol):
@@ -101,37 +102,64 @@ class _ScannerProtocol(ScanLineFramer):
 
 
 class Scanner:
-    """One running scanner: a reader thread owns the port; ``close()`` stops it and closes the port.
+    """One scanner: a reader thread owns the port, cuts lines and calls back; ``close()``
+    stops it and closes the port.
+
+    The thread opens the port if it is not open yet, and again every ``reopen_after``
+    seconds after it went away, so a USB-CDC scanner pulled out and put back reads again
+    without a restart, as the ID card reader does. ``on_problem`` hears once that the port
+    cannot be opened or went away, ``on_back`` that it is open again.
 
     Its own small loop rather than pyserial's ReaderThread, which ends with an uncaught error
     (and no ``connection_lost``) when a tty's other side closes during ``in_waiting``.
     """
 
-    def __init__(self, url: str, port: serial.SerialBase, *, on_code: Callable[[str], None],
-                 on_problem: Callable[[ScannerError], None]) -> None:
+    def __init__(self, url: str, *, on_code: Callable[[str], None],
+                 on_problem: Callable[[ScannerError], None], on_back: Callable[[], None] = lambda: None,
+                 reopen_after: float = REOPEN_AFTER) -> None:
         self.url = url
-        self.port = port
+        self._port_url, self._options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE,
+                                                    simulator="simscanner", device="scanner")
+        self.port: serial.SerialBase | None = None
         self.on_code = on_code
         self.on_problem = on_problem
-        self._alive = False
-        self._thread = threading.Thread(target=self._read_lines, name=f"scanner {url}", daemon=True)
+        self.on_back = on_back
+        self.reopen_after = reopen_after
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # opening and dropping the port, by the thread or close()
+        self._thread = threading.Thread(target=self._run, name=f"scanner {url}", daemon=True)
 
-    def start(self) -> None:
-        self._alive = True
+    def open(self) -> None:
+        """Opens the port now, unless it is open or closed for good; ScannerUnavailable when
+        it cannot be."""
+        with self._lock:
+            if self._stop.is_set() or self.port is not None:
+                return
+            try:
+                self.port = serial.serial_for_url(self._port_url, **self._options)
+            except BadDeviceUrl:
+                raise
+            except (*PORT_ERRORS, ValueError) as e:
+                raise ScannerUnavailable(f"cannot open the scanner {self.url}: {cause(e)}",
+                                         url=self.url) from e
+        logger.info("scanner %s open", self.url)
+
+    def start(self) -> Scanner:
         self._thread.start()
+        return self
 
     def close(self) -> None:
-        self._alive = False
-        if self._thread.is_alive():
+        self._stop.set()
+        with self._lock:
+            port = self.port
+        if port is not None:
             try:
-                self.port.cancel_read()
+                port.cancel_read()
             except PORT_ERRORS:
                 pass
+        if self._thread.is_alive():
             self._thread.join(2)
-        try:
-            self.port.close()
-        except PORT_ERRORS as e:
-            logger.warning("scanner %s: close failed: %s", self.url, e)
+        self._drop()
 
     def __enter__(self) -> Scanner:
         return self
@@ -139,23 +167,62 @@ class Scanner:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _read_lines(self) -> None:
+    def _run(self) -> None:
+        told = False  # on_problem heard that the port is not there, and on_back not yet of its return
+        while not self._stop.is_set():
+            if self.port is None:
+                try:
+                    self.open()
+                except BadDeviceUrl as e:  # a simulator's options, read only as it opens
+                    logger.error("%s; not reading it", e)
+                    self._call(self.on_problem, ScannerUnavailable(str(e), url=self.url))
+                    return
+                except ScannerUnavailable as e:
+                    if not told:
+                        logger.error("%s; trying again every %.0f s", e, self.reopen_after)
+                        self._call(self.on_problem, e)
+                        told = True
+                    self._stop.wait(self.reopen_after)
+                    continue
+                if self.port is None:  # closed meanwhile
+                    return
+                if told:
+                    self._call(self.on_back)
+                    told = False
+            self._read_lines(self.port)
+            self._drop()
+            if not self._stop.is_set():
+                told = True  # connection_lost told on_problem
+                self._stop.wait(self.reopen_after)
+
+    def _read_lines(self, port: serial.SerialBase) -> None:
+        """Reads until close() or the port fails (on_problem is told)."""
         protocol = _ScannerProtocol(self)
-        error = None
-        while self._alive and self.port.is_open:
+        error: BaseException | None = None
+        while not self._stop.is_set() and port.is_open:
             try:
-                data = self.port.read(self.port.in_waiting or 1)
+                data = port.read(port.in_waiting or 1)
             except PORT_ERRORS as e:
                 error = e
                 break
             if data:
                 protocol.data_received(data)
-        protocol.connection_lost(error if self._alive else None)
+        if not self._stop.is_set():
+            protocol.connection_lost(error or serial.SerialException("the port was closed"))
 
-    def _call(self, callback: Callable, argument: object) -> None:
+    def _drop(self) -> None:
+        with self._lock:
+            port, self.port = self.port, None
+        if port is not None:
+            try:
+                port.close()
+            except PORT_ERRORS as e:
+                logger.warning("scanner %s: close failed: %s", self.url, e)
+
+    def _call(self, callback: Callable, *arguments: object) -> None:
         """A failing callback is the kiosk's bug: log it, keep the scanner reading."""
         try:
-            callback(argument)
+            callback(*arguments)
         except Exception:
             logger.exception("scanner %s: the code handler failed", self.url)
 
@@ -165,17 +232,10 @@ def open_scanner(url: str, *, on_code: Callable[[str], None],
     """Open the scanner a URL names and start reading codes.
 
     Raises BadDeviceUrl for a URL we cannot read and ScannerUnavailable when the port cannot
-    be opened.
+    be opened now; once open, it is opened again by itself after it went away. (The kiosk
+    starts a :class:`Scanner` without opening it, so that its screen never waits for a port:
+    the scanner's thread opens it.)
     """
-    port_url, options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE,
-                                    simulator="simscanner", device="scanner")
-    try:
-        port = serial.serial_for_url(port_url, **options)
-    except BadDeviceUrl:
-        raise
-    except (*PORT_ERRORS, ValueError) as e:
-        raise ScannerUnavailable(f"cannot open the scanner {url}: {' '.join(str(e).split())}", url=url) from e
-    scanner = Scanner(url, port, on_code=on_code, on_problem=on_problem)
-    scanner.start()
-    logger.info("scanner %s open", url)
-    return scanner
+    scanner = Scanner(url, on_code=on_code, on_problem=on_problem)
+    scanner.open()
+    return scanner.start()

@@ -39,10 +39,11 @@ READER_FAULT = ("card.reader_fault", "error")
 
 @dataclass(frozen=True)
 class Message:
-    """A sentence for the citizen: its key in the translation layer and its fields."""
+    """A sentence for the citizen: its key in the translation layer and its fields. A date
+    stays a date until the sentence is said, in the visit's language of that moment."""
 
     key: str
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str | date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

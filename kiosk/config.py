@@ -97,9 +97,8 @@ class Devices(Strict):
     @field_validator("id_reader")
     @classmethod
     def _id_reader(cls, value: str) -> str:
-        if urlsplit(value).scheme not in ID_READER_SCHEMES:
-            raise ValueError("use one of simidcard://, serial:///dev/ttyUSB0?baudrate=115200, tcp://HOST:PORT")
-        return value
+        return _port_url(value, ID_READER_SCHEMES, "simidcard://, serial:///dev/ttyUSB0?baudrate=115200, tcp://HOST:PORT",
+                         "ID card reader")
 
     @field_validator("camera")
     @classmethod
@@ -116,9 +115,24 @@ class Devices(Strict):
     @field_validator("scanner")
     @classmethod
     def _scanner(cls, value: str) -> str:
-        if urlsplit(value).scheme not in SCANNER_SCHEMES:
-            raise ValueError("use one of simscanner://, serial:///dev/ttyACM0?baudrate=9600, tcp://HOST:PORT")
-        return value
+        return _port_url(value, SCANNER_SCHEMES, "simscanner://, serial:///dev/ttyACM0?baudrate=9600, tcp://HOST:PORT",
+                         "scanner")
+
+
+def _port_url(value: str, schemes: tuple[str, ...], forms: str, device: str) -> str:
+    """A serial device's URL read as its driver reads it (devices.port_url), so that a URL the
+    driver cannot open stops the kiosk at start rather than in its log. The simulators check
+    their own options when opened."""
+    from devices.errors import BadDeviceUrl
+    from devices.port_url import port_target
+
+    if urlsplit(value).scheme not in schemes:
+        raise ValueError(f"use one of {forms}")
+    try:
+        port_target(value, expected=forms, simulator=schemes[0], device=device)
+    except BadDeviceUrl as exc:
+        raise ValueError(str(exc)) from None
+    return value
 
 
 # The databases the embedded hall runs on: dialect[+driver] of an SQLAlchemy URL, and the

@@ -173,7 +173,6 @@ class ServiceChoice:
     estimate_text: str   # "约 14 分钟"
     queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
     available: bool
-    needs_id: bool = False
 
 
 class TicketFlow(Listener):
@@ -203,7 +202,7 @@ class TicketFlow(Listener):
         self.queues_failed = False
         self._loading = False
         self._printer_status: str | None = None  # touched by jobs only, one at a time
-        self.reader: ReaderStatus = ReaderStatus(None)
+        self.reader_status = ReaderStatus(None)  # the ID card reader's, as kiosk.card_watch last told it
         self._help_job: Visit | None = None  # whose help request is on its way, if one is
         self._help_asked_at = 0.0            # monotonic time of the last help request
         self._help_misses = 0                # help polls unanswered in a row
@@ -284,8 +283,8 @@ class TicketFlow(Listener):
 
     def identify_text(self) -> str:
         """What the identify screen says about the last card, or about the reader."""
-        message = self.reader.problem or self.visit.message  # no card is read while the reader fails
-        return self.tr.t(message.key, **message.fields) if message else ""
+        message = self.reader_status.problem or self.visit.message  # no card is read while the reader fails
+        return self._said(message) if message else ""
 
     def busy_text(self) -> str:
         kind = self.visit.work.kind if self.visit.work else "issue"
@@ -325,9 +324,13 @@ class TicketFlow(Listener):
         help = self.visit.help
         return "" if help is HelpState.NONE else self.tr.t(f"help.{help.value}")
 
+    def _said(self, message: Message) -> str:
+        tr = self.tr
+        return tr.t(message.key, **{k: tr.date(v) if isinstance(v, date) else v for k, v in message.fields.items()})
+
     def refusal_text(self, notice: Notice) -> str:
         if notice.problem is not None:
-            return self.tr.t(notice.problem.key, **notice.problem.fields)
+            return self._said(notice.problem)
         when = ""
         if notice.reopens_at is not None:
             local = notice.reopens_at.astimezone(self.hall.spec.zone)
@@ -552,7 +555,7 @@ class TicketFlow(Listener):
         self._card_notice(outcome)
 
     def _reader_changed(self, status: ReaderStatus) -> None:
-        self.reader = status
+        self.reader_status = status
 
     def _scanned(self, text: str) -> BookingCode | TicketLink | TicketCode | PayloadError:
         try:
@@ -720,7 +723,7 @@ class TicketFlow(Listener):
             if code.hall_id != self.hall.spec.hall.id:
                 return Found(problem=Message("progress.other_hall"))
             if code.day != self.today():
-                return Found(problem=Message("progress.other_day", {"day": self.tr.date(code.day)}))
+                return Found(problem=Message("progress.other_day", {"day": code.day}))
             return Found(ticket=self.hall.ticket_by_number(code.number))
         except TicketNotFound as exc:
             log.info("scanned ticket not found: %s", exc)
@@ -781,8 +784,7 @@ TABLE = [
     Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
     Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE),
     Transition(S.NOTICE, E.BACK, S.CHOOSING),
-    Transition(S.PROGRESS, E.BACK, S.IDLE),
-    Transition((S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.HOME, S.IDLE),
+    Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE),
     # A card: it identifies the visit, or says why it cannot.
     Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.CHOOSING, guard=F._card_usable,
                action=F._identify_new_visit),

@@ -163,7 +163,9 @@ def identify(record: IdCardRecord, *, today: date, salt: bytes) -> Identificatio
 
 def technician_view(record: IdCardRecord, today: date) -> dict[str, object]:
     """The record for a technician checking a reader: every field decoded, personal ones masked,
-    and whether the kiosk would accept the card today."""
+    and whether the kiosk would accept the card today. The birth date keeps its year only:
+    its month and day are digits the masked number hides, which would otherwise give it away
+    but for two."""
     try:
         check_card(record, today)
         refused = None
@@ -173,7 +175,7 @@ def technician_view(record: IdCardRecord, today: date) -> dict[str, object]:
         "name": mask_name(record.name),
         "sex": record.sex.name.lower(),
         "nation": {"code": record.nation.code, "name": record.nation.name},
-        "birth_date": record.birth_date.isoformat(),
+        "birth_date": f"{record.birth_date:%Y}-**-**",
         "age": age_on(record.birth_date, today),
         "address": mask_address(record.address),
         "id_number": mask_id_number(record.id_number),

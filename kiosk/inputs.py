@@ -4,8 +4,11 @@ into the window: the screen layer feeds kiosk.keyboard_scan with its keys.)
 
 Each device runs on a thread of its own and hands what it read to the flow through `post`,
 which runs a call on the flow's thread (the Kivy clock in the app), the way a job's result
-comes back. A device that cannot be opened or fails is logged and reported to the hall for
-staff; the kiosk goes on with the others and with touches.
+comes back. `start` is called on that thread, so it opens no port and tells the hall nothing
+itself: each device's thread opens its port (a serial server may take seconds to answer) and
+reports a device that cannot be opened or fails to the hall for staff (the embedded hall's
+database may be busy for as long), and `ok` once it is back; the kiosk goes on with the
+others and with touches.
 """
 from __future__ import annotations
 
@@ -40,10 +43,11 @@ class Inputs:
             on_card=lambda outcome: self.post(functools.partial(flow.card_placed, outcome)),
             on_reader=lambda status: self.post(functools.partial(flow.reader_changed, status)),
             report=functools.partial(self._report, "id_reader")).start()
-        from devices.scanner import open_scanner
+        from devices.scanner import Scanner
 
-        self.scanner = self._open("scanner", devices.scanner, functools.partial(
-            open_scanner, devices.scanner, on_code=self._code, on_problem=functools.partial(self._problem, "scanner")))
+        self.scanner = self._open("scanner", devices.scanner, lambda: Scanner(
+            devices.scanner, on_code=self._code, on_problem=functools.partial(self._problem, "scanner"),
+            on_back=functools.partial(self._report, "scanner", "ok", "")).start())
         if devices.camera:
             from devices.camera import open_camera  # PyAV, on a kiosk with a camera only
 
@@ -58,12 +62,12 @@ class Inputs:
                 device.close()
 
     def _open(self, kind: str, url: str, opener: Callable[[], object]):
-        """A scanner of codes opened, or None (logged and reported) when it cannot be."""
+        """A scanner of codes started, or None (logged) for a URL that kiosk.config should
+        have refused; its thread opens its port."""
         try:
             return opener()
         except DeviceError as exc:
-            log.error("%s %s not opened: %s", kind, url, exc)
-            self._report(kind, "unavailable", str(exc))
+            log.error("%s %s not started: %s", kind, url, exc)
             return None
 
     def _code(self, text: str) -> None:

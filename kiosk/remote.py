@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
+from pydantic import ValidationError
 
 from hall.booking_codes import BadBookingCode, parse_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
@@ -162,12 +163,25 @@ class RemoteHall(Hall):
                 raise HallUnavailable(f"the hall server {self.url} cannot be reached ({exc}) and this kiosk "
                                       "has never loaded its hall's definition; start it once with the server up") from exc
             log.warning("hall server %s unreachable (%s): using the definition kept in %s", self.url, exc, self._cache)
-            return HallSpec.model_validate_json(self._cache.read_text(encoding="utf-8"))
-        temporary = self._cache.with_suffix(".tmp")
-        self._cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self._cache)
+            try:
+                return HallSpec.model_validate_json(self._cache.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValidationError) as bad:  # a power cut, a failing disk
+                raise HallUnavailable(f"the hall server {self.url} cannot be reached ({exc}) and the hall's "
+                                      f"definition kept in {self._cache} cannot be read ({type(bad).__name__}); "
+                                      "start the kiosk with the server up") from bad
+        self._keep(data)
         return spec
+
+    def _keep(self, data: dict) -> None:
+        """The definition for a start without the server. Not kept (a full disk) is a line in
+        the log: this start has the server's answer."""
+        temporary = self._cache.with_suffix(".tmp")
+        try:
+            self._cache.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            os.replace(temporary, self._cache)
+        except OSError as exc:
+            log.warning("the hall's definition not kept in %s: %s", self._cache, exc)
 
     def _call(self, method: str, path: str, *, body: dict | None = None, key: str | None = None,
               attempts: int = ATTEMPTS, timeout: tuple[float, float] = TIMEOUT) -> requests.Response:

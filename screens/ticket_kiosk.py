@@ -19,11 +19,15 @@ class KioskScreen(Screen):
 
     A screen takes no touch that began before it appeared or in the moment after: nobody
     reacts to a new screen that fast, so such a touch was meant for the screen before (the
-    second tap of a double tap on 点此取号 lands on the service list otherwise).
+    second tap of a double tap on 点此取号 lands on the service list otherwise). The moment
+    is measured on the monotonic clock, not by the wall-clock time Kivy stamps on a touch:
+    NTP may set a kiosk's clock back by hours after it started (a hardware clock kept in
+    local time is read as UTC), and the screen then on show would take no touch for as long.
     """
 
     settle = 0.35  # seconds
-    shown_at = 0.0  # wall-clock time, as Kivy stamps a touch's time_start
+    clock = staticmethod(time.monotonic)
+    shown_at = 0.0  # on `clock`
 
     def on_kv_post(self, base_widget) -> None:
         body = next((c for c in self.children if isinstance(c, Body)), None)
@@ -32,20 +36,23 @@ class KioskScreen(Screen):
             self.ids.slot.add_widget(body)
 
     def on_pre_enter(self, *_):
-        self.shown_at = time.time()
+        self.shown_at = self.clock()
         self.refresh()
 
-    def takes(self, touch) -> bool:
-        return touch.time_start >= self.shown_at + self.settle
-
     def on_touch_down(self, touch):
-        return super().on_touch_down(touch) if self.takes(touch) else True
+        if self.clock() < self.shown_at + self.settle:
+            return True
+        touch.ud["shown"] = (self, self.shown_at)  # its moves and its lift belong to this showing
+        return super().on_touch_down(touch)
+
+    def _began_here(self, touch) -> bool:
+        return touch.ud.get("shown") == (self, self.shown_at)
 
     def on_touch_move(self, touch):
-        return super().on_touch_move(touch) if self.takes(touch) else True
+        return super().on_touch_move(touch) if self._began_here(touch) else True
 
     def on_touch_up(self, touch):
-        return super().on_touch_up(touch) if self.takes(touch) else True
+        return super().on_touch_up(touch) if self._began_here(touch) else True
 
     def refresh(self) -> None:
         """Re-read what the flow shows; called on entry and when language or type size change."""

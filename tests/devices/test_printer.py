@@ -217,6 +217,39 @@ def test_file_printer_appends_tickets_and_cannot_read_status(printout, tmp_path,
     assert path.read_bytes() == ticket + ticket
 
 
+def test_a_device_file_that_takes_no_bytes_fails_the_ticket_within_the_timeout(printout, tmp_path):
+    """A USB printer's device file (usblp) out of paper takes no more bytes, and a plain write
+    to it waits for ever: the kiosk's one worker, and every citizen after this one, with it.
+    A FIFO whose reader reads nothing, its buffer full, stands in for it."""
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        while True:
+            try:
+                os.write(filler, bytes(4096))
+            except BlockingIOError:
+                break
+        printer = open_printer(f"file://{fifo}", PROFILE, timeout=0.5)
+        outcome: list[BaseException | int] = []
+
+        def print_one():
+            try:
+                outcome.append(printer.print_ticket(printout))
+            except PrinterWriteFailed as exc:
+                outcome.append(exc)
+        side = threading.Thread(target=print_one, daemon=True)
+        side.start()
+        side.join(10)
+        assert not side.is_alive(), "the write to the device file waited for ever"
+        assert isinstance(outcome[0], PrinterWriteFailed) and "0.5 s" in str(outcome[0])
+        printer.close()
+    finally:
+        os.close(filler)
+        os.close(reader)
+
+
 def test_missing_device_file_is_unavailable(tmp_path):
     with pytest.raises(PrinterUnavailable, match=r"no-such-dir/lp0.*No such file"):
         open_printer(f"file://{tmp_path}/no-such-dir/lp0", PROFILE)

@@ -132,3 +132,32 @@ def test_a_scanner_that_cannot_be_opened(tmp_path, received):
 def test_bad_urls(url, words, received):
     with pytest.raises(BadDeviceUrl, match=words):
         open_scanner(url, on_code=received.code, on_problem=received.problem)
+
+
+def test_a_scanner_unplugged_and_plugged_in_again_reads_again(received):
+    """A USB-CDC scanner pulled out and put back is its port gone and back: the scanner's
+    thread opens it again by itself, as the ID card reader's does, without a restart."""
+    import time
+
+    with open_scanner("simscanner://", on_code=received.code, on_problem=received.problem) as scanner:
+        unplugged = scanner.port
+        unplugged.unplug()
+        assert isinstance(received.next(), ScannerUnavailable)
+        deadline = time.monotonic() + 10
+        while scanner.port is unplugged or scanner.port is None or not scanner.port.is_open:
+            assert time.monotonic() < deadline, "the scanner was not opened again"
+            time.sleep(0.02)
+        scanner.port.scanner.scan(BOOKING)
+        assert received.next() == BOOKING
+
+
+def test_a_scanner_started_on_a_url_it_cannot_read_says_so_once(received):
+    from devices.scanner import Scanner
+
+    scanner = Scanner("simscanner://?suffix=tab", on_code=received.code, on_problem=received.problem).start()
+    try:
+        problem = received.next()
+        assert isinstance(problem, ScannerUnavailable) and "bad option suffix='tab'" in str(problem)
+    finally:
+        scanner.close()
+    assert received.queue.empty()

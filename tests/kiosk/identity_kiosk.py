@@ -32,6 +32,7 @@ class Kiosk:
         self.posted: queue.Queue = queue.Queue()
         self.inputs = Inputs(settings, self.flow, self.posted.put).start()
         self.inputs.card_watch.open_reader()
+        self.inputs.scanner.open()  # as its thread does, at once: the simulated scanner is there to scan into
 
     @property
     def reader(self):

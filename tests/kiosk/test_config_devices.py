@@ -37,3 +37,19 @@ def test_a_wrong_url_names_file_line_key_and_the_forms(tmp_path, line, words):
     message = str(caught.value)
     for word in [str(path), *words]:
         assert word in message, (word, message)
+
+
+@pytest.mark.parametrize("line, words", [
+    ('id_reader = "tcp://10.0.0.7:0"', ["devices.id_reader", "port 0"]),
+    ('id_reader = "serial://"', ["devices.id_reader", "no port named"]),
+    ('id_reader = "serial:///dev/ttyUSB0?baudrate=fast"', ["devices.id_reader", "bad value 'fast' for baudrate"]),
+    ('scanner = "tcp://10.0.0.8"', ["devices.scanner", "expected tcp://HOST:PORT"]),
+    ('scanner = "serial:///dev/ttyACM0?speed=9600"', ["devices.scanner", "unknown option 'speed'"]),
+])
+def test_a_url_of_a_known_kind_that_cannot_work_is_refused_at_start(tmp_path, line, words):
+    """Checked by the drivers' own URL reader (devices.port_url), so that the kiosk never
+    starts with a reader or scanner it cannot open, said only in its log."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, line))
+    for word in words:
+        assert word in str(caught.value), (word, str(caught.value))

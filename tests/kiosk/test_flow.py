@@ -249,6 +249,16 @@ def test_a_hall_fault_notice_follows_the_language(hall, tmp_path, db):
     assert flow.notice_text() == "Tickets are paused. Please go to the service desk."
 
 
+def test_an_old_tickets_code_is_explained_in_the_language_of_the_moment(hall, tmp_path, clock):
+    flow, *_ = make_flow(hall, tmp_path, clock=clock)
+    yesterday = clock.now.date() - timedelta(days=1)
+    flow.code_scanned(f"chengguan/{yesterday:%Y%m%d}/C001")
+    assert flow.state is State.NOTICE
+    assert flow.notice_text() == f"这是 {yesterday.year}年{yesterday:%m}月{yesterday:%d}日 的小票，已经失效。"
+    flow.set_language("en")
+    assert flow.notice_text() == f"This ticket was for {yesterday:%Y-%m-%d} and is no longer valid."
+
+
 def test_a_closed_hall_says_so_at_home_and_takes_no_start(hall, tmp_path, clock):
     clock.now = clock.now.replace(hour=18)  # Wednesday evening
     flow, *_ = make_flow(hall, tmp_path, clock=clock)

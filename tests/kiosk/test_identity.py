@@ -135,9 +135,12 @@ def test_expired_message_in_chinese():
 
 
 def test_the_technician_view_shows_every_field_with_personal_ones_masked():
+    """The birth date shows its year only: its day and month are digits 11-14 of the number,
+    which the masked number hides, and beside the region's first four digits and the last
+    four they would leave two digits to guess."""
     view = technician_view(record(name="欧阳娜娜"), TODAY)
     assert view == {
-        "name": "欧阳*", "sex": "female", "nation": {"code": "01", "name": "汉"}, "birth_date": "1949-12-31",
+        "name": "欧阳*", "sex": "female", "nation": {"code": "01", "name": "汉"}, "birth_date": "1949-**-**",
         "age": 76, "address": "北京市朝阳区***", "id_number": "1101**********002X",
         "authority": "北京市公安局朝阳分局", "valid_from": "2016-01-01", "valid_until": "长期",
         "accepted": True, "refused": None,

@@ -158,3 +158,65 @@ def test_a_camera_where_one_is_set_checks_a_booking_in(tmp_path, hall, db):
         assert kiosk.flow.visit.ticket.priority is Priority.BOOKED
     finally:
         kiosk.close()
+
+
+def device_status(db, device_id: str) -> str | None:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        try:
+            row = con.execute("select status from device_status where device_id = ?", (device_id,)).fetchone()
+        except sqlite3.OperationalError:  # the hall has not made its tables yet
+            return None
+    return row[0] if row else None
+
+
+def test_the_devices_start_without_waiting_for_a_busy_hall(tmp_path, spec, clock):
+    """The app starts the devices on its screen's thread: a scanner that cannot be opened is
+    told to the hall from the scanner's own thread, so a hall database another process holds
+    (its busy timeout is 30 s) never holds up the screen."""
+    import sqlite3
+    import time
+
+    from kiosk.embedded import EmbeddedHall
+    from kiosk.flow import TicketFlow
+    from kiosk.inputs import Inputs
+    from kiosk.printing import TicketPrinterService
+
+    db = tmp_path / "busy.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("BEGIN IMMEDIATE")
+    hall = EmbeddedHall(spec, f"sqlite:///{db}", clock=clock)
+    settings = load_settings(write_kiosk_config(tmp_path / "terminal", extra_devices=(
+        f'id_reader = "simidcard://?present=0"\nscanner = "serial://{tmp_path}/ttyACM9"')))
+    flow = TicketFlow(hall, TicketPrinterService("simprinter://", spool_dir=tmp_path / "spool"), terminal_id="k1",
+                      now=clock)
+    inputs = None
+    try:
+        started = time.monotonic()
+        inputs = Inputs(settings, flow, lambda call: None).start()
+        assert time.monotonic() - started < 5, "the screen's thread waited for the hall"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    try:
+        deadline = time.monotonic() + 30
+        while device_status(db, "k1/scanner") != "unavailable":
+            assert time.monotonic() < deadline, "the scanner that cannot be opened was not reported"
+            time.sleep(0.05)
+    finally:
+        if inputs is not None:
+            inputs.close()
+        hall.close()
+
+
+def test_a_scanner_plugged_in_again_is_reported_and_reads_codes(kiosk, db):
+    flow = kiosk.flow
+    unplugged = kiosk.inputs.scanner.port
+    unplugged.unplug()
+    kiosk.until(lambda: device_status(db, "k1/scanner") == "unavailable")
+    kiosk.until(lambda: kiosk.inputs.scanner.port not in (None, unplugged) and device_status(db, "k1/scanner") == "ok")
+    kiosk.scan(booking_code(f"sqlite:///{db}", "B1"))
+    kiosk.until(lambda: flow.state is State.TICKET)
+    assert flow.visit.ticket.priority is Priority.BOOKED

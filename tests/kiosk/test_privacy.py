@@ -83,7 +83,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         kiosk.until(lambda: flow.state is State.TICKET)
         kiosk.scan(booking_code(database, "B1"))  # a booking, twice
         kiosk.until(lambda: flow.state is State.TICKET and flow.visit.ticket.priority is Priority.BOOKED)
-        flow.home()
+        flow.done()
         kiosk.scan(booking_code(database, "B1"))
         kiosk.until(lambda: flow.state is State.NOTICE)
         flow.home()
@@ -93,7 +93,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         kiosk.scan(ELDER["id_number"] + " " + ELDER["name"])  # garbage holding a number and a name
         kiosk.until(lambda: flow.state is State.NOTICE)
         kiosk.inputs.card_watch.reader.port.unplug()
-        kiosk.until(lambda: flow.reader.problem is not None)
+        kiosk.until(lambda: flow.reader_status.problem is not None)
         salt = hall.person_salt()
     finally:
         kiosk.close()

@@ -66,6 +66,34 @@ def test_a_kiosk_that_never_met_its_server_stops_with_the_reason(tmp_path):
     assert "cannot be reached" in result.stderr and "never loaded its hall's definition" in result.stderr
 
 
+def test_a_kept_definition_spoilt_on_disk_stops_the_kiosk_with_the_reason(tmp_path):
+    """A power cut can leave the kept file cut short: with the server down too, the kiosk
+    says which file and why, as when it never met its server, not with a traceback."""
+    unreachable = type("Nowhere", (), {"url": f"http://127.0.0.1:{free_port()}"})
+    config = remote_config(tmp_path / "kiosk", unreachable, "token")
+    kept = load_settings(config).data_dir / "hall-definition.json"
+    kept.parent.mkdir(parents=True)
+    kept.write_text('{"hall": {"id": "chengguan", "na', encoding="utf-8")
+    result = run_main("--config", str(config))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot be reached" in result.stderr and str(kept) in result.stderr
+
+
+def test_a_definition_that_cannot_be_kept_on_disk_does_not_stop_the_kiosk(hall_server, tmp_path, caplog):
+    """A full disk refuses the copy kept for a start without the server; the server answered,
+    so the kiosk starts on its answer and says in the log what it could not keep."""
+    token = hall_server.register("kiosk-01")
+    hall_server.start()
+    folder = tmp_path / "data"
+    (folder / "hall-definition.tmp").mkdir(parents=True)  # where the copy is written first: no file fits there
+    hall = RemoteHall(hall_server.url, token, data_dir=folder)
+    try:
+        assert hall.spec.hall.name.zh_CN == "城关县政务服务中心"
+        assert "not kept" in caplog.text
+    finally:
+        hall.close()
+
+
 def test_server_killed_mid_run_then_restarted_kiosks_recover_with_no_duplicate(hall_server, tmp_path):
     token = hall_server.register("kiosk-01")
     hall_server.start()

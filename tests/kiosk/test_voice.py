@@ -62,10 +62,10 @@ def test_a_new_screen_cuts_off_what_the_last_one_was_saying(hall, tmp_path, soun
     take(flow)
     wait_for(lambda: log_lines(folder))
     ticket_pid = log_lines(folder)[-1][0]
-    started = time.monotonic()
     flow.done()  # the home screen says its own prompt instead
     wait_for(lambda: [line for line in log_lines(folder) if line[0] != ticket_pid])
-    assert time.monotonic() - started < 3
+    # Not cut off, the ticket (seconds of speech) would have played to its end before the
+    # home screen's prompt began, however quickly or slowly this machine runs.
     assert [ticket_pid, "done"] not in log_lines(folder)
 
 

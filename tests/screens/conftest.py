@@ -51,7 +51,7 @@ class Driver:
         """A deliberate tap: made once the screen takes touches (see KioskScreen.settle)."""
         from kivy.tests.common import UnitTestTouch
         screen = self.screen
-        while time.time() < screen.shown_at + screen.settle:
+        while screen.clock() < screen.shown_at + screen.settle:
             self.frames(1)
             time.sleep(0.01)
         x, y = widget.to_window(*widget.center)
@@ -83,8 +83,6 @@ class Driver:
     def home(self) -> None:
         """Back to a fresh visit at home, as the idle timeout leaves the kiosk."""
         self.until(lambda: self.app.stage != "issuing")
-        if self.app.stage != "idle":
-            self.app.flow.home()
         skipped, self.monotonic.skipped = self.monotonic.skipped, 10_000
         self.app.flow.tick()
         self.monotonic.skipped = skipped

@@ -27,7 +27,8 @@ MIDDLE = card_fields(name="欧阳娜", birth_date="19860307", address="天津市
 @pytest.fixture
 def devices(ui):
     """The simulated reader and scanner behind the app (kiosk.inputs), with no card on the reader."""
-    ui.until(lambda: ui.app.inputs is not None and ui.app.inputs.card_watch.reader is not None)
+    ui.until(lambda: ui.app.inputs is not None and ui.app.inputs.card_watch.reader is not None
+             and ui.app.inputs.scanner.port is not None)
     reader = ui.app.inputs.card_watch.reader.port.reader
     reader.lift()
     return reader, ui.app.inputs.scanner.port.scanner

@@ -158,10 +158,9 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.until(lambda: ui.app.stage == "ticket")
     shoot(ui, folder, f"{tag}-7-ticket-not-printed", problems, large_type)
 
-    flow.home()
+    flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
-    flow.printer = TicketPrinterService("simprinter://")
     flow.start()
     flow.choose("housing_fund")  # it needs the ID card
     ui.until(lambda: ui.app.stage == "confirming")
@@ -169,9 +168,15 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.until(lambda: ui.app.stage == "identifying")
     flow.card_placed(CardOutcome(problem=Message("card.lifted")))
     shoot(ui, folder, f"{tag}-9-identify", problems, large_type)
+    # The fullest ticket screen: the holder's number, the printer's failure and the call for
+    # staff that could not be made, over two lines in English.
+    flow.hall = unreachable_hall
+    call_for_help(ui, HelpState.UNAVAILABLE)
+    flow.hall = hall
     flow.card_placed(elder(flow))
     ui.until(lambda: ui.app.stage == "ticket")
     shoot(ui, folder, f"{tag}-10-ticket-identified", problems, large_type)
+    flow.printer = TicketPrinterService("simprinter://")
     flow.code_scanned(flow.ticket_view().qr_payload)  # a new visit: in the walk's language again
     ui.until(lambda: ui.app.stage == "progress")
     settle(ui, window, size, language, large_type)
@@ -185,7 +190,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.frames(3)
     shoot(ui, folder, f"{tag}-12-services-identified", problems, large_type)
 
-    flow.home()
+    flow.back()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
     ui.clock.now = hall_server.clock.now = ui.clock.now.replace(hour=18)

@@ -1,0 +1,32 @@
+"""The ticket flow's table against its screens: every touch a row takes in a state is a button
+on that state's screen, and every button on a screen is a touch its state takes. A row no
+screen can fire is a way through the kiosk that no citizen has; a button no row takes is a
+tap that does nothing."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kiosk.flow import IGNORED, TABLE, Event, State
+from screens.ticket_kiosk import KV_DIR, SCREENS
+
+# What each flow call a .kv file makes (app.act("name", ...)) fires.
+TOUCHES = {"start": Event.START, "choose": Event.CHOOSE, "confirm": Event.CONFIRM, "back": Event.BACK,
+           "home": Event.HOME, "done": Event.DONE, "set_language": Event.LANGUAGE,
+           "toggle_large_type": Event.LARGE_TYPE, "toggle_voice": Event.VOICE, "call_for_help": Event.HELP}
+
+
+def buttons(kv: str) -> set[Event]:
+    """The touches a .kv file's buttons send."""
+    calls = re.findall(r'app\.act\("(\w+)"', (KV_DIR / f"{kv}.kv").read_text(encoding="utf-8"))
+    return {TOUCHES[call] for call in calls}
+
+
+@pytest.mark.parametrize("state", list(State), ids=lambda s: s.name)
+def test_the_touches_a_state_takes_are_the_buttons_of_its_screen(state):
+    _screen, kv = SCREENS[state.value]
+    sent = buttons(kv) | buttons("base")  # base.kv: the chrome on every screen
+    taken = {row.event for row in TABLE if row.event in TOUCHES.values() and row.starts_from(state)}
+    assert taken - sent == set(), f"rows of {state.name} that no button on its screen fires"
+    assert sent - taken - IGNORED == set(), f"buttons on the screen of {state.name} that no row takes"
