@@ -18,7 +18,8 @@ def test_defaults_are_the_simulators(tmp_path):
     settings = load_settings(write(tmp_path, ""))
     assert (settings.devices.id_reader, settings.devices.scanner) == ("simidcard://", "simscanner://")
     shipped = load_settings()
-    assert (shipped.devices.id_reader, shipped.devices.scanner) == ("simidcard://", "simscanner://")
+    # The shipped kiosk starts at its home screen: no card lies on its simulated reader.
+    assert (shipped.devices.id_reader, shipped.devices.scanner) == ("simidcard://?present=0", "simscanner://")
 
 
 def test_real_devices(tmp_path):
