@@ -26,7 +26,6 @@ import serial
 
 from devices import idcard_protocol as sam
 from devices.errors import (
-    BadDeviceUrl,
     CardDataInvalid,
     CardReadFailed,
     IdReaderError,
@@ -38,7 +37,7 @@ from devices.errors import (
     cause,
 )
 from devices.idcard_record import IdCardRecord, decode_text_block
-from devices.port_url import PORT_ERRORS, port_target
+from devices.port_url import PORT_ERRORS, open_port, port_target
 from devices.wire_log import WireLog
 
 logger = logging.getLogger(__name__)
@@ -116,14 +115,9 @@ class IdCardReader:
 
     def _open(self) -> serial.SerialBase:
         if self._port is None:
-            try:
-                self._port = serial.serial_for_url(self._port_url, timeout=POLL_INTERVAL,
-                                                   write_timeout=self.timeout, **self._port_options)
-            except BadDeviceUrl:
-                raise
-            except (*PORT_ERRORS, ValueError) as e:
-                raise IdReaderUnavailable(f"cannot open the ID card reader {self.url}: {cause(e)}",
-                                          url=self.url) from e
+            self._port = open_port(self._port_url, url=self.url, device="ID card reader",
+                                   unavailable=IdReaderUnavailable, timeout=POLL_INTERVAL,
+                                   write_timeout=self.timeout, **self._port_options)
             logger.info("ID card reader %s open", self.url)
         return self._port
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import serial
 
-from devices.errors import BadDeviceUrl
+from devices.errors import BadDeviceUrl, DeviceFault, cause
 
 try:
     from termios import error as _TermiosError
@@ -44,6 +44,20 @@ _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no"
 _PARITIES = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD,
              "M": serial.PARITY_MARK, "S": serial.PARITY_SPACE}
 _STOPBITS = {"1": serial.STOPBITS_ONE, "1.5": serial.STOPBITS_ONE_POINT_FIVE, "2": serial.STOPBITS_TWO}
+
+
+def open_port(port_url: str, *, url: str, device: str, unavailable: type[DeviceFault],
+              **options: Any) -> serial.SerialBase:
+    """Opens a device's port. What the machine refuses (no such device, no permission, a
+    bridge that does not answer) is the device being unavailable, told as ``unavailable``
+    with the device and the cause on one line; a URL written wrong stays a BadDeviceUrl,
+    a configuration mistake."""
+    try:
+        return serial.serial_for_url(port_url, **options)
+    except BadDeviceUrl:
+        raise
+    except (*PORT_ERRORS, ValueError) as e:
+        raise unavailable(f"cannot open the {device} {url}: {cause(e)}", url=url) from e
 
 
 def url_scheme(url: str) -> str:

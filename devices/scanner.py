@@ -24,9 +24,9 @@ from collections.abc import Callable
 import serial
 import serial.threaded
 
-from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan, cause
+from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan
 from devices.payload_text import payload_text
-from devices.port_url import PORT_ERRORS, port_target
+from devices.port_url import PORT_ERRORS, open_port, port_target
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +135,8 @@ class Scanner:
         with self._lock:
             if self._stop.is_set() or self.port is not None:
                 return
-            try:
-                self.port = serial.serial_for_url(self._port_url, **self._options)
-            except BadDeviceUrl:
-                raise
-            except (*PORT_ERRORS, ValueError) as e:
-                raise ScannerUnavailable(f"cannot open the scanner {self.url}: {cause(e)}",
-                                         url=self.url) from e
+            self.port = open_port(self._port_url, url=self.url, device="scanner",
+                                  unavailable=ScannerUnavailable, **self._options)
         logger.info("scanner %s open", self.url)
 
     def start(self) -> Scanner:
