@@ -14,7 +14,6 @@ import logging
 import logging.handlers
 import os
 import sys
-from pathlib import Path
 
 from hall.spec import LANGUAGES
 from pydantic import ValidationError

@@ -31,11 +31,6 @@ def first_byte(port: int, path: str) -> float:
 
 
 def main(calls: int = 20) -> None:
-    try:
-        import hall.speech  # noqa: F401
-    except ImportError:
-        print("hall.speech is not in this tree yet: no spoken calls to measure")
-        return
     from hall.settings import ServerSettings
     from tests.conftest import SAMPLE_HALL, Clock
     from tests.hall.api.live import LiveServer

@@ -98,7 +98,7 @@ def wrap_columns(text: str, width: int, *, indent: int = 0, encoding: str = "gb1
 
     def pull_back_for(char: str) -> None:
         """Move the last character down so ``char`` (closing punctuation) does not start a line."""
-        nonlocal line, used
+        nonlocal used
         carried: list[str] = []
         if len(line) > 1 and not line[-1].isspace() and len(line[-1]) == 1:
             carried = [line.pop()]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from devices.escpos_parse import parse_escpos
 from kiosk.config import load_settings
 from kiosk.hall_client import HallUnavailable
 from kiosk.remote import RemoteHall
