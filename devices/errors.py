@@ -120,3 +120,19 @@ def cause(error: BaseException) -> str:
     """A low-level error on one line, for a message that names the device: pyserial and the
     OS spread theirs over several lines, or say nothing at all."""
     return " ".join(str(error).split()) or type(error).__name__
+
+
+class KeypadError(DeviceFault):
+    """Base of the rating keypads' errors; ``url`` names their line."""
+
+
+class KeypadUnavailable(KeypadError):
+    """The keypads' line could not be opened, or went away."""
+
+
+class KeypadFrameError(KeypadError):
+    """A keypad frame that fails validation; ``reason`` is ``"length"``, ``"crc"`` or ``"format"``."""
+
+    def __init__(self, message: str, *, url: str = "", reason: str = "format") -> None:
+        super().__init__(message, url=url)
+        self.reason = reason

@@ -18,13 +18,11 @@ here, and both cut their byte streams with :class:`SamFramer`.
 from __future__ import annotations
 
 import enum
-from collections import deque
 from dataclasses import dataclass
 from functools import reduce
 
-import serial.threaded
-
 from devices.errors import IdReaderFrameError
+from devices.framing import PreambleFramer
 
 # Reference, "Frames": the five bytes every frame starts with.
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
@@ -149,78 +147,27 @@ def parse_response(frame: Frame) -> Response:
     return Response(frame.body[0], frame.body[1], frame.body[2], frame.body[3:])
 
 
-class SamFramer(serial.threaded.Protocol):
-    """Cuts a byte stream into frames, fed ``data_received(chunk)`` with chunks of any size.
+class SamFramer(PreambleFramer):
+    """Cuts a byte stream into SAM frames (devices.framing): a frame's size comes from LEN,
+    its validity from CHK; refused frames are :class:`IdReaderFrameError` with the reason
+    ``"length"`` or ``"checksum"``."""
 
-    Whole valid frames go to :meth:`frame_received`, invalid ones to :meth:`frame_rejected`
-    as an :class:`IdReaderFrameError`; by default both land in ``events`` in stream order.
-    It never raises on input: noise before a preamble is skipped (and counted), and after a
-    bad frame the search resumes one byte past its preamble, so a frame cut short by the one
-    that follows it costs only the cut frame.
-    """
+    PREAMBLE = PREAMBLE
+    HEADER_SIZE = HEADER_SIZE
+    ERROR = IdReaderFrameError
 
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self.events: deque[Frame | IdReaderFrameError] = deque()
-        self.skipped = 0  # noise bytes dropped outside frames
+    def frame_size(self, header: bytes) -> int:
+        length = int.from_bytes(header[len(PREAMBLE) : HEADER_SIZE], "big")
+        if not MIN_LENGTH <= length <= MAX_LENGTH:
+            raise IdReaderFrameError(f"frame length {length} is outside {MIN_LENGTH}..{MAX_LENGTH}", reason="length")
+        return HEADER_SIZE + length
 
-    @property
-    def pending(self) -> int:
-        """Bytes of a frame begun but not yet whole (0 between frames)."""
-        return len(self._buffer) if self._buffer.startswith(PREAMBLE) else 0
-
-    @property
-    def expected(self) -> int | None:
-        """The size of the frame in progress, once its LEN has arrived."""
-        if not self._buffer.startswith(PREAMBLE) or len(self._buffer) < HEADER_SIZE:
-            return None
-        return HEADER_SIZE + int.from_bytes(self._buffer[len(PREAMBLE) : HEADER_SIZE], "big")
-
-    def reset(self) -> None:
-        self._buffer.clear()
-        self.events.clear()
-
-    def frame_received(self, frame: Frame) -> None:
-        self.events.append(frame)
-
-    def frame_rejected(self, error: IdReaderFrameError) -> None:
-        self.events.append(error)
-
-    def data_received(self, data: bytes) -> None:
-        buf = self._buffer
-        buf += data
-        while buf:
-            start = buf.find(PREAMBLE)
-            if start < 0:
-                # Keep a tail that may be the start of a preamble split across chunks.
-                keep = next((n for n in range(len(PREAMBLE) - 1, 0, -1) if buf.endswith(PREAMBLE[:n])), 0)
-                self.skipped += len(buf) - keep
-                del buf[: len(buf) - keep]
-                return
-            if start:
-                self.skipped += start
-                del buf[:start]
-            if len(buf) < HEADER_SIZE:
-                return
-            length = int.from_bytes(buf[len(PREAMBLE) : HEADER_SIZE], "big")
-            if not MIN_LENGTH <= length <= MAX_LENGTH:
-                self._reject(f"frame length {length} is outside {MIN_LENGTH}..{MAX_LENGTH}", "length")
-                continue
-            end = HEADER_SIZE + length
-            if len(buf) < end:
-                return
-            expected, got = checksum(buf[len(PREAMBLE) : end - 1]), buf[end - 1]
-            if expected != got:
-                self._reject(f"bad checksum in a {end}-byte frame: got 0x{got:02x}, expected 0x{expected:02x}",
-                             "checksum")
-                continue
-            frame = Frame(bytes(buf[HEADER_SIZE : end - 1]))
-            del buf[:end]
-            self.frame_received(frame)
-
-    def _reject(self, message: str, reason: str) -> None:
-        del self._buffer[:1]  # resume the search inside the bad frame: a good one may start there
-        self.frame_rejected(IdReaderFrameError(message, reason=reason))
+    def parse(self, raw: bytes) -> Frame:
+        expected, got = checksum(raw[len(PREAMBLE) : -1]), raw[-1]
+        if expected != got:
+            raise IdReaderFrameError(f"bad checksum in a {len(raw)}-byte frame: got 0x{got:02x}, "
+                                     f"expected 0x{expected:02x}", reason="checksum")
+        return Frame(raw[HEADER_SIZE:-1])
 
 
 # Reference, "Read response": the data of a text-and-photo reply starts with the two lengths.
