@@ -268,6 +268,12 @@ def check_display(text: str) -> str:
     return text
 
 
+def display_text(text: str) -> str:
+    """What the display can show of ``text`` (a ticket number): upper case, its displayable
+    characters, the first 8."""
+    return "".join(c for c in text.upper() if c in DISPLAY_CHARACTERS)[:DISPLAY_SIZE]
+
+
 def check_request(request: Request) -> Request:
     """Raises ValueError for values the frame cannot carry."""
     if isinstance(request, Ack) and not 1 <= request.event <= MAX_SEQ:

@@ -205,3 +205,10 @@ def test_mutated_streams_never_pass_a_changed_frame(sent, data):
         assert isinstance(event, (kp.Frame, KeypadFrameError))
         if isinstance(event, kp.Frame):
             assert kp.encode_frame(event) in bytes(stream)
+
+
+@pytest.mark.parametrize("number, shown", [("A001", "A001"), ("a-12", "A-12"), ("绿A001", "A001"),
+                                           ("VIP0000001", "VIP00000")])
+def test_what_a_display_can_show_of_a_ticket_number(number, shown):
+    assert kp.display_text(number) == shown
+    kp.check_display(shown)
