@@ -37,7 +37,7 @@ from devices.errors import (
     cause,
 )
 from devices.idcard_record import IdCardRecord, decode_text_block
-from devices.port_url import PORT_ERRORS, open_port, port_target
+from devices.port_url import PORT_ERRORS, close_port, open_port, port_target
 from devices.wire_log import WireLog
 
 logger = logging.getLogger(__name__)
@@ -128,10 +128,7 @@ class IdCardReader:
     def _drop_port(self) -> None:
         port, self._port = self._port, None
         if port is not None:
-            try:
-                port.close()
-            except PORT_ERRORS as e:
-                logger.warning("ID card reader %s: close failed: %s", self.url, cause(e))
+            close_port(port, url=self.url, device="ID card reader")
 
     # The commands, each one exchange.
 

@@ -32,7 +32,7 @@ import serial
 
 from devices import keypad_protocol as kp
 from devices.errors import BadDeviceUrl, KeypadFrameError, KeypadUnavailable, cause
-from devices.port_url import PORT_ERRORS, open_port, port_target
+from devices.port_url import PORT_ERRORS, close_port, end_reading, open_port, port_target
 from devices.wire_log import WireLog
 
 logger = logging.getLogger(__name__)
@@ -167,14 +167,7 @@ class KeypadLine:
 
     def close(self) -> None:
         self._stop.set()
-        port = self.port
-        if port is not None:
-            try:
-                port.cancel_read()
-            except PORT_ERRORS:
-                pass
-        if self._thread.is_alive():
-            self._thread.join(2)
+        end_reading(self.port, self._thread)
         self._drop()
 
     def open(self) -> None:
@@ -218,10 +211,7 @@ class KeypadLine:
     def _drop(self) -> None:
         port, self.port = self.port, None
         if port is not None:
-            try:
-                port.close()
-            except PORT_ERRORS as e:
-                logger.warning("rating keypad line %s: close failed: %s", self.url, cause(e))
+            close_port(port, url=self.url, device="rating keypad line")
 
     def _round(self) -> None:
         """One visit to each keypad: its queued commands (a few), or a poll."""

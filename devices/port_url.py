@@ -15,6 +15,8 @@ The simulators read their own options through :func:`simulator_options` and :fun
 
 from __future__ import annotations
 
+import logging
+import threading
 import urllib.parse
 from typing import Any
 
@@ -58,6 +60,25 @@ def open_port(port_url: str, *, url: str, device: str, unavailable: type[DeviceF
         raise
     except (*PORT_ERRORS, ValueError) as e:
         raise unavailable(f"cannot open the {device} {url}: {cause(e)}", url=url) from e
+
+
+def close_port(port: serial.SerialBase, *, url: str, device: str) -> None:
+    """Closes a device's port; failing to (a device already gone) is logged, never raised."""
+    try:
+        port.close()
+    except PORT_ERRORS as e:
+        logging.getLogger("devices").warning("%s %s: close failed: %s", device, url, cause(e))
+
+
+def end_reading(port: serial.SerialBase | None, reader: threading.Thread) -> None:
+    """Ends the blocking read of a thread that owns ``port`` and waits for the thread (2 s at most)."""
+    if port is not None:
+        try:
+            port.cancel_read()
+        except PORT_ERRORS:
+            pass
+    if reader.is_alive():
+        reader.join(2)
 
 
 def url_scheme(url: str) -> str:

@@ -26,7 +26,7 @@ import serial.threaded
 
 from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan
 from devices.payload_text import payload_text
-from devices.port_url import PORT_ERRORS, open_port, port_target
+from devices.port_url import PORT_ERRORS, close_port, end_reading, open_port, port_target
 
 logger = logging.getLogger(__name__)
 
@@ -147,13 +147,7 @@ class Scanner:
         self._stop.set()
         with self._lock:
             port = self.port
-        if port is not None:
-            try:
-                port.cancel_read()
-            except PORT_ERRORS:
-                pass
-        if self._thread.is_alive():
-            self._thread.join(2)
+        end_reading(port, self._thread)
         self._drop()
 
     def __enter__(self) -> Scanner:
@@ -209,10 +203,7 @@ class Scanner:
         with self._lock:
             port, self.port = self.port, None
         if port is not None:
-            try:
-                port.close()
-            except PORT_ERRORS as e:
-                logger.warning("scanner %s: close failed: %s", self.url, e)
+            close_port(port, url=self.url, device="scanner")
 
     def _call(self, callback: Callable, *arguments: object) -> None:
         """A failing callback is the kiosk's bug: log it, keep the scanner reading."""

@@ -33,7 +33,7 @@ from pathlib import Path
 from devices import idcard_protocol as sam
 from devices.errors import BadDeviceUrl, IdReaderFrameError
 from devices.idcard_record import layout_text_block
-from devices.port_url import flag, simulator_options
+from devices.port_url import flag
 from devices.urlhandler.simulated_port import SimulatedPort
 
 logger = logging.getLogger("devices.simidcard")
@@ -213,34 +213,19 @@ class Serial(SimulatedPort):
 
     def from_url(self, url: str) -> SimulatedIdCardReader:
         """Build the simulated reader the URL describes, refusing what it does not know."""
-        options: dict[str, object] = {}
-        self.pace_baudrate = None
-        try:
-            for option, value in simulator_options(url, "simidcard", EXPECTED_FORM).items():
-                if option == "card":
-                    options["cards"] = load_cards(Path(value))
-                elif option in ("present", "loop"):
-                    options[option] = flag(option, value)
-                elif option == "fault":
-                    options["fault"] = value
-                elif option == "fault_on":
-                    options["fault_on"] = value
-                elif option == "fault_times":
-                    options["fault_times"] = int(value)
-                    if options["fault_times"] < 0:
-                        raise ValueError("fault_times must be 0 or more")
-                elif option == "sw":
-                    options["fault_status"] = int(value, 16)
-                    if not 0 <= options["fault_status"] <= 0xFF:
-                        raise ValueError("sw must be one byte in hex, such as 60")
-                elif option == "baudrate":
-                    self.pace_baudrate = int(value)
-                    if self.pace_baudrate <= 0:
-                        raise ValueError("baudrate must be above 0")
-                else:
-                    raise ValueError(f"unknown option: {option!r}")
-            return SimulatedIdCardReader(**options)  # type: ignore[arg-type]
-        except BadDeviceUrl:
-            raise
-        except ValueError as e:
-            raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
+        return self.device_from_url(url, "simidcard", EXPECTED_FORM, _read_option, SimulatedIdCardReader)
+
+
+def _read_option(option: str, value: str, options: dict[str, object]) -> None:
+    if option == "card":
+        options["cards"] = load_cards(Path(value))
+    elif option in ("present", "loop"):
+        options[option] = flag(option, value)
+    elif option in ("fault", "fault_on"):
+        options[option] = value
+    elif option == "sw":
+        options["fault_status"] = int(value, 16)
+        if not 0 <= options["fault_status"] <= 0xFF:
+            raise ValueError("sw must be one byte in hex, such as 60")
+    else:
+        raise ValueError(f"unknown option: {option!r}")

@@ -36,8 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from devices import keypad_protocol as kp
-from devices.errors import BadDeviceUrl, KeypadFrameError
-from devices.port_url import simulator_options
+from devices.errors import KeypadFrameError
 from devices.urlhandler.simulated_port import SimulatedPort
 
 logger = logging.getLogger("devices.simkeypad")
@@ -274,33 +273,20 @@ class Serial(SimulatedPort):
 
     def from_url(self, url: str) -> SimulatedKeypadLine:
         """Build the simulated line the URL describes, refusing what it does not know."""
-        options: dict[str, object] = {}
-        self.pace_baudrate = None
-        try:
-            for option, value in simulator_options(url, "simkeypad", EXPECTED_FORM).items():
-                if option == "keypads":
-                    options["addresses"] = [_address(a) for a in value.split(",")]
-                elif option == "rate":
-                    options["rate"] = dict(_rate(pair) for pair in value.split(","))
-                elif option == "fault":
-                    options["fault"] = value
-                elif option == "fault_address":
-                    options["fault_address"] = _address(value)
-                elif option == "fault_times":
-                    options["fault_times"] = int(value)
-                    if options["fault_times"] < 0:
-                        raise ValueError("fault_times must be 0 or more")
-                elif option == "baudrate":
-                    self.pace_baudrate = int(value)
-                    if self.pace_baudrate <= 0:
-                        raise ValueError("baudrate must be above 0")
-                else:
-                    raise ValueError(f"unknown option: {option!r}")
-            return SimulatedKeypadLine(**options)  # type: ignore[arg-type]
-        except BadDeviceUrl:
-            raise
-        except ValueError as e:
-            raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
+        return self.device_from_url(url, "simkeypad", EXPECTED_FORM, _read_option, SimulatedKeypadLine)
+
+
+def _read_option(option: str, value: str, options: dict[str, object]) -> None:
+    if option == "keypads":
+        options["addresses"] = [_address(a) for a in value.split(",")]
+    elif option == "rate":
+        options["rate"] = dict(_rate(pair) for pair in value.split(","))
+    elif option == "fault":
+        options["fault"] = value
+    elif option == "fault_address":
+        options["fault_address"] = _address(value)
+    else:
+        raise ValueError(f"unknown option: {option!r}")
 
 
 def _address(text: str) -> int:

@@ -15,9 +15,13 @@ import select
 import threading
 import time
 from collections import deque
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+
+from devices.errors import BadDeviceUrl
+from devices.port_url import simulator_options
 
 # Paced replies become readable in pieces of this size, as a UART's FIFO hands them on.
 _PACE_CHUNK = 32
@@ -27,6 +31,9 @@ _BITS_PER_BYTE = 10  # start bit, 8 data bits, stop bit
 class SimulatedDevice(Protocol):
     def receive(self, data: bytes) -> bytes:
         """Take bytes from the host; return what the device answers at once (maybe nothing)."""
+
+
+D = TypeVar("D")
 
 
 class SimulatedPort(SerialBase):
@@ -45,6 +52,36 @@ class SimulatedPort(SerialBase):
 
     def from_url(self, url: str) -> SimulatedDevice:
         raise NotImplementedError
+
+    def device_from_url(self, url: str, scheme: str, expected_form: str,
+                        read_option: Callable[[str, str, dict[str, object]], None],
+                        build: Callable[..., D]) -> D:
+        """The device a ``sim<device>://`` URL describes, built with ``build(**options)``.
+
+        Two options every simulator takes are read here: ``baudrate`` paces this port's
+        replies, ``fault_times`` (0 or more) goes to the device; ``read_option(option, value,
+        options)`` reads the others into ``options``. Any ValueError, from an option or from
+        the device refusing it, becomes a BadDeviceUrl showing the expected form.
+        """
+        options: dict[str, object] = {}
+        self.pace_baudrate = None
+        try:
+            for option, value in simulator_options(url, scheme, expected_form).items():
+                if option == "baudrate":
+                    self.pace_baudrate = int(value)
+                    if self.pace_baudrate <= 0:
+                        raise ValueError("baudrate must be above 0")
+                elif option == "fault_times":
+                    options["fault_times"] = int(value)
+                    if options["fault_times"] < 0:
+                        raise ValueError("fault_times must be 0 or more")
+                else:
+                    read_option(option, value, options)
+            return build(**options)
+        except BadDeviceUrl:
+            raise
+        except ValueError as e:
+            raise BadDeviceUrl(f"expected a URL of the form {expected_form}: {e}") from None
 
     def open(self) -> None:
         if self.is_open:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from devices import idcard_protocol as sam
 from devices.errors import IdReaderFrameError
+from tests.devices.byte_streams import feed_in_pieces, spoil
 
 # Reference, "Commands": the bytes after the preamble of each request.
 REFERENCE_REQUESTS = [
@@ -121,26 +122,18 @@ bodies = st.binary(min_size=3, max_size=300)
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def feed_in_pieces(stream: bytes, cuts: list[int]) -> sam.SamFramer:
-    framer = sam.SamFramer()
-    points = sorted({c % (len(stream) + 1) for c in cuts})
-    for start, end in zip([0, *points], [*points, len(stream)]):
-        framer.data_received(stream[start:end])
-    return framer
-
-
 @PROPERTY
 @given(st.lists(bodies, min_size=1, max_size=6), st.lists(st.integers(min_value=0), max_size=20))
 def test_any_chunking_of_valid_frames_yields_them_all(frame_bodies, cuts):
     stream = b"".join(sam.encode_frame(b) for b in frame_bodies)
-    framer = feed_in_pieces(stream, cuts)
+    framer = feed_in_pieces(sam.SamFramer(), stream, cuts)
     assert [e.body for e in framer.events] == frame_bodies
 
 
 @PROPERTY
 @given(st.binary(max_size=2000), st.lists(st.integers(min_value=0), max_size=20))
 def test_random_bytes_give_only_frames_or_frame_errors(stream, cuts):
-    framer = feed_in_pieces(stream, cuts)
+    framer = feed_in_pieces(sam.SamFramer(), stream, cuts)
     for event in framer.events:
         assert isinstance(event, (sam.Frame, IdReaderFrameError))
         if isinstance(event, sam.Frame):
@@ -150,17 +143,8 @@ def test_random_bytes_give_only_frames_or_frame_errors(stream, cuts):
 @PROPERTY
 @given(st.lists(bodies, min_size=1, max_size=4), st.data())
 def test_mutated_streams_give_only_frames_or_frame_errors(frame_bodies, data):
-    stream = bytearray(b"".join(sam.encode_frame(b) for b in frame_bodies))
-    for _ in range(data.draw(st.integers(min_value=1, max_value=5))):
-        at = data.draw(st.integers(min_value=0, max_value=max(len(stream) - 1, 0)))
-        action = data.draw(st.sampled_from(["flip", "drop", "insert"]))
-        if action == "flip" and stream:
-            stream[at] ^= data.draw(st.integers(min_value=1, max_value=255))
-        elif action == "drop" and stream:
-            del stream[at]
-        else:
-            stream.insert(at, data.draw(st.integers(min_value=0, max_value=255)))
-    framer = feed_in_pieces(bytes(stream), data.draw(st.lists(st.integers(min_value=0), max_size=10)))
+    stream = spoil(b"".join(sam.encode_frame(b) for b in frame_bodies), data)
+    framer = feed_in_pieces(sam.SamFramer(), stream, data.draw(st.lists(st.integers(min_value=0), max_size=10)))
     for event in framer.events:
         assert isinstance(event, (sam.Frame, IdReaderFrameError))
 
