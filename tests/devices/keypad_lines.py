@@ -2,34 +2,23 @@
 ``simkeypad://``, and a recorder of what the driver delivers, waited on for positive markers."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 
 from devices.keypad import KeypadLine, KeypadStatus, KeyPressed, open_keypad_line
 from devices.urlhandler.protocol_simkeypad import SimulatedKeypadLine
-from devices.urlhandler.simulated_port import serve_fd
+from tests.devices.pty_device import PtyDevice
 
 WAIT = 10.0  # s: how long a test waits for a marker before it fails, never a figure it checks
 
 
-class PtyLine:
-    """A simulated keypad line on the master side of a real pty; the driver opens the slave by name."""
+class PtyLine(PtyDevice):
+    """A simulated keypad line on a real pty."""
 
-    def __init__(self, line: SimulatedKeypadLine) -> None:
-        self.line = line
-        self.master, self._slave = os.openpty()
-        self.url = f"serial://{os.ttyname(self._slave)}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=serve_fd, args=(self.master, line, self._stop), daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        os.close(self.master)
-        os.close(self._slave)
+    @property
+    def line(self) -> SimulatedKeypadLine:
+        return self.device
 
 
 class Recorder:

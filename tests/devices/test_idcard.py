@@ -23,33 +23,18 @@ from devices.errors import (
 from devices.idcard import open_id_reader
 from devices.idcard_record import NATIONS
 from devices.urlhandler.protocol_simidcard import SimulatedCard, SimulatedIdCardReader
-from devices.urlhandler.simulated_port import serve_fd
 from tests.devices.idcards import card_fields, card_toml
+from tests.devices.pty_device import PtyDevice
 
 READ = sam.READ_TEXT_AND_PHOTO
 
 
-class PtyReader:
-    """A simulated SAM on the master side of a real pty; the driver opens the slave by name."""
+class PtyReader(PtyDevice):
+    """A simulated SAM on a real pty."""
 
-    def __init__(self, sam_device: SimulatedIdCardReader) -> None:
-        self.sam = sam_device
-        self.master, self._slave = os.openpty()
-        self.url = f"serial://{os.ttyname(self._slave)}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=serve_fd, args=(self.master, sam_device, self._stop), daemon=True)
-        self._thread.start()
-
-    def unplug(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        os.close(self.master)
-        self.master = -1
-
-    def close(self) -> None:
-        if self.master >= 0:
-            self.unplug()
-        os.close(self._slave)
+    @property
+    def sam(self) -> SimulatedIdCardReader:
+        return self.device
 
 
 @pytest.fixture
