@@ -228,7 +228,7 @@ class KeypadLine:
                     with self._lock:
                         keypad.commands.popleft()  # answered, or given up after its attempts
                 if reply is None:
-                    self._missed(keypad, request)
+                    self._missed(keypad)
                     break
                 self._answered(keypad, request, reply)
                 if not keypad.commands:
@@ -295,7 +295,9 @@ class KeypadLine:
                 problems.append(str(e))
         return None
 
-    def _missed(self, keypad: _Keypad, request: kp.Request) -> None:
+    def _missed(self, keypad: _Keypad) -> None:
+        if self._stop.is_set():
+            return  # the exchange was cut off by close(): no fault of the keypad
         keypad.misses += 1
         if keypad.misses >= self.offline_after:
             keypad.next_try = self.clock() + self.retry_offline
