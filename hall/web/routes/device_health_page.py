@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from hall.schemas import Role
-from hall.web.site import page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 
