@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hall import accounts, events
 from hall.errors import bounded
-from hall.models import Device, DeviceStatus, Event
+from hall.models import Device, DeviceStatus, LoggedEvent
 from hall.schemas import DeviceKind
 from hall.tickets import EventKind
 
@@ -114,9 +114,9 @@ def hall_health(session: Session, *, hall_id: str, now: datetime, offline_after:
 
 def _last_changes(session: Session, *, hall_id: str) -> dict[str, datetime]:
     """The time of the latest status change of each device and part."""
-    rows = session.execute(select(Event.at, Event.payload).where(Event.hall_id == hall_id,
-                                                                 Event.kind.in_(_DEVICE_EVENTS))
-                           .order_by(Event.id.desc()).limit(RECENT_EVENTS))
+    rows = session.execute(select(LoggedEvent.at, LoggedEvent.payload)
+                           .where(LoggedEvent.hall_id == hall_id, LoggedEvent.kind.in_(_DEVICE_EVENTS))
+                           .order_by(LoggedEvent.id.desc()).limit(RECENT_EVENTS))
     latest: dict[str, datetime] = {}
     for at, payload in rows:
         device = json.loads(payload or "{}").get("device")

@@ -12,7 +12,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/devices")
-def devices(request: Request):
+def device_health_page(request: Request):
     who = signed_in(request)
     if who is None:
         return RedirectResponse("/console?next=/devices", status_code=303)
