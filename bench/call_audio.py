@@ -48,8 +48,9 @@ def main(calls: int = 20) -> None:
         with server.hall.engine.reading() as session:
             from sqlalchemy import select
 
-            from hall.models import Event
-            ids = session.scalars(select(Event.id).where(Event.kind == "called").order_by(Event.id)).all()
+            from hall.models import LoggedEvent
+            ids = session.scalars(select(LoggedEvent.id).where(LoggedEvent.kind == "called")
+                                  .order_by(LoggedEvent.id)).all()
         paths = [f"/api/v1/display/calls/{i}/audio" for i in ids]
         first_byte(port, paths[0])   # warm-up: the process's first synthesis and file
         fresh, kept = [], []

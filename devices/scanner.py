@@ -212,16 +212,3 @@ class Scanner:
         except Exception:
             logger.exception("scanner %s: the code handler failed", self.url)
 
-
-def open_scanner(url: str, *, on_code: Callable[[str], None],
-                 on_problem: Callable[[ScannerError], None]) -> Scanner:
-    """Open the scanner a URL names and start reading codes.
-
-    Raises BadDeviceUrl for a URL we cannot read and ScannerUnavailable when the port cannot
-    be opened now; once open, it is opened again by itself after it went away. (The kiosk
-    starts a :class:`Scanner` without opening it, so that its screen never waits for a port:
-    the scanner's thread opens it.)
-    """
-    scanner = Scanner(url, on_code=on_code, on_problem=on_problem)
-    scanner.open()
-    return scanner.start()

@@ -85,3 +85,11 @@ class InvalidInput(HallError, ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+def bounded(field: str, value: object, limit: int) -> None:
+    """InvalidInput unless `value` is text of at most `limit` characters (its column's)."""
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be text, not {type(value).__name__}")
+    if len(value) > limit:
+        raise InvalidInput(field, f"is {len(value)} characters long; at most {limit}")

@@ -16,10 +16,10 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hall.db import order_commits
-from hall.models import Event, Ticket
+from hall.models import LoggedEvent, Ticket
 from hall.tickets import EventKind, TicketStatus
 
-_events = Event.__table__
+_events = LoggedEvent.__table__
 _tickets = Ticket.__table__
 
 _TICKET_FACTS = select(_tickets.c.hall_id, _tickets.c.number, _tickets.c.service, _tickets.c.priority,

@@ -98,7 +98,7 @@ class CounterRow(Base):
     current_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
 
-class Event(Base):
+class LoggedEvent(Base):
     """Append-only: everything that happens in the hall, written in the transaction of the
     change it records, so the log is also the outbox: the live stream, statistics and the
     upward sync all read it and none can miss a change or see one that was rolled back.

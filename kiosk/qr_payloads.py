@@ -22,8 +22,8 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import date
 
-from hall import booking_codes
-from hall.booking_codes import BookingCode, booking_signed_part, excerpt as _excerpt, format_booking_code, is_booking_code
+from hall.booking_codes import (BadBookingCode, BookingCode, booking_signed_part, excerpt as _excerpt,
+                                format_booking_code, is_booking_code, parse_booking_code)
 
 TICKET_PATH = "t"  # the ticket page is {hall server}[/prefix]/t/{token}
 MAX_PAYLOAD = 512  # longer than any code we make: refused before any parsing
@@ -47,8 +47,9 @@ class UnknownCode(PayloadError):
     key = "qr.unknown"
 
 
-class BadBookingCode(PayloadError):
-    """Starts like a booking code but is not a whole, well-formed one."""
+class BadBookingScan(PayloadError):
+    """Starts like a booking code but is not a whole, well-formed one (the hall's
+    booking_codes.BadBookingCode says what is wrong)."""
 
     key = "qr.bad_booking"
 
@@ -87,15 +88,12 @@ def _clean(text: str) -> str:
     return text
 
 
-def parse_booking_code(text: str) -> BookingCode:
-    """The booking a code holds; BadBookingCode (or UnknownCode) says what is wrong."""
-    code = _clean(text)
-    if not is_booking_code(code):
-        raise UnknownCode(f"not a booking code: {_excerpt(text)}")
+def _booking(code: str) -> BookingCode:
+    """The booking of a cleaned code that starts as a booking code does."""
     try:
-        return booking_codes.parse_booking_code(code)
-    except booking_codes.BadBookingCode as exc:
-        raise BadBookingCode(str(exc)) from None
+        return parse_booking_code(code)
+    except BadBookingCode as exc:
+        raise BadBookingScan(str(exc)) from None
 
 
 def parse_ticket_link(text: str) -> TicketLink:
@@ -140,7 +138,7 @@ def parse_scanned(text: str) -> BookingCode | TicketLink | TicketCode:
     """Whichever kind a scanned code is; UnknownCode when it is none of them."""
     cleaned = _clean(text)
     if is_booking_code(cleaned):
-        return parse_booking_code(cleaned)
+        return _booking(cleaned)
     code = parse_ticket_code(cleaned)
     if code is not None and (not _WEB.match(cleaned) or f"/{TICKET_PATH}/" not in cleaned):
         return code
@@ -149,6 +147,6 @@ def parse_scanned(text: str) -> BookingCode | TicketLink | TicketCode:
     raise UnknownCode(f"neither a booking code nor a ticket link: {_excerpt(text)}")
 
 
-__all__ = ["BadBookingCode", "BadTicketLink", "BookingCode", "PayloadError", "TicketCode", "TicketLink",
-           "UnknownCode", "booking_signed_part", "format_booking_code", "parse_booking_code", "parse_scanned",
-           "parse_ticket_code", "parse_ticket_link"]
+__all__ = ["BadBookingScan", "BadTicketLink", "BookingCode", "PayloadError", "TicketCode", "TicketLink",
+           "UnknownCode", "booking_signed_part", "format_booking_code", "parse_scanned", "parse_ticket_code",
+           "parse_ticket_link"]

@@ -9,9 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devices.errors import BadDeviceUrl, ScannerUnavailable, UnreadableScan
-from devices.scanner import MAX_LINE, ScanLineFramer, open_scanner
+from devices.scanner import MAX_LINE, Scanner, ScanLineFramer
 
 BOOKING = "HKB1.CHENGGUAN.Q7K2M9.SOCIAL_SECURITY.20261125.0900-0930.AAAQEAYEAUDAOCAJBIFQYDIOB4"
+
+
+def opened(url: str, on_code, on_problem) -> Scanner:
+    """A scanner opened now (BadDeviceUrl, ScannerUnavailable) and reading: the kiosk starts
+    it without opening it, so that its screen never waits for a port."""
+    scanner = Scanner(url, on_code=on_code, on_problem=on_problem)
+    scanner.open()
+    return scanner.start()
 
 
 class Received:
@@ -65,7 +73,7 @@ def test_any_chunking_yields_the_same_lines(lines, ending, cuts):
 def test_codes_over_a_real_pty_in_utf8_and_gb18030(received):
     master, slave = os.openpty()
     try:
-        with open_scanner(f"serial://{os.ttyname(slave)}", on_code=received.code, on_problem=received.problem):
+        with opened(f"serial://{os.ttyname(slave)}", received.code, received.problem):
             os.write(master, BOOKING.encode() + b"\r")
             os.write(master, "取号成功".encode("utf-8") + b"\r\n" + "社保医保".encode("gb18030") + b"\n")
             os.write(master, b"\xff\xfe\xfd\r")
@@ -86,7 +94,7 @@ def test_codes_over_a_real_pty_in_utf8_and_gb18030(received):
 @pytest.mark.parametrize("query, encoding", [("suffix=cr", "utf-8"), ("suffix=crlf&encoding=gb18030", "gb18030"),
                                              ("suffix=lf", "utf-8")])
 def test_the_simulated_scanner(received, query, encoding):
-    with open_scanner(f"simscanner://?{query}", on_code=received.code, on_problem=received.problem) as scanner:
+    with opened(f"simscanner://?{query}", received.code, received.problem) as scanner:
         scanner.port.scanner.scan("A001 窗口")
         scanner.port.scanner.scan(BOOKING)
         assert [received.next(), received.next()] == ["A001 窗口", BOOKING]
@@ -99,7 +107,7 @@ def test_a_failing_handler_does_not_stop_the_scanner(received, caplog):
             raise RuntimeError("a bug in the kiosk")
         received.code(text)
 
-    with open_scanner("simscanner://", on_code=handler, on_problem=received.problem) as scanner:
+    with opened("simscanner://", handler, received.problem) as scanner:
         scanner.port.scanner.scan("boom")
         scanner.port.scanner.scan("after")
         assert received.next() == "after"
@@ -107,20 +115,20 @@ def test_a_failing_handler_does_not_stop_the_scanner(received, caplog):
 
 
 def test_an_unplugged_simulated_scanner(received):
-    with open_scanner("simscanner://", on_code=received.code, on_problem=received.problem) as scanner:
+    with opened("simscanner://", received.code, received.problem) as scanner:
         scanner.port.unplug()
         assert isinstance(received.next(), ScannerUnavailable)
 
 
 def test_loop_url(received):
-    with open_scanner("loop://", on_code=received.code, on_problem=received.problem) as scanner:
+    with opened("loop://", received.code, received.problem) as scanner:
         scanner.port.write(b"HKB1.X\r")
         assert received.next() == "HKB1.X"
 
 
 def test_a_scanner_that_cannot_be_opened(tmp_path, received):
     with pytest.raises(ScannerUnavailable, match="cannot open the scanner serial://"):
-        open_scanner(f"serial://{tmp_path}/ttyACM9", on_code=received.code, on_problem=received.problem)
+        opened(f"serial://{tmp_path}/ttyACM9", received.code, received.problem)
 
 
 @pytest.mark.parametrize("url, words", [
@@ -131,7 +139,7 @@ def test_a_scanner_that_cannot_be_opened(tmp_path, received):
 ])
 def test_bad_urls(url, words, received):
     with pytest.raises(BadDeviceUrl, match=words):
-        open_scanner(url, on_code=received.code, on_problem=received.problem)
+        opened(url, received.code, received.problem)
 
 
 def test_a_scanner_unplugged_and_plugged_in_again_reads_again(received):
@@ -139,7 +147,7 @@ def test_a_scanner_unplugged_and_plugged_in_again_reads_again(received):
     thread opens it again by itself, as the ID card reader's does, without a restart."""
     import time
 
-    with open_scanner("simscanner://", on_code=received.code, on_problem=received.problem) as scanner:
+    with opened("simscanner://", received.code, received.problem) as scanner:
         unplugged = scanner.port
         unplugged.unplug()
         assert isinstance(received.next(), ScannerUnavailable)

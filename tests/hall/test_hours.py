@@ -5,13 +5,13 @@ stops issuing 15 minutes before each closing, and follows the 2026 holiday calen
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from hall.errors import RefusalReason, TicketRefused
-from hall.queue import issuing_refusal
+from hall.hours import add_working_days, issuing_refusal, is_working_day
 from hall.spec import Hours
 from tests.conftest import SHANGHAI
 
@@ -114,3 +114,36 @@ def test_a_period_no_longer_than_the_stop_margin_is_refused(spec):
                                               r"in wednesday 08:30-08:50 \(20 minutes\)"):
         Hours.model_validate({**spec.hours.model_dump(), "stop_issuing_minutes": 30,
                               "wednesday": ["08:30-08:50", "13:30-17:30"]})
+
+
+WORKING_DAYS = [
+    # (start, working days, due)
+    ("2026-11-25", 0, "2026-11-25"),
+    ("2026-11-25", 5, "2026-12-02"),
+    # Saturday 28 November: the hall opens that morning, yet it is no working day.
+    ("2026-11-27", 1, "2026-11-30"),
+    # Saturday 14 February is worked (调休); then the Spring Festival closes to the 23rd.
+    ("2026-02-13", 1, "2026-02-14"),
+    ("2026-02-14", 1, "2026-02-24"),
+    ("2026-02-12", 3, "2026-02-24"),
+    # New Year's Day, a Thursday holiday.
+    ("2025-12-31", 1, "2026-01-02"),
+]
+
+
+@pytest.mark.parametrize("start, days, due", WORKING_DAYS)
+def test_working_days_follow_the_halls_calendar(spec, start, days, due):
+    assert add_working_days(spec.hours, date.fromisoformat(start), days) == date.fromisoformat(due)
+
+
+def test_working_days_are_the_calendars_not_the_opening_hours(spec):
+    assert not is_working_day(spec.hours, date(2026, 11, 28))   # Saturday, open 09:00-12:00
+    assert is_working_day(spec.hours, date(2026, 2, 28))        # Saturday worked
+    assert not is_working_day(spec.hours, date(2026, 2, 16))    # Monday of the Spring Festival
+    assert is_working_day(Hours(), date(2026, 11, 25))          # a hall with no hours still counts
+
+
+@pytest.mark.parametrize("days", [-1, 1.5, True, "3"])
+def test_a_number_of_working_days_is_a_whole_number_not_below_zero(spec, days):
+    with pytest.raises(ValueError, match="not a number of working days"):
+        add_working_days(spec.hours, date(2026, 11, 25), days)

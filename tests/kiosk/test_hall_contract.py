@@ -2,9 +2,11 @@
 hall (against a real server process on 127.0.0.1) pass the same tests."""
 from __future__ import annotations
 
+import json
 from datetime import time, timedelta
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from hall.booking_codes import BOOKING_PURPOSE, make_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
@@ -16,6 +18,7 @@ from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.identity import number_hash
 from kiosk.remote import RemoteHall
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL, SHANGHAI
+from tests.support.waiting import until
 
 
 def engine_on(url: str) -> QueueEngine:
@@ -160,9 +163,25 @@ class HallContract:
         with pytest.raises(TicketNotFound):
             hall.ticket_by_number("C001")
 
-    def test_device_status_is_accepted(self, hall):
-        hall.report_device("k1/printer", "printer", "paper_out", "paper sensor")
-        hall.report_device("k1/printer", "printer", "ok")
+    def test_device_status_reaches_the_hall(self, hall):
+        """Accepted at once, and then stored by the hall: the embedded one at once, the
+        remote one once its outbox has delivered it."""
+        hall.report_device("kiosk-01/printer", "printer", "paper_out", "paper sensor")
+        hall.report_device("kiosk-01/printer", "printer", "ok")
+        engine = create_engine(self.database_url)
+        try:
+            def stored() -> list[tuple]:
+                with engine.connect() as con:
+                    return [tuple(r) for r in con.execute(text(
+                        "select kind, payload from events where kind = 'device_status' order by id"))]
+            reports = until(lambda: len(stored()) == 2 and stored(), seconds=30,
+                            what=lambda: f"both reports in the hall's event log; it holds {stored()}")
+            assert [json.loads(payload)["status"] for _, payload in reports] == ["paper_out", "ok"]
+            with engine.connect() as con:
+                assert con.execute(text("select device_id, status from device_status")).all() == [
+                    ("kiosk-01/printer", "ok")]
+        finally:
+            engine.dispose()
 
     def test_a_help_call_is_one_open_call_or_is_refused(self, hall):
         """Pressed twice, one call that the kiosk follows; a hall without consoles refuses

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kiosk.i18n import Translator
 from kiosk.qr_payloads import (
-    BadBookingCode,
+    BadBookingScan,
     BadTicketLink,
     BookingCode,
     PayloadError,
@@ -19,7 +19,6 @@ from kiosk.qr_payloads import (
     UnknownCode,
     booking_signed_part,
     format_booking_code,
-    parse_booking_code,
     parse_scanned,
     parse_ticket_link,
 )
@@ -32,7 +31,7 @@ PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 
 def test_the_documented_example_parses_with_its_signed_part_apart():
-    booking = parse_booking_code(CODE)
+    booking = parse_scanned(CODE)
     assert booking == BookingCode(hall_id="chengguan", booking_id="Q7K2M9", service="social_security",
                                   day=date(2026, 11, 25), window_start=time(9, 0), window_end=time(9, 30),
                                   signed_part=SIGNED, signature=SIGNATURE)
@@ -48,8 +47,8 @@ def test_making_a_code_gives_the_documented_example():
 
 
 def test_case_and_scanner_whitespace_do_not_matter():
-    assert parse_booking_code("  " + CODE.lower() + "\r\n").signed_part == SIGNED
-    assert parse_scanned(CODE.swapcase()) == parse_booking_code(CODE)
+    assert parse_scanned("  " + CODE.lower() + "\r\n").signed_part == SIGNED
+    assert parse_scanned(CODE.swapcase()) == parse_scanned(CODE)
 
 
 def test_a_ticket_link():
@@ -76,16 +75,16 @@ def test_a_ticket_code_of_a_hall_without_a_server_bare_or_after_its_progress_pag
     ("A" * 600, UnknownCode, "600 characters"),
     ("HKB1.\x00", UnknownCode, "control characters"),
     ("WIFI:S:hall;T:WPA;P:secret;;", UnknownCode, "neither"),
-    ("HKB1.CHENGGUAN.Q7K2M9", BadBookingCode, "7 parts separated by '.', this one 3"),
-    (CODE.replace("CHENGGUAN", "CHENG GUAN"), BadBookingCode, "the hall part"),
-    (CODE.replace("Q7K2M9", "Q7K2M9Q7K2M9Q7K2M9Q7K2M9"), BadBookingCode, "the booking part"),
-    (CODE.replace("SOCIAL_SECURITY", "9SOCIAL"), BadBookingCode, "the service part"),
-    (CODE.replace("20261125", "20261131"), BadBookingCode, "not a date YYYYMMDD"),
-    (CODE.replace("0900-0930", "0900-0960"), BadBookingCode, "not HHMM-HHMM"),
-    (CODE.replace("0900-0930", "0930-0900"), BadBookingCode, "ends before it starts"),
-    (CODE[:-1], BadBookingCode, "not 26 base32 characters"),
-    (CODE[:-1] + "1", BadBookingCode, "not 26 base32 characters"),
-    (CODE.replace("CHENGGUAN", "CHENGGUÄN"), BadBookingCode, "plain ASCII"),
+    ("HKB1.CHENGGUAN.Q7K2M9", BadBookingScan, "7 parts separated by '.', this one 3"),
+    (CODE.replace("CHENGGUAN", "CHENG GUAN"), BadBookingScan, "the hall part"),
+    (CODE.replace("Q7K2M9", "Q7K2M9Q7K2M9Q7K2M9Q7K2M9"), BadBookingScan, "the booking part"),
+    (CODE.replace("SOCIAL_SECURITY", "9SOCIAL"), BadBookingScan, "the service part"),
+    (CODE.replace("20261125", "20261131"), BadBookingScan, "not a date YYYYMMDD"),
+    (CODE.replace("0900-0930", "0900-0960"), BadBookingScan, "not HHMM-HHMM"),
+    (CODE.replace("0900-0930", "0930-0900"), BadBookingScan, "ends before it starts"),
+    (CODE[:-1], BadBookingScan, "not 26 base32 characters"),
+    (CODE[:-1] + "1", BadBookingScan, "not 26 base32 characters"),
+    (CODE.replace("CHENGGUAN", "CHENGGUÄN"), BadBookingScan, "plain ASCII"),
     ("https://zwfw.cgx.gov.cn/hall/q/abcdefghijklmnop", BadTicketLink, "not a hall's ticket page"),
     ("https://zwfw.cgx.gov.cn/t/short", BadTicketLink, "token is not in its form"),
     ("https://zwfw.cgx.gov.cn/t/abcdefghijklmnop?x=1", BadTicketLink, "nothing after its token"),
@@ -100,14 +99,12 @@ def test_garbage_gets_a_clear_documented_error(text, error, words):
 
 
 def test_each_error_has_a_message_for_the_citizen_in_every_language():
-    for error in (PayloadError, UnknownCode, BadBookingCode, BadTicketLink):
+    for error in (PayloadError, UnknownCode, BadBookingScan, BadTicketLink):
         for language in ("zh_CN", "zh_TW", "en"):
             assert Translator(language).t(error.key)
 
 
-def test_the_parsers_called_on_the_other_kind():
-    with pytest.raises(UnknownCode):
-        parse_booking_code(LINK)
+def test_the_link_parser_called_on_a_booking_code():
     with pytest.raises(UnknownCode):
         parse_ticket_link(CODE)
 

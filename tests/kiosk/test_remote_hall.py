@@ -181,6 +181,13 @@ def wait_delivered(hall: RemoteHall, expected_events: int, server) -> None:
         time.sleep(0.1)
 
 
+def delivered_after(hall: RemoteHall, server, delivered: int) -> None:
+    """Until a report made now has arrived after the `delivered` ones: the outbox sends in
+    order, so a second copy of an earlier one would have come before it."""
+    hall.report_device("kiosk-01/scanner", "scanner", "unavailable", "a later report")
+    wait_delivered(hall, delivered + 1, server)
+
+
 def test_a_report_in_the_outbox_of_a_killed_kiosk_arrives_once(hall_server, tmp_path):
     token = hall_server.register("kiosk-01")
     folder = tmp_path / "kiosk"
@@ -192,10 +199,10 @@ def test_a_report_in_the_outbox_of_a_killed_kiosk_arrives_once(hall_server, tmp_
     hall = RemoteHall(hall_server.url, token, data_dir=folder)  # the kiosk starts again
     try:
         wait_delivered(hall, 1, hall_server)
-        time.sleep(0.5)
-        assert hall_server.rows("select device_id, status, detail from device_status") == [
-            ("kiosk-01/printer", "paper_out", "report 0")]
-        assert hall_server.rows("select count(*) from idempotency_keys") == [(1,)]
+        delivered_after(hall, hall_server, 1)
+        assert hall_server.rows("select device_id, status, detail from device_status order by device_id") == [
+            ("kiosk-01/printer", "paper_out", "report 0"), ("kiosk-01/scanner", "unavailable", "a later report")]
+        assert hall_server.rows("select count(*) from idempotency_keys") == [(2,)]
     finally:
         hall.close()
 
@@ -208,12 +215,12 @@ def test_reports_of_a_kiosk_killed_while_sending_arrive_once_each(hall_server, t
     hall = RemoteHall(hall_server.url, token, data_dir=folder)
     try:
         wait_delivered(hall, confirmed, hall_server)
-        time.sleep(0.5)
+        delivered_after(hall, hall_server, confirmed)
         details = [d for (d,) in hall_server.rows("select payload from events where kind = 'device_status' "
-                                                   "order by id")]
+                                                   "order by id")][:-1]
         assert len(details) == confirmed == 40
         assert [f"report {i}" in d for i, d in enumerate(details)] == [True] * 40  # each once, in order
-        assert hall_server.rows("select count(*) from idempotency_keys") == [(40,)]
+        assert hall_server.rows("select count(*) from idempotency_keys") == [(41,)]
     finally:
         hall.close()
 

@@ -1,11 +1,11 @@
-"""Every kiosk's and counter terminal's health (hall.device_health), for the supervisors'
+"""Every kiosk's and counter terminal's health (hall.device_reports), for the supervisors'
 device page and the alarms of the staff consoles."""
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from hall.api.deps import HallDep, StaffMember
-from hall.device_health import hall_health
+from hall.device_reports import hall_health
 from hall.schemas import DeviceHealthPublic
 
 router = APIRouter(prefix="/device-health", tags=["devices"])

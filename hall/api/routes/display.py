@@ -22,7 +22,7 @@ from hall.api.deps import HallDep
 from hall.api.errors import ApiError
 from hall.api.routes.events import event_stream
 from hall.api.server import HallServer
-from hall.models import MAX_ID, Event
+from hall.models import MAX_ID, LoggedEvent
 from hall.schemas import DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
 from hall.tickets import EventKind
 
@@ -69,9 +69,10 @@ def board(hall: HallDep) -> DisplayBoard:
     today_start = datetime.combine(hall.clock().astimezone(zone).date(), time(), tzinfo=zone)
     with hall.engine.reading() as session:
         last = events.last_event_id(session, hall_id=hall.hall_id)
-        rows = session.execute(select(Event.id, Event.kind, Event.counter, Event.at, Event.payload).where(
-            Event.hall_id == hall.hall_id, Event.kind.in_(CALL_KINDS), Event.at >= today_start,
-            Event.id <= last).order_by(Event.id.desc()).limit(RECENT_CALLS)).all()
+        e = LoggedEvent
+        rows = session.execute(select(e.id, e.kind, e.counter, e.at, e.payload).where(
+            e.hall_id == hall.hall_id, e.kind.in_(CALL_KINDS), e.at >= today_start,
+            e.id <= last).order_by(e.id.desc()).limit(RECENT_CALLS)).all()
     calls = [DisplayCall(event_id=r.id, kind=r.kind, number=_number(r.payload), counter=r.counter or "", at=r.at)
              for r in rows]
     counters = [DisplayCounter(id=s.id, number=s.current.number if s.current else None, paused=s.paused)
@@ -127,8 +128,8 @@ def chime(announcer: AnnouncerDep):
 
 def _call(hall: HallServer, event_id: int) -> tuple[str, str]:
     with hall.engine.reading() as session:
-        row = session.execute(select(Event.kind, Event.counter, Event.payload).where(
-            Event.id == event_id, Event.hall_id == hall.hall_id)).first()
+        row = session.execute(select(LoggedEvent.kind, LoggedEvent.counter, LoggedEvent.payload).where(
+            LoggedEvent.id == event_id, LoggedEvent.hall_id == hall.hall_id)).first()
     number = _number(row.payload) if row is not None else ""
     if row is None or row.kind not in CALL_KINDS or not number or not row.counter:
         raise ApiError(404, "not_found", f"no call {event_id} in this hall")

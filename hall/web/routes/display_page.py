@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from hall.web.site import page
+from hall.web.pages import page
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 
 from hall.errors import TicketNotFound
 from hall.schemas import TicketPublic
-from hall.web.site import page, texts_for
+from hall.web.pages import page, texts_for
 
 router = APIRouter(include_in_schema=False)
 

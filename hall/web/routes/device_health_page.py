@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from hall.schemas import Role
-from hall.web.site import page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/devices")
-def devices(request: Request):
+def device_health_page(request: Request):
     who = signed_in(request)
     if who is None:
         return RedirectResponse("/console?next=/devices", status_code=303)

@@ -1,10 +1,11 @@
-"""Every kiosk's and counter terminal's health in one word, and since when: what a
-supervisor's device page and the staff consoles' alarms show.
+"""What terminals report of themselves and their parts, and what it adds up to: every
+kiosk's and counter terminal's health in one word, and since when, as a supervisor's device
+page and the staff consoles' alarms show it.
 
-A terminal is offline when it has not been heard (heartbeat) within the hall's limit;
-otherwise it is as bad as its worst part (a kiosk's printer out of paper makes the kiosk
-"paper_out"). Devices report only changes as events (hall.queue.report_device), so the
-latest event of a part tells since when its present status holds.
+A part's latest report is kept (device_status); a report that changes its status is also an
+event, so the latest event of a part tells since when its present status holds. A terminal is
+offline when it has not been heard (heartbeat) within the hall's limit; otherwise it is as
+bad as its worst part (a kiosk's printer out of paper makes the kiosk "paper_out").
 """
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from enum import Enum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hall import accounts
-from hall.models import Device, DeviceStatus, Event
+from hall import accounts, events
+from hall.errors import bounded
+from hall.models import Device, DeviceStatus, LoggedEvent
 from hall.schemas import DeviceKind
 from hall.tickets import EventKind
 
 WATCHED = (DeviceKind.KIOSK.value, DeviceKind.COUNTER.value)
 RECENT_EVENTS = 5000   # device events are rare (one per change): this reaches back months
+DETAIL_LENGTH = 2000   # a report's detail: a sentence and a few lines of context
 
 
 class DeviceState(str, Enum):
@@ -50,6 +53,34 @@ class DeviceHealth:
     since: datetime | None    # when the present state began, as far as the hall knows
     part: str | None          # the part that makes the state (kiosk-01/printer), if not the terminal
     detail: str
+
+
+def check_report(*, device_id: str, kind: str, status: str, detail: str) -> None:
+    """InvalidInput for a report that does not fit its columns."""
+    columns = DeviceStatus.__table__.c
+    for name, value, limit in (("device_id", device_id, columns.device_id.type.length),
+                               ("kind", kind, columns.kind.type.length),
+                               ("status", status, columns.status.type.length),
+                               ("detail", detail, DETAIL_LENGTH)):
+        bounded(name, value, limit)
+
+
+def report(session: Session, *, hall_id: str, device_id: str, kind: str, status: str, detail: str,
+           now: datetime) -> None:
+    """Keeps a device's latest report; a change of status (an alarm, or the end of one) is
+    also an event. A second report of a new device inserting the same id at the same instant
+    fails at commit (IntegrityError): the caller tries again, and then finds the row."""
+    row = session.get(DeviceStatus, (hall_id, device_id))
+    before = None if row is None else row.status
+    if row is None:
+        session.add(DeviceStatus(hall_id=hall_id, device_id=device_id, kind=kind, status=status, detail=detail,
+                                 at=now))
+    else:
+        row.kind, row.status, row.detail, row.at = kind, status, detail, now
+    if status != (before or "ok"):
+        events.append(session, hall_id=hall_id, kind=EventKind.DEVICE_STATUS, at=now,
+                      payload={"device": device_id, "kind": kind, "status": status, "previous": before,
+                               "detail": detail})
 
 
 def hall_health(session: Session, *, hall_id: str, now: datetime, offline_after: timedelta) -> list[DeviceHealth]:
@@ -83,9 +114,9 @@ def hall_health(session: Session, *, hall_id: str, now: datetime, offline_after:
 
 def _last_changes(session: Session, *, hall_id: str) -> dict[str, datetime]:
     """The time of the latest status change of each device and part."""
-    rows = session.execute(select(Event.at, Event.payload).where(Event.hall_id == hall_id,
-                                                                 Event.kind.in_(_DEVICE_EVENTS))
-                           .order_by(Event.id.desc()).limit(RECENT_EVENTS))
+    rows = session.execute(select(LoggedEvent.at, LoggedEvent.payload)
+                           .where(LoggedEvent.hall_id == hall_id, LoggedEvent.kind.in_(_DEVICE_EVENTS))
+                           .order_by(LoggedEvent.id.desc()).limit(RECENT_EVENTS))
     latest: dict[str, datetime] = {}
     for at, payload in rows:
         device = json.loads(payload or "{}").get("device")

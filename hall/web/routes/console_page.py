@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse
 
-from hall.web.site import page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,0 +1,39 @@
+"""Finding one ticket of this hall, by its id (a ticket link's, a kiosk's) or by today's
+number (a ticket code's, a scan at a hall without a server), as callers see it."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from hall.errors import InvalidInput, TicketNotFound
+from hall.estimates import ticket_info
+from hall.models import MAX_ID
+from hall.spec import HallSpec
+from hall.ticket_queries import TICKET, TICKET_BY_NUMBER, TICKET_NUMBER
+from hall.tickets import TicketInfo
+
+
+def ticket_by_id(session: Session, *, spec: HallSpec, ticket_id: int, today: date) -> TicketInfo:
+    if not isinstance(ticket_id, int) or not 0 < ticket_id <= MAX_ID:
+        raise TicketNotFound(f"no ticket {ticket_id!r} in hall {spec.hall.id!r}")
+    row = session.execute(TICKET, {"ticket": ticket_id}).first()
+    if row is None or row.hall_id != spec.hall.id:
+        raise TicketNotFound(f"no ticket {ticket_id} in hall {spec.hall.id!r}")
+    return ticket_info(session, spec=spec, ticket=row, today=today)
+
+
+def check_number(number: str) -> str:
+    """The number in its canonical spelling (A001), or InvalidInput."""
+    if not isinstance(number, str) or not TICKET_NUMBER.fullmatch(number.strip().upper()):
+        raise InvalidInput("number", f"{number!r} is not a ticket number such as A001")
+    return number.strip().upper()
+
+
+def ticket_by_number(session: Session, *, spec: HallSpec, number: str, today: date) -> TicketInfo:
+    """Today's ticket of that number (a ticket is valid on its day only)."""
+    number = check_number(number)
+    row = session.execute(TICKET_BY_NUMBER, {"hall": spec.hall.id, "today": today, "number": number}).first()
+    if row is None:
+        raise TicketNotFound(f"no ticket {number} today in hall {spec.hall.id!r}")
+    return ticket_info(session, spec=spec, ticket=row, today=today)
