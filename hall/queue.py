@@ -27,7 +27,7 @@ from hall.db import lock_person, make_engine, read_only, writers_turn
 from hall.errors import (CounterOperationError, EarlierTicket, InvalidInput, RefusalReason, TicketNotFound,
                          TicketRefused)
 from hall.models import MAX_ID, BookingCheckIn, CounterRow, DeviceStatus, Ticket, TicketSequence
-from hall.signing import PERSON_PURPOSE, TICKET_PURPOSE, BadSignature, Signer, hall_signer
+from hall.signing import TICKET_PURPOSE, BadSignature, Signer, hall_signer
 from hall.spec import Counter, HallSpec, Hours, Service
 from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus, WaitingTicket
 
@@ -257,7 +257,7 @@ class QueueEngine:
         """Numbers and stores a ticket; raises TicketRefused. A refused or failed issue
         rolls back with its transaction and so consumes no number.
 
-        `person_hash` (kiosk.identity's salted hash of an ID number) holds the person to the
+        `person_hash` (kiosk.identity's hash of an ID number with the day's key) holds the person to the
         hall's tickets_per_person; `age`, in whole years, is all the hall learns of the
         person's birth date: from its green_channel_age on, the ticket is green."""
         svc = self.spec.service(service)
@@ -360,11 +360,6 @@ class QueueEngine:
             if row is None:
                 raise TicketNotFound(f"no ticket {number} today in hall {self._hall!r}")
             return self._info(session, row, today=today)
-
-    def person_salt(self) -> bytes:
-        """The salt of the person hash: the hall's, made from its secret, handed to its kiosks
-        so that an ID number never leaves the kiosk that read it."""
-        return self.signer.key_for(PERSON_PURPOSE)
 
     def ticket(self, ticket_id: int) -> TicketInfo:
         if not isinstance(ticket_id, int) or not 0 < ticket_id <= MAX_ID:
