@@ -53,9 +53,9 @@ class HallServer:
         self.spec = load_hall(settings.hall_file)
         self.hall_id = self.spec.hall.id
         self.clock = clock or utcnow
+        self.person_keys: PersonKeys = open_keys(settings.person_key_path, hall_id=self.hall_id, zone=self.spec.zone)
         self.engine = QueueEngine(self.spec, settings.database_url, clock=self.clock)
         self.signer = self.engine.signer
-        self.person_keys: PersonKeys = open_keys(settings.person_key_path, hall_id=self.hall_id, zone=self.spec.zone)
         self.offline_after = timedelta(seconds=settings.offline_after)
         self.started = self.clock()
         self.wakeup = Wakeup()
