@@ -10,8 +10,9 @@
     python -m hall booking-code --service CODE --day YYYY-MM-DD --window HH:MM-HH:MM [--booking-id ID]
 
 Every command also takes --data-dir, --database, --hall and --person-key-file (or
-HALL_DATA_DIR, HALL_DATABASE, HALL_HALL_FILE, HALL_PERSON_KEY_FILE). add-staff asks for the password twice on a terminal, or reads one line
-from standard input. Exit codes: 0 done, 1 failed, 2 fix the configuration or the database first.
+HALL_DATA_DIR, HALL_DATABASE, HALL_HALL_FILE, HALL_PERSON_KEY_FILE). add-staff asks for the
+password twice on a terminal, or reads one line from standard input. Exit codes: 0 done,
+1 failed, 2 fix the configuration or the database first.
 """
 from __future__ import annotations
 
