@@ -5,12 +5,14 @@
     python -m hall add-device ID --kind kiosk|counter|display [--new-token]
     python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2] [--replace]
     python -m hall migrate
+    python -m hall person-key [--replace]
     python -m hall booking-key
     python -m hall booking-code --service CODE --day YYYY-MM-DD --window HH:MM-HH:MM [--booking-id ID]
 
-Every command also takes --data-dir, --database and --hall (or HALL_DATA_DIR, HALL_DATABASE,
-HALL_HALL_FILE). add-staff asks for the password twice on a terminal, or reads one line
-from standard input. Exit codes: 0 done, 1 failed, 2 fix the configuration or the database first.
+Every command also takes --data-dir, --database, --hall and --person-key-file (or
+HALL_DATA_DIR, HALL_DATABASE, HALL_HALL_FILE, HALL_PERSON_KEY_FILE). add-staff asks for the
+password twice on a terminal, or reads one line from standard input. Exit codes: 0 done,
+1 failed, 2 fix the configuration or the database first.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from pydantic import ValidationError
 
 from hall.configfile import ConfigError
 from hall.errors import SchemaTooNew
+from hall.person_keys import PersonKeyError
 from hall.schemas import DeviceKind, Role
 from hall.settings import ServerSettings
 
@@ -37,6 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     common.add_argument("--data-dir", help="where the SQLite database lives (default: data)")
     common.add_argument("--database", help="an SQLAlchemy URL, e.g. postgresql+psycopg://hall@127.0.0.1/hall")
     common.add_argument("--hall", dest="hall_file", help="the hall definition (default: config/hall.toml)")
+    common.add_argument("--person-key-file", help="the key behind person hashes (default: DATA_DIR/person.key)")
     parser = argparse.ArgumentParser(prog="python -m hall", description="The hall server and its administration")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", parents=[common], help="run the hall server")
@@ -55,6 +59,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     staff.add_argument("--counters", default="", help="comma-separated counter ids, e.g. 1,2,8")
     staff.add_argument("--replace", action="store_true", help="change an existing account")
     sub.add_parser("migrate", parents=[common], help="bring the database's schema up to this release")
+    key = sub.add_parser("person-key", parents=[common],
+                         help="make the key behind person hashes, readable by this user alone (docs/privacy.md)")
+    key.add_argument("--replace", action="store_true", help="replace an existing key")
     sub.add_parser("booking-key", parents=[common],
                    help="print the key a booking service signs booking codes with (docs/booking-qr.md)")
     code = sub.add_parser("booking-code", parents=[common], help="make one signed booking code, as a booking service does")
@@ -87,7 +94,7 @@ def _window(text: str) -> tuple[time, time]:
 
 def settings_from(args: argparse.Namespace) -> ServerSettings:
     given = {name: value for name in ("host", "port", "data_dir", "database", "hall_file", "public_url",
-                                      "offline_after")
+                                      "offline_after", "person_key_file")
              if (value := getattr(args, name, None)) is not None}
     return ServerSettings(**given)
 
@@ -101,6 +108,18 @@ def serve(settings: ServerSettings) -> int:
     log.info("hall %s on %s", app.state.hall.hall_id, settings.database_url.split("@")[-1])
     uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=3,
                 log_config=None, access_log=False)
+    return 0
+
+
+def person_key(args: argparse.Namespace, settings: ServerSettings) -> int:
+    """Made before the first start when the installer wants it in place (several servers
+    on one database share one key: make it once and copy it to each)."""
+    from hall.person_keys import make_key_file
+
+    path = settings.person_key_path
+    make_key_file(path, replace=args.replace)
+    print(f"person key {'replaced' if args.replace else 'made'}: {path} (mode 0600). Keep it out of the "
+          "database's backups: the database and this key together give back ID numbers.")
     return 0
 
 
@@ -179,13 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
         if args.command == "serve":
             return serve(settings)
+        if args.command == "person-key":
+            return person_key(args, settings)
         return administer(args, settings)
     except ValidationError as exc:
         problems = "\n".join(f"  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
                              for e in exc.errors())
         print(f"configuration error:\n{problems}", file=sys.stderr)
         return 2
-    except (ConfigError, SchemaTooNew) as exc:
+    except (ConfigError, SchemaTooNew, PersonKeyError) as exc:
         print(exc, file=sys.stderr)
         return 2
 

@@ -3,14 +3,19 @@ digest of the request and the answer are stored in the transaction of the change
 retry (the answer was lost, the client or the server restarted) finds them and gets the
 same answer, and nothing is done twice. An answer that was not stored (a refusal, an error)
 left no change behind, so its retry is simply tried again.
+
+Keys are forgotten by the hall's own progress, never by the clock alone: each key carries
+its place in the order of writing (seq), and a key goes once keys were first written on
+KEPT_DAYS later days. A clock set a month ahead, or back, adds at most one such day, so the
+retry that follows a jump of the clock still finds its key.
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,12 +24,19 @@ from hall.models import IdempotencyKey
 from hall.queue import QueueEngine
 
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
-KEPT_FOR = timedelta(days=7)   # a retry comes within minutes; a week covers a long outage
+KEPT_DAYS = 7                  # days of writing: a retry comes within minutes; a week covers a long outage
 ATTEMPTS = 3                   # two writers racing on one key: the loser's retry reads the winner's
 
 _keys = IdempotencyKey.__table__
 _STORED = select(_keys.c.fingerprint, _keys.c.answer).where(
     _keys.c.hall_id == bindparam("hall"), _keys.c.principal == bindparam("principal"), _keys.c.key == bindparam("key"))
+_NEXT_SEQ = (select(func.coalesce(func.max(_keys.c.seq), 0) + 1)
+             .where(_keys.c.hall_id == bindparam("of_hall")).scalar_subquery())
+_STORE = _keys.insert().values(seq=_NEXT_SEQ)
+_written_on = func.date(_keys.c.at)
+# The first key of each day of writing, the latest first: the KEPT_DAYS-th is the oldest kept.
+_OLDEST_KEPT = (select(func.min(_keys.c.seq).label("first")).where(_keys.c.hall_id == bindparam("hall"))
+                .group_by(_written_on).order_by(func.min(_keys.c.seq).desc()).offset(KEPT_DAYS - 1).limit(1))
 
 
 class KeyReused(HallError):
@@ -55,8 +67,8 @@ def once(engine: QueueEngine, *, hall_id: str, principal: str, key: str | None, 
                         raise KeyReused(f"idempotency key {key!r} was used for another request")
                     return stored.answer, True
                 answer = write(session)
-                session.execute(_keys.insert(), {"hall_id": hall_id, "principal": principal, "key": key,
-                                                 "fingerprint": request, "answer": answer, "at": now()})
+                session.execute(_STORE, {"hall_id": hall_id, "principal": principal, "key": key, "of_hall": hall_id,
+                                         "fingerprint": request, "answer": answer, "at": now()})
             return answer, False
         except IntegrityError:
             if attempt == ATTEMPTS:
@@ -64,6 +76,11 @@ def once(engine: QueueEngine, *, hall_id: str, principal: str, key: str | None, 
     raise AssertionError("unreachable")
 
 
-def forget_old(session: Session, *, now: datetime) -> int:
-    """Drops the keys older than KEPT_FOR; returns how many."""
-    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.at < now - KEPT_FOR)).rowcount
+def forget_old(session: Session, *, hall_id: str) -> int:
+    """Drops the hall's keys written before its last KEPT_DAYS days of writing (the day of
+    each by the clock when it was written, the order by seq); returns how many."""
+    oldest_kept = session.scalar(_OLDEST_KEPT, {"hall": hall_id})
+    if oldest_kept is None:
+        return 0
+    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.hall_id == hall_id,
+                                                        IdempotencyKey.seq < oldest_kept)).rowcount

@@ -51,7 +51,7 @@ def admit(*, spec: HallSpec, service: str, priority: Priority, person_hash: str 
     """The service and the priority of a walk-in ticket asked for now, or TicketRefused (or
     InvalidInput) without touching the database.
 
-    `person_hash` (kiosk.identity's salted hash of an ID number) holds the person to the
+    `person_hash` (kiosk.identity's hash of an ID number with the day's key) holds the person to the
     hall's tickets_per_person; `age`, in whole years, is all the hall learns of the
     person's birth date: from its green_channel_age on, the ticket is green."""
     svc = spec.service(service)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+                        TypeDecorator, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -201,6 +201,10 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), comment="digest of the request it answered")
     answer: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    seq: Mapped[int] = mapped_column(Integer, server_default=text("0"),
+                                     comment="its place in the hall's order of writing; keys expire by it")
+
+    __table_args__ = (Index("ix_idempotency_keys_seq", "hall_id", "seq"),)
 
 
 class HallSecret(Base):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hall import calling, device_reports, estimates, issuing, ticket_lookup
 from hall.db import make_engine, read_only, writers_turn
 from hall.errors import RefusalReason, TicketNotFound, TicketRefused
-from hall.signing import PERSON_PURPOSE, TICKET_PURPOSE, BadSignature, Signer, hall_signer
+from hall.signing import TICKET_PURPOSE, BadSignature, Signer, hall_signer
 from hall.spec import HallSpec
 from hall.tickets import CounterState, Priority, ServiceStatus, TicketInfo, WaitingTicket
 
@@ -128,11 +128,6 @@ class QueueEngine:
         today = self._today(self._now())
         with self.reading() as session:
             return ticket_lookup.ticket_by_number(session, spec=self.spec, number=number, today=today)
-
-    def person_salt(self) -> bytes:
-        """The salt of the person hash: the hall's, made from its secret, handed to its kiosks
-        so that an ID number never leaves the kiosk that read it."""
-        return self.signer.key_for(PERSON_PURPOSE)
 
     def ticket(self, ticket_id: int) -> TicketInfo:
         today = self._today(self._now())

@@ -95,7 +95,8 @@ class CheckInRequest(Request):
 
 
 class PersonSaltPublic(BaseModel):
-    salt: str = Field(description="hex: the key of the person hash; a kiosk keeps it in memory only")
+    salt: str = Field(description="hex: today's key of the person hash; a kiosk uses it for one card and forgets it")
+    day: date = Field(description="the hall's day the key is for: the hashes it makes match that day's alone")
 
 
 class ServiceStatusPublic(BaseModel):

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from hall.person_keys import KEY_FILE
+
 DEFAULT_HALL = Path(__file__).resolve().parent.parent / "config" / "hall.toml"
 DATABASES = ("sqlite", "postgresql")
 
@@ -25,6 +27,8 @@ class ServerSettings(BaseSettings):
     public_url: str = Field("", description="the address phones use to reach this server, for ticket QR codes; "
                                              "empty: the address each request came to")
     offline_after: int = Field(120, ge=2, le=3600, description="seconds of silence before a kiosk counts as offline")
+    person_key_file: Path | None = Field(None, description="the key behind person hashes, kept out of the database "
+                                                      "(docs/privacy.md); empty: DATA_DIR/person.key")
 
     @field_validator("database")
     @classmethod
@@ -46,6 +50,10 @@ class ServerSettings(BaseSettings):
         if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
             raise ValueError(f"{value!r}: use the server's http(s) address, such as https://hall.example.gov.cn")
         return value.rstrip("/")
+
+    @property
+    def person_key_path(self) -> Path:
+        return self.person_key_file or self.data_dir / KEY_FILE
 
     @property
     def database_url(self) -> str:

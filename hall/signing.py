@@ -7,7 +7,8 @@ alone, derived from the hall's secret: a ticket's signature never passes as a bo
 a partner (the booking service) can be given its purpose's key without the others. A
 signature is the first 16 bytes (128 bits) of HMAC-SHA256(purpose key, message), the form
 docs/booking-qr.md gives booking codes. The secret is made at first use and kept in the
-hall's database (table hall_secrets), never in the repository or a file of ours.
+hall's database (table hall_secrets), never in the repository or a file of ours. The key
+behind person hashes is not derived from it: it stays out of the database (hall.person_keys).
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from hall.models import HallSecret
 
 KEY_NAME = "signing"
 TICKET_PURPOSE = "ticket"   # a ticket's link, /t/{id}.{signature}
-PERSON_PURPOSE = "person"   # the salt of the person hash (kiosk.identity.number_hash), handed to kiosks
 MAC_BYTES = 16       # 128 bits: out of reach of guessing, and short enough for a small QR code
 PURPOSE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 

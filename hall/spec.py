@@ -179,6 +179,14 @@ class Booking(Strict):
     late_minutes: int = Field(default=15, ge=0, le=240, description="and closes this long after it")
 
 
+class Privacy(Strict):
+    """What the hall keeps of identified citizens (docs/privacy.md)."""
+
+    person_hashes_kept_days: int = Field(
+        default=1, ge=1, le=31, description="a day's person hashes are removed this many days after it "
+                                            "(1: the day after); the tickets stay")
+
+
 class HallSpec(Strict):
     hall: HallInfo
     hours: Hours
@@ -186,6 +194,7 @@ class HallSpec(Strict):
     counters: list[Counter] = Field(min_length=1)
     display: Display = Display()
     booking: Booking = Booking()
+    privacy: Privacy = Privacy()
 
     @field_validator("services")
     @classmethod

@@ -77,7 +77,7 @@ def reader_status(error: IdReaderError) -> ReaderStatus:
 class CardWatch:
     """Polls the reader every `interval` seconds on its own thread.
 
-    `salt()` gives the hall's person salt and `today()` the hall's date; both are asked only
+    `salt()` gives the hall's person key of today and `today()` the hall's date; both are asked only
     when a card was read. `on_card` and `on_reader` are called on the watcher's thread: the
     kiosk hands them to its flow's thread. `report(status, detail)` tells the hall."""
 

@@ -2,13 +2,17 @@
 
 The engine, and SQLAlchemy with it (over a second of imports on a kiosk's CPU), is loaded on
 first use, so that the home screen is up before it; the flow's warm-up loads it right after.
+The key behind person hashes lives in its own file beside the database, made with mode 0600
+at that first use, never in the database (hall.person_keys). The hall's housekeeping runs on
+the first ticket of each day.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from hall.spec import HallSpec
@@ -16,6 +20,7 @@ from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 
 if TYPE_CHECKING:
+    from hall.person_keys import PersonKeys
     from hall.queue import QueueEngine
 
 log = logging.getLogger(__name__)
@@ -23,12 +28,15 @@ T = TypeVar("T")
 
 
 class EmbeddedHall(Hall):
-    def __init__(self, spec: HallSpec, database_url: str, *,
+    def __init__(self, spec: HallSpec, database_url: str, *, person_key_file: Path,
                  clock: Callable[[], datetime] | None = None):
         self._spec = spec
         self._url = database_url
-        self._clock = clock
+        self._key_file = person_key_file
+        self._clock = clock or _utcnow
         self._engine: QueueEngine | None = None
+        self._person_keys: PersonKeys | None = None
+        self._tidied_on: date | None = None
         self._lock = threading.Lock()
 
     @property
@@ -43,7 +51,7 @@ class EmbeddedHall(Hall):
         def issue(q: QueueEngine) -> TicketInfo:
             return q.issue_ticket(service, priority=priority, person_hash=person_hash, age=age)
         request = ("issue", service, Priority(priority).value, person_hash or "", "" if age is None else str(age))
-        return self._guard(lambda q: _once(q, idempotency_key, request, issue))
+        return self._guard(lambda q: _once(self._tidy(q), idempotency_key, request, issue))
 
     def check_in(self, code: str, *, idempotency_key: str | None = None) -> TicketInfo:
         return self._guard(lambda q: _once(q, idempotency_key, ("check-in", code), lambda q: q.check_in(code)))
@@ -58,7 +66,7 @@ class EmbeddedHall(Hall):
         return self._guard(lambda q: q.ticket_by_number(number))
 
     def person_salt(self) -> bytes:
-        return self._guard(lambda q: q.person_salt())
+        return self._guard(lambda _q: self._person_keys.today(self._clock())[1])
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         self._guard(lambda q: q.report_device(device_id, kind, status, detail))
@@ -74,18 +82,40 @@ class EmbeddedHall(Hall):
         not as a frozen screen."""
         from sqlalchemy.exc import SQLAlchemyError  # loaded with the engine, see the module's docstring
 
+        from hall.person_keys import PersonKeyError
+
         try:
             return call(self._queue())
         except (SQLAlchemyError, OSError) as exc:
             log.error("hall database %s failed: %s", self._url, exc)
             raise HallUnavailable(str(exc)) from exc
+        except PersonKeyError as exc:
+            log.error("%s", exc)
+            raise HallUnavailable(str(exc)) from exc
 
     def _queue(self) -> QueueEngine:
         with self._lock:
+            if self._person_keys is None:
+                from hall.person_keys import open_keys
+                self._person_keys = open_keys(self._key_file, hall_id=self._spec.hall.id, zone=self._spec.zone)
             if self._engine is None:
                 from hall.queue import QueueEngine
                 self._engine = QueueEngine(self._spec, self._url, clock=self._clock)
             return self._engine
+
+    def _tidy(self, queue: QueueEngine) -> QueueEngine:
+        """The hall's housekeeping, once a day: a village kiosk may run for weeks."""
+        now = self._clock()
+        today = now.astimezone(self._spec.zone).date()
+        if self._tidied_on != today:
+            from hall import housekeeping
+            housekeeping.tidy(queue, now=now)
+            self._tidied_on = today
+        return queue
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _once(queue: QueueEngine, key: str | None, request: tuple[str, ...],

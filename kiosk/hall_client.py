@@ -62,8 +62,9 @@ class Hall(ABC):
 
     @abstractmethod
     def person_salt(self) -> bytes:
-        """The hall's key of the person hash: an ID number is hashed with it on the kiosk
-        and never leaves it. Kept in memory only."""
+        """Today's key of the person hash: an ID number is hashed with it on the kiosk and
+        never leaves it. Each day has its own key (hall.person_keys), so the caller asks for
+        it for each card and keeps it nowhere."""
 
     @abstractmethod
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:

@@ -116,11 +116,12 @@ def age_on(birth_date: date, day: date) -> int:
 
 
 def number_hash(number: str, salt: bytes) -> str:
-    """A salted hash of the number, the only form in which it may be kept.
+    """A keyed hash of the number, the only form in which it may be kept.
 
-    HMAC-SHA256 keyed with the salt: ID numbers are few enough (a region, a date, three
-    digits) to be tried one by one, so without a secret salt, which the hall owns and the
-    caller passes in, a plain hash would hide nothing.
+    HMAC-SHA256 keyed with the salt, the hall's key of the day (Hall.person_salt): ID numbers
+    are few enough (a region, a date, three digits) to be tried one by one, so without a
+    secret key, kept out of the hall's database, a plain hash would hide nothing; and a key
+    of the day links no visits across days.
     """
     if len(salt) < MIN_SALT_BYTES:
         raise ValueError(f"the salt must have at least {MIN_SALT_BYTES} bytes")

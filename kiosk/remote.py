@@ -64,7 +64,6 @@ class RemoteHall(Hall):
         self._verify: str | bool = ca_bundle or True
         self._cache = data_dir / CACHE_FILE
         self._failed_at: float | None = None  # when the server last failed to answer, until it answers
-        self._salt: bytes | None = None  # the hall's person salt: in memory only, never on disk
         self._spec = self._definition()
         self._outbox = Outbox(data_dir / OUTBOX_FILE)
         self._heartbeat_seconds = heartbeat_seconds
@@ -117,10 +116,10 @@ class RemoteHall(Hall):
         return self._found(path, f"no ticket {number} today at {self.url}")
 
     def person_salt(self) -> bytes:
-        if self._salt is None:
-            answer = self._json(self._call("GET", "/person-salt"), 200)
-            self._salt = bytes.fromhex(PersonSaltPublic.model_validate(answer).salt)
-        return self._salt
+        """Asked for each card read: the key changes with the hall's day, which the server
+        keeps, and is held nowhere here."""
+        answer = self._json(self._call("GET", "/person-salt"), 200)
+        return bytes.fromhex(PersonSaltPublic.model_validate(answer).salt)
 
     @property
     def takes_help_calls(self) -> bool:

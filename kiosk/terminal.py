@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from hall.person_keys import KEY_FILE
 from hall.tickets import Priority, TicketInfo, TicketStatus
 from kiosk.config import Settings
 from kiosk.embedded import EmbeddedHall
@@ -23,7 +24,8 @@ def open_hall(settings: Settings, *, clock: Callable[[], datetime] | None = None
     if t.hall != "embedded":
         from kiosk.remote import RemoteHall  # requests, only on a remote kiosk
         return RemoteHall(t.hall, t.hall_token, data_dir=settings.data_dir, ca_bundle=settings.hall_ca)
-    return EmbeddedHall(settings.hall, settings.database_url, clock=clock)
+    return EmbeddedHall(settings.hall, settings.database_url, person_key_file=settings.data_dir / KEY_FILE,
+                        clock=clock)
 
 
 def open_printer(settings: Settings, url: str | None = None) -> TicketPrinterService:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from hall import accounts, events, idempotency
+from hall import accounts, events, housekeeping
 from hall.api import errors
 from hall.api.main import api_router
 from hall.api.server import HallServer
@@ -65,7 +65,7 @@ def _fewer_collections() -> None:
 
 
 async def _watch(hall: HallServer) -> None:
-    """Announces kiosks that fell silent, and forgets old idempotency keys. A kiosk's silence
+    """Announces kiosks that fell silent, and runs the hall's housekeeping. A kiosk's silence
     is judged only once the server itself has been up for the limit: after an outage every
     terminal gets its chance to be heard first."""
     tick = max(0.5, min(10.0, hall.offline_after.total_seconds() / 4))
@@ -77,7 +77,7 @@ async def _watch(hall: HallServer) -> None:
             if now - hall.started >= hall.offline_after and await run_in_threadpool(_announce_silent, hall, now):
                 hall.wakeup.ring()
             if last_cleanup is None or now - last_cleanup >= HOUSEKEEPING_EVERY:
-                await run_in_threadpool(_forget_old_keys, hall, now)
+                await run_in_threadpool(housekeeping.tidy, hall.engine, now=now)
                 last_cleanup = now
         except Exception:  # the watcher must outlive a database hiccup
             log.exception("device watch failed; trying again")
@@ -93,7 +93,3 @@ def _announce_silent(hall: HallServer, now: datetime) -> int:
                                    "last_seen_at": device.last_seen_at.isoformat()})
     return len(silent)
 
-
-def _forget_old_keys(hall: HallServer, now: datetime) -> None:
-    with hall.engine.transaction() as session:
-        idempotency.forget_old(session, now=now)

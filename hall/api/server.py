@@ -1,5 +1,5 @@
 """What every request of the hall server works with: the hall, its engine and database,
-the clock, the signer, and the bell that wakes the live-event listeners."""
+the clock, the signer, the person keys, and the bell that wakes the live-event listeners."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hall import accounts, idempotency
+from hall.person_keys import PersonKeys, open_keys
 from hall.queue import QueueEngine
 from hall.settings import ServerSettings
 from hall.spec import load_hall
@@ -52,6 +53,7 @@ class HallServer:
         self.spec = load_hall(settings.hall_file)
         self.hall_id = self.spec.hall.id
         self.clock = clock or utcnow
+        self.person_keys: PersonKeys = open_keys(settings.person_key_path, hall_id=self.hall_id, zone=self.spec.zone)
         self.engine = QueueEngine(self.spec, settings.database_url, clock=self.clock)
         self.signer = self.engine.signer
         self.offline_after = timedelta(seconds=settings.offline_after)

@@ -154,3 +154,33 @@ def test_a_database_of_a_newer_release_is_refused(db_url, tmp_path):
                             capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "newer release of hall-kiosk" in result.stderr
+
+
+def test_the_previous_releases_person_hashes_and_request_digests_are_cleared_and_its_tickets_kept(
+        release_url, spec, clock):
+    """The previous release keyed person hashes from the hall's secret in its own database, and
+    its idempotency keys' digests were made over them: both go; every ticket stays, and the
+    secret too (it signs the tickets' links)."""
+    old = create_engine(release_url)
+    with old.begin() as con:
+        runner.stamp(con, migrations.BASELINE)
+        command.upgrade(runner.config(con), "0004")
+        con.execute(text("update tickets set person_hash = :h where number like 'A%'"), {"h": "ab" * 32})
+        con.execute(text("insert into idempotency_keys (hall_id, principal, key, fingerprint, answer, at) "
+                         "values ('chengguan', 'device:kiosk-01', 'ticket-0001', :f, '{}', :at)"),
+                    {"f": "cd" * 32, "at": OPEN_MORNING.replace(tzinfo=None)})
+        con.execute(text("insert into hall_secrets (hall_id, name, value) values ('chengguan', 'signing', :v)"),
+                    {"v": "ef" * 32})
+        secrets = con.execute(text("select hall_id, name, value from hall_secrets")).all()
+    old.dispose()
+    engine = QueueEngine(spec, release_url, clock=clock)
+    try:
+        assert as_release_rows(release_url) == release_rows()  # the release's rows held no hashes
+        probe = create_engine(release_url)
+        with probe.connect() as con:
+            assert con.execute(text("select count(*) from tickets where person_hash is not null")).scalar() == 0
+            assert con.execute(text("select count(*) from idempotency_keys")).scalar() == 0
+            assert con.execute(text("select hall_id, name, value from hall_secrets")).all() == secrets
+        probe.dispose()
+    finally:
+        engine.close()

@@ -54,7 +54,7 @@ def db(tmp_path):
 
 @pytest.fixture
 def hall(spec, db, clock):
-    hall = EmbeddedHall(spec, f"sqlite:///{db}", clock=clock)
+    hall = EmbeddedHall(spec, f"sqlite:///{db}", person_key_file=db.with_name("person.key"), clock=clock)
     yield hall
     hall.close()
 

@@ -188,7 +188,7 @@ def test_warm_up_opens_the_hall_and_reports_the_printer(hall, tmp_path, db):
 def test_warm_up_survives_an_unusable_database(spec, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the database folder should be")
-    hall = EmbeddedHall(spec, f"sqlite:///{blocker / 'hall.db'}")
+    hall = EmbeddedHall(spec, f"sqlite:///{blocker / 'hall.db'}", person_key_file=tmp_path / "person.key")
     flow, *_ = make_flow(hall, tmp_path)
     flow.warm_up()
     take(flow)
@@ -320,7 +320,7 @@ def test_english_tickets_count_people(hall, tmp_path):
 def test_a_hall_fault_nobody_foresaw_is_a_notice_not_a_crash(spec, tmp_path):
     """sqlite:///:memory: given straight to the engine raises ValueError, which the embedded
     hall does not translate: the flow still ends on a message."""
-    hall = EmbeddedHall(spec, "sqlite:///:memory:")
+    hall = EmbeddedHall(spec, "sqlite:///:memory:", person_key_file=tmp_path / "person.key")
     flow, *_ = make_flow(hall, tmp_path)
     flow.warm_up()
     assert flow.queues_failed

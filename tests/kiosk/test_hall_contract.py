@@ -3,13 +3,16 @@ hall (against a real server process on 127.0.0.1) pass the same tests."""
 from __future__ import annotations
 
 import json
+import stat
 from datetime import time, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from hall.booking_codes import BOOKING_PURPOSE, make_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
+from hall.person_keys import KEY_FILE, PersonKeys, read_key_file
 from hall.queue import QueueEngine
 from hall.tickets import Priority, TicketStatus
 from hall.spec import load_hall
@@ -28,10 +31,11 @@ def engine_on(url: str) -> QueueEngine:
 
 
 class HallContract:
-    """Subclasses provide `make_hall(clock)`, `database_url` and `token_of(ticket)`, and say
-    whether staff consoles answer help calls."""
+    """Subclasses provide `make_hall(clock)`, `database_url`, `person_key_file` and
+    `token_of(ticket)`, and say whether staff consoles answer help calls."""
 
     database_url: str
+    person_key_file: Path
     takes_help_calls: bool
 
     def make_hall(self, clock) -> Hall:
@@ -122,13 +126,17 @@ class HallContract:
             hall.issue_ticket("housing_fund")
         assert refused.value.reason is RefusalReason.IDENTIFICATION_REQUIRED
 
-    def test_the_person_salt_is_the_halls_and_stays(self, hall):
-        salt = hall.person_salt()
-        engine = engine_on(self.database_url)
-        try:
-            assert salt == hall.person_salt() == engine.person_salt() and len(salt) == 32
-        finally:
-            engine.close()
+    def test_the_person_key_is_todays_from_a_file_of_its_owner_alone(self, hall, clock):
+        """The key file, not the database, keys the hashes; each day its own, so the same card
+        hashes differently the next day."""
+        today = hall.person_salt()
+        assert stat.S_IMODE(self.person_key_file.stat().st_mode) == 0o600
+        keys = PersonKeys(read_key_file(self.person_key_file), hall_id="chengguan", zone=SHANGHAI)
+        assert today == hall.person_salt() == keys.for_day(OPEN_MORNING.date())
+        clock.now = OPEN_MORNING + timedelta(days=1)
+        tomorrow = hall.person_salt()
+        assert tomorrow == keys.for_day(OPEN_MORNING.date() + timedelta(days=1)) != today
+        assert number_hash("11010519491231002X", tomorrow) != number_hash("11010519491231002X", today)
 
     def test_a_booking_checks_in_once_and_each_refusal_says_why(self, hall, clock):
         code = self.booking_code("B1")
@@ -206,9 +214,11 @@ class TestEmbeddedHall(HallContract):
     @pytest.fixture(autouse=True)
     def _folder(self, tmp_path):
         self.database_url = f"sqlite:///{tmp_path / 'hall.db'}"
+        self.person_key_file = tmp_path / "person.key"
 
     def make_hall(self, clock) -> Hall:
-        return EmbeddedHall(load_hall(SAMPLE_HALL), self.database_url, clock=clock)
+        return EmbeddedHall(load_hall(SAMPLE_HALL), self.database_url, person_key_file=self.person_key_file,
+                            clock=clock)
 
     def token_of(self, hall, ticket) -> str:
         assert ticket.link is None  # a hall without a server prints the ticket's code
@@ -232,6 +242,7 @@ class TestRemoteHall(HallContract):
         self.server = hall_server.start()
         self.folder = tmp_path / "kiosk"
         self.database_url = hall_server.args["database"]
+        self.person_key_file = Path(hall_server.args["data_dir"]) / KEY_FILE
 
     def make_hall(self, clock) -> Hall:
         return RemoteHall(self.server.url, self.token, data_dir=self.folder)

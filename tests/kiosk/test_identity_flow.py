@@ -187,7 +187,7 @@ def test_the_devices_start_without_waiting_for_a_busy_hall(tmp_path, spec, clock
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("PRAGMA journal_mode = WAL")
     holder.execute("BEGIN IMMEDIATE")
-    hall = EmbeddedHall(spec, f"sqlite:///{db}", clock=clock)
+    hall = EmbeddedHall(spec, f"sqlite:///{db}", person_key_file=tmp_path / "person.key", clock=clock)
     settings = load_settings(write_kiosk_config(tmp_path / "terminal", extra_devices=(
         f'id_reader = "simidcard://?present=0"\nscanner = "serial://{tmp_path}/ttyACM9"')))
     flow = TicketFlow(hall, TicketPrinterService("simprinter://", spool_dir=tmp_path / "spool"), terminal_id="k1",

@@ -96,7 +96,7 @@ def test_a_hall_with_more_services_than_a_page_turns_pages_with_large_buttons(ui
     counters = [c.model_copy(update={"services": [*c.services, "extra_0", "extra_1"]}) if c.id == "1" else c
                 for c in spec.counters]
     flow.hall = EmbeddedHall(spec.model_copy(update={"services": [*spec.services, *extra], "counters": counters}),
-                             f"sqlite:///{tmp_path / 'ten.db'}")
+                             f"sqlite:///{tmp_path / 'ten.db'}", person_key_file=tmp_path / "person.key")
 
     def codes():
         return [b.choice.code for b in reversed(ui.screen.ids.grid.children) if b.choice]
@@ -163,7 +163,7 @@ def test_the_screens_never_wait_for_the_hall(ui, tmp_path):
     holder.execute("BEGIN IMMEDIATE")
     flow = ui.app.flow
     kept = flow.hall
-    flow.hall = EmbeddedHall(kept.spec, f"sqlite:///{db}")
+    flow.hall = EmbeddedHall(kept.spec, f"sqlite:///{db}", person_key_file=tmp_path / "person.key")
     try:
         started = time.monotonic()
         ui.tap(ui.screen.ids.take)

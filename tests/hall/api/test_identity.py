@@ -1,13 +1,14 @@
-"""Identified and booked citizens over HTTP, on SQLite and PostgreSQL: the person salt for
+"""Identified and booked citizens over HTTP, on SQLite and PostgreSQL: today's person key for
 kiosks alone, tickets by hash and age, booking codes checked in once with the reason of
 every refusal, and today's ticket by its number."""
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 from hall.booking_codes import BOOKING_PURPOSE, make_booking_code
+from hall.person_keys import PersonKeys, read_key_file
 from hall.schemas import DeviceKind
-from tests.conftest import OPEN_MORNING
+from tests.conftest import OPEN_MORNING, SHANGHAI
 
 ISSUE = "/api/v1/tickets"
 CHECK_IN = "/api/v1/bookings/check-ins"
@@ -21,10 +22,21 @@ def code(live, *, booking_id="Q7K2M9", key=None, window=(time(9), time(9, 30))) 
                              window_start=window[0], window_end=window[1])
 
 
-def test_the_person_salt_is_for_kiosks_only(live, kiosk, add_device, login):
+def test_the_person_salt_is_todays_key_for_kiosks_only(live, kiosk, add_device, login, server_settings, clock):
+    """Today's key, from the key file beside the database; tomorrow's differs, and no question
+    gets another day's."""
+    keys = PersonKeys(read_key_file(server_settings.person_key_path), hall_id="chengguan", zone=SHANGHAI)
     answer = kiosk.get(SALT)
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
-    assert bytes.fromhex(answer.json()["salt"]) == live.hall.engine.person_salt()
+    today = OPEN_MORNING.date()
+    assert answer.json() == {"salt": keys.for_day(today).hex(), "day": today.isoformat()}
+    yesterday = kiosk.get(SALT, params={"day": (today - timedelta(days=1)).isoformat()})
+    assert yesterday.json() == answer.json()
+    clock.now = OPEN_MORNING + timedelta(days=1)
+    tomorrow = kiosk.get(SALT).json()
+    assert tomorrow == {"salt": keys.for_day(today + timedelta(days=1)).hex(),
+                        "day": (today + timedelta(days=1)).isoformat()}
+    assert tomorrow["salt"] != answer.json()["salt"]
     assert add_device("counter-01", DeviceKind.COUNTER).get(SALT).status_code == 403
     assert login("0042").get(SALT).status_code == 403
     assert kiosk.__class__(live.url).get(SALT).status_code == 401
