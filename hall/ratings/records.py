@@ -5,6 +5,9 @@ A completion is written down at once (served) with who served and until when it 
 rated; a prompt that ends unanswered, by its time or by the counter's next call, leaves the
 transaction not rated, never with an invented rating. Every check is made before anything is
 written, and data functions take the session, so a refusal leaves nothing behind.
+
+Whoever locks a transaction's row takes the event log's lock first (hall.db.order_commits),
+as the counter operations do before they end a prompt: one order of locks, no deadlock.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hall import events
+from hall.db import order_commits
 from hall.errors import InvalidInput
 from hall.hours import add_working_days
 from hall.models import Rating, ServedTicket, Ticket
@@ -78,6 +82,7 @@ def prompts_ended(session: Session, *, spec: HallSpec, now: datetime) -> bool:
 def end_prompts(session: Session, *, spec: HallSpec, now: datetime, counter: str | None = None) -> int:
     """Records as not rated the prompts that ended: at `counter`, all its open ones (it called
     the next citizen); without it, those whose time is up. Returns how many."""
+    order_commits(session)
     query = select(ServedTicket).where(ServedTicket.hall_id == spec.hall.id,
                                        ServedTicket.rating_state == RatingState.AWAITING.value)
     if counter is not None:
@@ -105,6 +110,7 @@ def served_ticket(session: Session, *, spec: HallSpec, ticket_id: int, now: date
         raise RatingRefused(RatingRefusal.OTHER_HALL, f"ticket {ticket_id} is not of hall {spec.hall.id!r}")
     if ticket.status != TicketStatus.COMPLETED.value:
         raise RatingRefused(RatingRefusal.NOT_COMPLETED, f"{ticket.number} is {ticket.status}, not completed")
+    order_commits(session)
     row = session.get(ServedTicket, ticket_id, with_for_update=True)
     if row is None:
         row = served(session, spec=spec, ticket_id=ticket_id, job_no=None, now=now)
