@@ -2,7 +2,7 @@
 
     python -m hall serve [--host H] [--port P] [--data-dir DIR] [--database URL] [--hall FILE]
                          [--public-url URL] [--offline-after SECONDS]
-    python -m hall add-device ID --kind kiosk|counter|display [--new-token]
+    python -m hall add-device ID --kind kiosk|counter|display|keypad_bridge [--counters 1,2] [--new-token]
     python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2] [--replace]
     python -m hall migrate
     python -m hall person-key [--replace]
@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     device = sub.add_parser("add-device", parents=[common], help="register a terminal and print its token once")
     device.add_argument("device_id", metavar="ID")
     device.add_argument("--kind", required=True, choices=[k.value for k in DeviceKind])
+    device.add_argument("--counters", default="",
+                        help="a counter terminal's counter, a keypad bridge's counters: comma-separated, e.g. 3")
     device.add_argument("--new-token", action="store_true", help="replace the token of an existing terminal")
     staff = sub.add_parser("add-staff", parents=[common], help="add a staff account (asks for its password)")
     staff.add_argument("job_no", metavar="JOB_NO")
@@ -147,11 +149,12 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
         if args.command in ("booking-key", "booking-code"):
             return booking(args, spec, engine)
         with engine.transaction() as session:
+            counters = [c.strip() for c in args.counters.split(",") if c.strip()]
             if args.command == "add-device":
                 token = accounts.add_device(session, hall_id=spec.hall.id, device_id=args.device_id,
-                                            kind=DeviceKind(args.kind), now=now, replace=args.new_token)
+                                            kind=DeviceKind(args.kind), now=now, replace=args.new_token,
+                                            spec=spec, counters=counters)
             else:
-                counters = [c.strip() for c in args.counters.split(",") if c.strip()]
                 accounts.add_staff(session, hall_id=spec.hall.id, spec=spec, job_no=args.job_no, name=args.name,
                                    role=Role(args.role), counters=counters, password=read_password(), now=now,
                                    replace=args.replace)

@@ -71,20 +71,39 @@ def _in_form(form, value: str, what: str, example: str, column) -> None:
 # -- devices ---------------------------------------------------------------------------------
 
 def add_device(session: Session, *, hall_id: str, device_id: str, kind: DeviceKind, now: datetime,
-               replace: bool = False) -> str:
+               replace: bool = False, spec: HallSpec | None = None, counters: list[str] = ()) -> str:
     """Registers a terminal and returns its token, which is shown once and stored only as a
-    digest. `replace` gives an existing terminal a new token (the old one stops working)."""
+    digest. `replace` gives an existing terminal a new token (the old one stops working).
+    A counter terminal is bound to its counter of `spec` and a keypad bridge to those of its
+    keypads: they rate only those counters' transactions (unbound, none)."""
     _in_form(DeviceId, device_id, "device id", "kiosk-01", Device.__table__.c.device_id)
+    counters = list(dict.fromkeys(counters))
+    if kind is DeviceKind.COUNTER and len(counters) > 1:
+        raise AccountError("a counter terminal is bound to one counter (--counters 3)")
+    if kind not in (DeviceKind.COUNTER, DeviceKind.KEYPAD_BRIDGE) and counters:
+        raise AccountError(f"a {kind.value} is bound to no counter; leave --counters out")
+    if counters:
+        known = {c.id for c in spec.counters} if spec is not None else set()
+        unknown = [c for c in counters if c not in known]
+        if unknown:
+            raise AccountError(f"no counter {', '.join(map(repr, unknown))} in this hall; "
+                               f"known: {', '.join(sorted(known))}")
     token = secrets.token_urlsafe(32)
     device = session.get(Device, (hall_id, device_id))
     if device is not None and not replace:
         raise AccountError(f"device {device_id!r} exists; pass --new-token to replace its token")
     if device is None:
         session.add(Device(hall_id=hall_id, device_id=device_id, kind=kind.value, token_hash=digest(token),
-                           created_at=now, offline=False))
+                           created_at=now, offline=False, counters=",".join(counters)))
     else:
-        device.kind, device.token_hash = kind.value, digest(token)
+        device.kind, device.token_hash, device.counters = kind.value, digest(token), ",".join(counters)
     return token
+
+
+def bound_counters(session: Session, *, hall_id: str, device_id: str) -> tuple[str, ...]:
+    """The counters a counter terminal or keypad bridge rates for."""
+    device = session.get(Device, (hall_id, device_id))
+    return tuple(c for c in (device.counters if device else "").split(",") if c)
 
 
 def device_for_token(session: Session, *, hall_id: str, token: str) -> Device | None:

@@ -150,6 +150,9 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offline: Mapped[bool] = mapped_column(Boolean, default=False,
                                           comment="set once its silence was announced as an alarm")
+    counters: Mapped[str] = mapped_column(String(256), default="", server_default="",
+                                          comment="comma-separated: the counters a counter terminal or keypad "
+                                                  "bridge rates for")
 
 
 class Staff(Base):
@@ -246,3 +249,75 @@ class HelpCall(Base):
     taken_by: Mapped[str | None] = mapped_column(String(32), comment="the staff member's job number")
 
     __table_args__ = (Index("ix_help_call_open", "hall_id", "taken_at"),)
+
+
+# -- ratings (hall.ratings) ------------------------------------------------------------------
+
+class ServedTicket(Base):
+    """A completed ticket as ratings know it, written at its completion: who served it and
+    where, until when it may be rated, whether it was, and whether the hall phones back.
+    `phone` is the number a citizen left for that call, removed once the call is made or the
+    transaction is rated otherwise."""
+
+    __tablename__ = "served_tickets"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date, comment="hall-local date of completion")
+    service: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(80))
+    counter: Mapped[str] = mapped_column(String(8))
+    staff_job_no: Mapped[str | None] = mapped_column(String(32), comment="who completed it")
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prompt_until: Mapped[datetime] = mapped_column(UTCDateTime, comment="the counter's prompt ends")
+    rateable_until: Mapped[datetime] = mapped_column(UTCDateTime, comment="the phone page and kiosks take it until")
+    rating_state: Mapped[str] = mapped_column(String(12), comment="awaiting, rated or not_rated")
+    callback_due: Mapped[bool] = mapped_column(Boolean, default=False, comment="chosen for a call-back (回访)")
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="when the call-back was made")
+    phone: Mapped[str | None] = mapped_column(String(24))
+
+    __table_args__ = (
+        Index("ix_served_day", "hall_id", "day"),
+        Index("ix_served_prompt", "hall_id", "rating_state", "counter"),
+    )
+
+
+class Rating(Base):
+    """One rating of one transaction: the database refuses a second (its ticket is unique).
+    Who rated is never kept, only whether they were identified by ID card."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    service: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(80))
+    counter: Mapped[str] = mapped_column(String(8))
+    staff_job_no: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer, comment="5 非常满意 … 1 非常不满意")
+    reasons: Mapped[str] = mapped_column(String(400), default="", comment="comma-separated reason codes")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16))
+    identified: Mapped[bool] = mapped_column(Boolean, default=False, comment="the rater showed an ID card")
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    set_aside: Mapped[bool] = mapped_column(Boolean, default=False, comment="an appeal against it was upheld")
+
+    __table_args__ = (Index("ix_rating_hall", "hall_id", "id"),)
+
+
+class RatingCase(Base):
+    """The follow-up of a bad rating; its steps are events (case_opened, case_step)."""
+
+    __tablename__ = "rating_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    state: Mapped[str] = mapped_column(String(12))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due: Mapped[date] = mapped_column(Date, comment="the last working day it may take (hall-local)")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_case_state", "hall_id", "state"),)

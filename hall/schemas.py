@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hall.errors import RefusalReason
+from hall.ratings.terms import (CallOutcome, CaseState, CaseStep, Channel, RatingRefusal, RatingState)
 from hall.tickets import CounterState, Priority, ServiceStatus, TicketInfo, TicketStatus
 
 ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
@@ -37,8 +38,9 @@ class Request(BaseModel):
 
 class DeviceKind(str, Enum):
     KIOSK = "kiosk"
-    COUNTER = "counter"
+    COUNTER = "counter"                # a counter terminal, bound to its counter
     DISPLAY = "display"
+    KEYPAD_BRIDGE = "keypad_bridge"    # the rating keypads of one RS-485 line, bound to their counters
 
 
 class Role(str, Enum):
@@ -197,7 +199,9 @@ class Problem(BaseModel):
 
     error: str = Field(description="a stable code, such as refused, busy, unauthorized")
     message: str
-    reason: RefusalReason | None = Field(None, description="for error=refused: why")
+    reason: RefusalReason | RatingRefusal | None = Field(
+        None, description="for error=refused: why the ticket was refused; for error=rating_refused: why the "
+                          "rating, case step or call-back was")
     reopens_at: datetime | None = Field(None, description="for error=refused: when it opens again (booking_early: "
                                                           "when the booking checks in)")
     earlier_ticket: EarlierTicketPublic | None = Field(
@@ -303,3 +307,174 @@ class HelpCallPublic(BaseModel):
         """From a hall.models.HelpCall."""
         return cls(id=call.id, device_id=call.device_id, location=call.location, raised_at=call.raised_at,
                    presses=call.presses, taken_at=call.taken_at, taken_by=call.taken_by)
+
+
+# -- ratings (docs/ratings.md) ---------------------------------------------------------------
+
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
+TicketId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# A mobile (13812345678) or a landline with its area code (0571-87654321), +86 allowed.
+Phone = Annotated[str, StringConstraints(strip_whitespace=True,
+                                         pattern=r"^(?:\+?86[ -]?)?(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")]
+
+
+class RatingContent(Request):
+    level: int = Field(ge=1, le=5, strict=True, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+    reasons: list[ReasonCode] = Field([], max_length=10,
+                                      description="codes from GET /ratings/reasons; a level of 1 or 2 needs one")
+    comment: StoredText = Field("", max_length=500)
+
+
+class RatingRequest(RatingContent):
+    ticket_id: TicketId
+    identified: bool = Field(False, strict=True,
+                             description="the rater was identified by ID card (who it was is never sent)")
+
+
+class RatingReceipt(BaseModel):
+    """What the rater gets back: taken, once. The level is not repeated."""
+
+    ticket_id: int
+    state: RatingState
+    channel: Channel
+    rated_at: datetime
+
+
+class RatingStatusPublic(BaseModel):
+    """A transaction's rating as staff, terminals and the citizen may see it: never the level."""
+
+    ticket_id: int
+    state: RatingState | None = Field(description="awaiting (the counter's prompt is open), rated, not_rated; "
+                                                  "null while the ticket is not completed")
+    rateable_until: datetime | None = Field(description="a late rating is taken until then (phone page, kiosk)")
+    callback_offered: bool = Field(description="the hall will phone back (回访) if the citizen leaves a number")
+
+    @classmethod
+    def of(cls, status) -> RatingStatusPublic:
+        """From a hall.ratings.records.RatingStatus."""
+        return cls(**status.__dict__)
+
+
+class ReasonPublic(BaseModel):
+    code: str
+    name: dict[str, str] = Field(description="by language: zh_CN, zh_TW, en")
+    needs_comment: bool
+
+
+class RatingPublic(BaseModel):
+    """A rating whole, for supervisors only."""
+
+    id: int
+    ticket_id: int
+    number: str
+    day: date = Field(description="the transaction's day")
+    service: str
+    department: str
+    counter: str
+    staff_job_no: str | None
+    level: int
+    reasons: list[str]
+    comment: str
+    channel: Channel
+    identified: bool
+    rated_at: datetime
+    set_aside: bool = Field(description="an appeal against it was upheld: it counts in no figure")
+
+    @classmethod
+    def of(cls, r, *, number: str, day: date) -> RatingPublic:
+        """From a hall.models.Rating, its ticket's number and the transaction's day."""
+        return cls(id=r.id, ticket_id=r.ticket_id, number=number, day=day, service=r.service,
+                   department=r.department, counter=r.counter, staff_job_no=r.staff_job_no, level=r.level,
+                   reasons=[c for c in r.reasons.split(",") if c], comment=r.comment, channel=r.channel,
+                   identified=r.identified, rated_at=r.rated_at, set_aside=r.set_aside)
+
+
+class FigurePublic(BaseModel):
+    key: str = Field(description="the job number, counter, service code, department or day (YYYY-MM-DD)")
+    transactions: int
+    rated: int
+    not_rated: int
+    satisfied: int = Field(description="rated 基本满意 or better")
+    bad: int = Field(description="rated 不满意 or 非常不满意")
+    satisfaction_rate: float | None = Field(description="satisfied / rated, 0 to 1; null with nothing rated")
+    bad_rate: float | None = Field(description="bad / rated")
+    not_rated_share: float | None = Field(description="not_rated / transactions")
+    below_threshold: bool = Field(description="satisfaction under the hall's satisfaction_threshold")
+
+    @classmethod
+    def of(cls, figure) -> FigurePublic:
+        """From a hall.ratings.figures.Figure."""
+        return cls(**figure.__dict__)
+
+
+class CaseStepRequest(Request):
+    step: CaseStep
+    note: StoredText = Field(min_length=1, max_length=500, description="what was done or found")
+
+
+class CaseEventPublic(BaseModel):
+    step: str = Field(description="open, or the step taken")
+    state: CaseState = Field(description="the case's state after it")
+    note: str
+    by: str | None = Field(description="the supervisor's job number; null for the opening")
+    at: datetime
+
+
+class CasePublic(BaseModel):
+    id: int
+    ticket_id: int
+    number: str
+    rating: RatingPublic
+    state: CaseState
+    opened_at: datetime
+    due: date = Field(description="the last working day it may take (hall-local)")
+    overdue: bool = Field(description="not finished by the end of its due day")
+    finished_at: datetime | None
+    steps: list[CaseEventPublic] | None = Field(None, description="its history, in GET /cases/{id} only")
+
+    @classmethod
+    def of(cls, record, steps=None) -> CasePublic:
+        """From a hall.ratings.cases.CaseRecord, and its history (cases.history) if given."""
+        c = record.case
+        rating = RatingPublic.of(record.rating, number=record.number, day=record.day)
+        return cls(id=c.id, ticket_id=c.ticket_id, number=record.number, rating=rating, state=c.state,
+                   opened_at=c.opened_at, due=c.due, overdue=record.overdue, finished_at=c.finished_at,
+                   steps=None if steps is None else [CaseEventPublic(**s.__dict__) for s in steps])
+
+
+class PhoneRequest(Request):
+    phone: Phone = Field(description="a mobile or a landline with its area code; kept until the call is made")
+
+
+class CounterPhoneRequest(PhoneRequest):
+    ticket_id: TicketId
+
+
+class CallbackPublic(BaseModel):
+    """A citizen to phone back (回访)."""
+
+    ticket_id: int
+    number: str
+    service: str
+    counter: str
+    completed_at: datetime
+    phone: str
+
+
+class CallRecord(Request):
+    outcome: CallOutcome
+    level: int | None = Field(None, ge=1, le=5, strict=True, description="with outcome answered: the rating")
+    reasons: list[ReasonCode] = Field([], max_length=10)
+    comment: StoredText = Field("", max_length=500)
+
+    @model_validator(mode="after")
+    def _level_with_answer(self) -> CallRecord:
+        if (self.outcome is CallOutcome.ANSWERED) != (self.level is not None):
+            raise ValueError("give a level with outcome answered, and only then")
+        return self
+
+
+class CallbackDone(BaseModel):
+    ticket_id: int
+    outcome: CallOutcome
+    rated: bool = Field(description="the answer was taken as the transaction's rating")

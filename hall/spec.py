@@ -127,6 +127,9 @@ class Service(Strict):
     person_limit: Literal["day", "service"] = Field(
         default="day", description="day: its tickets count toward the hall's tickets_per_person a day; "
                                    "service: one open ticket of this service per person, apart from the others")
+    department: str | None = Field(default=None, min_length=1, max_length=64,
+                                   description="the department answerable for it (县人社局), as ratings name it; "
+                                               "default: the hall itself")
 
 
 class Counter(Strict):
@@ -187,6 +190,60 @@ class Privacy(Strict):
                                             "(1: the day after); the tickets stay")
 
 
+class Reason(Strict):
+    """A reason a citizen may give for a bad rating (不满意, 非常不满意)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: Names
+    needs_comment: bool = Field(default=False, description="the citizen says what in a comment (其他)")
+
+
+# The practical list of the provinces' on-site rating (docs/ratings.md).
+DEFAULT_REASONS = [
+    Reason(code="slow", name=Names(zh_CN="办事效率低、等候时间长", zh_TW="辦事效率低、等候時間長",
+                                   en="Slow service, long wait")),
+    Reason(code="attitude", name=Names(zh_CN="服务态度差", zh_TW="服務態度差", en="Unfriendly staff")),
+    Reason(code="unskilled", name=Names(zh_CN="业务不熟练", zh_TW="業務不熟練", en="Staff did not know the matter")),
+    Reason(code="unclear", name=Names(zh_CN="一次告知不清、材料反复提交", zh_TW="一次告知不清、材料反覆提交",
+                                      en="Unclear what to bring, papers asked for again")),
+    Reason(code="guide", name=Names(zh_CN="办事指南不准确", zh_TW="辦事指南不準確", en="The service guide was wrong")),
+    Reason(code="repeat_visits", name=Names(zh_CN="多次跑动", zh_TW="多次跑動", en="Had to come back several times")),
+    Reason(code="system", name=Names(zh_CN="系统或设备故障", zh_TW="系統或設備故障", en="System or equipment failure")),
+    Reason(code="other", name=Names(zh_CN="其他", zh_TW="其他", en="Other"), needs_comment=True),
+]
+
+
+class Ratings(Strict):
+    """Ratings after each transaction (好差评, docs/ratings.md)."""
+
+    reasons: list[Reason] = Field(default=DEFAULT_REASONS, min_length=1, max_length=20,
+                                  description="what a bad rating may be given for; it needs at least one")
+    window_seconds: int = Field(default=60, ge=10, le=600,
+                                description="how long the counter's rating prompt waits before the "
+                                            "transaction counts as not rated")
+    late_working_days: int = Field(default=1, ge=0, le=15,
+                                   description="a citizen who missed the prompt may rate from the phone page or "
+                                               "a kiosk until the end of this working day after the transaction "
+                                               "(0: the same day)")
+    case_working_days: int = Field(default=5, ge=1, le=30,
+                                   description="a bad rating's follow-up case is due within these working days")
+    callback_percent: int = Field(default=0, ge=0, le=100,
+                                  description="the share of transactions the hall phones back (回访), in percent")
+    satisfaction_threshold: int = Field(default=80, ge=0, le=100,
+                                        description="a satisfaction rate under this percentage is flagged")
+
+    @field_validator("reasons")
+    @classmethod
+    def _unique(cls, reasons: list[Reason]) -> list[Reason]:
+        codes = [r.code for r in reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a reason code is used twice")
+        return reasons
+
+    def reason(self, code: str) -> Reason | None:
+        return next((r for r in self.reasons if r.code == code), None)
+
+
 class HallSpec(Strict):
     hall: HallInfo
     hours: Hours
@@ -195,6 +252,7 @@ class HallSpec(Strict):
     display: Display = Display()
     booking: Booking = Booking()
     privacy: Privacy = Privacy()
+    ratings: Ratings = Ratings()
 
     @field_validator("services")
     @classmethod
@@ -235,6 +293,11 @@ class HallSpec(Strict):
 
     def counters_for(self, code: str) -> list[Counter]:
         return [c for c in self.counters if code in c.services]
+
+    def department_of(self, code: str) -> str:
+        """The department a service's ratings are counted for: its own, else the hall."""
+        service = self.service(code)
+        return (service.department if service else None) or self.hall.name.zh_CN
 
     @property
     def zone(self) -> ZoneInfo:

@@ -43,6 +43,13 @@ class EventKind(str, Enum):
     DEVICE_ONLINE = "device_online"      # and was heard again
     HELP_REQUESTED = "help_requested"    # a citizen at a kiosk called for staff
     HELP_TAKEN = "help_taken"            # and a staff member is on the way
+    # Ratings (hall.ratings): staff streams see rated and not_rated without the level, and
+    # none of the rest (a case tells that a rating was bad).
+    RATED = "rated"                      # a transaction was rated
+    NOT_RATED = "not_rated"              # its counter's prompt ended unanswered
+    CASE_OPENED = "case_opened"          # a bad rating's follow-up began
+    CASE_STEP = "case_step"              # a supervisor took a step of it
+    CALLBACK_MADE = "callback_made"      # the hall phoned a citizen back (回访)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from hall import accounts, events, housekeeping
 from hall.api import errors
 from hall.api.main import api_router
 from hall.api.server import HallServer
+from hall.ratings import records
 from hall.settings import ServerSettings
 from hall.web import site
 from hall.tickets import EventKind
@@ -65,9 +66,10 @@ def _fewer_collections() -> None:
 
 
 async def _watch(hall: HallServer) -> None:
-    """Announces kiosks that fell silent, and runs the hall's housekeeping. A kiosk's silence
-    is judged only once the server itself has been up for the limit: after an outage every
-    terminal gets its chance to be heard first."""
+    """Announces kiosks that fell silent, ends the counters' rating prompts whose time is up
+    (not rated), and runs the hall's housekeeping. A kiosk's silence is judged only once the
+    server itself has been up for the limit: after an outage every terminal gets its chance
+    to be heard first."""
     tick = max(0.5, min(10.0, hall.offline_after.total_seconds() / 4))
     last_cleanup = None
     while True:
@@ -75,6 +77,8 @@ async def _watch(hall: HallServer) -> None:
         try:
             now = hall.clock()
             if now - hall.started >= hall.offline_after and await run_in_threadpool(_announce_silent, hall, now):
+                hall.wakeup.ring()
+            if await run_in_threadpool(_end_prompts, hall, now):
                 hall.wakeup.ring()
             if last_cleanup is None or now - last_cleanup >= HOUSEKEEPING_EVERY:
                 await run_in_threadpool(housekeeping.tidy, hall.engine, now=now)
@@ -93,3 +97,10 @@ def _announce_silent(hall: HallServer, now: datetime) -> int:
                                    "last_seen_at": device.last_seen_at.isoformat()})
     return len(silent)
 
+
+def _end_prompts(hall: HallServer, now: datetime) -> int:
+    with hall.engine.reading() as session:
+        if not records.prompts_ended(session, spec=hall.spec, now=now):
+            return 0
+    with hall.engine.transaction() as session:
+        return records.end_prompts(session, spec=hall.spec, now=now)

@@ -101,6 +101,8 @@ Terminal = Annotated[Caller, Depends(allow(*DeviceKind))]
 StaffMember = Annotated[Caller, Depends(allow(staff=True))]
 Watcher = Annotated[Caller, Depends(allow(*DeviceKind, staff=True))]
 Supervisor = Annotated[Caller, Depends(allow(staff=True, roles=(Role.SUPERVISOR, Role.ADMIN)))]
+Rater = Annotated[Caller, Depends(allow(DeviceKind.COUNTER, DeviceKind.KEYPAD_BRIDGE, DeviceKind.KIOSK))]
+CounterTerminal = Annotated[Caller, Depends(allow(DeviceKind.COUNTER))]
 
 
 async def counter_operator(counter_id: Annotated[CounterId, Path(description="the counter, as the hall names it")],

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from hall.accounts import LoginRefused, LoginSlowed
 from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.idempotency import KeyReused
+from hall.ratings.terms import RatingRefusal, RatingRefused
 from hall.schemas import Problem
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 # CounterOperationError codes (hall.queue) and the status each answers with.
 COUNTER_STATUS = {"unknown_counter": 404, "not_found": 404, "unknown_service": 404, "bad_transfer": 422,
                   "bad_number": 422}
+RATING_STATUS = {RatingRefusal.NOT_FOUND: 404, RatingRefusal.CASE_NOT_FOUND: 404, RatingRefusal.OTHER_HALL: 403,
+                 RatingRefusal.NOT_YOUR_COUNTER: 403, RatingRefusal.LEVEL_OUT_OF_RANGE: 422,
+                 RatingRefusal.REASON_REQUIRED: 422, RatingRefusal.UNKNOWN_REASON: 422,
+                 RatingRefusal.COMMENT_REQUIRED: 422}  # the rest: 409, not possible now
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                 422: "invalid", 429: "too_many_requests"}
@@ -102,6 +107,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TicketNotFound)
     async def not_found(_request: Request, exc: TicketNotFound) -> JSONResponse:
         return problem(404, "not_found", str(exc))
+
+    @app.exception_handler(RatingRefused)
+    async def rating_refused(_request: Request, exc: RatingRefused) -> JSONResponse:
+        return problem(RATING_STATUS.get(exc.reason, 409), "rating_refused", str(exc), reason=exc.reason)
 
     @app.exception_handler(KeyReused)
     async def key_reused(_request: Request, exc: KeyReused) -> JSONResponse:

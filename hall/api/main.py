@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hall.api.routes import (bookings, counter_queue, counters, device_health, devices, display, events, hall,
-                             help_calls, person_salt, services, session, tickets)
+from hall.api.routes import (bookings, callbacks, cases, counter_queue, counters, device_health, devices, display,
+                             events, hall, help_calls, person_salt, ratings, services, session, tickets)
 from hall.schemas import Problem
 
 API_PREFIX = "/api/v1"
@@ -15,5 +15,5 @@ api_router = APIRouter(prefix=API_PREFIX, responses={
     422: {"model": Problem, "description": "the request is malformed (error=invalid, with fields)"},
 })
 for module in (hall, services, tickets, bookings, person_salt, counters, counter_queue, devices, device_health,
-               session, events, display, help_calls):
+               session, events, display, help_calls, ratings, cases, callbacks):
     api_router.include_router(module.router)

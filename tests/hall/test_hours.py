@@ -128,6 +128,11 @@ WORKING_DAYS = [
     ("2026-02-12", 3, "2026-02-24"),
     # New Year's Day, a Thursday holiday.
     ("2025-12-31", 1, "2026-01-02"),
+    # From a Saturday; across the National Day holidays with Saturday 10-10 worked; to a
+    # make-up Sunday.
+    ("2026-11-28", 1, "2026-11-30"),
+    ("2026-09-29", 5, "2026-10-12"),
+    ("2026-09-18", 1, "2026-09-20"),
 ]
 
 

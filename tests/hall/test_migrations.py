@@ -21,6 +21,8 @@ from hall.errors import SchemaTooNew
 from hall.migrations import runner
 from hall.models import Base
 from hall.queue import QueueEngine
+from hall.ratings import records
+from hall.ratings.terms import Channel
 from tests.conftest import OPEN_MORNING, ROOT
 from tests.hall.conftest import _plain
 
@@ -184,3 +186,35 @@ def test_the_previous_releases_person_hashes_and_request_digests_are_cleared_and
         probe.dispose()
     finally:
         engine.close()
+
+
+def test_a_database_of_the_previous_release_gets_ratings_and_keeps_its_tickets(release_url, spec, clock):
+    """A hall at revision 0004 (the release before ratings), a counter terminal registered:
+    upgraded, its tickets stay, its terminal is bound to no counter yet, and a transaction it
+    completed can still be rated late."""
+    engine = create_engine(release_url)
+    with engine.begin() as con:
+        runner.stamp(con, migrations.BASELINE)
+        command.upgrade(runner.config(con), "0004")
+        con.execute(text("insert into devices (hall_id, device_id, kind, token_hash, created_at, offline) "
+                         "values ('chengguan', 'counter-03', 'counter', :digest, '2026-11-24 08:00:00', false)"),
+                    {"digest": "0" * 64})
+        completed = con.execute(text("select id from tickets where status = 'completed' and day = '2026-11-25' "
+                                     "order by id limit 1")).scalar()
+    engine.dispose()
+    before = release_rows()
+    hall = QueueEngine(spec, release_url, clock=clock)
+    try:
+        assert as_release_rows(release_url) == before
+        probe = create_engine(release_url)
+        with probe.connect() as con:
+            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD == "0007"
+            assert con.execute(text("select counters from devices")).all() == [("",)]
+            assert con.execute(text("select count(*) from served_tickets")).scalar() == 0
+        probe.dispose()
+        with hall.transaction() as session:
+            rating = records.rate(session, spec=spec, ticket_id=completed, level=4, reasons=[], comment="",
+                                  channel=Channel.KIOSK, identified=False, now=clock())
+            assert (rating.ticket_id, rating.staff_job_no, rating.counter) == (completed, None, "1")
+    finally:
+        hall.close()

@@ -1,5 +1,7 @@
 """Counter operations for staff: each acts on the counter named in the path, which the
-caller must be allowed to operate, and answers with the ticket concerned."""
+caller must be allowed to operate, and answers with the ticket concerned. A completion is
+written down for its rating with who completed it, and the counter's next call ends the
+rating prompt of the one before (hall.ratings.records), in the operation's transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,8 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from hall.api.deps import HallDep, IdempotencyKey, OperatedCounter, StaffMember, Watcher
+from sqlalchemy.orm import Session
+
+from hall.api.deps import Caller, HallDep, IdempotencyKey, OperatedCounter, StaffMember, Watcher
+from hall.api.server import HallServer
 from hall.queue import QueueEngine
+from hall.ratings import records
 from hall.schemas import CallBackRequest, CounterId, CounterStatePublic, Problem, TicketPublic, TransferRequest
 from hall.tickets import TicketInfo
 
@@ -33,30 +39,51 @@ def _ticket_answer(hall, request: Request, ticket: TicketInfo | None) -> str:
     return TicketPublic.of(ticket, hall.ticket_link(request, ticket.id)).model_dump_json()
 
 
-def _operation(path: str, summary: str, run: Callable[[QueueEngine, str], TicketInfo | None]) -> None:
+Then = Callable[[Session, HallServer, str, Caller, TicketInfo | None], None]
+
+
+def _served(session: Session, hall: HallServer, _counter: str, who: Caller, ticket: TicketInfo | None) -> None:
+    records.served(session, spec=hall.spec, ticket_id=ticket.id, job_no=who.job_no, now=hall.clock())
+
+
+def _next_called(session: Session, hall: HallServer, counter: str, _who: Caller, ticket: TicketInfo | None) -> None:
+    if ticket is not None:
+        records.end_prompts(session, spec=hall.spec, now=hall.clock(), counter=counter)
+
+
+def _operation(path: str, summary: str, run: Callable[[QueueEngine, str], TicketInfo | None],
+               then: Then | None = None) -> None:
     def operate(counter_id: OperatedCounter, request: Request, hall: HallDep, who: StaffMember,
                 key: IdempotencyKey = None):
-        return hall.write(request, principal=who.name, key=key, body="",
-                          write=lambda _s: _ticket_answer(hall, request, run(hall.engine, counter_id)))
+        def write(session: Session) -> str:
+            ticket = run(hall.engine, counter_id)
+            if then is not None:
+                then(session, hall, counter_id, who, ticket)
+            return _ticket_answer(hall, request, ticket)
+        return hall.write(request, principal=who.name, key=key, body="", write=write)
     operate.__name__ = path.replace("-", "_")
     router.add_api_route(f"/{{counter_id}}/{path}", operate, methods=["POST"], summary=summary,
                          response_model=TicketPublic | None)
 
 
 _operation("call-next", "Call the next ticket in calling order (null when nobody waits)",
-           lambda e, c: e.call_next(c))
+           lambda e, c: e.call_next(c), _next_called)
 _operation("recall", "Call the ticket being served once more", lambda e, c: e.recall(c))
 _operation("absent", "Mark the ticket being served absent (过号)", lambda e, c: e.mark_absent(c))
 _operation("hold", "Set the ticket being served aside (挂起)", lambda e, c: e.hold(c))
-_operation("complete", "Finish the ticket being served", lambda e, c: e.complete(c))
+_operation("complete", "Finish the ticket being served; the counter's rating prompt opens",
+           lambda e, c: e.complete(c), _served)
 
 
 @router.post("/{counter_id}/call-back", response_model=TicketPublic,
              summary="Call again a held or absent ticket of today by its number")
 def call_back(body: CallBackRequest, counter_id: OperatedCounter, request: Request, hall: HallDep,
               who: StaffMember, key: IdempotencyKey = None):
-    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(),
-                      write=lambda _s: _ticket_answer(hall, request, hall.engine.call_back(counter_id, body.number)))
+    def write(session: Session) -> str:
+        ticket = hall.engine.call_back(counter_id, body.number)
+        _next_called(session, hall, counter_id, who, ticket)
+        return _ticket_answer(hall, request, ticket)
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write)
 
 
 @router.post("/{counter_id}/transfer", response_model=TicketPublic,

@@ -16,11 +16,12 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from hall import events
-from hall.api.deps import HallDep, Watcher
+from hall.api.deps import Caller, HallDep, Watcher
 from hall.api.errors import ApiError
 from hall.api.server import HallServer
 from hall.models import MAX_ID
-from hall.schemas import EventPublic
+from hall.schemas import EventPublic, Role
+from hall.tickets import EventKind
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -28,13 +29,17 @@ POLL_SECONDS = 1.0        # also catches writes by other processes on the same d
 KEEPALIVE_SECONDS = 15.0  # a comment line, so that proxies do not close an idle stream
 RETRY_MS = 1000
 BATCH = 500
+# What staff and terminals may know of ratings: that a transaction was rated, by which
+# channel, never the level; and nothing of cases and call-backs (a case tells a bad rating).
+SUPERVISORS_ONLY = frozenset({EventKind.CASE_OPENED.value, EventKind.CASE_STEP.value, EventKind.CALLBACK_MADE.value})
+RATING_SHOWN = ("ticket_id", "counter", "channel", "state")
 
 
 @router.get("", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {"schema": EventPublic.model_json_schema()}},
                              "description": "one message per event: id, event (the kind), data (EventPublic)"}},
             summary="Live events (Server-Sent Events), resumable with Last-Event-ID")
-async def stream(request: Request, hall: HallDep, _who: Watcher,
+async def stream(request: Request, hall: HallDep, who: Watcher,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
                  after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="start after this event id")] = None,
                  tick: Annotated[bool, Query(description="send a `tick` message each second the stream is quiet")] = False):
@@ -46,7 +51,17 @@ async def stream(request: Request, hall: HallDep, _who: Watcher,
         if not (given.isascii() and given.isdigit()) or int(given) > MAX_ID:
             raise ApiError(422, "invalid", f"Last-Event-ID {last_event_id!r} is not an event id")
         start = int(given)
-    return event_stream(request, hall, start, tick=tick)
+    supervisor = who.is_staff and who.role in (Role.SUPERVISOR, Role.ADMIN)
+    return event_stream(request, hall, start, shown=EventPublic.of if supervisor else without_ratings, tick=tick)
+
+
+def without_ratings(record: events.EventRecord) -> EventPublic | None:
+    if record.kind in SUPERVISORS_ONLY:
+        return None
+    event = EventPublic.of(record)
+    if isinstance(rating := record.payload.get("rating"), dict):
+        event.payload = {"rating": {k: rating.get(k) for k in RATING_SHOWN if k in rating}}
+    return event
 
 
 def event_stream(request: Request, hall: HallServer, start: int | None, *,

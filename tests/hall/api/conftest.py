@@ -53,10 +53,10 @@ def live(server_settings, clock):
 
 @pytest.fixture
 def add_device(live):
-    def add(device_id: str, kind: DeviceKind = DeviceKind.KIOSK) -> Api:
+    def add(device_id: str, kind: DeviceKind = DeviceKind.KIOSK, counters=()) -> Api:
         with live.hall.engine.transaction() as session:
             token = accounts.add_device(session, hall_id=live.hall.hall_id, device_id=device_id, kind=kind,
-                                        now=datetime.now(timezone.utc))
+                                        now=datetime.now(timezone.utc), spec=live.hall.spec, counters=list(counters))
         return Api(live.url, token)
     return add
 
@@ -102,3 +102,24 @@ def count(db_url):
             return con.execute(text(f"select count(*) from {table}")).scalar()
     yield rows
     engine.dispose()
+
+
+@pytest.fixture
+def serve(kiosk, login):
+    """Serves a new ticket of `service` at `counter` to its end, as a kiosk and a staff console
+    do: issued, called, completed; returns the completed ticket with its link's token."""
+    desks: dict[str, Api] = {}
+
+    def served(service: str = "household", counter: str = "3", job_no: str = "0301") -> dict:
+        if counter not in desks:
+            desks[counter] = login(job_no, counters=(counter,), counter=counter)
+        desk = desks[counter]
+        issued = kiosk.post("/api/v1/tickets", {"service": service})
+        assert issued.status_code == 201, issued.text
+        called = desk.post(f"/api/v1/counters/{counter}/call-next")
+        assert called.status_code == 200 and called.json()["id"] == issued.json()["id"], called.text
+        done = desk.post(f"/api/v1/counters/{counter}/complete")
+        assert done.status_code == 200 and done.json()["status"] == "completed", done.text
+        return {**done.json(), "token": issued.json()["link"].rsplit("/t/", 1)[1]}
+    served.desks = desks
+    return served

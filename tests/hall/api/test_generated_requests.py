@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from hall.schemas import Role
+from hall.schemas import DeviceKind, Role
 
 EXAMPLES = 15
 # Streams never end, and logging out would end the admin's session for the operations after.
@@ -20,7 +20,12 @@ LEFT_OUT = {("GET", "/api/v1/events"), ("GET", "/api/v1/display/events"), ("DELE
 # What a kiosk may not call (docs/api.md); everything else is sent with the kiosk's token.
 STAFF_ONLY = {("GET", "/api/v1/counters/{counter_id}/queue"), ("GET", "/api/v1/help-calls"),
               ("POST", "/api/v1/help-calls/{call_id}/take"), ("GET", "/api/v1/devices"),
-              ("GET", "/api/v1/devices/status"), ("GET", "/api/v1/device-health"), ("GET", "/api/v1/session")}
+              ("GET", "/api/v1/devices/status"), ("GET", "/api/v1/device-health"), ("GET", "/api/v1/session"),
+              ("GET", "/api/v1/ratings"), ("GET", "/api/v1/ratings/figures"), ("GET", "/api/v1/cases"),
+              ("GET", "/api/v1/cases/{case_id}"), ("POST", "/api/v1/cases/{case_id}/steps"),
+              ("GET", "/api/v1/callbacks"), ("POST", "/api/v1/callbacks/{ticket_id}")}
+# What only a counter terminal may call; sent with the token of one bound to counter 3.
+COUNTER_ONLY = {("POST", "/api/v1/callbacks/phone")}
 
 
 def staff_only(method: str, path: str) -> bool:
@@ -41,9 +46,11 @@ def operations(live):
     return chosen
 
 
-def test_no_generated_request_gets_a_server_error(live, kiosk, login, operations):
+def test_no_generated_request_gets_a_server_error(live, kiosk, add_device, login, operations):
     admin = login("9001", role=Role.ADMIN, counters=())
+    terminal = add_device("counter-03", DeviceKind.COUNTER, counters=("3",))
     as_kiosk = {"headers": {"Authorization": kiosk.http.headers["Authorization"]}}
+    as_terminal = {"headers": {"Authorization": terminal.http.headers["Authorization"]}}
     as_admin = {"headers": {"X-CSRF-Token": admin.http.headers["X-CSRF-Token"]},
                 "cookies": {"hall_session": admin.http.cookies["hall_session"]}}
     errors: list[str] = []
@@ -52,6 +59,8 @@ def test_no_generated_request_gets_a_server_error(live, kiosk, login, operations
                        suppress_health_check=list(HealthCheck))
     for operation in operations:
         caller = as_admin if staff_only(operation.method.upper(), operation.path) else as_kiosk
+        if (operation.method.upper(), operation.path) in COUNTER_ONLY:
+            caller = as_terminal
         for mode in GenerationMode:
             @bounded
             @given(case=operation.as_strategy(generation_mode=mode))
