@@ -65,9 +65,9 @@ def _fewer_collections() -> None:
 
 
 async def _watch(hall: HallServer) -> None:
-    """Announces kiosks that fell silent, and forgets old idempotency keys. A kiosk's silence
-    is judged only once the server itself has been up for the limit: after an outage every
-    terminal gets its chance to be heard first."""
+    """Announces kiosks that fell silent, and forgets old idempotency keys and failed logins.
+    A kiosk's silence is judged only once the server itself has been up for the limit: after
+    an outage every terminal gets its chance to be heard first."""
     tick = max(0.5, min(10.0, hall.offline_after.total_seconds() / 4))
     last_cleanup = None
     while True:
@@ -78,6 +78,7 @@ async def _watch(hall: HallServer) -> None:
                 hall.wakeup.ring()
             if last_cleanup is None or now - last_cleanup >= HOUSEKEEPING_EVERY:
                 await run_in_threadpool(_forget_old_keys, hall, now)
+                await run_in_threadpool(_forget_old_failures, hall, now)
                 last_cleanup = now
         except Exception:  # the watcher must outlive a database hiccup
             log.exception("device watch failed; trying again")
@@ -97,3 +98,8 @@ def _announce_silent(hall: HallServer, now: datetime) -> int:
 def _forget_old_keys(hall: HallServer, now: datetime) -> None:
     with hall.engine.transaction() as session:
         idempotency.forget_old(session, now=now)
+
+
+def _forget_old_failures(hall: HallServer, now: datetime) -> None:
+    with hall.engine.transaction() as session:
+        accounts.forget_failures(session, now=now)
