@@ -12,11 +12,11 @@ import asyncio
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from hall.accounts import FAILURES_KEPT_FOR, LoginSlowed, slowed_for
@@ -69,8 +69,8 @@ def _lowest_priority() -> None:
 
 @dataclass
 class _Failures:
-    count: int = 0
-    last: float = 0.0  # time.monotonic() of the last one
+    count: int
+    last: datetime
 
 
 class SourceFailures:
@@ -78,16 +78,16 @@ class SourceFailures:
     that guesses is slowed before its guesses cost a password check or a database write,
     however it spreads them over job numbers. A login is counted as failed before it is
     checked (so that logins sent at once cannot outrun the count) and taken back unless its
-    password turns out wrong. A source is forgotten a day after its last failure."""
+    password turns out wrong. A source is forgotten a day after its last failure. Times are
+the hall's clock, as for the failures counted per job number in the database."""
 
     def __init__(self, free: int = SOURCE_FREE_FAILURES, capacity: int = MAX_SOURCES):
         self._free = free
         self._capacity = capacity
         self._sources: dict[str, _Failures] = {}
 
-    def charge(self, source: str) -> None:
+    def charge(self, source: str, now: datetime) -> None:
         """Counts a failure ahead; raises LoginSlowed while the source must wait."""
-        now = time.monotonic()
         failures = self._sources.get(source)
         if failures is None:
             if len(self._sources) >= self._capacity:
@@ -95,10 +95,10 @@ class SourceFailures:
             if len(self._sources) >= self._capacity:
                 raise ApiError(429, "login_busy", "too many places are trying to log in; try again later",
                                {"Retry-After": str(FULL_RETRY_AFTER)})
-            failures = self._sources[source] = _Failures()
-        wait = slowed_for(failures.count, self._free).total_seconds() - (now - failures.last)
-        if failures.count >= self._free and wait > 0:
-            raise LoginSlowed(max(1, int(wait + 0.999)))
+            failures = self._sources[source] = _Failures(0, now)
+        wait = slowed_for(failures.count, self._free) - max(now - failures.last, timedelta(0))
+        if failures.count >= self._free and wait > timedelta(0):
+            raise LoginSlowed(max(1, int(wait.total_seconds() + 0.999)))
         failures.count += 1
         failures.last = now
 
@@ -111,6 +111,5 @@ class SourceFailures:
         if failures.count <= 0:
             del self._sources[source]
 
-    def _forget(self, now: float) -> None:
-        kept_for = FAILURES_KEPT_FOR.total_seconds()
-        self._sources = {s: f for s, f in self._sources.items() if now - f.last < kept_for}
+    def _forget(self, now: datetime) -> None:
+        self._sources = {s: f for s, f in self._sources.items() if now - f.last < FAILURES_KEPT_FOR}

@@ -35,7 +35,7 @@ async def login(body: LoginRequest, request: Request, hall: HallDep):
     # The address is the key of the failure counts, held to their column's width.
     source = (request.client.host if request.client else "")[:64]
     with hall.password_checks.turn():
-        hall.login_sources.charge(source)
+        hall.login_sources.charge(source, hall.clock())
         wrong = False
         try:
             attempt = await run_in_threadpool(_begin, hall, source, body.job_no)

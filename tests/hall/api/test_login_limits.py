@@ -99,7 +99,7 @@ def test_a_right_password_is_not_counted_against_its_address(live):
     shared_pc = Api(live.url, source="127.0.0.6")
     for n in range(SOURCE_FREE_FAILURES - 1):
         assert log_in(shared_pc, f"{2000 + n}").status_code == 401
-    for _ in range(SOURCE_FREE_FAILURES * 2):
+    for _ in range(3):  # counted, the second would already be slowed
         assert log_in(shared_pc, "1001", PASSWORD).status_code == 200
     assert log_in(shared_pc, "3000").status_code == 401
     assert log_in(shared_pc, "1001", PASSWORD).status_code == 429
