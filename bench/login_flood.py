@@ -20,7 +20,6 @@ import argparse
 import multiprocessing
 import random
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.server_tickets import client_process, percentile, start_server  # noqa: E402
+from bench.server_tickets import bench_halls, client_process, percentile, start_server  # noqa: E402
 
 FLOOD_CLIENTS = 16
 FLOOD_SECONDS = 300
@@ -122,44 +121,28 @@ def main() -> None:
     if unknown or tickets < 1:
         parser.error(f"--databases takes sqlite and postgresql, --tickets a count from 1; not {args}")
 
-    from tests.hall.conftest import lift_quotas
-    from tests.postgres import PostgresServer
-
     ctx = multiprocessing.get_context("spawn")
-    postgres = PostgresServer() if "postgresql" in chosen else None
-    if postgres is not None:
-        postgres.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp_path = Path(tmp)
-            hall_file = tmp_path / "hall.toml"
-            hall_file.write_text((ROOT / "config" / "hall.toml").read_text(encoding="utf-8"), encoding="utf-8")
-            lift_quotas(hall_file)
-            databases = {"sqlite": ("SQLite", lambda folder: f"sqlite:///{folder / 'hall.db'}"),
-                         "postgresql": ("PostgreSQL", lambda folder: postgres.reset())}
-            print(f"issue a ticket, one kiosk: p50 / p99 latency (ms), {tickets} tickets each; "
-                  f"login flood of {FLOOD_CLIENTS} clients")
-            print(f"{'database':<11} {'':<27} {'p50':>7} {'p99':>7} {'p50 ×':>6} {'p99 ×':>6}   flood answers/s")
-            for key in chosen:
-                name, database_for = databases[key]
-                folder = tmp_path / key
-                folder.mkdir()
-                server, tokens, _ = start_server(folder, database_for(folder), hall_file, 1)
-                try:
-                    alone = issue_latencies(ctx, server.url, tokens[0], tickets)
-                    a50, a99 = percentile(alone, 50), percentile(alone, 99)
-                    print(f"{name:<11} {'alone':<27} {a50 * 1000:>7.1f} {a99 * 1000:>7.1f}", flush=True)
-                    for kind, label in FLOODS.items():
-                        latencies, answers, seconds = under_flood(ctx, server.url, tokens[0], tickets, kind)
-                        p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-                        rates = ", ".join(f"{what} {n / seconds:.0f}" for what, n in sorted(answers.items()))
-                        print(f"{name:<11} {label:<27} {p50 * 1000:>7.1f} {p99 * 1000:>7.1f} "
-                              f"{p50 / a50:>6.2f} {p99 / a99:>6.2f}   {rates}", flush=True)
-                finally:
-                    server.kill()
-    finally:
-        if postgres is not None:
-            postgres.stop()
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    with bench_halls(tuple(names[d] for d in chosen)) as (tmp_path, hall_file, databases):
+        print(f"issue a ticket, one kiosk: p50 / p99 latency (ms), {tickets} tickets each; "
+              f"login flood of {FLOOD_CLIENTS} clients")
+        print(f"{'database':<11} {'':<27} {'p50':>7} {'p99':>7} {'p50 ×':>6} {'p99 ×':>6}   flood answers/s")
+        for name, database_for in databases.items():
+            folder = tmp_path / name
+            folder.mkdir()
+            server, tokens, _ = start_server(folder, database_for(folder), hall_file, 1)
+            try:
+                alone = issue_latencies(ctx, server.url, tokens[0], tickets)
+                a50, a99 = percentile(alone, 50), percentile(alone, 99)
+                print(f"{name:<11} {'alone':<27} {a50 * 1000:>7.1f} {a99 * 1000:>7.1f}", flush=True)
+                for kind, label in FLOODS.items():
+                    latencies, answers, seconds = under_flood(ctx, server.url, tokens[0], tickets, kind)
+                    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+                    rates = ", ".join(f"{what} {n / seconds:.0f}" for what, n in sorted(answers.items()))
+                    print(f"{name:<11} {label:<27} {p50 * 1000:>7.1f} {p99 * 1000:>7.1f} "
+                          f"{p50 / a50:>6.2f} {p99 / a99:>6.2f}   {rates}", flush=True)
+            finally:
+                server.kill()
 
 
 if __name__ == "__main__":
