@@ -57,13 +57,18 @@ def flood_process(url: str, kind: str, running, stop, results) -> None:
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30,
                                                 source_address=(source, 0))
         while not stop.is_set() and time.monotonic() < deadline:
-            if kind == "unauthenticated":
-                connection.request("GET", "/api/v1/hall")
-            else:
-                body = json.dumps({"job_no": str(random.randrange(10**8)), "password": "not the password"})
-                connection.request("POST", "/api/v1/session", body, {"Content-Type": "application/json"})
-            answer = connection.getresponse()
-            error = json.loads(answer.read())["error"]
+            try:
+                if kind == "unauthenticated":
+                    connection.request("GET", "/api/v1/hall")
+                else:
+                    body = json.dumps({"job_no": str(random.randrange(10**8)), "password": "not the password"})
+                    connection.request("POST", "/api/v1/session", body, {"Content-Type": "application/json"})
+                answer = connection.getresponse()
+                error = json.loads(answer.read())["error"]
+            except OSError as exc:  # counted, and the client goes on on a new connection
+                mine[f"no answer ({type(exc).__name__})"] += 1
+                connection.close()
+                continue
             mine[f"{answer.status} {error}"] += 1
             if error == "login_slowed" and kind == "many":
                 connection.close()
