@@ -78,8 +78,8 @@ class SourceFailures:
     that guesses is slowed before its guesses cost a password check or a database write,
     however it spreads them over job numbers. A login is counted as failed before it is
     checked (so that logins sent at once cannot outrun the count) and taken back unless its
-    password turns out wrong. A source is forgotten a day after its last failure. Times are
-the hall's clock, as for the failures counted per job number in the database."""
+    password turns out wrong. A source's count is forgotten a day after its last failure.
+    Times are the hall's clock, as for the failures counted per job number in the database."""
 
     def __init__(self, free: int = SOURCE_FREE_FAILURES, capacity: int = MAX_SOURCES):
         self._free = free
@@ -96,6 +96,8 @@ the hall's clock, as for the failures counted per job number in the database."""
                 raise ApiError(429, "login_busy", "too many places are trying to log in; try again later",
                                {"Retry-After": str(FULL_RETRY_AFTER)})
             failures = self._sources[source] = _Failures(0, now)
+        if now - failures.last >= FAILURES_KEPT_FOR:
+            failures.count = 0
         wait = slowed_for(failures.count, self._free) - max(now - failures.last, timedelta(0))
         if failures.count >= self._free and wait > timedelta(0):
             raise LoginSlowed(max(1, int(wait.total_seconds() + 0.999)))

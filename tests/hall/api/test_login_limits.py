@@ -155,3 +155,14 @@ def test_the_failures_kept_are_bounded_whatever_their_age(live, clock, db_url, k
         kept = {s for (s,) in con.execute(text("select source from login_failures"))}
     engine.dispose()
     assert kept == set(sources[len(sources) - keep:])  # the newest
+
+
+def test_an_address_is_forgiven_a_day_after_its_last_failure(live, clock):
+    add_staff(live.hall.engine, "1001")
+    pc = Api(live.url, source="127.0.0.10")
+    for n in range(SOURCE_FREE_FAILURES):
+        assert log_in(pc, f"{2000 + n}").status_code == 401
+    assert log_in(pc, "1001", PASSWORD).status_code == 429
+    clock.now += accounts.FAILURES_KEPT_FOR
+    assert [log_in(pc, f"{3000 + n}").status_code for n in range(SOURCE_FREE_FAILURES)] == [401] * SOURCE_FREE_FAILURES
+    assert log_in(pc, "1001", PASSWORD).status_code == 429
