@@ -16,12 +16,14 @@ this machine's 2 cores (and whatever else runs on it), so the figures are indica
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -188,6 +190,31 @@ def event_latency(database_for, hall_file: Path, folder: Path, calls: int) -> di
         server.kill()
 
 
+@contextlib.contextmanager
+def bench_halls(databases: tuple[str, ...] = ("SQLite", "PostgreSQL")) -> Iterator[tuple[Path, Path, dict]]:
+    """A scratch folder, the sample hall with its quotas lifted, and the named databases,
+    each a function giving a new empty database's URL for a folder: SQLite a file in it,
+    PostgreSQL a throwaway server's database (the server stops at the end)."""
+    from tests.hall.conftest import lift_quotas
+    from tests.postgres import PostgresServer
+
+    postgres = PostgresServer() if "PostgreSQL" in databases else None
+    if postgres is not None:
+        postgres.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = Path(tmp)
+            hall_file = tmp_path / "hall.toml"
+            hall_file.write_text((ROOT / "config" / "hall.toml").read_text(encoding="utf-8"), encoding="utf-8")
+            lift_quotas(hall_file)
+            urls = {"SQLite": lambda folder: f"sqlite:///{folder / 'hall.db'}",
+                    "PostgreSQL": lambda folder: postgres.reset()}
+            yield tmp_path, hall_file, {name: urls[name] for name in databases}
+    finally:
+        if postgres is not None:
+            postgres.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer tickets, for a smoke run")
@@ -195,46 +222,30 @@ def main() -> None:
     totals = {1: 300, 10: 1000, 50: 1500} if not args.quick else {1: 50, 10: 200, 50: 250}
     calls = 200 if not args.quick else 30
 
-    from tests.hall.conftest import lift_quotas
-    from tests.postgres import PostgresServer
-
-    postgres = PostgresServer()
-    postgres.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp_path = Path(tmp)
-            hall_file = tmp_path / "hall.toml"
-            hall_file.write_text((ROOT / "config" / "hall.toml").read_text(encoding="utf-8"), encoding="utf-8")
-            lift_quotas(hall_file)
-            databases = {
-                "SQLite": lambda folder: f"sqlite:///{folder / 'hall.db'}",
-                "PostgreSQL": lambda folder: postgres.reset(),
-            }
-            print("issue a ticket: p50 / p99 latency (ms) and throughput (tickets/s)")
-            print(f"{'database':<11} {'clients':>7} {'p50':>8} {'p99':>8} {'tickets/s':>10}   "
-                  f"{'| embedded engine: p50':>22} {'p99':>6} {'tickets/s':>10}   {'HTTP/embedded':>13}")
-            for name, database_for in databases.items():
-                folder = tmp_path / f"{name}-embedded"
+    with bench_halls() as (tmp_path, hall_file, databases):
+        print("issue a ticket: p50 / p99 latency (ms) and throughput (tickets/s)")
+        print(f"{'database':<11} {'clients':>7} {'p50':>8} {'p99':>8} {'tickets/s':>10}   "
+              f"{'| embedded engine: p50':>22} {'p99':>6} {'tickets/s':>10}   {'HTTP/embedded':>13}")
+        for name, database_for in databases.items():
+            folder = tmp_path / f"{name}-embedded"
+            folder.mkdir()
+            embedded = embedded_times(hall_file, database_for(folder), 300 if not args.quick else 50)
+            e50, e99 = percentile(embedded, 50), percentile(embedded, 99)
+            e_rate = len(embedded) / sum(embedded)
+            for clients, total in totals.items():
+                folder = tmp_path / f"{name}-{clients}"
                 folder.mkdir()
-                embedded = embedded_times(hall_file, database_for(folder), 300 if not args.quick else 50)
-                e50, e99 = percentile(embedded, 50), percentile(embedded, 99)
-                e_rate = len(embedded) / sum(embedded)
-                for clients, total in totals.items():
-                    folder = tmp_path / f"{name}-{clients}"
-                    folder.mkdir()
-                    r = load_run(database_for, hall_file, folder, clients, total)
-                    print(f"{name:<11} {clients:>7} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f} "
-                          f"{r['throughput']:>10.0f}   {e50 * 1000:>22.2f} {e99 * 1000:>6.2f} {e_rate:>10.0f}   "
-                          f"{r['throughput'] / e_rate:>12.2f}x", flush=True)
-            print("\nevent latency: call-next request sent -> SSE listener has the `called` event (ms)")
-            for name, database_for in databases.items():
-                folder = tmp_path / f"{name}-events"
-                folder.mkdir()
-                r = event_latency(database_for, hall_file, folder, calls)
-                print(f"{name:<11} p50 {r['p50'] * 1000:6.1f}   p99 {r['p99'] * 1000:6.1f}   ({r['n']} calls)",
-                      flush=True)
-    finally:
-        postgres.stop()
+                r = load_run(database_for, hall_file, folder, clients, total)
+                print(f"{name:<11} {clients:>7} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f} "
+                      f"{r['throughput']:>10.0f}   {e50 * 1000:>22.2f} {e99 * 1000:>6.2f} {e_rate:>10.0f}   "
+                      f"{r['throughput'] / e_rate:>12.2f}x", flush=True)
+        print("\nevent latency: call-next request sent -> SSE listener has the `called` event (ms)")
+        for name, database_for in databases.items():
+            folder = tmp_path / f"{name}-events"
+            folder.mkdir()
+            r = event_latency(database_for, hall_file, folder, calls)
+            print(f"{name:<11} p50 {r['p50'] * 1000:6.1f}   p99 {r['p99'] * 1000:6.1f}   ({r['n']} calls)",
+                  flush=True)
 
 
 if __name__ == "__main__":

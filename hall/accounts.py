@@ -1,5 +1,5 @@
 """Who may use the hall server: terminals with tokens, staff with passwords and their
-logged-in sessions, and the slowing of repeated failed logins.
+logged-in sessions, and the slowing of repeated failed logins per source and job number.
 
 Data functions are keyword-only and take the session, so the caller decides the transaction
 (a login and its record of failures commit together).
@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hall.errors import HallError
@@ -24,8 +25,10 @@ from hall.schemas import DeviceId, DeviceKind, JobNo, Role
 from hall.spec import HallSpec
 
 SESSION_HOURS = 12
-FREE_FAILURES = 3                      # failures before logins for that job number are slowed
+FREE_FAILURES = 3                      # failures from one source for one job number before logins there are slowed
 MAX_BLOCK = timedelta(minutes=15)      # the slowest it gets: one try per quarter hour
+FAILURES_KEPT_FOR = timedelta(days=1)  # a source's failures for a job number are forgotten after a day without one
+MAX_FAILURE_ROWS = 10_000              # and the oldest beyond these, whatever their age
 MIN_PASSWORD = 8
 
 
@@ -167,28 +170,84 @@ def permitted_counters(staff: Staff, spec: HallSpec) -> list[str]:
     return [c.id for c in spec.counters]
 
 
-def check_login(session: Session, *, hall_id: str, job_no: str, password: str, now: datetime) -> Staff:
-    """The staff member whose password this is; raises LoginSlowed while their job number
-    is blocked, LoginRefused otherwise. Unknown and known job numbers are counted, blocked
-    and timed alike."""
-    failures = session.get(LoginFailures, (hall_id, job_no), with_for_update=True)
-    if failures is not None and failures.blocked_until is not None and failures.blocked_until > now:
-        raise LoginSlowed(max(1, int((failures.blocked_until - now).total_seconds() + 0.999)))
-    staff = session.get(Staff, (hall_id, job_no))
-    if _password_matches(staff.password_hash if staff else _decoy_hash(), password) and staff is not None:
-        if failures is not None:
-            session.delete(failures)
-        if _hasher().check_needs_rehash(staff.password_hash):
-            staff.password_hash = _hasher().hash(password)
-        return staff
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login counted as failed ahead of its password check, and what to check against."""
+    hall_id: str
+    source: str
+    job_no: str
+    stored_hash: str | None   # the staff member's, None for an unknown job number
+
+
+def begin_login(session: Session, *, hall_id: str, source: str, job_no: str, now: datetime) -> LoginAttempt:
+    """Counts a failed login for this source and job number before the password is checked,
+    so that guesses sent at once cannot outrun their count, and raises LoginSlowed while
+    they are blocked. Unknown and known job numbers are counted and blocked alike. The check
+    (check_password) is left to the caller, outside the transaction: on SQLite a writing
+    transaction holds the hall's one write lock, and Argon2 takes a good part of a second."""
+    key = (hall_id, source, job_no)
+    failures = session.get(LoginFailures, key, with_for_update=True)
     if failures is None:
-        failures = LoginFailures(hall_id=hall_id, job_no=job_no, failures=0)
-        session.add(failures)
+        try:
+            with session.begin_nested():
+                session.add(LoginFailures(hall_id=hall_id, source=source, job_no=job_no, failures=0,
+                                          last_failed_at=now))
+        except IntegrityError:  # a login sent at the same instant made the row first: count on it
+            pass
+        failures = session.get(LoginFailures, key, with_for_update=True, populate_existing=True)
+    if failures.blocked_until is not None and failures.blocked_until > now:
+        raise LoginSlowed(max(1, int((failures.blocked_until - now).total_seconds() + 0.999)))
     failures.failures += 1
-    if failures.failures >= FREE_FAILURES:
-        wait = timedelta(seconds=2 ** (failures.failures - FREE_FAILURES))
-        failures.blocked_until = now + min(wait, MAX_BLOCK)
-    raise LoginRefused("unknown job number or wrong password")
+    failures.last_failed_at = now
+    wait = slowed_for(failures.failures, FREE_FAILURES)
+    failures.blocked_until = now + wait if wait else None
+    staff = session.get(Staff, (hall_id, job_no))
+    return LoginAttempt(hall_id=hall_id, source=source, job_no=job_no,
+                        stored_hash=staff.password_hash if staff is not None else None)
+
+
+def slowed_for(failures: int, free: int) -> timedelta:
+    """How long logins wait after `failures` failures: nothing for the first `free`, then
+    1 s, doubling with each failure up to MAX_BLOCK."""
+    if failures < free:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - free, 20)), MAX_BLOCK)
+
+
+def check_password(stored: str | None, password: str) -> tuple[bool, str | None]:
+    """Whether the password is the one `stored` (None: an unknown job number, checked against
+    a decoy so that both answers take as long), and its new hash if the stored one was made
+    with parameters now out of date. This is a login's Argon2 work."""
+    matches = _password_matches(stored or _decoy_hash(), password) and stored is not None
+    rehashed = _hasher().hash(password) if matches and _hasher().check_needs_rehash(stored) else None
+    return matches, rehashed
+
+
+def finish_login(session: Session, *, attempt: LoginAttempt, rehashed: str | None) -> Staff | None:
+    """The staff member of a login whose password matched, their failures from that source
+    cleared; None if their password was changed while it was being checked."""
+    staff = session.get(Staff, (attempt.hall_id, attempt.job_no))
+    if staff is None or staff.password_hash != attempt.stored_hash:
+        return None
+    session.execute(delete(LoginFailures).where(LoginFailures.hall_id == attempt.hall_id,
+                                                LoginFailures.source == attempt.source,
+                                                LoginFailures.job_no == attempt.job_no))
+    if rehashed is not None:
+        staff.password_hash = rehashed
+    return staff
+
+
+def forget_failures(session: Session, *, now: datetime, keep: int = MAX_FAILURE_ROWS) -> int:
+    """Drops the failures of a source and job number a day after the last one, and beyond
+    the newest `keep` rows, so that the table stays small whatever is tried; returns how many."""
+    forgotten = session.execute(delete(LoginFailures).where(
+        LoginFailures.last_failed_at < now - FAILURES_KEPT_FOR)).rowcount
+    newest_dropped = session.scalar(select(LoginFailures.last_failed_at)
+                                    .order_by(LoginFailures.last_failed_at.desc()).offset(keep).limit(1))
+    if newest_dropped is not None:
+        forgotten += session.execute(delete(LoginFailures).where(
+            LoginFailures.last_failed_at <= newest_dropped)).rowcount
+    return forgotten
 
 
 def _password_matches(stored: str, password: str) -> bool:

@@ -182,14 +182,18 @@ class StaffSession(Base):
 
 
 class LoginFailures(Base):
-    """Failed logins per job number, known or not, so that guessing is slowed alike for both."""
+    """Failed logins per network source and job number, known or not: guessing is slowed
+    alike for both, and only where the guesses come from, so that nobody elsewhere can lock
+    a staff member out. Rows are forgotten a day after their last failure."""
 
     __tablename__ = "login_failures"
 
     hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True, comment="the client's address")
     job_no: Mapped[str] = mapped_column(String(32), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class IdempotencyKey(Base):

@@ -16,6 +16,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["card_to_ticket.py", "3"], "whole"),
     (["call_audio.py", "2"], "first"),
     (["server_tickets.py", "--quick"], "tickets/s"),
+    (["login_flood.py", "--quick"], "logins from many addresses"),
 ]
 
 

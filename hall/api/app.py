@@ -67,9 +67,9 @@ def _fewer_collections() -> None:
 
 async def _watch(hall: HallServer) -> None:
     """Announces kiosks that fell silent, ends the counters' rating prompts whose time is up
-    (not rated), and runs the hall's housekeeping. A kiosk's silence is judged only once the
-    server itself has been up for the limit: after an outage every terminal gets its chance
-    to be heard first."""
+    (not rated), runs the hall's housekeeping and forgets old failed logins. A kiosk's silence
+    is judged only once the server itself has been up for the limit: after an outage every
+    terminal gets its chance to be heard first."""
     tick = max(0.5, min(10.0, hall.offline_after.total_seconds() / 4))
     last_cleanup = None
     while True:
@@ -82,6 +82,7 @@ async def _watch(hall: HallServer) -> None:
                 hall.wakeup.ring()
             if last_cleanup is None or now - last_cleanup >= HOUSEKEEPING_EVERY:
                 await run_in_threadpool(housekeeping.tidy, hall.engine, now=now)
+                await run_in_threadpool(_forget_old_failures, hall, now)
                 last_cleanup = now
         except Exception:  # the watcher must outlive a database hiccup
             log.exception("device watch failed; trying again")
@@ -104,3 +105,8 @@ def _end_prompts(hall: HallServer, now: datetime) -> int:
             return 0
     with hall.engine.transaction() as session:
         return records.end_prompts(session, spec=hall.spec, now=now)
+
+
+def _forget_old_failures(hall: HallServer, now: datetime) -> None:
+    with hall.engine.transaction() as session:
+        accounts.forget_failures(session, now=now)

@@ -1,5 +1,6 @@
 """What every request of the hall server works with: the hall, its engine and database,
-the clock, the signer, the person keys, and the bell that wakes the live-event listeners."""
+the clock, the signer, the person keys, the bell that wakes the live-event listeners, and
+what bounds logins."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hall import accounts, idempotency
+from hall.api.login_limits import PasswordChecks, SourceFailures
 from hall.person_keys import PersonKeys, open_keys
 from hall.queue import QueueEngine
 from hall.settings import ServerSettings
@@ -60,6 +62,8 @@ class HallServer:
         self.started = self.clock()
         self.wakeup = Wakeup()
         self._tokens: dict[str, tuple[float, tuple[str, str] | None]] = {}
+        self.password_checks = PasswordChecks()
+        self.login_sources = SourceFailures()
 
     def known_token(self, token: str) -> tuple[str, str] | bool | None:
         """(device id, kind) of a device token seen in the last few seconds, False if it
@@ -80,6 +84,7 @@ class HallServer:
         return found or False
 
     def close(self) -> None:
+        self.password_checks.close()
         self.engine.close()
 
     def write(self, request: Request, *, principal: str, key: str | None, body: str,

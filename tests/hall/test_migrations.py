@@ -218,3 +218,25 @@ def test_a_database_of_the_previous_release_gets_ratings_and_keeps_its_tickets(r
             assert (rating.ticket_id, rating.staff_job_no, rating.counter) == (completed, None, "1")
     finally:
         hall.close()
+
+
+def test_failed_logins_are_kept_when_they_come_to_be_counted_per_source(db_url):
+    """0005 keys the failures by source too: a row of 0004 keeps its count under the source
+    '' (no client's), with its block as its last failure, to be forgotten like the others."""
+    engine = create_engine(db_url)
+    row = {"hall": "chengguan", "job": "1001", "failures": 5, "until": "2026-11-25 01:15:00.000000"}
+    try:
+        with engine.begin() as con:
+            command.upgrade(runner.config(con), "0004")
+            con.execute(text("insert into login_failures (hall_id, job_no, failures, blocked_until) "
+                             "values (:hall, :job, :failures, :until)"), row)
+            con.execute(text("insert into login_failures (hall_id, job_no, failures) values (:hall, '9', 1)"), row)
+        with engine.begin() as con:
+            command.upgrade(runner.config(con), "head")
+        with engine.connect() as con:
+            rows = sorted(tuple(map(_plain, r)) for r in con.execute(text(
+                "select hall_id, source, job_no, failures, blocked_until, last_failed_at from login_failures")))
+    finally:
+        engine.dispose()
+    assert rows[0] == ("chengguan", "", "1001", 5, row["until"], row["until"])
+    assert rows[1][:5] == ("chengguan", "", "9", 1, None) and rows[1][5] is not None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from hall import accounts
 from hall.api.deps import SESSION_COOKIE, HallDep, StaffMember
 from hall.api.errors import ApiError
+from hall.api.server import HallServer
 from hall.models import Staff
 from hall.schemas import LoginRequest, Problem, Role, StaffSessionPublic
 
@@ -22,31 +24,57 @@ def _public(staff: Staff, counters: list[str], csrf_token: str) -> StaffSessionP
 @router.post("", response_model=StaffSessionPublic,
              responses={401: {"model": Problem, "description": "unknown job number or wrong password, alike"},
                         403: {"model": Problem, "description": "the counter named is not this person's"},
-                        429: {"model": Problem, "description": "too many failed logins: wait Retry-After s"}},
+                        429: {"model": Problem,
+                              "description": "too many failed logins from this address (`login_slowed`) or too "
+                                             "many logins being checked at once (`login_busy`): wait Retry-After s"}},
              summary="Log in (sets the session cookie)")
-def login(body: LoginRequest, request: Request, hall: HallDep):
-    now = hall.clock()
-    # The failure count must be kept even though the login is refused, so the refusal is
-    # raised only after the transaction has committed.
-    refusal: Exception | None = None
-    with hall.engine.transaction() as session:
+async def login(body: LoginRequest, request: Request, hall: HallDep):
+    """Async, so that a login waiting for its password check holds none of the threads that
+    serve tickets: the check runs on the password checks' own worker, and the database is
+    reached in two short transactions, one before it and one after."""
+    # The address is the key of the failure counts, held to their column's width.
+    source = (request.client.host if request.client else "")[:64]
+    with hall.password_checks.turn():
+        hall.login_sources.charge(source, hall.clock())
+        wrong = False
         try:
-            staff = accounts.check_login(session, hall_id=hall.hall_id, job_no=body.job_no,
-                                         password=body.password, now=now)
-        except (accounts.LoginRefused, accounts.LoginSlowed) as exc:
-            refusal = exc
-        else:
-            permitted = accounts.permitted_counters(staff, hall.spec)
-            if body.counter is not None and body.counter not in permitted:
-                raise ApiError(403, "not_your_counter", f"{staff.job_no} may not work at counter {body.counter}")
-            grant = accounts.open_session(session, staff=staff, counter=body.counter, now=now)
-            answer = _public(staff, [body.counter] if body.counter else permitted, grant.csrf_token)
-    if refusal is not None:
-        raise refusal
-    response = JSONResponse(answer.model_dump(mode="json"))
+            attempt = await run_in_threadpool(_begin, hall, source, body.job_no)
+            matches, rehashed = await hall.password_checks.run(accounts.check_password, attempt.stored_hash,
+                                                               body.password)
+            found = await run_in_threadpool(_finish, hall, attempt, rehashed, body.counter) if matches else None
+            wrong = found is None
+        finally:
+            if not wrong:
+                hall.login_sources.refund(source)
+    if found is None:
+        raise accounts.LoginRefused("unknown job number or wrong password")
+    staff, counters, grant = found
+    if grant is None:
+        raise ApiError(403, "not_your_counter", f"{staff.job_no} may not work at counter {body.counter}")
+    response = JSONResponse(_public(staff, counters, grant.csrf_token).model_dump(mode="json"))
     response.set_cookie(SESSION_COOKIE, grant.token, max_age=accounts.SESSION_HOURS * 3600, httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/")
     return response
+
+
+def _begin(hall: HallServer, source: str, job_no: str) -> accounts.LoginAttempt:
+    with hall.engine.transaction() as session:
+        return accounts.begin_login(session, hall_id=hall.hall_id, source=source, job_no=job_no, now=hall.clock())
+
+
+def _finish(hall: HallServer, attempt: accounts.LoginAttempt, rehashed: str | None, counter: str | None):
+    """(staff, their counters, the new session) for a password that matched, the session None
+    if the counter named is not theirs (the right password still clears the failures);
+    None if the account changed meanwhile."""
+    with hall.engine.transaction() as session:
+        staff = accounts.finish_login(session, attempt=attempt, rehashed=rehashed)
+        if staff is None:
+            return None
+        permitted = accounts.permitted_counters(staff, hall.spec)
+        if counter is not None and counter not in permitted:
+            return staff, permitted, None
+        grant = accounts.open_session(session, staff=staff, counter=counter, now=hall.clock())
+        return staff, [counter] if counter else permitted, grant
 
 
 @router.get("", response_model=StaffSessionPublic, summary="Who is logged in, and the CSRF token")

@@ -9,7 +9,7 @@ afresh, so upgrade with the hall closed. From here on the key lives in its own f
 (hall.person_keys). idempotency_keys gains seq, the order the keys were written in.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

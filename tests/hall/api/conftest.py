@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 from sqlalchemy import create_engine, text
 
 from hall import accounts
@@ -17,12 +18,27 @@ from tests.hall.api.live import LiveServer
 PASSWORD = "correct horse 9"
 
 
-class Api:
-    """A client of the server: a terminal with its token, or a staff member's browser."""
+class FromAddress(HTTPAdapter):
+    """Connections that leave from one loopback address (any of 127.0.0.0/8), so that the
+    server sees a network source of its own, as it would see another PC of the hall."""
 
-    def __init__(self, base: str, token: str | None = None):
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
+
+
+class Api:
+    """A client of the server: a terminal with its token, or a staff member's browser;
+    `source` is the loopback address it connects from (127.0.0.1 if not given)."""
+
+    def __init__(self, base: str, token: str | None = None, *, source: str | None = None):
         self.base = base
         self.http = requests.Session()
+        if source:
+            self.http.mount("http://", FromAddress(source))
         if token:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
