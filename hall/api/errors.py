@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from hall.accounts import LoginRefused, LoginSlowed
+from hall.db import disk_full
 from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.idempotency import KeyReused
 from hall.schemas import Problem
@@ -117,6 +118,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+        if disk_full(exc):
+            log.error("the database's disk is full; free space on it: %s", exc)
+            return problem(503, "disk_full", "the hall's database disk is full; nothing can be saved until "
+                           "space is freed on it", headers={"Retry-After": "60"})
         log.error("database unavailable: %s", exc)
         return problem(503, "database_unavailable", "the hall's database cannot be reached; try again shortly",
                        headers={"Retry-After": "2"})
