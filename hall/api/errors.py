@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from hall.accounts import LoginRefused, LoginSlowed
 from hall.db import disk_full
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 # CounterOperationError codes (hall.queue) and the status each answers with.
 COUNTER_STATUS = {"unknown_counter": 404, "not_found": 404, "unknown_service": 404, "bad_transfer": 422,
                   "bad_number": 422}
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                 422: "invalid", 429: "too_many_requests"}
@@ -72,11 +74,23 @@ class BodyLimit:
         return f"the request body is larger than {self.limit} bytes"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path takes. Starlette's 405 names those of the first route
+    that matched the path alone, and a path such as /session has one route per method: each
+    method is tried against the app's routes, as the router would match it."""
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                   for route in request.app.router.routes)]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         error = getattr(exc, "error", None) or STATUS_CODES.get(exc.status_code, "error")
-        return problem(exc.status_code, error, str(exc.detail), exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(exc.status_code, error, str(exc.detail), headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

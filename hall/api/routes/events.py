@@ -20,7 +20,7 @@ from hall.api.deps import HallDep, Watcher
 from hall.api.errors import ApiError
 from hall.api.server import HallServer
 from hall.models import MAX_ID
-from hall.schemas import EventPublic
+from hall.schemas import STREAM_MESSAGE, EventPublic
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -31,8 +31,9 @@ BATCH = 500
 
 
 @router.get("", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {"schema": EventPublic.model_json_schema()}},
-                             "description": "one message per event: id, event (the kind), data (EventPublic)"}},
+            responses={200: {"content": {"text/event-stream": {"schema": STREAM_MESSAGE}},
+                             "description": "a `ready` message (StreamReady) when no position is given, then one "
+                                            "message per event: id, event (the kind), data (EventPublic)"}},
             summary="Live events (Server-Sent Events), resumable with Last-Event-ID")
 async def stream(request: Request, hall: HallDep, _who: Watcher,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
