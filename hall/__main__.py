@@ -17,22 +17,28 @@ password twice on a terminal, or reads one line from standard input. Exit codes:
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import re
 import secrets
+import socket
 import sys
 from datetime import date, datetime, time, timezone
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from hall.configfile import ConfigError
-from hall.errors import SchemaTooNew
+from hall.db import disk_full
+from hall.errors import SchemaTooNew, StorageUnusable
 from hall.person_keys import PersonKeyError
 from hall.schemas import DeviceKind, Role
 from hall.settings import ServerSettings
 
 log = logging.getLogger("hall")
+OPTIONS = {"hall_file": "hall"}  # settings named otherwise than their option
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -106,10 +112,16 @@ def serve(settings: ServerSettings) -> int:
 
     from hall.api.app import create_app
 
+    try:
+        listener = listen(settings.host, settings.port)
+    except OSError as exc:
+        print(cannot_listen(settings, exc), file=sys.stderr)
+        return 2
     app = create_app(settings)
-    log.info("hall %s on %s", app.state.hall.hall_id, settings.database_url.split("@")[-1])
-    uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=3,
-                log_config=None, access_log=False)
+    log.info("hall %s on %s", app.state.hall.hall_id, shown(settings.database_url))
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=3,
+                            log_config=None, access_log=False)
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 
@@ -123,6 +135,41 @@ def person_key(args: argparse.Namespace, settings: ServerSettings) -> int:
     print(f"person key {'replaced' if args.replace else 'made'}: {path} (mode 0600). Keep it out of the "
           "database's backups: the database and this key together give back ID numbers.")
     return 0
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket, bound here rather than by uvicorn, which answers a
+    taken port or an unknown host with a log line and exit code 3."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)
+    return listener
+
+
+def cannot_listen(settings: ServerSettings, exc: OSError) -> str:
+    where = f"{settings.host}:{settings.port}"
+    if isinstance(exc, socket.gaierror):
+        return (f"--host {settings.host!r} is no name or address this machine knows ({exc.strerror}); "
+                "use one of its addresses, or 0.0.0.0 for all")
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {settings.port} on {settings.host} is taken by another program; stop it or choose another --port"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"--host {settings.host!r} is not an address of this machine; use one of its addresses, or 0.0.0.0 for all"
+    if exc.errno == errno.EACCES:
+        return f"port {settings.port} is reserved for root; choose a --port from 1024 up, such as 8080"
+    return f"cannot listen on {where}: {exc.strerror or exc}"
+
+
+def shown(url: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def read_password() -> str:
@@ -144,7 +191,7 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
     now = datetime.now(timezone.utc)
     try:
         if args.command == "migrate":
-            print(f"{settings.database_url.split('@')[-1]}: schema up to date")
+            print(f"{shown(settings.database_url)}: schema up to date")
             return 0
         if args.command in ("booking-key", "booking-code"):
             return booking(args, spec, engine)
@@ -199,18 +246,32 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = settings_from(args)
+    except ValidationError as exc:
+        for e in exc.errors():
+            name = str(e["loc"][0]) if e["loc"] else ""
+            option = f"--{OPTIONS.get(name, name).replace('_', '-')} (HALL_{name.upper()})" if name else "settings"
+            print(f"{option}: {e['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+    try:
         if args.command == "serve":
             return serve(settings)
         if args.command == "person-key":
             return person_key(args, settings)
+        if not settings.database:
+            settings.prepare_data_dir()
         return administer(args, settings)
-    except ValidationError as exc:
-        problems = "\n".join(f"  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                             for e in exc.errors())
-        print(f"configuration error:\n{problems}", file=sys.stderr)
-        return 2
-    except (ConfigError, SchemaTooNew, PersonKeyError) as exc:
+    except (ConfigError, SchemaTooNew, StorageUnusable, PersonKeyError) as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except DBAPIError as exc:
+        cause = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        if disk_full(exc):
+            fix = "free space on its disk"
+        elif make_url(settings.database_url).get_backend_name() == "sqlite":
+            fix = "check --database (HALL_DATABASE) or --data-dir (HALL_DATA_DIR)"
+        else:
+            fix = "check --database (HALL_DATABASE) and that PostgreSQL runs and is reachable from here"
+        print(f"the database {shown(settings.database_url)} cannot be used: {cause}; {fix}", file=sys.stderr)
         return 2
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -30,6 +31,10 @@ MAX_BLOCK = timedelta(minutes=15)      # the slowest it gets: one try per quarte
 FAILURES_KEPT_FOR = timedelta(days=1)  # a source's failures for a job number are forgotten after a day without one
 MAX_FAILURE_ROWS = 10_000              # and the oldest beyond these, whatever their age
 MIN_PASSWORD = 8
+# The Unicode categories of characters that take no visible place in a name (ESC and NUL
+# are controls; zero-width spaces and bidirectional overrides are formats).
+NON_PRINTING = {"Cc": "control", "Cf": "format", "Cs": "surrogate", "Co": "private use", "Cn": "unassigned",
+                "Zl": "line separator", "Zp": "paragraph separator"}
 
 
 class AccountError(HallError):
@@ -95,6 +100,9 @@ def add_device(session: Session, *, hall_id: str, device_id: str, kind: DeviceKi
     device = session.get(Device, (hall_id, device_id))
     if device is not None and not replace:
         raise AccountError(f"device {device_id!r} exists; pass --new-token to replace its token")
+    if device is None and replace:
+        raise AccountError(f"no device {device_id!r} to give a new token; check the id, or leave out "
+                           "--new-token to register a new device")
     if device is None:
         session.add(Device(hall_id=hall_id, device_id=device_id, kind=kind.value, token_hash=digest(token),
                            created_at=now, offline=False, counters=",".join(counters)))
@@ -143,6 +151,13 @@ def add_staff(session: Session, *, hall_id: str, spec: HallSpec, job_no: str, na
     longest = Staff.__table__.c.name.type.length
     if not name.strip() or len(name) > longest:
         raise AccountError(f"a name of 1 to {longest} characters, please, not {len(name)}")
+    hidden = sorted({c for c in name if unicodedata.category(c) in NON_PRINTING})
+    if hidden:
+        # Shown on the console, the display and in reports: an ESC, a NUL, a right-to-left
+        # override or a zero-width space would garble them or make two names look alike.
+        what = ", ".join(f"U+{ord(c):04X} ({unicodedata.name(c, NON_PRINTING[unicodedata.category(c)]).lower()})"
+                         for c in hidden)
+        raise AccountError(f"the name holds characters that do not print ({what}); type it as written")
     known = {c.id for c in spec.counters}
     unknown = [c for c in counters if c not in known]
     if unknown:

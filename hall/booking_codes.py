@@ -33,6 +33,11 @@ _SERVICE = re.compile(r"[A-Z][A-Z0-9_]{1,31}")  # hall.spec's service code, uppe
 _DAY = re.compile(r"[0-9]{8}")
 _WINDOW = re.compile(r"([0-9]{2})([0-9]{2})-([0-9]{2})([0-9]{2})")
 _BASE32 = re.compile(r"[A-Z2-7]{%d}" % SIGNATURE_CHARACTERS)
+# A whole code in the forms above, in any case and with blanks around it, as JSON Schema
+# writes it (no flags) for the API's document; a day or time window that does not exist
+# still fits it, and parse_booking_code refuses them.
+BOOKING_CODE_FORM = (r"^\s*[Hh][Kk][Bb]1\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.[A-Za-z0-9]{1,20}\.[A-Za-z][A-Za-z0-9_]{1,31}"
+                     r"\.[0-9]{8}\.[0-9]{4}-[0-9]{4}\.[A-Za-z2-7]{%d}\s*$" % SIGNATURE_CHARACTERS)
 
 
 class BadBookingCode(HallError, ValueError):

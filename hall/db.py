@@ -10,15 +10,18 @@ Everything outside this module is plain SQLAlchemy and runs on PostgreSQL unchan
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hall import migrations
+from hall.errors import StorageUnusable
 from hall.models import Base
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -40,6 +43,14 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     _create_schema(engine)
     return engine
+
+
+def disk_full(error: DBAPIError) -> bool:
+    """Whether the database refused a write for want of disk space (SQLite's SQLITE_FULL,
+    PostgreSQL's SQLSTATE 53100): no retry helps until someone frees space."""
+    cause = error.orig
+    return (getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            or getattr(cause, "sqlstate", None) == "53100")
 
 
 def read_only(engine: Engine) -> Engine:
@@ -112,9 +123,14 @@ def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if not database or database == ":memory:":
         # Each pooled connection would see its own empty database.
-        raise ValueError(f"{url!r}: the hall needs a database file, such as sqlite:///data/hall.db")
-    if not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        raise StorageUnusable(f"{url!r}: the hall needs a database file, such as sqlite:///data/hall.db")
+    folder = Path(database).parent
+    if not database.startswith("file:") and not folder.is_dir():
+        # SQLite makes the file, never its folder: a missing one is a mistyped path, and
+        # making it (as root, anywhere) would hide the mistake.
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise StorageUnusable(f"{url!r}: the folder {str(folder)!r} {what}; create it, writable by the "
+                              "server's user, or correct the URL")
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")

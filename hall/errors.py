@@ -78,6 +78,12 @@ class SchemaTooNew(HallError):
     """The database was migrated by a newer release; this one must not write to it."""
 
 
+class StorageUnusable(HallError, ValueError):
+    """The data folder or the database cannot be used as configured (a file where a folder
+    should be, a missing folder, a database in memory): the installer's to fix, so the
+    program stops with exit code 2 and says what."""
+
+
 class InvalidInput(HallError, ValueError):
     """A value the hall does not take (of the wrong kind, unknown, too long), with the
     reason: the caller's mistake, answered as a 4xx by the hall server."""

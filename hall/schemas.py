@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from hall.booking_codes import BOOKING_CODE_FORM
 from hall.errors import RefusalReason
 from hall.ratings.terms import (CallOutcome, CaseState, CaseStep, Channel, RatingRefusal, RatingState)
 from hall.tickets import CounterState, Priority, ServiceStatus, TicketInfo, TicketStatus
@@ -93,7 +94,9 @@ class IssueRequest(Request):
 
 
 class CheckInRequest(Request):
-    code: str = Field(min_length=1, max_length=512, description="the booking code as scanned (docs/booking-qr.md)")
+    code: str = Field(min_length=1, max_length=512, pattern=BOOKING_CODE_FORM,
+                      description="the booking code as scanned (docs/booking-qr.md), in any case; a code in "
+                                  "this form whose day or time window does not exist is refused (422)")
 
 
 class PersonSaltPublic(BaseModel):
@@ -225,6 +228,29 @@ class EventPublic(BaseModel):
         """From a hall.events.EventRecord."""
         return cls(id=record.id, kind=record.kind, at=record.at, ticket_id=record.ticket_id,
                    counter=record.counter, payload=record.payload)
+
+
+class StreamReady(BaseModel):
+    """The data of the `ready` message that opens a stream asked for without a position: the
+    last event id at that moment, after which the stream goes on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    last_event_id: int
+
+
+class StreamTick(BaseModel):
+    """The data of a `tick` message: empty; it says only that the stream is alive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# The data of any message of a live stream, as the API's document describes it (each
+# model's schema stands alone: none has nested models).
+STREAM_MESSAGE = {"title": "StreamMessage",
+                  "description": "the JSON data of one message: an event (EventPublic), the opening `ready` "
+                                 "(StreamReady) or a `tick` (StreamTick); the message's `event` field says which",
+                  "anyOf": [m.model_json_schema() for m in (EventPublic, StreamReady, StreamTick)]}
 
 
 # -- the pages' data: hall display, counter queue, device health, help calls -----------------

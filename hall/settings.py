@@ -2,6 +2,7 @@
 defaults, checked at start-up like every configuration of ours."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from hall.person_keys import KEY_FILE
+from hall.errors import StorageUnusable
 
 DEFAULT_HALL = Path(__file__).resolve().parent.parent / "config" / "hall.toml"
 DATABASES = ("sqlite", "postgresql")
@@ -29,6 +31,13 @@ class ServerSettings(BaseSettings):
     offline_after: int = Field(120, ge=2, le=3600, description="seconds of silence before a kiosk counts as offline")
     person_key_file: Path | None = Field(None, description="the key behind person hashes, kept out of the database "
                                                       "(docs/privacy.md); empty: DATA_DIR/person.key")
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("name a folder, such as /var/lib/hall; an empty one would mean the current folder")
+        return value
 
     @field_validator("database")
     @classmethod
@@ -50,6 +59,23 @@ class ServerSettings(BaseSettings):
         if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
             raise ValueError(f"{value!r}: use the server's http(s) address, such as https://hall.example.gov.cn")
         return value.rstrip("/")
+
+    def prepare_data_dir(self) -> None:
+        """Makes the data folder if it is missing, but not its parents (a missing parent is a
+        mistyped path), and checks that the server can write there."""
+        try:
+            self.data_dir.mkdir(exist_ok=True)
+        except FileExistsError:
+            raise StorageUnusable(f"--data-dir {str(self.data_dir)!r} is a file; name a folder") from None
+        except FileNotFoundError:
+            raise StorageUnusable(f"--data-dir {str(self.data_dir)!r}: its parent folder "
+                                  f"{str(self.data_dir.parent)!r} does not exist; correct the path "
+                                  "or create the parent first") from None
+        except OSError as exc:
+            raise StorageUnusable(f"--data-dir {str(self.data_dir)!r} cannot be made: {exc.strerror}") from None
+        if not os.access(self.data_dir, os.W_OK | os.X_OK):
+            raise StorageUnusable(f"--data-dir {str(self.data_dir)!r} is not writable by this user; "
+                                  "give it to the server's user (chown)")
 
     @property
     def person_key_path(self) -> Path:

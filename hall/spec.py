@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
 from hall.configfile import Strict, load_model
 from hall.tickets import Priority
@@ -39,11 +39,18 @@ class Names(Strict):
         return getattr(self, language, None) or self.zh_CN
 
 
+# A time of day in the hall's zone, as the API writes it ("08:30:00"): JSON Schema's "time"
+# format would demand a UTC offset, which a local time of day has not.
+LocalTime = Annotated[time, WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+                                            "description": "a time of day in the hall's time zone, HH:MM:SS",
+                                            "examples": ["08:30:00"]})]
+
+
 class Period(Strict):
     """One opening period of a day, such as 08:30-12:00."""
 
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 def _parse_periods(value: object) -> object:

@@ -16,8 +16,8 @@ APT_PACKAGES=(python3-venv xvfb xauth libgl1 libgl1-mesa-dri libmtdev1 libzbar0 
 # postgresql: the tests run the engine and the API on a throwaway PostgreSQL server too;
 # openssl: they make self-signed certificates to check that a kiosk verifies its server;
 # chromium: they drive the server's pages in Debian's Chromium (through Playwright's Python
-# package, never a browser it downloads).
-[ "${1:-}" = "--test" ] && APT_PACKAGES+=(postgresql openssl chromium)
+# package, never a browser it downloads); systemd: its systemd-analyze scores the shipped units.
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(postgresql openssl chromium systemd)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

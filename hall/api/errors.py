@@ -10,8 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from hall.accounts import LoginRefused, LoginSlowed
+from hall.db import disk_full
 from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.idempotency import KeyReused
 from hall.ratings.terms import RatingRefusal, RatingRefused
@@ -26,6 +28,7 @@ RATING_STATUS = {RatingRefusal.NOT_FOUND: 404, RatingRefusal.CASE_NOT_FOUND: 404
                  RatingRefusal.NOT_YOUR_COUNTER: 403, RatingRefusal.LEVEL_OUT_OF_RANGE: 422,
                  RatingRefusal.REASON_REQUIRED: 422, RatingRefusal.UNKNOWN_REASON: 422,
                  RatingRefusal.COMMENT_REQUIRED: 422}  # the rest: 409, not possible now
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                 422: "invalid", 429: "too_many_requests"}
@@ -76,11 +79,23 @@ class BodyLimit:
         return f"the request body is larger than {self.limit} bytes"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path takes. Starlette's 405 names those of the first route
+    that matched the path alone, and a path such as /session has one route per method: each
+    method is tried against the app's routes, as the router would match it."""
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                   for route in request.app.router.routes)]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         error = getattr(exc, "error", None) or STATUS_CODES.get(exc.status_code, "error")
-        return problem(exc.status_code, error, str(exc.detail), exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(exc.status_code, error, str(exc.detail), headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -126,6 +141,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+        if disk_full(exc):
+            log.error("the database's disk is full; free space on it: %s", exc)
+            return problem(503, "disk_full", "the hall's database disk is full; nothing can be saved until "
+                           "space is freed on it", headers={"Retry-After": "60"})
         log.error("database unavailable: %s", exc)
         return problem(503, "database_unavailable", "the hall's database cannot be reached; try again shortly",
                        headers={"Retry-After": "2"})

@@ -12,8 +12,18 @@ API_PREFIX = "/api/v1"
 api_router = APIRouter(prefix=API_PREFIX, responses={
     401: {"model": Problem, "description": "no or unknown credentials"},
     403: {"model": Problem, "description": "not allowed for this caller"},
+    413: {"model": Problem, "description": "too_large: the request body is over the server's limit"},
     422: {"model": Problem, "description": "the request is malformed (error=invalid, with fields)"},
+    503: {"model": Problem, "description": "database_unavailable, or disk_full: the database's disk is full "
+                                           "(with Retry-After)"},
 })
+# What every operation that takes a body may also answer.
+BODY_RESPONSES = {
+    400: {"model": Problem, "description": "bad_request: the body is not text (neither UTF-8, UTF-16 nor UTF-32)"},
+}
 for module in (hall, services, tickets, bookings, person_salt, counters, counter_queue, devices, device_health,
                session, events, display, help_calls, ratings, cases, callbacks):
+    for route in module.router.routes:
+        if route.body_field is not None:
+            route.responses = {**BODY_RESPONSES, **route.responses}
     api_router.include_router(module.router)

@@ -52,6 +52,7 @@ class Wakeup:
 class HallServer:
     def __init__(self, settings: ServerSettings, *, clock: Callable[[], datetime] | None = None):
         self.settings = settings
+        settings.prepare_data_dir()  # its announcements, and on SQLite its database
         self.spec = load_hall(settings.hall_file)
         self.hall_id = self.spec.hall.id
         self.clock = clock or utcnow

@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from hall.db import make_engine, read_only
+from hall.errors import StorageUnusable
 from hall.models import TicketSequence
 
 TABLES = {"tickets", "ticket_sequences", "counters", "events", "device_status"}
@@ -30,16 +31,23 @@ def test_pragmas(engine):
         assert con.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_the_schema_is_created_once_and_the_folder_too(tmp_path):
-    url = f"sqlite:///{tmp_path / 'data' / 'hall' / 'hall.db'}"
-    first = make_engine(url)
-    second = make_engine(url)  # a second process starting on an existing file
+def test_the_schema_is_created_once(db_path):
+    first = make_engine(f"sqlite:///{db_path}")
+    second = make_engine(f"sqlite:///{db_path}")  # a second process starting on an existing file
     try:
         assert TABLES <= set(inspect(second).get_table_names())
-        assert (tmp_path / "data" / "hall" / "hall.db").exists()
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_a_missing_folder_is_refused_not_made(tmp_path):
+    with pytest.raises(StorageUnusable, match="'.*/data/hall' does not exist; create it"):
+        make_engine(f"sqlite:///{tmp_path / 'data' / 'hall' / 'hall.db'}")
+    assert not (tmp_path / "data").exists()
+    (tmp_path / "data").write_text("a file")
+    with pytest.raises(StorageUnusable, match="'.*/data' is not a folder"):
+        make_engine(f"sqlite:///{tmp_path / 'data' / 'hall.db'}")
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])

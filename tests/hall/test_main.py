@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from sqlalchemy import create_engine, text
@@ -16,9 +18,15 @@ from tests.conftest import ROOT
 from tests.postgres import free_port
 
 
-def hall(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+def hall(*args: str, stdin: str = "", env: dict | None = None, cwd=ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hall", *args], input=stdin, capture_output=True, text=True,
-                          timeout=60, cwd=ROOT, env={**os.environ, **(env or {})})
+                          timeout=60, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def refused(result: subprocess.CompletedProcess, reason: str) -> bool:
+    """Exit code 2 and one line on standard error that says what to fix."""
+    lines = result.stderr.strip().splitlines()
+    return result.returncode == 2 and len(lines) == 1 and reason in lines[0] and "Traceback" not in result.stderr
 
 
 def test_accounts_from_the_command_line_then_serve(tmp_path):
@@ -77,6 +85,93 @@ def test_bad_options_exit_2_with_the_reason(tmp_path):
     result = hall("add-staff", "1001", "--name", "x", "--role", "staff", "--counters", "1",
                   "--data-dir", str(tmp_path), stdin="short\n")
     assert result.returncode == 1 and "at least 8 characters" in result.stderr
+
+
+def test_what_an_installer_gets_wrong_is_one_line_and_exit_2(tmp_path):
+    """Before: a traceback (up to 129 lines) for each of these, and exit code 3 for a taken
+    port or an unknown host."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("a text file, not a database\n" * 100)
+    nobody = f"postgresql+psycopg://hall@127.0.0.1:{free_port()}/hall"
+    data = ["--data-dir", str(tmp_path)]
+    anywhere = ["--port", "0"]  # the port is checked first: these are refused with any port
+    taken = socket.create_server(("127.0.0.1", 0))
+    try:
+        cases = (
+                (["serve", "--data-dir", str(a_file), *anywhere], f"--data-dir {str(a_file)!r} is a file"),
+                (["serve", "--data-dir", "/proc/x/y", *anywhere], "its parent folder '/proc/x' does not exist"),
+                (["serve", "--database", nobody, *anywhere], "Connection refused; check --database"),
+                (["serve", "--database", "postgresql+psycopg://hall@no-such-host.invalid/hall", *anywhere],
+                 "failed to resolve host 'no-such-host.invalid'"),
+                (["serve", "--database", "sqlite://", *data, *anywhere], "the hall needs a database file"),
+                (["serve", "--database", f"sqlite:///{not_a_database}", *data, *anywhere], "file is not a database"),
+                (["add-device", "k1", "--kind", "kiosk", "--data-dir", str(a_file)], "is a file; name a folder"),
+                (["migrate", "--database", nobody], "Connection refused; check --database"),
+                (["serve", "--port", str(taken.getsockname()[1]), *data], "is taken by another program"),
+                (["serve", "--host", "no-such-host.invalid", *data], "--host 'no-such-host.invalid' is no name"),
+                (["serve", "--data-dir", "", *anywhere], "--data-dir (HALL_DATA_DIR): name a folder"))
+        with ThreadPoolExecutor(4) as pool:  # each run is mostly Python starting up
+            results = list(pool.map(lambda args: hall(*args, cwd=tmp_path), [args for args, _ in cases]))
+        for (args, reason), result in zip(cases, results):
+            assert refused(result, reason), (args, result.returncode, result.stderr)
+    finally:
+        taken.close()
+    assert not (tmp_path / "hall.db").exists()  # --data-dir "" made nothing in the current folder
+    assert not_a_database.read_text().startswith("a text file")
+
+
+def test_a_sqlite_url_in_a_missing_folder_is_refused_and_no_folder_made(tmp_path):
+    """Before: the folders were made, as root anywhere (/nonexistent/dir)."""
+    result = hall("add-device", "k1", "--kind", "kiosk", "--database", f"sqlite:///{tmp_path}/nonexistent/dir/hall.db")
+    assert refused(result, "the folder"), result.stderr
+    assert "does not exist; create it" in result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_new_token_only_for_a_device_that_exists(tmp_path):
+    """Before: --new-token silently registered a device that did not exist."""
+    data = ["--data-dir", str(tmp_path)]
+    result = hall("add-device", "kiosk-99", "--kind", "kiosk", "--new-token", *data)
+    assert result.returncode == 1 and "no device 'kiosk-99' to give a new token" in result.stderr
+    with sqlite3.connect(tmp_path / "hall.db") as con:
+        assert con.execute("select count(*) from devices").fetchone() == (0,)
+    assert hall("add-device", "kiosk-99", "--kind", "kiosk", *data).returncode == 0
+    assert hall("add-device", "kiosk-99", "--kind", "kiosk", "--new-token", *data).returncode == 0
+
+
+def test_a_staff_name_with_characters_that_do_not_print_is_refused(tmp_path):
+    """Before: ESC, NUL, a right-to-left override and zero-width characters were kept, to
+    garble the console and the display or make two names look alike."""
+    from datetime import datetime, timezone
+
+    from hall import accounts
+    from hall.queue import QueueEngine
+    from hall.schemas import Role
+    from hall.spec import load_hall
+    from tests.conftest import SAMPLE_HALL
+
+    data = ["--data-dir", str(tmp_path)]
+    for name, shown in (("王\x1b[31m芳", "U+001B (control)"), ("\u202e芳王", "U+202E (right-to-left override)"),
+                        ("王\u200b芳", "U+200B (zero width space)"), ("王\u2060芳", "U+2060 (word joiner)")):
+        result = hall("add-staff", "1001", "--name", name, "--role", "admin", *data, stdin="a good password\n")
+        assert result.returncode == 1 and "characters that do not print" in result.stderr, (name, result.stderr)
+        assert shown in result.stderr and "Traceback" not in result.stderr
+    engine = QueueEngine(load_hall(SAMPLE_HALL), f"sqlite:///{tmp_path / 'hall.db'}")
+    try:  # a NUL cannot be passed on a command line; the check is the same
+        with engine.transaction() as session:
+            try:
+                accounts.add_staff(session, hall_id="chengguan", spec=engine.spec, job_no="1001", name="王\x00芳",
+                                   role=Role.ADMIN, counters=[], password="a good password",
+                                   now=datetime.now(timezone.utc))
+                raise AssertionError("a NUL in a name was taken")
+            except accounts.AccountError as exc:
+                assert "U+0000 (control)" in str(exc)
+    finally:
+        engine.close()
+    kept = hall("add-staff", "1001", "--name", "欧阳·娜娜 Li", "--role", "admin", *data, stdin="a good password\n")
+    assert kept.returncode == 0, kept.stderr
 
 
 def test_an_id_or_name_the_tables_cannot_hold_is_refused_with_the_reason(db_url):

@@ -23,7 +23,7 @@ from hall.api.errors import ApiError
 from hall.api.routes.events import event_stream
 from hall.api.server import HallServer
 from hall.models import MAX_ID, LoggedEvent
-from hall.schemas import DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
+from hall.schemas import STREAM_MESSAGE, DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
 from hall.tickets import EventKind
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,9 @@ def _number(payload: str) -> str:
 
 
 @router.get("/events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {"schema": EventPublic.model_json_schema()}},
-                             "description": "one message per public event, and `tick` messages while quiet"}},
+            responses={200: {"content": {"text/event-stream": {"schema": STREAM_MESSAGE}},
+                             "description": "a `ready` message (StreamReady) when no position is given, one "
+                                            "message per public event, and `tick` messages (StreamTick) while quiet"}},
             summary="The display's live events (public): calls, waiting counts, counters pausing; "
                     "a `tick` each quiet second")
 def display_events(request: Request, hall: HallDep,

@@ -20,7 +20,7 @@ from hall.api.deps import Caller, HallDep, Watcher
 from hall.api.errors import ApiError
 from hall.api.server import HallServer
 from hall.models import MAX_ID
-from hall.schemas import EventPublic, Role
+from hall.schemas import STREAM_MESSAGE, EventPublic, Role
 from hall.tickets import EventKind
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -36,8 +36,9 @@ RATING_SHOWN = ("ticket_id", "counter", "channel", "state")
 
 
 @router.get("", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {"schema": EventPublic.model_json_schema()}},
-                             "description": "one message per event: id, event (the kind), data (EventPublic)"}},
+            responses={200: {"content": {"text/event-stream": {"schema": STREAM_MESSAGE}},
+                             "description": "a `ready` message (StreamReady) when no position is given, then one "
+                                            "message per event: id, event (the kind), data (EventPublic)"}},
             summary="Live events (Server-Sent Events), resumable with Last-Event-ID")
 async def stream(request: Request, hall: HallDep, who: Watcher,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,

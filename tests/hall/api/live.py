@@ -79,9 +79,9 @@ class ServerProcess:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = data_dir / "server.log"
         self.process: subprocess.Popen | None = None
+        data_dir.mkdir(parents=True, exist_ok=True)  # as an installer makes it, before any command
 
     def start(self) -> ServerProcess:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.hall.api.serve", json.dumps(self.args), str(self.clock.path),

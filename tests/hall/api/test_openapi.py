@@ -2,7 +2,12 @@
 errors typed, its credentials declared."""
 from __future__ import annotations
 
+import jsonschema_rs
 import requests
+
+from tests.hall.api.sse import messages
+
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 
 def test_the_openapi_document_describes_every_operation(live):
@@ -30,6 +35,56 @@ def test_the_openapi_document_describes_every_operation(live):
                  "RatingStatusPublic", "RatingPublic", "FigurePublic", "CasePublic", "CaseStepRequest", "CallRecord"):
         assert name in spec["components"]["schemas"], name
     stream = spec["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
-    assert stream["schema"]["title"] == "EventPublic"
+    assert [s["title"] for s in stream["schema"]["anyOf"]] == ["EventPublic", "StreamReady", "StreamTick"]
     issue = spec["paths"]["/api/v1/tickets"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in issue["parameters"])
+
+
+def test_every_message_of_the_streams_fits_the_documented_schema(live, kiosk):
+    """Before: the `ready` message that opens both streams fitted no documented schema."""
+    spec = requests.get(f"{live.url}/openapi.json", timeout=10).json()
+    for path, caller in (("/api/v1/events", kiosk.http), ("/api/v1/display/events", requests.Session())):
+        documented = spec["paths"][path]["get"]["responses"]["200"]["content"]["text/event-stream"]["schema"]
+        fits = jsonschema_rs.validator_for(documented)
+        stream = caller.get(f"{live.url}{path}", stream=True, timeout=10)
+        received = messages(stream.iter_lines(decode_unicode=True))
+        ready = next(received)
+        assert ready.event == "ready" and fits.is_valid(ready.json()), ready
+        kiosk.post("/api/v1/tickets", {"service": "household"})
+        while (message := next(received)).event != "issued":
+            assert fits.is_valid(message.json()), message  # the display's ticks on the way
+        assert fits.is_valid(message.json()), message
+        stream.close()
+
+
+def test_a_405_names_every_method_the_path_takes(live):
+    """Before: Allow named only the methods of the first route matching the path (GET /session
+    answered a PUT with `Allow: GET, HEAD`, leaving out POST and DELETE)."""
+    spec = requests.get(f"{live.url}/openapi.json", timeout=10).json()
+    for path, item in spec["paths"].items():
+        documented = {method.upper() for method in item}
+        url = live.url + path.replace("{counter_id}", "1").replace("{call_id}", "1").replace("{event_id}", "1")
+        for method in sorted(METHODS - documented):
+            answer = requests.request(method, url, timeout=10)
+            assert answer.status_code == 405 and answer.json()["error"] == "method_not_allowed", (method, path)
+            allowed = set(answer.headers["Allow"].split(", "))
+            assert allowed - {"HEAD"} == documented, (method, path, answer.headers["Allow"])
+
+
+def test_the_documented_form_of_a_booking_code_is_the_one_the_hall_reads(live, kiosk):
+    """Before: `code` was declared as any string, and "0" was refused (422) as malformed."""
+    from datetime import date, time
+
+    from hall.booking_codes import make_booking_code
+
+    spec = requests.get(f"{live.url}/openapi.json", timeout=10).json()
+    fits = jsonschema_rs.validator_for(spec["components"]["schemas"]["CheckInRequest"])
+    forged = make_booking_code(b"not the hall's key", hall_id="chengguan", booking_id="B1", service="household",
+                               day=date(2026, 11, 25), window_start=time(9), window_end=time(9, 30))
+    for fitting in (forged, forged.lower(), f"  {forged}\n"):
+        assert fits.is_valid({"code": fitting}), fitting
+        answer = kiosk.post("/api/v1/bookings/check-ins", {"code": fitting})
+        assert answer.status_code == 409 and answer.json()["reason"] == "booking_forged", answer.text
+    for unfitting in ("0", "HKB1.", forged[:-1], forged.replace(".", "-")):
+        assert not fits.is_valid({"code": unfitting}), unfitting
+        assert kiosk.post("/api/v1/bookings/check-ins", {"code": unfitting}).status_code == 422
