@@ -27,8 +27,8 @@ class Terminal(Strict):
     location: str = Field("", max_length=64, description="where the kiosk stands (一楼东门): staff see it "
                                                          "with the kiosk's help calls")
     language: Literal[LANGUAGES] = "zh_CN"  # type: ignore[valid-type]
-    idle_timeout: int = Field(60, ge=10, le=600, description="seconds without a touch before the session is wiped")
-    ticket_timeout: int = Field(20, ge=5, le=300, description="seconds the ticket stays on screen")
+    idle_timeout: int = Field(60, ge=10, le=600, strict=True, description="seconds without a touch before the session is wiped")
+    ticket_timeout: int = Field(20, ge=5, le=300, strict=True, description="seconds the ticket stays on screen")
     large_type: bool = False
     voice: bool = Field(False, description="every visit starts with voice guidance on")
     fullscreen: bool = False

@@ -202,3 +202,30 @@ def test_test_print_refuses_a_printer_without_a_scheme(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "--printer" in result.stderr and "'paper.bin'" in result.stderr and "file:///" in result.stderr
     assert not (tmp_path / "paper.bin").exists()
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ("daily_quota = 200", "daily_quota = true", "services[0].daily_quota"),
+    ("max_recalls = 3", "max_recalls = false", "hall.max_recalls"),
+    ("stop_issuing_minutes = 15", "stop_issuing_minutes = true", "hours.stop_issuing_minutes"),
+    ("early_minutes = 30", "early_minutes = true", "booking.early_minutes"),
+    ("late_minutes = 15", "late_minutes = false", "booking.late_minutes"),
+    ("tickets_per_person = 1", "tickets_per_person = true", "hall.tickets_per_person"),
+    ("green_channel_age = 70", "green_channel_age = true", "hall.green_channel_age"),
+    ("mean_service_minutes = 8", "mean_service_minutes = true", "services[0].mean_service_minutes"),
+])
+def test_true_or_false_is_no_number_in_the_hall_definition(tmp_path, old, new, key):
+    """TOML's true would otherwise count as 1 (a quota of one ticket a day)."""
+    text = SAMPLE_HALL.read_text(encoding="utf-8")
+    assert old in text
+    hall = tmp_path / "hall.toml"
+    hall.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write_kiosk_config(tmp_path, hall_file=hall))
+    line = next(i for i, row in enumerate(hall.read_text(encoding="utf-8").splitlines(), 1) if row.strip() == new)
+    assert f"line {line}, {key}: {new.split(' = ')[1].capitalize()} is not allowed" in str(refused.value)
+
+
+def test_true_is_no_number_of_seconds_in_the_kiosk_file(tmp_path):
+    result = run_main("--config", str(write_kiosk_config(tmp_path, extra_terminal="idle_timeout = true")))
+    assert result.returncode == 2 and "terminal.idle_timeout: True is not allowed" in result.stderr, result.stderr
