@@ -61,12 +61,37 @@ class Terminal(Strict):
             raise ValueError(f"{self.hall!r}: use https; the device token must not cross the network in clear")
         return self
 
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir(cls, value: str) -> str:
+        return _path(value)
+
+    @field_validator("hall_ca")
+    @classmethod
+    def _hall_ca(cls, value: str) -> str:
+        return _path(value) if value else value
+
     @field_validator("qr_base_url")
     @classmethod
     def _qr_base(cls, value: str) -> str:
         if value and urlsplit(value).scheme not in ("http", "https"):
             raise ValueError('use an http(s) URL such as "https://hall.example.gov.cn/q/", or leave it empty')
         return value
+
+
+PATH_MAX = 4095  # bytes, and 255 for one name: what Linux takes
+
+
+def _path(value: str) -> str:
+    """A path the system can be asked about: os and pathlib raise for a NUL or a path too
+    long, and an empty one would name the configuration's own folder."""
+    if not value.strip():
+        raise ValueError("is empty: name a file or folder, or leave the key out for the default")
+    if "\0" in value:
+        raise ValueError("holds a NUL character, which no path can")
+    if len(value.encode()) > PATH_MAX or any(len(name.encode()) > 255 for name in value.split("/")):
+        raise ValueError(f"is longer than a path can be ({PATH_MAX} bytes, 255 for one name)")
+    return value
 
 
 class Devices(Strict):
@@ -152,6 +177,11 @@ class Embedded(Strict):
     hall_file: str = Field("hall.toml", description="the hall definition, relative to this file")
     database: str = Field("", description="an SQLAlchemy URL; empty: a SQLite file in data_dir")
 
+    @field_validator("hall_file")
+    @classmethod
+    def _hall_file(cls, value: str) -> str:
+        return _path(value)
+
     @field_validator("database")
     @classmethod
     def _database(cls, value: str) -> str:
@@ -232,10 +262,15 @@ def load_settings(path: Path | str | None = None) -> Settings:
     config = load_model(KioskConfig, path, read_toml(path))
     hall = None
     if config.terminal.hall == "embedded":
-        hall_file = (path.parent / config.embedded.hall_file).resolve()
-        if not hall_file.exists():
+        hall_file = path.parent / config.embedded.hall_file
+        try:
+            hall_file = hall_file.resolve()
+            problem = None if hall_file.is_file() else "does not exist" if not hall_file.exists() else "is not a file"
+        except OSError as exc:  # the folder and the name together too long, a symlink loop
+            problem = f"cannot be read: {exc.strerror or exc}"
+        if problem is not None:
             text = path.read_text(encoding="utf-8")
-            raise ConfigError(path, [Problem("embedded.hall_file", f"{str(hall_file)!r} does not exist",
+            raise ConfigError(path, [Problem("embedded.hall_file", f"{str(hall_file)!r} {problem}",
                                              locate_line(text, ("embedded", "hall_file")))])
         hall = load_hall(hall_file)
     return Settings(path, config, hall)

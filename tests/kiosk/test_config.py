@@ -229,3 +229,30 @@ def test_true_or_false_is_no_number_in_the_hall_definition(tmp_path, old, new, k
 def test_true_is_no_number_of_seconds_in_the_kiosk_file(tmp_path):
     result = run_main("--config", str(write_kiosk_config(tmp_path, extra_terminal="idle_timeout = true")))
     assert result.returncode == 2 and "terminal.idle_timeout: True is not allowed" in result.stderr, result.stderr
+
+
+LONG = "a" * 100_000
+PATH_MISTAKES = [
+    ("terminal", "data_dir", "a\\u0000b", "holds a NUL character"),
+    ("terminal", "data_dir", LONG, "longer than a path can be"),
+    ("embedded", "hall_file", "a\\u0000b", "holds a NUL character"),
+    ("embedded", "hall_file", LONG, "longer than a path can be"),
+    ("embedded", "hall_file", "", "is empty"),
+    ("embedded", "hall_file", ".", "is not a file"),
+    ("embedded", "hall_file", "x/" * 2100 + "hall.toml", "longer than a path can be"),
+]
+
+
+@pytest.mark.parametrize("table,key,value,words", PATH_MISTAKES,
+                         ids=[f"{m[1]}-{m[3].split()[-1]}" for m in PATH_MISTAKES])
+def test_a_path_no_system_can_use_exits_2_naming_the_key(tmp_path, table, key, value, words):
+    path = tmp_path / "kiosk.toml"
+    hall = f'hall_file = "{value}"' if key == "hall_file" else f'hall_file = "{SAMPLE_HALL}"'
+    data = f'data_dir = "{value}"' if key == "data_dir" else 'data_dir = "data"'
+    path.write_text(f'[terminal]\nid = "k1"\n{data}\n\n[embedded]\n{hall}\n', encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    line = 3 if key == "data_dir" else 6
+    assert f"line {line}, {table}.{key}: " in result.stderr and words in result.stderr, result.stderr
+    assert len(result.stderr) < 1000  # the value is quoted clipped, not whole
