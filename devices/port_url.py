@@ -15,6 +15,7 @@ The simulators read their own options through :func:`simulator_options` and :fun
 
 from __future__ import annotations
 
+import importlib
 import urllib.parse
 from typing import Any
 
@@ -127,6 +128,7 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
     parts = urllib.parse.urlsplit(url)
     scheme = url_scheme(url)
     if simulator is not None and scheme == simulator:
+        check_simulator_url(url)
         return url, {}
     if scheme == "serial":
         port = parts.netloc + parts.path  # serial:///dev/ttyS0 or serial://COM3
@@ -141,10 +143,12 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
         port_form = f"[:{default_tcp_port}]" if default_tcp_port else ":PORT"
         try:
             host, tcp_port = parts.hostname, parts.port
-        except ValueError:
-            host = tcp_port = None
-        if tcp_port == 0:  # else taken for "no port" and replaced by the default
-            raise BadDeviceUrl(f"{url!r}: port 0 is no device's port; expected tcp://HOST{port_form}")
+        except ValueError:  # tcp://HOST:99999, tcp://HOST:abc
+            raise BadDeviceUrl(f"{url!r}: the port must be a number from 1 to 65535; "
+                               f"expected tcp://HOST{port_form}") from None
+        if tcp_port == 0 or tcp_port is None and parts.netloc.endswith(":"):  # else the default
+            raise BadDeviceUrl(f"{url!r}: port {'0' if tcp_port == 0 else 'empty'} is no device's port; "
+                               f"expected tcp://HOST{port_form}")
         tcp_port = tcp_port or default_tcp_port
         if not host or not tcp_port or parts.path not in ("", "/"):
             raise BadDeviceUrl(f"{url!r}: expected tcp://HOST{port_form}")
@@ -153,6 +157,14 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
         reject_options(url, parts.query, expected)
         return "loop://", {}
     raise BadDeviceUrl(f"unknown {device} URL {url!r}; expected one of: {expected}")
+
+
+def check_simulator_url(url: str) -> None:
+    """Reads a ``sim<device>://`` URL's options as its simulator does when the port opens
+    (its module's ``read_options``), without opening it: BadDeviceUrl at start, not at the
+    first ticket."""
+    module = importlib.import_module(f"devices.urlhandler.protocol_{url_scheme(url)}")
+    module.read_options(url)
 
 
 def simulator_options(url: str, scheme: str, expected_form: str) -> dict[str, str]:

@@ -57,21 +57,13 @@ from devices.errors import (
     PrinterWriteFailed,
     cause,
 )
-from devices.port_url import one_value_options, port_target, reject_options, url_scheme
+from devices.printer_url import printer_target
 from devices.printer_profiles import PrinterProfile
 from devices.printer_status import PrinterStatus, decode_status
 from devices.ticket_layout import TicketPrintout, render_ticket
 from devices.wire_log import WireLog
 
 logger = logging.getLogger(__name__)
-
-EXPECTED_FORMS = (
-    "serial:///dev/ttyS0?baudrate=9600[&bytesize=8&parity=N&stopbits=1&rtscts=0&xonxoff=0&dsrdtr=0], "
-    "tcp://HOST[:9100], usb://VID:PID[?in_ep=0x82&out_ep=0x01] (hex), "
-    "file:///dev/usb/lp0 or a plain path, loop://, "
-    "simprinter://[?spool=DIR&paper=ok|near_end|out&online=1|0&fail_after=N]"
-)
-
 
 class _Traced:
     """Mixin for python-escpos connections: every raw write and read goes to the wire log."""
@@ -212,25 +204,6 @@ class FileConnection(_Traced, File):
         pass  # written unbuffered
 
 
-def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
-    expected = "usb://VID:PID[?in_ep=0x82&out_ep=0x01], VID and PID as 4 hex digits, e.g. usb://04b8:0202"
-    vid, sep, pid = location.partition(":")
-    try:
-        if not sep or len(vid) != 4 or len(pid) != 4:
-            raise ValueError
-        ids: dict[str, int] = {"idVendor": int(vid, 16), "idProduct": int(pid, 16)}
-    except ValueError:
-        raise BadDeviceUrl(f"{url!r}: expected {expected}") from None
-    for option, value in one_value_options(url, query).items():
-        if option not in ("in_ep", "out_ep"):
-            raise BadDeviceUrl(f"{url!r}: unknown option {option!r}; expected {expected}")
-        try:
-            ids[option] = int(value, 0)
-        except ValueError:
-            raise BadDeviceUrl(f"{url!r}: bad value {value!r} for {option}; expected {expected}") from None
-    return ids
-
-
 def _simprinter_url(url: str, query: str, profile: PrinterProfile, spool_dir: Path | None) -> str:
     """The simulator URL with the spool directory and preview width filled in if absent."""
     options = urllib.parse.parse_qs(query, keep_blank_values=True)
@@ -256,37 +229,27 @@ def open_printer(
     :class:`PrinterUnavailable` when the device cannot be opened.
     """
     wire = WireLog(url)
-    parts = urllib.parse.urlsplit(url)
-    scheme = url_scheme(url)
+    target = printer_target(url)
     connection: Any
     reads_back = True
     silence_means_offline = True
-    if scheme in ("serial", "tcp", "loop"):
-        port_url, options = port_target(url, expected=EXPECTED_FORMS, default_tcp_port=9100)
+    if target.scheme == "simprinter":
+        port_url = _simprinter_url(url, urllib.parse.urlsplit(url).query, profile, spool_dir)
+        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire)
+    elif target.port_url:
         # A serial line takes time per byte, and pyserial's loop-back times its writes as a
         # 9600 baud line would; a network connection does not.
-        bits_per_second = options.get("baudrate", 9600) if scheme in ("serial", "loop") else None
-        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire, bits_per_second=bits_per_second,
-                                         **options)
-    elif scheme == "simprinter":
-        port_url = _simprinter_url(url, parts.query, profile, spool_dir)
-        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire)
-    elif scheme == "usb":
-        ids = _usb_ids(url, parts.netloc, parts.query)
-        connection = UsbConnection(**ids, timeout=int(timeout * 1000))
+        bits_per_second = target.options.get("baudrate", 9600) if target.scheme in ("serial", "loop") else None
+        connection = SerialUrlConnection(target.port_url, timeout=timeout, wire=wire,
+                                         bits_per_second=bits_per_second, **target.options)
+    elif target.scheme == "usb":
+        connection = UsbConnection(**target.options, timeout=int(timeout * 1000))
         connection.wire = wire
         silence_means_offline = False
-    elif scheme == "file" or not scheme:
-        path = urllib.parse.unquote(parts.path) if scheme else url
-        if scheme:
-            reject_options(url, parts.query, EXPECTED_FORMS)
-        if not path or parts.netloc not in ("", "localhost"):
-            raise BadDeviceUrl(f"{url!r}: expected file:///PATH, e.g. file:///dev/usb/lp0")
-        connection = FileConnection(path, timeout=timeout)
+    else:
+        connection = FileConnection(target.path, timeout=timeout)
         connection.wire = wire
         reads_back = False
-    else:
-        raise BadDeviceUrl(f"unknown printer URL scheme {parts.scheme!r} in {url!r}; expected one of: {EXPECTED_FORMS}")
 
     try:
         connection.open()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import serial
 import serial.threaded
 
-from devices.errors import BadDeviceUrl, ScannerError, ScannerUnavailable, UnreadableScan
+from devices.errors import ScannerError, ScannerUnavailable, UnreadableScan
 from devices.payload_text import payload_text
 from devices.port_url import PORT_ERRORS, open_port, port_target
 
@@ -168,10 +168,6 @@ class Scanner:
             if self.port is None:
                 try:
                     self.open()
-                except BadDeviceUrl as e:  # a simulator's options, read only as it opens
-                    logger.error("%s; not reading it", e)
-                    self._call(self.on_problem, ScannerUnavailable(str(e), url=self.url))
-                    return
                 except ScannerUnavailable as e:
                     if not told:
                         logger.error("%s; trying again every %.0f s", e, self.reopen_after)

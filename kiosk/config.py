@@ -106,17 +106,18 @@ class Devices(Strict):
     @field_validator("printer")
     @classmethod
     def _printer(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in PRINTER_SCHEMES or "://" not in value:
+        """Read as the driver reads it (devices.printer_url), without loading python-escpos;
+        a bare path, which the driver takes for test-print, is a mistake here."""
+        from devices.errors import BadDeviceUrl
+        from devices.printer_url import printer_target
+
+        if urlsplit(value).scheme not in PRINTER_SCHEMES or "://" not in value:
             raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
                              "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
-        if parts.scheme == "tcp":
-            try:
-                port = parts.port
-            except ValueError:
-                port = None
-            if not parts.hostname or port == 0 or (port is None and parts.netloc.endswith(":")):
-                raise ValueError("use tcp://HOST:PORT with a port from 1 to 65535, such as tcp://192.0.2.10:9100")
+        try:
+            printer_target(value)
+        except BadDeviceUrl as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("id_reader")
@@ -145,9 +146,9 @@ class Devices(Strict):
 
 
 def _port_url(value: str, schemes: tuple[str, ...], forms: str, device: str) -> str:
-    """A serial device's URL read as its driver reads it (devices.port_url), so that a URL the
-    driver cannot open stops the kiosk at start rather than in its log. The simulators check
-    their own options when opened."""
+    """A serial device's URL read as its driver reads it (devices.port_url), a simulator's
+    options too, so that a URL the driver cannot open stops the kiosk at start rather than in
+    its log."""
     from devices.errors import BadDeviceUrl
     from devices.port_url import port_target
 

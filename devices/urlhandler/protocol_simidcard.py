@@ -105,10 +105,6 @@ class SimulatedIdCardReader:
     def __init__(self, cards: Sequence[SimulatedCard] = (SAMPLE_CARD,), *, present: bool = True,
                  loop: bool = False, fault: str | None = None, fault_on: str = "read",
                  fault_times: int | None = None, fault_status: int = sam.SamStatus.SAM_SELF_TEST_FAILED) -> None:
-        if fault is not None and fault not in FAULTS:
-            raise ValueError(f"fault must be one of {'|'.join(FAULTS)}, not {fault!r}")
-        if fault_on not in FAULT_COMMANDS:
-            raise ValueError(f"fault_on must be one of {'|'.join(FAULT_COMMANDS)}, not {fault_on!r}")
         self.cards = list(cards)
         self.loop = loop
         self.fault = fault
@@ -202,6 +198,46 @@ class SimulatedIdCardReader:
         return sam.encode_response(sam.SamStatus.BAD_COMMAND)
 
 
+def read_options(url: str) -> dict[str, object]:
+    """The URL's options as the simulator takes them (``baudrate`` paces the port, the rest
+    build the SimulatedIdCardReader, the cards read from their file); BadDeviceUrl for one
+    it does not know. Read when the port opens, and by the start-up check."""
+    options: dict[str, object] = {}
+    try:
+        for option, value in simulator_options(url, "simidcard", EXPECTED_FORM).items():
+            if option == "card":
+                options["cards"] = load_cards(Path(value))
+            elif option in ("present", "loop"):
+                options[option] = flag(option, value)
+            elif option == "fault":
+                if value not in FAULTS:
+                    raise ValueError(f"fault must be one of {'|'.join(FAULTS)}, not {value!r}")
+                options["fault"] = value
+            elif option == "fault_on":
+                if value not in FAULT_COMMANDS:
+                    raise ValueError(f"fault_on must be one of {'|'.join(FAULT_COMMANDS)}, not {value!r}")
+                options["fault_on"] = value
+            elif option == "fault_times":
+                options["fault_times"] = int(value)
+                if options["fault_times"] < 0:
+                    raise ValueError("fault_times must be 0 or more")
+            elif option == "sw":
+                options["fault_status"] = int(value, 16)
+                if not 0 <= options["fault_status"] <= 0xFF:
+                    raise ValueError("sw must be one byte in hex, such as 60")
+            elif option == "baudrate":
+                options["baudrate"] = int(value)
+                if options["baudrate"] <= 0:
+                    raise ValueError("baudrate must be above 0")
+            else:
+                raise ValueError(f"unknown option: {option!r}")
+    except BadDeviceUrl:
+        raise
+    except ValueError as e:
+        raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
+    return options
+
+
 class Serial(SimulatedPort):
     """The port surface of the simulated reader."""
 
@@ -213,34 +249,6 @@ class Serial(SimulatedPort):
 
     def from_url(self, url: str) -> SimulatedIdCardReader:
         """Build the simulated reader the URL describes, refusing what it does not know."""
-        options: dict[str, object] = {}
-        self.pace_baudrate = None
-        try:
-            for option, value in simulator_options(url, "simidcard", EXPECTED_FORM).items():
-                if option == "card":
-                    options["cards"] = load_cards(Path(value))
-                elif option in ("present", "loop"):
-                    options[option] = flag(option, value)
-                elif option == "fault":
-                    options["fault"] = value
-                elif option == "fault_on":
-                    options["fault_on"] = value
-                elif option == "fault_times":
-                    options["fault_times"] = int(value)
-                    if options["fault_times"] < 0:
-                        raise ValueError("fault_times must be 0 or more")
-                elif option == "sw":
-                    options["fault_status"] = int(value, 16)
-                    if not 0 <= options["fault_status"] <= 0xFF:
-                        raise ValueError("sw must be one byte in hex, such as 60")
-                elif option == "baudrate":
-                    self.pace_baudrate = int(value)
-                    if self.pace_baudrate <= 0:
-                        raise ValueError("baudrate must be above 0")
-                else:
-                    raise ValueError(f"unknown option: {option!r}")
-            return SimulatedIdCardReader(**options)  # type: ignore[arg-type]
-        except BadDeviceUrl:
-            raise
-        except ValueError as e:
-            raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
+        options = read_options(url)
+        self.pace_baudrate = options.pop("baudrate", None)  # type: ignore[assignment]
+        return SimulatedIdCardReader(**options)  # type: ignore[arg-type]

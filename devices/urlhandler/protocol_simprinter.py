@@ -139,6 +139,36 @@ class SimulatedPrinter:
         return max(numbers, default=0) + 1
 
 
+def read_options(url: str) -> dict[str, object]:
+    """The URL's options as the simulator takes them (``fail_after`` for the port, the rest
+    for SimulatedPrinter); BadDeviceUrl for one it does not know. Read when the port opens,
+    and by the start-up check without opening it."""
+    options: dict[str, object] = {}
+    try:
+        for option, value in simulator_options(url, "simprinter", EXPECTED_FORM).items():
+            if option == "spool":
+                options["spool"] = Path(value)
+            elif option == "paper":
+                if value not in PAPER_STATES:
+                    raise ValueError(f"paper must be one of {'|'.join(PAPER_STATES)}, not {value!r}")
+                options["paper"] = value
+            elif option == "online":
+                options["online"] = flag(option, value)
+            elif option == "fail_after":
+                options["fail_after"] = int(value)
+                if options["fail_after"] < 0:
+                    raise ValueError("fail_after must be 0 or more")
+            elif option == "columns":
+                options["columns"] = int(value)
+                if not 16 <= options["columns"] <= 255:
+                    raise ValueError(f"columns must be 16 to 255, not {value!r}")
+            else:
+                raise ValueError(f"unknown option: {option!r}")
+    except ValueError as e:
+        raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
+    return options
+
+
 class Serial(SimulatedPort):
     """The port surface of the simulated printer, with a cable that can fail part way."""
 
@@ -155,30 +185,8 @@ class Serial(SimulatedPort):
 
     def from_url(self, url: str) -> SimulatedPrinter:
         """Build the simulated printer the URL describes, refusing what it does not know."""
-        options: dict[str, object] = {}
-        self.fail_after = None
-        try:
-            for option, value in simulator_options(url, "simprinter", EXPECTED_FORM).items():
-                if option == "spool":
-                    options["spool"] = Path(value)
-                elif option == "paper":
-                    if value not in PAPER_STATES:
-                        raise ValueError(f"paper must be one of {'|'.join(PAPER_STATES)}, not {value!r}")
-                    options["paper"] = value
-                elif option == "online":
-                    options["online"] = flag(option, value)
-                elif option == "fail_after":
-                    self.fail_after = int(value)
-                    if self.fail_after < 0:
-                        raise ValueError("fail_after must be 0 or more")
-                elif option == "columns":
-                    options["columns"] = int(value)
-                    if not 16 <= options["columns"] <= 255:
-                        raise ValueError(f"columns must be 16 to 255, not {value!r}")
-                else:
-                    raise ValueError(f"unknown option: {option!r}")
-        except ValueError as e:
-            raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
+        options = read_options(url)
+        self.fail_after = options.pop("fail_after", None)  # type: ignore[assignment]
         self.printer = SimulatedPrinter(**options)  # type: ignore[arg-type]
         return self.printer
 

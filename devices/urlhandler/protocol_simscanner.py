@@ -36,6 +36,20 @@ class SimulatedScanner:
         self._send(text.encode(self.encoding) + self.suffix)
 
 
+def read_options(url: str) -> dict[str, object]:
+    """The URL's options as SimulatedScanner takes them; BadDeviceUrl for one it does not
+    know. Read when the port opens, and by the start-up check."""
+    options: dict[str, object] = {}
+    for option, value in simulator_options(url, "simscanner", EXPECTED_FORM).items():
+        if option == "suffix" and value in SUFFIXES:
+            options["suffix"] = SUFFIXES[value]
+        elif option == "encoding" and value in ENCODINGS:
+            options["encoding"] = value
+        else:
+            raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: bad option {option}={value!r}")
+    return options
+
+
 class Serial(SimulatedPort):
     """The port surface of the simulated scanner."""
 
@@ -46,12 +60,4 @@ class Serial(SimulatedPort):
         return device
 
     def from_url(self, url: str) -> SimulatedScanner:
-        options: dict[str, object] = {}
-        for option, value in simulator_options(url, "simscanner", EXPECTED_FORM).items():
-            if option == "suffix" and value in SUFFIXES:
-                options["suffix"] = SUFFIXES[value]
-            elif option == "encoding" and value in ENCODINGS:
-                options["encoding"] = value
-            else:
-                raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: bad option {option}={value!r}")
-        return SimulatedScanner(self.deliver, **options)  # type: ignore[arg-type]
+        return SimulatedScanner(self.deliver, **read_options(url))  # type: ignore[arg-type]
