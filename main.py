@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(getattr(args, "sub_config", None) or args.config)
         setup_environment(settings)
+        if args.command is None and settings.terminal.hall == "embedded":
+            settings.check_database()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

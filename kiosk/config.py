@@ -4,9 +4,10 @@ the program with a message naming file, line, key and what is allowed."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -206,6 +207,49 @@ class Embedded(Strict):
         return value
 
 
+def _sqlite_problem(path: Path) -> str | None:
+    import sqlite3
+
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if not path.parent.is_dir():
+        return f"the folder {str(path.parent)!r} of the database does not exist: create it, or correct the path"
+    if not path.exists():
+        return None if os.access(path.parent, os.W_OK) else f"cannot create {str(path)!r}: the folder is read-only"
+    if not path.is_file():
+        return f"{str(path)!r} is not a database file"
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            connection.execute("PRAGMA schema_version").fetchone()  # reads the file's header
+        finally:
+            connection.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):  # another kiosk writing: it serves
+            return None
+        return f"{str(path)!r} cannot be opened as a SQLite database: {exc}"
+    except sqlite3.DatabaseError as exc:
+        return f"{str(path)!r} is not a SQLite database ({exc}): move it away to start on a new one"
+    return None
+
+
+def _postgresql_problem(parts: SplitResult) -> str | None:
+    """Connects once, with a short timeout."""
+    import importlib
+
+    driver = importlib.import_module(DATABASE_DRIVERS[parts.scheme])
+    options = dict(parse_qsl(parts.query))
+    try:
+        connection = driver.connect(host=parts.hostname, port=parts.port or 5432, user=unquote(parts.username or ""),
+                                    password=unquote(parts.password or ""), dbname=parts.path.strip("/"),
+                                    connect_timeout=3, **options)
+    except driver.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the database server does not serve: {first}"
+    connection.close()
+    return None
+
+
 class KioskConfig(Strict):
     terminal: Terminal
     devices: Devices = Devices()
@@ -242,6 +286,22 @@ class Settings:
         except OSError as exc:
             raise self._data_dir_problem(f"{str(self.data_dir)!r} cannot be used: "
                                          f"{exc.strerror or exc}") from None
+
+    def check_database(self) -> None:
+        """The embedded hall's database can serve: a SQLite file that is one (not a folder,
+        not garbage) or a new one in a folder that exists, or a PostgreSQL server that
+        answers. Otherwise a kiosk would start and say 暂停取号 for ever. Asked with the
+        driver alone: SQLAlchemy loads after the first frame."""
+        url = self.database_url
+        parts = urlsplit(url)
+        if parts.scheme.startswith("sqlite"):
+            problem = _sqlite_problem(Path(url.split("://", 1)[1].removeprefix("/")).expanduser())
+        else:
+            problem = _postgresql_problem(parts)
+        if problem is not None:
+            key = ("embedded", "database") if self.config.embedded.database else ("terminal", "data_dir")
+            text = self.path.read_text(encoding="utf-8")
+            raise ConfigError(self.path, [Problem(".".join(key), problem, locate_line(text, key))])
 
     def _data_dir_problem(self, message: str) -> ConfigError:
         text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""

@@ -256,3 +256,61 @@ def test_a_path_no_system_can_use_exits_2_naming_the_key(tmp_path, table, key, v
     line = 3 if key == "data_dir" else 6
     assert f"line {line}, {table}.{key}: " in result.stderr and words in result.stderr, result.stderr
     assert len(result.stderr) < 1000  # the value is quoted clipped, not whole
+
+
+def _with_database(tmp_path, url: str):
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text() + f'database = "{url}"\n', encoding="utf-8")
+    return path
+
+
+def _garbage(folder):
+    (folder / "hall.db").write_bytes(b"not a database, a text file " * 200)
+    return folder / "hall.db"
+
+
+def _folder(folder):
+    (folder / "hall.db").mkdir()
+    return folder / "hall.db"
+
+
+@pytest.mark.parametrize("make,words", [
+    (_garbage, "is not a SQLite database"),
+    (_folder, "is not a database file"),
+    (lambda folder: folder / "nonexistent" / "x" / "hall.db", "of the database does not exist"),
+], ids=["garbage", "folder", "no-folder"])
+def test_a_sqlite_database_that_cannot_serve_exits_2_and_no_folder_is_made(tmp_path, make, words):
+    database = make(tmp_path)
+    path = _with_database(tmp_path, f"sqlite:///{database}")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "line 13, embedded.database: " in result.stderr and words in result.stderr, result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_garbage_database_in_the_data_dir_names_the_data_dir(tmp_path):
+    path = write_kiosk_config(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "hall.db").write_bytes(bytes(range(256)) * 40)
+    result = run_main("--config", str(path))
+    assert result.returncode == 2 and "line 4, terminal.data_dir: " in result.stderr, result.stderr
+    assert "is not a SQLite database" in result.stderr
+
+
+def test_a_postgresql_server_that_does_not_answer_exits_2(tmp_path):
+    from tests.postgres import free_port
+
+    result = run_main("--config", str(_with_database(tmp_path, f"postgresql+psycopg://kiosk@127.0.0.1:{free_port()}/hall")))
+    assert result.returncode == 2, result.stderr
+    assert "embedded.database: the database server does not serve" in result.stderr, result.stderr
+    assert "Connection refused" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_databases_that_serve_pass_the_start_up_check(tmp_path, postgres):
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "kept.db").execute("CREATE TABLE t (x)").connection.commit()
+    for url in (f"sqlite:///{tmp_path / 'kept.db'}", f"sqlite:///{tmp_path / 'new.db'}", postgres.url):
+        load_settings(_with_database(tmp_path, url)).check_database()
+    assert not (tmp_path / "new.db").exists()
