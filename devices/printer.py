@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import select
 import threading
 import time
@@ -29,15 +30,30 @@ from typing import Any
 
 import serial
 
-# Two import-time traps of python-escpos 3.1, defused before its first import:
+# Three import-time traps of python-escpos 3.1, defused at its first import:
 # - with ESCPOS_CAPABILITIES_PICKLE_DIR set to a missing directory the import fails with
 #   FileNotFoundError, so the directory is created;
 # - escpos.capabilities calls logging.basicConfig(), which adds a stderr handler to the root
 #   logger and turns the application's own later basicConfig() into a silent no-op, so any
-#   handler that import adds is removed again.
-if os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
-    Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
+#   handler that import adds is removed again;
+# - it trusts its capabilities cache in that directory whenever the file is newer than its
+#   JSON: a cache a full disk or a power cut left empty or cut short fails every import
+#   (EOFError) until someone deletes it, so an import that fails on a cache deletes it and
+#   tries once more, building the cache again.
+_cache_dir = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+if _cache_dir:
+    Path(_cache_dir).mkdir(parents=True, exist_ok=True)
 _root_handlers = list(logging.root.handlers)
+try:
+    import escpos.capabilities  # noqa: E402, F401
+except Exception as _unreadable:  # whatever unpickling a damaged file raises
+    _cache = Path(_cache_dir or "", f"{platform.python_version()}.capabilities.pickle")
+    if not _cache_dir or not _cache.exists():
+        raise
+    logging.getLogger(__name__).warning("python-escpos' capabilities cache %s cannot be read (%r): "
+                                        "deleted, and built again", _cache, _unreadable)
+    _cache.unlink()
+    import escpos.capabilities  # noqa: E402, F401
 
 from escpos.escpos import Escpos  # noqa: E402
 from escpos.exceptions import DeviceNotFoundError  # noqa: E402
