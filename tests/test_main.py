@@ -72,7 +72,8 @@ def test_a_capabilities_cache_left_empty_or_cut_short_never_stops_the_printer(tm
     cache.parent.mkdir(parents=True)
     for left in (b"", b"\x80\x02}q\x00(X\x08\x00\x00\x00profiles"):
         cache.write_bytes(left)
-        result = run_main("test-print", "--config", str(config))
+        result = run_main("test-print", "--config", str(config),
+                          env={"ESCPOS_CAPABILITIES_PICKLE_DIR": str(cache.parent)})
         assert result.returncode == 0, result.stderr
         assert "printed a sample ticket" in result.stdout
         assert "capabilities cache" in result.stderr and "built again" in result.stderr
