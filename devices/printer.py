@@ -158,6 +158,15 @@ class SerialUrlConnection(Escpos):
         self.wire.received(reply)
         return reply
 
+    def ask(self, queries: tuple[bytes, ...]) -> bytes:
+        """Sends the status queries in one write and reads their one-byte replies, waiting
+        ``timeout`` at most for all of them: one round trip, however slow the line or the
+        printer's answers."""
+        self._raw(b"".join(queries))
+        reply = self.port.read(len(queries))
+        self.wire.received(reply)
+        return reply
+
     def close(self) -> None:
         port = getattr(self, "_device", None)
         if port:
@@ -167,6 +176,11 @@ class SerialUrlConnection(Escpos):
 
 class UsbConnection(_Traced, Usb):
     """python-escpos' USB connection with the wire trace."""
+
+    def ask(self, queries: tuple[bytes, ...]) -> bytes:
+        """The replies to the status queries, one at a time: a USB printer answers each in
+        a packet of its own."""
+        return b"".join(self.query_status(query)[:1] for query in queries)
 
     def discard_input(self) -> None:
         pass
@@ -312,7 +326,9 @@ class TicketPrinter:
         return f"<TicketPrinter {self.url} profile={self.profile.name}>"
 
     def status(self) -> PrinterStatus:
-        """Ask the printer (``DLE EOT 1`` then ``DLE EOT 4``); never raises for a dead line."""
+        """Ask the printer (``DLE EOT 1`` and ``DLE EOT 4`` in one round trip, so that a
+        ticket waits for two of them, before and after, each within the timeout, however
+        slowly the printer answers); never raises for a dead line."""
         with self._lock:
             status = self._status()
         self.last_status = status
@@ -324,21 +340,19 @@ class TicketPrinter:
         if not self._reads_back:
             return PrinterStatus.UNKNOWN
         silent = PrinterStatus.OFFLINE if self._silence_means_offline else PrinterStatus.UNKNOWN
-        replies = []
-        for query in (cmd.STATUS_PRINTER, cmd.STATUS_PAPER):
-            try:
-                self.connection.discard_input()
-                reply = self.connection.query_status(query)
-            except OSError as e:  # includes pyserial's SerialException and pyusb's USBError
-                logger.warning("printer %s: status query failed: %s", self.url, cause(e))
-                return silent
-            if not reply:
-                logger.warning("printer %s: no reply to DLE EOT %d within %.1f s", self.url, query[2], self._timeout)
-                return silent
-            replies.append(reply[0])
-        status = decode_status(*replies)
+        try:
+            self.connection.discard_input()
+            replies = self.connection.ask((cmd.STATUS_PRINTER, cmd.STATUS_PAPER))
+        except OSError as e:  # includes pyserial's SerialException and pyusb's USBError
+            logger.warning("printer %s: status query failed: %s", self.url, cause(e))
+            return silent
+        if len(replies) < 2:
+            logger.warning("printer %s: %d of the 2 replies to DLE EOT 1 and 4 within %.1f s",
+                           self.url, len(replies), self._timeout)
+            return silent
+        status = decode_status(replies[0], replies[1])
         if status is PrinterStatus.UNKNOWN:
-            logger.warning("printer %s: replies %s are not status bytes", self.url, bytes(replies).hex(" "))
+            logger.warning("printer %s: replies %s are not status bytes", self.url, replies.hex(" "))
         return status
 
     @property
