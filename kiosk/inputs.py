@@ -9,11 +9,16 @@ itself: each device's thread opens its port (a serial server may take seconds to
 reports a device that cannot be opened or fails to the hall for staff (the embedded hall's
 database may be busy for as long), and `ok` once it is back; the kiosk goes on with the
 others and with touches.
+
+Codes and unreadable scans pass a slot each (`Latest`): while one waits for the flow's
+thread, a newer one takes its place instead of queueing behind it, so a scanner that floods
+the kiosk never grows its backlog beyond one of each.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 
 from devices.errors import DeviceError, UnreadableScan
@@ -26,11 +31,38 @@ log = logging.getLogger(__name__)
 Post = Callable[[Callable[[], None]], None]
 
 
+class Latest:
+    """One value on its way from a device's thread to the flow's: ``put`` posts a delivery
+    unless one is already waiting, which then delivers the newest value."""
+
+    def __init__(self, post: Post, deliver: Callable[[object], None]):
+        self._post = post
+        self._deliver = deliver
+        self._lock = threading.Lock()
+        self._value: object = None
+        self._waiting = False
+
+    def put(self, value: object) -> None:
+        with self._lock:
+            self._value = value
+            if self._waiting:
+                return
+            self._waiting = True
+        self._post(self._hand_over)
+
+    def _hand_over(self) -> None:
+        with self._lock:
+            value, self._value, self._waiting = self._value, None, False
+        self._deliver(value)
+
+
 class Inputs:
     def __init__(self, settings: Settings, flow: TicketFlow, post: Post):
         self.settings = settings
         self.flow = flow
         self.post = post
+        self._codes = Latest(post, flow.code_scanned)
+        self._unreadable = Latest(post, flow.scan_failed)
         self.card_watch: CardWatch | None = None
         self.scanner = None
         self.camera = None
@@ -71,11 +103,11 @@ class Inputs:
             return None
 
     def _code(self, text: str) -> None:
-        self.post(functools.partial(self.flow.code_scanned, text))
+        self._codes.put(text)
 
     def _problem(self, kind: str, error: DeviceError) -> None:
         if isinstance(error, UnreadableScan):
-            self.post(functools.partial(self.flow.scan_failed, error))
+            self._unreadable.put(error)
         else:
             self._report(kind, "unavailable", str(error))
 
