@@ -100,6 +100,9 @@ class Devices(Strict):
     printer_profile: Literal[tuple(PROFILES)] = "80mm"  # type: ignore[valid-type]
     id_reader: str = Field("simidcard://", description="the ID card reader's URL")
     scanner: str = Field("simscanner://", description="the serial code scanner's URL")
+    keyboard_scanner: str = Field("", description="a keyboard-wedge scanner's input device, read with the "
+                                                  "kernel's key times (evdev:///dev/input/by-id/...-event-kbd); "
+                                                  "empty: its keys type into the window")
     camera: str = Field("", description="a camera reading QR codes (v4l2:///dev/video0, rtsp://..., file://...); "
                                         "empty: none")
     camera_decoder: Literal["zxing", "zbar"] = "zxing"
@@ -135,6 +138,18 @@ class Devices(Strict):
             from devices.errors import BadDeviceUrl
             try:
                 frame_source(value)
+            except BadDeviceUrl as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("keyboard_scanner")
+    @classmethod
+    def _keyboard_scanner(cls, value: str) -> str:
+        if value:
+            from devices.errors import BadDeviceUrl
+            from devices.key_scanner import device_path
+            try:
+                device_path(value)
             except BadDeviceUrl as exc:
                 raise ValueError(str(exc)) from None
         return value
