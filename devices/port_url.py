@@ -15,7 +15,6 @@ The simulators read their own options through :func:`simulator_options` and :fun
 
 from __future__ import annotations
 
-import importlib
 import urllib.parse
 from typing import Any
 
@@ -161,10 +160,11 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
 
 def check_simulator_url(url: str) -> None:
     """Reads a ``sim<device>://`` URL's options as its simulator does when the port opens
-    (its module's ``read_options``), without opening it: BadDeviceUrl at start, not at the
-    first ticket."""
-    module = importlib.import_module(f"devices.urlhandler.protocol_{url_scheme(url)}")
-    module.read_options(url)
+    (devices.urlhandler.simulator_urls), without loading the simulator: BadDeviceUrl at
+    start, not at the first ticket."""
+    from devices.urlhandler.simulator_urls import READERS
+
+    READERS[url_scheme(url)](url)
 
 
 def simulator_options(url: str, scheme: str, expected_form: str) -> dict[str, str]:

@@ -33,22 +33,12 @@ from pathlib import Path
 from devices import idcard_protocol as sam
 from devices.errors import BadDeviceUrl, IdReaderFrameError
 from devices.idcard_record import layout_text_block
-from devices.port_url import flag, simulator_options
 from devices.urlhandler.simulated_port import SimulatedPort
+from devices.urlhandler.simulator_urls import FAULT_ON, simidcard_options
 
 logger = logging.getLogger("devices.simidcard")
 
-EXPECTED_FORM = (
-    '"simidcard://[?card=FILE][&present=1|0][&loop=0|1][&baudrate=N][&fault=bad_checksum|truncated|silent|'
-    'sam_error|lifted][&fault_on=status|find|select|read][&fault_times=N][&sw=HEX]"'
-)
-FAULTS = ("bad_checksum", "truncated", "silent", "sam_error", "lifted")
-FAULT_COMMANDS = {
-    "status": sam.SAM_STATUS,
-    "find": sam.FIND_CARD,
-    "select": sam.SELECT_CARD,
-    "read": sam.READ_TEXT_AND_PHOTO,
-}
+FAULT_COMMANDS = dict(zip(FAULT_ON, (sam.SAM_STATUS, sam.FIND_CARD, sam.SELECT_CARD, sam.READ_TEXT_AND_PHOTO)))
 # A fictitious citizen; the number is the worked example of GB 11643 (valid check digit).
 SAMPLE_CARD_FIELDS = {
     "name": "王秀英",
@@ -198,46 +188,6 @@ class SimulatedIdCardReader:
         return sam.encode_response(sam.SamStatus.BAD_COMMAND)
 
 
-def read_options(url: str) -> dict[str, object]:
-    """The URL's options as the simulator takes them (``baudrate`` paces the port, the rest
-    build the SimulatedIdCardReader, the cards read from their file); BadDeviceUrl for one
-    it does not know. Read when the port opens, and by the start-up check."""
-    options: dict[str, object] = {}
-    try:
-        for option, value in simulator_options(url, "simidcard", EXPECTED_FORM).items():
-            if option == "card":
-                options["cards"] = load_cards(Path(value))
-            elif option in ("present", "loop"):
-                options[option] = flag(option, value)
-            elif option == "fault":
-                if value not in FAULTS:
-                    raise ValueError(f"fault must be one of {'|'.join(FAULTS)}, not {value!r}")
-                options["fault"] = value
-            elif option == "fault_on":
-                if value not in FAULT_COMMANDS:
-                    raise ValueError(f"fault_on must be one of {'|'.join(FAULT_COMMANDS)}, not {value!r}")
-                options["fault_on"] = value
-            elif option == "fault_times":
-                options["fault_times"] = int(value)
-                if options["fault_times"] < 0:
-                    raise ValueError("fault_times must be 0 or more")
-            elif option == "sw":
-                options["fault_status"] = int(value, 16)
-                if not 0 <= options["fault_status"] <= 0xFF:
-                    raise ValueError("sw must be one byte in hex, such as 60")
-            elif option == "baudrate":
-                options["baudrate"] = int(value)
-                if options["baudrate"] <= 0:
-                    raise ValueError("baudrate must be above 0")
-            else:
-                raise ValueError(f"unknown option: {option!r}")
-    except BadDeviceUrl:
-        raise
-    except ValueError as e:
-        raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
-    return options
-
-
 class Serial(SimulatedPort):
     """The port surface of the simulated reader."""
 
@@ -249,6 +199,8 @@ class Serial(SimulatedPort):
 
     def from_url(self, url: str) -> SimulatedIdCardReader:
         """Build the simulated reader the URL describes, refusing what it does not know."""
-        options = read_options(url)
+        options = simidcard_options(url)
         self.pace_baudrate = options.pop("baudrate", None)  # type: ignore[assignment]
+        if "card_file" in options:
+            options["cards"] = load_cards(options.pop("card_file"))  # type: ignore[arg-type]
         return SimulatedIdCardReader(**options)  # type: ignore[arg-type]
