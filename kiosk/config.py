@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from devices.printer_profiles import PROFILES
 from hall.configfile import ConfigError, Problem, Strict, load_model, locate_line, read_toml
@@ -19,6 +20,26 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml
 PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
 ID_READER_SCHEMES = ("simidcard", "serial", "tcp", "loop")
 SCANNER_SCHEMES = ("simscanner", "serial", "tcp", "loop")
+
+
+PATH_MAX = 4095  # bytes, and 255 for one name: what Linux takes
+
+
+def _path(value: str) -> str:
+    """A path the system can be asked about: os and pathlib raise for a NUL or a path too
+    long, and an empty one would name the configuration's own folder."""
+    if not value.strip():
+        raise ValueError("is empty: name a file or folder, or leave the key out for the default")
+    if "\0" in value:
+        raise ValueError("holds a NUL character, which no path can")
+    if len(value.encode()) > PATH_MAX or any(len(name.encode()) > 255 for name in value.split("/")):
+        raise ValueError(f"is longer than a path can be ({PATH_MAX} bytes, 255 for one name)")
+    return value
+
+
+# A path, and a path or nothing.
+PathText = Annotated[str, AfterValidator(_path)]
+OptionalPathText = Annotated[str, AfterValidator(lambda value: _path(value) if value else value)]
 
 
 class Terminal(Strict):
@@ -33,12 +54,12 @@ class Terminal(Strict):
     large_type: bool = False
     voice: bool = Field(False, description="every visit starts with voice guidance on")
     fullscreen: bool = False
-    data_dir: str = Field("../data", description="where the database and printer spool live; relative to this file")
+    data_dir: PathText = Field("../data", description="where the database and printer spool live; relative to this file")
     qr_base_url: str = Field("", max_length=200,
                              description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
     hall_token: str = Field("", max_length=200,
                             description="the device token the hall server gave this terminal (python -m hall add-device)")
-    hall_ca: str = Field("", max_length=500, description="a CA bundle for a hall server whose certificate a private CA "
+    hall_ca: OptionalPathText = Field("", max_length=500, description="a CA bundle for a hall server whose certificate a private CA "
                                                          "signed; relative to this file")
 
     @field_validator("hall")
@@ -62,37 +83,12 @@ class Terminal(Strict):
             raise ValueError(f"{self.hall!r}: use https; the device token must not cross the network in clear")
         return self
 
-    @field_validator("data_dir")
-    @classmethod
-    def _data_dir(cls, value: str) -> str:
-        return _path(value)
-
-    @field_validator("hall_ca")
-    @classmethod
-    def _hall_ca(cls, value: str) -> str:
-        return _path(value) if value else value
-
     @field_validator("qr_base_url")
     @classmethod
     def _qr_base(cls, value: str) -> str:
         if value and urlsplit(value).scheme not in ("http", "https"):
             raise ValueError('use an http(s) URL such as "https://hall.example.gov.cn/q/", or leave it empty')
         return value
-
-
-PATH_MAX = 4095  # bytes, and 255 for one name: what Linux takes
-
-
-def _path(value: str) -> str:
-    """A path the system can be asked about: os and pathlib raise for a NUL or a path too
-    long, and an empty one would name the configuration's own folder."""
-    if not value.strip():
-        raise ValueError("is empty: name a file or folder, or leave the key out for the default")
-    if "\0" in value:
-        raise ValueError("holds a NUL character, which no path can")
-    if len(value.encode()) > PATH_MAX or any(len(name.encode()) > 255 for name in value.split("/")):
-        raise ValueError(f"is longer than a path can be ({PATH_MAX} bytes, 255 for one name)")
-    return value
 
 
 class Devices(Strict):
@@ -112,16 +108,12 @@ class Devices(Strict):
     def _printer(cls, value: str) -> str:
         """Read as the driver reads it (devices.printer_url), without loading python-escpos;
         a bare path, which the driver takes for test-print, is a mistake here."""
-        from devices.errors import BadDeviceUrl
         from devices.printer_url import printer_target
 
         if urlsplit(value).scheme not in PRINTER_SCHEMES or "://" not in value:
             raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
                              "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
-        try:
-            printer_target(value)
-        except BadDeviceUrl as exc:
-            raise ValueError(str(exc)) from None
+        _read_by(printer_target, value)
         return value
 
     @field_validator("id_reader")
@@ -135,23 +127,15 @@ class Devices(Strict):
     def _camera(cls, value: str) -> str:
         if value:
             from devices.camera import frame_source
-            from devices.errors import BadDeviceUrl
-            try:
-                frame_source(value)
-            except BadDeviceUrl as exc:
-                raise ValueError(str(exc)) from None
+            _read_by(frame_source, value)
         return value
 
     @field_validator("keyboard_scanner")
     @classmethod
     def _keyboard_scanner(cls, value: str) -> str:
         if value:
-            from devices.errors import BadDeviceUrl
             from devices.key_scanner import device_path
-            try:
-                device_path(value)
-            except BadDeviceUrl as exc:
-                raise ValueError(str(exc)) from None
+            _read_by(device_path, value)
         return value
 
     @field_validator("scanner")
@@ -165,16 +149,23 @@ def _port_url(value: str, schemes: tuple[str, ...], forms: str, device: str) -> 
     """A serial device's URL read as its driver reads it (devices.port_url), a simulator's
     options too, so that a URL the driver cannot open stops the kiosk at start rather than in
     its log."""
-    from devices.errors import BadDeviceUrl
     from devices.port_url import port_target
 
     if urlsplit(value).scheme not in schemes:
         raise ValueError(f"use one of {forms}")
+    _read_by(lambda url: port_target(url, expected=forms, simulator=schemes[0], device=device), value)
+    return value
+
+
+def _read_by(reader: Callable[[str], object], url: str) -> None:
+    """A device URL read by its driver's own reader: the BadDeviceUrl it raises is this
+    configuration's error."""
+    from devices.errors import BadDeviceUrl
+
     try:
-        port_target(value, expected=forms, simulator=schemes[0], device=device)
+        reader(url)
     except BadDeviceUrl as exc:
         raise ValueError(str(exc)) from None
-    return value
 
 
 # The databases the embedded hall runs on: dialect[+driver] of an SQLAlchemy URL, and the
@@ -191,13 +182,8 @@ DATABASE_FORMS = "sqlite:////var/lib/hall-kiosk/hall.db or postgresql+psycopg://
 
 
 class Embedded(Strict):
-    hall_file: str = Field("hall.toml", description="the hall definition, relative to this file")
+    hall_file: PathText = Field("hall.toml", description="the hall definition, relative to this file")
     database: str = Field("", description="an SQLAlchemy URL; empty: a SQLite file in data_dir")
-
-    @field_validator("hall_file")
-    @classmethod
-    def _hall_file(cls, value: str) -> str:
-        return _path(value)
 
     @field_validator("database")
     @classmethod
