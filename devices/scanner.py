@@ -16,8 +16,8 @@ that thread: the kiosk hands their results to its own event queue.
 A scanner can cost the kiosk only so much, whatever it sends (a chattering one sent 20,000
 lines a second, a broken cable random bytes): each second the thread takes at most
 MAX_BYTES_PER_SECOND and throws the rest away unread, calls back with one unreadable line
-and with codes at MAX_CODES_PER_SECOND (the same code again within REPEAT_SECONDS is the
-same scan), and logs what it dropped once a minute.
+and with codes at MAX_CODES_PER_SECOND (the same code again within REPEAT_SECONDS is one
+line sent twice), and logs what it dropped once a minute.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ REOPEN_AFTER = 2.0  # seconds between attempts to open a scanner that is unplugg
 MAX_BYTES_PER_SECOND = 16_384  # eight of the longest codes a second; a flood is far above it
 MAX_CODES_PER_SECOND = 4  # a person scans one or two a second
 CODE_BURST = 12  # codes handed on at once before the rate applies
-REPEAT_SECONDS = 2.0  # the same code again within this is the same scan
+REPEAT_SECONDS = 0.05  # the same code again this soon is one line sent twice, never a person scanning again
 DRAIN_EVERY = 0.02  # seconds between emptying the port during a flood
 DROPS_LOGGED_EVERY = 60.0  # seconds: what a flood cost is logged once in each
 _LINE_END = re.compile(rb"[\r\n]")
@@ -150,8 +150,8 @@ class _Allowance:
 
     def code(self, text: str) -> bool:
         """Whether to hand on a code: not the same code again within REPEAT_SECONDS of the
-        last time it came (a scanner left reading one code, a chattering one), and not more
-        than MAX_CODES_PER_SECOND, after a burst of CODE_BURST (a token bucket)."""
+        last time it came (a chattering scanner repeating a line), and not more than
+        MAX_CODES_PER_SECOND, after a burst of CODE_BURST (a token bucket)."""
         now = self.clock()
         repeated = text == self.last_code and now - self.last_code_at < REPEAT_SECONDS
         self.tokens = min(CODE_BURST, self.tokens + (now - self.last_code_at) * MAX_CODES_PER_SECOND)
