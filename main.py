@@ -3,6 +3,7 @@
     python main.py [--mode ticket|counter] [--config FILE]
     python main.py test-print --printer URL [--config FILE] [--language zh_CN|zh_TW|en]
     python main.py read-id [--reader URL] [--config FILE]
+    python main.py status [--config FILE]
 
 Exit codes: 0 done, 1 a device or the hall failed, 2 the configuration (or the machine's
 set-up, such as a missing Chinese font) must be fixed first.
@@ -37,6 +38,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ri.add_argument("--reader", help="reader URL (default: the configured one), e.g. "
                     "serial:///dev/ttyUSB0, serial:///dev/ttyS1?baudrate=115200, tcp://HOST:PORT")
     ri.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+    st = sub.add_parser("status", help="what waits to reach the hall, and the reports it refused")
+    st.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -112,6 +115,36 @@ def read_id(settings: Settings, url: str | None) -> int:
     return 0
 
 
+def status(settings: Settings) -> int:
+    """What a technician asks of a kiosk that is or was running: its reports still to be
+    delivered and those its hall refused (set aside, with the hall's reason). Exit code 1
+    when the hall refused any."""
+    from datetime import datetime
+
+    from kiosk.outbox import Outbox
+    from kiosk.remote import OUTBOX_FILE
+
+    t = settings.terminal
+    print(f"terminal {t.id}: hall {t.hall}")
+    path = settings.data_dir / OUTBOX_FILE
+    if t.hall == "embedded" or not path.exists():
+        print("reports: none waiting (the embedded hall takes them at once)" if t.hall == "embedded"
+              else "reports: none waiting")
+        return 0
+    outbox = Outbox(path)
+    try:
+        waiting, refused = len(outbox), outbox.set_aside()
+    finally:
+        outbox.close()
+    print(f"reports waiting to be delivered: {waiting}")
+    print(f"reports the hall refused, set aside: {len(refused)}")
+    for entry in refused:
+        when = datetime.fromtimestamp(entry.created_at).isoformat(sep=" ", timespec="seconds")
+        what = " ".join(str(entry.body.get(k, "")) for k in ("device_id", "status", "detail")).strip()
+        print(f"  {when} {entry.kind} {what}: {entry.refused}")
+    return 1 if refused else 0
+
+
 def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
     from kiosk.fonts import FontMissing, find_cjk_font
     from kiosk.hall_client import HallUnavailable
@@ -159,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(getattr(args, "sub_config", None) or args.config)
         setup_environment(settings)
+        if args.command is None and settings.terminal.hall == "embedded":
+            settings.check_database()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -167,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         return test_print(settings, args.printer, args.language)
     if args.command == "read-id":
         return read_id(settings, args.reader)
+    if args.command == "status":
+        return status(settings)
     mode = args.mode or settings.terminal.mode
     if mode == "counter":
         print("the counter terminal is not part of this version; use --mode ticket", file=sys.stderr)

@@ -1,6 +1,6 @@
 """The toolkit's floor, for the benchmarks to compare the kiosk with in the same run: an
 empty Kivy app with one label in the kiosk's window size. It prints the wall-clock time of
-its first frame, or, with `memory`, its RSS, USS and PSS in bytes once it has drawn for a
+its first frame and the CPU time spent to it, or, with `memory`, its RSS, USS and PSS in bytes once it has drawn for a
 second, then stops.
 
     python bench/empty_app.py first-frame|memory KIVY_HOME
@@ -30,7 +30,7 @@ class Empty(App):
 
 def first_frame(*_):
     Window.unbind(on_flip=first_frame)
-    print("FIRST_FRAME", time.time(), flush=True)
+    print("FIRST_FRAME", time.time(), time.process_time(), flush=True)
     App.get_running_app().stop()
 
 

@@ -148,6 +148,7 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
     parts = urllib.parse.urlsplit(url)
     scheme = url_scheme(url)
     if simulator is not None and scheme == simulator:
+        check_simulator_url(url)
         return url, {}
     if scheme == "serial":
         port = parts.netloc + parts.path  # serial:///dev/ttyS0 or serial://COM3
@@ -162,10 +163,12 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
         port_form = f"[:{default_tcp_port}]" if default_tcp_port else ":PORT"
         try:
             host, tcp_port = parts.hostname, parts.port
-        except ValueError:
-            host = tcp_port = None
-        if tcp_port == 0:  # else taken for "no port" and replaced by the default
-            raise BadDeviceUrl(f"{url!r}: port 0 is no device's port; expected tcp://HOST{port_form}")
+        except ValueError:  # tcp://HOST:99999, tcp://HOST:abc
+            raise BadDeviceUrl(f"{url!r}: the port must be a number from 1 to 65535; "
+                               f"expected tcp://HOST{port_form}") from None
+        if tcp_port == 0 or tcp_port is None and parts.netloc.endswith(":"):  # else the default
+            raise BadDeviceUrl(f"{url!r}: port {'0' if tcp_port == 0 else 'empty'} is no device's port; "
+                               f"expected tcp://HOST{port_form}")
         tcp_port = tcp_port or default_tcp_port
         if not host or not tcp_port or parts.path not in ("", "/"):
             raise BadDeviceUrl(f"{url!r}: expected tcp://HOST{port_form}")
@@ -174,6 +177,18 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
         reject_options(url, parts.query, expected)
         return "loop://", {}
     raise BadDeviceUrl(f"unknown {device} URL {url!r}; expected one of: {expected}")
+
+
+def check_simulator_url(url: str) -> None:
+    """Reads a ``sim<device>://`` URL's options as its simulator does when the port opens
+    (devices.urlhandler.simulator_urls), without loading the simulator: BadDeviceUrl at
+    start, not at the first ticket. A simulator without a reader there (the keypad line's,
+    which only the keypad bridge opens) checks its options when its port opens."""
+    from devices.urlhandler.simulator_urls import READERS
+
+    read = READERS.get(url_scheme(url))
+    if read is not None:
+        read(url)
 
 
 def simulator_options(url: str, scheme: str, expected_form: str) -> dict[str, str]:

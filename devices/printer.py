@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import select
 import threading
 import time
@@ -29,15 +30,30 @@ from typing import Any
 
 import serial
 
-# Two import-time traps of python-escpos 3.1, defused before its first import:
+# Three import-time traps of python-escpos 3.1, defused at its first import:
 # - with ESCPOS_CAPABILITIES_PICKLE_DIR set to a missing directory the import fails with
 #   FileNotFoundError, so the directory is created;
 # - escpos.capabilities calls logging.basicConfig(), which adds a stderr handler to the root
 #   logger and turns the application's own later basicConfig() into a silent no-op, so any
-#   handler that import adds is removed again.
-if os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
-    Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
+#   handler that import adds is removed again;
+# - it trusts its capabilities cache in that directory whenever the file is newer than its
+#   JSON: a cache a full disk or a power cut left empty or cut short fails every import
+#   (EOFError) until someone deletes it, so an import that fails on a cache deletes it and
+#   tries once more, building the cache again.
+_cache_dir = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+if _cache_dir:
+    Path(_cache_dir).mkdir(parents=True, exist_ok=True)
 _root_handlers = list(logging.root.handlers)
+try:
+    import escpos.capabilities  # noqa: E402, F401
+except Exception as _unreadable:  # whatever unpickling a damaged file raises
+    _cache = Path(_cache_dir or "", f"{platform.python_version()}.capabilities.pickle")
+    if not _cache_dir or not _cache.exists():
+        raise
+    logging.getLogger(__name__).warning("python-escpos' capabilities cache %s cannot be read (%r): "
+                                        "deleted, and built again", _cache, _unreadable)
+    _cache.unlink()
+    import escpos.capabilities  # noqa: E402, F401
 
 from escpos.escpos import Escpos  # noqa: E402
 from escpos.exceptions import DeviceNotFoundError  # noqa: E402
@@ -57,21 +73,13 @@ from devices.errors import (
     PrinterWriteFailed,
     cause,
 )
-from devices.port_url import one_value_options, port_target, reject_options, url_scheme
+from devices.printer_url import printer_target
 from devices.printer_profiles import PrinterProfile
 from devices.printer_status import PrinterStatus, decode_status
 from devices.ticket_layout import TicketPrintout, render_ticket
 from devices.wire_log import WireLog
 
 logger = logging.getLogger(__name__)
-
-EXPECTED_FORMS = (
-    "serial:///dev/ttyS0?baudrate=9600[&bytesize=8&parity=N&stopbits=1&rtscts=0&xonxoff=0&dsrdtr=0], "
-    "tcp://HOST[:9100], usb://VID:PID[?in_ep=0x82&out_ep=0x01] (hex), "
-    "file:///dev/usb/lp0 or a plain path, loop://, "
-    "simprinter://[?spool=DIR&paper=ok|near_end|out&online=1|0&fail_after=N]"
-)
-
 
 class _Traced:
     """Mixin for python-escpos connections: every raw write and read goes to the wire log."""
@@ -150,6 +158,15 @@ class SerialUrlConnection(Escpos):
         self.wire.received(reply)
         return reply
 
+    def ask(self, queries: tuple[bytes, ...]) -> bytes:
+        """Sends the status queries in one write and reads their one-byte replies, waiting
+        ``timeout`` at most for all of them: one round trip, however slow the line or the
+        printer's answers."""
+        self._raw(b"".join(queries))
+        reply = self.port.read(len(queries))
+        self.wire.received(reply)
+        return reply
+
     def close(self) -> None:
         port = getattr(self, "_device", None)
         if port:
@@ -159,6 +176,11 @@ class SerialUrlConnection(Escpos):
 
 class UsbConnection(_Traced, Usb):
     """python-escpos' USB connection with the wire trace."""
+
+    def ask(self, queries: tuple[bytes, ...]) -> bytes:
+        """The replies to the status queries, one at a time: a USB printer answers each in
+        a packet of its own."""
+        return b"".join(self.query_status(query)[:1] for query in queries)
 
     def discard_input(self) -> None:
         pass
@@ -212,25 +234,6 @@ class FileConnection(_Traced, File):
         pass  # written unbuffered
 
 
-def _usb_ids(url: str, location: str, query: str) -> dict[str, int]:
-    expected = "usb://VID:PID[?in_ep=0x82&out_ep=0x01], VID and PID as 4 hex digits, e.g. usb://04b8:0202"
-    vid, sep, pid = location.partition(":")
-    try:
-        if not sep or len(vid) != 4 or len(pid) != 4:
-            raise ValueError
-        ids: dict[str, int] = {"idVendor": int(vid, 16), "idProduct": int(pid, 16)}
-    except ValueError:
-        raise BadDeviceUrl(f"{url!r}: expected {expected}") from None
-    for option, value in one_value_options(url, query).items():
-        if option not in ("in_ep", "out_ep"):
-            raise BadDeviceUrl(f"{url!r}: unknown option {option!r}; expected {expected}")
-        try:
-            ids[option] = int(value, 0)
-        except ValueError:
-            raise BadDeviceUrl(f"{url!r}: bad value {value!r} for {option}; expected {expected}") from None
-    return ids
-
-
 def _simprinter_url(url: str, query: str, profile: PrinterProfile, spool_dir: Path | None) -> str:
     """The simulator URL with the spool directory and preview width filled in if absent."""
     options = urllib.parse.parse_qs(query, keep_blank_values=True)
@@ -256,37 +259,27 @@ def open_printer(
     :class:`PrinterUnavailable` when the device cannot be opened.
     """
     wire = WireLog(url)
-    parts = urllib.parse.urlsplit(url)
-    scheme = url_scheme(url)
+    target = printer_target(url)
     connection: Any
     reads_back = True
     silence_means_offline = True
-    if scheme in ("serial", "tcp", "loop"):
-        port_url, options = port_target(url, expected=EXPECTED_FORMS, default_tcp_port=9100)
+    if target.scheme == "simprinter":
+        port_url = _simprinter_url(url, urllib.parse.urlsplit(url).query, profile, spool_dir)
+        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire)
+    elif target.port_url:
         # A serial line takes time per byte, and pyserial's loop-back times its writes as a
         # 9600 baud line would; a network connection does not.
-        bits_per_second = options.get("baudrate", 9600) if scheme in ("serial", "loop") else None
-        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire, bits_per_second=bits_per_second,
-                                         **options)
-    elif scheme == "simprinter":
-        port_url = _simprinter_url(url, parts.query, profile, spool_dir)
-        connection = SerialUrlConnection(port_url, timeout=timeout, wire=wire)
-    elif scheme == "usb":
-        ids = _usb_ids(url, parts.netloc, parts.query)
-        connection = UsbConnection(**ids, timeout=int(timeout * 1000))
+        bits_per_second = target.options.get("baudrate", 9600) if target.scheme in ("serial", "loop") else None
+        connection = SerialUrlConnection(target.port_url, timeout=timeout, wire=wire,
+                                         bits_per_second=bits_per_second, **target.options)
+    elif target.scheme == "usb":
+        connection = UsbConnection(**target.options, timeout=int(timeout * 1000))
         connection.wire = wire
         silence_means_offline = False
-    elif scheme == "file" or not scheme:
-        path = urllib.parse.unquote(parts.path) if scheme else url
-        if scheme:
-            reject_options(url, parts.query, EXPECTED_FORMS)
-        if not path or parts.netloc not in ("", "localhost"):
-            raise BadDeviceUrl(f"{url!r}: expected file:///PATH, e.g. file:///dev/usb/lp0")
-        connection = FileConnection(path, timeout=timeout)
+    else:
+        connection = FileConnection(target.path, timeout=timeout)
         connection.wire = wire
         reads_back = False
-    else:
-        raise BadDeviceUrl(f"unknown printer URL scheme {parts.scheme!r} in {url!r}; expected one of: {EXPECTED_FORMS}")
 
     try:
         connection.open()
@@ -333,7 +326,9 @@ class TicketPrinter:
         return f"<TicketPrinter {self.url} profile={self.profile.name}>"
 
     def status(self) -> PrinterStatus:
-        """Ask the printer (``DLE EOT 1`` then ``DLE EOT 4``); never raises for a dead line."""
+        """Ask the printer (``DLE EOT 1`` and ``DLE EOT 4`` in one round trip, so that a
+        ticket waits for two of them, before and after, each within the timeout, however
+        slowly the printer answers); never raises for a dead line."""
         with self._lock:
             status = self._status()
         self.last_status = status
@@ -345,21 +340,19 @@ class TicketPrinter:
         if not self._reads_back:
             return PrinterStatus.UNKNOWN
         silent = PrinterStatus.OFFLINE if self._silence_means_offline else PrinterStatus.UNKNOWN
-        replies = []
-        for query in (cmd.STATUS_PRINTER, cmd.STATUS_PAPER):
-            try:
-                self.connection.discard_input()
-                reply = self.connection.query_status(query)
-            except OSError as e:  # includes pyserial's SerialException and pyusb's USBError
-                logger.warning("printer %s: status query failed: %s", self.url, cause(e))
-                return silent
-            if not reply:
-                logger.warning("printer %s: no reply to DLE EOT %d within %.1f s", self.url, query[2], self._timeout)
-                return silent
-            replies.append(reply[0])
-        status = decode_status(*replies)
+        try:
+            self.connection.discard_input()
+            replies = self.connection.ask((cmd.STATUS_PRINTER, cmd.STATUS_PAPER))
+        except OSError as e:  # includes pyserial's SerialException and pyusb's USBError
+            logger.warning("printer %s: status query failed: %s", self.url, cause(e))
+            return silent
+        if len(replies) < 2:
+            logger.warning("printer %s: %d of the 2 replies to DLE EOT 1 and 4 within %.1f s",
+                           self.url, len(replies), self._timeout)
+            return silent
+        status = decode_status(replies[0], replies[1])
         if status is PrinterStatus.UNKNOWN:
-            logger.warning("printer %s: replies %s are not status bytes", self.url, bytes(replies).hex(" "))
+            logger.warning("printer %s: replies %s are not status bytes", self.url, replies.hex(" "))
         return status
 
     @property

@@ -96,8 +96,17 @@ def _problem(model: type[BaseModel], err: dict, text: str) -> Problem:
     else:
         message = err["msg"].removeprefix("Value error, ")
         if "input" in err and not isinstance(err["input"], (dict, list)):
-            message = f"{err['input']!r} is not allowed: {message}"
+            message = f"{_clipped(err['input'])} is not allowed: {message}"
     return Problem(key, message, locate_line(text, loc))
+
+
+def _clipped(value: object, limit: int = 80) -> str:
+    """The value's repr, its middle left out when long: a 100,000-character path in a
+    message hides what is wrong with it."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit // 2]}…{text[-limit // 4:]} ({len(str(value)):,} characters)"
 
 
 def _dotted(loc: tuple) -> str:

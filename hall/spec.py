@@ -83,7 +83,7 @@ class Hours(Strict):
     sunday: list[Period] = []
     holidays: list[date] = []
     workdays: list[date] = Field(default=[], description="weekend dates worked with Monday's hours")
-    stop_issuing_minutes: int = Field(default=15, ge=0, le=240,
+    stop_issuing_minutes: int = Field(default=15, ge=0, le=240, strict=True,
                                       description="tickets stop this long before each closing")
 
     @field_validator(*WEEKDAYS, mode="before")
@@ -127,8 +127,8 @@ class Service(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
     prefix: str = Field(pattern=r"^[A-Z]$", description="one capital letter A-Z")
     name: Names
-    mean_service_minutes: float = Field(gt=0, le=240)
-    daily_quota: int | None = Field(default=None, ge=1, le=999)
+    mean_service_minutes: float = Field(gt=0, le=240, strict=True)
+    daily_quota: int | None = Field(default=None, ge=1, le=999, strict=True)
     description: Names | None = None
     needs_id: bool = Field(default=False, description="a ticket needs the holder's ID card (or a booking code)")
     person_limit: Literal["day", "service"] = Field(
@@ -149,10 +149,10 @@ class HallInfo(Strict):
     name: Names
     timezone: str = "Asia/Shanghai"
     priority_first: list[Priority] = [Priority.GREEN, Priority.BOOKED]
-    max_recalls: int = Field(default=3, ge=0, le=10)
-    green_channel_age: int = Field(default=70, ge=50, le=120,
+    max_recalls: int = Field(default=3, ge=0, le=10, strict=True)
+    green_channel_age: int = Field(default=70, ge=50, le=120, strict=True,
                                    description="from this age a citizen identified by ID card gets the green channel")
-    tickets_per_person: int = Field(default=1, ge=1, le=20,
+    tickets_per_person: int = Field(default=1, ge=1, le=20, strict=True,
                                     description="open tickets one person (by ID card) may hold on one day")
 
     @field_validator("timezone")
@@ -185,8 +185,9 @@ class Booking(Strict):
     """Checking in a booking made online (docs/booking-qr.md): the code is taken from a little
     before its time window to a little after it."""
 
-    early_minutes: int = Field(default=30, ge=0, le=240, description="check-in opens this long before the window")
-    late_minutes: int = Field(default=15, ge=0, le=240, description="and closes this long after it")
+    early_minutes: int = Field(default=30, ge=0, le=240, strict=True,
+                               description="check-in opens this long before the window")
+    late_minutes: int = Field(default=15, ge=0, le=240, strict=True, description="and closes this long after it")
 
 
 class Privacy(Strict):

@@ -4,11 +4,13 @@ the program with a message naming file, line, key and what is allowed."""
 from __future__ import annotations
 
 import importlib.util
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Literal
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from devices.printer_profiles import PROFILES
 from hall.configfile import ConfigError, Problem, Strict, load_model, locate_line, read_toml
@@ -20,6 +22,26 @@ ID_READER_SCHEMES = ("simidcard", "serial", "tcp", "loop")
 SCANNER_SCHEMES = ("simscanner", "serial", "tcp", "loop")
 
 
+PATH_MAX = 4095  # bytes, and 255 for one name: what Linux takes
+
+
+def _path(value: str) -> str:
+    """A path the system can be asked about: os and pathlib raise for a NUL or a path too
+    long, and an empty one would name the configuration's own folder."""
+    if not value.strip():
+        raise ValueError("is empty: name a file or folder, or leave the key out for the default")
+    if "\0" in value:
+        raise ValueError("holds a NUL character, which no path can")
+    if len(value.encode()) > PATH_MAX or any(len(name.encode()) > 255 for name in value.split("/")):
+        raise ValueError(f"is longer than a path can be ({PATH_MAX} bytes, 255 for one name)")
+    return value
+
+
+# A path, and a path or nothing.
+PathText = Annotated[str, AfterValidator(_path)]
+OptionalPathText = Annotated[str, AfterValidator(lambda value: _path(value) if value else value)]
+
+
 class Terminal(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     mode: Literal["ticket", "counter"] = "ticket"
@@ -27,17 +49,17 @@ class Terminal(Strict):
     location: str = Field("", max_length=64, description="where the kiosk stands (一楼东门): staff see it "
                                                          "with the kiosk's help calls")
     language: Literal[LANGUAGES] = "zh_CN"  # type: ignore[valid-type]
-    idle_timeout: int = Field(60, ge=10, le=600, description="seconds without a touch before the session is wiped")
-    ticket_timeout: int = Field(20, ge=5, le=300, description="seconds the ticket stays on screen")
+    idle_timeout: int = Field(60, ge=10, le=600, strict=True, description="seconds without a touch before the session is wiped")
+    ticket_timeout: int = Field(20, ge=5, le=300, strict=True, description="seconds the ticket stays on screen")
     large_type: bool = False
     voice: bool = Field(False, description="every visit starts with voice guidance on")
     fullscreen: bool = False
-    data_dir: str = Field("../data", description="where the database and printer spool live; relative to this file")
+    data_dir: PathText = Field("../data", description="where the database and printer spool live; relative to this file")
     qr_base_url: str = Field("", max_length=200,
                              description="ticket QR codes point here (the hall's progress page); empty: the ticket's own code")
     hall_token: str = Field("", max_length=200,
                             description="the device token the hall server gave this terminal (python -m hall add-device)")
-    hall_ca: str = Field("", max_length=500, description="a CA bundle for a hall server whose certificate a private CA "
+    hall_ca: OptionalPathText = Field("", max_length=500, description="a CA bundle for a hall server whose certificate a private CA "
                                                          "signed; relative to this file")
 
     @field_validator("hall")
@@ -74,6 +96,9 @@ class Devices(Strict):
     printer_profile: Literal[tuple(PROFILES)] = "80mm"  # type: ignore[valid-type]
     id_reader: str = Field("simidcard://", description="the ID card reader's URL")
     scanner: str = Field("simscanner://", description="the serial code scanner's URL")
+    keyboard_scanner: str = Field("", description="a keyboard-wedge scanner's input device, read with the "
+                                                  "kernel's key times (evdev:///dev/input/by-id/...-event-kbd); "
+                                                  "empty: its keys type into the window")
     camera: str = Field("", description="a camera reading QR codes (v4l2:///dev/video0, rtsp://..., file://...); "
                                         "empty: none")
     camera_decoder: Literal["zxing", "zbar"] = "zxing"
@@ -81,17 +106,14 @@ class Devices(Strict):
     @field_validator("printer")
     @classmethod
     def _printer(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in PRINTER_SCHEMES or "://" not in value:
+        """Read as the driver reads it (devices.printer_url), without loading python-escpos;
+        a bare path, which the driver takes for test-print, is a mistake here."""
+        from devices.printer_url import printer_target
+
+        if urlsplit(value).scheme not in PRINTER_SCHEMES or "://" not in value:
             raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
                              "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
-        if parts.scheme == "tcp":
-            try:
-                port = parts.port
-            except ValueError:
-                port = None
-            if not parts.hostname or port == 0 or (port is None and parts.netloc.endswith(":")):
-                raise ValueError("use tcp://HOST:PORT with a port from 1 to 65535, such as tcp://192.0.2.10:9100")
+        _read_by(printer_target, value)
         return value
 
     @field_validator("id_reader")
@@ -105,11 +127,15 @@ class Devices(Strict):
     def _camera(cls, value: str) -> str:
         if value:
             from devices.camera import frame_source
-            from devices.errors import BadDeviceUrl
-            try:
-                frame_source(value)
-            except BadDeviceUrl as exc:
-                raise ValueError(str(exc)) from None
+            _read_by(frame_source, value)
+        return value
+
+    @field_validator("keyboard_scanner")
+    @classmethod
+    def _keyboard_scanner(cls, value: str) -> str:
+        if value:
+            from devices.key_scanner import device_path
+            _read_by(device_path, value)
         return value
 
     @field_validator("scanner")
@@ -120,19 +146,26 @@ class Devices(Strict):
 
 
 def _port_url(value: str, schemes: tuple[str, ...], forms: str, device: str) -> str:
-    """A serial device's URL read as its driver reads it (devices.port_url), so that a URL the
-    driver cannot open stops the kiosk at start rather than in its log. The simulators check
-    their own options when opened."""
-    from devices.errors import BadDeviceUrl
+    """A serial device's URL read as its driver reads it (devices.port_url), a simulator's
+    options too, so that a URL the driver cannot open stops the kiosk at start rather than in
+    its log."""
     from devices.port_url import port_target
 
     if urlsplit(value).scheme not in schemes:
         raise ValueError(f"use one of {forms}")
+    _read_by(lambda url: port_target(url, expected=forms, simulator=schemes[0], device=device), value)
+    return value
+
+
+def _read_by(reader: Callable[[str], object], url: str) -> None:
+    """A device URL read by its driver's own reader: the BadDeviceUrl it raises is this
+    configuration's error."""
+    from devices.errors import BadDeviceUrl
+
     try:
-        port_target(value, expected=forms, simulator=schemes[0], device=device)
+        reader(url)
     except BadDeviceUrl as exc:
         raise ValueError(str(exc)) from None
-    return value
 
 
 # The databases the embedded hall runs on: dialect[+driver] of an SQLAlchemy URL, and the
@@ -149,7 +182,7 @@ DATABASE_FORMS = "sqlite:////var/lib/hall-kiosk/hall.db or postgresql+psycopg://
 
 
 class Embedded(Strict):
-    hall_file: str = Field("hall.toml", description="the hall definition, relative to this file")
+    hall_file: PathText = Field("hall.toml", description="the hall definition, relative to this file")
     database: str = Field("", description="an SQLAlchemy URL; empty: a SQLite file in data_dir")
 
     @field_validator("database")
@@ -173,6 +206,49 @@ class Embedded(Strict):
             raise ValueError(f"the database driver {module} is not installed: "
                              f".venv/bin/pip install '{package}', or use sqlite")
         return value
+
+
+def _sqlite_problem(path: Path) -> str | None:
+    import sqlite3
+
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if not path.parent.is_dir():
+        return f"the folder {str(path.parent)!r} of the database does not exist: create it, or correct the path"
+    if not path.exists():
+        return None if os.access(path.parent, os.W_OK) else f"cannot create {str(path)!r}: the folder is read-only"
+    if not path.is_file():
+        return f"{str(path)!r} is not a database file"
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            connection.execute("PRAGMA schema_version").fetchone()  # reads the file's header
+        finally:
+            connection.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):  # another kiosk writing: it serves
+            return None
+        return f"{str(path)!r} cannot be opened as a SQLite database: {exc}"
+    except sqlite3.DatabaseError as exc:
+        return f"{str(path)!r} is not a SQLite database ({exc}): move it away to start on a new one"
+    return None
+
+
+def _postgresql_problem(parts: SplitResult) -> str | None:
+    """Connects once, with a short timeout."""
+    import importlib
+
+    driver = importlib.import_module(DATABASE_DRIVERS[parts.scheme])
+    options = dict(parse_qsl(parts.query))
+    try:
+        connection = driver.connect(host=parts.hostname, port=parts.port or 5432, user=unquote(parts.username or ""),
+                                    password=unquote(parts.password or ""), dbname=parts.path.strip("/"),
+                                    connect_timeout=3, **options)
+    except driver.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the database server does not serve: {first}"
+    connection.close()
+    return None
 
 
 class KioskConfig(Strict):
@@ -212,6 +288,22 @@ class Settings:
             raise self._data_dir_problem(f"{str(self.data_dir)!r} cannot be used: "
                                          f"{exc.strerror or exc}") from None
 
+    def check_database(self) -> None:
+        """The embedded hall's database can serve: a SQLite file that is one (not a folder,
+        not garbage) or a new one in a folder that exists, or a PostgreSQL server that
+        answers. Otherwise a kiosk would start and say 暂停取号 for ever. Asked with the
+        driver alone: SQLAlchemy loads after the first frame."""
+        url = self.database_url
+        parts = urlsplit(url)
+        if parts.scheme.startswith("sqlite"):
+            problem = _sqlite_problem(Path(url.split("://", 1)[1].removeprefix("/")).expanduser())
+        else:
+            problem = _postgresql_problem(parts)
+        if problem is not None:
+            key = ("embedded", "database") if self.config.embedded.database else ("terminal", "data_dir")
+            text = self.path.read_text(encoding="utf-8")
+            raise ConfigError(self.path, [Problem(".".join(key), problem, locate_line(text, key))])
+
     def _data_dir_problem(self, message: str) -> ConfigError:
         text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
         return ConfigError(self.path, [Problem("terminal.data_dir", message,
@@ -232,10 +324,15 @@ def load_settings(path: Path | str | None = None) -> Settings:
     config = load_model(KioskConfig, path, read_toml(path))
     hall = None
     if config.terminal.hall == "embedded":
-        hall_file = (path.parent / config.embedded.hall_file).resolve()
-        if not hall_file.exists():
+        hall_file = path.parent / config.embedded.hall_file
+        try:
+            hall_file = hall_file.resolve()
+            problem = None if hall_file.is_file() else "does not exist" if not hall_file.exists() else "is not a file"
+        except OSError as exc:  # the folder and the name together too long, a symlink loop
+            problem = f"cannot be read: {exc.strerror or exc}"
+        if problem is not None:
             text = path.read_text(encoding="utf-8")
-            raise ConfigError(path, [Problem("embedded.hall_file", f"{str(hall_file)!r} does not exist",
+            raise ConfigError(path, [Problem("embedded.hall_file", f"{str(hall_file)!r} {problem}",
                                              locate_line(text, ("embedded", "hall_file")))])
         hall = load_hall(hall_file)
     return Settings(path, config, hall)

@@ -1,5 +1,8 @@
 """The terminal's outbox: what it reports to its hall (a device's status; later a rating)
-waits here, in a SQLite file of its own, until the hall has acknowledged it.
+waits here, in a SQLite file of its own, until the hall has acknowledged it. An entry the
+hall refuses for good (a report for a device the kiosk's token does not cover) is set aside
+with the hall's reason, kept for a technician (``main.py status``) and no longer sent, so
+that it does not hold back the entries after it.
 
 Each entry is stored with the idempotency key it will be sent with, in one transaction, so
 that after a kill -9 at any moment an entry is either not there (the report was never
@@ -24,9 +27,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     kind TEXT NOT NULL,
     body TEXT NOT NULL,
     created_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    refused TEXT
 )
 """
+# An outbox file written before entries could be set aside gains the column, its rows kept.
+ADD_REFUSED = "ALTER TABLE outbox ADD COLUMN refused TEXT"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class Entry:
     kind: str
     body: dict
     attempts: int
+    created_at: float
+    refused: str | None = None  # the hall's reason, for an entry set aside
 
 
 class Outbox:
@@ -46,6 +54,8 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")  # a kill -9 loses nothing committed in WAL mode
         self._db.execute(SCHEMA)
+        if "refused" not in {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}:
+            self._db.execute(ADD_REFUSED)
 
     def put(self, kind: str, body: dict, *, key: str | None = None) -> str:
         """Stores an entry and returns its key; the same key twice is stored once."""
@@ -56,23 +66,40 @@ class Outbox:
         return key
 
     def pending(self, limit: int = 50) -> list[Entry]:
-        """The oldest entries first, so that the hall learns a device's states in order."""
+        """The oldest entries first, so that the hall learns a device's states in order;
+        those set aside are not among them."""
+        return self._entries("refused IS NULL", limit)
+
+    def set_aside(self) -> list[Entry]:
+        """The entries the hall refused for good, oldest first, with its reasons."""
+        return self._entries("refused IS NOT NULL", -1)
+
+    def _entries(self, where: str, limit: int) -> list[Entry]:
         with self._lock:
-            rows = self._db.execute("SELECT key, kind, body, attempts FROM outbox ORDER BY id LIMIT ?",
-                                    (limit,)).fetchall()
-        return [Entry(key=k, kind=kind, body=json.loads(body), attempts=a) for k, kind, body, a in rows]
+            rows = self._db.execute(f"SELECT key, kind, body, attempts, created_at, refused FROM outbox "
+                                    f"WHERE {where} ORDER BY id LIMIT ?", (limit,)).fetchall()
+        return [Entry(key=k, kind=kind, body=json.loads(body), attempts=a, created_at=at, refused=r)
+                for k, kind, body, a, at, r in rows]
+
+    def refuse(self, key: str, reason: str) -> None:
+        """Sets an entry aside with the hall's reason: it is kept, and sent no more."""
+        with self._lock:
+            self._db.execute("UPDATE outbox SET refused = ? WHERE key = ?", (reason, key))
 
     def delivered(self, key: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM outbox WHERE key = ?", (key,))
 
-    def failed(self, key: str) -> None:
+    def failed(self, key: str) -> int:
+        """Counts an answer that said "not now" (busy, rate-limited); returns the count."""
         with self._lock:
             self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE key = ?", (key,))
+            return self._db.execute("SELECT attempts FROM outbox WHERE key = ?", (key,)).fetchone()[0]
 
     def __len__(self) -> int:
+        """The entries still to send."""
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            return self._db.execute("SELECT count(*) FROM outbox WHERE refused IS NULL").fetchone()[0]
 
     def close(self) -> None:
         with self._lock:

@@ -1,9 +1,11 @@
 """The remote hall: the Hall interface over HTTP to the hall server (requests).
 
-- Every call has a connect and a read timeout; the kiosk's screen never waits for ever.
-- A request is retried with backoff only when a retry cannot do a thing twice: reads, and
-  writes carrying an idempotency key (a ticket's key is made once per issue and reused by
-  each retry, so a lost answer never costs a second number).
+- Every call has one deadline, retries included (DEADLINE: a citizen at 正在出号 hears within
+  5 s whatever the hall does); each attempt's timeouts are cut to what is left of it.
+- urllib3's Retry under requests retries, with back-off and the server's Retry-After, only
+  where a retry cannot do a thing twice: reads, connections never made, and writes carrying
+  an idempotency key (a ticket's key is made once per issue and sent by each retry, so a lost
+  answer never costs a second number).
 - TLS certificates are always verified; a hall with its own CA names its bundle (hall_ca).
 - The hall's definition is kept on disk after each successful fetch, so a kiosk started
   while the server is down comes up with its hall's name and services and says that tickets
@@ -13,23 +15,29 @@
   background thread keeps trying and the screen says at once that tickets are paused.
 - A help call (呼叫工作人员) is raised with an idempotency key, so a retry raises no second
   alert; the kiosk then asks after it, once and briefly, until a staff member has taken it.
-- Reports (device status) go into the kiosk's outbox and are delivered, each once, by a
-  background thread that also sends the heartbeat the hall uses to see that the kiosk lives.
+- Reports (device status) go into the kiosk's outbox and are delivered, each once and by its
+  kind, by a background thread that also sends the heartbeat the hall uses to see that the
+  kiosk lives. One the hall refuses for good is logged and set aside with the reason, and
+  the rest go on.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
-import random
 import threading
 import time
 import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import requests
 from pydantic import ValidationError
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util import Retry, Timeout
 
 from hall.booking_codes import BadBookingCode, parse_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
@@ -43,15 +51,62 @@ from kiosk.outbox import Outbox
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
-TIMEOUT = (2.0, 5.0)          # connect, read (seconds)
-GLANCE_TIMEOUT = (1.0, 2.0)   # for what a screen shows: it waits for the answer
-FAIL_FAST_SECONDS = 5.0       # after a failure, screens are told at once until the next try
+DEADLINE = 4.5               # seconds for one call, its retries and waits included
+ATTEMPT_TIMEOUT = (1.0, 3.0)  # connect, read of one attempt, within the deadline
+GLANCE_DEADLINE = 2.0        # for what a screen shows: it waits for the answer, tried once
+GLANCE_TIMEOUT = (1.0, 2.0)
+FAIL_FAST_SECONDS = 5.0      # after a failure, screens are told at once until the next try
 ATTEMPTS = 3
-BACKOFF = 0.3                 # first pause between attempts; doubled each time, with jitter
+BACKOFF = 0.3                # urllib3's back-off factor: 0, 0.6, 1.2 s ... between attempts
 RETRY_STATUS = {502, 503, 504}
 HEARTBEAT_SECONDS = 30.0
 CACHE_FILE = "hall-definition.json"
 OUTBOX_FILE = "outbox.db"
+# The outbox's kinds and the hall's resource that takes each.
+DELIVERY_PATHS = {"device_report": "/devices/reports"}
+# Answers that mean "not now" for a report: it stays first in line, and is set aside only
+# after this many of them; any other 4xx refuses it for good at once.
+NOT_NOW = {408, 425, 429}
+NOT_NOW_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class _Budget:
+    until: float    # time.monotonic() by which the call gives up
+    retries: bool   # whether it may be sent again at all
+    writes: bool    # whether a write may be sent again (it carries an idempotency key)
+
+
+_BUDGET: ContextVar[_Budget] = ContextVar("hall_call_budget")
+_MIN_ATTEMPT = 0.2  # seconds: less than this left of the deadline is no time for another attempt
+
+
+class _WithinDeadline(Retry):
+    """urllib3's retries (back-off, Retry-After, the methods retried) kept inside the
+    deadline of the call they serve, which ``RemoteHall._call`` sets for its thread."""
+
+    def _is_method_retryable(self, method: str) -> bool:
+        budget = _BUDGET.get()
+        return budget.retries and (method.upper() == "GET" or budget.writes)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        budget = _BUDGET.get()
+        retry = super().increment(method, url, response=response, error=error, _pool=_pool, _stacktrace=_stacktrace)
+        wait = retry.get_backoff_time()
+        if response is not None and self.respect_retry_after_header:
+            wait = retry.get_retry_after(response) or wait
+        if not budget.retries or budget.until - time.monotonic() - wait < _MIN_ATTEMPT:
+            raise MaxRetryError(_pool, url, error or ResponseError("the deadline leaves no time for another attempt"))
+        return retry
+
+
+class _AttemptTimeout(Timeout):
+    """One attempt's timeouts, cut to what is left of the call's deadline (urllib3 clones
+    the timeout for each attempt)."""
+
+    def clone(self) -> Timeout:
+        left = max(_BUDGET.get().until - time.monotonic(), 0.001)
+        return Timeout(connect=min(self._connect, left), read=self._read, total=left)  # type: ignore[arg-type]
 
 
 class RemoteHall(Hall):
@@ -59,6 +114,11 @@ class RemoteHall(Hall):
                  heartbeat_seconds: float = HEARTBEAT_SECONDS):
         self.url = url.rstrip("/")
         self._http = requests.Session()
+        retries = HTTPAdapter(max_retries=_WithinDeadline(
+            total=ATTEMPTS - 1, status_forcelist=RETRY_STATUS, backoff_factor=BACKOFF, backoff_jitter=0.1,
+            raise_on_status=False, respect_retry_after_header=True))
+        self._http.mount("http://", retries)
+        self._http.mount("https://", retries)
         self._http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "hall-kiosk"})
         # Passed with each request: requests lets REQUESTS_CA_BUNDLE override a session's own.
         self._verify: str | bool = ca_bundle or True
@@ -80,7 +140,7 @@ class RemoteHall(Hall):
         failed = self._failed_at
         if failed is not None and time.monotonic() - failed < FAIL_FAST_SECONDS:
             raise HallUnavailable(f"the hall server {self.url} did not answer {time.monotonic() - failed:.0f} s ago")
-        answer = self._call("GET", "/services", attempts=1, timeout=GLANCE_TIMEOUT)
+        answer = self._call("GET", "/services", retries=False, deadline=GLANCE_DEADLINE, timeout=GLANCE_TIMEOUT)
         return [ServiceStatusPublic.model_validate(s).info() for s in self._json(answer, 200)]
 
     def issue_ticket(self, service: str, *, priority: Priority = Priority.NORMAL, person_hash: str | None = None,
@@ -131,7 +191,8 @@ class RemoteHall(Hall):
         return HelpCallPublic.model_validate(self._json(answer, 200))
 
     def help_call(self, call_id: int) -> HelpCallPublic:
-        answer = self._call("GET", f"/help-calls/{int(call_id)}", attempts=1, timeout=GLANCE_TIMEOUT)
+        answer = self._call("GET", f"/help-calls/{int(call_id)}", retries=False, deadline=GLANCE_DEADLINE,
+                            timeout=GLANCE_TIMEOUT)
         if answer.status_code == 404:
             raise HelpCallNotFound(f"the hall {self.url} knows no help call {call_id} of this kiosk")
         return HelpCallPublic.model_validate(self._json(answer, 200))
@@ -155,7 +216,8 @@ class RemoteHall(Hall):
         """From the server, kept on disk for the next start; from the disk if the server
         cannot be reached. Raises HallUnavailable when neither has it."""
         try:
-            data = self._json(self._call("GET", "/hall", attempts=1, timeout=GLANCE_TIMEOUT), 200)
+            data = self._json(self._call("GET", "/hall", retries=False, deadline=GLANCE_DEADLINE,
+                                         timeout=GLANCE_TIMEOUT), 200)
             spec = HallSpec.model_validate(data)
         except HallUnavailable as exc:
             if not self._cache.exists():
@@ -183,35 +245,26 @@ class RemoteHall(Hall):
             log.warning("the hall's definition not kept in %s: %s", self._cache, exc)
 
     def _call(self, method: str, path: str, *, body: dict | None = None, key: str | None = None,
-              attempts: int = ATTEMPTS, timeout: tuple[float, float] = TIMEOUT) -> requests.Response:
-        """The answer, after retries where they are safe; HallUnavailable if none came.
-        A POST without an idempotency key is tried once."""
-        if method != "GET" and key is None:
-            attempts = 1
+              retries: bool = True, deadline: float = DEADLINE,
+              timeout: tuple[float, float] = ATTEMPT_TIMEOUT) -> requests.Response:
+        """The answer within ``deadline`` seconds, after the retries urllib3 may make inside
+        it (a POST without an idempotency key is sent once); HallUnavailable if none came."""
         headers = {"Idempotency-Key": key} if key else {}
-        pause = BACKOFF
-        for attempt in range(1, attempts + 1):
-            try:
-                answer = self._http.request(method, f"{self.url}{API}{path}", json=body, headers=headers,
-                                            timeout=timeout, verify=self._verify)
-                if answer.status_code not in RETRY_STATUS:
-                    self._failed_at = None
-                    return answer
-                if attempt == attempts:
-                    self._failed_at = time.monotonic()
-                    return answer
-                problem = f"HTTP {answer.status_code}"
-            except requests.exceptions.SSLError as exc:
-                raise HallUnavailable(f"{self.url}: TLS certificate not trusted ({exc})") from exc
-            except requests.RequestException as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-                if attempt == attempts:
-                    self._failed_at = time.monotonic()
-                    raise HallUnavailable(f"{method} {self.url}{API}{path}: {problem}") from exc
-            log.warning("%s %s failed (%s); retrying in %.1f s", method, path, problem, pause)
-            time.sleep(pause * random.uniform(0.8, 1.2))
-            pause *= 2
-        raise AssertionError("unreachable")
+        budget = _BUDGET.set(_Budget(until=time.monotonic() + deadline, retries=retries, writes=key is not None))
+        try:
+            answer = self._http.request(method, f"{self.url}{API}{path}", json=body, headers=headers,
+                                        timeout=_AttemptTimeout(connect=timeout[0], read=timeout[1]),
+                                        verify=self._verify)
+        except requests.exceptions.SSLError as exc:
+            raise HallUnavailable(f"{self.url}: TLS certificate not trusted ({exc})") from exc
+        except requests.RequestException as exc:
+            self._failed_at = time.monotonic()
+            raise HallUnavailable(f"{method} {self.url}{API}{path}: no answer within {deadline:.1f} s "
+                                  f"({type(exc).__name__}: {exc})") from exc
+        finally:
+            _BUDGET.reset(budget)
+        self._failed_at = time.monotonic() if answer.status_code in RETRY_STATUS else None
+        return answer
 
     def _found(self, path: str, missing: str) -> TicketInfo:
         """A ticket read by `path`; TicketNotFound for one the hall does not know or did not sign."""
@@ -240,7 +293,7 @@ class RemoteHall(Hall):
             ok = self._deliver()
             if time.monotonic() >= next_beat:
                 try:
-                    self._call("POST", "/devices/heartbeat", attempts=1)
+                    self._call("POST", "/devices/heartbeat", retries=False)
                     next_beat = time.monotonic() + self._heartbeat_seconds
                 except HallUnavailable as exc:
                     log.info("heartbeat not sent: %s", exc)
@@ -251,24 +304,39 @@ class RemoteHall(Hall):
             self._wake.clear()
 
     def _deliver(self) -> bool:
-        """Sends what waits in the outbox, in order; False if the hall could not take it."""
+        """Sends what waits in the outbox, in order, each by its kind; False if the hall
+        could not take it now. What the hall refuses for good is set aside, and the rest go on."""
         for entry in self._outbox.pending():
             if self._closing.is_set():
                 return True
+            path = DELIVERY_PATHS.get(entry.kind)
+            if path is None:
+                self._set_aside(entry, f"no delivery for entries of kind {entry.kind!r}")
+                continue
             try:
-                answer = self._call("POST", "/devices/reports", body=entry.body, key=entry.key, attempts=1)
+                answer = self._call("POST", path, body=entry.body, key=entry.key, retries=False)
             except HallUnavailable as exc:
-                log.info("report %s kept for later: %s", entry.key, exc)
-                self._outbox.failed(entry.key)
+                log.info("%s %s kept for later: %s", entry.kind, entry.key, exc)
                 return False
-            if answer.status_code == 200 or 400 <= answer.status_code < 500 and answer.status_code not in (401, 403, 429):
-                if answer.status_code != 200:  # the hall will never take it: say so and drop it
-                    log.error("report %s refused by the hall: %s", entry.body, answer.text[:300])
+            status = answer.status_code
+            if 200 <= status < 300:
                 self._outbox.delivered(entry.key)
-            else:
-                self._outbox.failed(entry.key)
+                continue
+            problem = _problem(answer)
+            reason = f"HTTP {status} {problem.get('error', '')}: {problem.get('message', answer.text[:200])}"
+            if status >= 500 or status in NOT_NOW:
+                if status in NOT_NOW and self._outbox.failed(entry.key) >= NOT_NOW_LIMIT:
+                    self._set_aside(entry, f"{reason} ({NOT_NOW_LIMIT} times)")
+                    continue
+                log.info("%s %s kept for later: %s", entry.kind, entry.key, reason)
                 return False
+            self._set_aside(entry, reason)
         return True
+
+    def _set_aside(self, entry, reason: str) -> None:
+        log.error("%s %s refused by the hall and set aside (main.py status lists it): %s; %s",
+                  entry.kind, entry.key, reason, entry.body)
+        self._outbox.refuse(entry.key, reason)
 
 
 def _raise_refusal(answer: requests.Response, service: str) -> None:

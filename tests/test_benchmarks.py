@@ -12,6 +12,8 @@ from tests.conftest import ROOT
 SMOKE_RUNS = [  # script and arguments, a line it prints
     (["tap_to_print.py", "5"], "tap to last printer byte"),
     (["memory.py", "5"], "USS"),
+    (["cold_start.py", "1"], "CPU time"),
+    (["memory_breakdown.py", "3"], "the embedded hall"),
     (["ticket_size.py"], "115200 baud"),
     (["card_to_ticket.py", "3"], "whole"),
     (["call_audio.py", "2"], "first"),

@@ -60,3 +60,21 @@ def test_no_chinese_font_stops_the_kiosk_with_the_fix(tmp_path):
     assert result.returncode == 2
     assert "cannot start the kiosk" in result.stderr
     assert "apt-get install fonts-wqy-microhei" in result.stderr
+
+
+def test_a_capabilities_cache_left_empty_or_cut_short_never_stops_the_printer(tmp_path):
+    """A full disk or a power cut while python-escpos writes its cache leaves a file that
+    it trusts at every later start: the cache is built again and the ticket prints."""
+    import platform
+
+    config = write_kiosk_config(tmp_path)
+    cache = tmp_path / "data" / "cache" / f"{platform.python_version()}.capabilities.pickle"
+    cache.parent.mkdir(parents=True)
+    for left in (b"", b"\x80\x02}q\x00(X\x08\x00\x00\x00profiles"):
+        cache.write_bytes(left)
+        result = run_main("test-print", "--config", str(config),
+                          env={"ESCPOS_CAPABILITIES_PICKLE_DIR": str(cache.parent)})
+        assert result.returncode == 0, result.stderr
+        assert "printed a sample ticket" in result.stdout
+        assert "capabilities cache" in result.stderr and "built again" in result.stderr
+        assert cache.stat().st_size > 10_000

@@ -33,22 +33,12 @@ from pathlib import Path
 from devices import idcard_protocol as sam
 from devices.errors import BadDeviceUrl, IdReaderFrameError
 from devices.idcard_record import layout_text_block
-from devices.port_url import flag
 from devices.urlhandler.simulated_port import SimulatedPort
+from devices.urlhandler.simulator_urls import FAULT_ON, simidcard_options
 
 logger = logging.getLogger("devices.simidcard")
 
-EXPECTED_FORM = (
-    '"simidcard://[?card=FILE][&present=1|0][&loop=0|1][&baudrate=N][&fault=bad_checksum|truncated|silent|'
-    'sam_error|lifted][&fault_on=status|find|select|read][&fault_times=N][&sw=HEX]"'
-)
-FAULTS = ("bad_checksum", "truncated", "silent", "sam_error", "lifted")
-FAULT_COMMANDS = {
-    "status": sam.SAM_STATUS,
-    "find": sam.FIND_CARD,
-    "select": sam.SELECT_CARD,
-    "read": sam.READ_TEXT_AND_PHOTO,
-}
+FAULT_COMMANDS = dict(zip(FAULT_ON, (sam.SAM_STATUS, sam.FIND_CARD, sam.SELECT_CARD, sam.READ_TEXT_AND_PHOTO)))
 # A fictitious citizen; the number is the worked example of GB 11643 (valid check digit).
 SAMPLE_CARD_FIELDS = {
     "name": "王秀英",
@@ -105,10 +95,6 @@ class SimulatedIdCardReader:
     def __init__(self, cards: Sequence[SimulatedCard] = (SAMPLE_CARD,), *, present: bool = True,
                  loop: bool = False, fault: str | None = None, fault_on: str = "read",
                  fault_times: int | None = None, fault_status: int = sam.SamStatus.SAM_SELF_TEST_FAILED) -> None:
-        if fault is not None and fault not in FAULTS:
-            raise ValueError(f"fault must be one of {'|'.join(FAULTS)}, not {fault!r}")
-        if fault_on not in FAULT_COMMANDS:
-            raise ValueError(f"fault_on must be one of {'|'.join(FAULT_COMMANDS)}, not {fault_on!r}")
         self.cards = list(cards)
         self.loop = loop
         self.fault = fault
@@ -213,19 +199,8 @@ class Serial(SimulatedPort):
 
     def from_url(self, url: str) -> SimulatedIdCardReader:
         """Build the simulated reader the URL describes, refusing what it does not know."""
-        return self.device_from_url(url, "simidcard", EXPECTED_FORM, _read_option, SimulatedIdCardReader)
-
-
-def _read_option(option: str, value: str, options: dict[str, object]) -> None:
-    if option == "card":
-        options["cards"] = load_cards(Path(value))
-    elif option in ("present", "loop"):
-        options[option] = flag(option, value)
-    elif option in ("fault", "fault_on"):
-        options[option] = value
-    elif option == "sw":
-        options["fault_status"] = int(value, 16)
-        if not 0 <= options["fault_status"] <= 0xFF:
-            raise ValueError("sw must be one byte in hex, such as 60")
-    else:
-        raise ValueError(f"unknown option: {option!r}")
+        options = simidcard_options(url)
+        self.pace_baudrate = options.pop("baudrate", None)  # type: ignore[assignment]
+        if "card_file" in options:
+            options["cards"] = load_cards(options.pop("card_file"))  # type: ignore[arg-type]
+        return SimulatedIdCardReader(**options)  # type: ignore[arg-type]

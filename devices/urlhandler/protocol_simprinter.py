@@ -20,18 +20,13 @@ from pathlib import Path
 from serial.serialutil import SerialException
 
 from devices import escpos_commands as cmd
-from devices.errors import BadDeviceUrl
 from devices.escpos_parse import CommandSplitter, EscposParseError, parse_escpos
-from devices.port_url import flag, simulator_options
 from devices.urlhandler.simulated_port import SimulatedPort
+from devices.urlhandler.simulator_urls import PAPER_STATES, simprinter_options
 from devices.wire_log import hexdump
 
 logger = logging.getLogger("devices.simprinter")
 
-EXPECTED_FORM = (
-    '"simprinter://[?spool=DIR][&paper=ok|near_end|out][&online=1|0][&fail_after=N][&columns=N]"'
-)
-PAPER_STATES = ("ok", "near_end", "out")
 _SPOOL_NAME = re.compile(r"ticket-(\d{4,})\.bin$")
 
 # DLE EOT n replies, built from the bits the Epson manual defines (see escpos_commands).
@@ -155,30 +150,8 @@ class Serial(SimulatedPort):
 
     def from_url(self, url: str) -> SimulatedPrinter:
         """Build the simulated printer the URL describes, refusing what it does not know."""
-        options: dict[str, object] = {}
-        self.fail_after = None
-        try:
-            for option, value in simulator_options(url, "simprinter", EXPECTED_FORM).items():
-                if option == "spool":
-                    options["spool"] = Path(value)
-                elif option == "paper":
-                    if value not in PAPER_STATES:
-                        raise ValueError(f"paper must be one of {'|'.join(PAPER_STATES)}, not {value!r}")
-                    options["paper"] = value
-                elif option == "online":
-                    options["online"] = flag(option, value)
-                elif option == "fail_after":
-                    self.fail_after = int(value)
-                    if self.fail_after < 0:
-                        raise ValueError("fail_after must be 0 or more")
-                elif option == "columns":
-                    options["columns"] = int(value)
-                    if not 16 <= options["columns"] <= 255:
-                        raise ValueError(f"columns must be 16 to 255, not {value!r}")
-                else:
-                    raise ValueError(f"unknown option: {option!r}")
-        except ValueError as e:
-            raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: {e}") from None
+        options = simprinter_options(url)
+        self.fail_after = options.pop("fail_after", None)  # type: ignore[assignment]
         self.printer = SimulatedPrinter(**options)  # type: ignore[arg-type]
         return self.printer
 

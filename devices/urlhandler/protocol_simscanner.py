@@ -13,13 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from devices.errors import BadDeviceUrl
-from devices.port_url import simulator_options
 from devices.urlhandler.simulated_port import SimulatedPort
+from devices.urlhandler.simulator_urls import simscanner_options
 
-EXPECTED_FORM = '"simscanner://[?suffix=cr|lf|crlf][&encoding=utf-8|gb18030]"'
-SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
-ENCODINGS = ("utf-8", "gb18030")
 
 
 class SimulatedScanner:
@@ -46,12 +42,4 @@ class Serial(SimulatedPort):
         return device
 
     def from_url(self, url: str) -> SimulatedScanner:
-        options: dict[str, object] = {}
-        for option, value in simulator_options(url, "simscanner", EXPECTED_FORM).items():
-            if option == "suffix" and value in SUFFIXES:
-                options["suffix"] = SUFFIXES[value]
-            elif option == "encoding" and value in ENCODINGS:
-                options["encoding"] = value
-            else:
-                raise BadDeviceUrl(f"expected a URL of the form {EXPECTED_FORM}: bad option {option}={value!r}")
-        return SimulatedScanner(self.deliver, **options)  # type: ignore[arg-type]
+        return SimulatedScanner(self.deliver, **simscanner_options(url))  # type: ignore[arg-type]

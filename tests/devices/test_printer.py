@@ -121,7 +121,7 @@ def test_write_failure_mid_ticket(printout, caplog):
             printer.print_ticket(printout)
         assert printer.connection.port.jobs == []
         assert printer.connection.port.bytes_written == 100
-    assert "recent wire traffic" in caplog.text and ">> 3 bytes: 10 04 01" in caplog.text
+    assert "recent wire traffic" in caplog.text and ">> 6 bytes: 10 04 01 10 04 04" in caplog.text
 
 
 def test_wire_trace_logs_both_directions(printout, caplog):
@@ -129,10 +129,10 @@ def test_wire_trace_logs_both_directions(printout, caplog):
     with open_printer("simprinter://", PROFILE) as printer:
         printer.print_ticket(printout)
     wire = [r.getMessage() for r in caplog.records if r.name == "devices.wire"]
-    assert ">> 3 bytes\n0000  10 04 01" in wire[0]
-    assert "<< 1 bytes\n0000  12" in wire[1]
-    assert "|.@.&.a..E.......|" in wire[4]  # the ticket's first 16 bytes, hexdumped
-    assert ">> 3 bytes\n0000  10 04 01" in wire[5]  # and the printer asked again after it
+    assert ">> 6 bytes\n0000  10 04 01 10 04 04" in wire[0]  # DLE EOT 1 and 4 together
+    assert "<< 2 bytes\n0000  12 12" in wire[1]
+    assert "|.@.&.a..E.......|" in wire[2]  # the ticket's first 16 bytes, hexdumped
+    assert ">> 6 bytes\n0000  10 04 01 10 04 04" in wire[3]  # and the printer asked again after it
 
 
 def test_a_closed_printer_says_so(printout):
@@ -324,3 +324,40 @@ def test_the_write_timeout_follows_the_transport(printout):
     with open_printer("loop://", PROFILE, timeout=0.5) as printer:
         printer.print_ticket(printout)
         assert printer.connection.port.write_timeout == pytest.approx(0.5 + 20 * len(ticket) / 9600)
+
+
+def test_a_ticket_waits_for_two_status_round_trips_however_slow_the_answers(printout, pty_pair):
+    """A printer (or a serial bridge) that takes its time over each answer: the ticket's
+    status queries go out together, so the ticket waits for one round trip before and one
+    after, not one per query (four)."""
+    master, slave_name = pty_pair
+    ticket = render_ticket(printout, PROFILE)
+    round_trips: list[bytes] = []
+    done = threading.Event()
+
+    def slow_printer() -> None:
+        received = b""
+        while not done.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            received += os.read(master, 4096)
+            asked = received.count(cmd.REAL_TIME_STATUS)
+            if asked:
+                done.wait(0.3)  # the slow answer: every query waiting now is answered after it
+                round_trips.append(received)
+                os.write(master, b"\x12" * asked)
+                received = b""
+
+    side = threading.Thread(target=slow_printer)
+    side.start()
+    try:
+        with open_printer(f"serial://{slave_name}?baudrate=115200", PROFILE, timeout=2.0) as printer:
+            for _ in range(2):
+                assert printer.print_ticket(printout) == len(ticket)
+                assert printer.last_status is PrinterStatus.OK
+    finally:
+        done.set()
+        side.join(5)
+    queries = cmd.STATUS_PRINTER + cmd.STATUS_PAPER
+    assert round_trips == [queries, ticket + queries, queries, ticket + queries]

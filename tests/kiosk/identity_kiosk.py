@@ -30,9 +30,22 @@ class Kiosk:
         self.printer = TicketPrinterService(settings.devices.printer, spool_dir=self.spool, timeout=0.5)
         self.flow = TicketFlow(hall, self.printer, terminal_id="k1", now=clock, listener=listener)
         self.posted: queue.Queue = queue.Queue()
-        self.inputs = Inputs(settings, self.flow, self.posted.put).start()
+        self.most_waiting = 0  # the longest the queue of posted calls has been
+        self.inputs = Inputs(settings, self.flow, self._post).start()
         self.inputs.card_watch.open_reader()
         self.inputs.scanner.open()  # as its thread does, at once: the simulated scanner is there to scan into
+
+    def _post(self, call) -> None:
+        self.posted.put(call)
+        self.most_waiting = max(self.most_waiting, self.posted.qsize())
+
+    def run_posted(self) -> None:
+        """Runs what the devices posted so far, on this thread."""
+        while True:
+            try:
+                self.posted.get(timeout=0.05)()
+            except queue.Empty:
+                return
 
     @property
     def reader(self):

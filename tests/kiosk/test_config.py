@@ -202,3 +202,115 @@ def test_test_print_refuses_a_printer_without_a_scheme(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "--printer" in result.stderr and "'paper.bin'" in result.stderr and "file:///" in result.stderr
     assert not (tmp_path / "paper.bin").exists()
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ("daily_quota = 200", "daily_quota = true", "services[0].daily_quota"),
+    ("max_recalls = 3", "max_recalls = false", "hall.max_recalls"),
+    ("stop_issuing_minutes = 15", "stop_issuing_minutes = true", "hours.stop_issuing_minutes"),
+    ("early_minutes = 30", "early_minutes = true", "booking.early_minutes"),
+    ("late_minutes = 15", "late_minutes = false", "booking.late_minutes"),
+    ("tickets_per_person = 1", "tickets_per_person = true", "hall.tickets_per_person"),
+    ("green_channel_age = 70", "green_channel_age = true", "hall.green_channel_age"),
+    ("mean_service_minutes = 8", "mean_service_minutes = true", "services[0].mean_service_minutes"),
+])
+def test_true_or_false_is_no_number_in_the_hall_definition(tmp_path, old, new, key):
+    """TOML's true would otherwise count as 1 (a quota of one ticket a day)."""
+    text = SAMPLE_HALL.read_text(encoding="utf-8")
+    assert old in text
+    hall = tmp_path / "hall.toml"
+    hall.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write_kiosk_config(tmp_path, hall_file=hall))
+    line = next(i for i, row in enumerate(hall.read_text(encoding="utf-8").splitlines(), 1) if row.strip() == new)
+    assert f"line {line}, {key}: {new.split(' = ')[1].capitalize()} is not allowed" in str(refused.value)
+
+
+def test_true_is_no_number_of_seconds_in_the_kiosk_file(tmp_path):
+    result = run_main("--config", str(write_kiosk_config(tmp_path, extra_terminal="idle_timeout = true")))
+    assert result.returncode == 2 and "terminal.idle_timeout: True is not allowed" in result.stderr, result.stderr
+
+
+LONG = "a" * 100_000
+PATH_MISTAKES = [
+    ("terminal", "data_dir", "a\\u0000b", "holds a NUL character"),
+    ("terminal", "data_dir", LONG, "longer than a path can be"),
+    ("embedded", "hall_file", "a\\u0000b", "holds a NUL character"),
+    ("embedded", "hall_file", LONG, "longer than a path can be"),
+    ("embedded", "hall_file", "", "is empty"),
+    ("embedded", "hall_file", ".", "is not a file"),
+    ("embedded", "hall_file", "x/" * 2100 + "hall.toml", "longer than a path can be"),
+]
+
+
+@pytest.mark.parametrize("table,key,value,words", PATH_MISTAKES,
+                         ids=[f"{m[1]}-{m[3].split()[-1]}" for m in PATH_MISTAKES])
+def test_a_path_no_system_can_use_exits_2_naming_the_key(tmp_path, table, key, value, words):
+    path = tmp_path / "kiosk.toml"
+    hall = f'hall_file = "{value}"' if key == "hall_file" else f'hall_file = "{SAMPLE_HALL}"'
+    data = f'data_dir = "{value}"' if key == "data_dir" else 'data_dir = "data"'
+    path.write_text(f'[terminal]\nid = "k1"\n{data}\n\n[embedded]\n{hall}\n', encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    line = 3 if key == "data_dir" else 6
+    assert f"line {line}, {table}.{key}: " in result.stderr and words in result.stderr, result.stderr
+    assert len(result.stderr) < 1000  # the value is quoted clipped, not whole
+
+
+def _with_database(tmp_path, url: str):
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text() + f'database = "{url}"\n', encoding="utf-8")
+    return path
+
+
+def _garbage(folder):
+    (folder / "hall.db").write_bytes(b"not a database, a text file " * 200)
+    return folder / "hall.db"
+
+
+def _folder(folder):
+    (folder / "hall.db").mkdir()
+    return folder / "hall.db"
+
+
+@pytest.mark.parametrize("make,words", [
+    (_garbage, "is not a SQLite database"),
+    (_folder, "is not a database file"),
+    (lambda folder: folder / "nonexistent" / "x" / "hall.db", "of the database does not exist"),
+], ids=["garbage", "folder", "no-folder"])
+def test_a_sqlite_database_that_cannot_serve_exits_2_and_no_folder_is_made(tmp_path, make, words):
+    database = make(tmp_path)
+    path = _with_database(tmp_path, f"sqlite:///{database}")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "line 13, embedded.database: " in result.stderr and words in result.stderr, result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_garbage_database_in_the_data_dir_names_the_data_dir(tmp_path):
+    path = write_kiosk_config(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "hall.db").write_bytes(bytes(range(256)) * 40)
+    result = run_main("--config", str(path))
+    assert result.returncode == 2 and "line 4, terminal.data_dir: " in result.stderr, result.stderr
+    assert "is not a SQLite database" in result.stderr
+
+
+def test_a_postgresql_server_that_does_not_answer_exits_2(tmp_path):
+    from tests.postgres import free_port
+
+    result = run_main("--config", str(_with_database(tmp_path, f"postgresql+psycopg://kiosk@127.0.0.1:{free_port()}/hall")))
+    assert result.returncode == 2, result.stderr
+    assert "embedded.database: the database server does not serve" in result.stderr, result.stderr
+    assert "Connection refused" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_databases_that_serve_pass_the_start_up_check(tmp_path, postgres):
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "kept.db").execute("CREATE TABLE t (x)").connection.commit()
+    for url in (f"sqlite:///{tmp_path / 'kept.db'}", f"sqlite:///{tmp_path / 'new.db'}", postgres.url):
+        load_settings(_with_database(tmp_path, url)).check_database()
+    assert not (tmp_path / "new.db").exists()

@@ -220,3 +220,30 @@ def test_a_scanner_plugged_in_again_is_reported_and_reads_codes(kiosk, db):
     kiosk.scan(booking_code(f"sqlite:///{db}", "B1"))
     kiosk.until(lambda: flow.state is State.TICKET)
     assert flow.visit.ticket.priority is Priority.BOOKED
+
+
+def test_a_keyboard_scanners_code_read_late_in_two_parts_is_one_code_by_the_keys_own_times(tmp_path, hall, db):
+    """Its keys 5 ms apart by the kernel's clock, read in two parts a third of a second apart
+    (a kiosk busy in between): one code, judged by the keys' times, not by when they were read."""
+    import os
+    import time
+
+    from kiosk.keyboard_scan import ENTER
+    from tests.devices.keyboard_events import typed
+
+    device = tmp_path / "event-kbd"
+    os.mkfifo(device)
+    writer = os.open(device, os.O_RDWR)
+    settings = load_settings(write_kiosk_config(
+        tmp_path / "terminal", extra_devices=f'id_reader = "simidcard://?present=0"\nkeyboard_scanner = "evdev://{device}"'))
+    kiosk = Kiosk(settings, hall, hall._clock)
+    try:
+        keys = typed(booking_code(f"sqlite:///{db}", "B1") + ENTER, time.monotonic(), 0.005)
+        os.write(writer, b"".join(keys[:len(keys) // 2]))
+        time.sleep(0.3)
+        os.write(writer, b"".join(keys[len(keys) // 2:]))
+        kiosk.until(lambda: kiosk.flow.state is State.TICKET)
+        assert kiosk.flow.visit.ticket.priority is Priority.BOOKED
+    finally:
+        kiosk.close()
+        os.close(writer)
