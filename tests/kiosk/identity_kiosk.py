@@ -7,6 +7,7 @@ import queue
 import time
 from datetime import date, time as day_time
 
+from devices.scanner import REPEAT_SECONDS
 from devices.urlhandler.protocol_simidcard import SimulatedCard
 from hall.booking_codes import BOOKING_PURPOSE, make_booking_code
 from hall.queue import QueueEngine
@@ -55,6 +56,9 @@ class Kiosk:
         self.reader.place(SimulatedCard.from_fields(fields))
 
     def scan(self, text: str) -> None:
+        """Scans as a person does: the same code again no sooner than the scanner takes it as
+        a new scan (devices.scanner.REPEAT_SECONDS), however fast the kiosk answered."""
+        time.sleep(REPEAT_SECONDS)
         self.inputs.scanner.port.scanner.scan(text)
 
     def until(self, predicate, seconds: float = 10.0) -> None:
