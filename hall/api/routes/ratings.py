@@ -94,9 +94,9 @@ Day = Annotated[date | None, Query(description="hall-local day of the transactio
 @router.get("", response_model=list[RatingPublic],
             summary="The ratings of the transactions of a period, in the order given (supervisors)")
 def ratings(hall: HallDep, _who: Supervisor, start: Day = None, end: Day = None,
-            counter: Annotated[str | None, Query(max_length=8)] = None,
-            staff: Annotated[str | None, Query(max_length=32, description="a job number")] = None,
-            service: Annotated[str | None, Query(max_length=32)] = None,
+            counter: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z-]{1,8}$")] = None,
+            staff: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="a job number")] = None,
+            service: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
             level: Annotated[int | None, Query(ge=1, le=5)] = None,
             after: Annotated[int, Query(ge=0, le=MAX_ID, description="the last rating id of the page before")] = 0,
             limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[RatingPublic]:
