@@ -1,10 +1,16 @@
 """The citizen's way through the ticket kiosk: a table on kiosk.machine, knowing nothing of Kivy.
 
-idle → choosing a service → confirming → issuing → the ticket → idle, with a notice when a
-ticket cannot be had. A service that needs identification asks for the ID card (or a
-booking code) after confirming. Cards and codes are events any state may take or ignore: a
-card placed at the home screen starts a visit by itself (and the hall gives the green
-channel by age), a booking code checks in, a ticket's code shows that ticket's progress.
+The home screen (idle) holds the services: a tap on one → confirming → issuing → the ticket
+→ idle, with a notice when a ticket cannot be had; two taps for a ticket, and no gate before
+the services for a double tap to fall through. A service that needs identification asks for
+the ID card (or a booking code) after confirming. Cards and codes are events any state may
+take or ignore: a card placed at the home screen identifies the visit under way, keeping its
+language, type size and voice (and the hall gives the green channel by age); a booking code
+checks in, a ticket's code shows that ticket's progress.
+
+A visit ends with its ticket (or a ticket's progress), with 首页 and with the idle timeout,
+and only then: going back keeps its language, type size, voice and card. A card or a code
+over an ended visit's ticket is the next citizen's, and gets a visit of its own.
 Every step can be driven from a test exactly as from a screen. The hall and the printer are
 reached only from jobs on the runner's thread; what they answer comes back as events, so a
 screen never waits for a database or a printer. An inactivity timeout wipes the visit (its
@@ -29,6 +35,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
+from hall.queue import issuing_refusal, next_issuing_change
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
@@ -52,8 +59,7 @@ HELP_POLL_MISSES = 3     # unanswered asks in a row after which the citizen is s
 
 
 class State(enum.Enum):
-    IDLE = "idle"
-    CHOOSING = "choosing"
+    IDLE = "idle"                # the home screen: the services to choose from
     CONFIRMING = "confirming"
     IDENTIFYING = "identifying"  # the service needs the ID card: place it, or scan a booking code
     ISSUING = "issuing"          # waiting for the hall (a ticket, a check-in, a ticket looked up) and the printer
@@ -63,7 +69,6 @@ class State(enum.Enum):
 
 
 class Event(enum.Enum):
-    START = "start"
     CHOOSE = "choose"              # data: the service's code
     CONFIRM = "confirm"            # data: the ticket's Priority
     BACK = "back"
@@ -89,6 +94,8 @@ class Event(enum.Enum):
     HELP_FAILED = "help_failed"    # data: the exception
     HELP_POLLED = "help_polled"    # data: HelpCallPublic
     HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
+    SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
+    REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,7 @@ class ServiceChoice:
     counters: str
     waiting: int | None  # None until the hall has answered
     waiting_text: str    # "5 人"
-    estimate_text: str   # "约 14 分钟"
+    estimate_text: str   # "约 14 分钟"; both "正在查询…" until the hall has answered
     queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
     available: bool
 
@@ -203,6 +210,7 @@ class TicketFlow(Listener):
         self._loading = False
         self._printer_status: str | None = None  # touched by jobs only, one at a time
         self.reader_status = ReaderStatus(None)  # the ID card reader's, as kiosk.card_watch last told it
+        self.speaker_working: bool | None = None  # the voice guide's speaker, as the flow last saw it
         self._help_job: Visit | None = None  # whose help request is on its way, if one is
         self._help_asked_at = 0.0            # monotonic time of the last help request
         self._help_misses = 0                # help polls unanswered in a row
@@ -238,12 +246,14 @@ class TicketFlow(Listener):
         out = []
         for service in spec.services:
             st = self.queues.get(service.code) if self.queues else None
+            refusal = self._refusal(service.code)
             if st is None:
-                waiting_text = estimate_text = queue_text = ""
+                waiting_text = estimate_text = tr.t("services.not_known" if self.queues_failed else "services.asking")
+                queue_text = tr.t("services.unavailable") if refusal else ""
             else:
                 waiting_text = tr.people(st.waiting)
                 estimate_text = tr.wait(st.estimated_wait_minutes)
-                if st.refusal is not None:
+                if refusal is not None:
                     queue_text = tr.t("services.unavailable")
                 elif st.waiting:
                     queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
@@ -255,9 +265,22 @@ class TicketFlow(Listener):
                 counters=tr.counters([c.id for c in spec.counters_for(service.code)]),
                 waiting=None if st is None else st.waiting,
                 waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
-                available=st is None or st.refusal is None,
+                available=refusal is None,
             ))
         return out
+
+    def _refusal(self, code: str) -> tuple[RefusalReason, datetime | None] | None:
+        """Why the service gives no ticket now, and until when: the hall's hours first, as
+        the kiosk's clock reads them (they change on the second, not at the next answer of the
+        hall), then what the hall last said of its queue (a quota reached)."""
+        spec = self.hall.spec
+        reason, reopens_at = issuing_refusal(spec.hours, spec.zone, self.now())
+        if reason is not None:
+            return reason, reopens_at
+        status = self.queues.get(code) if self.queues else None
+        if status is None or status.refusal is None or status.refusal in HOURS:
+            return None
+        return status.refusal, status.reopens_at
 
     def chosen(self) -> ServiceChoice | None:
         return next((c for c in self.services() if c.code == self.visit.service), None)
@@ -281,6 +304,11 @@ class TicketFlow(Listener):
         identity = self.visit.identity
         return self.tr.t("identify.done", number=identity.masked_number) if identity else ""
 
+    def card_prompt(self) -> str:
+        """The home screen's invitation to place an ID card: to see one's ticket, or for the
+        green channel from the hall's age."""
+        return self.tr.t("home.card", age=self.hall.spec.hall.green_channel_age)
+
     def identify_text(self) -> str:
         """What the identify screen says about the last card, or about the reader."""
         message = self.reader_status.problem or self.visit.message  # no card is read while the reader fails
@@ -292,15 +320,16 @@ class TicketFlow(Listener):
 
     def closed(self) -> Notice | None:
         """Why no service issues tickets now, when the hours are the reason: the home
-        screen then says so instead of inviting a tap. None while the hall is open (or has
-        not answered yet)."""
-        if not self.queues:
-            return None
-        refusals = [s for s in self.queues.values() if s.refusal is not None]
-        if len(refusals) < len(self.queues) or not all(s.refusal in HOURS for s in refusals):
-            return None
-        first = min(refusals, key=lambda s: s.reopens_at or datetime.max.replace(tzinfo=timezone.utc))
-        return Notice(first.refusal, None, first.reopens_at)
+        screen then says so instead of offering the services. None while the hours say open."""
+        spec = self.hall.spec
+        reason, reopens_at = issuing_refusal(spec.hours, spec.zone, self.now())
+        return None if reason is None else Notice(reason, None, reopens_at)
+
+    def next_hours_change(self) -> datetime | None:
+        """The next moment tickets start or stop by the hall's hours: the home screen changes
+        then, on the second."""
+        spec = self.hall.spec
+        return next_issuing_change(spec.hours, spec.zone, self.now())
 
     def closed_text(self) -> str:
         closed = self.closed()
@@ -348,9 +377,6 @@ class TicketFlow(Listener):
 
     # -- what a citizen does ------------------------------------------------------------
 
-    def start(self) -> None:
-        self.machine.fire(Event.START)
-
     def choose(self, service: str) -> None:
         self.machine.fire(Event.CHOOSE, service)
 
@@ -382,6 +408,7 @@ class TicketFlow(Listener):
 
     def scan_failed(self, error: Exception) -> None:
         self.machine.fire(Event.SCAN_FAILED, error)
+
     def call_for_help(self) -> None:
         self.machine.fire(Event.HELP)
 
@@ -395,12 +422,19 @@ class TicketFlow(Listener):
         self.machine.fire(Event.VOICE)
 
     def tick(self) -> None:
-        """Called about once a second by the screen layer: ends a forgotten visit, and asks
-        after the visit's call for help."""
+        """Called about once a second by the screen layer: ends a forgotten visit, asks
+        after the visit's call for help, and follows the voice guide's speaker."""
         self.machine.fire(Event.TIMEOUT)
+        if self.guide is not None and self.guide.working is not self.speaker_working:
+            self.machine.fire(Event.SPEAKER_CHANGED, self.guide.working)
+
+    def voice_lost(self) -> bool:
+        """Whether the visit asked for voice and the speaker cannot give it."""
+        return self.visit.voice and self.speaker_working is False
 
     def refresh(self) -> None:
-        """Called about once a minute by the screen layer: the home screen's queues."""
+        """Called by the screen layer about once a minute, and when the hours change: the
+        home screen's queues."""
         self.machine.fire(Event.REFRESH)
 
     def warm_up(self) -> None:
@@ -430,14 +464,8 @@ class TicketFlow(Listener):
 
     # -- guards and actions (the table names these) ------------------------------------------
 
-    def _open(self, _data: object) -> bool:
-        return self.closed() is None
-
     def _available(self, code: str) -> bool:
-        if self.hall.spec.service(code) is None:
-            return False
-        status = self.queues.get(code) if self.queues else None
-        return status is None or status.refusal is None
+        return self.hall.spec.service(code) is not None and self._refusal(code) is None
 
     def _known_service(self, code: str) -> bool:
         return self.hall.spec.service(code) is not None
@@ -446,9 +474,9 @@ class TicketFlow(Listener):
         self.visit.service = code
 
     def _explain_unavailable(self, code: str) -> None:
-        status = self.queues[code]
+        reason, reopens_at = self._refusal(code)
         self.visit.service = code
-        self.visit.notice = Notice(status.refusal, code, status.reopens_at)
+        self.visit.notice = Notice(reason, code, reopens_at)
 
     def _forgotten(self, _data: object) -> bool:
         if self.state is State.IDLE and self._is_fresh(self.visit):
@@ -475,11 +503,25 @@ class TicketFlow(Listener):
         self.touched()
 
     def _toggle_voice(self, _data: object) -> None:
-        self.visit.voice = not self.visit.voice
+        """On and off; while the speaker fails, a tap keeps voice on and tries it again."""
+        if not self.voice_lost():
+            self.visit.voice = not self.visit.voice
         self.touched()
 
-    def _enter_idle(self, _data: object) -> Job | None:
+    def _speaker_changed(self, working: bool | None) -> Job:
+        """Staff learn of a speaker that cannot speak from the hall, as of the printer."""
+        self.speaker_working = working
+        status, detail = ("ok", "") if working else ("unavailable", self.guide.problem)
+        return Job(functools.partial(self._report, "speaker", status, detail), Event.REPORTED, Event.REPORTED)
+
+    def _end_visit(self, _data: object) -> None:
         self.visit = self._new_visit()
+
+    def _enter_idle(self, _data: object) -> Job | None:
+        """Home, where the visit (if one is under way) chooses its service again."""
+        visit = self.visit
+        visit.service, visit.work, visit.message, visit.notice = None, None, None, None
+        visit.ticket = visit.printed = visit.progress = None
         return self._load_queues(None)
 
     def _enter(self, _data: object) -> None:
@@ -488,6 +530,10 @@ class TicketFlow(Listener):
     def _enter_and_load(self, _data: object) -> Job | None:
         self.touched()
         return self._load_queues(None)
+
+    def _ended(self) -> bool:
+        """Whether the visit on screen is over: its ticket, or a ticket's progress, is shown."""
+        return self.state in (State.TICKET, State.PROGRESS)
 
     def _load_queues(self, _data: object) -> Job | None:
         if self._loading:
@@ -538,7 +584,7 @@ class TicketFlow(Listener):
         self.visit.message = None
 
     def _identify_new_visit(self, outcome: CardOutcome) -> None:
-        """Another citizen's card, at home or over the last one's ticket: a visit of its own."""
+        """Another citizen's card over the last one's ticket: a visit of its own."""
         self.visit = self._new_visit()
         self._identify(outcome)
 
@@ -571,13 +617,13 @@ class TicketFlow(Listener):
 
     def _plan_code(self, text: str) -> None:
         """A booking to check in, or a ticket to look up; from a ticket on screen, for a new visit."""
-        if self.state in (State.TICKET, State.PROGRESS):
+        if self._ended():
             self.visit = self._new_visit()
         code = self._scanned(text)
         self.visit.work = Work("check_in" if isinstance(code, BookingCode) else "find", code=code)
 
     def _code_notice(self, text: str) -> None:
-        if self.state in (State.TICKET, State.PROGRESS):
+        if self._ended():
             self.visit = self._new_visit()
         self.touched()
         error = self._scanned(text)
@@ -587,7 +633,7 @@ class TicketFlow(Listener):
 
     def _scan_notice(self, error: Exception) -> None:
         log.info("scan not read: %s", error)
-        self.visit = self._new_visit() if self.state in (State.TICKET, State.PROGRESS) else self.visit
+        self.visit = self._new_visit() if self._ended() else self.visit
         self.touched()
         self.visit.notice = Notice(None, None, problem=Message("qr.unreadable"))
 
@@ -736,14 +782,18 @@ class TicketFlow(Listener):
     def _report_printer(self, outcome: PrintOutcome) -> None:
         """Staff learn of an empty printer from the hall, not from a queue of puzzled people."""
         status = outcome.device_status
-        if status == self._printer_status:
-            return
+        if status != self._printer_status and self._report("printer", status, outcome.detail):
+            self._printer_status = status
+
+    def _report(self, part: str, status: str, detail: str) -> bool:
+        """Tells the hall how a part of this kiosk is; False (logged) if the hall could not hear."""
         try:
             # A line for staff: a driver's message can quote a whole wire trace.
-            self.hall.report_device(f"{self.terminal_id}/printer", "printer", status, outcome.detail[:500])
-            self._printer_status = status
+            self.hall.report_device(f"{self.terminal_id}/{part}", part, status, detail[:500])
         except Exception as exc:  # HallUnavailable, or worse: the ticket must still reach the screen
-            log.warning("printer status %s not reported: %r", status, exc)
+            log.warning("%s status %s not reported: %r", part, status, exc)
+            return False
+        return True
 
     # -- inside -------------------------------------------------------------------------
 
@@ -765,15 +815,13 @@ S, E, F = State, Event, TicketFlow
 # Where a citizen can be met by a card or a code: every state but ISSUING, whose result must
 # reach the screen. Over a ticket or a ticket's progress on screen, a card or a code is the
 # next citizen's, and gets a visit of its own.
-OPEN_TO_SCANS = (S.IDLE, S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE)
+OPEN_TO_SCANS = (S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE)
 TABLE = [
-    Transition(S.IDLE, E.START, S.CHOOSING, guard=F._open),
-    Transition(S.CHOOSING, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
-    Transition(S.CHOOSING, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
-    Transition(S.CHOOSING, E.BACK, S.IDLE),
+    Transition(S.IDLE, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
+    Transition(S.IDLE, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
     Transition(S.CONFIRMING, E.CONFIRM, S.IDENTIFYING, guard=F._needs_card, action=F._plan_issue),
     Transition(S.CONFIRMING, E.CONFIRM, S.ISSUING, action=F._plan_issue),
-    Transition(S.CONFIRMING, E.BACK, S.CHOOSING),
+    Transition(S.CONFIRMING, E.BACK, S.IDLE),
     Transition(S.IDENTIFYING, E.BACK, S.CONFIRMING),
     # No way out of ISSUING but its result: a ticket being numbered must reach the screen.
     Transition(S.ISSUING, E.ISSUED, S.TICKET, guard=F._has_ticket, action=F._keep_ticket),
@@ -782,18 +830,19 @@ TABLE = [
     Transition(S.ISSUING, E.FOUND, S.PROGRESS, guard=F._has_progress, action=F._keep_progress),
     Transition(S.ISSUING, E.FOUND, S.NOTICE, action=F._not_found),
     Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
-    Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE),
-    Transition(S.NOTICE, E.BACK, S.CHOOSING),
-    Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE),
-    # A card: it identifies the visit, or says why it cannot.
-    Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.CHOOSING, guard=F._card_usable,
-               action=F._identify_new_visit),
-    Transition((S.CHOOSING, S.CONFIRMING), E.CARD_PLACED, None, guard=F._card_read, action=F._identify),
-    Transition(S.NOTICE, E.CARD_PLACED, S.CHOOSING, guard=F._card_usable, action=F._identify),
+    Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE, action=F._end_visit),
+    Transition(S.NOTICE, E.BACK, S.IDLE),
+    Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE, action=F._end_visit),  # 首页: start afresh
+    # A card: it identifies the visit under way, or the next citizen's over an ended one; or
+    # it says why it cannot.
+    Transition(S.IDLE, E.CARD_PLACED, None, guard=F._card_usable, action=F._identify),
+    Transition(S.CONFIRMING, E.CARD_PLACED, None, guard=F._card_read, action=F._identify),
+    Transition(S.NOTICE, E.CARD_PLACED, S.IDLE, guard=F._card_usable, action=F._identify),
+    Transition((S.TICKET, S.PROGRESS), E.CARD_PLACED, S.IDLE, guard=F._card_usable, action=F._identify_new_visit),
     Transition(S.IDENTIFYING, E.CARD_PLACED, S.ISSUING, guard=F._card_read, action=F._identify),
     Transition(S.IDENTIFYING, E.CARD_PLACED, None, action=F._card_message),
-    Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.NOTICE, action=F._card_notice_new_visit),
-    Transition((S.CHOOSING, S.CONFIRMING, S.NOTICE), E.CARD_PLACED, S.NOTICE, action=F._card_notice),
+    Transition((S.TICKET, S.PROGRESS), E.CARD_PLACED, S.NOTICE, action=F._card_notice_new_visit),
+    Transition((S.IDLE, S.CONFIRMING, S.NOTICE), E.CARD_PLACED, S.NOTICE, action=F._card_notice),
     Transition(ANY, E.READER_CHANGED, None, action=F._reader_changed),
     # A code: a booking checks in, a ticket's code shows its progress, anything else is explained.
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_booking, action=F._plan_code),
@@ -801,8 +850,8 @@ TABLE = [
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.NOTICE, action=F._code_notice),
     Transition(OPEN_TO_SCANS, E.SCAN_FAILED, S.NOTICE, action=F._scan_notice),
     # Also at home: a language or type size chosen there must not greet the next citizen.
-    Transition((S.IDLE, S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.TIMEOUT,
-               S.IDLE, guard=F._forgotten),
+    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.TIMEOUT,
+               S.IDLE, guard=F._forgotten, action=F._end_visit),
     # 呼叫工作人员, in every state; its requests and answers leave the state as it is.
     Transition(ANY, E.HELP, None, guard=F._help_offered, action=F._call_for_help),
     Transition(ANY, E.HELP_RAISED, None, action=F._help_raised),
@@ -813,13 +862,13 @@ TABLE = [
     Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
     Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
     Transition(ANY, E.VOICE, None, action=F._toggle_voice),
+    Transition(ANY, E.SPEAKER_CHANGED, None, action=F._speaker_changed),
     Transition(S.IDLE, E.REFRESH, None, action=F._load_queues),
     Transition(ANY, E.QUEUES_LOADED, None, action=F._keep_queues),
     Transition(ANY, E.QUEUES_FAILED, None, action=F._queues_failed),
 ]
 ON_ENTER = {
     S.IDLE: F._enter_idle,
-    S.CHOOSING: F._enter_and_load,
     S.CONFIRMING: F._enter_and_load,
     S.IDENTIFYING: F._enter,
     S.ISSUING: F._start_work,
@@ -829,6 +878,6 @@ ON_ENTER = {
 }
 # The clock's events come whatever the state; the states that have no use for them drop them,
 # and ISSUING lets cards and codes pass while the hall answers.
-IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED}
+IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED}
 
 __all__ = ["Event", "HelpState", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]

@@ -19,7 +19,7 @@ class KioskScreen(Screen):
 
     A screen takes no touch that began before it appeared or in the moment after: nobody
     reacts to a new screen that fast, so such a touch was meant for the screen before (the
-    second tap of a double tap on 点此取号 lands on the service list otherwise). The moment
+    second tap of a double tap on a service lands on the confirm screen otherwise). The moment
     is measured on the monotonic clock, not by the wall-clock time Kivy stamps on a touch:
     NTP may set a kiosk's clock back by hours after it started (a hardware clock kept in
     local time is read as UTC), and the screen then on show would take no touch for as long.
@@ -59,13 +59,54 @@ class KioskScreen(Screen):
 
 
 class HomeScreen(KioskScreen):
+    """The services, under a welcome and the invitation to place an ID card: a tap on a
+    service is the first of the two a ticket takes. Every service is on one page of two
+    columns in both type sizes: nothing hides below the fold. A hall with more services than
+    a page holds gets large page buttons. While the hours give no tickets, the screen says so
+    instead."""
+
+    per_page = 8
+    rows = NumericProperty(4)
     hours = StringProperty("")
     closed = StringProperty("")  # why no ticket can be taken now, or ""
+    card = StringProperty("")    # the invitation to place an ID card
+    choices = ListProperty()
+    notice = StringProperty("")
+    identified = StringProperty("")  # the masked number of the card read for this visit
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_pre_enter(self, *_):
+        self.page = 0
+        super().on_pre_enter()
+
+    def turn(self, step: int) -> None:
+        App.get_running_app().flow.touched()
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self.refresh()
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
         self.hours = flow.hours_today()
         self.closed = flow.closed_text()
+        self.card = flow.card_prompt()
+        self.choices = flow.services()
+        self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
+        self.identified = flow.identified_text()
+        self.pages = max(1, -(-len(self.choices) // self.per_page))
+        self.page = min(self.page, self.pages - 1)
+        shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
+        grid = self.ids.grid
+        buttons = list(reversed(grid.children))
+        if [getattr(b.choice, "code", None) for b in buttons] == [c.code for c in shown]:
+            for button, choice in zip(buttons, shown):
+                button.choice = choice
+            return
+        grid.clear_widgets()
+        for choice in shown:
+            grid.add_widget(Factory.ServiceButton(choice=choice))
+        for _ in range(self.per_page - len(shown)):  # keeps every page's tiles the same size
+            grid.add_widget(Factory.ServiceButton(opacity=0, disabled=True))
 
 
 class IdentifyScreen(KioskScreen):
@@ -95,48 +136,6 @@ class ProgressScreen(KioskScreen):
 
     def on_leave(self, *_):
         self.refresh()  # a citizen's ticket does not stay behind on a screen out of sight
-
-
-class ServicesScreen(KioskScreen):
-    """Every service on one page of two columns, in both type sizes: nothing hides below
-    the fold. A hall with more services than a page holds gets large page buttons."""
-
-    per_page = 8
-    rows = NumericProperty(4)
-    choices = ListProperty()
-    notice = StringProperty("")
-    identified = StringProperty("")  # the masked number of the card read for this visit
-    page = NumericProperty(0)
-    pages = NumericProperty(1)
-
-    def on_pre_enter(self, *_):
-        self.page = 0
-        super().on_pre_enter()
-
-    def turn(self, step: int) -> None:
-        App.get_running_app().flow.touched()
-        self.page = min(max(self.page + step, 0), self.pages - 1)
-        self.refresh()
-
-    def refresh(self) -> None:
-        flow = App.get_running_app().flow
-        self.choices = flow.services()
-        self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
-        self.identified = flow.identified_text()
-        self.pages = max(1, -(-len(self.choices) // self.per_page))
-        self.page = min(self.page, self.pages - 1)
-        shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
-        grid = self.ids.grid
-        buttons = list(reversed(grid.children))
-        if [getattr(b.choice, "code", None) for b in buttons] == [c.code for c in shown]:
-            for button, choice in zip(buttons, shown):
-                button.choice = choice
-            return
-        grid.clear_widgets()
-        for choice in shown:
-            grid.add_widget(Factory.ServiceButton(choice=choice))
-        for _ in range(self.per_page - len(shown)):  # keeps every page's tiles the same size
-            grid.add_widget(Factory.ServiceButton(opacity=0, disabled=True))
 
 
 class ConfirmScreen(KioskScreen):
@@ -184,7 +183,6 @@ KV_DIR = Path(__file__).resolve().parent
 # others on first use: the first frame waits for one screen, not eight.
 SCREENS = {
     State.IDLE.value: (HomeScreen, "home"),
-    State.CHOOSING.value: (ServicesScreen, "services"),
     State.CONFIRMING.value: (ConfirmScreen, "confirm"),
     State.IDENTIFYING.value: (IdentifyScreen, "identify"),
     State.ISSUING.value: (IssuingScreen, "issuing"),

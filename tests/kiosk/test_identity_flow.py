@@ -32,7 +32,7 @@ def printed(kiosk):
 def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_number(kiosk):
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.state is State.CHOOSING)
+    kiosk.until(lambda: flow.visit.identity is not None)
     masked = mask_id_number(ELDER["id_number"])
     assert flow.identified_text() == f"已读取身份证 {masked}"
     flow.choose("household")
@@ -49,14 +49,14 @@ def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_numbe
 def test_a_second_card_of_the_same_person_is_refused_with_the_first_tickets_time(kiosk, hall):
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.state is State.CHOOSING)
+    kiosk.until(lambda: flow.visit.identity is not None)
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
     hall._clock.now = OPEN_MORNING + timedelta(minutes=25)
     kiosk.reader.lift()
     kiosk.place(ELDER)  # the same person again: over the first ticket, a visit of its own
-    kiosk.until(lambda: flow.state is State.CHOOSING and flow.visit.ticket is None)
+    kiosk.until(lambda: flow.state is State.IDLE and flow.visit.identity is not None)
     flow.choose("taxation")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.NOTICE)
@@ -68,7 +68,6 @@ def test_a_second_card_of_the_same_person_is_refused_with_the_first_tickets_time
 
 def test_a_service_that_needs_the_card_asks_for_it_and_says_what_is_wrong_with_each(kiosk):
     flow = kiosk.flow
-    flow.start()
     flow.choose("housing_fund")
     flow.confirm()
     assert flow.state is State.IDENTIFYING
@@ -93,7 +92,6 @@ def test_an_unplugged_reader_is_said_where_a_card_is_asked_for_and_reported(kios
     import sqlite3
 
     flow = kiosk.flow
-    flow.start()
     flow.choose("housing_fund")
     flow.confirm()
     kiosk.inputs.card_watch.reader.port.unplug()
