@@ -46,6 +46,37 @@ def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_numbe
     assert flow.visit.identity is None and flow.identified_text() == ""  # wiped with the visit
 
 
+@pytest.mark.parametrize("language, large_type, voice", [("zh_TW", False, False), ("zh_CN", True, False),
+                                                      ("zh_CN", False, True), ("zh_TW", True, True)])
+def test_a_card_at_home_keeps_the_language_type_size_and_voice_set_before_it(kiosk, language, large_type, voice):
+    """Elderly citizens set large type and voice first, and are then steered to the card."""
+    flow = kiosk.flow
+    flow.set_language(language)
+    if large_type:
+        flow.toggle_large_type()
+    if voice:
+        flow.toggle_voice()
+    kiosk.place(YOUNG)
+    kiosk.until(lambda: flow.visit.identity is not None)
+    assert flow.state is State.IDLE
+    assert (flow.visit.language, flow.visit.large_type, flow.visit.voice) == (language, large_type, voice)
+    flow.choose("taxation")
+    flow.confirm()
+    kiosk.until(lambda: flow.state is State.TICKET)
+    assert flow.ticket_view().holder == mask_id_number(YOUNG["id_number"])
+    assert (flow.visit.language, flow.visit.large_type, flow.visit.voice) == (language, large_type, voice)
+
+
+def test_a_card_after_a_notice_keeps_the_visit(kiosk):
+    flow = kiosk.flow
+    flow.toggle_large_type()
+    kiosk.scan("WIFI:S:hall;T:WPA;P:secret;;")
+    kiosk.until(lambda: flow.state is State.NOTICE)
+    kiosk.place(YOUNG)
+    kiosk.until(lambda: flow.visit.identity is not None)
+    assert flow.state is State.IDLE and flow.visit.large_type
+
+
 def test_a_second_card_of_the_same_person_is_refused_with_the_first_tickets_time(kiosk, hall):
     flow = kiosk.flow
     kiosk.place(ELDER)
