@@ -15,7 +15,6 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -28,81 +27,19 @@ from hall.errors import (CounterOperationError, EarlierTicket, InvalidInput, Ref
                          TicketRefused)
 from hall.models import MAX_ID, BookingCheckIn, CounterRow, DeviceStatus, Ticket, TicketSequence
 from hall.signing import PERSON_PURPOSE, TICKET_PURPOSE, BadSignature, Signer, hall_signer
-from hall.spec import Counter, HallSpec, Hours, Service
-from hall.tickets import CounterState, EventKind, Priority, ServiceStatus, TicketInfo, TicketStatus, WaitingTicket
+from hall.hours import issuing_refusal, next_opening, open_now
+from hall.spec import Counter, HallSpec, Service
+from hall.tickets import (CounterState, EventKind, PersonTickets, Priority, ServiceStatus, TicketInfo, TicketStatus,
+                          WaitingTicket)
 
 log = logging.getLogger(__name__)
 
 MAX_SEQ = 999              # three digits after the prefix
 RECENT_SERVICES = 20       # completed services the mean service time is taken over
 MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
-SEARCH_DAYS = 30           # how far ahead to look for the next opening (the Spring Festival is ~9 days)
 MAX_AGE = 150
 DETAIL_LENGTH = 2000       # a device report's detail: a sentence and a few lines of context
 _TICKET_NUMBER = re.compile(r"[A-Z][0-9]{3,7}")
-
-
-# -- opening hours: pure functions of the hours and an instant ---------------------------
-
-def issuing_windows(hours: Hours, zone: ZoneInfo, day: date) -> list[tuple[datetime, datetime]]:
-    """The periods of `day` in which tickets are given: each opening period, cut short by
-    stop_issuing_minutes so that the last ticket can still be served before closing."""
-    stop = timedelta(minutes=hours.stop_issuing_minutes)
-    windows = []
-    for period in hours.periods_on(day):
-        start = datetime.combine(day, period.start, tzinfo=zone)
-        last = datetime.combine(day, period.end, tzinfo=zone) - stop
-        if last > start:
-            windows.append((start, last))
-    return windows
-
-
-def next_opening(hours: Hours, zone: ZoneInfo, after: datetime) -> datetime | None:
-    """The first moment after `after` when tickets are given, or None if the hall stays
-    closed for the next SEARCH_DAYS days."""
-    local = after.astimezone(zone)
-    for offset in range(SEARCH_DAYS + 1):
-        for start, _ in issuing_windows(hours, zone, local.date() + timedelta(days=offset)):
-            if start > local:
-                return start
-    return None
-
-
-def next_issuing_change(hours: Hours, zone: ZoneInfo, after: datetime) -> datetime | None:
-    """The first moment after `after` when tickets start or stop being given (a window's
-    start or end), or None if nothing changes in the next SEARCH_DAYS days."""
-    local = after.astimezone(zone)
-    for offset in range(SEARCH_DAYS + 1):
-        for window in issuing_windows(hours, zone, local.date() + timedelta(days=offset)):
-            for moment in window:
-                if moment > local:
-                    return moment
-    return None
-
-
-def issuing_refusal(hours: Hours, zone: ZoneInfo,
-                    now: datetime) -> tuple[RefusalReason | None, datetime | None]:
-    """Why no ticket can be issued at `now` and when that changes; (None, None) when open."""
-    local = now.astimezone(zone)
-    windows = issuing_windows(hours, zone, local.date())
-    if not windows:
-        return RefusalReason.CLOSED_TODAY, next_opening(hours, zone, local)
-    if local < windows[0][0]:
-        return RefusalReason.NOT_YET_OPEN, windows[0][0]
-    if any(start <= local < end for start, end in windows):
-        return None, None
-    later = [start for start, _ in windows if start > local]
-    if later:
-        return RefusalReason.BREAK, later[0]
-    return RefusalReason.CLOSED_FOR_TODAY, next_opening(hours, zone, local)
-
-
-def open_now(hours: Hours, zone: ZoneInfo, now: datetime) -> bool:
-    """Whether `now` lies in an opening period (the last minutes, when walk-in tickets have
-    stopped, included: a booked citizen's place is kept)."""
-    local = now.astimezone(zone)
-    return any(datetime.combine(local.date(), p.start, tzinfo=zone) <= local
-               < datetime.combine(local.date(), p.end, tzinfo=zone) for p in hours.periods_on(local.date()))
 
 
 def _utcnow() -> datetime:
@@ -133,6 +70,8 @@ _today_tickets = (_tickets.c.hall_id == bindparam("hall"), _tickets.c.day == bin
 _PERSON_OPEN = (select(_tickets.c.number, _tickets.c.issued_service, _tickets.c.issued_at).where(
     *_today_tickets, _tickets.c.person_hash == bindparam("person_hash"), _tickets.c.status.in_(_OPEN),
     _tickets.c.issued_service.in_(bindparam("services", expanding=True))).order_by(_tickets.c.id))
+_PERSON_TICKETS = (select(_tickets).where(*_today_tickets, _tickets.c.person_hash == bindparam("person_hash"),
+                                          _tickets.c.status.in_(_OPEN)).order_by(_tickets.c.id))
 _CHECKED_IN = (select(_tickets.c.number, _tickets.c.issued_service, _tickets.c.issued_at)
                .join(_check_ins, _check_ins.c.ticket_id == _tickets.c.id)
                .where(_check_ins.c.hall_id == bindparam("hall"), _check_ins.c.booking_id == bindparam("booking")))
@@ -388,6 +327,24 @@ class QueueEngine:
                 raise TicketNotFound(f"no ticket {ticket_id} in hall {self._hall!r}")
             return self._info(session, row, today=self._today(now))
 
+    def person_tickets(self, person_hash: str) -> PersonTickets:
+        """The open tickets today of the person with this hash (kiosk.identity's), and the
+        services they may still take a ticket for."""
+        _bounded("person_hash", person_hash, Ticket.__table__.c.person_hash.type.length)
+        now = self._now()
+        today = self._today(now)
+        with self.reading() as session:
+            rows = session.execute(_PERSON_TICKETS, {"hall": self._hall, "today": today,
+                                                     "person_hash": person_hash}).all()
+            tickets = tuple(self._info(session, row, today=today) for row in rows)
+        held = [row.issued_service for row in rows]
+        open_to = []
+        for svc in self.spec.services:
+            services, limit = self._person_limit(svc)
+            if sum(code in services for code in held) < limit:
+                open_to.append(svc.code)
+        return PersonTickets(tickets=tickets, open_to=tuple(open_to))
+
     def services_status(self) -> list[ServiceStatus]:
         """Every service in the hall's order, from four queries whatever their number."""
         now = self._now()
@@ -620,17 +577,20 @@ class QueueEngine:
     def _hold_to_limit(self, session: Session, svc: Service, person_hash: str, today: date) -> None:
         """Refuses a ticket beyond the person's open tickets allowed: one of a service counted
         apart, or the hall's tickets_per_person over the services counted per day."""
-        if svc.person_limit == "service":
-            services, limit = [svc.code], 1
-        else:
-            services = [s.code for s in self.spec.services if s.person_limit == "day"]
-            limit = self.spec.hall.tickets_per_person
+        services, limit = self._person_limit(svc)
         held = session.execute(_PERSON_OPEN, {"hall": self._hall, "today": today, "person_hash": person_hash,
                                               "services": services}).all()
         if len(held) >= limit:
             first = held[0]
             raise TicketRefused(RefusalReason.ALREADY_HAS_TICKET, svc.code,
                                 earlier=self._earlier(first), detail=f"{len(held)} open ticket(s) today")
+
+    def _person_limit(self, svc: Service) -> tuple[list[str], int]:
+        """The services whose open tickets count against a person's ticket for `svc`, and
+        how many they may hold."""
+        if svc.person_limit == "service":
+            return [svc.code], 1
+        return [s.code for s in self.spec.services if s.person_limit == "day"], self.spec.hall.tickets_per_person
 
     def _not_checked_in(self, session: Session, booking: BookingCode) -> None:
         used = session.execute(_CHECKED_IN, {"hall": self._hall, "booking": booking.booking_id}).first()

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hall.errors import RefusalReason
-from hall.tickets import CounterState, Priority, ServiceStatus, TicketInfo, TicketStatus
+from hall.tickets import CounterState, PersonTickets, Priority, ServiceStatus, TicketInfo, TicketStatus
 
 ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 CounterId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,8}$")]
@@ -92,6 +92,20 @@ class IssueRequest(Request):
 
 class CheckInRequest(Request):
     code: str = Field(min_length=1, max_length=512, description="the booking code as scanned (docs/booking-qr.md)")
+
+
+class PersonTicketsRequest(Request):
+    person_hash: str = Field(pattern=r"^[0-9a-f]{64}$",
+                             description="HMAC-SHA256 of the ID number keyed with the hall's person salt (64 hex "
+                                         "digits), as a ticket is issued with it")
+
+
+class PersonTicketsPublic(BaseModel):
+    tickets: list[TicketPublic] = Field(description="the person's open tickets today (waiting, called or held)")
+    open_to: list[str] = Field(description="the services the person may still take a ticket for")
+
+    def info(self) -> PersonTickets:
+        return PersonTickets(tickets=tuple(t.info() for t in self.tickets), open_to=tuple(self.open_to))
 
 
 class PersonSaltPublic(BaseModel):

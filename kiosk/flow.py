@@ -6,7 +6,9 @@ the services for a double tap to fall through. A service that needs identificati
 the ID card (or a booking code) after confirming. Cards and codes are events any state may
 take or ignore: a card placed at the home screen identifies the visit under way, keeping its
 language, type size and voice (and the hall gives the green channel by age); a booking code
-checks in, a ticket's code shows that ticket's progress.
+checks in, a ticket's code shows that ticket's progress. A citizen identified at home who
+holds an open ticket sees it at once (its number, place and counters), with the way back to
+the services the hall still gives them; the others are grey and say why.
 
 A visit ends with its ticket (or a ticket's progress), with 首页 and with the idle timeout,
 and only then: going back keeps its language, type size, voice and card. A card or a code
@@ -35,8 +37,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
-from hall.queue import issuing_refusal, next_issuing_change
-from hall.tickets import Priority, ServiceStatus, TicketInfo
+from hall.hours import issuing_refusal, next_issuing_change
+from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
 from kiosk.i18n import Translator, catalogue
@@ -94,6 +96,8 @@ class Event(enum.Enum):
     HELP_FAILED = "help_failed"    # data: the exception
     HELP_POLLED = "help_polled"    # data: HelpCallPublic
     HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
+    HELD = "held"                  # data: Held
+    HELD_FAILED = "held_failed"    # data: the exception
     SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
     REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
 
@@ -128,6 +132,7 @@ class Visit:
     voice: bool
     service: str | None = None
     identity: Identification | None = None
+    held: PersonTickets | None = None  # the identified citizen's open tickets, once the hall told them
     work: Work | None = None
     message: Message | None = None  # what the identify screen says about the last card
     ticket: TicketInfo | None = None
@@ -157,6 +162,14 @@ class Found:
 
     ticket: TicketInfo | None = None
     problem: Message | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """What looking up an identified citizen's tickets brings back, and for which card."""
+
+    identity: Identification
+    tickets: PersonTickets
 
 
 @dataclass(frozen=True)
@@ -249,12 +262,16 @@ class TicketFlow(Listener):
             refusal = self._refusal(service.code)
             if st is None:
                 waiting_text = estimate_text = tr.t("services.not_known" if self.queues_failed else "services.asking")
-                queue_text = tr.t("services.unavailable") if refusal else ""
+                queue_text = ""
+                if refusal is not None:
+                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
+                                      else "services.unavailable")
             else:
                 waiting_text = tr.people(st.waiting)
                 estimate_text = tr.wait(st.estimated_wait_minutes)
                 if refusal is not None:
-                    queue_text = tr.t("services.unavailable")
+                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
+                                      else "services.unavailable")
                 elif st.waiting:
                     queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
                 else:
@@ -277,6 +294,9 @@ class TicketFlow(Listener):
         reason, reopens_at = issuing_refusal(spec.hours, spec.zone, self.now())
         if reason is not None:
             return reason, reopens_at
+        held = self.visit.held
+        if held is not None and code not in held.open_to:
+            return RefusalReason.ALREADY_HAS_TICKET, None
         status = self.queues.get(code) if self.queues else None
         if status is None or status.refusal is None or status.refusal in HOURS:
             return None
@@ -298,6 +318,13 @@ class TicketFlow(Listener):
     def today(self) -> date:
         """The hall's date now."""
         return self.now().astimezone(self.hall.spec.zone).date()
+
+    def another_allowed(self) -> bool:
+        """Whether the identified citizen shown their open ticket may still take another."""
+        return bool(self.visit.held and self.visit.held.open_to)
+
+    def progress_title(self) -> str:
+        return self.tr.t("progress.yours" if self.visit.held and self.visit.progress else "progress.title")
 
     def identified_text(self) -> str:
         """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""
@@ -475,8 +502,12 @@ class TicketFlow(Listener):
 
     def _explain_unavailable(self, code: str) -> None:
         reason, reopens_at = self._refusal(code)
+        earlier = None
+        if reason is RefusalReason.ALREADY_HAS_TICKET:
+            first = self.visit.held.tickets[0]
+            earlier = EarlierTicket(number=first.number, service=first.service, issued_at=first.issued_at)
         self.visit.service = code
-        self.visit.notice = Notice(reason, code, reopens_at)
+        self.visit.notice = Notice(reason, code, reopens_at, earlier)
 
     def _forgotten(self, _data: object) -> bool:
         if self.state is State.IDLE and self._is_fresh(self.visit):
@@ -532,8 +563,9 @@ class TicketFlow(Listener):
         return self._load_queues(None)
 
     def _ended(self) -> bool:
-        """Whether the visit on screen is over: its ticket, or a ticket's progress, is shown."""
-        return self.state in (State.TICKET, State.PROGRESS)
+        """Whether the visit on screen is over: its ticket, or a scanned ticket's progress, is
+        shown (the open ticket of a citizen identified at home is their visit's)."""
+        return self.state is State.TICKET or self.state is State.PROGRESS and self.visit.held is None
 
     def _load_queues(self, _data: object) -> Job | None:
         if self._loading:
@@ -575,6 +607,10 @@ class TicketFlow(Listener):
     def _card_usable(self, outcome: CardOutcome) -> bool:
         return outcome.identity is not None and self.closed() is None
 
+    def _card_over_held(self, outcome: CardOutcome) -> bool:
+        """A card over an identified citizen's open ticket: their visit goes on."""
+        return self.visit.held is not None and self._card_usable(outcome)
+
     def _card_read(self, outcome: CardOutcome) -> bool:
         return outcome.identity is not None
 
@@ -583,10 +619,34 @@ class TicketFlow(Listener):
         self.visit.identity = outcome.identity
         self.visit.message = None
 
-    def _identify_new_visit(self, outcome: CardOutcome) -> None:
+    def _identify_and_look(self, outcome: CardOutcome) -> Job:
+        """Identifies the visit, and asks the hall what the citizen already holds."""
+        self._identify(outcome)
+        self.visit.held = None
+        return Job(functools.partial(self._held, outcome.identity), Event.HELD, Event.HELD_FAILED)
+
+    def _identify_new_visit(self, outcome: CardOutcome) -> Job:
         """Another citizen's card over the last one's ticket: a visit of its own."""
         self.visit = self._new_visit()
-        self._identify(outcome)
+        return self._identify_and_look(outcome)
+
+    def _holds_ticket(self, held: Held) -> bool:
+        return held.identity is self.visit.identity and bool(held.tickets.tickets)
+
+    def _keep_held(self, held: Held) -> None:
+        if held.identity is self.visit.identity:
+            self.visit.held = held.tickets
+
+    def _show_held(self, held: Held) -> None:
+        self._keep_held(held)
+        self.visit.progress = held.tickets.tickets[0]
+
+    def _held_failed(self, exc: Exception) -> None:
+        """The hall will say it when the citizen asks for a ticket, as before a card."""
+        log.warning("open tickets of the card not looked up: %r", exc)
+
+    def _another_allowed(self, _data: object) -> bool:
+        return self.another_allowed()
 
     def _card_message(self, outcome: CardOutcome) -> None:
         self.touched()
@@ -762,6 +822,9 @@ class TicketFlow(Listener):
         self._report_printer(outcome)
         return Issue(ticket=ticket, printed=outcome)
 
+    def _held(self, identity: Identification) -> Held:
+        return Held(identity, self.hall.person_tickets(identity.number_hash))
+
     def _find(self, code: TicketLink | TicketCode) -> Found:
         try:
             if isinstance(code, TicketLink):
@@ -832,18 +895,24 @@ TABLE = [
     Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
     Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE, action=F._end_visit),
     Transition(S.NOTICE, E.BACK, S.IDLE),
+    Transition(S.PROGRESS, E.BACK, S.IDLE, guard=F._another_allowed),  # 办理其他业务: the visit goes on
     Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE, action=F._end_visit),  # 首页: start afresh
     # A card: it identifies the visit under way, or the next citizen's over an ended one; or
     # it says why it cannot.
-    Transition(S.IDLE, E.CARD_PLACED, None, guard=F._card_usable, action=F._identify),
-    Transition(S.CONFIRMING, E.CARD_PLACED, None, guard=F._card_read, action=F._identify),
-    Transition(S.NOTICE, E.CARD_PLACED, S.IDLE, guard=F._card_usable, action=F._identify),
+    Transition(S.IDLE, E.CARD_PLACED, None, guard=F._card_usable, action=F._identify_and_look),
+    Transition(S.CONFIRMING, E.CARD_PLACED, None, guard=F._card_read, action=F._identify_and_look),
+    Transition(S.NOTICE, E.CARD_PLACED, S.IDLE, guard=F._card_usable, action=F._identify_and_look),
+    Transition(S.PROGRESS, E.CARD_PLACED, S.IDLE, guard=F._card_over_held, action=F._identify_and_look),
     Transition((S.TICKET, S.PROGRESS), E.CARD_PLACED, S.IDLE, guard=F._card_usable, action=F._identify_new_visit),
     Transition(S.IDENTIFYING, E.CARD_PLACED, S.ISSUING, guard=F._card_read, action=F._identify),
     Transition(S.IDENTIFYING, E.CARD_PLACED, None, action=F._card_message),
     Transition((S.TICKET, S.PROGRESS), E.CARD_PLACED, S.NOTICE, action=F._card_notice_new_visit),
     Transition((S.IDLE, S.CONFIRMING, S.NOTICE), E.CARD_PLACED, S.NOTICE, action=F._card_notice),
     Transition(ANY, E.READER_CHANGED, None, action=F._reader_changed),
+    # What the citizen identified holds: their open ticket at once, from home or the confirm screen.
+    Transition((S.IDLE, S.CONFIRMING), E.HELD, S.PROGRESS, guard=F._holds_ticket, action=F._show_held),
+    Transition(ANY, E.HELD, None, action=F._keep_held),
+    Transition(ANY, E.HELD_FAILED, None, action=F._held_failed),
     # A code: a booking checks in, a ticket's code shows its progress, anything else is explained.
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_booking, action=F._plan_code),
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_ticket, action=F._plan_code),

@@ -124,13 +124,19 @@ class IdentifyScreen(KioskScreen):
 
 
 class ProgressScreen(KioskScreen):
-    """A scanned ticket's place in the queue."""
+    """A ticket's place in the queue: a scanned ticket's, or the open ticket of a citizen
+    whose card was read, with the way to another service where the hall allows one."""
 
     view = ObjectProperty(None, allownone=True)
     rows = ListProperty([("", "")] * 3)
+    title = StringProperty("")
+    another = BooleanProperty(False)
 
     def refresh(self) -> None:
-        self.view = App.get_running_app().flow.progress_view()
+        flow = App.get_running_app().flow
+        self.view = flow.progress_view()
+        self.title = flow.progress_title()
+        self.another = flow.another_allowed()
         rows = list(self.view.rows) if self.view else []
         self.rows = (rows + [("", "")] * 3)[:3]
 

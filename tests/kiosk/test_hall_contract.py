@@ -119,6 +119,21 @@ class HallContract:
             hall.issue_ticket("housing_fund")
         assert refused.value.reason is RefusalReason.IDENTIFICATION_REQUIRED
 
+    def test_a_persons_open_tickets_and_the_services_still_open_to_them(self, hall, clock):
+        person = number_hash("11010519491231002X", hall.person_salt())
+        everything = tuple(s.code for s in hall.spec.services)
+        assert hall.person_tickets(person).tickets == () and hall.person_tickets(person).open_to == everything
+        first = hall.issue_ticket("household", person_hash=person)
+        hall.issue_ticket("household")  # someone else's
+        clock.now = OPEN_MORNING + timedelta(minutes=5)
+        held = hall.person_tickets(person)
+        assert [(t.number, t.ahead, t.counters) for t in held.tickets] == [("C001", 0, first.counters)]
+        assert held.open_to == ("veterans",)  # counted apart (person_limit = "service"); the rest, one a day
+        hall.issue_ticket("veterans", person_hash=person)
+        assert [t.number for t in hall.person_tickets(person).tickets] == ["C001", "H001"]
+        assert hall.person_tickets(person).open_to == ()
+        assert hall.person_tickets("0" * 64).open_to == everything
+
     def test_the_person_salt_is_the_halls_and_stays(self, hall):
         salt = hall.person_salt()
         engine = engine_on(self.database_url)

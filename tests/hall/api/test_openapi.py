@@ -8,7 +8,7 @@ import requests
 def test_the_openapi_document_describes_every_operation(live):
     spec = requests.get(f"{live.url}/openapi.json", timeout=10).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
-    assert len(operations) == 37 and all(path.startswith("/api/v1/") for path, _, _ in operations)
+    assert len(operations) == 38 and all(path.startswith("/api/v1/") for path, _, _ in operations)
     schemes = spec["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     for path, method, op in operations:
@@ -24,7 +24,7 @@ def test_the_openapi_document_describes_every_operation(live):
         public = (path.startswith(("/api/v1/tickets/by-link", "/api/v1/display"))
                   or (path == "/api/v1/session" and method == "post"))
         assert bool(op.get("security")) != public, (method, path)
-    for name in ("TicketPublic", "IssueRequest", "CheckInRequest", "PersonSaltPublic", "ServiceStatusPublic", "CounterStatePublic", "HallSpec",
+    for name in ("TicketPublic", "IssueRequest", "CheckInRequest", "PersonSaltPublic", "PersonTicketsPublic", "ServiceStatusPublic", "CounterStatePublic", "HallSpec",
                  "DeviceReport", "Problem", "LoginRequest", "StaffSessionPublic"):
         assert name in spec["components"]["schemas"], name
     stream = spec["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
