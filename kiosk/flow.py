@@ -221,6 +221,7 @@ class TicketFlow(Listener):
         self.queues: dict[str, ServiceStatus] | None = None  # the hall's last answer, for every visit
         self.queues_failed = False
         self._loading = False
+        self._reload = False  # a load was asked for while one was under way: its answer may be stale
         self._printer_status: str | None = None  # touched by jobs only, one at a time
         self.reader_status = ReaderStatus(None)  # the ID card reader's, as kiosk.card_watch last told it
         self.speaker_working: bool | None = None  # the voice guide's speaker, as the flow last saw it
@@ -568,20 +569,25 @@ class TicketFlow(Listener):
         return self.state is State.TICKET or self.state is State.PROGRESS and self.visit.held is None
 
     def _load_queues(self, _data: object) -> Job | None:
+        """One load at a time; one asked for meanwhile follows it, since the answer under way
+        may predate what the new one is for (a ticket just issued)."""
         if self._loading:
+            self._reload = True
             return None
-        self._loading = True
+        self._loading, self._reload = True, False
         return Job(self.hall.services_status, Event.QUEUES_LOADED, Event.QUEUES_FAILED)
 
-    def _keep_queues(self, statuses: list[ServiceStatus]) -> None:
+    def _keep_queues(self, statuses: list[ServiceStatus]) -> Job | None:
         self._loading = False
         self.queues = {s.code: s for s in statuses}
         self.queues_failed = False
+        return self._load_queues(None) if self._reload else None
 
-    def _queues_failed(self, exc: Exception) -> None:
+    def _queues_failed(self, exc: Exception) -> Job | None:
         self._loading = False
         self.queues_failed = True
         log.error("queues not loaded: %s", exc)
+        return self._load_queues(None) if self._reload else None
 
     def _needs_card(self, _priority: Priority) -> bool:
         service = self.hall.spec.service(self.visit.service)

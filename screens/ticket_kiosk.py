@@ -145,6 +145,11 @@ class ProgressScreen(KioskScreen):
 
 
 class ConfirmScreen(KioskScreen):
+    """The second of the two taps a ticket takes. A slow double tap on a service brings its
+    second touch here up to 0.8 s after the first, wherever the finger was: 确认取号 may lie
+    under it, so this screen settles for longer than the others."""
+
+    settle = 1.0  # seconds
     choice = ObjectProperty(None, allownone=True)
 
     def refresh(self) -> None:

@@ -340,3 +340,28 @@ def test_a_hall_fault_nobody_foresaw_is_a_notice_not_a_crash(spec, tmp_path, clo
     take(flow, "taxation")
     assert flow.state is State.NOTICE
     assert flow.notice_text() == "暂停取号，请到服务台。"
+
+
+def test_a_refresh_asked_while_the_queues_load_is_not_lost(hall, tmp_path):
+    """The answer under way may predate a ticket issued meanwhile: the home screen asks again."""
+    import queue
+
+    from kiosk.machine import ThreadRunner
+
+    posted: queue.Queue = queue.Queue()
+    runner = ThreadRunner(posted.put)
+    flow, *_ = make_flow(hall, tmp_path, runner=runner)
+    try:
+        flow.refresh()  # a load under way, its answer not yet back on the flow's thread
+        posted.get(timeout=30)()  # done: the hall answered with no ticket
+        assert flow.queues["veterans"].waiting == 0
+        flow.refresh()
+        answered = posted.get(timeout=30)  # the hall has answered; the flow has not heard it yet
+        hall.issue_ticket("veterans")
+        flow.refresh()  # while that answer is on its way
+        answered()
+        assert flow.queues["veterans"].waiting == 0
+        posted.get(timeout=30)()  # the load the second refresh asked for
+        assert flow.queues["veterans"].waiting == 1
+    finally:
+        runner.close()
