@@ -91,7 +91,7 @@ class KioskApp(App, Listener):
     def _follow_hours(self) -> None:
         """Opens and closes the home screen on the second the hours say, not at the next
         minute's refresh: a wake-up at the next change, set again at each, and at each
-        refresh (the clock may have been set meanwhile)."""
+        refresh and update of the flow (the clock may have been set meanwhile)."""
         if self._hours_event is not None:
             self._hours_event.cancel()
         self._hours_due = self.flow.next_hours_change()
@@ -172,6 +172,7 @@ class KioskApp(App, Listener):
         self._sync_visit()
         if self.root is not None:
             self.root.refresh()
+        self._follow_hours()  # cheap (a day's windows); the clock may have been set since
 
     def _sync_visit(self) -> None:
         visit = self.flow.visit

@@ -261,6 +261,25 @@ def test_a_closed_hall_says_so_plainly_and_offers_no_ticket(ui):
     assert ui.screen.ids.closed.text == "Tickets for today have ended. Next opening: 2026-11-26 08:30."
 
 
+def test_the_home_screen_closes_and_opens_on_the_second_the_hours_say(ui):
+    """Not up to a minute late, at the next refresh: nothing but the hours moves it here."""
+    grid = ui.screen.ids.grid
+    ui.clock.now = ui.clock.now.replace(hour=11, minute=44, second=59, microsecond=700_000)
+    ui.app.flow.refresh()  # as the minute's refresh does, a moment before the change
+    ui.until(lambda: not ui.app.flow._loading)
+    ui.frames(3)
+    assert not grid.disabled and ui.screen.ids.closed.text == ""
+    ui.clock.now = ui.clock.now.replace(minute=45, second=0, microsecond=0)  # issuing stops (12:00 less 15 min)
+    ui.until(lambda: grid.disabled, seconds=5)
+    assert ui.screen.ids.closed.text == "现在是休息时间，13:30 继续取号。"
+    ui.clock.now = ui.clock.now.replace(hour=13, minute=29, second=59, microsecond=700_000)
+    ui.app.flow.refresh()
+    ui.until(lambda: not ui.app.flow._loading)
+    ui.clock.now = ui.clock.now.replace(minute=30, second=0, microsecond=0)
+    ui.until(lambda: not grid.disabled, seconds=5)
+    assert ui.screen.ids.closed.text == ""
+
+
 def test_a_grey_service_explains_itself_when_tapped(ui):
     hall = ui.app.flow.hall
     while next(s for s in hall.services_status() if s.code == "veterans").refusal is None:
