@@ -77,7 +77,6 @@ def main(cards: int = CARDS) -> None:
         flow.warm_up()
         drain(lambda: flow.queues is not None)
         for i in range(WARMUP + cards):
-            flow.start()
             flow.choose("housing_fund")
             drain(lambda: flow.state is State.CONFIRMING)
             flow.confirm()

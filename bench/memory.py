@@ -83,8 +83,6 @@ def main(tickets: int = int(sys.argv[1]) if len(sys.argv) > 1 else 500) -> None:
         codes = [s.code for s in tappable]
         t0 = time.perf_counter()
         for i in range(tickets):
-            app.act("start")
-            frames()
             app.act("choose", codes[i % len(codes)])
             frames()
             app.act("confirm")

@@ -38,6 +38,7 @@ from devices.errors import (
 )
 from devices.idcard_record import IdCardRecord, decode_text_block
 from devices.port_url import PORT_ERRORS, close_port, open_port, port_target
+from devices.urlhandler.simulator_urls import check_simulator_url
 from devices.wire_log import WireLog
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def open_id_reader(url: str, *, timeout: float = 1.5, attempts: int = 3) -> IdCa
     """
     port_url, options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE,
                                     simulator="simidcard", device="ID card reader")
+    check_simulator_url(url)
     if attempts < 1 or timeout <= 0:
         raise ValueError("attempts must be 1 or more and timeout above 0")
     reader = IdCardReader(url, port_url, options, timeout=timeout, attempts=attempts)

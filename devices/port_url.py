@@ -148,8 +148,7 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
     parts = urllib.parse.urlsplit(url)
     scheme = url_scheme(url)
     if simulator is not None and scheme == simulator:
-        check_simulator_url(url)
-        return url, {}
+        return url, {}  # its options are the simulator's own (devices.urlhandler.simulator_urls)
     if scheme == "serial":
         port = parts.netloc + parts.path  # serial:///dev/ttyS0 or serial://COM3
         if not port:
@@ -177,18 +176,6 @@ def port_target(url: str, *, expected: str, default_tcp_port: int | None = None,
         reject_options(url, parts.query, expected)
         return "loop://", {}
     raise BadDeviceUrl(f"unknown {device} URL {url!r}; expected one of: {expected}")
-
-
-def check_simulator_url(url: str) -> None:
-    """Reads a ``sim<device>://`` URL's options as its simulator does when the port opens
-    (devices.urlhandler.simulator_urls), without loading the simulator: BadDeviceUrl at
-    start, not at the first ticket. A simulator without a reader there (the keypad line's,
-    which only the keypad bridge opens) checks its options when its port opens."""
-    from devices.urlhandler.simulator_urls import READERS
-
-    read = READERS.get(url_scheme(url))
-    if read is not None:
-        read(url)
 
 
 def simulator_options(url: str, scheme: str, expected_form: str) -> dict[str, str]:

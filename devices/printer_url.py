@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devices.errors import BadDeviceUrl
-from devices.port_url import check_simulator_url, one_value_options, port_target, reject_options, url_scheme
+from devices.port_url import one_value_options, port_target, reject_options, url_scheme
+from devices.urlhandler.simulator_urls import check_simulator_url
 
 EXPECTED_FORMS = (
     "serial:///dev/ttyS0?baudrate=9600[&bytesize=8&parity=N&stopbits=1&rtscts=0&xonxoff=0&dsrdtr=0], "

@@ -35,6 +35,7 @@ import serial.threaded
 from devices.errors import ScannerError, ScannerUnavailable, UnreadableScan
 from devices.payload_text import payload_text
 from devices.port_url import PORT_ERRORS, close_port, end_reading, open_port, port_target
+from devices.urlhandler.simulator_urls import check_simulator_url
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ class Scanner:
         self.url = url
         self._port_url, self._options = port_target(url, expected=EXPECTED_FORMS, default_baudrate=DEFAULT_BAUDRATE,
                                                     simulator="simscanner", device="scanner")
+        check_simulator_url(url)  # a simulator's options are refused here, before its thread starts
         self.port: serial.SerialBase | None = None
         self.on_code = on_code
         self.on_problem = on_problem

@@ -46,6 +46,18 @@ def opening_after(hours: Hours, zone: ZoneInfo, day: date) -> datetime | None:
     return next_opening(hours, zone, datetime.combine(day, time.max, tzinfo=zone))
 
 
+def next_issuing_change(hours: Hours, zone: ZoneInfo, after: datetime) -> datetime | None:
+    """The first moment after `after` when tickets start or stop being given (a window's
+    start or end), or None if nothing changes in the next SEARCH_DAYS days."""
+    local = after.astimezone(zone)
+    for offset in range(SEARCH_DAYS + 1):
+        for window in issuing_windows(hours, zone, local.date() + timedelta(days=offset)):
+            for moment in window:
+                if moment > local:
+                    return moment
+    return None
+
+
 def issuing_refusal(hours: Hours, zone: ZoneInfo,
                     now: datetime) -> tuple[RefusalReason | None, datetime | None]:
     """Why no ticket can be issued at `now` and when that changes; (None, None) when open."""

@@ -182,14 +182,18 @@ def _take_number(session: Session, *, key: dict) -> int:
     return session.scalar(_LAST_SEQ, key)
 
 
+def person_limit(spec: HallSpec, svc: Service) -> tuple[list[str], int]:
+    """The services whose open tickets count against a person's ticket for `svc`, and how
+    many they may hold."""
+    if svc.person_limit == "service":
+        return [svc.code], 1
+    return [s.code for s in spec.services if s.person_limit == "day"], spec.hall.tickets_per_person
+
+
 def _hold_to_limit(session: Session, spec: HallSpec, svc: Service, person_hash: str, today: date) -> None:
     """Refuses a ticket beyond the person's open tickets allowed: one of a service counted
     apart, or the hall's tickets_per_person over the services counted per day."""
-    if svc.person_limit == "service":
-        services, limit = [svc.code], 1
-    else:
-        services = [s.code for s in spec.services if s.person_limit == "day"]
-        limit = spec.hall.tickets_per_person
+    services, limit = person_limit(spec, svc)
     held = session.execute(_PERSON_OPEN, {"hall": spec.hall.id, "today": today, "person_hash": person_hash,
                                           "services": services}).all()
     if len(held) >= limit:

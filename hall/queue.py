@@ -24,7 +24,7 @@ from hall.db import make_engine, read_only, writers_turn
 from hall.errors import RefusalReason, TicketNotFound, TicketRefused
 from hall.signing import TICKET_PURPOSE, BadSignature, Signer, hall_signer
 from hall.spec import HallSpec
-from hall.tickets import CounterState, Priority, ServiceStatus, TicketInfo, WaitingTicket
+from hall.tickets import CounterState, PersonTickets, Priority, ServiceStatus, TicketInfo, WaitingTicket
 
 
 def _utcnow() -> datetime:
@@ -128,6 +128,13 @@ class QueueEngine:
         today = self._today(self._now())
         with self.reading() as session:
             return ticket_lookup.ticket_by_number(session, spec=self.spec, number=number, today=today)
+
+    def person_tickets(self, person_hash: str) -> PersonTickets:
+        """The open tickets today of the person with this hash, and the services they may
+        still take a ticket for."""
+        today = self._today(self._now())
+        with self.reading() as session:
+            return ticket_lookup.person_tickets(session, spec=self.spec, person_hash=person_hash, today=today)
 
     def ticket(self, ticket_id: int) -> TicketInfo:
         today = self._today(self._now())

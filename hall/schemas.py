@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from hall.booking_codes import BOOKING_CODE_FORM
 from hall.errors import RefusalReason
 from hall.ratings.terms import (CallOutcome, CaseState, CaseStep, Channel, RatingRefusal, RatingState)
-from hall.tickets import CounterState, Priority, ServiceStatus, TicketInfo, TicketStatus
+from hall.tickets import CounterState, PersonTickets, Priority, ServiceStatus, TicketInfo, TicketStatus
 
 ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 CounterId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,8}$")]
@@ -97,6 +97,20 @@ class CheckInRequest(Request):
     code: str = Field(min_length=1, max_length=512, pattern=BOOKING_CODE_FORM,
                       description="the booking code as scanned (docs/booking-qr.md), in any case; a code in "
                                   "this form whose day or time window does not exist is refused (422)")
+
+
+class PersonTicketsRequest(Request):
+    person_hash: str = Field(pattern=r"^[0-9a-f]{64}$",
+                             description="HMAC-SHA256 of the ID number keyed with the day's person key (64 hex "
+                                         "digits), as a ticket is issued with it")
+
+
+class PersonTicketsPublic(BaseModel):
+    tickets: list[TicketPublic] = Field(description="the person's open tickets today (waiting, called or held)")
+    open_to: list[str] = Field(description="the services the person may still take a ticket for")
+
+    def info(self) -> PersonTickets:
+        return PersonTickets(tickets=tuple(t.info() for t in self.tickets), open_to=tuple(self.open_to))
 
 
 class PersonSaltPublic(BaseModel):

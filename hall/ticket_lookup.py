@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hall.errors import InvalidInput, TicketNotFound
+from hall import issuing
+from hall.errors import InvalidInput, TicketNotFound, bounded
 from hall.estimates import ticket_info
-from hall.models import MAX_ID
+from hall.models import MAX_ID, Ticket
 from hall.spec import HallSpec
-from hall.ticket_queries import TICKET, TICKET_BY_NUMBER, TICKET_NUMBER
-from hall.tickets import TicketInfo
+from hall.ticket_queries import OPEN, TICKET, TICKET_BY_NUMBER, TICKET_NUMBER, TODAY, tickets
+from hall.tickets import PersonTickets, TicketInfo
 
 
 def ticket_by_id(session: Session, *, spec: HallSpec, ticket_id: int, today: date) -> TicketInfo:
@@ -37,3 +39,23 @@ def ticket_by_number(session: Session, *, spec: HallSpec, number: str, today: da
     if row is None:
         raise TicketNotFound(f"no ticket {number} today in hall {spec.hall.id!r}")
     return ticket_info(session, spec=spec, ticket=row, today=today)
+
+
+_PERSON_TICKETS = (select(tickets).where(*TODAY, tickets.c.person_hash == bindparam("person_hash"),
+                                         tickets.c.status.in_(OPEN)).order_by(tickets.c.id))
+
+
+def person_tickets(session: Session, *, spec: HallSpec, person_hash: str, today: date) -> PersonTickets:
+    """The open tickets today of the person with this hash (kiosk.identity's), and the
+    services they may still take a ticket for."""
+    bounded("person_hash", person_hash, Ticket.__table__.c.person_hash.type.length)
+    rows = session.execute(_PERSON_TICKETS, {"hall": spec.hall.id, "today": today,
+                                             "person_hash": person_hash}).all()
+    held = [row.issued_service for row in rows]
+    open_to = []
+    for svc in spec.services:
+        services, limit = issuing.person_limit(spec, svc)
+        if sum(code in services for code in held) < limit:
+            open_to.append(svc.code)
+    return PersonTickets(tickets=tuple(ticket_info(session, spec=spec, ticket=row, today=today) for row in rows),
+                         open_to=tuple(open_to))

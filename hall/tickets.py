@@ -70,6 +70,16 @@ class TicketInfo:
 
 
 @dataclass(frozen=True)
+class PersonTickets:
+    """What an identified person holds today: their open tickets, and the services the hall
+    would still give them a ticket for (its tickets_per_person and each service's
+    person_limit), so that a kiosk tells them at once rather than after they choose."""
+
+    tickets: tuple[TicketInfo, ...]
+    open_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WaitingTicket:
     """A line of a counter's waiting list: enough to show it, without the estimates that
     TicketInfo computes per ticket."""

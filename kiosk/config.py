@@ -150,10 +150,16 @@ def _port_url(value: str, schemes: tuple[str, ...], forms: str, device: str) -> 
     options too, so that a URL the driver cannot open stops the kiosk at start rather than in
     its log."""
     from devices.port_url import port_target
+    from devices.urlhandler.simulator_urls import check_simulator_url
+
+    def read(url: str) -> None:
+        port_target(url, expected=forms, simulator=schemes[0], device=device)
+        if urlsplit(url).scheme == schemes[0]:
+            check_simulator_url(url)
 
     if urlsplit(value).scheme not in schemes:
         raise ValueError(f"use one of {forms}")
-    _read_by(lambda url: port_target(url, expected=forms, simulator=schemes[0], device=device), value)
+    _read_by(read, value)
     return value
 
 

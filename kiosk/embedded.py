@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from hall.spec import HallSpec
-from hall.tickets import Priority, ServiceStatus, TicketInfo
+from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ class EmbeddedHall(Hall):
 
     def ticket_by_number(self, number: str) -> TicketInfo:
         return self._guard(lambda q: q.ticket_by_number(number))
+
+    def person_tickets(self, person_hash: str) -> PersonTickets:
+        return self._guard(lambda q: q.person_tickets(person_hash))
 
     def person_salt(self) -> bytes:
         return self._guard(lambda _q: self._person_keys.today(self._clock())[1])

@@ -1,10 +1,18 @@
 """The citizen's way through the ticket kiosk: a table on kiosk.machine, knowing nothing of Kivy.
 
-idle → choosing a service → confirming → issuing → the ticket → idle, with a notice when a
-ticket cannot be had. A service that needs identification asks for the ID card (or a
-booking code) after confirming. Cards and codes are events any state may take or ignore: a
-card placed at the home screen starts a visit by itself (and the hall gives the green
-channel by age), a booking code checks in, a ticket's code shows that ticket's progress.
+The home screen (idle) holds the services: a tap on one → confirming → issuing → the ticket
+→ idle, with a notice when a ticket cannot be had; two taps for a ticket, and no gate before
+the services for a double tap to fall through. A service that needs identification asks for
+the ID card (or a booking code) after confirming. Cards and codes are events any state may
+take or ignore: a card placed at the home screen identifies the visit under way, keeping its
+language, type size and voice (and the hall gives the green channel by age); a booking code
+checks in, a ticket's code shows that ticket's progress. A citizen identified at home who
+holds an open ticket sees it at once (its number, place and counters), with the way back to
+the services the hall still gives them; the others are grey and say why.
+
+A visit ends with its ticket (or a ticket's progress), with 首页 and with the idle timeout,
+and only then: going back keeps its language, type size, voice and card. A card or a code
+over an ended visit's ticket is the next citizen's, and gets a visit of its own.
 Every step can be driven from a test exactly as from a screen. The hall and the printer are
 reached only from jobs on the runner's thread; what they answer comes back as events, so a
 screen never waits for a database or a printer. An inactivity timeout wipes the visit (its
@@ -29,7 +37,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
-from hall.tickets import Priority, ServiceStatus, TicketInfo
+from hall.hours import issuing_refusal, next_issuing_change
+from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
 from kiosk.i18n import Translator, catalogue
@@ -52,8 +61,7 @@ HELP_POLL_MISSES = 3     # unanswered asks in a row after which the citizen is s
 
 
 class State(enum.Enum):
-    IDLE = "idle"
-    CHOOSING = "choosing"
+    IDLE = "idle"                # the home screen: the services to choose from
     CONFIRMING = "confirming"
     IDENTIFYING = "identifying"  # the service needs the ID card: place it, or scan a booking code
     ISSUING = "issuing"          # waiting for the hall (a ticket, a check-in, a ticket looked up) and the printer
@@ -63,7 +71,6 @@ class State(enum.Enum):
 
 
 class Event(enum.Enum):
-    START = "start"
     CHOOSE = "choose"              # data: the service's code
     CONFIRM = "confirm"            # data: the ticket's Priority
     BACK = "back"
@@ -89,6 +96,10 @@ class Event(enum.Enum):
     HELP_FAILED = "help_failed"    # data: the exception
     HELP_POLLED = "help_polled"    # data: HelpCallPublic
     HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
+    HELD = "held"                  # data: Held
+    HELD_FAILED = "held_failed"    # data: the exception
+    SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
+    REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,7 @@ class Visit:
     voice: bool
     service: str | None = None
     identity: Identification | None = None
+    held: PersonTickets | None = None  # the identified citizen's open tickets, once the hall told them
     work: Work | None = None
     message: Message | None = None  # what the identify screen says about the last card
     ticket: TicketInfo | None = None
@@ -153,6 +165,14 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Held:
+    """What looking up an identified citizen's tickets brings back, and for which card."""
+
+    identity: Identification
+    tickets: PersonTickets
+
+
+@dataclass(frozen=True)
 class Issue:
     """What the issuing job brings back: a ticket and how its printing went, or a refusal."""
 
@@ -170,7 +190,7 @@ class ServiceChoice:
     counters: str
     waiting: int | None  # None until the hall has answered
     waiting_text: str    # "5 人"
-    estimate_text: str   # "约 14 分钟"
+    estimate_text: str   # "约 14 分钟"; both "正在查询…" until the hall has answered
     queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
     available: bool
 
@@ -201,8 +221,10 @@ class TicketFlow(Listener):
         self.queues: dict[str, ServiceStatus] | None = None  # the hall's last answer, for every visit
         self.queues_failed = False
         self._loading = False
+        self._reload = False  # a load was asked for while one was under way: its answer may be stale
         self._printer_status: str | None = None  # touched by jobs only, one at a time
         self.reader_status = ReaderStatus(None)  # the ID card reader's, as kiosk.card_watch last told it
+        self.speaker_working: bool | None = None  # the voice guide's speaker, as the flow last saw it
         self._help_job: Visit | None = None  # whose help request is on its way, if one is
         self._help_asked_at = 0.0            # monotonic time of the last help request
         self._help_misses = 0                # help polls unanswered in a row
@@ -238,13 +260,19 @@ class TicketFlow(Listener):
         out = []
         for service in spec.services:
             st = self.queues.get(service.code) if self.queues else None
+            refusal = self._refusal(service.code)
             if st is None:
-                waiting_text = estimate_text = queue_text = ""
+                waiting_text = estimate_text = tr.t("services.not_known" if self.queues_failed else "services.asking")
+                queue_text = ""
+                if refusal is not None:
+                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
+                                      else "services.unavailable")
             else:
                 waiting_text = tr.people(st.waiting)
                 estimate_text = tr.wait(st.estimated_wait_minutes)
-                if st.refusal is not None:
-                    queue_text = tr.t("services.unavailable")
+                if refusal is not None:
+                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
+                                      else "services.unavailable")
                 elif st.waiting:
                     queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
                 else:
@@ -255,9 +283,25 @@ class TicketFlow(Listener):
                 counters=tr.counters([c.id for c in spec.counters_for(service.code)]),
                 waiting=None if st is None else st.waiting,
                 waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
-                available=st is None or st.refusal is None,
+                available=refusal is None,
             ))
         return out
+
+    def _refusal(self, code: str) -> tuple[RefusalReason, datetime | None] | None:
+        """Why the service gives no ticket now, and until when: the hall's hours first, as
+        the kiosk's clock reads them (they change on the second, not at the next answer of the
+        hall), then what the hall last said of its queue (a quota reached)."""
+        spec = self.hall.spec
+        reason, reopens_at = issuing_refusal(spec.hours, spec.zone, self.now())
+        if reason is not None:
+            return reason, reopens_at
+        held = self.visit.held
+        if held is not None and code not in held.open_to:
+            return RefusalReason.ALREADY_HAS_TICKET, None
+        status = self.queues.get(code) if self.queues else None
+        if status is None or status.refusal is None or status.refusal in HOURS:
+            return None
+        return status.refusal, status.reopens_at
 
     def chosen(self) -> ServiceChoice | None:
         return next((c for c in self.services() if c.code == self.visit.service), None)
@@ -276,10 +320,22 @@ class TicketFlow(Listener):
         """The hall's date now."""
         return self.now().astimezone(self.hall.spec.zone).date()
 
+    def another_allowed(self) -> bool:
+        """Whether the identified citizen shown their open ticket may still take another."""
+        return bool(self.visit.held and self.visit.held.open_to)
+
+    def progress_title(self) -> str:
+        return self.tr.t("progress.yours" if self.visit.held and self.visit.progress else "progress.title")
+
     def identified_text(self) -> str:
         """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""
         identity = self.visit.identity
         return self.tr.t("identify.done", number=identity.masked_number) if identity else ""
+
+    def card_prompt(self) -> str:
+        """The home screen's invitation to place an ID card: to see one's ticket, or for the
+        green channel from the hall's age."""
+        return self.tr.t("home.card", age=self.hall.spec.hall.green_channel_age)
 
     def identify_text(self) -> str:
         """What the identify screen says about the last card, or about the reader."""
@@ -292,15 +348,16 @@ class TicketFlow(Listener):
 
     def closed(self) -> Notice | None:
         """Why no service issues tickets now, when the hours are the reason: the home
-        screen then says so instead of inviting a tap. None while the hall is open (or has
-        not answered yet)."""
-        if not self.queues:
-            return None
-        refusals = [s for s in self.queues.values() if s.refusal is not None]
-        if len(refusals) < len(self.queues) or not all(s.refusal in HOURS for s in refusals):
-            return None
-        first = min(refusals, key=lambda s: s.reopens_at or datetime.max.replace(tzinfo=timezone.utc))
-        return Notice(first.refusal, None, first.reopens_at)
+        screen then says so instead of offering the services. None while the hours say open."""
+        spec = self.hall.spec
+        reason, reopens_at = issuing_refusal(spec.hours, spec.zone, self.now())
+        return None if reason is None else Notice(reason, None, reopens_at)
+
+    def next_hours_change(self) -> datetime | None:
+        """The next moment tickets start or stop by the hall's hours: the home screen changes
+        then, on the second."""
+        spec = self.hall.spec
+        return next_issuing_change(spec.hours, spec.zone, self.now())
 
     def closed_text(self) -> str:
         closed = self.closed()
@@ -348,9 +405,6 @@ class TicketFlow(Listener):
 
     # -- what a citizen does ------------------------------------------------------------
 
-    def start(self) -> None:
-        self.machine.fire(Event.START)
-
     def choose(self, service: str) -> None:
         self.machine.fire(Event.CHOOSE, service)
 
@@ -382,6 +436,7 @@ class TicketFlow(Listener):
 
     def scan_failed(self, error: Exception) -> None:
         self.machine.fire(Event.SCAN_FAILED, error)
+
     def call_for_help(self) -> None:
         self.machine.fire(Event.HELP)
 
@@ -395,12 +450,19 @@ class TicketFlow(Listener):
         self.machine.fire(Event.VOICE)
 
     def tick(self) -> None:
-        """Called about once a second by the screen layer: ends a forgotten visit, and asks
-        after the visit's call for help."""
+        """Called about once a second by the screen layer: ends a forgotten visit, asks
+        after the visit's call for help, and follows the voice guide's speaker."""
         self.machine.fire(Event.TIMEOUT)
+        if self.guide is not None and self.guide.working is not self.speaker_working:
+            self.machine.fire(Event.SPEAKER_CHANGED, self.guide.working)
+
+    def voice_lost(self) -> bool:
+        """Whether the visit asked for voice and the speaker cannot give it."""
+        return self.visit.voice and self.speaker_working is False
 
     def refresh(self) -> None:
-        """Called about once a minute by the screen layer: the home screen's queues."""
+        """Called by the screen layer about once a minute, and when the hours change: the
+        home screen's queues."""
         self.machine.fire(Event.REFRESH)
 
     def warm_up(self) -> None:
@@ -430,14 +492,8 @@ class TicketFlow(Listener):
 
     # -- guards and actions (the table names these) ------------------------------------------
 
-    def _open(self, _data: object) -> bool:
-        return self.closed() is None
-
     def _available(self, code: str) -> bool:
-        if self.hall.spec.service(code) is None:
-            return False
-        status = self.queues.get(code) if self.queues else None
-        return status is None or status.refusal is None
+        return self.hall.spec.service(code) is not None and self._refusal(code) is None
 
     def _known_service(self, code: str) -> bool:
         return self.hall.spec.service(code) is not None
@@ -446,9 +502,13 @@ class TicketFlow(Listener):
         self.visit.service = code
 
     def _explain_unavailable(self, code: str) -> None:
-        status = self.queues[code]
+        reason, reopens_at = self._refusal(code)
+        earlier = None
+        if reason is RefusalReason.ALREADY_HAS_TICKET:
+            first = self.visit.held.tickets[0]
+            earlier = EarlierTicket(number=first.number, service=first.service, issued_at=first.issued_at)
         self.visit.service = code
-        self.visit.notice = Notice(status.refusal, code, status.reopens_at)
+        self.visit.notice = Notice(reason, code, reopens_at, earlier)
 
     def _forgotten(self, _data: object) -> bool:
         if self.state is State.IDLE and self._is_fresh(self.visit):
@@ -475,11 +535,25 @@ class TicketFlow(Listener):
         self.touched()
 
     def _toggle_voice(self, _data: object) -> None:
-        self.visit.voice = not self.visit.voice
+        """On and off; while the speaker fails, a tap keeps voice on and tries it again."""
+        if not self.voice_lost():
+            self.visit.voice = not self.visit.voice
         self.touched()
 
-    def _enter_idle(self, _data: object) -> Job | None:
+    def _speaker_changed(self, working: bool | None) -> Job:
+        """Staff learn of a speaker that cannot speak from the hall, as of the printer."""
+        self.speaker_working = working
+        status, detail = ("ok", "") if working else ("unavailable", self.guide.problem)
+        return Job(functools.partial(self._report, "speaker", status, detail), Event.REPORTED, Event.REPORTED)
+
+    def _end_visit(self, _data: object) -> None:
         self.visit = self._new_visit()
+
+    def _enter_idle(self, _data: object) -> Job | None:
+        """Home, where the visit (if one is under way) chooses its service again."""
+        visit = self.visit
+        visit.service, visit.work, visit.message, visit.notice = None, None, None, None
+        visit.ticket = visit.printed = visit.progress = None
         return self._load_queues(None)
 
     def _enter(self, _data: object) -> None:
@@ -489,21 +563,31 @@ class TicketFlow(Listener):
         self.touched()
         return self._load_queues(None)
 
+    def _ended(self) -> bool:
+        """Whether the visit on screen is over: its ticket, or a scanned ticket's progress, is
+        shown (the open ticket of a citizen identified at home is their visit's)."""
+        return self.state is State.TICKET or self.state is State.PROGRESS and self.visit.held is None
+
     def _load_queues(self, _data: object) -> Job | None:
+        """One load at a time; one asked for meanwhile follows it, since the answer under way
+        may predate what the new one is for (a ticket just issued)."""
         if self._loading:
+            self._reload = True
             return None
-        self._loading = True
+        self._loading, self._reload = True, False
         return Job(self.hall.services_status, Event.QUEUES_LOADED, Event.QUEUES_FAILED)
 
-    def _keep_queues(self, statuses: list[ServiceStatus]) -> None:
+    def _keep_queues(self, statuses: list[ServiceStatus]) -> Job | None:
         self._loading = False
         self.queues = {s.code: s for s in statuses}
         self.queues_failed = False
+        return self._load_queues(None) if self._reload else None
 
-    def _queues_failed(self, exc: Exception) -> None:
+    def _queues_failed(self, exc: Exception) -> Job | None:
         self._loading = False
         self.queues_failed = True
         log.error("queues not loaded: %s", exc)
+        return self._load_queues(None) if self._reload else None
 
     def _needs_card(self, _priority: Priority) -> bool:
         service = self.hall.spec.service(self.visit.service)
@@ -529,6 +613,10 @@ class TicketFlow(Listener):
     def _card_usable(self, outcome: CardOutcome) -> bool:
         return outcome.identity is not None and self.closed() is None
 
+    def _card_over_held(self, outcome: CardOutcome) -> bool:
+        """A card over an identified citizen's open ticket: their visit goes on."""
+        return self.visit.held is not None and self._card_usable(outcome)
+
     def _card_read(self, outcome: CardOutcome) -> bool:
         return outcome.identity is not None
 
@@ -537,10 +625,34 @@ class TicketFlow(Listener):
         self.visit.identity = outcome.identity
         self.visit.message = None
 
-    def _identify_new_visit(self, outcome: CardOutcome) -> None:
-        """Another citizen's card, at home or over the last one's ticket: a visit of its own."""
-        self.visit = self._new_visit()
+    def _identify_and_look(self, outcome: CardOutcome) -> Job:
+        """Identifies the visit, and asks the hall what the citizen already holds."""
         self._identify(outcome)
+        self.visit.held = None
+        return Job(functools.partial(self._held, outcome.identity), Event.HELD, Event.HELD_FAILED)
+
+    def _identify_new_visit(self, outcome: CardOutcome) -> Job:
+        """Another citizen's card over the last one's ticket: a visit of its own."""
+        self.visit = self._new_visit()
+        return self._identify_and_look(outcome)
+
+    def _holds_ticket(self, held: Held) -> bool:
+        return held.identity is self.visit.identity and bool(held.tickets.tickets)
+
+    def _keep_held(self, held: Held) -> None:
+        if held.identity is self.visit.identity:
+            self.visit.held = held.tickets
+
+    def _show_held(self, held: Held) -> None:
+        self._keep_held(held)
+        self.visit.progress = held.tickets.tickets[0]
+
+    def _held_failed(self, exc: Exception) -> None:
+        """The hall will say it when the citizen asks for a ticket, as before a card."""
+        log.warning("open tickets of the card not looked up: %r", exc)
+
+    def _another_allowed(self, _data: object) -> bool:
+        return self.another_allowed()
 
     def _card_message(self, outcome: CardOutcome) -> None:
         self.touched()
@@ -571,13 +683,13 @@ class TicketFlow(Listener):
 
     def _plan_code(self, text: str) -> None:
         """A booking to check in, or a ticket to look up; from a ticket on screen, for a new visit."""
-        if self.state in (State.TICKET, State.PROGRESS):
+        if self._ended():
             self.visit = self._new_visit()
         code = self._scanned(text)
         self.visit.work = Work("check_in" if isinstance(code, BookingCode) else "find", code=code)
 
     def _code_notice(self, text: str) -> None:
-        if self.state in (State.TICKET, State.PROGRESS):
+        if self._ended():
             self.visit = self._new_visit()
         self.touched()
         error = self._scanned(text)
@@ -587,7 +699,7 @@ class TicketFlow(Listener):
 
     def _scan_notice(self, error: Exception) -> None:
         log.info("scan not read: %s", error)
-        self.visit = self._new_visit() if self.state in (State.TICKET, State.PROGRESS) else self.visit
+        self.visit = self._new_visit() if self._ended() else self.visit
         self.touched()
         self.visit.notice = Notice(None, None, problem=Message("qr.unreadable"))
 
@@ -716,6 +828,9 @@ class TicketFlow(Listener):
         self._report_printer(outcome)
         return Issue(ticket=ticket, printed=outcome)
 
+    def _held(self, identity: Identification) -> Held:
+        return Held(identity, self.hall.person_tickets(identity.number_hash))
+
     def _find(self, code: TicketLink | TicketCode) -> Found:
         try:
             if isinstance(code, TicketLink):
@@ -736,14 +851,18 @@ class TicketFlow(Listener):
     def _report_printer(self, outcome: PrintOutcome) -> None:
         """Staff learn of an empty printer from the hall, not from a queue of puzzled people."""
         status = outcome.device_status
-        if status == self._printer_status:
-            return
+        if status != self._printer_status and self._report("printer", status, outcome.detail):
+            self._printer_status = status
+
+    def _report(self, part: str, status: str, detail: str) -> bool:
+        """Tells the hall how a part of this kiosk is; False (logged) if the hall could not hear."""
         try:
             # A line for staff: a driver's message can quote a whole wire trace.
-            self.hall.report_device(f"{self.terminal_id}/printer", "printer", status, outcome.detail[:500])
-            self._printer_status = status
+            self.hall.report_device(f"{self.terminal_id}/{part}", part, status, detail[:500])
         except Exception as exc:  # HallUnavailable, or worse: the ticket must still reach the screen
-            log.warning("printer status %s not reported: %r", status, exc)
+            log.warning("%s status %s not reported: %r", part, status, exc)
+            return False
+        return True
 
     # -- inside -------------------------------------------------------------------------
 
@@ -765,15 +884,13 @@ S, E, F = State, Event, TicketFlow
 # Where a citizen can be met by a card or a code: every state but ISSUING, whose result must
 # reach the screen. Over a ticket or a ticket's progress on screen, a card or a code is the
 # next citizen's, and gets a visit of its own.
-OPEN_TO_SCANS = (S.IDLE, S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE)
+OPEN_TO_SCANS = (S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE)
 TABLE = [
-    Transition(S.IDLE, E.START, S.CHOOSING, guard=F._open),
-    Transition(S.CHOOSING, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
-    Transition(S.CHOOSING, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
-    Transition(S.CHOOSING, E.BACK, S.IDLE),
+    Transition(S.IDLE, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
+    Transition(S.IDLE, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
     Transition(S.CONFIRMING, E.CONFIRM, S.IDENTIFYING, guard=F._needs_card, action=F._plan_issue),
     Transition(S.CONFIRMING, E.CONFIRM, S.ISSUING, action=F._plan_issue),
-    Transition(S.CONFIRMING, E.BACK, S.CHOOSING),
+    Transition(S.CONFIRMING, E.BACK, S.IDLE),
     Transition(S.IDENTIFYING, E.BACK, S.CONFIRMING),
     # No way out of ISSUING but its result: a ticket being numbered must reach the screen.
     Transition(S.ISSUING, E.ISSUED, S.TICKET, guard=F._has_ticket, action=F._keep_ticket),
@@ -782,27 +899,34 @@ TABLE = [
     Transition(S.ISSUING, E.FOUND, S.PROGRESS, guard=F._has_progress, action=F._keep_progress),
     Transition(S.ISSUING, E.FOUND, S.NOTICE, action=F._not_found),
     Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
-    Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE),
-    Transition(S.NOTICE, E.BACK, S.CHOOSING),
-    Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE),
-    # A card: it identifies the visit, or says why it cannot.
-    Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.CHOOSING, guard=F._card_usable,
-               action=F._identify_new_visit),
-    Transition((S.CHOOSING, S.CONFIRMING), E.CARD_PLACED, None, guard=F._card_read, action=F._identify),
-    Transition(S.NOTICE, E.CARD_PLACED, S.CHOOSING, guard=F._card_usable, action=F._identify),
+    Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE, action=F._end_visit),
+    Transition(S.NOTICE, E.BACK, S.IDLE),
+    Transition(S.PROGRESS, E.BACK, S.IDLE, guard=F._another_allowed),  # 办理其他业务: the visit goes on
+    Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE, action=F._end_visit),  # 首页: start afresh
+    # A card: it identifies the visit under way, or the next citizen's over an ended one; or
+    # it says why it cannot.
+    Transition(S.IDLE, E.CARD_PLACED, None, guard=F._card_usable, action=F._identify_and_look),
+    Transition(S.CONFIRMING, E.CARD_PLACED, None, guard=F._card_read, action=F._identify_and_look),
+    Transition(S.NOTICE, E.CARD_PLACED, S.IDLE, guard=F._card_usable, action=F._identify_and_look),
+    Transition(S.PROGRESS, E.CARD_PLACED, S.IDLE, guard=F._card_over_held, action=F._identify_and_look),
+    Transition((S.TICKET, S.PROGRESS), E.CARD_PLACED, S.IDLE, guard=F._card_usable, action=F._identify_new_visit),
     Transition(S.IDENTIFYING, E.CARD_PLACED, S.ISSUING, guard=F._card_read, action=F._identify),
     Transition(S.IDENTIFYING, E.CARD_PLACED, None, action=F._card_message),
-    Transition((S.IDLE, S.TICKET, S.PROGRESS), E.CARD_PLACED, S.NOTICE, action=F._card_notice_new_visit),
-    Transition((S.CHOOSING, S.CONFIRMING, S.NOTICE), E.CARD_PLACED, S.NOTICE, action=F._card_notice),
+    Transition((S.TICKET, S.PROGRESS), E.CARD_PLACED, S.NOTICE, action=F._card_notice_new_visit),
+    Transition((S.IDLE, S.CONFIRMING, S.NOTICE), E.CARD_PLACED, S.NOTICE, action=F._card_notice),
     Transition(ANY, E.READER_CHANGED, None, action=F._reader_changed),
+    # What the citizen identified holds: their open ticket at once, from home or the confirm screen.
+    Transition((S.IDLE, S.CONFIRMING), E.HELD, S.PROGRESS, guard=F._holds_ticket, action=F._show_held),
+    Transition(ANY, E.HELD, None, action=F._keep_held),
+    Transition(ANY, E.HELD_FAILED, None, action=F._held_failed),
     # A code: a booking checks in, a ticket's code shows its progress, anything else is explained.
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_booking, action=F._plan_code),
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_ticket, action=F._plan_code),
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.NOTICE, action=F._code_notice),
     Transition(OPEN_TO_SCANS, E.SCAN_FAILED, S.NOTICE, action=F._scan_notice),
     # Also at home: a language or type size chosen there must not greet the next citizen.
-    Transition((S.IDLE, S.CHOOSING, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.TIMEOUT,
-               S.IDLE, guard=F._forgotten),
+    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.TIMEOUT,
+               S.IDLE, guard=F._forgotten, action=F._end_visit),
     # 呼叫工作人员, in every state; its requests and answers leave the state as it is.
     Transition(ANY, E.HELP, None, guard=F._help_offered, action=F._call_for_help),
     Transition(ANY, E.HELP_RAISED, None, action=F._help_raised),
@@ -813,13 +937,13 @@ TABLE = [
     Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
     Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
     Transition(ANY, E.VOICE, None, action=F._toggle_voice),
+    Transition(ANY, E.SPEAKER_CHANGED, None, action=F._speaker_changed),
     Transition(S.IDLE, E.REFRESH, None, action=F._load_queues),
     Transition(ANY, E.QUEUES_LOADED, None, action=F._keep_queues),
     Transition(ANY, E.QUEUES_FAILED, None, action=F._queues_failed),
 ]
 ON_ENTER = {
     S.IDLE: F._enter_idle,
-    S.CHOOSING: F._enter_and_load,
     S.CONFIRMING: F._enter_and_load,
     S.IDENTIFYING: F._enter,
     S.ISSUING: F._start_work,
@@ -829,6 +953,6 @@ ON_ENTER = {
 }
 # The clock's events come whatever the state; the states that have no use for them drop them,
 # and ISSUING lets cards and codes pass while the hall answers.
-IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED}
+IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED}
 
 __all__ = ["Event", "HelpState", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]

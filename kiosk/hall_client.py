@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from hall.errors import HallError, RefusalReason, TicketRefused
-from hall.tickets import Priority, ServiceStatus, TicketInfo
+from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from hall.spec import HallSpec
 
 if TYPE_CHECKING:
@@ -59,6 +59,11 @@ class Hall(ABC):
     @abstractmethod
     def ticket_by_number(self, number: str) -> TicketInfo:
         """Today's ticket of that number (a scanned ticket code); raises TicketNotFound."""
+
+    @abstractmethod
+    def person_tickets(self, person_hash: str) -> PersonTickets:
+        """The open tickets today of the person with this hash, and the services they may
+        still take a ticket for: told as soon as their card is read."""
 
     @abstractmethod
     def person_salt(self) -> bytes:

@@ -41,10 +41,10 @@ from urllib3.util import Retry, Timeout
 
 from hall.booking_codes import BadBookingCode, parse_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
-from hall.schemas import (EarlierTicketPublic, HelpCallPublic, PersonSaltPublic, ServiceStatusPublic,
-                          TicketPublic)
+from hall.schemas import (EarlierTicketPublic, HelpCallPublic, PersonSaltPublic, PersonTicketsPublic,
+                          ServiceStatusPublic, TicketPublic)
 from hall.spec import HallSpec
-from hall.tickets import Priority, ServiceStatus, TicketInfo
+from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.outbox import Outbox
 
@@ -174,6 +174,11 @@ class RemoteHall(Hall):
     def ticket_by_number(self, number: str) -> TicketInfo:
         path = f"/tickets/by-number/{requests.utils.quote(number, safe='')}"
         return self._found(path, f"no ticket {number} today at {self.url}")
+
+    def person_tickets(self, person_hash: str) -> PersonTickets:
+        answer = self._call("POST", "/tickets/of-person", body={"person_hash": person_hash}, retries=False, deadline=GLANCE_DEADLINE,
+                            timeout=GLANCE_TIMEOUT)
+        return PersonTicketsPublic.model_validate(self._json(answer, 200)).info()
 
     def person_salt(self) -> bytes:
         """Asked for each card read: the key changes with the hall's day, which the server

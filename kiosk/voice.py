@@ -6,18 +6,26 @@ A call for staff (呼叫工作人员) is said when pressed and again when it mov
 called, someone coming, go to the desk), in the visit's language.
 
 Speech never holds up the screen: espeak-ng (hall.speech) is piped into a player on the
-speaker's own thread. A new screen cuts off what the last one was saying. A machine
-without a sound device logs that once and goes on silently.
+speaker's own thread. A new screen cuts off what the last one was saying; what a screen
+learns later (the confirm screen's queue, once the hall answers) is said after what it
+already says. Dates, times, ticket numbers and counters are said in their spoken forms
+(hall.speech), never as they are written.
+
+A player that fails (no sound device, a card unplugged) is tried again at the next prompt:
+a sound card plugged back in speaks again. Whether the speaker works is followed by the flow,
+which tells the hall (the speaker is a device on its device page) and the citizen (the
+voice button says that voice cannot be had).
 """
 from __future__ import annotations
 
 import logging
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hall.speech import espeak_command, spoken_number
+from hall.speech import espeak_command, spoken_counters, spoken_number, spoken_text
 from kiosk.flow import Event, HelpState, State
 
 if TYPE_CHECKING:
@@ -31,24 +39,31 @@ HELP_EVENTS = frozenset({Event.HELP, Event.HELP_RAISED, Event.HELP_FAILED, Event
 
 
 class Speaker:
-    """Says one text at a time: `say` replaces whatever is being said, `stop` silences."""
+    """Says one text at a time: `say` replaces whatever is being said (or, `after` it, adds
+    to it), `stop` silences.
+
+    `working` is None until the player has played or failed, then whether its last attempt
+    worked; `problem` holds what it said when it failed. Both are set on the speaker's
+    thread and only read elsewhere."""
 
     def __init__(self, player: Sequence[str] = PLAYER):
         self.player = tuple(player)
-        self.silent = False  # set once the player has shown there is no sound device
+        self.working: bool | None = None
+        self.problem = ""
         self._wake = threading.Condition()
-        self._wanted: tuple[str, str] | None = None
+        self._wanted: deque[tuple[str, str]] = deque()
         self._generation = 0
         self._running: list[subprocess.Popen] = []
         self._closed = False
         self._thread: threading.Thread | None = None
 
-    def say(self, text: str, language: str) -> None:
+    def say(self, text: str, language: str, *, after: bool = False) -> None:
         with self._wake:
-            self._cut()
-            if self.silent or self._closed:
+            if not after:
+                self._cut()
+            if self._closed:
                 return
-            self._wanted = (text, language)
+            self._wanted.append((text, language))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
                 self._thread.start()
@@ -68,7 +83,7 @@ class Speaker:
 
     def _cut(self) -> None:
         """Drops what waits to be said and ends what is being said; the caller holds the lock."""
-        self._wanted = None
+        self._wanted.clear()
         self._generation += 1
         for process in self._running:
             if process.poll() is None:
@@ -77,11 +92,11 @@ class Speaker:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while self._wanted is None and not self._closed:
+                while not self._wanted and not self._closed:
                     self._wake.wait()
                 if self._closed:
                     return
-                (text, language), self._wanted = self._wanted, None
+                text, language = self._wanted.popleft()
                 generation = self._generation
                 log.info("saying (%s): %s", language, text)
                 try:
@@ -90,7 +105,7 @@ class Speaker:
                     player = subprocess.Popen(self.player, stdin=espeak.stdout, stdout=subprocess.DEVNULL,
                                               stderr=subprocess.PIPE)
                 except OSError as exc:
-                    self._no_sound(f"{exc}")
+                    self._failed(f"{exc}")
                     continue
                 espeak.stdout.close()  # the player holds it now
                 self._running = [espeak, player]
@@ -103,13 +118,24 @@ class Speaker:
             espeak.wait()
             with self._wake:
                 self._running = []
-                if player.returncode != 0 and generation == self._generation:
-                    self._no_sound(errors.decode(errors="replace").strip().splitlines()[-1:] or player.returncode)
+                if generation != self._generation:
+                    continue  # cut off: it tells nothing of the sound device
+                if player.returncode != 0:
+                    lines = errors.decode(errors="replace").strip().splitlines()
+                    self._failed(lines[-1] if lines else f"exit status {player.returncode}")
+                elif self.working is not True:
+                    if self.working is False:
+                        log.info("sound is back (%s)", self.player[0])
+                    self.working, self.problem = True, ""
 
-    def _no_sound(self, why: object) -> None:
-        if not self.silent:
-            log.warning("no sound device (%s: %s): voice guidance goes on silently", self.player[0], why)
-        self.silent = True
+    def _failed(self, why: str) -> None:
+        """The player could not play: what waits to be said is dropped, and the next prompt
+        tries again. The caller holds the lock."""
+        if self.working is not False:
+            log.warning("no sound device (%s: %s): voice guidance tried again at the next prompt",
+                        self.player[0], why)
+        self.working, self.problem = False, why[:500]
+        self._wanted.clear()
 
 
 class VoiceGuide:
@@ -119,23 +145,47 @@ class VoiceGuide:
     def __init__(self, speaker: Speaker):
         self.speaker = speaker
         self._help_said: tuple[object, HelpState] | None = None  # (visit, state) last said of a help call
+        self._queue_unsaid: object | None = None  # the visit whose confirm prompt was said without its queue
+
+    @property
+    def working(self) -> bool | None:
+        """Whether the speaker works (None: not tried yet)."""
+        return self.speaker.working
+
+    @property
+    def problem(self) -> str:
+        return self.speaker.problem
 
     def on_state(self, flow: TicketFlow) -> None:
         self.speaker.stop()
+        self._queue_unsaid = None
         if flow.visit.voice:
-            self.speaker.say(prompt(flow), flow.visit.language)
+            if flow.state is State.CONFIRMING and queue_said(flow) is None:
+                self._queue_unsaid = flow.visit
+            self._say(prompt(flow), flow)
 
     def on_update(self, flow: TicketFlow, event: Event) -> None:
         """A new language or voice turned on says the screen again; so does the identify
-        screen when it has something new to say about a card or the reader."""
+        screen when it has something new to say about a card or the reader. The queue of
+        the service being confirmed is said once the hall tells it."""
         if event in (Event.VOICE, Event.LANGUAGE):
             self.on_state(flow)
         elif event in (Event.CARD_PLACED, Event.READER_CHANGED) and flow.state is State.IDENTIFYING:
             self.speaker.stop()
             if flow.visit.voice and flow.identify_text():
-                self.speaker.say(flow.identify_text(), flow.visit.language)
+                self._say(flow.identify_text(), flow)
+        elif event is Event.QUEUES_LOADED and self._queue_unsaid is flow.visit and flow.state is State.CONFIRMING:
+            said = queue_said(flow)
+            if said is not None:
+                self._queue_unsaid = None
+                if flow.visit.voice:
+                    self._say(said, flow, after=True)
         elif event in HELP_EVENTS:
             self._help(flow, pressed=event is Event.HELP)
+
+    def _say(self, text: str, flow: TicketFlow, *, after: bool = False) -> None:
+        language = flow.visit.language
+        self.speaker.say(spoken_text(text, language), language, after=after)
 
     def _help(self, flow: TicketFlow, *, pressed: bool) -> None:
         """Says where the call for help stands: at each press, and when it moves on."""
@@ -144,7 +194,7 @@ class VoiceGuide:
         if not visit.voice or visit.help is HelpState.NONE:
             return
         if pressed or said is None or said[0] is not visit or said[1] is not visit.help:
-            self.speaker.say(flow.help_text(), visit.language)
+            self._say(flow.help_text(), flow)
 
     def close(self) -> None:
         self.speaker.close()
@@ -158,14 +208,11 @@ def prompt(flow: TicketFlow) -> str:
         closed = flow.closed_text()
         if closed:
             return tr.t("voice.closed", title=tr.t("home.closed_title"), reason=closed)
-        return tr.t("voice.home", button=tr.t("home.take_ticket"))
-    if state is State.CHOOSING:
         names = tr.t("format.counter_join").join(c.name for c in flow.services() if c.available)
-        return tr.t("voice.services", names=names)
+        return tr.t("voice.home", names=names, card=flow.card_prompt())
     if state is State.CONFIRMING:
         choice = flow.chosen()
-        waiting = tr.count("services.waiting", choice.waiting) if choice and choice.waiting is not None else ""
-        return tr.t("voice.confirm", service=choice.name if choice else "", waiting=waiting,
+        return tr.t("voice.confirm", service=choice.name if choice else "", queue=queue_said(flow) or "",
                     button=tr.t("confirm.take"))
     if state is State.IDENTIFYING:
         service = flow.chosen()
@@ -181,9 +228,19 @@ def prompt(flow: TicketFlow) -> str:
         view = flow.ticket_view()
         ticket = flow.visit.ticket
         printed = flow.visit.printed
-        said = tr.t("voice.ticket", number=spoken_number(view.number, tr.language), counters=view.counters,
-                    ahead=tr.count("voice.ahead", ticket.ahead))
+        said = tr.t("voice.ticket", number=spoken_number(view.number, tr.language),
+                    counters=spoken_counters(ticket.counters, tr.language), ahead=tr.count("voice.ahead", ticket.ahead))
         return f"{said} {tr.t('ticket.take_slip' if printed and printed.ok else 'ticket.print_failed')}"
     if state is State.NOTICE:
         return flow.notice_text()
     return ""
+
+
+def queue_said(flow: TicketFlow) -> str | None:
+    """The chosen service's queue as it is said ("现在等候 5 人，约 14 分钟。"), or None
+    while the hall has not told it."""
+    choice = flow.chosen()
+    if choice is None or choice.waiting is None:
+        return None
+    status = flow.queues[choice.code]
+    return flow.tr.count("voice.queue", choice.waiting, minutes=max(status.estimated_wait_minutes, 1))

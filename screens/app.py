@@ -40,6 +40,7 @@ class KioskApp(App, Listener):
     lang = StringProperty("zh_CN")
     large_type = BooleanProperty(False)
     voice = BooleanProperty(False)
+    voice_lost = BooleanProperty(False)  # voice asked for, and the speaker cannot give it
     unit = NumericProperty(1.0)        # the window's size against the 720×1280 dp design
     text_scale = NumericProperty(1.0)  # unit, times LARGE_TYPE_SCALE in large type
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
@@ -58,6 +59,8 @@ class KioskApp(App, Listener):
         self.inputs = None
         self.runner = ThreadRunner(self._on_main_thread, name="ticket-worker")
         self.keys = KeyBurstDetector()
+        self._hours_event = None  # the Kivy clock's wake-up at the next change of the hours
+        self._hours_due = None    # that change, on the flow's clock
 
     # -- Kivy life cycle ----------------------------------------------------------------
 
@@ -66,7 +69,8 @@ class KioskApp(App, Listener):
         self._sync_visit()
         self.root = Shell()
         Clock.schedule_interval(lambda _dt: self.flow.tick(), 1.0)
-        Clock.schedule_interval(self._refresh_idle, 60.0)  # today's hours change at midnight
+        Clock.schedule_interval(self._refresh_idle, 60.0)  # the queues, and today's hours at midnight
+        self._follow_hours()
         Window.bind(on_flip=self._first_frame, size=self._fit_window, on_key_down=self._key_down,
                     on_request_close=self._keep_open)
         return self.root
@@ -82,6 +86,26 @@ class KioskApp(App, Listener):
         self.flow.refresh()
         if self.stage == State.IDLE.value:
             self.root.refresh()
+        self._follow_hours()
+
+    def _follow_hours(self) -> None:
+        """Opens and closes the home screen on the second the hours say, not at the next
+        minute's refresh: a wake-up at the next change, set again at each, and at each
+        refresh and update of the flow (the clock may have been set meanwhile)."""
+        if self._hours_event is not None:
+            self._hours_event.cancel()
+        self._hours_due = self.flow.next_hours_change()
+        self._hours_event = None
+        if self._hours_due is not None:
+            delay = max((self._hours_due - self.flow.now()).total_seconds(), 0.0)
+            self._hours_event = Clock.schedule_once(self._hours_changed, delay)
+
+    def _hours_changed(self, dt) -> None:
+        if self.flow.now() < self._hours_due:  # woken a moment early
+            self._hours_event = Clock.schedule_once(
+                self._hours_changed, (self._hours_due - self.flow.now()).total_seconds())
+            return
+        self._refresh_idle(dt)
 
     def _first_frame(self, *_):
         """With the home screen up, open the hall, the printer and the card reader and
@@ -148,12 +172,14 @@ class KioskApp(App, Listener):
         self._sync_visit()
         if self.root is not None:
             self.root.refresh()
+        self._follow_hours()  # cheap (a day's windows); the clock may have been set since
 
     def _sync_visit(self) -> None:
         visit = self.flow.visit
         self.lang = visit.language
         self.large_type = visit.large_type
         self.voice = visit.voice
+        self.voice_lost = self.flow.voice_lost()
         self._fit_window()
         self.hall_name = self.flow.hall_name()
         self.help_offered = self.flow.help_offered()

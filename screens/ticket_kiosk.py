@@ -19,7 +19,7 @@ class KioskScreen(Screen):
 
     A screen takes no touch that began before it appeared or in the moment after: nobody
     reacts to a new screen that fast, so such a touch was meant for the screen before (the
-    second tap of a double tap on 点此取号 lands on the service list otherwise). The moment
+    second tap of a double tap on a service lands on the confirm screen otherwise). The moment
     is measured on the monotonic clock, not by the wall-clock time Kivy stamps on a touch:
     NTP may set a kiosk's clock back by hours after it started (a hardware clock kept in
     local time is read as UTC), and the screen then on show would take no touch for as long.
@@ -59,50 +59,17 @@ class KioskScreen(Screen):
 
 
 class HomeScreen(KioskScreen):
-    hours = StringProperty("")
-    closed = StringProperty("")  # why no ticket can be taken now, or ""
-
-    def refresh(self) -> None:
-        flow = App.get_running_app().flow
-        self.hours = flow.hours_today()
-        self.closed = flow.closed_text()
-
-
-class IdentifyScreen(KioskScreen):
-    """Asks for the ID card (or a booking code) for a service that needs it, and says what
-    was wrong with the last card or with the reader."""
-
-    service = StringProperty("")
-    message = StringProperty("")
-
-    def refresh(self) -> None:
-        flow = App.get_running_app().flow
-        choice = flow.chosen()
-        self.service = choice.name if choice else ""
-        self.message = flow.identify_text()
-
-
-class ProgressScreen(KioskScreen):
-    """A scanned ticket's place in the queue."""
-
-    view = ObjectProperty(None, allownone=True)
-    rows = ListProperty([("", "")] * 3)
-
-    def refresh(self) -> None:
-        self.view = App.get_running_app().flow.progress_view()
-        rows = list(self.view.rows) if self.view else []
-        self.rows = (rows + [("", "")] * 3)[:3]
-
-    def on_leave(self, *_):
-        self.refresh()  # a citizen's ticket does not stay behind on a screen out of sight
-
-
-class ServicesScreen(KioskScreen):
-    """Every service on one page of two columns, in both type sizes: nothing hides below
-    the fold. A hall with more services than a page holds gets large page buttons."""
+    """The services, under a welcome and the invitation to place an ID card: a tap on a
+    service is the first of the two a ticket takes. Every service is on one page of two
+    columns in both type sizes: nothing hides below the fold. A hall with more services than
+    a page holds gets large page buttons. While the hours give no tickets, the screen says so
+    instead."""
 
     per_page = 8
     rows = NumericProperty(4)
+    hours = StringProperty("")
+    closed = StringProperty("")  # why no ticket can be taken now, or ""
+    card = StringProperty("")    # the invitation to place an ID card
     choices = ListProperty()
     notice = StringProperty("")
     identified = StringProperty("")  # the masked number of the card read for this visit
@@ -120,6 +87,9 @@ class ServicesScreen(KioskScreen):
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
+        self.hours = flow.hours_today()
+        self.closed = flow.closed_text()
+        self.card = flow.card_prompt()
         self.choices = flow.services()
         self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
         self.identified = flow.identified_text()
@@ -139,7 +109,47 @@ class ServicesScreen(KioskScreen):
             grid.add_widget(Factory.ServiceButton(opacity=0, disabled=True))
 
 
+class IdentifyScreen(KioskScreen):
+    """Asks for the ID card (or a booking code) for a service that needs it, and says what
+    was wrong with the last card or with the reader."""
+
+    service = StringProperty("")
+    message = StringProperty("")
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        choice = flow.chosen()
+        self.service = choice.name if choice else ""
+        self.message = flow.identify_text()
+
+
+class ProgressScreen(KioskScreen):
+    """A ticket's place in the queue: a scanned ticket's, or the open ticket of a citizen
+    whose card was read, with the way to another service where the hall allows one."""
+
+    view = ObjectProperty(None, allownone=True)
+    rows = ListProperty([("", "")] * 3)
+    title = StringProperty("")
+    another = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        self.view = flow.progress_view()
+        self.title = flow.progress_title()
+        self.another = flow.another_allowed()
+        rows = list(self.view.rows) if self.view else []
+        self.rows = (rows + [("", "")] * 3)[:3]
+
+    def on_leave(self, *_):
+        self.refresh()  # a citizen's ticket does not stay behind on a screen out of sight
+
+
 class ConfirmScreen(KioskScreen):
+    """The second of the two taps a ticket takes. A slow double tap on a service brings its
+    second touch here up to 0.8 s after the first, wherever the finger was: 确认取号 may lie
+    under it, so this screen settles for longer than the others."""
+
+    settle = 1.0  # seconds
     choice = ObjectProperty(None, allownone=True)
 
     def refresh(self) -> None:
@@ -184,7 +194,6 @@ KV_DIR = Path(__file__).resolve().parent
 # others on first use: the first frame waits for one screen, not eight.
 SCREENS = {
     State.IDLE.value: (HomeScreen, "home"),
-    State.CHOOSING.value: (ServicesScreen, "services"),
     State.CONFIRMING.value: (ConfirmScreen, "confirm"),
     State.IDENTIFYING.value: (IdentifyScreen, "identify"),
     State.ISSUING.value: (IssuingScreen, "issuing"),

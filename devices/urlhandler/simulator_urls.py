@@ -1,13 +1,13 @@
 """The options of our ``sim<device>://`` URLs, read in one place and light to import: each
 simulator reads its URL here when its port opens, and the kiosk's start-up check reads it
-here too (devices.port_url.check_simulator_url), without loading the simulators."""
+here too (check_simulator_url), without loading the simulators."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from devices.errors import BadDeviceUrl
-from devices.port_url import flag, simulator_options
+from devices.port_url import flag, simulator_options, url_scheme
 
 SIMPRINTER_FORM = '"simprinter://[?spool=DIR][&paper=ok|near_end|out][&online=1|0][&fail_after=N][&columns=N]"'
 PAPER_STATES = ("ok", "near_end", "out")
@@ -109,3 +109,13 @@ def simscanner_options(url: str) -> dict[str, object]:
 
 
 READERS = {"simprinter": simprinter_options, "simidcard": simidcard_options, "simscanner": simscanner_options}
+
+
+def check_simulator_url(url: str) -> None:
+    """Reads a ``sim<device>://`` URL's options as its simulator does when the port opens
+    (as above), without loading the simulator: BadDeviceUrl at
+    start, not at the first ticket. A simulator without a reader there (the keypad line's,
+    which only the keypad bridge opens) checks its options when its port opens."""
+    read = READERS.get(url_scheme(url))
+    if read is not None:
+        read(url)

@@ -5,13 +5,13 @@ stops issuing 15 minutes before each closing, and follows the 2026 holiday calen
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from hall.errors import RefusalReason, TicketRefused
-from hall.hours import add_working_days, issuing_refusal, is_working_day
+from hall.hours import add_working_days, issuing_refusal, is_working_day, next_issuing_change
 from hall.spec import Hours
 from tests.conftest import SHANGHAI
 
@@ -59,6 +59,25 @@ def test_issuing_hours(spec, clock_at, reason, reopens):
     got_reason, got_reopens = issuing_refusal(spec.hours, spec.zone, at(clock_at))
     assert got_reason is reason
     assert got_reopens == (at(reopens) if reopens else None)
+
+
+@pytest.mark.parametrize("clock_at, change", [
+    ("2026-11-25 08:00", "2026-11-25 08:30"),
+    ("2026-11-25 08:30", "2026-11-25 11:45"),     # at a change, the next one
+    ("2026-11-25 11:44:59", "2026-11-25 11:45"),  # issuing stops 15 minutes before noon
+    ("2026-11-25 12:30", "2026-11-25 13:30"),
+    ("2026-11-25 13:30", "2026-11-25 17:15"),
+    ("2026-11-27 18:00", "2026-11-28 09:00"),
+    ("2026-11-28 11:45", "2026-11-30 08:30"),     # over a closed Sunday
+    ("2026-02-15 10:00", "2026-02-24 08:30"),     # over the Spring Festival
+])
+def test_the_next_change_of_the_hours_is_a_window_start_or_end(spec, clock_at, change):
+    """What a kiosk's home screen waits for to open or close, on the second."""
+    assert next_issuing_change(spec.hours, spec.zone, at(clock_at)) == at(change)
+    moment = at(change)
+    before, _ = issuing_refusal(spec.hours, spec.zone, moment - timedelta(microseconds=1))
+    after, _ = issuing_refusal(spec.hours, spec.zone, moment)
+    assert (before is None) != (after is None)  # open and closed swap at that very moment
 
 
 def test_the_engine_refuses_with_reason_and_reopening(engine, clock, query):

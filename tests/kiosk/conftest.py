@@ -65,7 +65,7 @@ def make_flow(hall, tmp_path, printer_url="simprinter://", clock=None, **kwargs)
     ticks = Ticks()
     listener = Recorder()
     flow = TicketFlow(hall, printer, terminal_id="k1", listener=listener, monotonic=ticks,
-                      now=clock, **kwargs)
+                      now=clock or hall._clock, **kwargs)  # the hall's hours on the hall's clock
     return flow, ticks, listener, spool
 
 
@@ -74,7 +74,6 @@ def printed(spool):
 
 
 def take(flow, service="social_security"):
-    flow.start()
     flow.choose(service)
     flow.confirm()
 

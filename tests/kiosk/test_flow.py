@@ -18,7 +18,7 @@ def test_a_ticket_from_tap_to_paper(hall, tmp_path, clock):
     flow, _, listener, spool = make_flow(hall, tmp_path, clock=clock)
     take(flow)
     assert flow.state is State.TICKET
-    assert [new for _, new in listener.moves] == [State.CHOOSING, State.CONFIRMING, State.ISSUING, State.TICKET]
+    assert [new for _, new in listener.moves] == [State.CONFIRMING, State.ISSUING, State.TICKET]
     view = flow.ticket_view()
     assert view.number == "A001"
     assert view.service == "社会保险"
@@ -63,7 +63,6 @@ def test_an_event_the_state_does_not_accept_is_refused_by_name(hall, tmp_path):
 
 def test_inactivity_wipes_the_session(hall, tmp_path):
     flow, ticks, *_ = make_flow(hall, tmp_path, idle_timeout=60)
-    flow.start()
     flow.set_language("en")
     flow.toggle_large_type()
     flow.choose("household")
@@ -79,12 +78,12 @@ def test_inactivity_wipes_the_session(hall, tmp_path):
 
 def test_a_touch_keeps_the_session_alive(hall, tmp_path):
     flow, ticks, *_ = make_flow(hall, tmp_path, idle_timeout=60)
-    flow.start()
+    flow.choose("household")
     ticks.t += 50
     flow.touched()
     ticks.t += 50
     flow.tick()
-    assert flow.state is State.CHOOSING
+    assert flow.state is State.CONFIRMING
 
 
 def test_the_ticket_screen_leaves_sooner_when_printed(hall, tmp_path):
@@ -126,14 +125,13 @@ def test_a_printer_that_does_not_answer(hall, tmp_path):
 def test_a_refusal_is_explained_with_the_time_to_come_back(hall, tmp_path, clock):
     clock.now = clock.now.replace(hour=11, minute=40)
     flow, *_ = make_flow(hall, tmp_path, clock=clock)
-    flow.start()
     flow.choose("social_security")
     clock.now = clock.now.replace(hour=12, minute=30)  # the citizen took a while to confirm
     flow.confirm()
     assert flow.state is State.NOTICE
     assert flow.notice_text() == "现在是休息时间，13:30 继续取号。"
     flow.back()
-    assert flow.state is State.CHOOSING
+    assert flow.state is State.IDLE
 
 
 def test_after_hours_names_the_next_opening_day(hall, tmp_path, clock):
@@ -149,7 +147,6 @@ def test_after_hours_names_the_next_opening_day(hall, tmp_path, clock):
 def test_a_broken_database_sends_the_citizen_to_the_desk(hall, tmp_path, db):
     flow, *_ = make_flow(hall, tmp_path)
     flow.warm_up()  # as the app does once its first frame is up
-    flow.start()
     flow.choose("taxation")
     with sqlite3.connect(db) as con:
         con.execute("drop table tickets")
@@ -185,10 +182,10 @@ def test_warm_up_opens_the_hall_and_reports_the_printer(hall, tmp_path, db):
     assert rows == [("k1/printer", "printer", "paper_near_end")]
 
 
-def test_warm_up_survives_an_unusable_database(spec, tmp_path):
+def test_warm_up_survives_an_unusable_database(spec, tmp_path, clock):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the database folder should be")
-    hall = EmbeddedHall(spec, f"sqlite:///{blocker / 'hall.db'}", person_key_file=tmp_path / "person.key")
+    hall = EmbeddedHall(spec, f"sqlite:///{blocker / 'hall.db'}", person_key_file=tmp_path / "person.key", clock=clock)
     flow, *_ = make_flow(hall, tmp_path)
     flow.warm_up()
     take(flow)
@@ -223,7 +220,6 @@ def test_inactivity_on_the_home_screen_resets_language_and_type_size(hall, tmp_p
 
 def test_a_notice_names_the_service_and_follows_the_language(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
-    flow.start()
     flow.choose("veterans")
     for _ in range(60):  # the day's quota, taken at other kiosks meanwhile
         hall.issue_ticket("veterans")
@@ -239,7 +235,6 @@ def test_a_notice_names_the_service_and_follows_the_language(hall, tmp_path):
 
 def test_a_hall_fault_notice_follows_the_language(hall, tmp_path, db):
     flow, *_ = make_flow(hall, tmp_path)
-    flow.start()
     flow.choose("taxation")
     with sqlite3.connect(db) as con:
         con.execute("drop table tickets")
@@ -259,25 +254,43 @@ def test_an_old_tickets_code_is_explained_in_the_language_of_the_moment(hall, tm
     assert flow.notice_text() == f"This ticket was for {yesterday:%Y-%m-%d} and is no longer valid."
 
 
-def test_a_closed_hall_says_so_at_home_and_takes_no_start(hall, tmp_path, clock):
+def test_a_closed_hall_says_so_at_home_and_explains_a_tap(hall, tmp_path, clock):
     clock.now = clock.now.replace(hour=18)  # Wednesday evening
     flow, *_ = make_flow(hall, tmp_path, clock=clock)
     flow.warm_up()
     assert flow.closed_text() == "今日取号已结束。下次办理时间为 2026年11月26日 08:30。"
-    flow.start()
-    assert flow.state is State.IDLE
+    flow.choose("household")
+    assert flow.state is State.NOTICE and flow.notice_text() == flow.closed_text()
+    flow.back()
     clock.now = clock.now.replace(day=26, hour=8, minute=30)
-    flow.refresh()  # the home screen asks again every minute
     assert flow.closed_text() == ""
-    flow.start()
-    assert flow.state is State.CHOOSING
+    flow.choose("household")
+    assert flow.state is State.CONFIRMING
+
+
+def test_the_hours_open_and_close_the_home_screen_on_the_second(hall, tmp_path, clock):
+    """Not at the hall's next answer, up to a minute late: the hours are the kiosk's to read."""
+    clock.now = clock.now.replace(hour=11, minute=44, second=59)
+    flow, *_ = make_flow(hall, tmp_path, clock=clock)
+    flow.warm_up()  # the hall's last answer: every service issuing
+    assert flow.closed() is None and all(c.available for c in flow.services())
+    assert flow.next_hours_change() == clock.now.replace(minute=45, second=0)  # 12:00 less 15 minutes
+    clock.now = clock.now.replace(minute=45, second=0)
+    assert flow.closed_text() == "现在是休息时间，13:30 继续取号。"
+    assert not any(c.available for c in flow.services())
+    assert flow.next_hours_change() == clock.now.replace(hour=13, minute=30)
+    clock.now = clock.now.replace(hour=13, minute=30)
+    assert flow.closed() is None
+    flow.choose("household")  # the hall's last answer still said "break"
+    assert flow.state is State.CONFIRMING
+    assert flow.next_hours_change() == clock.now.replace(hour=17, minute=15)
 
 
 def test_a_tap_on_a_service_that_issues_no_tickets_says_why(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
     for _ in range(60):
         hall.issue_ticket("veterans")
-    flow.start()
+    flow.refresh()  # as the home screen asks every minute
     veterans = next(c for c in flow.services() if c.code == "veterans")
     assert not veterans.available and veterans.queue_text == "暂停取号"
     flow.choose("veterans")
@@ -285,7 +298,7 @@ def test_a_tap_on_a_service_that_issues_no_tickets_says_why(hall, tmp_path):
     assert flow.notice_service() == "H  退役军人服务"
     assert flow.notice_text() == "退役军人服务今日号码已取完，请明天再来或到服务台咨询。"
     flow.back()
-    assert flow.state is State.CHOOSING
+    assert flow.state is State.IDLE
 
 
 def test_the_printed_qr_line_promises_progress_only_with_a_progress_page(hall, tmp_path):
@@ -317,13 +330,38 @@ def test_english_tickets_count_people(hall, tmp_path):
     assert household.queue_text == "7 people waiting · about 70 min"  # 7 × 10 min at counter 3
 
 
-def test_a_hall_fault_nobody_foresaw_is_a_notice_not_a_crash(spec, tmp_path):
+def test_a_hall_fault_nobody_foresaw_is_a_notice_not_a_crash(spec, tmp_path, clock):
     """sqlite:///:memory: given straight to the engine raises ValueError, which the embedded
     hall does not translate: the flow still ends on a message."""
-    hall = EmbeddedHall(spec, "sqlite:///:memory:", person_key_file=tmp_path / "person.key")
+    hall = EmbeddedHall(spec, "sqlite:///:memory:", person_key_file=tmp_path / "person.key", clock=clock)
     flow, *_ = make_flow(hall, tmp_path)
     flow.warm_up()
     assert flow.queues_failed
     take(flow, "taxation")
     assert flow.state is State.NOTICE
     assert flow.notice_text() == "暂停取号，请到服务台。"
+
+
+def test_a_refresh_asked_while_the_queues_load_is_not_lost(hall, tmp_path):
+    """The answer under way may predate a ticket issued meanwhile: the home screen asks again."""
+    import queue
+
+    from kiosk.machine import ThreadRunner
+
+    posted: queue.Queue = queue.Queue()
+    runner = ThreadRunner(posted.put)
+    flow, *_ = make_flow(hall, tmp_path, runner=runner)
+    try:
+        flow.refresh()  # a load under way, its answer not yet back on the flow's thread
+        posted.get(timeout=30)()  # done: the hall answered with no ticket
+        assert flow.queues["veterans"].waiting == 0
+        flow.refresh()
+        answered = posted.get(timeout=30)  # the hall has answered; the flow has not heard it yet
+        hall.issue_ticket("veterans")
+        flow.refresh()  # while that answer is on its way
+        answered()
+        assert flow.queues["veterans"].waiting == 0
+        posted.get(timeout=30)()  # the load the second refresh asked for
+        assert flow.queues["veterans"].waiting == 1
+    finally:
+        runner.close()

@@ -138,6 +138,21 @@ class HallContract:
         assert tomorrow == keys.for_day(OPEN_MORNING.date() + timedelta(days=1)) != today
         assert number_hash("11010519491231002X", tomorrow) != number_hash("11010519491231002X", today)
 
+    def test_a_persons_open_tickets_and_the_services_still_open_to_them(self, hall, clock):
+        person = number_hash("11010519491231002X", hall.person_salt())
+        everything = tuple(s.code for s in hall.spec.services)
+        assert hall.person_tickets(person).tickets == () and hall.person_tickets(person).open_to == everything
+        first = hall.issue_ticket("household", person_hash=person)
+        hall.issue_ticket("household")  # someone else's
+        clock.now = OPEN_MORNING + timedelta(minutes=5)
+        held = hall.person_tickets(person)
+        assert [(t.number, t.ahead, t.counters) for t in held.tickets] == [("C001", 0, first.counters)]
+        assert held.open_to == ("veterans",)  # counted apart (person_limit = "service"); the rest, one a day
+        hall.issue_ticket("veterans", person_hash=person)
+        assert [t.number for t in hall.person_tickets(person).tickets] == ["C001", "H001"]
+        assert hall.person_tickets(person).open_to == ()
+        assert hall.person_tickets("0" * 64).open_to == everything
+
     def test_a_booking_checks_in_once_and_each_refusal_says_why(self, hall, clock):
         code = self.booking_code("B1")
         booked = hall.check_in(code, idempotency_key="kiosk-01-scan-0001")

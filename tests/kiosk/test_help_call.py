@@ -34,6 +34,7 @@ class Kiosk:
         self.printer = open_printer(settings)
         self.ticks = Ticks()
         flow_options.setdefault("guide", None)
+        flow_options.setdefault("now", server.clock)  # the hall's hours on the hall's clock
         self.flow = ticket_flow(settings, self.hall, self.printer, monotonic=self.ticks, **flow_options)
 
     def poll(self) -> None:
@@ -56,7 +57,6 @@ def kiosk(hall_server, tmp_path):
 def test_three_presses_raise_one_call_and_staff_taking_it_is_told(kiosk, hall_server):
     flow = kiosk.flow
     assert flow.help_offered() and flow.help_text() == ""
-    flow.start()
     flow.choose("household")
     for _ in range(3):
         flow.call_for_help()
@@ -116,7 +116,6 @@ def test_a_hall_that_stops_answering_while_staff_are_awaited_sends_the_citizen_t
 
 def test_the_call_ends_with_the_visit_and_the_next_citizen_is_not_told_of_it(kiosk, hall_server):
     flow = kiosk.flow
-    flow.start()
     flow.call_for_help()
     kiosk.ticks.t += flow.idle_timeout
     flow.tick()
@@ -200,6 +199,5 @@ def test_the_call_is_spoken_when_voice_is_on(hall_server, tmp_path, caplog):
 def test_an_embedded_hall_offers_no_call_for_help(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
     assert not flow.help_offered()
-    flow.start()
     flow.call_for_help()  # a press that no screen can make changes nothing
-    assert flow.visit.help is HelpState.NONE and flow.state is State.CHOOSING
+    assert flow.visit.help is HelpState.NONE and flow.state is State.IDLE

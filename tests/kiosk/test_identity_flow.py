@@ -32,7 +32,7 @@ def printed(kiosk):
 def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_number(kiosk):
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.state is State.CHOOSING)
+    kiosk.until(lambda: flow.visit.identity is not None)
     masked = mask_id_number(ELDER["id_number"])
     assert flow.identified_text() == f"已读取身份证 {masked}"
     flow.choose("household")
@@ -46,29 +46,83 @@ def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_numbe
     assert flow.visit.identity is None and flow.identified_text() == ""  # wiped with the visit
 
 
-def test_a_second_card_of_the_same_person_is_refused_with_the_first_tickets_time(kiosk, hall):
+@pytest.mark.parametrize("language, large_type, voice", [("zh_TW", False, False), ("zh_CN", True, False),
+                                                      ("zh_CN", False, True), ("zh_TW", True, True)])
+def test_a_card_at_home_keeps_the_language_type_size_and_voice_set_before_it(kiosk, language, large_type, voice):
+    """Elderly citizens set large type and voice first, and are then steered to the card."""
+    flow = kiosk.flow
+    flow.set_language(language)
+    if large_type:
+        flow.toggle_large_type()
+    if voice:
+        flow.toggle_voice()
+    kiosk.place(YOUNG)
+    kiosk.until(lambda: flow.visit.identity is not None)
+    assert flow.state is State.IDLE
+    assert (flow.visit.language, flow.visit.large_type, flow.visit.voice) == (language, large_type, voice)
+    flow.choose("taxation")
+    flow.confirm()
+    kiosk.until(lambda: flow.state is State.TICKET)
+    assert flow.ticket_view().holder == mask_id_number(YOUNG["id_number"])
+    assert (flow.visit.language, flow.visit.large_type, flow.visit.voice) == (language, large_type, voice)
+
+
+def test_a_card_after_a_notice_keeps_the_visit(kiosk):
+    flow = kiosk.flow
+    flow.toggle_large_type()
+    kiosk.scan("WIFI:S:hall;T:WPA;P:secret;;")
+    kiosk.until(lambda: flow.state is State.NOTICE)
+    kiosk.place(YOUNG)
+    kiosk.until(lambda: flow.visit.identity is not None)
+    assert flow.state is State.IDLE and flow.visit.large_type
+
+
+def test_a_card_at_home_shows_the_citizens_open_ticket_at_once_and_the_services_still_open(kiosk, hall):
+    """Not after choosing a service: at once, with the way to a service the hall still gives."""
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.state is State.CHOOSING)
+    kiosk.until(lambda: flow.visit.held is not None)
+    assert flow.state is State.IDLE and not flow.visit.held.tickets  # nothing held yet: the services
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
+    hall.issue_ticket("household")  # someone after
     hall._clock.now = OPEN_MORNING + timedelta(minutes=25)
     kiosk.reader.lift()
-    kiosk.place(ELDER)  # the same person again: over the first ticket, a visit of its own
-    kiosk.until(lambda: flow.state is State.CHOOSING and flow.visit.ticket is None)
-    flow.choose("taxation")
-    flow.confirm()
-    kiosk.until(lambda: flow.state is State.NOTICE)
+    kiosk.place(ELDER)  # the same person again, over the first ticket
+    kiosk.until(lambda: flow.state is State.PROGRESS)
+    assert flow.visit.ticket is None and flow.progress_title() == "您今天已取的号码"
+    view = flow.progress_view()
+    assert (view.number, view.service, view.status) == ("C001", "户籍办理", "正在排队，请留意叫号。")
+    assert view.rows[:2] == (("办理窗口", "3号窗口"), ("前面等候", "0 人"))
+    assert flow.another_allowed()  # veterans' services count apart (person_limit = "service")
+    flow.back()  # 办理其他业务
+    assert flow.state is State.IDLE and flow.visit.identity is not None
+    choices = {c.code: c for c in flow.services()}
+    assert not choices["taxation"].available and choices["taxation"].queue_text == "已取号"
+    assert choices["veterans"].available
+    flow.choose("taxation")  # a grey tile says why
+    assert flow.state is State.NOTICE
     assert flow.notice_text() == "您今天 09:00 已取过户籍办理的号码 C001，请留意叫号。"
     flow.set_language("en")
     assert flow.notice_text() == ("You took ticket C001 for Household registration at 09:00 today. "
                                   "Please listen for your number.")
+    flow.back()
+    flow.choose("veterans")
+    flow.confirm()
+    kiosk.until(lambda: flow.state is State.TICKET)
+    assert flow.visit.ticket.number == "H001" and flow.visit.ticket.priority is Priority.GREEN
+    flow.done()
+    kiosk.reader.lift()
+    kiosk.place(ELDER)  # both held now: the first shown, and no other service
+    kiosk.until(lambda: flow.state is State.PROGRESS)
+    assert flow.progress_view().number == "C001" and not flow.another_allowed()
+    flow.back()  # no such button on the screen: nothing to go back to
+    assert flow.state is State.PROGRESS
 
 
 def test_a_service_that_needs_the_card_asks_for_it_and_says_what_is_wrong_with_each(kiosk):
     flow = kiosk.flow
-    flow.start()
     flow.choose("housing_fund")
     flow.confirm()
     assert flow.state is State.IDENTIFYING
@@ -93,7 +147,6 @@ def test_an_unplugged_reader_is_said_where_a_card_is_asked_for_and_reported(kios
     import sqlite3
 
     flow = kiosk.flow
-    flow.start()
     flow.choose("housing_fund")
     flow.confirm()
     kiosk.inputs.card_watch.reader.port.unplug()

@@ -74,7 +74,6 @@ def test_a_flooding_scanner_costs_a_bounded_backlog_and_log_and_the_kiosk_works_
             continue
     assert flow.state is State.TICKET and flow.visit.ticket.priority is Priority.BOOKED
     flow.done()
-    flow.start()
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)

@@ -45,9 +45,9 @@ def test_the_ticket_is_said_with_its_number_digit_by_digit(hall, tmp_path, sound
     flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
     take(flow, "household")
     assert flow.state is State.TICKET
-    wait_for(lambda: any("您的号码是C零零一号" in r.getMessage() for r in caplog.records))
+    wait_for(lambda: any("您的号码是西零零一号" in r.getMessage() for r in caplog.records))
     said = next(r.getMessage() for r in caplog.records if "您的号码是" in r.getMessage())
-    assert said == ("saying (zh_CN): 您的号码是C零零一号。请到3号窗口办理，前面没有人等候。 "
+    assert said == ("saying (zh_CN): 您的号码是西零零一号。请到3号窗口办理，前面没有人等候。 "
                     "请取走小票，留意叫号")
     wait_for(lambda: len(log_lines(folder)) >= 1)
     pid = log_lines(folder)[-1][0]
@@ -73,11 +73,10 @@ def test_voice_follows_the_switch_and_the_language(hall, tmp_path, sound, caplog
     folder, speaker = sound
     caplog.set_level(logging.INFO, logger="kiosk.voice")
     flow, *_ = make_flow(hall, tmp_path, guide=VoiceGuide(speaker))
-    flow.start()
     assert not caplog.records  # voice is off unless the hall or the citizen turns it on
     flow.toggle_voice()
     flow.set_language("en")
-    wait_for(lambda: any("saying (en): Choose a service: Social insurance" in r.getMessage()
+    wait_for(lambda: any("saying (en): Welcome. Choose a service: Social insurance" in r.getMessage()
                          for r in caplog.records))
     flow.toggle_voice()
     flow.set_language("zh_TW")
@@ -89,8 +88,9 @@ def test_no_sound_device_is_logged_once_and_the_kiosk_goes_on(hall, tmp_path, ca
     speaker = Speaker(player=("sox", "-q", "-t", "wav", "-", "-t", "alsa", "hall-kiosk-no-such-card"))
     flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
     try:
-        flow.start()
-        wait_for(lambda: speaker.silent)
+        flow.toggle_voice()
+        flow.toggle_voice()  # on again: the home screen's prompt
+        wait_for(lambda: speaker.working is False)
         flow.choose("taxation")
         flow.confirm()
         assert flow.state is State.TICKET
@@ -107,7 +107,6 @@ def test_a_card_asked_for_and_its_problems_are_said(hall, tmp_path, sound, caplo
     _, speaker = sound
     caplog.set_level(logging.INFO, logger="kiosk.voice")
     flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
-    flow.start()
     flow.choose("housing_fund")
     flow.confirm()
     assert flow.state is State.IDENTIFYING
@@ -118,3 +117,60 @@ def test_a_card_asked_for_and_its_problems_are_said(hall, tmp_path, sound, caplo
     flow.reader_changed(ReaderStatus(Message("card.reader_unavailable"), "unavailable"))
     flow.set_language("en")
     wait_for(lambda: said("saying (en): The card reader is not working now."))
+
+
+def test_a_speaker_that_fails_is_tried_again_reported_and_told(hall, tmp_path, sound, db):
+    """One failure of the player does not silence the kiosk for good: the next prompt tries
+    again. Meanwhile the hall knows (its device page) and the voice button says so."""
+    import sqlite3
+
+    folder, speaker = sound
+    flow, *_ = make_flow(hall, tmp_path, guide=VoiceGuide(speaker))
+
+    def reported() -> list[tuple]:
+        with sqlite3.connect(db) as con:
+            return con.execute("select kind, status, detail from device_status where device_id = 'k1/speaker'").fetchall()
+
+    (folder / "unplugged").touch()  # the sound card is gone
+    flow.toggle_voice()
+    wait_for(lambda: speaker.working is False)
+    flow.tick()
+    assert flow.voice_lost() and flow.visit.voice
+    assert reported() == [("speaker", "unavailable", "play FAIL formats: can't open output file `default': No such device")]
+    flow.toggle_voice()  # a tap while voice cannot be had tries again, voice stays asked for
+    assert flow.visit.voice
+    (folder / "unplugged").unlink()  # plugged in again
+    flow.choose("household")  # the next prompt
+    wait_for(lambda: speaker.working is True)
+    flow.tick()
+    assert not flow.voice_lost()
+    assert reported() == [("speaker", "ok", "")]
+
+
+def test_the_confirm_screen_says_what_it_knows_and_the_queue_when_the_hall_tells_it(hall, tmp_path, sound, caplog):
+    """The hall answers on the worker's thread: until it does, the confirm screen neither
+    says nor shows an empty queue."""
+    import queue
+
+    from kiosk.machine import ThreadRunner
+
+    _, speaker = sound
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    posted: queue.Queue = queue.Queue()
+    runner = ThreadRunner(posted.put)
+    for _ in range(3):
+        hall.issue_ticket("social_security")
+    flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker), runner=runner)
+    try:
+        flow.choose("social_security")  # the first visit: the hall has not told its queues yet
+        said = lambda: [r.getMessage() for r in caplog.records if r.getMessage().startswith("saying")]  # noqa: E731
+        wait_for(lambda: said())
+        assert said()[0] == "saying (zh_CN): 您选择的是社会保险。确认请点击“确认取号”。"
+        choice = flow.chosen()
+        assert (choice.waiting_text, choice.estimate_text) == ("正在查询…", "正在查询…")
+        posted.get(timeout=30)()  # the hall's answer reaches the flow
+        assert (flow.chosen().waiting_text, flow.chosen().estimate_text) == ("3 人", "约 8 分钟")
+        wait_for(lambda: len(said()) == 2, seconds=30)  # after the first, not cutting it off
+        assert said()[1] == "saying (zh_CN): 现在等候 3 人，约 8 分钟。"
+    finally:
+        runner.close()

@@ -114,10 +114,12 @@ def kiosk(tmp_path_factory):
         settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock,
         guide=VoiceGuide(speaker)), lambda flow, post: open_inputs(settings, flow, post))
     app._run_prepare()
-    from screens.ticket_kiosk import KioskScreen
+    from screens.ticket_kiosk import ConfirmScreen, KioskScreen
     driver = Driver(app, monotonic)
     driver.shipped_settle = KioskScreen.settle
-    KioskScreen.settle = 0.05  # taps in tests wait for it; the double-tap tests restore the real one
+    driver.shipped_confirm_settle = ConfirmScreen.settle
+    # Taps in tests wait for them; the double-tap tests restore the real ones.
+    KioskScreen.settle = ConfirmScreen.settle = 0.05
     driver.settings = settings
     driver.clock = clock
     driver.sound = sound

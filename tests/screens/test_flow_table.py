@@ -12,7 +12,7 @@ from kiosk.flow import IGNORED, TABLE, Event, State
 from screens.ticket_kiosk import KV_DIR, SCREENS
 
 # What each flow call a .kv file makes (app.act("name", ...)) fires.
-TOUCHES = {"start": Event.START, "choose": Event.CHOOSE, "confirm": Event.CONFIRM, "back": Event.BACK,
+TOUCHES = {"choose": Event.CHOOSE, "confirm": Event.CONFIRM, "back": Event.BACK,
            "home": Event.HOME, "done": Event.DONE, "set_language": Event.LANGUAGE,
            "toggle_large_type": Event.LARGE_TYPE, "toggle_voice": Event.VOICE, "call_for_help": Event.HELP}
 

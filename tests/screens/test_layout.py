@@ -108,6 +108,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     hall = flow.hall
     while next(s for s in hall.services_status() if s.code == "veterans").refusal is None:
         hall.issue_ticket("veterans")  # a service whose tile and notice explain a refusal
+    flow.refresh()  # the home screen's queues, as it asks every minute
     folder = ARTIFACTS / f"{size[0]}x{size[1]}"
     folder.mkdir(parents=True, exist_ok=True)
     tag = f"{language}-{'large' if large_type else 'normal'}"
@@ -116,11 +117,9 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     settle(ui, window, size, language, large_type)
     ui.until(lambda: flow.queues is not None)
     shoot(ui, folder, f"{tag}-1-home", problems, large_type)
-    flow.start()
-    ui.until(lambda: ui.app.stage == "choosing")
     call_for_help(ui, HelpState.CALLED)
     ui.until(lambda: any(not b.choice.available for b in ui.screen.ids.grid.children))
-    shoot(ui, folder, f"{tag}-2-services", problems, large_type)
+    shoot(ui, folder, f"{tag}-2-home-called", problems, large_type)
     flow.choose("veterans")
     ui.until(lambda: ui.app.stage == "notice")
     shoot(ui, folder, f"{tag}-3-notice", problems, large_type)
@@ -151,7 +150,6 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     call_for_help(ui, HelpState.UNAVAILABLE)
     flow.hall = hall
     flow.printer = TicketPrinterService("simprinter://?paper=out")
-    flow.start()
     flow.choose("household")
     ui.until(lambda: ui.app.stage == "confirming")
     flow.confirm()
@@ -161,7 +159,6 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
-    flow.start()
     flow.choose("housing_fund")  # it needs the ID card
     ui.until(lambda: ui.app.stage == "confirming")
     flow.confirm()
@@ -173,7 +170,8 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     flow.hall = unreachable_hall
     call_for_help(ui, HelpState.UNAVAILABLE)
     flow.hall = hall
-    flow.card_placed(elder(flow))
+    person = elder(flow)
+    flow.card_placed(person)
     ui.until(lambda: ui.app.stage == "ticket")
     shoot(ui, folder, f"{tag}-10-ticket-identified", problems, large_type)
     flow.printer = TicketPrinterService("simprinter://")
@@ -184,13 +182,16 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     flow.card_placed(elder(flow))
-    ui.until(lambda: ui.app.stage == "choosing")
+    ui.until(lambda: flow.visit.held is not None)
     settle(ui, window, size, language, large_type)
     ui.until(lambda: not flow._loading)  # the queues' new counts reflow the tiles
     ui.frames(3)
-    shoot(ui, folder, f"{tag}-12-services-identified", problems, large_type)
-
-    flow.back()
+    shoot(ui, folder, f"{tag}-12-home-identified", problems, large_type)
+    flow.card_placed(person)  # the citizen of the identified ticket: it is shown at once
+    ui.until(lambda: ui.app.stage == "progress")
+    settle(ui, window, size, language, large_type)
+    shoot(ui, folder, f"{tag}-13-held-ticket", problems, large_type)
+    flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
     ui.clock.now = hall_server.clock.now = ui.clock.now.replace(hour=18)
@@ -222,9 +223,9 @@ def test_the_layout_is_sized_from_the_window(ui, window):
     for size in WINDOWS:
         window.size = size
         ui.frames(3)
-        screen = ui.screen
-        measured[size] = (screen.ids.take.height, screen.ids.take.font_size, screen.ids.lang_en.height,
-                          screen.ids.take.center_y / window.height)
+        tile = ui.screen.ids.grid.children[-1]  # the first service
+        measured[size] = (tile.height, tile.ids.name.font_size, ui.screen.ids.lang_en.height,
+                          tile.center_y / window.height)
     small, large = measured[WINDOWS[0]], measured[WINDOWS[1]]
     for a, b in zip(small[:3], large[:3]):
         assert b / a == pytest.approx(1.5, rel=0.02)

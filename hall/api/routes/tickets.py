@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from hall.api.deps import Anyone, HallDep, IdempotencyKey, Issuer
+from hall.api.deps import Anyone, HallDep, IdempotencyKey, Issuer, Kiosk
 from hall.api.errors import ApiError
 from hall.models import MAX_ID
-from hall.schemas import IssueRequest, Problem, TicketPublic
+from hall.schemas import IssueRequest, PersonTicketsRequest, PersonTicketsPublic, Problem, TicketPublic
 from hall.signing import TICKET_PURPOSE, BadSignature
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -24,6 +24,15 @@ def issue_ticket(body: IssueRequest, request: Request, hall: HallDep, who: Issue
         return TicketPublic.of(ticket, hall.ticket_link(request, ticket.id)).model_dump_json()
     return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write,
                       status_code=201)
+
+
+@router.post("/of-person", response_model=PersonTicketsPublic,
+             summary="An identified citizen's open tickets today, and the services still open to them (kiosks)")
+def person_tickets(body: PersonTicketsRequest, request: Request, hall: HallDep, _who: Kiosk) -> PersonTicketsPublic:
+    """A read, sent as a POST so that the person hash stays out of addresses and access logs."""
+    held = hall.engine.person_tickets(body.person_hash)
+    return PersonTicketsPublic(tickets=[TicketPublic.of(t, hall.ticket_link(request, t.id)) for t in held.tickets],
+                               open_to=list(held.open_to))
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic, responses={404: {"model": Problem}},

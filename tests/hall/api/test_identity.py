@@ -13,6 +13,7 @@ from tests.conftest import OPEN_MORNING, SHANGHAI
 ISSUE = "/api/v1/tickets"
 CHECK_IN = "/api/v1/bookings/check-ins"
 SALT = "/api/v1/person-salt"
+HELD = "/api/v1/tickets/of-person"
 PERSON = "ab" * 32
 
 
@@ -61,6 +62,23 @@ def test_a_ticket_by_hash_and_age_and_the_second_one_refused_with_the_first(kios
         assert answer.status_code == 422 and answer.json()["error"] == "invalid", body
     needs_id = kiosk.post(ISSUE, {"service": "housing_fund"})
     assert needs_id.status_code == 409 and needs_id.json()["reason"] == "identification_required"
+
+
+def test_a_persons_open_tickets_for_kiosks_only(live, kiosk, add_device, login):
+    assert kiosk.post(HELD, {"person_hash": PERSON}).json() == {
+        "tickets": [], "open_to": [s.code for s in live.hall.engine.spec.services]}
+    kiosk.post(ISSUE, {"service": "household", "person_hash": PERSON}, key="held-0001")
+    answer = kiosk.post(HELD, {"person_hash": PERSON})
+    assert answer.status_code == 200, answer.text
+    [ticket] = answer.json()["tickets"]
+    assert (ticket["number"], ticket["ahead"], ticket["counters"]) == ("C001", 0, ["3"])
+    assert ticket["link"].startswith(live.url) and answer.json()["open_to"] == ["veterans"]
+    for body in ({}, {"person_hash": "AB" * 32}, {"person_hash": "ab" * 31}, {"person_hash": 7}):
+        refused = kiosk.post(HELD, body)
+        assert refused.status_code == 422 and refused.json()["error"] == "invalid", body
+    assert add_device("counter-01", DeviceKind.COUNTER).post(HELD, {"person_hash": PERSON}).status_code == 403
+    assert login("0042").post(HELD, {"person_hash": PERSON}).status_code == 403
+    assert kiosk.__class__(live.url).post(HELD, {"person_hash": PERSON}).status_code == 401
 
 
 def test_a_booking_checks_in_once_and_each_refusal_says_why(live, kiosk, add_device, clock, count):
