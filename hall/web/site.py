@@ -84,8 +84,8 @@ def signed_in(request: Request) -> SignedIn | None:
 
 
 def install(app: FastAPI) -> None:
-    from hall.web.routes import console, devices, display, phone
+    from hall.web.routes import console, devices, display, phone, supervisor
 
     app.mount(STATIC_PREFIX, StaticFiles(directory=HERE / "static"), name="static")
-    for module in (console, display, phone, devices):
+    for module in (console, display, phone, devices, supervisor):
         app.include_router(module.router)
