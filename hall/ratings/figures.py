@@ -125,7 +125,8 @@ class _Seconds(FunctionElement):
 @compiles(_Seconds, "sqlite")
 def _seconds_sqlite(element, compiler, **kw):
     start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+    # julianday's doubles are exact to some 50 µs: rounded to the millisecond, 300 s stays 300.
+    return f"round((julianday({end}) - julianday({start})) * 86400.0, 3)"
 
 
 @compiles(_Seconds, "postgresql")
