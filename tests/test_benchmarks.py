@@ -16,6 +16,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["card_to_ticket.py", "3"], "whole"),
     (["call_audio.py", "2"], "first"),
     (["server_tickets.py", "--quick"], "tickets/s"),
+    (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
 ]
 
 
