@@ -58,12 +58,17 @@ def rows(reading, *, spec: HallSpec, start: date, end: date) -> Iterator[tuple]:
 def row(record: records.RatingRecord, *, spec: HallSpec) -> tuple:
     r = record.rating
     service = spec.service(r.service)
-    reasons = [spec.ratings.reason(code) for code in records.split_reasons(r.reasons)]
     return (f"{spec.hall.id}-{record.day:%Y%m%d}-{record.number}", r.service,
             service.name.zh_CN if service else r.service, r.department, r.counter, r.staff_job_no or "",
-            r.level, "；".join(reason.name.zh_CN if reason else "" for reason in reasons), r.comment,
+            r.level, "；".join(_reason_name(spec, c) for c in records.split_reasons(r.reasons)), r.comment,
             PLATFORM_CHANNELS[Channel(r.channel)], r.rated_at.astimezone(spec.zone).strftime("%Y-%m-%d %H:%M:%S"),
             int(r.identified), int(r.set_aside))
+
+
+def _reason_name(spec: HallSpec, code: str) -> str:
+    """A reason since removed from hall.toml keeps its code."""
+    reason = spec.ratings.reason(code)
+    return reason.name.zh_CN if reason else code
 
 
 def csv_chunks(table: Iterator[tuple]) -> Iterator[bytes]:
