@@ -179,6 +179,11 @@ def add_staff(session: Session, *, hall_id: str, spec: HallSpec, job_no: str, na
     return staff
 
 
+def staff_names(session: Session, *, hall_id: str) -> dict[str, str]:
+    """Job number to name: how figures kept by job number are shown to a supervisor."""
+    return dict(session.execute(select(Staff.job_no, Staff.name).where(Staff.hall_id == hall_id)).all())
+
+
 def permitted_counters(staff: Staff, spec: HallSpec) -> list[str]:
     if Role(staff.role) is Role.STAFF:
         return [c for c in staff.counters.split(",") if c]

@@ -447,6 +447,34 @@ class FigurePublic(BaseModel):
         return cls(**figure.__dict__)
 
 
+class LevelsPublic(BaseModel):
+    """How a period's transactions were rated."""
+
+    counts: dict[int, int] = Field(description="by level, 5 非常满意 to 1 非常不满意; ratings set aside left out")
+    not_rated: int = Field(description="the prompt ended unanswered and no late rating came")
+    awaiting: int = Field(description="the counter's prompt is still open")
+    set_aside: int = Field(description="ratings set aside by an upheld appeal")
+
+    @classmethod
+    def of(cls, levels) -> LevelsPublic:
+        """From a hall.ratings.figures.Levels."""
+        return cls(**levels.__dict__)
+
+
+class DurationsPublic(BaseModel):
+    """How long a period's transactions waited and were served: counts per bucket."""
+
+    wait_edges: list[int] = Field(description="bucket edges in minutes: under the first, between two, the last and more")
+    waits: list[int] = Field(description="from issue to call; one more than wait_edges")
+    service_edges: list[int]
+    services: list[int] = Field(description="from call to completion; one more than service_edges")
+
+    @classmethod
+    def of(cls, durations) -> DurationsPublic:
+        """From a hall.ratings.figures.Durations."""
+        return cls(**durations.__dict__)
+
+
 class CaseStepRequest(Request):
     step: CaseStep
     note: StoredText = Field(min_length=1, max_length=500, description="what was done or found")

@@ -19,6 +19,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["call_audio.py", "2"], "first"),
     (["server_tickets.py", "--quick"], "tickets/s"),
     (["login_flood.py", "--quick"], "logins from many addresses"),
+    (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
 ]
 
 

@@ -4,19 +4,25 @@ and terminals learn whether a transaction was rated, never how; supervisors read
 ratings and the figures. See docs/ratings.md."""
 from __future__ import annotations
 
-from datetime import date
+import os
+import tempfile
+from datetime import date, timedelta
+from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from hall import accounts
+from hall.errors import InvalidInput
 from hall.api.deps import Anyone, HallDep, IdempotencyKey, Rater, Supervisor, Watcher
 from hall.api.server import HallServer
 from hall.models import MAX_ID, Rating
-from hall.ratings import figures, records
+from hall.ratings import exports, figures, records
 from hall.ratings.terms import Channel, Grouping, RatingState
-from hall.schemas import (DeviceKind, FigurePublic, Problem, RatingContent, RatingPublic, RatingReceipt,
-                          RatingRequest, RatingStatusPublic, ReasonPublic)
+from hall.schemas import (DeviceKind, DurationsPublic, FigurePublic, LevelsPublic, Problem, RatingContent,
+                          RatingPublic, RatingReceipt, RatingRequest, RatingStatusPublic, ReasonPublic)
 
 router = APIRouter(prefix="/ratings", tags=["ratings"], responses={
     404: {"model": Problem}, 409: {"model": Problem, "description": "error=rating_refused: already rated, "
@@ -120,3 +126,66 @@ def rating_figures(hall: HallDep, _who: Supervisor, by: Grouping, start: Day = N
 def _period(hall: HallServer, start: date | None, end: date | None) -> tuple[date, date]:
     today = hall.clock().astimezone(hall.spec.zone).date()
     return start or end or today, end or today
+
+
+MAX_PERIOD_DAYS = 366
+
+
+def _span(hall: HallServer, start: date | None, end: date | None) -> tuple[date, date]:
+    """The period, in order and at most a year long: what a supervisor reads at once."""
+    start, end = _period(hall, start, end)
+    if start > end:
+        raise InvalidInput("start", f"{start} is after the end {end}")
+    if end - start >= timedelta(days=MAX_PERIOD_DAYS):
+        raise InvalidInput("end", f"a period of at most {MAX_PERIOD_DAYS} days, please")
+    return start, end
+
+
+@router.get("/levels", response_model=LevelsPublic,
+            summary="How the transactions of a period were rated: a count per level, not rated, awaiting "
+                    "(supervisors)")
+def rating_levels(hall: HallDep, _who: Supervisor, start: Day = None, end: Day = None) -> LevelsPublic:
+    start, end = _span(hall, start, end)
+    with hall.engine.reading() as session:
+        return LevelsPublic.of(figures.levels(session, spec=hall.spec, start=start, end=end))
+
+
+@router.get("/durations", response_model=DurationsPublic,
+            summary="How long the transactions of a period waited and were served, in buckets of minutes "
+                    "(supervisors)")
+def durations(hall: HallDep, _who: Supervisor, start: Day = None, end: Day = None) -> DurationsPublic:
+    start, end = _span(hall, start, end)
+    with hall.engine.reading() as session:
+        return DurationsPublic.of(figures.durations(session, spec=hall.spec, start=start, end=end))
+
+
+class ExportFormat(str, Enum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/export", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}},
+                             "description": "one row per rating, the platform's field names (docs/ratings.md)"}},
+            summary="The ratings of a period for the provincial 好差评 platform, as CSV (UTF-8 with BOM) or XLSX "
+                    "(supervisors)")
+def export(hall: HallDep, _who: Supervisor, start: Day = None, end: Day = None,
+           format: ExportFormat = ExportFormat.CSV):  # noqa: A002 (the query's name)
+    start, end = _span(hall, start, end)
+    name = f"ratings-{hall.spec.hall.id}-{start:%Y%m%d}-{end:%Y%m%d}.{format.value}"
+    table = exports.rows(hall.engine.reading, spec=hall.spec, start=start, end=end)
+    if format is ExportFormat.CSV:
+        return StreamingResponse(exports.csv_chunks(table), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    with hall.engine.reading() as session:
+        exports.check_xlsx_size(exports.count(session, spec=hall.spec, start=start, end=end))
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as out:
+        try:
+            exports.write_xlsx(table, out, title=f"{start:%Y%m%d}-{end:%Y%m%d}")
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    return FileResponse(out.name, media_type=XLSX_TYPE, filename=name, background=BackgroundTask(os.unlink, out.name))

@@ -27,7 +27,8 @@ LEFT_OUT = {("GET", "/api/v1/events"), ("GET", "/api/v1/display/events"), ("DELE
 STAFF_ONLY = {("GET", "/api/v1/counters/{counter_id}/queue"), ("GET", "/api/v1/help-calls"),
               ("POST", "/api/v1/help-calls/{call_id}/take"), ("GET", "/api/v1/devices"),
               ("GET", "/api/v1/devices/status"), ("GET", "/api/v1/device-health"), ("GET", "/api/v1/session"),
-              ("GET", "/api/v1/ratings"), ("GET", "/api/v1/ratings/figures"), ("GET", "/api/v1/cases"),
+              ("GET", "/api/v1/ratings"), ("GET", "/api/v1/ratings/figures"), ("GET", "/api/v1/ratings/levels"),
+              ("GET", "/api/v1/ratings/durations"), ("GET", "/api/v1/ratings/export"), ("GET", "/api/v1/cases"),
               ("GET", "/api/v1/cases/{case_id}"), ("POST", "/api/v1/cases/{case_id}/steps"),
               ("GET", "/api/v1/callbacks"), ("POST", "/api/v1/callbacks/{ticket_id}")}
 # What only a counter terminal may call; sent with the token of one bound to counter 3.
