@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from hall import accounts, idempotency
 from hall.api.login_limits import PasswordChecks, SourceFailures
-from hall.person_keys import PersonKeys, open_keys
+from hall.person_keys import PersonKeyError, PersonKeys, open_keys
 from hall.queue import QueueEngine
 from hall.settings import ServerSettings
 from hall.spec import load_hall
@@ -56,8 +56,19 @@ class HallServer:
         self.spec = load_hall(settings.hall_file)
         self.hall_id = self.spec.hall.id
         self.clock = clock or utcnow
-        self.person_keys: PersonKeys = open_keys(settings.person_key_path, hall_id=self.hall_id, zone=self.spec.zone)
+        # A key file there is checked before the database is touched; a missing one is made
+        # only once the database answered, so a server that cannot reach it leaves nothing.
+        keys = settings.person_key_path.exists()
+        if keys:
+            self.person_keys: PersonKeys = open_keys(settings.person_key_path, hall_id=self.hall_id,
+                                                     zone=self.spec.zone)
         self.engine = QueueEngine(self.spec, settings.database_url, clock=self.clock)
+        if not keys:
+            try:
+                self.person_keys = open_keys(settings.person_key_path, hall_id=self.hall_id, zone=self.spec.zone)
+            except PersonKeyError:
+                self.engine.close()
+                raise
         self.signer = self.engine.signer
         self.offline_after = timedelta(seconds=settings.offline_after)
         self.started = self.clock()
