@@ -66,13 +66,13 @@ def main(cards: int = CARDS) -> None:
         reader = inputs.card_watch.reader.port.reader
 
         def drain(until) -> None:
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30  # a loaded machine may take a few reads
             while not until():
                 try:
                     posted.get(timeout=0.01)()
                 except queue.Empty:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"stuck in {flow.state}") from None
+                        raise RuntimeError(f"stuck in {flow.state}: {flow.notice_text() or flow.identify_text()}") from None
 
         flow.warm_up()
         drain(lambda: flow.queues is not None)

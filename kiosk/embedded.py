@@ -37,6 +37,7 @@ class EmbeddedHall(Hall):
         self._engine: QueueEngine | None = None
         self._person_keys: PersonKeys | None = None
         self._tidied_on: date | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     @property
@@ -75,7 +76,10 @@ class EmbeddedHall(Hall):
         self._guard(lambda q: q.report_device(device_id, kind, status, detail))
 
     def close(self) -> None:
+        """For good: a job still running when the kiosk stops gets HallUnavailable rather than
+        opening the database again behind the shutdown."""
         with self._lock:
+            self._closed = True
             if self._engine is not None:
                 self._engine.close()
                 self._engine = None
@@ -98,6 +102,8 @@ class EmbeddedHall(Hall):
 
     def _queue(self) -> QueueEngine:
         with self._lock:
+            if self._closed:
+                raise HallUnavailable("the hall is closed: the kiosk is stopping")
             if self._person_keys is None:
                 from hall.person_keys import open_keys
                 self._person_keys = open_keys(self._key_file, hall_id=self._spec.hall.id, zone=self._spec.zone)

@@ -243,6 +243,19 @@ class TestEmbeddedHall(HallContract):
         finally:
             engine.close()
 
+    def test_a_closed_hall_stays_closed(self, clock, tmp_path):
+        """A job still running as the kiosk stops is refused: it must not open the database
+        again behind the shutdown (the folder may be on its way out)."""
+        hall = self.make_hall(clock)
+        hall.issue_ticket("social_security")
+        hall.close()
+        (tmp_path / "hall.db").unlink()
+        with pytest.raises(HallUnavailable, match="closed"):
+            hall.services_status()
+        with pytest.raises(HallUnavailable, match="closed"):
+            hall.report_device("kiosk-01/printer", "printer", "ok")
+        assert not (tmp_path / "hall.db").exists()
+
 
 class TestRemoteHall(HallContract):
     takes_help_calls = True

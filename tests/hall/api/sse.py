@@ -46,7 +46,12 @@ class Listener:
 
     def __init__(self, api, last_event_id: str | None = None):
         headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
-        self.response = api.http.get(api.base + "/api/v1/events", headers=headers, stream=True, timeout=10)
+        # A session of its own, as a browser's EventSource holds its own connection: the
+        # caller's requests go on while the stream is read and when it is hung up.
+        self.http = requests.Session()
+        self.http.headers.update(api.http.headers)
+        self.http.cookies.update(api.http.cookies)
+        self.response = self.http.get(api.base + "/api/v1/events", headers=headers, stream=True, timeout=10)
         assert self.response.status_code == 200, self.response.text
         assert self.response.headers["content-type"].startswith("text/event-stream")
         self.received: queue.Queue = queue.Queue()
@@ -73,3 +78,4 @@ class Listener:
         if connection is not None and connection.sock is not None:
             connection.sock.shutdown(socket.SHUT_RDWR)
         self.response.close()
+        self.http.close()
