@@ -17,6 +17,7 @@ from hall import events
 from hall.errors import InvalidInput
 from hall.hours import add_working_days
 from hall.models import LoggedEvent, Rating, RatingCase, ServedTicket, Ticket
+from hall.ratings import totals
 from hall.ratings.terms import CASE_FINISHED, CASE_STEPS, CaseState, CaseStep, RatingRefusal, RatingRefused
 from hall.spec import HallSpec
 from hall.tickets import EventKind
@@ -71,7 +72,9 @@ def take_step(session: Session, *, spec: HallSpec, case_id: int, step: CaseStep,
     if after in CASE_FINISHED:
         case.finished_at = now
     if after is CaseState.UPHELD:
-        session.get(Rating, case.rating_id).set_aside = True
+        rating = session.get(Rating, case.rating_id)
+        rating.set_aside = True
+        totals.set_aside(session, row=session.get(ServedTicket, rating.ticket_id), level=rating.level)
     _log(session, spec=spec, case=case, step=CaseStep(step).value, note=note.strip(), by=job_no, now=now)
     return case
 
