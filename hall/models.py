@@ -283,6 +283,8 @@ class ServedTicket(Base):
     __table_args__ = (
         Index("ix_served_day", "hall_id", "day"),
         Index("ix_served_prompt", "hall_id", "rating_state", "counter"),
+        Index("ix_served_phone", "hall_id", "completed_at", "ticket_id", sqlite_where=text("phone IS NOT NULL"),
+              postgresql_where=text("phone IS NOT NULL")),
     )
 
 
@@ -324,7 +326,11 @@ class RatingCase(Base):
     due: Mapped[date] = mapped_column(Date, comment="the last working day it may take (hall-local)")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_case_state", "hall_id", "state"),)
+    __table_args__ = (
+        Index("ix_case_state", "hall_id", "state"),
+        Index("ix_case_open", "hall_id", "due", "id", sqlite_where=text("finished_at IS NULL"),
+              postgresql_where=text("finished_at IS NULL")),
+    )
 
 
 class RatingTotal(Base):

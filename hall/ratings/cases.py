@@ -88,12 +88,14 @@ def overdue(case: RatingCase, *, spec: HallSpec, now: datetime) -> bool:
 def cases(session: Session, *, spec: HallSpec, now: datetime, state: CaseState | None = None,
           unfinished: bool = False, only_overdue: bool = False, limit: int = 100) -> list[CaseRecord]:
     """Cases, the oldest due first; overdue ones are found by the calendar, so only unfinished
-    ones past their day are read for `only_overdue`."""
+    ones past their day are read for `only_overdue`. A case is finished once it has its
+    finished_at: the unfinished ones are read from their own small index (ix_case_open),
+    however many finished ones the years leave."""
     query = _with_rating(select(RatingCase)).where(RatingCase.hall_id == spec.hall.id)
     if state is not None:
         query = query.where(RatingCase.state == state.value)
     if unfinished or only_overdue:
-        query = query.where(RatingCase.state.not_in([s.value for s in CASE_FINISHED]))
+        query = query.where(RatingCase.finished_at.is_(None))
     if only_overdue:
         query = query.where(RatingCase.due < now.astimezone(spec.zone).date())
     rows = session.execute(query.order_by(RatingCase.due, RatingCase.id).limit(limit)).all()

@@ -112,7 +112,8 @@ def durations(session: Session, *, spec: HallSpec, start: date, end: date) -> Du
     runs from its issue; service: from that call to the completion."""
     rows = session.execute(_period(
         select(DurationTotal.measure, DurationTotal.bucket, func.sum(DurationTotal.transactions)),
-        table=DurationTotal, spec=spec, start=start, end=end).group_by(DurationTotal.measure, DurationTotal.bucket)).all()
+        table=DurationTotal, spec=spec, start=start, end=end)
+        .group_by(DurationTotal.measure, DurationTotal.bucket)).all()
     counts = {Measure.WAIT: [0] * (len(WAIT_EDGES) + 1), Measure.SERVICE: [0] * (len(SERVICE_EDGES) + 1)}
     for measure, index, n in rows:
         counts[Measure(measure)][index] += int(n)

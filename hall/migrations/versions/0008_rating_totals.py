@@ -1,7 +1,8 @@
 """Rating totals: the daily counts the supervisor's figures are read from, per staff member,
 counter, service and department (rating_totals) and per bucket of waiting and service time
 (duration_totals), counted here once from the transactions already served; from then on the
-writes keep them.
+writes keep them. With them, indexes of the unfinished cases and of the numbers left for a
+call-back, the page's two lists.
 
 Revision ID: 0008
 Revises: 0007
@@ -45,6 +46,12 @@ def upgrade() -> None:
         sa.Column("bucket", sa.Integer(), primary_key=True, comment="the index of its minutes' bucket"),
         _count("transactions"),
     )
+    # The page's lists: the unfinished cases and the numbers left for a call-back, each a
+    # small part of its table, read from an index of that part alone.
+    op.create_index("ix_case_open", "rating_cases", ["hall_id", "due", "id"],
+                    sqlite_where=sa.text("finished_at IS NULL"), postgresql_where=sa.text("finished_at IS NULL"))
+    op.create_index("ix_served_phone", "served_tickets", ["hall_id", "completed_at", "ticket_id"],
+                    sqlite_where=sa.text("phone IS NOT NULL"), postgresql_where=sa.text("phone IS NOT NULL"))
     op.execute(
         "INSERT INTO rating_totals (hall_id, day, staff_job_no, counter, service, department, awaiting, not_rated, "
         "set_aside, level_1, level_2, level_3, level_4, level_5) "

@@ -126,8 +126,8 @@ def test_a_bad_period_or_format_is_a_4xx_with_its_reason(live, login, params, fi
 
 def documented_fields() -> list[str]:
     """The field names of docs/ratings.md's export table, in its order."""
-    section = (ROOT / "docs" / "ratings.md").read_text(encoding="utf-8").split("## Export for the provincial platform")[1]
-    section = section.split("\n## ")[0]
+    text_ = (ROOT / "docs" / "ratings.md").read_text(encoding="utf-8")
+    section = text_.split("## Export for the provincial platform")[1].split("\n## ")[0]
     return re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
 
 
@@ -158,8 +158,8 @@ def every_channel(live, clock):
     with engine.transaction() as session:
         records.end_prompts(session, spec=spec, now=clock())
         for done, channel in zip(late, (Channel.KIOSK, Channel.PHONE_PAGE)):
-            records.rate(session, spec=spec, ticket_id=done.ticket_id, level=3, reasons=[], comment="", identified=False,
-                         channel=channel, now=clock())
+            records.rate(session, spec=spec, ticket_id=done.ticket_id, level=3, reasons=[], comment="",
+                         identified=False, channel=channel, now=clock())
         records.rate(session, spec=spec, ticket_id=unnamed.id, level=4, reasons=[], comment="", identified=False,
                      channel=Channel.KIOSK, now=clock())
         called = session.get(ServedTicket, late[2].ticket_id)
@@ -200,7 +200,8 @@ def test_every_field_has_its_documented_name_and_the_databases_value(live, every
         {k: inert.get(v, v) if k == "writingEvaluation" else str(v) for k, v in w.items()} for w in want]
 
     sheet = boss.get("/api/v1/ratings/export", params={"start": DAY, "end": DAY, "format": "xlsx"})
-    header_x, *cells = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows()]
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content))
+    header_x, *cells = [[c.value for c in r] for r in book.active.iter_rows()]
     assert header_x == documented_fields()
     assert [dict(zip(header_x, values)) for values in cells] == [
         {k: None if v == "" else v for k, v in w.items()} for w in want]
