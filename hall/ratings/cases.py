@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hall import events
+from hall.db import order_commits
 from hall.errors import InvalidInput
 from hall.hours import add_working_days
 from hall.models import LoggedEvent, Rating, RatingCase, ServedTicket, Ticket
@@ -57,9 +58,12 @@ def open_case(session: Session, *, spec: HallSpec, rating: Rating, now: datetime
 
 def take_step(session: Session, *, spec: HallSpec, case_id: int, step: CaseStep, note: str, job_no: str,
               now: datetime) -> RatingCase:
-    """Moves the case on by one step, if the step follows from its state (terms.CASE_STEPS)."""
+    """Moves the case on by one step, if the step follows from its state (terms.CASE_STEPS).
+    The event log's lock comes first, as for every writer of ratings (hall.ratings.records):
+    an upheld appeal changes the same totals as a rating given meanwhile."""
     if not isinstance(note, str) or not note.strip() or len(note) > NOTE_LENGTH:
         raise InvalidInput("note", f"each step needs a note of 1 to {NOTE_LENGTH} characters saying what was done")
+    order_commits(session)
     case = _case(session, spec=spec, case_id=case_id, lock=True)
     state = CaseState(case.state)
     after = CASE_STEPS.get((state, CaseStep(step)))
