@@ -283,6 +283,8 @@ class ServedTicket(Base):
     __table_args__ = (
         Index("ix_served_day", "hall_id", "day"),
         Index("ix_served_prompt", "hall_id", "rating_state", "counter"),
+        Index("ix_served_phone", "hall_id", "completed_at", "ticket_id", sqlite_where=text("phone IS NOT NULL"),
+              postgresql_where=text("phone IS NOT NULL")),
     )
 
 
@@ -324,4 +326,46 @@ class RatingCase(Base):
     due: Mapped[date] = mapped_column(Date, comment="the last working day it may take (hall-local)")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_case_state", "hall_id", "state"),)
+    __table_args__ = (
+        Index("ix_case_state", "hall_id", "state"),
+        Index("ix_case_open", "hall_id", "due", "id", sqlite_where=text("finished_at IS NULL"),
+              postgresql_where=text("finished_at IS NULL")),
+    )
+
+
+class RatingTotal(Base):
+    """How a day's transactions of one staff member, counter, service and department stand
+    as ratings see them: awaiting their prompt, not rated, rated at each level, or their
+    rating set aside. Kept by the writes that change a transaction (hall.ratings.totals), in
+    their own transaction, so that the figures of a month read a few thousand rows instead of
+    every transaction; the transactions are the sum of the counts."""
+
+    __tablename__ = "rating_totals"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, comment="hall-local date of completion")
+    staff_job_no: Mapped[str] = mapped_column(String(32), primary_key=True, comment="'' if nobody was named")
+    counter: Mapped[str] = mapped_column(String(8), primary_key=True)
+    service: Mapped[str] = mapped_column(String(32), primary_key=True)
+    department: Mapped[str] = mapped_column(String(80), primary_key=True)
+    awaiting: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    not_rated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    set_aside: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    level_1: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    level_2: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    level_3: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    level_4: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    level_5: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class DurationTotal(Base):
+    """How many of a day's transactions waited (measure 'wait') or were served ('service')
+    for the minutes of each bucket (hall.ratings.totals), counted at their completion."""
+
+    __tablename__ = "duration_totals"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, comment="hall-local date of completion")
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True, comment="wait or service")
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, comment="the index of its minutes' bucket")
+    transactions: Mapped[int] = mapped_column(Integer, server_default=text("0"))

@@ -39,7 +39,8 @@ def leave_phone(session: Session, *, spec: HallSpec, ticket_id: int, phone: str,
 
 def due_calls(session: Session, *, spec: HallSpec, limit: int = 100) -> list[DueCall]:
     """Whom to call: the chosen transactions not yet rated nor called whose citizen left a
-    number, the oldest first."""
+    number, the oldest first. Numbers are kept only until the call, so those with one are
+    few, and read from their own index (ix_served_phone)."""
     rows = session.execute(
         select(ServedTicket, Ticket.number).join(Ticket, Ticket.id == ServedTicket.ticket_id)
         .where(ServedTicket.hall_id == spec.hall.id, ServedTicket.callback_due.is_(True),

@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hall import events
+from hall.db import order_commits
 from hall.errors import InvalidInput
 from hall.hours import add_working_days
 from hall.models import LoggedEvent, Rating, RatingCase, ServedTicket, Ticket
+from hall.ratings import totals
 from hall.ratings.terms import CASE_FINISHED, CASE_STEPS, CaseState, CaseStep, RatingRefusal, RatingRefused
 from hall.spec import HallSpec
 from hall.tickets import EventKind
@@ -56,9 +58,12 @@ def open_case(session: Session, *, spec: HallSpec, rating: Rating, now: datetime
 
 def take_step(session: Session, *, spec: HallSpec, case_id: int, step: CaseStep, note: str, job_no: str,
               now: datetime) -> RatingCase:
-    """Moves the case on by one step, if the step follows from its state (terms.CASE_STEPS)."""
+    """Moves the case on by one step, if the step follows from its state (terms.CASE_STEPS).
+    The event log's lock comes first, as for every writer of ratings (hall.ratings.records):
+    an upheld appeal changes the same totals as a rating given meanwhile."""
     if not isinstance(note, str) or not note.strip() or len(note) > NOTE_LENGTH:
         raise InvalidInput("note", f"each step needs a note of 1 to {NOTE_LENGTH} characters saying what was done")
+    order_commits(session)
     case = _case(session, spec=spec, case_id=case_id, lock=True)
     state = CaseState(case.state)
     after = CASE_STEPS.get((state, CaseStep(step)))
@@ -71,7 +76,9 @@ def take_step(session: Session, *, spec: HallSpec, case_id: int, step: CaseStep,
     if after in CASE_FINISHED:
         case.finished_at = now
     if after is CaseState.UPHELD:
-        session.get(Rating, case.rating_id).set_aside = True
+        rating = session.get(Rating, case.rating_id)
+        rating.set_aside = True
+        totals.set_aside(session, row=session.get(ServedTicket, rating.ticket_id), level=rating.level)
     _log(session, spec=spec, case=case, step=CaseStep(step).value, note=note.strip(), by=job_no, now=now)
     return case
 
@@ -85,12 +92,14 @@ def overdue(case: RatingCase, *, spec: HallSpec, now: datetime) -> bool:
 def cases(session: Session, *, spec: HallSpec, now: datetime, state: CaseState | None = None,
           unfinished: bool = False, only_overdue: bool = False, limit: int = 100) -> list[CaseRecord]:
     """Cases, the oldest due first; overdue ones are found by the calendar, so only unfinished
-    ones past their day are read for `only_overdue`."""
+    ones past their day are read for `only_overdue`. A case is finished once it has its
+    finished_at: the unfinished ones are read from their own small index (ix_case_open),
+    however many finished ones the years leave."""
     query = _with_rating(select(RatingCase)).where(RatingCase.hall_id == spec.hall.id)
     if state is not None:
         query = query.where(RatingCase.state == state.value)
     if unfinished or only_overdue:
-        query = query.where(RatingCase.state.not_in([s.value for s in CASE_FINISHED]))
+        query = query.where(RatingCase.finished_at.is_(None))
     if only_overdue:
         query = query.where(RatingCase.due < now.astimezone(spec.zone).date())
     rows = session.execute(query.order_by(RatingCase.due, RatingCase.id).limit(limit)).all()

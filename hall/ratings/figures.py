@@ -1,7 +1,8 @@
 """The figures a supervisor reads, per staff member, counter, service, department or day of
 the transactions completed in a period (definitions: docs/ratings.md): satisfaction, the
-levels given, and how long citizens waited and were served. Each is counted by the database
-in one grouped query over the period's transactions, whatever the number of ratings.
+levels given, and how long citizens waited and were served. Each is added up by the database
+from the period's daily totals (hall.ratings.totals), which the writes keep, so a month of a
+large hall reads a few thousand rows whatever the number of ratings.
 
 A rating set aside by an upheld appeal counts nowhere: the transaction is then neither rated
 nor not rated.
@@ -10,19 +11,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
+from operator import add
 
-from sqlalchemy import Float, and_, case, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
 
-from hall.models import Rating, ServedTicket, Ticket
-from hall.ratings.terms import BAD_UP_TO, LEVELS, SATISFIED_FROM, Grouping, RatingState
+from hall.models import DurationTotal, RatingTotal
+from hall.ratings.terms import BAD_UP_TO, LEVELS, SATISFIED_FROM, Grouping
+from hall.ratings.totals import SERVICE_EDGES, WAIT_EDGES, Measure, level_column
 from hall.spec import HallSpec
 
-_KEYS = {Grouping.STAFF: ServedTicket.staff_job_no, Grouping.COUNTER: ServedTicket.counter,
-         Grouping.SERVICE: ServedTicket.service, Grouping.DEPARTMENT: ServedTicket.department,
-         Grouping.DAY: ServedTicket.day}
+_KEYS = {Grouping.STAFF: RatingTotal.staff_job_no, Grouping.COUNTER: RatingTotal.counter,
+         Grouping.SERVICE: RatingTotal.service, Grouping.DEPARTMENT: RatingTotal.department,
+         Grouping.DAY: RatingTotal.day}
+
+
+def _sum(*names: str):
+    """The counts of those columns added up over the period's rows."""
+    return func.coalesce(func.sum(reduce(add, (getattr(RatingTotal, name) for name in names))), 0)
+
+
+def _levels(*levels: int) -> tuple[str, ...]:
+    return tuple(level_column(lv) for lv in levels)
+
+
+def _period(query, *, table, spec: HallSpec, start: date, end: date):
+    return query.where(table.hall_id == spec.hall.id, table.day >= start, table.day <= end)
 
 
 @dataclass(frozen=True)
@@ -41,29 +56,23 @@ class Figure:
 
 def figures(session: Session, *, spec: HallSpec, by: Grouping, start: date, end: date) -> list[Figure]:
     key = _KEYS[Grouping(by)]
-    counted = and_(Rating.id.is_not(None), Rating.set_aside.is_(False))
-
-    def tally(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    rows = session.execute(
-        select(key.label("key"), func.count().label("transactions"), tally(counted).label("rated"),
-               tally(ServedTicket.rating_state == RatingState.NOT_RATED.value).label("not_rated"),
-               tally(and_(counted, Rating.level >= SATISFIED_FROM)).label("satisfied"),
-               tally(and_(counted, Rating.level <= BAD_UP_TO)).label("bad"))
-        .select_from(ServedTicket).outerjoin(Rating, Rating.ticket_id == ServedTicket.ticket_id)
-        .where(ServedTicket.hall_id == spec.hall.id, ServedTicket.day >= start, ServedTicket.day <= end)
-        .group_by(key)).all()
+    rated = _levels(*LEVELS)
+    rows = session.execute(_period(
+        select(key.label("key"), _sum("awaiting", "not_rated", "set_aside", *rated).label("transactions"),
+               _sum(*rated).label("rated"), _sum("not_rated").label("not_rated"),
+               _sum(*_levels(*(lv for lv in LEVELS if lv >= SATISFIED_FROM))).label("satisfied"),
+               _sum(*_levels(*(lv for lv in LEVELS if lv <= BAD_UP_TO))).label("bad")),
+        table=RatingTotal, spec=spec, start=start, end=end).group_by(key)).all()
     threshold = spec.ratings.satisfaction_threshold
     out = []
     for row in rows:
-        rated, satisfied = int(row.rated), int(row.satisfied)
+        transactions, rated, not_rated = int(row.transactions), int(row.rated), int(row.not_rated)
+        satisfied, bad = int(row.satisfied), int(row.bad)
         out.append(Figure(
-            key="" if row.key is None else (row.key.isoformat() if isinstance(row.key, date) else row.key),
-            transactions=row.transactions, rated=rated, not_rated=int(row.not_rated), satisfied=satisfied,
-            bad=int(row.bad), satisfaction_rate=satisfied / rated if rated else None,
-            bad_rate=int(row.bad) / rated if rated else None,
-            not_rated_share=int(row.not_rated) / row.transactions if row.transactions else None,
+            key=row.key.isoformat() if isinstance(row.key, date) else row.key,
+            transactions=transactions, rated=rated, not_rated=not_rated, satisfied=satisfied, bad=bad,
+            satisfaction_rate=satisfied / rated if rated else None, bad_rate=bad / rated if rated else None,
+            not_rated_share=not_rated / transactions if transactions else None,
             below_threshold=rated > 0 and satisfied * 100 < threshold * rated))
     return sorted(out, key=lambda f: f.key)
 
@@ -80,28 +89,11 @@ class Levels:
 
 
 def levels(session: Session, *, spec: HallSpec, start: date, end: date) -> Levels:
-    rows = session.execute(
-        select(Rating.level, Rating.set_aside, ServedTicket.rating_state, func.count())
-        .select_from(ServedTicket).outerjoin(Rating, Rating.ticket_id == ServedTicket.ticket_id)
-        .where(ServedTicket.hall_id == spec.hall.id, ServedTicket.day >= start, ServedTicket.day <= end)
-        .group_by(Rating.level, Rating.set_aside, ServedTicket.rating_state)).all()
-    counts, not_rated, awaiting, set_aside = dict.fromkeys(sorted(LEVELS), 0), 0, 0, 0
-    for level, aside, state, n in rows:
-        if level is not None and aside:
-            set_aside += n
-        elif level is not None:
-            counts[level] += n
-        elif state == RatingState.NOT_RATED.value:
-            not_rated += n
-        elif state == RatingState.AWAITING.value:
-            awaiting += n
-    return Levels(counts=counts, not_rated=not_rated, awaiting=awaiting, set_aside=set_aside)
-
-
-# Bucket edges in minutes: a transaction waited (or was served) under the first edge, from
-# one edge to the next, or the last edge and more.
-WAIT_EDGES = (5, 10, 15, 20, 30, 45, 60)
-SERVICE_EDGES = (2, 5, 10, 15, 20, 30)
+    names = ("awaiting", "not_rated", "set_aside", *_levels(*LEVELS))
+    row = session.execute(_period(select(*(_sum(n).label(n) for n in names)), table=RatingTotal, spec=spec,
+                                  start=start, end=end)).one()
+    return Levels(counts={lv: int(getattr(row, level_column(lv))) for lv in sorted(LEVELS)},
+                  not_rated=int(row.not_rated), awaiting=int(row.awaiting), set_aside=int(row.set_aside))
 
 
 @dataclass(frozen=True)
@@ -115,47 +107,15 @@ class Durations:
     services: list[int]
 
 
-class _Seconds(FunctionElement):
-    """Seconds from one timestamp column to another, in the database's own arithmetic."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(_Seconds, "sqlite")
-def _seconds_sqlite(element, compiler, **kw):
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    # julianday's doubles are exact to some 50 µs: rounded to the millisecond, 300 s stays 300.
-    return f"round((julianday({end}) - julianday({start})) * 86400.0, 3)"
-
-
-@compiles(_Seconds, "postgresql")
-def _seconds_postgresql(element, compiler, **kw):
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
-
-
-def _bucket(start, end, edges: tuple[int, ...]):
-    """The bucket's index; null for a time that runs backwards (a clock set back) or is unknown."""
-    seconds = _Seconds(start, end)
-    return case((seconds < 0, None), *((seconds < edge * 60, i) for i, edge in enumerate(edges)),
-                else_=len(edges))
-
-
 def durations(session: Session, *, spec: HallSpec, start: date, end: date) -> Durations:
     """Waiting: from the ticket's issue to its (last) call, so a transferred ticket's wait
     runs from its issue; service: from that call to the completion."""
-    wait = _bucket(Ticket.issued_at, Ticket.called_at, WAIT_EDGES).label("wait")
-    service = _bucket(Ticket.called_at, ServedTicket.completed_at, SERVICE_EDGES).label("service")
-    rows = session.execute(
-        select(wait, service, func.count()).select_from(ServedTicket)
-        .join(Ticket, Ticket.id == ServedTicket.ticket_id)
-        .where(ServedTicket.hall_id == spec.hall.id, ServedTicket.day >= start, ServedTicket.day <= end)
-        .group_by(wait, service)).all()
-    waits, services = [0] * (len(WAIT_EDGES) + 1), [0] * (len(SERVICE_EDGES) + 1)
-    for w, s, n in rows:
-        if w is not None:
-            waits[int(w)] += n
-        if s is not None:
-            services[int(s)] += n
-    return Durations(wait_edges=WAIT_EDGES, waits=waits, service_edges=SERVICE_EDGES, services=services)
+    rows = session.execute(_period(
+        select(DurationTotal.measure, DurationTotal.bucket, func.sum(DurationTotal.transactions)),
+        table=DurationTotal, spec=spec, start=start, end=end)
+        .group_by(DurationTotal.measure, DurationTotal.bucket)).all()
+    counts = {Measure.WAIT: [0] * (len(WAIT_EDGES) + 1), Measure.SERVICE: [0] * (len(SERVICE_EDGES) + 1)}
+    for measure, index, n in rows:
+        counts[Measure(measure)][index] += int(n)
+    return Durations(wait_edges=WAIT_EDGES, waits=counts[Measure.WAIT], service_edges=SERVICE_EDGES,
+                     services=counts[Measure.SERVICE])

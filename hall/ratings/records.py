@@ -22,7 +22,7 @@ from hall.db import order_commits
 from hall.errors import InvalidInput
 from hall.hours import add_working_days
 from hall.models import Rating, ServedTicket, Ticket
-from hall.ratings import cases
+from hall.ratings import cases, totals
 from hall.ratings.terms import BAD_UP_TO, LEVELS, Channel, RatingRefusal, RatingRefused, RatingState
 from hall.spec import HallSpec
 from hall.tickets import EventKind, TicketStatus
@@ -63,6 +63,7 @@ def served(session: Session, *, spec: HallSpec, ticket_id: int, job_no: str | No
         callback_due=(before + 1) * share // 100 > before * share // 100)
     session.add(row)
     session.flush()
+    totals.served(session, row=row, ticket=ticket)
     return row
 
 
@@ -92,6 +93,7 @@ def end_prompts(session: Session, *, spec: HallSpec, now: datetime, counter: str
     ended = list(session.scalars(query.order_by(ServedTicket.ticket_id).with_for_update()))
     for row in ended:
         row.rating_state = RatingState.NOT_RATED.value
+        totals.prompt_ended(session, row=row)
         events.append(session, hall_id=spec.hall.id, kind=EventKind.NOT_RATED, at=now, ticket_id=row.ticket_id,
                       counter=row.counter, payload={"rating": {"ticket_id": row.ticket_id, "counter": row.counter,
                                                                "state": RatingState.NOT_RATED.value}})
@@ -140,6 +142,7 @@ def rate(session: Session, *, spec: HallSpec, ticket_id: int, level: int, reason
                     comment=comment.strip(), channel=channel.value, identified=bool(identified), rated_at=now,
                     set_aside=False)
     session.add(rating)
+    totals.rated(session, row=row, was=RatingState(row.rating_state), level=level)
     row.rating_state = RatingState.RATED.value
     row.phone = None  # a number left for a call-back has no purpose once rated
     session.flush()

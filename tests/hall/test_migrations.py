@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import pytest
 from alembic import command
@@ -21,10 +22,12 @@ from hall.errors import SchemaTooNew
 from hall.migrations import runner
 from hall.models import Base
 from hall.queue import QueueEngine
-from hall.ratings import records
-from hall.ratings.terms import Channel
+from hall.ratings import cases, figures, records
+from hall.ratings.terms import CaseStep, Channel, Grouping
 from tests.conftest import OPEN_MORNING, ROOT
 from tests.hall.conftest import _plain
+from tests.hall.ratings.by_hand import as_kept, counted_by_hand, hand_figures, kept_totals
+from tests.hall.ratings.month import month, serve
 
 RELEASE_DB = ROOT / "tests" / "hall" / "data" / "release-0.1.db"  # written by release 0.1's engine
 RELEASE_TABLES = ("tickets", "ticket_sequences", "counters", "ticket_events", "device_status")
@@ -208,7 +211,7 @@ def test_a_database_of_the_previous_release_gets_ratings_and_keeps_its_tickets(r
         assert as_release_rows(release_url) == before
         probe = create_engine(release_url)
         with probe.connect() as con:
-            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD == "0007"
+            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD == "0008"
             assert con.execute(text("select counters from devices")).all() == [("",)]
             assert con.execute(text("select count(*) from served_tickets")).scalar() == 0
         probe.dispose()
@@ -240,3 +243,47 @@ def test_failed_logins_are_kept_when_they_come_to_be_counted_per_source(db_url):
         engine.dispose()
     assert rows[0] == ("chengguan", "", "1001", 5, row["until"], row["until"])
     assert rows[1][:5] == ("chengguan", "", "9", 1, None) and rows[1][5] is not None
+
+
+def test_a_database_with_ratings_gets_its_totals_counted_from_its_transactions(db_url, spec, clock):
+    """A hall at 0007 with a month of transactions, ratings, prompts ended and an appeal
+    upheld: 0008 counts the daily totals from those rows, the figures come out the same as the
+    rows counted by hand, and the writes go on adding to them."""
+    days = [date(2026, 11, 24), date(2026, 11, 25)]
+    engine = QueueEngine(spec, db_url, clock=clock)
+    try:
+        done = month(engine, clock, days=days, per_day=2)
+        done.append(serve(engine, clock, day=days[-1], at=(15, 0), counter="7", service="taxation", job_no="0701",
+                          wait=12, service_minutes=6, level=1, reasons=("slow",)))
+        with engine.transaction() as session:
+            records.end_prompts(session, spec=spec, now=clock() + timedelta(minutes=5))
+            [first, *_] = cases.cases(session, spec=spec, now=clock(), unfinished=True)
+            for step in (CaseStep.APPEAL, CaseStep.REVIEW, CaseStep.UPHOLD):
+                cases.take_step(session, spec=spec, case_id=first.case.id, step=step, note="复核", job_no="9001",
+                                now=clock())
+    finally:
+        engine.close()
+    old = create_engine(db_url)
+    with old.begin() as con:   # as revision 0007 left it: the same rows, no totals
+        con.execute(text("drop table rating_totals"))
+        con.execute(text("drop table duration_totals"))
+        con.execute(text("drop index ix_case_open"))
+        con.execute(text("drop index ix_served_phone"))
+        con.execute(text("update alembic_version set version_num = '0007'"))
+    old.dispose()
+    engine = QueueEngine(spec, db_url, clock=clock)
+    try:
+        with engine.reading() as session:
+            counted = counted_by_hand(session, spec)
+            assert kept_totals(session) == as_kept(counted)
+            got = {f.key: (f.transactions, f.rated, f.not_rated, f.satisfied, f.bad, f.below_threshold)
+                   for f in figures.figures(session, spec=spec, by=Grouping.STAFF, start=days[0], end=days[-1])}
+        assert got == hand_figures(counted[0], Grouping.STAFF, spec.ratings.satisfaction_threshold)
+        assert sum(c.get("set_aside", 0) for c in counted[0].values()) == 1
+        assert sum(sum(c.values()) for c in counted[0].values()) == len(done)
+        serve(engine, clock, day=days[-1], at=(16, 0), counter="3", service="household", job_no="0301", wait=5,
+              service_minutes=2, level=4)
+        with engine.reading() as session:
+            assert kept_totals(session) == as_kept(counted_by_hand(session, spec))
+    finally:
+        engine.close()

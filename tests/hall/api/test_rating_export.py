@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta, timezone
 
 import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
 
-from hall.ratings import exports, records
-from hall.ratings.terms import Channel
+from hall.models import ServedTicket
+from hall.ratings import callbacks, cases, exports, records
+from hall.ratings.terms import CallOutcome, CaseStep, Channel
 from hall.schemas import Role
+from tests.conftest import ROOT, SHANGHAI
 from tests.hall.ratings.month import serve
 
 DAY = date(2026, 11, 25)
@@ -119,3 +122,86 @@ def test_a_bad_period_or_format_is_a_4xx_with_its_reason(live, login, params, fi
         answer = boss.get(path, params=params)
         assert answer.status_code == 422, (path, answer.text)
         assert answer.json()["error"] == "invalid" and (field is None or field in answer.text), answer.text
+
+
+def documented_fields() -> list[str]:
+    """The field names of docs/ratings.md's export table, in its order."""
+    text_ = (ROOT / "docs" / "ratings.md").read_text(encoding="utf-8")
+    section = text_.split("## Export for the provincial platform")[1].split("\n## ")[0]
+    return re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
+
+
+# 评价渠道 (pf) as docs/ratings.md gives it: 3 the counter's screen or keypad, 4 a kiosk, 2 the
+# ticket's phone page, 6 the call-back.
+DOCUMENTED_PF = {"counter": "3", "keypad": "3", "kiosk": "4", "phone_page": "2", "callback": "6"}
+
+
+@pytest.fixture
+def every_channel(live, clock):
+    """A rating in each channel, one by nobody named (completed before ratings were kept) and
+    one bad one whose appeal was upheld."""
+    engine = live.hall.engine
+    spec = engine.spec
+    counter = serve(engine, clock, day=DAY, at=(9, 0), counter="1", service="social_security", job_no="0101",
+                    wait=3, service_minutes=4, level=2, reasons=("attitude",), comment="@窗口")
+    keyed = serve(engine, clock, day=DAY, at=(9, 20), counter="3", service="household", job_no="0301", wait=1,
+                  service_minutes=2, level=None)
+    with engine.transaction() as session:
+        records.rate(session, spec=spec, ticket_id=keyed.ticket_id, level=5, reasons=[], comment="", identified=True,
+                     channel=Channel.KEYPAD, now=clock(), counters=("3",))
+    late = [serve(engine, clock, day=DAY, at=(10, 0 + 10 * i), counter="4", service="real_estate", job_no="0401",
+                  wait=1, service_minutes=2, level=None) for i in range(3)]
+    unnamed = engine.issue_ticket("household")
+    engine.call_next("3")
+    engine.complete("3")
+    clock.now += timedelta(minutes=30)
+    with engine.transaction() as session:
+        records.end_prompts(session, spec=spec, now=clock())
+        for done, channel in zip(late, (Channel.KIOSK, Channel.PHONE_PAGE)):
+            records.rate(session, spec=spec, ticket_id=done.ticket_id, level=3, reasons=[], comment="",
+                         identified=False, channel=channel, now=clock())
+        records.rate(session, spec=spec, ticket_id=unnamed.id, level=4, reasons=[], comment="", identified=False,
+                     channel=Channel.KIOSK, now=clock())
+        called = session.get(ServedTicket, late[2].ticket_id)
+        called.callback_due = True   # chosen for a call-back, whatever the share
+        callbacks.record_call(session, spec=spec, ticket_id=late[2].ticket_id, outcome=CallOutcome.ANSWERED,
+                              job_no="9001", now=clock(), level=1, reasons=["other"], comment="=1+1")
+        [case] = [c for c in cases.cases(session, spec=spec, now=clock()) if c.case.ticket_id == counter.ticket_id]
+        for step in (CaseStep.APPEAL, CaseStep.REVIEW, CaseStep.UPHOLD):
+            cases.take_step(session, spec=spec, case_id=case.case.id, step=step, note="复核", job_no="9001",
+                            now=clock())
+
+
+def test_every_field_has_its_documented_name_and_the_databases_value(live, every_channel, login, db_url, spec):
+    rows = stored(db_url)
+    assert {r["channel"] for r in rows} == set(DOCUMENTED_PF) and len(rows) == 6
+    names = {s.code: s.name.zh_CN for s in spec.services}
+    reasons = {r.code: r.name.zh_CN for r in spec.ratings.reasons}
+    want = []
+    for row in rows:
+        day = row["served_day"] if isinstance(row["served_day"], date) else date.fromisoformat(row["served_day"])
+        rated_at = row["rated_at"] if isinstance(row["rated_at"], datetime) else datetime.fromisoformat(row["rated_at"])
+        want.append({
+            "projectNo": f"chengguan-{day:%Y%m%d}-{row['number']}", "taskCode": row["service"],
+            "taskName": names[row["service"]], "deptName": row["department"], "windowNo": row["counter"],
+            "handleUserCode": row["staff_job_no"] or "", "alternate": row["level"],
+            "appraisald": "；".join(reasons[c] for c in row["reasons"].split(",") if c),
+            "writingEvaluation": row["comment"], "pf": DOCUMENTED_PF[row["channel"]],
+            "assessTime": f"{rated_at.replace(tzinfo=timezone.utc).astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}",
+            "isRealName": int(row["identified"]), "appealUpheld": int(row["set_aside"])})
+    assert [w["handleUserCode"] for w in want].count("") == 1 and sum(w["appealUpheld"] for w in want) == 1
+
+    boss = login("9001", role=Role.SUPERVISOR, counters=())
+    text_ = boss.get("/api/v1/ratings/export", params={"start": DAY, "end": DAY}).content.decode("utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(text_)))
+    assert header == documented_fields() == list(exports.FIELDS)
+    inert = {"@窗口": "'@窗口", "=1+1": "'=1+1"}
+    assert [dict(zip(header, line)) for line in lines] == [
+        {k: inert.get(v, v) if k == "writingEvaluation" else str(v) for k, v in w.items()} for w in want]
+
+    sheet = boss.get("/api/v1/ratings/export", params={"start": DAY, "end": DAY, "format": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content))
+    header_x, *cells = [[c.value for c in r] for r in book.active.iter_rows()]
+    assert header_x == documented_fields()
+    assert [dict(zip(header_x, values)) for values in cells] == [
+        {k: None if v == "" else v for k, v in w.items()} for w in want]
