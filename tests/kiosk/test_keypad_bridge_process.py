@@ -21,7 +21,7 @@ from hall.schemas import DeviceKind
 from kiosk.outbox import Outbox
 from kiosk.remote import OUTBOX_FILE
 from tests.conftest import ROOT
-from tests.devices.keypad_lines import PtyLine
+from tests.devices.keypad_lines import Clock, PtyLine
 from tests.hall.api.conftest import Api
 from tests.support.waiting import until
 
@@ -73,16 +73,6 @@ class Bridge:
         if process.poll() is None:
             process.send_signal(sig)
         return process.wait(timeout=30)
-
-
-class Clock:
-    """The keypads' time, moved on by the test past their 2 s rule for a second press."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Counter:
@@ -184,13 +174,19 @@ def test_garbage_and_split_frames_on_the_line_give_a_log_line_and_no_second_rati
     assert c.ratings() == [(ticket["id"], 4, "keypad")]
 
 
-def test_a_press_while_the_server_is_down_waits_in_the_outbox_and_arrives_once(hall_server, counter_on):
-    c = counter_on(hall_server)
+def pressed_with_the_server_down(c: Counter) -> dict:
+    """A ticket completed and its keypad prompted, then the server killed and the key pressed."""
     c.bridge.start()
     ticket = c.serve()
     c.prompted(ticket)
-    hall_server.kill(signal.SIGKILL)
+    c.server.kill(signal.SIGKILL)
     assert c.press(SATISFIED)
+    return ticket
+
+
+def test_a_press_while_the_server_is_down_waits_in_the_outbox_and_arrives_once(hall_server, counter_on):
+    c = counter_on(hall_server)
+    ticket = pressed_with_the_server_down(c)
     until(lambda: f"rating keypad-rating-{ticket['id']} kept for later" in c.bridge.text(),
           what=lambda: f"the rating kept for later:\n{c.bridge.text()[-3000:]}")
     assert c.bridge.outbox() == (1, [])
@@ -205,11 +201,7 @@ def test_a_bridge_killed_right_after_the_press_delivers_the_rating_once_after_it
     when the kill -9 comes; the restarted bridge sends it, and a resend of a rating the hall
     already took is that same rating (its key), never a refusal or a second one."""
     c = counter_on(hall_server)
-    c.bridge.start()
-    ticket = c.serve()
-    c.prompted(ticket)
-    hall_server.kill(signal.SIGKILL)
-    assert c.press(SATISFIED)
+    ticket = pressed_with_the_server_down(c)
     until(lambda: c.bridge.outbox() == (1, []), what="the rating in the bridge's outbox")
     assert c.bridge.stop(signal.SIGKILL) == -signal.SIGKILL
     hall_server.start()

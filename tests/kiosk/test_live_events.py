@@ -48,13 +48,19 @@ def reader(server, token: str, heard: Heard, **kwargs) -> LiveEvents:
                       **kwargs).start()
 
 
+def connected(server, heard: Heard) -> tuple[str, LiveEvents]:
+    """A kiosk's token, and a reader of the server (started now) whose stream has opened."""
+    token = server.register("kiosk-01")
+    server.start()
+    live = reader(server, token, heard)
+    until(lambda: live.connected, what="the stream opened")
+    return token, live
+
+
 def test_events_arrive_as_they_happen_with_what_the_api_documents(any_hall_server):
-    token = any_hall_server.register("kiosk-01")
-    any_hall_server.start()
     heard = Heard()
-    live = reader(any_hall_server, token, heard)
+    token, live = connected(any_hall_server, heard)
     try:
-        until(lambda: live.connected, what="the stream opened")
         numbers = [issue(any_hall_server, token) for _ in range(3)]
         until(lambda: heard.numbers() == numbers, what=lambda: f"three tickets issued, heard {heard.numbers()}")
         first = heard.events[0]
@@ -65,12 +71,9 @@ def test_events_arrive_as_they_happen_with_what_the_api_documents(any_hall_serve
 
 
 def test_a_server_killed_and_restarted_the_events_written_meanwhile_arrive_once_in_order(any_hall_server):
-    token = any_hall_server.register("kiosk-01")
-    any_hall_server.start()
     heard = Heard()
-    live = reader(any_hall_server, token, heard)
+    token, live = connected(any_hall_server, heard)
     try:
-        until(lambda: live.connected, what="the stream opened")
         before = [issue(any_hall_server, token) for _ in range(2)]
         until(lambda: heard.numbers() == before, what="the first tickets")
         any_hall_server.kill(signal.SIGKILL)
@@ -133,10 +136,7 @@ def test_a_token_the_hall_does_not_know_is_said_in_the_log_and_tried_again(hall_
 def test_close_hangs_up_a_quiet_stream_at_once(hall_server):
     """The server is quiet for 15 s before its keepalive, and the read waits longer still:
     close() cuts the stream instead, and the reader's thread has ended when it returns."""
-    token = hall_server.register("kiosk-01")
-    hall_server.start()
-    live = reader(hall_server, token, Heard())
-    until(lambda: live.connected, what="the stream opened")
+    _token, live = connected(hall_server, Heard())
     live.close()
     assert not live._thread.is_alive()
     assert not live.connected
