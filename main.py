@@ -4,6 +4,7 @@
     python main.py test-print --printer URL [--config FILE] [--language zh_CN|zh_TW|en]
     python main.py read-id [--reader URL] [--config FILE]
     python main.py status [--config FILE]
+    python main.py keypad-bridge [--config FILE]   (the bridge's own file, default config/keypads.toml)
 
 Exit codes: 0 done, 1 a device or the hall failed, 2 the configuration (or the machine's
 set-up, such as a missing Chinese font) must be fixed first.
@@ -40,6 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ri.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
     st = sub.add_parser("status", help="what waits to reach the hall, and the reports it refused")
     st.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+    kb = sub.add_parser("keypad-bridge", help="drive the rating keypads of one line for the hall server (no screen)")
+    kb.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -189,6 +192,9 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "keypad-bridge":  # its own file: no kiosk.toml, screen or printer
+        from kiosk.keypad_bridge_process import run_bridge
+        return run_bridge(args.sub_config or args.config)
     try:
         settings = load_settings(getattr(args, "sub_config", None) or args.config)
         setup_environment(settings)

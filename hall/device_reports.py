@@ -1,6 +1,6 @@
 """What terminals report of themselves and their parts, and what it adds up to: every
-kiosk's and counter terminal's health in one word, and since when, as a supervisor's device
-page and the staff consoles' alarms show it.
+kiosk's, counter terminal's and keypad bridge's health in one word, and since when, as a
+supervisor's device page and the staff consoles' alarms show it.
 
 A part's latest report is kept (device_status); a report that changes its status is also an
 event, so the latest event of a part tells since when its present status holds. A terminal is
@@ -23,7 +23,7 @@ from hall.models import Device, DeviceStatus, LoggedEvent
 from hall.schemas import DeviceKind
 from hall.tickets import EventKind
 
-WATCHED = (DeviceKind.KIOSK.value, DeviceKind.COUNTER.value)
+WATCHED = (DeviceKind.KIOSK.value, DeviceKind.COUNTER.value, DeviceKind.KEYPAD_BRIDGE.value)
 RECENT_EVENTS = 5000   # device events are rare (one per change): this reaches back months
 DETAIL_LENGTH = 2000   # a report's detail: a sentence and a few lines of context
 
@@ -48,7 +48,7 @@ _DEVICE_EVENTS = (EventKind.DEVICE_STATUS.value, EventKind.DEVICE_ONLINE.value, 
 @dataclass(frozen=True)
 class DeviceHealth:
     device_id: str
-    kind: str                 # kiosk or counter
+    kind: str                 # kiosk, counter or keypad_bridge
     state: DeviceState
     since: datetime | None    # when the present state began, as far as the hall knows
     part: str | None          # the part that makes the state (kiosk-01/printer), if not the terminal

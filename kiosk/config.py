@@ -42,6 +42,23 @@ PathText = Annotated[str, AfterValidator(_path)]
 OptionalPathText = Annotated[str, AfterValidator(lambda value: _path(value) if value else value)]
 
 
+def hall_server_url(value: str, use: str = "use") -> str:
+    """A hall server's URL, without the slash at its end."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f'{use} the hall server\'s URL, such as "https://hall.example.gov.cn"')
+    return value.rstrip("/")
+
+
+def check_hall_link(url: str, token: str) -> None:
+    """A terminal of a hall server has its device token, and sends it in clear only on this machine."""
+    if not token:
+        raise ValueError("hall is a server: set hall_token to the token of python -m hall add-device")
+    parts = urlsplit(url)
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"{url!r}: use https; the device token must not cross the network in clear")
+
+
 class Terminal(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     mode: Literal["ticket", "counter"] = "ticket"
@@ -67,20 +84,12 @@ class Terminal(Strict):
     def _hall(cls, value: str) -> str:
         if value == "embedded":
             return value
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError('use "embedded" or the hall server\'s URL, such as "https://hall.example.gov.cn"')
-        return value.rstrip("/")
+        return hall_server_url(value, 'use "embedded" or')
 
     @model_validator(mode="after")
     def _remote(self) -> Terminal:
-        if self.hall == "embedded":
-            return self
-        if not self.hall_token:
-            raise ValueError("hall is a server: set hall_token to the token of python -m hall add-device")
-        parts = urlsplit(self.hall)
-        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError(f"{self.hall!r}: use https; the device token must not cross the network in clear")
+        if self.hall != "embedded":
+            check_hall_link(self.hall, self.hall_token)
         return self
 
     @field_validator("qr_base_url")

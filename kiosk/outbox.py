@@ -1,4 +1,4 @@
-"""The terminal's outbox: what it reports to its hall (a device's status; later a rating)
+"""The terminal's outbox: what it reports to its hall (a device's status, a rating)
 waits here, in a SQLite file of its own, until the hall has acknowledged it. An entry the
 hall refuses for good (a report for a device the kiosk's token does not cover) is set aside
 with the hall's reason, kept for a technician (``main.py status``) and no longer sent, so

@@ -15,7 +15,7 @@
   background thread keeps trying and the screen says at once that tickets are paused.
 - A help call (呼叫工作人员) is raised with an idempotency key, so a retry raises no second
   alert; the kiosk then asks after it, once and briefly, until a staff member has taken it.
-- Reports (device status) go into the kiosk's outbox and are delivered, each once and by its
+- Reports (device status, a rating given at a keypad) go into the kiosk's outbox and are delivered, each once and by its
   kind, by a background thread that also sends the heartbeat the hall uses to see that the
   kiosk lives. One the hall refuses for good is logged and set aside with the reason, and
   the rest go on.
@@ -63,7 +63,7 @@ HEARTBEAT_SECONDS = 30.0
 CACHE_FILE = "hall-definition.json"
 OUTBOX_FILE = "outbox.db"
 # The outbox's kinds and the hall's resource that takes each.
-DELIVERY_PATHS = {"device_report": "/devices/reports"}
+DELIVERY_PATHS = {"device_report": "/devices/reports", "rating": "/ratings"}
 # Answers that mean "not now" for a report: it stays first in line, and is set aside only
 # after this many of them; any other 4xx refuses it for good at once.
 NOT_NOW = {408, 425, 429}
@@ -206,6 +206,13 @@ class RemoteHall(Hall):
         """Accepted into the outbox at once; the hall hears of it as soon as it can."""
         self._outbox.put("device_report", {"device_id": device_id, "kind": kind, "status": status,
                                            "detail": detail[:500]})
+        self._wake.set()
+
+    def report_rating(self, ticket_id: int, level: int, *, idempotency_key: str) -> None:
+        """A rating given at this terminal's counter, accepted into the outbox at once and
+        delivered as soon as the hall can take it; the key, one per transaction, makes every
+        resend the same rating. The hall sets the channel by the terminal's kind."""
+        self._outbox.put("rating", {"ticket_id": ticket_id, "level": level}, key=idempotency_key)
         self._wake.set()
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 GOOD_BANDS = {"PERFECT", "SAFE", "OK"}
 
 
-@pytest.mark.parametrize("unit", ["hall-server.service", "hall-kiosk.service"])
+@pytest.mark.parametrize("unit", ["hall-server.service", "hall-kiosk.service", "hall-keypad-bridge.service"])
 def test_a_shipped_unit_scores_in_systemds_good_bands(unit):
     tool = shutil.which("systemd-analyze")
     assert tool, "systemd-analyze not found: install systemd (bash scripts/setup.sh --test)"

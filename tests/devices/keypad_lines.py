@@ -13,6 +13,16 @@ from tests.devices.pty_device import PtyDevice
 WAIT = 10.0  # s: how long a test waits for a marker before it fails, never a figure it checks
 
 
+class Clock:
+    """A time source a test moves on: the simulated keypads' (their 2 s rule) or the bridge's deadlines."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class PtyLine(PtyDevice):
     """A simulated keypad line on a real pty."""
 

@@ -15,11 +15,12 @@ from hall import accounts
 from hall.queue import QueueEngine
 from hall.schemas import DeviceKind
 from hall.spec import load_hall
+from hall.tickets import TicketInfo
 from kiosk.embedded import EmbeddedHall
 from kiosk.flow import TicketFlow
 from kiosk.machine import Listener
 from kiosk.printing import TicketPrinterService
-from tests.conftest import OPEN_MORNING, SAMPLE_HALL
+from tests.conftest import DATABASES, OPEN_MORNING, SAMPLE_HALL
 from tests.hall.api.conftest import Api, add_staff, staff_session
 from tests.hall.api.live import FileClock, ServerProcess
 
@@ -84,17 +85,23 @@ class HallServer(ServerProcess):
     @contextmanager
     def _engine(self) -> Iterator[QueueEngine]:
         """The server's database, reached behind its back."""
-        engine = QueueEngine(load_hall(self.args["hall_file"]), self.args["database"])
+        engine = QueueEngine(load_hall(self.args["hall_file"]), self.args["database"], clock=self.clock)
         try:
             yield engine
         finally:
             engine.close()
 
-    def register(self, device_id: str, kind: DeviceKind = DeviceKind.KIOSK) -> str:
+    def register(self, device_id: str, kind: DeviceKind = DeviceKind.KIOSK, counters: tuple[str, ...] = ()) -> str:
         """A device token, made as `python -m hall add-device` makes it, in the server's database."""
         with self._engine() as engine, engine.transaction() as session:
             return accounts.add_device(session, hall_id=engine.spec.hall.id, device_id=device_id, kind=kind,
-                                       now=datetime.now(timezone.utc))
+                                       now=datetime.now(timezone.utc), spec=engine.spec, counters=list(counters))
+
+    def issue_behind_its_back(self, service: str) -> TicketInfo:
+        """A ticket issued in the server's database by another process, as a second server
+        sharing the hall would: its event is in the log whether this server runs or not."""
+        with self._engine() as engine:
+            return engine.issue_ticket(service)
 
     def staff(self, job_no: str, counters=("3",)) -> Api:
         """A staff member with an account on this server, logged in through its API."""
@@ -123,5 +130,16 @@ def hall_server(tmp_path, file_clock):
     folder = tmp_path / "server"
     server = HallServer(data_dir=folder, database=f"sqlite:///{folder / 'hall.db'}", hall_file=SAMPLE_HALL,
                         clock=file_clock)
+    yield server
+    server.kill()
+
+
+@pytest.fixture(params=DATABASES)
+def any_hall_server(request, tmp_path, file_clock):
+    """A server not yet started, on SQLite and on PostgreSQL; stopped at the end."""
+    folder = tmp_path / "server"
+    database = (f"sqlite:///{folder / 'hall.db'}" if request.param == "sqlite"
+                else request.getfixturevalue("postgres").reset())
+    server = HallServer(data_dir=folder, database=database, hall_file=SAMPLE_HALL, clock=file_clock)
     yield server
     server.kill()

@@ -11,17 +11,7 @@ from devices.keypad import KeypadStatus
 from devices.urlhandler.protocol_simkeypad import SimulatedKeypadLine
 from hall.configfile import ConfigError
 from kiosk.keypad_bridge import KeypadBridge, NotRated, NotRatedReason, RatingSubmission, load_bridge_config
-from tests.devices.keypad_lines import WAIT, PtyLine, wait_until
-
-
-class Clock:
-    """A time source a test moves on: the simulated keypads' (their 2 s rule) or the bridge's deadlines."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.devices.keypad_lines import WAIT, Clock, PtyLine, wait_until
 
 
 class Outcomes:

@@ -131,7 +131,7 @@ def test_a_report_the_hall_refuses_is_set_aside_and_shown_and_the_next_ones_arri
         # A part named for another terminal: the hall answers 403 not_your_device, for ever.
         hall.report_device("kiosk-02/printer", "printer", "paper_out", "another kiosk's printer")
         # A kind this kiosk has no delivery for is not posted as a device report.
-        hall._outbox.put("rating", {"ticket": "A001", "score": 5})
+        hall._outbox.put("notice", {"ticket": "A001", "text": "hello"})
         hall.report_device("kiosk-01/printer", "printer", "paper_out", "out of paper")
         deadline = time.monotonic() + 30
         while hall_server.rows("select device_id, status from device_status where device_id like '%printer'") != [
@@ -146,7 +146,7 @@ def test_a_report_the_hall_refuses_is_set_aside_and_shown_and_the_next_ones_arri
     assert "reports the hall refused, set aside: 2" in result.stdout
     refused = next(line for line in result.stdout.splitlines() if "kiosk-02/printer" in line)
     assert "device_report kiosk-02/printer paper_out" in refused and "HTTP 403 not_your_device" in refused
-    assert any(" rating " in line and "no delivery for entries of kind 'rating'" in line
+    assert any(" notice " in line and "no delivery for entries of kind 'notice'" in line
                for line in result.stdout.splitlines()), result.stdout
     assert hall_server.rows("select count(*) from events where kind = 'device_status'") == [(1,)]
 

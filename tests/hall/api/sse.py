@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import requests
 
+from kiosk.sse import SseFramer
+
 
 @dataclass(frozen=True)
 class Message:
@@ -22,23 +24,12 @@ class Message:
 
 
 def messages(lines: Iterator[str]) -> Iterator[Message]:
-    """Messages from the stream's lines (requests' iter_lines(decode_unicode=True))."""
-    fields: dict[str, list[str] | str] = {"data": []}
+    """Messages from the stream's lines (requests' iter_lines(decode_unicode=True)), framed
+    as a terminal frames them (kiosk.sse)."""
+    framer = SseFramer()
     for line in lines:
-        if line == "":
-            if fields["data"] or "event" in fields:
-                yield Message(id=fields.get("id"), event=fields.get("event", "message"),
-                              data="\n".join(fields["data"]))
-            fields = {"data": []}
-        elif line.startswith(":"):
-            continue
-        else:
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if name == "data":
-                fields["data"].append(value)
-            elif name in ("id", "event", "retry"):
-                fields[name] = value
+        for message in framer.data_received(line.encode() + b"\n"):
+            yield Message(id=message.id, event=message.event, data=message.data)
 
 
 class Listener:

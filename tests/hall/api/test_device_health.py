@@ -1,4 +1,4 @@
-"""Device health: each kiosk and counter terminal in one state, and since when."""
+"""Device health: each kiosk, counter terminal and keypad bridge in one state, and since when."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -33,6 +33,19 @@ def test_states_and_since_when(live, add_device, login, clock):
     counter.post("/api/v1/devices/heartbeat")
     found = states(staff)
     assert found["kiosk-01"][0] == "offline" and found["counter-03"][0] == "ok"
+
+
+def test_a_keypad_bridge_is_as_bad_as_its_worst_keypad(live, add_device, login):
+    bridge = add_device("keypads-1", DeviceKind.KEYPAD_BRIDGE, counters=("1", "2"))
+    bridge.post("/api/v1/devices/heartbeat")
+    report = {"kind": "rating_keypad", "status": "ok"}
+    for counter in ("1", "2"):
+        bridge.post("/api/v1/devices/reports", {**report, "device_id": f"keypads-1/counter-{counter}"})
+    staff = login("0101")
+    assert states(staff)["keypads-1"][0] == "ok"
+    bridge.post("/api/v1/devices/reports", {**report, "device_id": "keypads-1/counter-2", "status": "offline"})
+    [health] = [d for d in staff.get("/api/v1/device-health").json() if d["device_id"] == "keypads-1"]
+    assert (health["kind"], health["state"], health["part"]) == ("keypad_bridge", "error", "keypads-1/counter-2")
 
 
 def test_terminals_may_not_read_it(live, kiosk):

@@ -32,6 +32,10 @@ def busy_hall(live, kiosk, add_device, staff):
     kiosk.post("/api/v1/devices/reports", {"device_id": "kiosk-01/printer", "kind": "printer", "status": "paper_out"})
     kiosk.post("/api/v1/help-calls", {"location": "一楼大厅东侧入口"})
     add_device("counter-03", DeviceKind.COUNTER)
+    keypads = add_device("keypads-1", DeviceKind.KEYPAD_BRIDGE, counters=("1", "2"))
+    keypads.post("/api/v1/devices/heartbeat")
+    keypads.post("/api/v1/devices/reports", {"device_id": "keypads-1/counter-2", "kind": "rating_keypad",
+                                             "status": "offline", "detail": "keypad 2 did not answer 3 polls"})
     staff("0301", counters=("3",))
     staff("9001", counters=(), role=Role.SUPERVISOR)
     return links
