@@ -90,7 +90,7 @@ def main(cards: int = CARDS) -> None:
             reader.place(card)
             drain(lambda: flow.state is State.TICKET)
             shown = time.perf_counter()
-            assert flow.visit.printed.ok and flow.visit.ticket.priority.value == "green"
+            assert flow.errand.printed.ok and flow.errand.ticket.priority.value == "green"
             if i >= WARMUP:
                 for name, value in (("poll wait and read", marks["posted"] - placed),
                                     ("to the flow's thread", marks["issue start"] - marks["posted"]),

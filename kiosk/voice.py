@@ -161,7 +161,7 @@ class VoiceGuide:
         self._queue_unsaid = None
         if flow.visit.voice:
             if flow.state is State.CONFIRMING and queue_said(flow) is None:
-                self._queue_unsaid = flow.visit
+                self._queue_unsaid = flow.errand
             self._say(prompt(flow), flow)
 
     def on_update(self, flow: TicketFlow, event: Event) -> None:
@@ -174,7 +174,7 @@ class VoiceGuide:
             self.speaker.stop()
             if flow.visit.voice and flow.identify_text():
                 self._say(flow.identify_text(), flow)
-        elif event is Event.QUEUES_LOADED and self._queue_unsaid is flow.visit and flow.state is State.CONFIRMING:
+        elif event is Event.QUEUES_LOADED and self._queue_unsaid is flow.errand and flow.state is State.CONFIRMING:
             said = queue_said(flow)
             if said is not None:
                 self._queue_unsaid = None
@@ -189,11 +189,11 @@ class VoiceGuide:
 
     def _help(self, flow: TicketFlow, *, pressed: bool) -> None:
         """Says where the call for help stands: at each press, and when it moves on."""
-        visit = flow.visit
-        said, self._help_said = self._help_said, (visit, visit.help)
-        if not visit.voice or visit.help is HelpState.NONE:
+        errand = flow.errand
+        said, self._help_said = self._help_said, (errand, errand.help)
+        if not flow.visit.voice or errand.help is HelpState.NONE:
             return
-        if pressed or said is None or said[0] is not visit or said[1] is not visit.help:
+        if pressed or said is None or said[0] is not errand or said[1] is not errand.help:
             self._say(flow.help_text(), flow)
 
     def close(self) -> None:
@@ -226,8 +226,8 @@ def prompt(flow: TicketFlow) -> str:
         return tr.t("voice.progress", number=spoken_number(view.number, tr.language), status=view.status)
     if state is State.TICKET:
         view = flow.ticket_view()
-        ticket = flow.visit.ticket
-        printed = flow.visit.printed
+        ticket = flow.errand.ticket
+        printed = flow.errand.printed
         said = tr.t("voice.ticket", number=spoken_number(view.number, tr.language),
                     counters=spoken_counters(ticket.counters, tr.language), ahead=tr.count("voice.ahead", ticket.ahead))
         return f"{said} {tr.t('ticket.take_slip' if printed and printed.ok else 'ticket.print_failed')}"

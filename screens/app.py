@@ -183,7 +183,7 @@ class KioskApp(App, Listener):
         self._fit_window()
         self.hall_name = self.flow.hall_name()
         self.help_offered = self.flow.help_offered()
-        self.help_state = visit.help.value
+        self.help_state = self.flow.errand.help.value
         self.help_text = self.flow.help_text()
 
     def _fit_window(self, *_) -> None:

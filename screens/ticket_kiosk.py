@@ -171,7 +171,7 @@ class TicketScreen(KioskScreen):
     def refresh(self) -> None:
         flow = App.get_running_app().flow
         self.view = flow.ticket_view()
-        outcome = flow.visit.printed
+        outcome = flow.errand.printed
         self.printed = bool(outcome and outcome.ok)
         self.print_problem = outcome.problem.value if outcome and outcome.problem else ""
 

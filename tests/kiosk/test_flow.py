@@ -26,7 +26,7 @@ def test_a_ticket_from_tap_to_paper(hall, tmp_path, clock):
     assert view.ahead == "0 人" and view.estimate == "无需等候"
     assert view.issued == "2026年11月25日 09:00"
     assert view.qr_payload == "chengguan/20261125/A001"
-    assert flow.visit.printed.ok
+    assert flow.errand.printed.ok
     [paper] = printed(spool)
     text = "\n".join(paper.lines)
     assert "A001" in text and "社会保险" in text and "城关县政务服务中心" in text
@@ -73,7 +73,7 @@ def test_inactivity_wipes_the_session(hall, tmp_path):
     flow.tick()
     assert flow.state is State.IDLE
     assert flow.visit.language == "zh_CN" and not flow.visit.large_type
-    assert flow.visit.service is None
+    assert flow.errand.service is None
 
 
 def test_a_touch_keeps_the_session_alive(hall, tmp_path):
@@ -92,7 +92,7 @@ def test_the_ticket_screen_leaves_sooner_when_printed(hall, tmp_path):
     ticks.t += 20
     flow.tick()
     assert flow.state is State.IDLE
-    assert flow.visit.ticket is None and flow.ticket_view() is None
+    assert flow.errand.ticket is None and flow.ticket_view() is None
 
 
 def test_a_dead_printer_keeps_the_ticket_valid_and_on_screen(hall, tmp_path, db):
@@ -101,7 +101,7 @@ def test_a_dead_printer_keeps_the_ticket_valid_and_on_screen(hall, tmp_path, db)
     take(flow)
     assert flow.state is State.TICKET
     assert flow.ticket_view().number == "A001"
-    assert flow.visit.printed.problem is PrintProblem.PAPER_OUT
+    assert flow.errand.printed.problem is PrintProblem.PAPER_OUT
     assert printed(spool) == []
     assert hall.services_status()[0].waiting == 1  # the number stands in the queue
     ticks.t += 30
@@ -119,7 +119,7 @@ def test_a_printer_that_does_not_answer(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path, printer_url="simprinter://?online=0")
     take(flow)
     assert flow.state is State.TICKET
-    assert flow.visit.printed.problem is PrintProblem.OFFLINE
+    assert flow.errand.printed.problem is PrintProblem.OFFLINE
 
 
 def test_a_refusal_is_explained_with_the_time_to_come_back(hall, tmp_path, clock):
@@ -198,7 +198,7 @@ def test_a_printer_failing_mid_ticket_still_leaves_the_ticket_on_screen(hall, tm
     take(flow)
     assert flow.state is State.TICKET
     assert flow.ticket_view().number == "A001"
-    assert flow.visit.printed.problem is PrintProblem.ERROR
+    assert flow.errand.printed.problem is PrintProblem.ERROR
 
 
 def test_inactivity_on_the_home_screen_resets_language_and_type_size(hall, tmp_path):

@@ -60,7 +60,7 @@ def test_three_presses_raise_one_call_and_staff_taking_it_is_told(kiosk, hall_se
     flow.choose("household")
     for _ in range(3):
         flow.call_for_help()
-    assert flow.visit.help is HelpState.CALLED and flow.help_text() == CALLED
+    assert flow.errand.help is HelpState.CALLED and flow.help_text() == CALLED
     assert flow.state is State.CONFIRMING  # the citizen's step is left as it was
     # One request reached the server: the kiosk did not count on it to collapse the presses.
     assert hall_server.rows("select device_id, location, presses, taken_at from help_calls") == [
@@ -71,19 +71,19 @@ def test_three_presses_raise_one_call_and_staff_taking_it_is_told(kiosk, hall_se
     staff = hall_server.staff("0301")
     [call] = staff.get("/api/v1/help-calls").json()
     assert staff.post(f"/api/v1/help-calls/{call['id']}/take").status_code == 200
-    assert flow.visit.help is HelpState.CALLED  # not asked again before its time
+    assert flow.errand.help is HelpState.CALLED  # not asked again before its time
     kiosk.poll()
-    assert flow.visit.help is HelpState.COMING and flow.help_text() == COMING
+    assert flow.errand.help is HelpState.COMING and flow.help_text() == COMING
     flow.set_language("en")
     assert flow.help_text() == "A staff member is on the way. Please wait here."
     flow.set_language("zh_TW")
     assert flow.help_text() == "工作人員正在趕來，請在此稍候。"
 
     flow.call_for_help()  # pressed again: told again, nothing sent
-    assert flow.visit.help is HelpState.COMING
+    assert flow.errand.help is HelpState.COMING
     assert hall_server.rows("select count(*), sum(presses) from help_calls") == [(1, 1)]
     flow.confirm()
-    assert flow.state is State.TICKET and flow.visit.help is HelpState.COMING
+    assert flow.state is State.TICKET and flow.errand.help is HelpState.COMING
 
 
 def test_an_unreachable_hall_sends_the_citizen_to_the_desk_and_a_new_press_tries_again(kiosk, hall_server):
@@ -92,44 +92,44 @@ def test_an_unreachable_hall_sends_the_citizen_to_the_desk_and_a_new_press_tries
     began = time.monotonic()
     flow.call_for_help()
     assert time.monotonic() - began < 5
-    assert flow.visit.help is HelpState.UNAVAILABLE and flow.help_text() == GO_TO_DESK
+    assert flow.errand.help is HelpState.UNAVAILABLE and flow.help_text() == GO_TO_DESK
     flow.set_language("en")
     assert flow.help_text() == "Staff cannot be called. Please go to the service desk."
 
     hall_server.start()
     flow.call_for_help()
-    assert flow.visit.help is HelpState.CALLED
+    assert flow.errand.help is HelpState.CALLED
     assert hall_server.rows("select count(*) from help_calls") == [(1,)]
 
 
 def test_a_hall_that_stops_answering_while_staff_are_awaited_sends_the_citizen_to_the_desk(kiosk, hall_server):
     flow = kiosk.flow
     flow.call_for_help()
-    assert flow.visit.help is HelpState.CALLED
+    assert flow.errand.help is HelpState.CALLED
     hall_server.kill()
     for _ in range(HELP_POLL_MISSES - 1):
         kiosk.poll()
-        assert flow.visit.help is HelpState.CALLED  # a lost answer or two is no news
+        assert flow.errand.help is HelpState.CALLED  # a lost answer or two is no news
     kiosk.poll()
-    assert flow.visit.help is HelpState.UNAVAILABLE and flow.help_text() == GO_TO_DESK
+    assert flow.errand.help is HelpState.UNAVAILABLE and flow.help_text() == GO_TO_DESK
 
 
 def test_the_call_ends_with_the_visit_and_the_next_citizen_is_not_told_of_it(kiosk, hall_server):
     flow = kiosk.flow
     flow.call_for_help()
-    kiosk.ticks.t += flow.idle_timeout
+    kiosk.ticks.t += flow.visit.idle_seconds
     flow.tick()
     assert flow.state is State.IDLE
-    assert flow.visit.help is HelpState.NONE and flow.help_text() == ""
+    assert flow.errand.help is HelpState.NONE and flow.help_text() == ""
     staff = hall_server.staff("0301")
     [call] = staff.get("/api/v1/help-calls").json()  # the alert stays on the consoles until taken
     staff.post(f"/api/v1/help-calls/{call['id']}/take")
     kiosk.poll()
-    assert flow.visit.help is HelpState.NONE
+    assert flow.errand.help is HelpState.NONE
 
     flow.call_for_help()  # a new citizen's call is a new alert: the last one was taken
-    assert flow.visit.help is HelpState.CALLED and flow.visit.help_call.id != call["id"]
-    assert staff.get("/api/v1/help-calls").json()[0]["id"] == flow.visit.help_call.id
+    assert flow.errand.help is HelpState.CALLED and flow.errand.help_call.id != call["id"]
+    assert staff.get("/api/v1/help-calls").json()[0]["id"] == flow.errand.help_call.id
 
 
 class HeldRunner:
@@ -158,14 +158,14 @@ def test_a_request_still_out_when_the_visit_ends_holds_back_the_next_citizens_un
     try:
         flow = kiosk.flow
         flow.call_for_help()
-        assert flow.visit.help is HelpState.CALLING and len(runner.jobs) == 1
-        kiosk.ticks.t += flow.idle_timeout
+        assert flow.errand.help is HelpState.CALLING and len(runner.jobs) == 1
+        kiosk.ticks.t += flow.visit.idle_seconds
         flow.tick()  # the visit ends with its request still out (and the home screen loads its queues)
         flow.call_for_help()
         flow.call_for_help()
-        assert flow.visit.help is HelpState.CALLING and len(runner.jobs) == 2  # no second help request yet
+        assert flow.errand.help is HelpState.CALLING and len(runner.jobs) == 2  # no second help request yet
         runner.run()
-        assert flow.visit.help is HelpState.CALLED and flow.help_text() == CALLED
+        assert flow.errand.help is HelpState.CALLED and flow.help_text() == CALLED
         assert hall_server.rows("select count(*), sum(presses) from help_calls") == [(1, 2)]
     finally:
         kiosk.close()
@@ -185,7 +185,7 @@ def test_the_call_is_spoken_when_voice_is_on(hall_server, tmp_path, caplog):
         wait_for(lambda: "saying (en): Staff have been called. Please wait here." in caplog.messages)
         kiosk.poll()  # nothing new: nothing said
         staff = hall_server.staff("0301")
-        staff.post(f"/api/v1/help-calls/{flow.visit.help_call.id}/take")
+        staff.post(f"/api/v1/help-calls/{flow.errand.help_call.id}/take")
         kiosk.poll()
         wait_for(lambda: "saying (en): A staff member is on the way. Please wait here." in caplog.messages)
         said = [m for m in caplog.messages if m.startswith("saying")]
@@ -200,4 +200,4 @@ def test_an_embedded_hall_offers_no_call_for_help(hall, tmp_path):
     flow, *_ = make_flow(hall, tmp_path)
     assert not flow.help_offered()
     flow.call_for_help()  # a press that no screen can make changes nothing
-    assert flow.visit.help is HelpState.NONE and flow.state is State.IDLE
+    assert flow.errand.help is HelpState.NONE and flow.state is State.IDLE

@@ -32,18 +32,18 @@ def printed(kiosk):
 def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_number(kiosk):
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.visit.identity is not None)
+    kiosk.until(lambda: flow.errand.identity is not None)
     masked = mask_id_number(ELDER["id_number"])
     assert flow.identified_text() == f"已读取身份证 {masked}"
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
     view = flow.ticket_view()
-    assert flow.visit.ticket.priority is Priority.GREEN and view.tag == "绿色通道" and view.holder == masked
+    assert flow.errand.ticket.priority is Priority.GREEN and view.tag == "绿色通道" and view.holder == masked
     [paper] = printed(kiosk)
     assert f"身份证号：{masked}" in paper.lines and "绿色通道" in paper.lines[1]
     flow.done()
-    assert flow.visit.identity is None and flow.identified_text() == ""  # wiped with the visit
+    assert flow.errand.identity is None and flow.identified_text() == ""  # wiped with the visit
 
 
 @pytest.mark.parametrize("language, large_type, voice", [("zh_TW", False, False), ("zh_CN", True, False),
@@ -57,7 +57,7 @@ def test_a_card_at_home_keeps_the_language_type_size_and_voice_set_before_it(kio
     if voice:
         flow.toggle_voice()
     kiosk.place(YOUNG)
-    kiosk.until(lambda: flow.visit.identity is not None)
+    kiosk.until(lambda: flow.errand.identity is not None)
     assert flow.state is State.IDLE
     assert (flow.visit.language, flow.visit.large_type, flow.visit.voice) == (language, large_type, voice)
     flow.choose("taxation")
@@ -73,7 +73,7 @@ def test_a_card_after_a_notice_keeps_the_visit(kiosk):
     kiosk.scan("WIFI:S:hall;T:WPA;P:secret;;")
     kiosk.until(lambda: flow.state is State.NOTICE)
     kiosk.place(YOUNG)
-    kiosk.until(lambda: flow.visit.identity is not None)
+    kiosk.until(lambda: flow.errand.identity is not None)
     assert flow.state is State.IDLE and flow.visit.large_type
 
 
@@ -81,8 +81,8 @@ def test_a_card_at_home_shows_the_citizens_open_ticket_at_once_and_the_services_
     """Not after choosing a service: at once, with the way to a service the hall still gives."""
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.visit.held is not None)
-    assert flow.state is State.IDLE and not flow.visit.held.tickets  # nothing held yet: the services
+    kiosk.until(lambda: flow.errand.held is not None)
+    assert flow.state is State.IDLE and not flow.errand.held.tickets  # nothing held yet: the services
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
@@ -91,13 +91,13 @@ def test_a_card_at_home_shows_the_citizens_open_ticket_at_once_and_the_services_
     kiosk.reader.lift()
     kiosk.place(ELDER)  # the same person again, over the first ticket
     kiosk.until(lambda: flow.state is State.PROGRESS)
-    assert flow.visit.ticket is None and flow.progress_title() == "您今天已取的号码"
+    assert flow.errand.ticket is None and flow.progress_title() == "您今天已取的号码"
     view = flow.progress_view()
     assert (view.number, view.service, view.status) == ("C001", "户籍办理", "正在排队，请留意叫号。")
     assert view.rows[:2] == (("办理窗口", "3号窗口"), ("前面等候", "0 人"))
     assert flow.another_allowed()  # veterans' services count apart (person_limit = "service")
     flow.back()  # 办理其他业务
-    assert flow.state is State.IDLE and flow.visit.identity is not None
+    assert flow.state is State.IDLE and flow.errand.identity is not None
     choices = {c.code: c for c in flow.services()}
     assert not choices["taxation"].available and choices["taxation"].queue_text == "已取号"
     assert choices["veterans"].available
@@ -111,7 +111,7 @@ def test_a_card_at_home_shows_the_citizens_open_ticket_at_once_and_the_services_
     flow.choose("veterans")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.visit.ticket.number == "H001" and flow.visit.ticket.priority is Priority.GREEN
+    assert flow.errand.ticket.number == "H001" and flow.errand.ticket.priority is Priority.GREEN
     flow.done()
     kiosk.reader.lift()
     kiosk.place(ELDER)  # both held now: the first shown, and no other service
@@ -140,7 +140,7 @@ def test_a_service_that_needs_the_card_asks_for_it_and_says_what_is_wrong_with_e
     assert flow.state is State.IDENTIFYING
     kiosk.place(YOUNG)  # placed again, and kept still
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.visit.ticket.service == "housing_fund" and flow.visit.ticket.priority is Priority.NORMAL
+    assert flow.errand.ticket.service == "housing_fund" and flow.errand.ticket.priority is Priority.NORMAL
 
 
 def test_an_unplugged_reader_is_said_where_a_card_is_asked_for_and_reported(kiosk, hall, db):
@@ -167,7 +167,7 @@ def test_codes_from_the_scanner(kiosk, db):
     code = booking_code(url, "B1")
     kiosk.scan(code)
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert (flow.visit.ticket.number, flow.ticket_view().tag) == ("C001", "预约")
+    assert (flow.errand.ticket.number, flow.ticket_view().tag) == ("C001", "预约")
     qr = printed(kiosk)[0].qr_payloads[0]
     kiosk.scan(code.lower())  # the same booking again, over its own ticket
     kiosk.until(lambda: flow.state is State.NOTICE)
@@ -208,7 +208,7 @@ def test_a_camera_where_one_is_set_checks_a_booking_in(tmp_path, hall, db):
     kiosk = Kiosk(settings, hall, hall._clock)
     try:
         kiosk.until(lambda: kiosk.flow.state is State.TICKET)
-        assert kiosk.flow.visit.ticket.priority is Priority.BOOKED
+        assert kiosk.flow.errand.ticket.priority is Priority.BOOKED
     finally:
         kiosk.close()
 
@@ -272,7 +272,7 @@ def test_a_scanner_plugged_in_again_is_reported_and_reads_codes(kiosk, db):
     kiosk.until(lambda: kiosk.inputs.scanner.port not in (None, unplugged) and device_status(db, "k1/scanner") == "ok")
     kiosk.scan(booking_code(f"sqlite:///{db}", "B1"))
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.visit.ticket.priority is Priority.BOOKED
+    assert flow.errand.ticket.priority is Priority.BOOKED
 
 
 def test_a_keyboard_scanners_code_read_late_in_two_parts_is_one_code_by_the_keys_own_times(tmp_path, hall, db):
@@ -296,7 +296,7 @@ def test_a_keyboard_scanners_code_read_late_in_two_parts_is_one_code_by_the_keys
         time.sleep(0.3)
         os.write(writer, b"".join(keys[len(keys) // 2:]))
         kiosk.until(lambda: kiosk.flow.state is State.TICKET)
-        assert kiosk.flow.visit.ticket.priority is Priority.BOOKED
+        assert kiosk.flow.errand.ticket.priority is Priority.BOOKED
     finally:
         kiosk.close()
         os.close(writer)

@@ -58,11 +58,11 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
     database = server.args["database"] if server else settings.database_url
     try:
         kiosk.place(ELDER)  # at home: a green ticket
-        kiosk.until(lambda: flow.visit.identity is not None)
+        kiosk.until(lambda: flow.errand.identity is not None)
         flow.choose("household")
         flow.confirm()
         kiosk.until(lambda: flow.state is State.TICKET)
-        assert flow.visit.ticket.priority is Priority.GREEN
+        assert flow.errand.ticket.priority is Priority.GREEN
         qr = flow.ticket_view().qr_payload
         clock.now = OPEN_MORNING + timedelta(minutes=5)
         kiosk.reader.lift()
@@ -81,7 +81,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         kiosk.place(YOUNG)
         kiosk.until(lambda: flow.state is State.TICKET)
         kiosk.scan(booking_code(database, "B1"))  # a booking, twice
-        kiosk.until(lambda: flow.state is State.TICKET and flow.visit.ticket.priority is Priority.BOOKED)
+        kiosk.until(lambda: flow.state is State.TICKET and flow.errand.ticket.priority is Priority.BOOKED)
         flow.done()
         kiosk.scan(booking_code(database, "B1"))
         kiosk.until(lambda: flow.state is State.NOTICE)

@@ -50,7 +50,7 @@ def test_a_kiosk_started_while_the_server_is_down_comes_up_and_says_tickets_are_
         flow.choose("household")
         flow.confirm()
         assert flow.state.value == "notice" and flow.notice_text() == "暂停取号，请到服务台。"
-        assert flow.visit.ticket is None
+        assert flow.errand.ticket is None
         assert not list((settings.data_dir / "printer").glob("ticket-*.bin"))  # nothing printed
     finally:
         printer.close()

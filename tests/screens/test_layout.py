@@ -63,7 +63,7 @@ def unreachable_hall(hall_server, remote_data, tmp_path_factory):
 
 def call_for_help(ui, until: HelpState) -> None:
     ui.app.flow.call_for_help()
-    ui.until(lambda: ui.app.flow.visit.help is until)
+    ui.until(lambda: ui.app.flow.errand.help is until)
 
 
 def settle(ui, window, size, language, large_type):
@@ -126,10 +126,10 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     flow.back()
     flow.choose("real_estate")
     ui.until(lambda: ui.app.stage == "confirming")
-    assert staff.post(f"/api/v1/help-calls/{flow.visit.help_call.id}/take").status_code == 200
+    assert staff.post(f"/api/v1/help-calls/{flow.errand.help_call.id}/take").status_code == 200
     ui.monotonic.skipped += HELP_POLL_SECONDS
     flow.tick()
-    ui.until(lambda: flow.visit.help is HelpState.COMING)
+    ui.until(lambda: flow.errand.help is HelpState.COMING)
     shoot(ui, folder, f"{tag}-4-confirm", problems, large_type)
     holder = sqlite3.connect(make_url(hall_server.args["database"]).database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the ticket waits for the database: the issuing screen shows
@@ -182,7 +182,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     flow.card_placed(elder(flow))
-    ui.until(lambda: flow.visit.held is not None)
+    ui.until(lambda: flow.errand.held is not None)
     settle(ui, window, size, language, large_type)
     ui.until(lambda: not flow._loading)  # the queues' new counts reflow the tiles
     ui.frames(3)
