@@ -16,181 +16,67 @@ over an ended visit's ticket is the next citizen's, and gets a visit of its own.
 Every step can be driven from a test exactly as from a screen. The hall and the printer are
 reached only from jobs on the runner's thread; what they answer comes back as events, so a
 screen never waits for a database or a printer. An inactivity timeout wipes the visit (its
-language, type size, voice, chosen service, identification, ticket and call for help) so
-the next citizen starts clean.
+language, type size and voice: kiosk.visit; its chosen service, identification and ticket:
+the Errand of kiosk.ticket_states; its call for help: kiosk.help_call) so the next citizen
+starts clean.
 
 On a kiosk whose hall has staff consoles, 呼叫工作人员 on every screen calls for help
-whatever the step: the call is the visit's (HelpState), raised once and then followed, in
-the clock's ticks, until a staff member takes it. At most one help request is on its way
-at a time, however often the button is pressed.
+whatever the step: the call is the visit's (kiosk.help_call), raised once and then followed,
+in the clock's ticks, until a staff member takes it.
+
+What the screens and the voice show of the flow, in the visit's language, is
+kiosk.ticket_texts (`flow.texts`); the flow keeps the state, the table and its actions.
 """
 from __future__ import annotations
 
-import enum
 import functools
 import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
+from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
 from hall.hours import issuing_refusal, next_issuing_change
-from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
+from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
+from kiosk.help_call import HelpCallWatch, HelpState
 from kiosk.i18n import Translator
 from kiosk.identity import Identification
-from kiosk.machine import ANY, Job, Listener, Machine, MachineError, Runner, Transition
+from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
 from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink, parse_scanned
-from kiosk.ticket_view import ProgressView, TicketView, progress_view, ticket_view
+from kiosk.ticket_states import Errand, Event, Found, Held, Issue, Notice, State, Work
+from kiosk.ticket_texts import TicketTexts
+from kiosk.ticket_view import TicketView, ticket_view
 from kiosk.visit import Visit
 
 if TYPE_CHECKING:
     from hall.schemas import HelpCallPublic
-    from kiosk.voice import VoiceGuide
 
 log = logging.getLogger(__name__)
 # Refusals that hold for the whole hall: it is closed now, and says until when.
 HOURS = frozenset({RefusalReason.CLOSED_TODAY, RefusalReason.NOT_YET_OPEN, RefusalReason.BREAK,
                    RefusalReason.CLOSED_FOR_TODAY})
-HELP_POLL_SECONDS = 2.0  # how often a kiosk asks whether its call for help was taken
-HELP_POLL_MISSES = 3     # unanswered asks in a row after which the citizen is sent to the desk
 
 
-class State(enum.Enum):
-    IDLE = "idle"                # the home screen: the services to choose from
-    CONFIRMING = "confirming"
-    IDENTIFYING = "identifying"  # the service needs the ID card: place it, or scan a booking code
-    ISSUING = "issuing"          # waiting for the hall (a ticket, a check-in, a ticket looked up) and the printer
-    TICKET = "ticket"
-    PROGRESS = "progress"        # a scanned ticket's place in the queue
-    NOTICE = "notice"
+class Guide(Protocol):
+    """What the flow needs of its voice guide (kiosk.voice.VoiceGuide): it is told of every
+    change, and says whether the speaker works."""
 
+    @property
+    def working(self) -> bool | None: ...
 
-class Event(enum.Enum):
-    CHOOSE = "choose"              # data: the service's code
-    CONFIRM = "confirm"            # data: the ticket's Priority
-    BACK = "back"
-    HOME = "home"
-    DONE = "done"
-    TIMEOUT = "timeout"
-    LANGUAGE = "language"          # data: the language
-    LARGE_TYPE = "large_type"
-    VOICE = "voice"
-    REFRESH = "refresh"
-    QUEUES_LOADED = "queues_loaded"  # data: list[ServiceStatus]
-    QUEUES_FAILED = "queues_failed"  # data: the exception
-    ISSUED = "issued"              # data: Issue
-    ISSUE_FAILED = "issue_failed"  # data: the exception
-    CARD_PLACED = "card_placed"    # data: CardOutcome (kiosk.card_watch)
-    READER_CHANGED = "reader_changed"  # data: ReaderStatus
-    CODE_SCANNED = "code_scanned"  # data: the scanned text
-    SCAN_FAILED = "scan_failed"    # data: the scanner's error (an unreadable line)
-    FOUND = "found"                # data: Found
-    FIND_FAILED = "find_failed"    # data: the exception
-    HELP = "help"                  # 呼叫工作人员 pressed
-    HELP_RAISED = "help_raised"    # data: HelpCallPublic
-    HELP_FAILED = "help_failed"    # data: the exception
-    HELP_POLLED = "help_polled"    # data: HelpCallPublic
-    HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
-    HELD = "held"                  # data: Held
-    HELD_FAILED = "held_failed"    # data: the exception
-    SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
-    REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
+    @property
+    def problem(self) -> str: ...
 
+    def on_state(self, flow: TicketFlow) -> None: ...
 
-@dataclass(frozen=True)
-class Work:
-    """What ISSUING waits for: a ticket for the chosen service, a booking checked in, or a
-    scanned ticket looked up."""
+    def on_update(self, flow: TicketFlow, event: Event) -> None: ...
 
-    kind: str  # "issue", "check_in" or "find"
-    priority: Priority = Priority.NORMAL
-    code: BookingCode | TicketLink | TicketCode | None = None
-
-
-class HelpState(enum.Enum):
-    """Where the visit's call for staff stands; each but NONE has its line (help.<value>)."""
-
-    NONE = "none"                # not called
-    CALLING = "calling"          # on its way to the hall
-    CALLED = "called"            # the staff consoles show the alert
-    COMING = "coming"            # a staff member took it: someone is coming
-    UNAVAILABLE = "unavailable"  # the hall could not be reached: go to the service desk
-
-
-@dataclass
-class Errand:
-    """What the visit under way came to the kiosk for: wiped whole when the visit ends (its
-    language, type size and voice are the kiosk.visit.Visit's). Of the person, it holds the
-    Identification alone (masked number, salted hash, birth date)."""
-
-    service: str | None = None
-    identity: Identification | None = None
-    held: PersonTickets | None = None  # the identified citizen's open tickets, once the hall told them
-    work: Work | None = None
-    message: Message | None = None  # what the identify screen says about the last card
-    ticket: TicketInfo | None = None
-    printed: PrintOutcome | None = None
-    progress: TicketInfo | None = None
-    notice: Notice | None = None
-    help: HelpState = HelpState.NONE
-    help_call: HelpCallPublic | None = None
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Why the citizen has no ticket, kept as data so that it is told in the visit's
-    language of the moment, naming the service."""
-
-    reason: RefusalReason | None  # None: the hall could not be asked, or `problem` says why
-    service: str | None
-    reopens_at: datetime | None = None
-    earlier: EarlierTicket | None = None
-    problem: Message | None = None  # a card or code the kiosk could not use
-
-
-@dataclass(frozen=True)
-class Found:
-    """What looking up a scanned ticket brings back."""
-
-    ticket: TicketInfo | None = None
-    problem: Message | None = None
-
-
-@dataclass(frozen=True)
-class Held:
-    """What looking up an identified citizen's tickets brings back, and for which card."""
-
-    identity: Identification
-    tickets: PersonTickets
-
-
-@dataclass(frozen=True)
-class Issue:
-    """What the issuing job brings back: a ticket and how its printing went, or a refusal."""
-
-    ticket: TicketInfo | None = None
-    printed: PrintOutcome | None = None
-    refusal: TicketRefused | None = None
-
-
-@dataclass(frozen=True)
-class ServiceChoice:
-    code: str
-    prefix: str
-    name: str
-    description: str
-    counters: str
-    waiting: int | None  # None until the hall has answered
-    waiting_text: str    # "5 人"
-    estimate_text: str   # "约 14 分钟"; both "正在查询…" until the hall has answered
-    queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
-    available: bool
+    def close(self) -> None: ...
 
 
 class TicketFlow(Listener):
@@ -198,7 +84,7 @@ class TicketFlow(Listener):
                  language: str = "zh_CN", large_type: bool = False, voice: bool = False,
                  idle_timeout: float = 60, ticket_timeout: float = 20, qr_base_url: str = "",
                  location: str = "", listener: Listener | None = None, runner: Runner | None = None,
-                 guide: VoiceGuide | None = None,
+                 guide: Guide | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  now: Callable[[], datetime] | None = None):
         self.hall = hall
@@ -214,15 +100,14 @@ class TicketFlow(Listener):
         self.visit = Visit(language=language, large_type=large_type, voice=voice, idle_seconds=idle_timeout,
                            clock=monotonic)
         self.errand = Errand()
+        self.help = HelpCallWatch(monotonic)
+        self.texts = TicketTexts(self)
         self.queues: dict[str, ServiceStatus] | None = None  # the hall's last answer, for every visit
         self.queues_failed = False
         self._loading = False
         self._reload = False  # a load was asked for while one was under way: its answer may be stale
         self._printer_status: str | None = None  # touched by jobs only, one at a time
         self.reader_status = ReaderStatus(None)  # the ID card reader's, as kiosk.card_watch last told it
-        self._help_job: Errand | None = None  # whose help request is on its way, if one is
-        self._help_asked_at = 0.0            # monotonic time of the last help request
-        self._help_misses = 0                # help polls unanswered in a row
         self.machine = Machine(self, TABLE, State.IDLE, on_enter=ON_ENTER, ignored=IGNORED,
                                listener=self, runner=runner, name="ticket flow")
 
@@ -232,57 +117,7 @@ class TicketFlow(Listener):
 
     # -- what a screen shows ------------------------------------------------------------
 
-    @property
-    def tr(self) -> Translator:
-        return Translator(self.visit.language)
-
-    def hall_name(self) -> str:
-        return self.hall.spec.hall.name.get(self.visit.language)
-
-    def hours_today(self) -> str:
-        local = self.now().astimezone(self.hall.spec.zone)
-        periods = self.hall.spec.hours.periods_on(local.date())
-        if not periods:
-            return self.tr.t("home.closed_today")
-        hours = "  ".join(f"{p.start:%H:%M}-{p.end:%H:%M}" for p in periods)
-        return self.tr.t("home.hours_today", hours=hours)
-
-    def services(self) -> list[ServiceChoice]:
-        """The services in the hall's order, in the visit's language, with their queues as
-        the hall last told them (none before its first answer)."""
-        spec, tr = self.hall.spec, self.tr
-        lang = self.visit.language
-        out = []
-        for service in spec.services:
-            st = self.queues.get(service.code) if self.queues else None
-            refusal = self._refusal(service.code)
-            if st is None:
-                waiting_text = estimate_text = tr.t("services.not_known" if self.queues_failed else "services.asking")
-                queue_text = ""
-                if refusal is not None:
-                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
-                                      else "services.unavailable")
-            else:
-                waiting_text = tr.people(st.waiting)
-                estimate_text = tr.wait(st.estimated_wait_minutes)
-                if refusal is not None:
-                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
-                                      else "services.unavailable")
-                elif st.waiting:
-                    queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
-                else:
-                    queue_text = tr.t("services.no_wait")
-            out.append(ServiceChoice(
-                code=service.code, prefix=service.prefix, name=service.name.get(lang),
-                description=service.description.get(lang) if service.description else "",
-                counters=tr.counters([c.id for c in spec.counters_for(service.code)]),
-                waiting=None if st is None else st.waiting,
-                waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
-                available=refusal is None,
-            ))
-        return out
-
-    def _refusal(self, code: str) -> tuple[RefusalReason, datetime | None] | None:
+    def refusal(self, code: str) -> tuple[RefusalReason, datetime | None] | None:
         """Why the service gives no ticket now, and until when: the hall's hours first, as
         the kiosk's clock reads them (they change on the second, not at the next answer of the
         hall), then what the hall last said of its queue (a quota reached)."""
@@ -298,19 +133,6 @@ class TicketFlow(Listener):
             return None
         return status.refusal, status.reopens_at
 
-    def chosen(self) -> ServiceChoice | None:
-        return next((c for c in self.services() if c.code == self.errand.service), None)
-
-    def ticket_view(self) -> TicketView | None:
-        if self.errand.ticket is None:
-            return None
-        return self._view(self.errand.ticket, self.tr, self.errand.identity)
-
-    def progress_view(self) -> ProgressView | None:
-        if self.errand.progress is None:
-            return None
-        return progress_view(self.hall.spec, self.errand.progress, self.tr, today=self.today())
-
     def today(self) -> date:
         """The hall's date now."""
         return self.now().astimezone(self.hall.spec.zone).date()
@@ -318,28 +140,6 @@ class TicketFlow(Listener):
     def another_allowed(self) -> bool:
         """Whether the identified citizen shown their open ticket may still take another."""
         return bool(self.errand.held and self.errand.held.open_to)
-
-    def progress_title(self) -> str:
-        return self.tr.t("progress.yours" if self.errand.held and self.errand.progress else "progress.title")
-
-    def identified_text(self) -> str:
-        """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""
-        identity = self.errand.identity
-        return self.tr.t("identify.done", number=identity.masked_number) if identity else ""
-
-    def card_prompt(self) -> str:
-        """The home screen's invitation to place an ID card: to see one's ticket, or for the
-        green channel from the hall's age."""
-        return self.tr.t("home.card", age=self.hall.spec.hall.green_channel_age)
-
-    def identify_text(self) -> str:
-        """What the identify screen says about the last card, or about the reader."""
-        message = self.reader_status.problem or self.errand.message  # no card is read while the reader fails
-        return self._said(message) if message else ""
-
-    def busy_text(self) -> str:
-        kind = self.errand.work.kind if self.errand.work else "issue"
-        return self.tr.t(f"issuing.{kind}")
 
     def closed(self) -> Notice | None:
         """Why no service issues tickets now, when the hours are the reason: the home
@@ -354,49 +154,9 @@ class TicketFlow(Listener):
         spec = self.hall.spec
         return next_issuing_change(spec.hours, spec.zone, self.now())
 
-    def closed_text(self) -> str:
-        closed = self.closed()
-        return self.refusal_text(closed) if closed else ""
-
-    def notice_text(self) -> str:
-        return self.refusal_text(self.errand.notice) if self.errand.notice else ""
-
-    def notice_service(self) -> str:
-        """The service a notice is about, as the service list shows it: "C  户籍办理"."""
-        notice = self.errand.notice
-        service = self.hall.spec.service(notice.service) if notice and notice.service else None
-        return f"{service.prefix}  {service.name.get(self.visit.language)}" if service else ""
-
     def help_offered(self) -> bool:
         """Whether 呼叫工作人员 is on the screens: only when staff consoles can answer it."""
         return self.hall.takes_help_calls
-
-    def help_text(self) -> str:
-        """Where the visit's call for staff stands; "" if there is none."""
-        help = self.errand.help
-        return "" if help is HelpState.NONE else self.tr.t(f"help.{help.value}")
-
-    def _said(self, message: Message) -> str:
-        tr = self.tr
-        return tr.t(message.key, **{k: tr.date(v) if isinstance(v, date) else v for k, v in message.fields.items()})
-
-    def refusal_text(self, notice: Notice) -> str:
-        if notice.problem is not None:
-            return self._said(notice.problem)
-        when = ""
-        if notice.reopens_at is not None:
-            local = notice.reopens_at.astimezone(self.hall.spec.zone)
-            today = self.now().astimezone(self.hall.spec.zone).date()
-            when = f"{local:%H:%M}" if local.date() == today else self.tr.datetime(local)
-        service = self.hall.spec.service(notice.service) if notice.service else None
-        name = service.name.get(self.visit.language) if service else ""
-        key = notice.reason.value if notice.reason else "hall_unavailable"
-        earlier = {"number": "", "time": ""}
-        if notice.earlier is not None:
-            first = self.hall.spec.service(notice.earlier.service)
-            earlier = {"number": notice.earlier.number, "service": first.name.get(self.visit.language) if first else "",
-                       "time": f"{notice.earlier.issued_at.astimezone(self.hall.spec.zone):%H:%M}"}
-        return self.tr.t(f"refusal.{key}", **{"when": when, "service": name, **earlier})
 
     # -- what a citizen does ------------------------------------------------------------
 
@@ -451,9 +211,6 @@ class TicketFlow(Listener):
         if self.guide is not None and self.guide.working is not self.visit.speaker_working:
             self.machine.fire(Event.SPEAKER_CHANGED, self.guide.working)
 
-    def voice_lost(self) -> bool:
-        return self.visit.voice_lost
-
     def refresh(self) -> None:
         """Called by the screen layer about once a minute, and when the hours change: the
         home screen's queues."""
@@ -487,7 +244,7 @@ class TicketFlow(Listener):
     # -- guards and actions (the table names these) ------------------------------------------
 
     def _available(self, code: str) -> bool:
-        return self.hall.spec.service(code) is not None and self._refusal(code) is None
+        return self.hall.spec.service(code) is not None and self.refusal(code) is None
 
     def _known_service(self, code: str) -> bool:
         return self.hall.spec.service(code) is not None
@@ -496,7 +253,7 @@ class TicketFlow(Listener):
         self.errand.service = code
 
     def _explain_unavailable(self, code: str) -> None:
-        reason, reopens_at = self._refusal(code)
+        reason, reopens_at = self.refusal(code)
         earlier = None
         if reason is RefusalReason.ALREADY_HAS_TICKET:
             first = self.errand.held.tickets[0]
@@ -505,7 +262,7 @@ class TicketFlow(Listener):
         self.errand.notice = Notice(reason, code, reopens_at, earlier)
 
     def _forgotten(self, _data: object) -> bool:
-        if self.state is State.IDLE and self.visit.in_defaults() and self.errand.help is HelpState.NONE:
+        if self.state is State.IDLE and self.visit.in_defaults() and self.help.state is HelpState.NONE:
             return False  # nothing to forget: the home screen is not redrawn every second
         if (self.state is State.TICKET and self.errand.printed and self.errand.printed.ok
                 or self.state is State.PROGRESS):
@@ -715,69 +472,29 @@ class TicketFlow(Listener):
         return self.help_offered()
 
     def _call_for_help(self, _data: object) -> Job | None:
-        """A press sends a request only when the visit has no call or its call failed;
-        otherwise the screen (and the voice) say again where the call stands."""
-        if self.errand.help not in (HelpState.NONE, HelpState.UNAVAILABLE):
-            return None
-        self.errand.help = HelpState.CALLING
-        return self._next_help_job()
-
-    def _help_answered(self) -> bool:
-        """Frees the help request's slot; True if the answer is for this visit's call.
-        An answer for an ended visit lets this visit's own request go."""
-        errand, self._help_job = self._help_job, None
-        self._help_asked_at = self.monotonic()
-        return errand is self.errand
+        return self._help_request() if self.help.press(self.visit.number) else None
 
     def _help_raised(self, call: HelpCallPublic) -> Job | None:
-        if not self._help_answered() or self.errand.help is not HelpState.CALLING:
-            return self._next_help_job()
-        log.info("help call %s raised (%s)", call.id, "taken" if call.taken_at else "open")
-        self.errand.help_call, self._help_misses = call, 0
-        self.errand.help = HelpState.COMING if call.taken_at else HelpState.CALLED
-        return None
+        return self._help_request() if self.help.raised(self.visit.number, call) else None
 
     def _help_failed(self, exc: Exception) -> Job | None:
-        if not self._help_answered() or self.errand.help is not HelpState.CALLING:
-            return self._next_help_job()
-        log.error("help call not raised: %r", exc)
-        self.errand.help = HelpState.UNAVAILABLE
-        return None
+        return self._help_request() if self.help.raise_failed(self.visit.number, exc) else None
 
     def _help_due(self, _data: object) -> bool:
-        return (self.errand.help is HelpState.CALLED and self._help_job is None
-                and self.monotonic() - self._help_asked_at >= HELP_POLL_SECONDS)
+        return self.help.poll_due()
 
     def _poll_help(self, _data: object) -> Job:
-        self._help_job = self.errand
-        return Job(functools.partial(self.hall.help_call, self.errand.help_call.id),
-                   Event.HELP_POLLED, Event.HELP_POLL_FAILED)
+        self.help.polling(self.visit.number)
+        return Job(functools.partial(self.hall.help_call, self.help.call.id), Event.HELP_POLLED, Event.HELP_POLL_FAILED)
 
     def _help_polled(self, call: HelpCallPublic) -> Job | None:
-        if not self._help_answered() or self.errand.help is not HelpState.CALLED:
-            return self._next_help_job()
-        self.errand.help_call, self._help_misses = call, 0
-        if call.taken_at is not None:
-            log.info("help call %s taken by %s", call.id, call.taken_by)
-            self.errand.help = HelpState.COMING
-        return None
+        return self._help_request() if self.help.polled(self.visit.number, call) else None
 
     def _help_poll_failed(self, exc: Exception) -> Job | None:
-        """The hall lost the call, or has not answered for a while: staff may not know, so
-        the citizen is sent to the desk."""
-        if not self._help_answered() or self.errand.help is not HelpState.CALLED:
-            return self._next_help_job()
-        self._help_misses += 1
-        log.warning("help call %s not followed (%d): %r", self.errand.help_call.id, self._help_misses, exc)
-        if isinstance(exc, HelpCallNotFound) or self._help_misses >= HELP_POLL_MISSES:
-            self.errand.help = HelpState.UNAVAILABLE
-        return None
+        return self._help_request() if self.help.poll_failed(self.visit.number, exc) else None
 
-    def _next_help_job(self) -> Job | None:
-        """This visit's call for help, if it waits to be sent and no help request is out."""
-        if self.errand.help is not HelpState.CALLING or self._help_job is not None:
-            return None
-        self._help_job = self.errand
+    def _help_request(self) -> Job:
+        """The visit's call for staff, sent to the hall under a key of its own."""
         work = functools.partial(self.hall.call_for_help, self.location,
                                  idempotency_key=f"help-{self.terminal_id}-{uuid.uuid4().hex}")
         return Job(work, Event.HELP_RAISED, Event.HELP_FAILED)
@@ -807,7 +524,7 @@ class TicketFlow(Listener):
         return self._print(ticket, language, None)
 
     def _print(self, ticket: TicketInfo, language: str, identity: Identification | None) -> Issue:
-        view = self._view(ticket, Translator(language), identity)
+        view = self.view(ticket, Translator(language), identity)
         outcome = self.printer.print(view.printout())
         log.info("ticket %s issued for %s; printed: %s", ticket.number, ticket.service, outcome.device_status)
         self._report_printer(outcome)
@@ -855,8 +572,11 @@ class TicketFlow(Listener):
         """Ends the visit under way: the next citizen's starts in the kiosk's defaults."""
         self.visit.reset()
         self.errand = Errand()
+        self.help.reset()
 
-    def _view(self, ticket: TicketInfo, tr: Translator, identity: Identification | None) -> TicketView:
+    def view(self, ticket: TicketInfo, tr: Translator, identity: Identification | None) -> TicketView:
+        """The ticket as it is printed and shown, in `tr`'s language, with the holder's
+        masked number."""
         return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url,
                            holder=identity.masked_number if identity else None)
 
@@ -936,4 +656,4 @@ ON_ENTER = {
 # and ISSUING lets cards and codes pass while the hall answers.
 IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED}
 
-__all__ = ["Errand", "Event", "HelpState", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow"]
+__all__ = ["Guide", "TicketFlow"]

@@ -12,9 +12,9 @@ import pytest
 
 from hall.tickets import Priority
 from kiosk.config import load_settings
-from kiosk.flow import State
 from kiosk.identity import mask_id_number, number_hash
 from kiosk.terminal import open_hall
+from kiosk.ticket_states import State
 from tests.conftest import OPEN_MORNING, write_kiosk_config
 from tests.devices.idcards import card_fields
 from tests.kiosk.identity_kiosk import ELDER, ELDER_SECRETS, YOUNG, Kiosk, booking_code
@@ -63,7 +63,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         flow.confirm()
         kiosk.until(lambda: flow.state is State.TICKET)
         assert flow.errand.ticket.priority is Priority.GREEN
-        qr = flow.ticket_view().qr_payload
+        qr = flow.texts.ticket_view().qr_payload
         clock.now = OPEN_MORNING + timedelta(minutes=5)
         kiosk.reader.lift()
         kiosk.place(ELDER)  # the same person again: their open ticket at once, and another service refused
@@ -76,7 +76,7 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         flow.confirm()
         kiosk.reader.lift()
         kiosk.place(card_fields(**{**ELDER, "valid_from": "19990101", "valid_until": "20090101"}))
-        kiosk.until(lambda: flow.identify_text() != "")
+        kiosk.until(lambda: flow.texts.identify_text() != "")
         kiosk.reader.lift()
         kiosk.place(YOUNG)
         kiosk.until(lambda: flow.state is State.TICKET)

@@ -13,7 +13,7 @@ import pytest
 
 from hall.tickets import Priority
 from kiosk.config import load_settings
-from kiosk.flow import State
+from kiosk.ticket_states import State
 from tests.conftest import write_kiosk_config
 from tests.kiosk.identity_kiosk import Kiosk, booking_code
 

@@ -73,7 +73,7 @@ def test_a_slow_double_tap_on_a_service_never_takes_a_ticket(ui, monkeypatch):
         if flow.visit.large_type != large_type:
             flow.toggle_large_type()
             ui.frames(5)  # the tiles laid out again in large type
-        for code in [c.code for c in flow.services() if c.available]:
+        for code in [c.code for c in flow.texts.services() if c.available]:
             for gap in (0.36, 0.6, 0.79):
                 now[0] += 1
                 ui.frames(1)
