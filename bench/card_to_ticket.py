@@ -31,9 +31,9 @@ WARMUP = 3
 def main(cards: int = CARDS) -> None:
     from devices.urlhandler.protocol_simidcard import SimulatedCard
     from kiosk.config import load_settings
-    from kiosk.flow import State
     from kiosk.machine import ThreadRunner
     from kiosk.terminal import open_hall, open_inputs, open_printer, ticket_flow
+    from kiosk.ticket_states import State
     from tests.conftest import Clock, write_kiosk_config
     from tests.devices.idcards import card_fields, with_check_character
 
@@ -90,7 +90,7 @@ def main(cards: int = CARDS) -> None:
             reader.place(card)
             drain(lambda: flow.state is State.TICKET)
             shown = time.perf_counter()
-            assert flow.visit.printed.ok and flow.visit.ticket.priority.value == "green"
+            assert flow.errand.printed.ok and flow.errand.ticket.priority.value == "green"
             if i >= WARMUP:
                 for name, value in (("poll wait and read", marks["posted"] - placed),
                                     ("to the flow's thread", marks["issue start"] - marks["posted"]),

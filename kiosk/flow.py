@@ -16,183 +16,67 @@ over an ended visit's ticket is the next citizen's, and gets a visit of its own.
 Every step can be driven from a test exactly as from a screen. The hall and the printer are
 reached only from jobs on the runner's thread; what they answer comes back as events, so a
 screen never waits for a database or a printer. An inactivity timeout wipes the visit (its
-language, type size, voice, chosen service, identification, ticket and call for help) so
-the next citizen starts clean.
+language, type size and voice: kiosk.visit; its chosen service, identification and ticket:
+the Errand of kiosk.ticket_states; its call for help: kiosk.help_call) so the next citizen
+starts clean.
 
 On a kiosk whose hall has staff consoles, 呼叫工作人员 on every screen calls for help
-whatever the step: the call is the visit's (HelpState), raised once and then followed, in
-the clock's ticks, until a staff member takes it. At most one help request is on its way
-at a time, however often the button is pressed.
+whatever the step: the call is the visit's (kiosk.help_call), raised once and then followed,
+in the clock's ticks, until a staff member takes it.
+
+What the screens and the voice show of the flow, in the visit's language, is
+kiosk.ticket_texts (`flow.texts`); the flow keeps the state, the table and its actions.
 """
 from __future__ import annotations
 
-import enum
 import functools
 import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
+from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
 from hall.hours import issuing_refusal, next_issuing_change
-from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
+from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
-from kiosk.i18n import Translator, catalogue
+from kiosk.help_call import HelpCallWatch, HelpState
+from kiosk.i18n import Translator
 from kiosk.identity import Identification
-from kiosk.machine import ANY, Job, Listener, Machine, MachineError, Runner, Transition
+from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
 from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink, parse_scanned
-from kiosk.ticket_view import ProgressView, TicketView, progress_view, ticket_view
+from kiosk.ticket_states import Errand, Event, Found, Held, Issue, Notice, State, Work
+from kiosk.ticket_texts import TicketTexts
+from kiosk.ticket_view import TicketView, ticket_view
+from kiosk.visit import Visit
 
 if TYPE_CHECKING:
     from hall.schemas import HelpCallPublic
-    from kiosk.voice import VoiceGuide
 
 log = logging.getLogger(__name__)
 # Refusals that hold for the whole hall: it is closed now, and says until when.
 HOURS = frozenset({RefusalReason.CLOSED_TODAY, RefusalReason.NOT_YET_OPEN, RefusalReason.BREAK,
                    RefusalReason.CLOSED_FOR_TODAY})
-HELP_POLL_SECONDS = 2.0  # how often a kiosk asks whether its call for help was taken
-HELP_POLL_MISSES = 3     # unanswered asks in a row after which the citizen is sent to the desk
 
 
-class State(enum.Enum):
-    IDLE = "idle"                # the home screen: the services to choose from
-    CONFIRMING = "confirming"
-    IDENTIFYING = "identifying"  # the service needs the ID card: place it, or scan a booking code
-    ISSUING = "issuing"          # waiting for the hall (a ticket, a check-in, a ticket looked up) and the printer
-    TICKET = "ticket"
-    PROGRESS = "progress"        # a scanned ticket's place in the queue
-    NOTICE = "notice"
+class Guide(Protocol):
+    """What the flow needs of its voice guide (kiosk.voice.VoiceGuide): it is told of every
+    change, and says whether the speaker works."""
 
+    @property
+    def working(self) -> bool | None: ...
 
-class Event(enum.Enum):
-    CHOOSE = "choose"              # data: the service's code
-    CONFIRM = "confirm"            # data: the ticket's Priority
-    BACK = "back"
-    HOME = "home"
-    DONE = "done"
-    TIMEOUT = "timeout"
-    LANGUAGE = "language"          # data: the language
-    LARGE_TYPE = "large_type"
-    VOICE = "voice"
-    REFRESH = "refresh"
-    QUEUES_LOADED = "queues_loaded"  # data: list[ServiceStatus]
-    QUEUES_FAILED = "queues_failed"  # data: the exception
-    ISSUED = "issued"              # data: Issue
-    ISSUE_FAILED = "issue_failed"  # data: the exception
-    CARD_PLACED = "card_placed"    # data: CardOutcome (kiosk.card_watch)
-    READER_CHANGED = "reader_changed"  # data: ReaderStatus
-    CODE_SCANNED = "code_scanned"  # data: the scanned text
-    SCAN_FAILED = "scan_failed"    # data: the scanner's error (an unreadable line)
-    FOUND = "found"                # data: Found
-    FIND_FAILED = "find_failed"    # data: the exception
-    HELP = "help"                  # 呼叫工作人员 pressed
-    HELP_RAISED = "help_raised"    # data: HelpCallPublic
-    HELP_FAILED = "help_failed"    # data: the exception
-    HELP_POLLED = "help_polled"    # data: HelpCallPublic
-    HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
-    HELD = "held"                  # data: Held
-    HELD_FAILED = "held_failed"    # data: the exception
-    SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
-    REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
+    @property
+    def problem(self) -> str: ...
 
+    def on_state(self, flow: TicketFlow) -> None: ...
 
-@dataclass(frozen=True)
-class Work:
-    """What ISSUING waits for: a ticket for the chosen service, a booking checked in, or a
-    scanned ticket looked up."""
+    def on_update(self, flow: TicketFlow, event: Event) -> None: ...
 
-    kind: str  # "issue", "check_in" or "find"
-    priority: Priority = Priority.NORMAL
-    code: BookingCode | TicketLink | TicketCode | None = None
-
-
-class HelpState(enum.Enum):
-    """Where the visit's call for staff stands; each but NONE has its line (help.<value>)."""
-
-    NONE = "none"                # not called
-    CALLING = "calling"          # on its way to the hall
-    CALLED = "called"            # the staff consoles show the alert
-    COMING = "coming"            # a staff member took it: someone is coming
-    UNAVAILABLE = "unavailable"  # the hall could not be reached: go to the service desk
-
-
-@dataclass
-class Visit:
-    """One citizen at the kiosk: wiped whole when the kiosk returns to idle. Of the person,
-    it holds the Identification alone (masked number, salted hash, birth date)."""
-
-    language: str
-    large_type: bool
-    voice: bool
-    service: str | None = None
-    identity: Identification | None = None
-    held: PersonTickets | None = None  # the identified citizen's open tickets, once the hall told them
-    work: Work | None = None
-    message: Message | None = None  # what the identify screen says about the last card
-    ticket: TicketInfo | None = None
-    printed: PrintOutcome | None = None
-    progress: TicketInfo | None = None
-    notice: Notice | None = None
-    last_touch: float = field(default=0.0)
-    help: HelpState = HelpState.NONE
-    help_call: HelpCallPublic | None = None
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Why the citizen has no ticket, kept as data so that it is told in the visit's
-    language of the moment, naming the service."""
-
-    reason: RefusalReason | None  # None: the hall could not be asked, or `problem` says why
-    service: str | None
-    reopens_at: datetime | None = None
-    earlier: EarlierTicket | None = None
-    problem: Message | None = None  # a card or code the kiosk could not use
-
-
-@dataclass(frozen=True)
-class Found:
-    """What looking up a scanned ticket brings back."""
-
-    ticket: TicketInfo | None = None
-    problem: Message | None = None
-
-
-@dataclass(frozen=True)
-class Held:
-    """What looking up an identified citizen's tickets brings back, and for which card."""
-
-    identity: Identification
-    tickets: PersonTickets
-
-
-@dataclass(frozen=True)
-class Issue:
-    """What the issuing job brings back: a ticket and how its printing went, or a refusal."""
-
-    ticket: TicketInfo | None = None
-    printed: PrintOutcome | None = None
-    refusal: TicketRefused | None = None
-
-
-@dataclass(frozen=True)
-class ServiceChoice:
-    code: str
-    prefix: str
-    name: str
-    description: str
-    counters: str
-    waiting: int | None  # None until the hall has answered
-    waiting_text: str    # "5 人"
-    estimate_text: str   # "约 14 分钟"; both "正在查询…" until the hall has answered
-    queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
-    available: bool
+    def close(self) -> None: ...
 
 
 class TicketFlow(Listener):
@@ -200,34 +84,30 @@ class TicketFlow(Listener):
                  language: str = "zh_CN", large_type: bool = False, voice: bool = False,
                  idle_timeout: float = 60, ticket_timeout: float = 20, qr_base_url: str = "",
                  location: str = "", listener: Listener | None = None, runner: Runner | None = None,
-                 guide: VoiceGuide | None = None,
+                 guide: Guide | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  now: Callable[[], datetime] | None = None):
         self.hall = hall
         self.printer = printer
         self.terminal_id = terminal_id
-        self.default_language = language
-        self.default_large_type = large_type
-        self.default_voice = voice
         self.guide = guide
-        self.idle_timeout = idle_timeout
         self.ticket_timeout = ticket_timeout
         self.qr_base_url = qr_base_url
         self.location = location
         self.listener = listener or Listener()
         self.monotonic = monotonic
         self.now = now or (lambda: datetime.now(timezone.utc))
-        self.visit = self._new_visit()
+        self.visit = Visit(language=language, large_type=large_type, voice=voice, idle_seconds=idle_timeout,
+                           clock=monotonic)
+        self.errand = Errand()
+        self.help = HelpCallWatch(monotonic)
+        self.texts = TicketTexts(self)
         self.queues: dict[str, ServiceStatus] | None = None  # the hall's last answer, for every visit
         self.queues_failed = False
         self._loading = False
         self._reload = False  # a load was asked for while one was under way: its answer may be stale
         self._printer_status: str | None = None  # touched by jobs only, one at a time
         self.reader_status = ReaderStatus(None)  # the ID card reader's, as kiosk.card_watch last told it
-        self.speaker_working: bool | None = None  # the voice guide's speaker, as the flow last saw it
-        self._help_job: Visit | None = None  # whose help request is on its way, if one is
-        self._help_asked_at = 0.0            # monotonic time of the last help request
-        self._help_misses = 0                # help polls unanswered in a row
         self.machine = Machine(self, TABLE, State.IDLE, on_enter=ON_ENTER, ignored=IGNORED,
                                listener=self, runner=runner, name="ticket flow")
 
@@ -237,57 +117,7 @@ class TicketFlow(Listener):
 
     # -- what a screen shows ------------------------------------------------------------
 
-    @property
-    def tr(self) -> Translator:
-        return Translator(self.visit.language)
-
-    def hall_name(self) -> str:
-        return self.hall.spec.hall.name.get(self.visit.language)
-
-    def hours_today(self) -> str:
-        local = self.now().astimezone(self.hall.spec.zone)
-        periods = self.hall.spec.hours.periods_on(local.date())
-        if not periods:
-            return self.tr.t("home.closed_today")
-        hours = "  ".join(f"{p.start:%H:%M}-{p.end:%H:%M}" for p in periods)
-        return self.tr.t("home.hours_today", hours=hours)
-
-    def services(self) -> list[ServiceChoice]:
-        """The services in the hall's order, in the visit's language, with their queues as
-        the hall last told them (none before its first answer)."""
-        spec, tr = self.hall.spec, self.tr
-        lang = self.visit.language
-        out = []
-        for service in spec.services:
-            st = self.queues.get(service.code) if self.queues else None
-            refusal = self._refusal(service.code)
-            if st is None:
-                waiting_text = estimate_text = tr.t("services.not_known" if self.queues_failed else "services.asking")
-                queue_text = ""
-                if refusal is not None:
-                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
-                                      else "services.unavailable")
-            else:
-                waiting_text = tr.people(st.waiting)
-                estimate_text = tr.wait(st.estimated_wait_minutes)
-                if refusal is not None:
-                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
-                                      else "services.unavailable")
-                elif st.waiting:
-                    queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
-                else:
-                    queue_text = tr.t("services.no_wait")
-            out.append(ServiceChoice(
-                code=service.code, prefix=service.prefix, name=service.name.get(lang),
-                description=service.description.get(lang) if service.description else "",
-                counters=tr.counters([c.id for c in spec.counters_for(service.code)]),
-                waiting=None if st is None else st.waiting,
-                waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
-                available=refusal is None,
-            ))
-        return out
-
-    def _refusal(self, code: str) -> tuple[RefusalReason, datetime | None] | None:
+    def refusal(self, code: str) -> tuple[RefusalReason, datetime | None] | None:
         """Why the service gives no ticket now, and until when: the hall's hours first, as
         the kiosk's clock reads them (they change on the second, not at the next answer of the
         hall), then what the hall last said of its queue (a quota reached)."""
@@ -295,7 +125,7 @@ class TicketFlow(Listener):
         reason, reopens_at = issuing_refusal(spec.hours, spec.zone, self.now())
         if reason is not None:
             return reason, reopens_at
-        held = self.visit.held
+        held = self.errand.held
         if held is not None and code not in held.open_to:
             return RefusalReason.ALREADY_HAS_TICKET, None
         status = self.queues.get(code) if self.queues else None
@@ -303,48 +133,13 @@ class TicketFlow(Listener):
             return None
         return status.refusal, status.reopens_at
 
-    def chosen(self) -> ServiceChoice | None:
-        return next((c for c in self.services() if c.code == self.visit.service), None)
-
-    def ticket_view(self) -> TicketView | None:
-        if self.visit.ticket is None:
-            return None
-        return self._view(self.visit.ticket, self.tr, self.visit.identity)
-
-    def progress_view(self) -> ProgressView | None:
-        if self.visit.progress is None:
-            return None
-        return progress_view(self.hall.spec, self.visit.progress, self.tr, today=self.today())
-
     def today(self) -> date:
         """The hall's date now."""
         return self.now().astimezone(self.hall.spec.zone).date()
 
     def another_allowed(self) -> bool:
         """Whether the identified citizen shown their open ticket may still take another."""
-        return bool(self.visit.held and self.visit.held.open_to)
-
-    def progress_title(self) -> str:
-        return self.tr.t("progress.yours" if self.visit.held and self.visit.progress else "progress.title")
-
-    def identified_text(self) -> str:
-        """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""
-        identity = self.visit.identity
-        return self.tr.t("identify.done", number=identity.masked_number) if identity else ""
-
-    def card_prompt(self) -> str:
-        """The home screen's invitation to place an ID card: to see one's ticket, or for the
-        green channel from the hall's age."""
-        return self.tr.t("home.card", age=self.hall.spec.hall.green_channel_age)
-
-    def identify_text(self) -> str:
-        """What the identify screen says about the last card, or about the reader."""
-        message = self.reader_status.problem or self.visit.message  # no card is read while the reader fails
-        return self._said(message) if message else ""
-
-    def busy_text(self) -> str:
-        kind = self.visit.work.kind if self.visit.work else "issue"
-        return self.tr.t(f"issuing.{kind}")
+        return bool(self.errand.held and self.errand.held.open_to)
 
     def closed(self) -> Notice | None:
         """Why no service issues tickets now, when the hours are the reason: the home
@@ -359,49 +154,9 @@ class TicketFlow(Listener):
         spec = self.hall.spec
         return next_issuing_change(spec.hours, spec.zone, self.now())
 
-    def closed_text(self) -> str:
-        closed = self.closed()
-        return self.refusal_text(closed) if closed else ""
-
-    def notice_text(self) -> str:
-        return self.refusal_text(self.visit.notice) if self.visit.notice else ""
-
-    def notice_service(self) -> str:
-        """The service a notice is about, as the service list shows it: "C  户籍办理"."""
-        notice = self.visit.notice
-        service = self.hall.spec.service(notice.service) if notice and notice.service else None
-        return f"{service.prefix}  {service.name.get(self.visit.language)}" if service else ""
-
     def help_offered(self) -> bool:
         """Whether 呼叫工作人员 is on the screens: only when staff consoles can answer it."""
         return self.hall.takes_help_calls
-
-    def help_text(self) -> str:
-        """Where the visit's call for staff stands; "" if there is none."""
-        help = self.visit.help
-        return "" if help is HelpState.NONE else self.tr.t(f"help.{help.value}")
-
-    def _said(self, message: Message) -> str:
-        tr = self.tr
-        return tr.t(message.key, **{k: tr.date(v) if isinstance(v, date) else v for k, v in message.fields.items()})
-
-    def refusal_text(self, notice: Notice) -> str:
-        if notice.problem is not None:
-            return self._said(notice.problem)
-        when = ""
-        if notice.reopens_at is not None:
-            local = notice.reopens_at.astimezone(self.hall.spec.zone)
-            today = self.now().astimezone(self.hall.spec.zone).date()
-            when = f"{local:%H:%M}" if local.date() == today else self.tr.datetime(local)
-        service = self.hall.spec.service(notice.service) if notice.service else None
-        name = service.name.get(self.visit.language) if service else ""
-        key = notice.reason.value if notice.reason else "hall_unavailable"
-        earlier = {"number": "", "time": ""}
-        if notice.earlier is not None:
-            first = self.hall.spec.service(notice.earlier.service)
-            earlier = {"number": notice.earlier.number, "service": first.name.get(self.visit.language) if first else "",
-                       "time": f"{notice.earlier.issued_at.astimezone(self.hall.spec.zone):%H:%M}"}
-        return self.tr.t(f"refusal.{key}", **{"when": when, "service": name, **earlier})
 
     # -- what a citizen does ------------------------------------------------------------
 
@@ -421,7 +176,7 @@ class TicketFlow(Listener):
         self.machine.fire(Event.DONE)
 
     def touched(self) -> None:
-        self.visit.last_touch = self.monotonic()
+        self.visit.touched()
 
     def card_placed(self, outcome: CardOutcome) -> None:
         """A card was read (kiosk.card_watch), on the flow's thread."""
@@ -453,12 +208,8 @@ class TicketFlow(Listener):
         """Called about once a second by the screen layer: ends a forgotten visit, asks
         after the visit's call for help, and follows the voice guide's speaker."""
         self.machine.fire(Event.TIMEOUT)
-        if self.guide is not None and self.guide.working is not self.speaker_working:
+        if self.guide is not None and self.guide.working is not self.visit.speaker_working:
             self.machine.fire(Event.SPEAKER_CHANGED, self.guide.working)
-
-    def voice_lost(self) -> bool:
-        """Whether the visit asked for voice and the speaker cannot give it."""
-        return self.visit.voice and self.speaker_working is False
 
     def refresh(self) -> None:
         """Called by the screen layer about once a minute, and when the hours change: the
@@ -493,67 +244,57 @@ class TicketFlow(Listener):
     # -- guards and actions (the table names these) ------------------------------------------
 
     def _available(self, code: str) -> bool:
-        return self.hall.spec.service(code) is not None and self._refusal(code) is None
+        return self.hall.spec.service(code) is not None and self.refusal(code) is None
 
     def _known_service(self, code: str) -> bool:
         return self.hall.spec.service(code) is not None
 
     def _remember_service(self, code: str) -> None:
-        self.visit.service = code
+        self.errand.service = code
 
     def _explain_unavailable(self, code: str) -> None:
-        reason, reopens_at = self._refusal(code)
+        reason, reopens_at = self.refusal(code)
         earlier = None
         if reason is RefusalReason.ALREADY_HAS_TICKET:
-            first = self.visit.held.tickets[0]
+            first = self.errand.held.tickets[0]
             earlier = EarlierTicket(number=first.number, service=first.service, issued_at=first.issued_at)
-        self.visit.service = code
-        self.visit.notice = Notice(reason, code, reopens_at, earlier)
+        self.errand.service = code
+        self.errand.notice = Notice(reason, code, reopens_at, earlier)
 
     def _forgotten(self, _data: object) -> bool:
-        if self.state is State.IDLE and self._is_fresh(self.visit):
+        if self.state is State.IDLE and self.visit.in_defaults() and self.help.state is HelpState.NONE:
             return False  # nothing to forget: the home screen is not redrawn every second
-        limit = self.idle_timeout
-        if (self.state is State.TICKET and self.visit.printed and self.visit.printed.ok
+        if (self.state is State.TICKET and self.errand.printed and self.errand.printed.ok
                 or self.state is State.PROGRESS):
-            limit = self.ticket_timeout
-        return self.monotonic() - self.visit.last_touch >= limit
+            return self.visit.expired(self.ticket_timeout)
+        return self.visit.expired()
 
     def _known_language(self, language: str) -> bool:
-        try:
-            catalogue(language)
-        except ValueError:
-            return False
-        return True
+        return self.visit.knows(language)
 
     def _set_language(self, language: str) -> None:
-        self.visit.language = language
-        self.touched()
+        self.visit.set_language(language)
 
     def _toggle_large_type(self, _data: object) -> None:
-        self.visit.large_type = not self.visit.large_type
-        self.touched()
+        self.visit.toggle_large_type()
 
     def _toggle_voice(self, _data: object) -> None:
-        """On and off; while the speaker fails, a tap keeps voice on and tries it again."""
-        if not self.voice_lost():
-            self.visit.voice = not self.visit.voice
-        self.touched()
+        self.visit.toggle_voice()
 
     def _speaker_changed(self, working: bool | None) -> Job:
         """Staff learn of a speaker that cannot speak from the hall, as of the printer."""
-        self.speaker_working = working
+        self.visit.speaker_changed(working)
         status, detail = ("ok", "") if working else ("unavailable", self.guide.problem)
         return Job(functools.partial(self._report, "speaker", status, detail), Event.REPORTED, Event.REPORTED)
 
     def _end_visit(self, _data: object) -> None:
-        self.visit = self._new_visit()
+        self._new_visit()
 
     def _enter_idle(self, _data: object) -> Job | None:
         """Home, where the visit (if one is under way) chooses its service again."""
-        visit = self.visit
-        visit.service, visit.work, visit.message, visit.notice = None, None, None, None
-        visit.ticket = visit.printed = visit.progress = None
+        errand = self.errand
+        errand.service, errand.work, errand.message, errand.notice = None, None, None, None
+        errand.ticket = errand.printed = errand.progress = None
         return self._load_queues(None)
 
     def _enter(self, _data: object) -> None:
@@ -566,7 +307,7 @@ class TicketFlow(Listener):
     def _ended(self) -> bool:
         """Whether the visit on screen is over: its ticket, or a scanned ticket's progress, is
         shown (the open ticket of a citizen identified at home is their visit's)."""
-        return self.state is State.TICKET or self.state is State.PROGRESS and self.visit.held is None
+        return self.state is State.TICKET or self.state is State.PROGRESS and self.errand.held is None
 
     def _load_queues(self, _data: object) -> Job | None:
         """One load at a time; one asked for meanwhile follows it, since the answer under way
@@ -590,22 +331,22 @@ class TicketFlow(Listener):
         return self._load_queues(None) if self._reload else None
 
     def _needs_card(self, _priority: Priority) -> bool:
-        service = self.hall.spec.service(self.visit.service)
-        return bool(service and service.needs_id) and self.visit.identity is None
+        service = self.hall.spec.service(self.errand.service)
+        return bool(service and service.needs_id) and self.errand.identity is None
 
     def _plan_issue(self, priority: Priority) -> None:
-        self.visit.work = Work("issue", priority=priority or Priority.NORMAL)
-        self.visit.message = None
+        self.errand.work = Work("issue", priority=priority or Priority.NORMAL)
+        self.errand.message = None
 
     def _start_work(self, _data: object) -> Job:
         """ISSUING's job: the ticket, the check-in or the look-up the visit waits for."""
         self.touched()
-        work, visit = self.visit.work, self.visit
+        work, errand, language = self.errand.work, self.errand, self.visit.language
         if work.kind == "check_in":
-            return Job(functools.partial(self._check_in, work.code, visit.language), Event.ISSUED, Event.ISSUE_FAILED)
+            return Job(functools.partial(self._check_in, work.code, language), Event.ISSUED, Event.ISSUE_FAILED)
         if work.kind == "find":
             return Job(functools.partial(self._find, work.code), Event.FOUND, Event.FIND_FAILED)
-        return Job(functools.partial(self._issue, visit.service, work.priority, visit.language, visit.identity),
+        return Job(functools.partial(self._issue, errand.service, work.priority, language, errand.identity),
                    Event.ISSUED, Event.ISSUE_FAILED)
 
     # cards and codes
@@ -615,37 +356,37 @@ class TicketFlow(Listener):
 
     def _card_over_held(self, outcome: CardOutcome) -> bool:
         """A card over an identified citizen's open ticket: their visit goes on."""
-        return self.visit.held is not None and self._card_usable(outcome)
+        return self.errand.held is not None and self._card_usable(outcome)
 
     def _card_read(self, outcome: CardOutcome) -> bool:
         return outcome.identity is not None
 
     def _identify(self, outcome: CardOutcome) -> None:
         self.touched()
-        self.visit.identity = outcome.identity
-        self.visit.message = None
+        self.errand.identity = outcome.identity
+        self.errand.message = None
 
     def _identify_and_look(self, outcome: CardOutcome) -> Job:
         """Identifies the visit, and asks the hall what the citizen already holds."""
         self._identify(outcome)
-        self.visit.held = None
+        self.errand.held = None
         return Job(functools.partial(self._held, outcome.identity), Event.HELD, Event.HELD_FAILED)
 
     def _identify_new_visit(self, outcome: CardOutcome) -> Job:
         """Another citizen's card over the last one's ticket: a visit of its own."""
-        self.visit = self._new_visit()
+        self._new_visit()
         return self._identify_and_look(outcome)
 
     def _holds_ticket(self, held: Held) -> bool:
-        return held.identity is self.visit.identity and bool(held.tickets.tickets)
+        return held.identity is self.errand.identity and bool(held.tickets.tickets)
 
     def _keep_held(self, held: Held) -> None:
-        if held.identity is self.visit.identity:
-            self.visit.held = held.tickets
+        if held.identity is self.errand.identity:
+            self.errand.held = held.tickets
 
     def _show_held(self, held: Held) -> None:
         self._keep_held(held)
-        self.visit.progress = held.tickets.tickets[0]
+        self.errand.progress = held.tickets.tickets[0]
 
     def _held_failed(self, exc: Exception) -> None:
         """The hall will say it when the citizen asks for a ticket, as before a card."""
@@ -656,14 +397,14 @@ class TicketFlow(Listener):
 
     def _card_message(self, outcome: CardOutcome) -> None:
         self.touched()
-        self.visit.message = outcome.problem
+        self.errand.message = outcome.problem
 
     def _card_notice(self, outcome: CardOutcome) -> None:
         self.touched()
-        self.visit.notice = Notice(None, None, problem=outcome.problem) if outcome.problem else self.closed()
+        self.errand.notice = Notice(None, None, problem=outcome.problem) if outcome.problem else self.closed()
 
     def _card_notice_new_visit(self, outcome: CardOutcome) -> None:
-        self.visit = self._new_visit()
+        self._new_visit()
         self._card_notice(outcome)
 
     def _reader_changed(self, status: ReaderStatus) -> None:
@@ -684,115 +425,76 @@ class TicketFlow(Listener):
     def _plan_code(self, text: str) -> None:
         """A booking to check in, or a ticket to look up; from a ticket on screen, for a new visit."""
         if self._ended():
-            self.visit = self._new_visit()
+            self._new_visit()
         code = self._scanned(text)
-        self.visit.work = Work("check_in" if isinstance(code, BookingCode) else "find", code=code)
+        self.errand.work = Work("check_in" if isinstance(code, BookingCode) else "find", code=code)
 
     def _code_notice(self, text: str) -> None:
         if self._ended():
-            self.visit = self._new_visit()
+            self._new_visit()
         self.touched()
         error = self._scanned(text)
         # Not quoted: whatever a citizen holds to the scanner may name them.
         log.info("scanned code of %d characters not used: %s", len(text), type(error).__name__)
-        self.visit.notice = Notice(None, None, problem=Message(error.key))
+        self.errand.notice = Notice(None, None, problem=Message(error.key))
 
     def _scan_notice(self, error: Exception) -> None:
         log.info("scan not read: %s", error)
-        self.visit = self._new_visit() if self._ended() else self.visit
+        if self._ended():
+            self._new_visit()
         self.touched()
-        self.visit.notice = Notice(None, None, problem=Message("qr.unreadable"))
+        self.errand.notice = Notice(None, None, problem=Message("qr.unreadable"))
 
     def _has_progress(self, found: Found) -> bool:
         return found.ticket is not None
 
     def _keep_progress(self, found: Found) -> None:
-        self.visit.progress = found.ticket
+        self.errand.progress = found.ticket
 
     def _not_found(self, found: Found) -> None:
-        self.visit.notice = Notice(None, None, problem=found.problem)
+        self.errand.notice = Notice(None, None, problem=found.problem)
 
     def _has_ticket(self, issue: Issue) -> bool:
         return issue.ticket is not None
 
     def _keep_ticket(self, issue: Issue) -> None:
-        self.visit.ticket, self.visit.printed = issue.ticket, issue.printed
+        self.errand.ticket, self.errand.printed = issue.ticket, issue.printed
 
     def _keep_refusal(self, issue: Issue) -> None:
         refusal = issue.refusal
-        self.visit.notice = Notice(refusal.reason, refusal.service, refusal.reopens_at, refusal.earlier)
+        self.errand.notice = Notice(refusal.reason, refusal.service, refusal.reopens_at, refusal.earlier)
 
     def _hall_failed(self, exc: Exception) -> None:
-        log.error("no ticket issued for %s: %r", self.visit.service, exc)
-        self.visit.notice = Notice(None, self.visit.service)
+        log.error("no ticket issued for %s: %r", self.errand.service, exc)
+        self.errand.notice = Notice(None, self.errand.service)
 
     def _help_offered(self, _data: object) -> bool:
         return self.help_offered()
 
     def _call_for_help(self, _data: object) -> Job | None:
-        """A press sends a request only when the visit has no call or its call failed;
-        otherwise the screen (and the voice) say again where the call stands."""
-        if self.visit.help not in (HelpState.NONE, HelpState.UNAVAILABLE):
-            return None
-        self.visit.help = HelpState.CALLING
-        return self._next_help_job()
-
-    def _help_answered(self) -> bool:
-        """Frees the help request's slot; True if the answer is for this visit's call.
-        An answer for an ended visit lets this visit's own request go."""
-        visit, self._help_job = self._help_job, None
-        self._help_asked_at = self.monotonic()
-        return visit is self.visit
+        return self._help_request() if self.help.press(self.visit.number) else None
 
     def _help_raised(self, call: HelpCallPublic) -> Job | None:
-        if not self._help_answered() or self.visit.help is not HelpState.CALLING:
-            return self._next_help_job()
-        log.info("help call %s raised (%s)", call.id, "taken" if call.taken_at else "open")
-        self.visit.help_call, self._help_misses = call, 0
-        self.visit.help = HelpState.COMING if call.taken_at else HelpState.CALLED
-        return None
+        return self._help_request() if self.help.raised(self.visit.number, call) else None
 
     def _help_failed(self, exc: Exception) -> Job | None:
-        if not self._help_answered() or self.visit.help is not HelpState.CALLING:
-            return self._next_help_job()
-        log.error("help call not raised: %r", exc)
-        self.visit.help = HelpState.UNAVAILABLE
-        return None
+        return self._help_request() if self.help.raise_failed(self.visit.number, exc) else None
 
     def _help_due(self, _data: object) -> bool:
-        return (self.visit.help is HelpState.CALLED and self._help_job is None
-                and self.monotonic() - self._help_asked_at >= HELP_POLL_SECONDS)
+        return self.help.poll_due()
 
     def _poll_help(self, _data: object) -> Job:
-        self._help_job = self.visit
-        return Job(functools.partial(self.hall.help_call, self.visit.help_call.id),
-                   Event.HELP_POLLED, Event.HELP_POLL_FAILED)
+        self.help.polling(self.visit.number)
+        return Job(functools.partial(self.hall.help_call, self.help.call.id), Event.HELP_POLLED, Event.HELP_POLL_FAILED)
 
     def _help_polled(self, call: HelpCallPublic) -> Job | None:
-        if not self._help_answered() or self.visit.help is not HelpState.CALLED:
-            return self._next_help_job()
-        self.visit.help_call, self._help_misses = call, 0
-        if call.taken_at is not None:
-            log.info("help call %s taken by %s", call.id, call.taken_by)
-            self.visit.help = HelpState.COMING
-        return None
+        return self._help_request() if self.help.polled(self.visit.number, call) else None
 
     def _help_poll_failed(self, exc: Exception) -> Job | None:
-        """The hall lost the call, or has not answered for a while: staff may not know, so
-        the citizen is sent to the desk."""
-        if not self._help_answered() or self.visit.help is not HelpState.CALLED:
-            return self._next_help_job()
-        self._help_misses += 1
-        log.warning("help call %s not followed (%d): %r", self.visit.help_call.id, self._help_misses, exc)
-        if isinstance(exc, HelpCallNotFound) or self._help_misses >= HELP_POLL_MISSES:
-            self.visit.help = HelpState.UNAVAILABLE
-        return None
+        return self._help_request() if self.help.poll_failed(self.visit.number, exc) else None
 
-    def _next_help_job(self) -> Job | None:
-        """This visit's call for help, if it waits to be sent and no help request is out."""
-        if self.visit.help is not HelpState.CALLING or self._help_job is not None:
-            return None
-        self._help_job = self.visit
+    def _help_request(self) -> Job:
+        """The visit's call for staff, sent to the hall under a key of its own."""
         work = functools.partial(self.hall.call_for_help, self.location,
                                  idempotency_key=f"help-{self.terminal_id}-{uuid.uuid4().hex}")
         return Job(work, Event.HELP_RAISED, Event.HELP_FAILED)
@@ -822,7 +524,7 @@ class TicketFlow(Listener):
         return self._print(ticket, language, None)
 
     def _print(self, ticket: TicketInfo, language: str, identity: Identification | None) -> Issue:
-        view = self._view(ticket, Translator(language), identity)
+        view = self.view(ticket, Translator(language), identity)
         outcome = self.printer.print(view.printout())
         log.info("ticket %s issued for %s; printed: %s", ticket.number, ticket.service, outcome.device_status)
         self._report_printer(outcome)
@@ -866,18 +568,17 @@ class TicketFlow(Listener):
 
     # -- inside -------------------------------------------------------------------------
 
-    def _view(self, ticket: TicketInfo, tr: Translator, identity: Identification | None) -> TicketView:
+    def _new_visit(self) -> None:
+        """Ends the visit under way: the next citizen's starts in the kiosk's defaults."""
+        self.visit.reset()
+        self.errand = Errand()
+        self.help.reset()
+
+    def view(self, ticket: TicketInfo, tr: Translator, identity: Identification | None) -> TicketView:
+        """The ticket as it is printed and shown, in `tr`'s language, with the holder's
+        masked number."""
         return ticket_view(self.hall.spec, ticket, tr, qr_base_url=self.qr_base_url,
                            holder=identity.masked_number if identity else None)
-
-
-    def _is_fresh(self, visit: Visit) -> bool:
-        return ((visit.language, visit.large_type, visit.voice, visit.help)
-                == (self.default_language, self.default_large_type, self.default_voice, HelpState.NONE))
-
-    def _new_visit(self) -> Visit:
-        return Visit(language=self.default_language, large_type=self.default_large_type,
-                     voice=self.default_voice, last_touch=self.monotonic())
 
 
 S, E, F = State, Event, TicketFlow
@@ -955,4 +656,4 @@ ON_ENTER = {
 # and ISSUING lets cards and codes pass while the hall answers.
 IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED}
 
-__all__ = ["Event", "HelpState", "MachineError", "Notice", "ServiceChoice", "State", "TicketFlow", "Visit"]
+__all__ = ["Guide", "TicketFlow"]

@@ -23,13 +23,14 @@ import subprocess
 import threading
 from collections import deque
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from hall.speech import espeak_command, spoken_counters, spoken_number, spoken_text
-from kiosk.flow import Event, HelpState, State
-
-if TYPE_CHECKING:
-    from kiosk.flow import TicketFlow
+from hall.tickets import ServiceStatus
+from kiosk.help_call import HelpCallWatch, HelpState
+from kiosk.ticket_states import Errand, Event, State
+from kiosk.ticket_texts import TicketTexts
+from kiosk.visit import Visit
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +139,28 @@ class Speaker:
         self._wanted.clear()
 
 
+class Guided(Protocol):
+    """What the guide reads of the ticket flow (kiosk.flow.TicketFlow), which tells it of
+    every change."""
+
+    @property
+    def state(self) -> State: ...
+
+    visit: Visit
+    errand: Errand
+    help: HelpCallWatch
+    texts: TicketTexts
+    queues: dict[str, ServiceStatus] | None
+
+
 class VoiceGuide:
     """What the kiosk says on each screen, in the visit's language, when the visit has
     voice on. The flow tells it of every change."""
 
     def __init__(self, speaker: Speaker):
         self.speaker = speaker
-        self._help_said: tuple[object, HelpState] | None = None  # (visit, state) last said of a help call
-        self._queue_unsaid: object | None = None  # the visit whose confirm prompt was said without its queue
+        self._help_said: tuple[int, HelpState] | None = None  # (visit number, state) last said of a help call
+        self._queue_unsaid: int | None = None  # the visit whose confirm prompt was said without its queue
 
     @property
     def working(self) -> bool | None:
@@ -156,15 +171,15 @@ class VoiceGuide:
     def problem(self) -> str:
         return self.speaker.problem
 
-    def on_state(self, flow: TicketFlow) -> None:
+    def on_state(self, flow: Guided) -> None:
         self.speaker.stop()
         self._queue_unsaid = None
         if flow.visit.voice:
             if flow.state is State.CONFIRMING and queue_said(flow) is None:
-                self._queue_unsaid = flow.visit
+                self._queue_unsaid = flow.visit.number
             self._say(prompt(flow), flow)
 
-    def on_update(self, flow: TicketFlow, event: Event) -> None:
+    def on_update(self, flow: Guided, event: Event) -> None:
         """A new language or voice turned on says the screen again; so does the identify
         screen when it has something new to say about a card or the reader. The queue of
         the service being confirmed is said once the hall tells it."""
@@ -172,9 +187,9 @@ class VoiceGuide:
             self.on_state(flow)
         elif event in (Event.CARD_PLACED, Event.READER_CHANGED) and flow.state is State.IDENTIFYING:
             self.speaker.stop()
-            if flow.visit.voice and flow.identify_text():
-                self._say(flow.identify_text(), flow)
-        elif event is Event.QUEUES_LOADED and self._queue_unsaid is flow.visit and flow.state is State.CONFIRMING:
+            if flow.visit.voice and flow.texts.identify_text():
+                self._say(flow.texts.identify_text(), flow)
+        elif event is Event.QUEUES_LOADED and self._queue_unsaid == flow.visit.number and flow.state is State.CONFIRMING:
             said = queue_said(flow)
             if said is not None:
                 self._queue_unsaid = None
@@ -183,64 +198,65 @@ class VoiceGuide:
         elif event in HELP_EVENTS:
             self._help(flow, pressed=event is Event.HELP)
 
-    def _say(self, text: str, flow: TicketFlow, *, after: bool = False) -> None:
+    def _say(self, text: str, flow: Guided, *, after: bool = False) -> None:
         language = flow.visit.language
         self.speaker.say(spoken_text(text, language), language, after=after)
 
-    def _help(self, flow: TicketFlow, *, pressed: bool) -> None:
+    def _help(self, flow: Guided, *, pressed: bool) -> None:
         """Says where the call for help stands: at each press, and when it moves on."""
-        visit = flow.visit
-        said, self._help_said = self._help_said, (visit, visit.help)
-        if not visit.voice or visit.help is HelpState.NONE:
+        visit, state = flow.visit, flow.help.state
+        said, self._help_said = self._help_said, (visit.number, state)
+        if not visit.voice or state is HelpState.NONE:
             return
-        if pressed or said is None or said[0] is not visit or said[1] is not visit.help:
-            self._say(flow.help_text(), flow)
+        if pressed or said != (visit.number, state):
+            self._say(flow.texts.help_text(), flow)
 
     def close(self) -> None:
         self.speaker.close()
 
 
-def prompt(flow: TicketFlow) -> str:
+def prompt(flow: Guided) -> str:
     """What the present screen says aloud."""
-    tr = flow.tr
+    texts = flow.texts
+    tr = texts.tr
     state = flow.state
     if state is State.IDLE:
-        closed = flow.closed_text()
+        closed = texts.closed_text()
         if closed:
             return tr.t("voice.closed", title=tr.t("home.closed_title"), reason=closed)
-        names = tr.t("format.counter_join").join(c.name for c in flow.services() if c.available)
-        return tr.t("voice.home", names=names, card=flow.card_prompt())
+        names = tr.t("format.counter_join").join(c.name for c in texts.services() if c.available)
+        return tr.t("voice.home", names=names, card=texts.card_prompt())
     if state is State.CONFIRMING:
-        choice = flow.chosen()
+        choice = texts.chosen()
         return tr.t("voice.confirm", service=choice.name if choice else "", queue=queue_said(flow) or "",
                     button=tr.t("confirm.take"))
     if state is State.IDENTIFYING:
-        service = flow.chosen()
+        service = texts.chosen()
         asked = tr.t("voice.identify", prompt=tr.t("identify.prompt", service=service.name if service else ""),
                      or_scan=tr.t("identify.or_scan"))
-        return f"{flow.identify_text()} {asked}".strip()
+        return f"{texts.identify_text()} {asked}".strip()
     if state is State.ISSUING:
-        return flow.busy_text()
+        return texts.busy_text()
     if state is State.PROGRESS:
-        view = flow.progress_view()
+        view = texts.progress_view()
         return tr.t("voice.progress", number=spoken_number(view.number, tr.language), status=view.status)
     if state is State.TICKET:
-        view = flow.ticket_view()
-        ticket = flow.visit.ticket
-        printed = flow.visit.printed
+        view = texts.ticket_view()
+        ticket = flow.errand.ticket
+        printed = flow.errand.printed
         said = tr.t("voice.ticket", number=spoken_number(view.number, tr.language),
                     counters=spoken_counters(ticket.counters, tr.language), ahead=tr.count("voice.ahead", ticket.ahead))
         return f"{said} {tr.t('ticket.take_slip' if printed and printed.ok else 'ticket.print_failed')}"
     if state is State.NOTICE:
-        return flow.notice_text()
+        return texts.notice_text()
     return ""
 
 
-def queue_said(flow: TicketFlow) -> str | None:
+def queue_said(flow: Guided) -> str | None:
     """The chosen service's queue as it is said ("现在等候 5 人，约 14 分钟。"), or None
     while the hall has not told it."""
-    choice = flow.chosen()
+    choice = flow.texts.chosen()
     if choice is None or choice.waiting is None:
         return None
     status = flow.queues[choice.code]
-    return flow.tr.count("voice.queue", choice.waiting, minutes=max(status.estimated_wait_minutes, 1))
+    return flow.texts.tr.count("voice.queue", choice.waiting, minutes=max(status.estimated_wait_minutes, 1))

@@ -20,9 +20,10 @@ from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
-from kiosk.flow import MachineError, State, TicketFlow
+from kiosk.flow import TicketFlow
 from kiosk.keyboard_scan import KeyBurstDetector, Scanned
-from kiosk.machine import Listener, ThreadRunner
+from kiosk.machine import Listener, MachineError, ThreadRunner
+from kiosk.ticket_states import State
 from screens.ticket_kiosk import Shell
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class KioskApp(App, Listener):
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
     hall_name = StringProperty("")
     help_offered = BooleanProperty(False)  # 呼叫工作人员 on every screen (a hall with staff consoles)
-    help_state = StringProperty("none")    # kiosk.flow.HelpState's value
+    help_state = StringProperty("none")    # kiosk.help_call.HelpState's value
     help_text = StringProperty("")
 
     def __init__(self, make_flow, make_inputs=None, **kwargs):
@@ -149,7 +150,7 @@ class KioskApp(App, Listener):
 
     def t(self, key: str, *_bindings, **fields) -> str:
         """Text for `key` in the session's language; kv passes app.lang so it re-renders."""
-        return self.flow.tr.t(key, **fields) if self.flow else key
+        return self.flow.texts.tr.t(key, **fields) if self.flow else key
 
     def act(self, action: str, *args) -> None:
         """One touch, one flow call. A tap on a button that the flow has already left
@@ -179,12 +180,12 @@ class KioskApp(App, Listener):
         self.lang = visit.language
         self.large_type = visit.large_type
         self.voice = visit.voice
-        self.voice_lost = self.flow.voice_lost()
+        self.voice_lost = visit.voice_lost
         self._fit_window()
-        self.hall_name = self.flow.hall_name()
+        self.hall_name = self.flow.texts.hall_name()
         self.help_offered = self.flow.help_offered()
-        self.help_state = visit.help.value
-        self.help_text = self.flow.help_text()
+        self.help_state = self.flow.help.state.value
+        self.help_text = self.flow.texts.help_text()
 
     def _fit_window(self, *_) -> None:
         """Sizes follow the window: a 1080×1920 kiosk gets the 720×1280 layout at 1.5 times."""

@@ -10,7 +10,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
-from kiosk.flow import State
+from kiosk.ticket_states import State
 from screens.widgets import Body
 
 
@@ -87,12 +87,12 @@ class HomeScreen(KioskScreen):
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
-        self.hours = flow.hours_today()
-        self.closed = flow.closed_text()
-        self.card = flow.card_prompt()
-        self.choices = flow.services()
-        self.notice = flow.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
-        self.identified = flow.identified_text()
+        self.hours = flow.texts.hours_today()
+        self.closed = flow.texts.closed_text()
+        self.card = flow.texts.card_prompt()
+        self.choices = flow.texts.services()
+        self.notice = flow.texts.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
+        self.identified = flow.texts.identified_text()
         self.pages = max(1, -(-len(self.choices) // self.per_page))
         self.page = min(self.page, self.pages - 1)
         shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
@@ -118,9 +118,9 @@ class IdentifyScreen(KioskScreen):
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
-        choice = flow.chosen()
+        choice = flow.texts.chosen()
         self.service = choice.name if choice else ""
-        self.message = flow.identify_text()
+        self.message = flow.texts.identify_text()
 
 
 class ProgressScreen(KioskScreen):
@@ -134,8 +134,8 @@ class ProgressScreen(KioskScreen):
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
-        self.view = flow.progress_view()
-        self.title = flow.progress_title()
+        self.view = flow.texts.progress_view()
+        self.title = flow.texts.progress_title()
         self.another = flow.another_allowed()
         rows = list(self.view.rows) if self.view else []
         self.rows = (rows + [("", "")] * 3)[:3]
@@ -153,14 +153,14 @@ class ConfirmScreen(KioskScreen):
     choice = ObjectProperty(None, allownone=True)
 
     def refresh(self) -> None:
-        self.choice = App.get_running_app().flow.chosen()
+        self.choice = App.get_running_app().flow.texts.chosen()
 
 
 class IssuingScreen(KioskScreen):
     text = StringProperty("")
 
     def refresh(self) -> None:
-        self.text = App.get_running_app().flow.busy_text()
+        self.text = App.get_running_app().flow.texts.busy_text()
 
 
 class TicketScreen(KioskScreen):
@@ -170,8 +170,8 @@ class TicketScreen(KioskScreen):
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
-        self.view = flow.ticket_view()
-        outcome = flow.visit.printed
+        self.view = flow.texts.ticket_view()
+        outcome = flow.errand.printed
         self.printed = bool(outcome and outcome.ok)
         self.print_problem = outcome.problem.value if outcome and outcome.problem else ""
 
@@ -185,8 +185,8 @@ class NoticeScreen(KioskScreen):
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
-        self.service = flow.notice_service()
-        self.text = flow.notice_text()
+        self.service = flow.texts.notice_service()
+        self.text = flow.texts.notice_text()
 
 
 KV_DIR = Path(__file__).resolve().parent

@@ -10,8 +10,8 @@ import pytest
 from devices.escpos_parse import parse_escpos
 from hall.tickets import Priority
 from kiosk.config import load_settings
-from kiosk.flow import State
 from kiosk.identity import mask_id_number
+from kiosk.ticket_states import State
 from tests.conftest import OPEN_MORNING, write_kiosk_config
 from tests.devices.idcards import card_fields
 from tests.kiosk.identity_kiosk import ELDER, YOUNG, Kiosk, booking_code
@@ -32,18 +32,18 @@ def printed(kiosk):
 def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_number(kiosk):
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.visit.identity is not None)
+    kiosk.until(lambda: flow.errand.identity is not None)
     masked = mask_id_number(ELDER["id_number"])
-    assert flow.identified_text() == f"已读取身份证 {masked}"
+    assert flow.texts.identified_text() == f"已读取身份证 {masked}"
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
-    view = flow.ticket_view()
-    assert flow.visit.ticket.priority is Priority.GREEN and view.tag == "绿色通道" and view.holder == masked
+    view = flow.texts.ticket_view()
+    assert flow.errand.ticket.priority is Priority.GREEN and view.tag == "绿色通道" and view.holder == masked
     [paper] = printed(kiosk)
     assert f"身份证号：{masked}" in paper.lines and "绿色通道" in paper.lines[1]
     flow.done()
-    assert flow.visit.identity is None and flow.identified_text() == ""  # wiped with the visit
+    assert flow.errand.identity is None and flow.texts.identified_text() == ""  # wiped with the visit
 
 
 @pytest.mark.parametrize("language, large_type, voice", [("zh_TW", False, False), ("zh_CN", True, False),
@@ -57,13 +57,13 @@ def test_a_card_at_home_keeps_the_language_type_size_and_voice_set_before_it(kio
     if voice:
         flow.toggle_voice()
     kiosk.place(YOUNG)
-    kiosk.until(lambda: flow.visit.identity is not None)
+    kiosk.until(lambda: flow.errand.identity is not None)
     assert flow.state is State.IDLE
     assert (flow.visit.language, flow.visit.large_type, flow.visit.voice) == (language, large_type, voice)
     flow.choose("taxation")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.ticket_view().holder == mask_id_number(YOUNG["id_number"])
+    assert flow.texts.ticket_view().holder == mask_id_number(YOUNG["id_number"])
     assert (flow.visit.language, flow.visit.large_type, flow.visit.voice) == (language, large_type, voice)
 
 
@@ -73,7 +73,7 @@ def test_a_card_after_a_notice_keeps_the_visit(kiosk):
     kiosk.scan("WIFI:S:hall;T:WPA;P:secret;;")
     kiosk.until(lambda: flow.state is State.NOTICE)
     kiosk.place(YOUNG)
-    kiosk.until(lambda: flow.visit.identity is not None)
+    kiosk.until(lambda: flow.errand.identity is not None)
     assert flow.state is State.IDLE and flow.visit.large_type
 
 
@@ -81,8 +81,8 @@ def test_a_card_at_home_shows_the_citizens_open_ticket_at_once_and_the_services_
     """Not after choosing a service: at once, with the way to a service the hall still gives."""
     flow = kiosk.flow
     kiosk.place(ELDER)
-    kiosk.until(lambda: flow.visit.held is not None)
-    assert flow.state is State.IDLE and not flow.visit.held.tickets  # nothing held yet: the services
+    kiosk.until(lambda: flow.errand.held is not None)
+    assert flow.state is State.IDLE and not flow.errand.held.tickets  # nothing held yet: the services
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
@@ -91,32 +91,32 @@ def test_a_card_at_home_shows_the_citizens_open_ticket_at_once_and_the_services_
     kiosk.reader.lift()
     kiosk.place(ELDER)  # the same person again, over the first ticket
     kiosk.until(lambda: flow.state is State.PROGRESS)
-    assert flow.visit.ticket is None and flow.progress_title() == "您今天已取的号码"
-    view = flow.progress_view()
+    assert flow.errand.ticket is None and flow.texts.progress_title() == "您今天已取的号码"
+    view = flow.texts.progress_view()
     assert (view.number, view.service, view.status) == ("C001", "户籍办理", "正在排队，请留意叫号。")
     assert view.rows[:2] == (("办理窗口", "3号窗口"), ("前面等候", "0 人"))
     assert flow.another_allowed()  # veterans' services count apart (person_limit = "service")
     flow.back()  # 办理其他业务
-    assert flow.state is State.IDLE and flow.visit.identity is not None
-    choices = {c.code: c for c in flow.services()}
+    assert flow.state is State.IDLE and flow.errand.identity is not None
+    choices = {c.code: c for c in flow.texts.services()}
     assert not choices["taxation"].available and choices["taxation"].queue_text == "已取号"
     assert choices["veterans"].available
     flow.choose("taxation")  # a grey tile says why
     assert flow.state is State.NOTICE
-    assert flow.notice_text() == "您今天 09:00 已取过户籍办理的号码 C001，请留意叫号。"
+    assert flow.texts.notice_text() == "您今天 09:00 已取过户籍办理的号码 C001，请留意叫号。"
     flow.set_language("en")
-    assert flow.notice_text() == ("You took ticket C001 for Household registration at 09:00 today. "
+    assert flow.texts.notice_text() == ("You took ticket C001 for Household registration at 09:00 today. "
                                   "Please listen for your number.")
     flow.back()
     flow.choose("veterans")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.visit.ticket.number == "H001" and flow.visit.ticket.priority is Priority.GREEN
+    assert flow.errand.ticket.number == "H001" and flow.errand.ticket.priority is Priority.GREEN
     flow.done()
     kiosk.reader.lift()
     kiosk.place(ELDER)  # both held now: the first shown, and no other service
     kiosk.until(lambda: flow.state is State.PROGRESS)
-    assert flow.progress_view().number == "C001" and not flow.another_allowed()
+    assert flow.texts.progress_view().number == "C001" and not flow.another_allowed()
     flow.back()  # no such button on the screen: nothing to go back to
     assert flow.state is State.PROGRESS
 
@@ -128,19 +128,19 @@ def test_a_service_that_needs_the_card_asks_for_it_and_says_what_is_wrong_with_e
     assert flow.state is State.IDENTIFYING
     expired = card_fields(valid_from="20060101", valid_until="20160101")
     kiosk.place(expired)
-    kiosk.until(lambda: flow.identify_text() != "")
-    assert flow.identify_text() == "您的身份证已于 2016-01-01 过期，请到服务台咨询。"
+    kiosk.until(lambda: flow.texts.identify_text() != "")
+    assert flow.texts.identify_text() == "您的身份证已于 2016-01-01 过期，请到服务台咨询。"
     kiosk.reader.lift()
     kiosk.place(card_fields(id_number="110105194912310021"))  # a wrong check character
-    kiosk.until(lambda: "无法核验" in flow.identify_text())
+    kiosk.until(lambda: "无法核验" in flow.texts.identify_text())
     kiosk.reader.lift()
     kiosk.reader.fault, kiosk.reader.faults_left = "lifted", 1  # taken away in the middle of the read
     kiosk.place(YOUNG)
-    kiosk.until(lambda: flow.identify_text().startswith("身份证没有读完"))
+    kiosk.until(lambda: flow.texts.identify_text().startswith("身份证没有读完"))
     assert flow.state is State.IDENTIFYING
     kiosk.place(YOUNG)  # placed again, and kept still
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.visit.ticket.service == "housing_fund" and flow.visit.ticket.priority is Priority.NORMAL
+    assert flow.errand.ticket.service == "housing_fund" and flow.errand.ticket.priority is Priority.NORMAL
 
 
 def test_an_unplugged_reader_is_said_where_a_card_is_asked_for_and_reported(kiosk, hall, db):
@@ -150,8 +150,8 @@ def test_an_unplugged_reader_is_said_where_a_card_is_asked_for_and_reported(kios
     flow.choose("housing_fund")
     flow.confirm()
     kiosk.inputs.card_watch.reader.port.unplug()
-    kiosk.until(lambda: flow.identify_text() != "")
-    assert flow.identify_text().startswith("读卡器暂时无法使用")
+    kiosk.until(lambda: flow.texts.identify_text() != "")
+    assert flow.texts.identify_text().startswith("读卡器暂时无法使用")
     with sqlite3.connect(db) as con:
         assert con.execute("select status from device_status where device_id = 'k1/id_reader'").fetchall() == [
             ("unavailable",)]
@@ -162,16 +162,16 @@ def test_codes_from_the_scanner(kiosk, db):
     url = f"sqlite:///{db}"
     kiosk.scan("WIFI:S:hall;T:WPA;P:secret;;")
     kiosk.until(lambda: flow.state is State.NOTICE)
-    assert flow.notice_text().startswith("无法识别这个二维码")
+    assert flow.texts.notice_text().startswith("无法识别这个二维码")
     flow.home()
     code = booking_code(url, "B1")
     kiosk.scan(code)
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert (flow.visit.ticket.number, flow.ticket_view().tag) == ("C001", "预约")
+    assert (flow.errand.ticket.number, flow.texts.ticket_view().tag) == ("C001", "预约")
     qr = printed(kiosk)[0].qr_payloads[0]
     kiosk.scan(code.lower())  # the same booking again, over its own ticket
     kiosk.until(lambda: flow.state is State.NOTICE)
-    assert flow.notice_text() == "这个预约已于 09:00 签到，号码是 C001，请留意叫号。"
+    assert flow.texts.notice_text() == "这个预约已于 09:00 签到，号码是 C001，请留意叫号。"
     for text, said in ((booking_code(url, "B2", key=bytes(32)), "这个预约码无法核验"),
                        (booking_code(url, "B3", window=(OPEN_MORNING.time().replace(hour=11), OPEN_MORNING.time().replace(hour=12))),
                         "还没到预约签到时间，请在 10:30 以后扫码签到。"),
@@ -180,16 +180,16 @@ def test_codes_from_the_scanner(kiosk, db):
         flow.home()
         kiosk.scan(text)
         kiosk.until(lambda: flow.state is State.NOTICE)
-        assert flow.notice_text().startswith(said)
+        assert flow.texts.notice_text().startswith(said)
     flow.home()
     kiosk.scan(qr)  # the ticket's own code: its progress
     kiosk.until(lambda: flow.state is State.PROGRESS)
-    view = flow.progress_view()
+    view = flow.texts.progress_view()
     assert (view.number, view.service, view.status) == ("C001", "户籍办理", "正在排队，请留意叫号。")
     assert view.rows[1] == ("前面等候", "0 人")
     kiosk.inputs.scanner.port.deliver(b"\xff\xfe\x81\r")  # a line that is no text
     kiosk.until(lambda: flow.state is State.NOTICE)
-    assert flow.notice_text() == "没有读出这个二维码，请再扫一次。"
+    assert flow.texts.notice_text() == "没有读出这个二维码，请再扫一次。"
 
 
 def test_a_camera_where_one_is_set_checks_a_booking_in(tmp_path, hall, db):
@@ -208,7 +208,7 @@ def test_a_camera_where_one_is_set_checks_a_booking_in(tmp_path, hall, db):
     kiosk = Kiosk(settings, hall, hall._clock)
     try:
         kiosk.until(lambda: kiosk.flow.state is State.TICKET)
-        assert kiosk.flow.visit.ticket.priority is Priority.BOOKED
+        assert kiosk.flow.errand.ticket.priority is Priority.BOOKED
     finally:
         kiosk.close()
 
@@ -272,7 +272,7 @@ def test_a_scanner_plugged_in_again_is_reported_and_reads_codes(kiosk, db):
     kiosk.until(lambda: kiosk.inputs.scanner.port not in (None, unplugged) and device_status(db, "k1/scanner") == "ok")
     kiosk.scan(booking_code(f"sqlite:///{db}", "B1"))
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.visit.ticket.priority is Priority.BOOKED
+    assert flow.errand.ticket.priority is Priority.BOOKED
 
 
 def test_a_keyboard_scanners_code_read_late_in_two_parts_is_one_code_by_the_keys_own_times(tmp_path, hall, db):
@@ -296,7 +296,7 @@ def test_a_keyboard_scanners_code_read_late_in_two_parts_is_one_code_by_the_keys
         time.sleep(0.3)
         os.write(writer, b"".join(keys[len(keys) // 2:]))
         kiosk.until(lambda: kiosk.flow.state is State.TICKET)
-        assert kiosk.flow.visit.ticket.priority is Priority.BOOKED
+        assert kiosk.flow.errand.ticket.priority is Priority.BOOKED
     finally:
         kiosk.close()
         os.close(writer)

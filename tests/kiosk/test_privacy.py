@@ -12,9 +12,9 @@ import pytest
 
 from hall.tickets import Priority
 from kiosk.config import load_settings
-from kiosk.flow import State
 from kiosk.identity import mask_id_number, number_hash
 from kiosk.terminal import open_hall
+from kiosk.ticket_states import State
 from tests.conftest import OPEN_MORNING, write_kiosk_config
 from tests.devices.idcards import card_fields
 from tests.kiosk.identity_kiosk import ELDER, ELDER_SECRETS, YOUNG, Kiosk, booking_code
@@ -58,12 +58,12 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
     database = server.args["database"] if server else settings.database_url
     try:
         kiosk.place(ELDER)  # at home: a green ticket
-        kiosk.until(lambda: flow.visit.identity is not None)
+        kiosk.until(lambda: flow.errand.identity is not None)
         flow.choose("household")
         flow.confirm()
         kiosk.until(lambda: flow.state is State.TICKET)
-        assert flow.visit.ticket.priority is Priority.GREEN
-        qr = flow.ticket_view().qr_payload
+        assert flow.errand.ticket.priority is Priority.GREEN
+        qr = flow.texts.ticket_view().qr_payload
         clock.now = OPEN_MORNING + timedelta(minutes=5)
         kiosk.reader.lift()
         kiosk.place(ELDER)  # the same person again: their open ticket at once, and another service refused
@@ -76,12 +76,12 @@ def test_nothing_about_the_person_is_written_anywhere(setup, tmp_path):
         flow.confirm()
         kiosk.reader.lift()
         kiosk.place(card_fields(**{**ELDER, "valid_from": "19990101", "valid_until": "20090101"}))
-        kiosk.until(lambda: flow.identify_text() != "")
+        kiosk.until(lambda: flow.texts.identify_text() != "")
         kiosk.reader.lift()
         kiosk.place(YOUNG)
         kiosk.until(lambda: flow.state is State.TICKET)
         kiosk.scan(booking_code(database, "B1"))  # a booking, twice
-        kiosk.until(lambda: flow.state is State.TICKET and flow.visit.ticket.priority is Priority.BOOKED)
+        kiosk.until(lambda: flow.state is State.TICKET and flow.errand.ticket.priority is Priority.BOOKED)
         flow.done()
         kiosk.scan(booking_code(database, "B1"))
         kiosk.until(lambda: flow.state is State.NOTICE)

@@ -46,11 +46,11 @@ def test_a_kiosk_started_while_the_server_is_down_comes_up_and_says_tickets_are_
         with pytest.raises(HallUnavailable):
             hall.services_status()
         flow = ticket_flow(settings, hall, printer, now=hall_server.clock)  # open hours
-        assert flow.hall_name() == "城关县政务服务中心"
+        assert flow.texts.hall_name() == "城关县政务服务中心"
         flow.choose("household")
         flow.confirm()
-        assert flow.state.value == "notice" and flow.notice_text() == "暂停取号，请到服务台。"
-        assert flow.visit.ticket is None
+        assert flow.state.value == "notice" and flow.texts.notice_text() == "暂停取号，请到服务台。"
+        assert flow.errand.ticket is None
         assert not list((settings.data_dir / "printer").glob("ticket-*.bin"))  # nothing printed
     finally:
         printer.close()

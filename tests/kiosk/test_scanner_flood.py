@@ -13,7 +13,7 @@ import pytest
 
 from hall.tickets import Priority
 from kiosk.config import load_settings
-from kiosk.flow import State
+from kiosk.ticket_states import State
 from tests.conftest import write_kiosk_config
 from tests.kiosk.identity_kiosk import Kiosk, booking_code
 
@@ -72,9 +72,9 @@ def test_a_flooding_scanner_costs_a_bounded_backlog_and_log_and_the_kiosk_works_
             break
         except AssertionError:
             continue
-    assert flow.state is State.TICKET and flow.visit.ticket.priority is Priority.BOOKED
+    assert flow.state is State.TICKET and flow.errand.ticket.priority is Priority.BOOKED
     flow.done()
     flow.choose("household")
     flow.confirm()
     kiosk.until(lambda: flow.state is State.TICKET)
-    assert flow.visit.ticket.priority is Priority.NORMAL
+    assert flow.errand.ticket.priority is Priority.NORMAL

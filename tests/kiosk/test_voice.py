@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.flow import State
+from kiosk.ticket_states import State
 from kiosk.voice import Speaker, VoiceGuide
 from tests.kiosk.conftest import make_flow, take
 
@@ -135,7 +135,7 @@ def test_a_speaker_that_fails_is_tried_again_reported_and_told(hall, tmp_path, s
     flow.toggle_voice()
     wait_for(lambda: speaker.working is False)
     flow.tick()
-    assert flow.voice_lost() and flow.visit.voice
+    assert flow.visit.voice_lost and flow.visit.voice
     assert reported() == [("speaker", "unavailable", "play FAIL formats: can't open output file `default': No such device")]
     flow.toggle_voice()  # a tap while voice cannot be had tries again, voice stays asked for
     assert flow.visit.voice
@@ -143,7 +143,7 @@ def test_a_speaker_that_fails_is_tried_again_reported_and_told(hall, tmp_path, s
     flow.choose("household")  # the next prompt
     wait_for(lambda: speaker.working is True)
     flow.tick()
-    assert not flow.voice_lost()
+    assert not flow.visit.voice_lost
     assert reported() == [("speaker", "ok", "")]
 
 
@@ -166,10 +166,10 @@ def test_the_confirm_screen_says_what_it_knows_and_the_queue_when_the_hall_tells
         said = lambda: [r.getMessage() for r in caplog.records if r.getMessage().startswith("saying")]  # noqa: E731
         wait_for(lambda: said())
         assert said()[0] == "saying (zh_CN): 您选择的是社会保险。确认请点击“确认取号”。"
-        choice = flow.chosen()
+        choice = flow.texts.chosen()
         assert (choice.waiting_text, choice.estimate_text) == ("正在查询…", "正在查询…")
         posted.get(timeout=30)()  # the hall's answer reaches the flow
-        assert (flow.chosen().waiting_text, flow.chosen().estimate_text) == ("3 人", "约 8 分钟")
+        assert (flow.texts.chosen().waiting_text, flow.texts.chosen().estimate_text) == ("3 人", "约 8 分钟")
         wait_for(lambda: len(said()) == 2, seconds=30)  # after the first, not cutting it off
         assert said()[1] == "saying (zh_CN): 现在等候 3 人，约 8 分钟。"
     finally:

@@ -139,7 +139,7 @@ def ui(kiosk):
     if kiosk.clock.now != OPEN_MORNING:
         kiosk.clock.now = OPEN_MORNING
         kiosk.app.flow.refresh()
-        kiosk.until(lambda: kiosk.app.flow.closed_text() == "")
+        kiosk.until(lambda: kiosk.app.flow.texts.closed_text() == "")
     return kiosk
 
 

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from kiosk.flow import IGNORED, TABLE, Event, State
+from kiosk.flow import IGNORED, TABLE
+from kiosk.ticket_states import Event, State
 from screens.ticket_kiosk import KV_DIR, SCREENS
 
 # What each flow call a .kv file makes (app.act("name", ...)) fires.

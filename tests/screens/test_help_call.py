@@ -3,7 +3,7 @@ process on 127.0.0.1, and the staff console in Chromium (Playwright driving Debi
 chromium). Screenshots of both go to artifacts/ (git-ignored) to be looked at."""
 from __future__ import annotations
 
-from kiosk.flow import HelpState
+from kiosk.help_call import HelpState
 from tests.conftest import ROOT
 from tests.hall.web.conftest import console_ready, log_in, open_page, screenshot  # noqa: F401 (open_page: a fixture)
 
@@ -39,6 +39,6 @@ def test_three_taps_raise_one_alert_that_staff_take_and_the_kiosk_says_someone_i
     console.click(".help-alert button")
     console.wait_for_selector(".help-alert", state="detached")
     ui.until(lambda: ui.screen.ids.hall.text == "工作人员正在赶来，请在此稍候。")
-    assert ui.app.flow.visit.help is HelpState.COMING and ui.app.stage == "idle"
+    assert ui.app.flow.help.state is HelpState.COMING and ui.app.stage == "idle"
     ui.app.root.export_to_png(str(SHOTS / "kiosk-coming.png"))
     assert hall_server.rows("select taken_by from help_calls") == [("0301",)]

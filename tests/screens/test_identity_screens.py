@@ -59,7 +59,7 @@ def test_a_card_at_home_gives_a_75_year_old_a_green_ticket_and_a_second_card_sho
     ui.tap(ui.screen.ids.large_type)  # set first, as elderly citizens do
     ui.tap(ui.screen.ids.voice)
     place(reader, ELDER)
-    reach(ui, "idle", lambda: ui.app.flow.visit.held is not None)
+    reach(ui, "idle", lambda: ui.app.flow.errand.held is not None)
     assert ui.app.large_type and ui.app.voice  # kept by the card
     masked = mask_id_number(ELDER["id_number"])
     assert ui.screen.ids.notice.text == f"已读取身份证 {masked}"
@@ -88,7 +88,7 @@ def test_a_card_at_home_gives_a_75_year_old_a_green_ticket_and_a_second_card_sho
         assert ui.screen.ids.message.text == f"您今天 {first_at:%H:%M} 已取过户籍办理的号码 {number}，请留意叫号。"
         ui.tap(ui.screen.ids.home)
         reach(ui, "idle")
-        assert ui.app.flow.visit.identity is None
+        assert ui.app.flow.errand.identity is None
     finally:
         ui.clock.now = OPEN_MORNING
 
@@ -162,7 +162,7 @@ def test_after_these_visits_the_kiosk_keeps_nothing_about_the_people(ui, devices
     caplog.set_level(logging.DEBUG)
     reader, scanner = devices
     place(reader, card_fields(**{**ELDER, "id_number": with_check_character("11010519510301991")}))
-    reach(ui, "idle", lambda: ui.app.flow.visit.held is not None)
+    reach(ui, "idle", lambda: ui.app.flow.errand.held is not None)
     scanner.scan("身份证 " + ELDER["id_number"])  # garbage holding a number
     reach(ui, "notice")
     ui.tap(ui.screen.ids.home)

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from kiosk.card_watch import CardOutcome, Message
+from kiosk.help_call import HELP_POLL_SECONDS, HelpState
 from kiosk.identity import Identification, mask_id_number, number_hash
-from kiosk.flow import HELP_POLL_SECONDS, HelpState
 from kiosk.printing import TicketPrinterService
 from kiosk.remote import CACHE_FILE, RemoteHall
 from tests.conftest import ROOT
@@ -63,7 +63,7 @@ def unreachable_hall(hall_server, remote_data, tmp_path_factory):
 
 def call_for_help(ui, until: HelpState) -> None:
     ui.app.flow.call_for_help()
-    ui.until(lambda: ui.app.flow.visit.help is until)
+    ui.until(lambda: ui.app.flow.help.state is until)
 
 
 def settle(ui, window, size, language, large_type):
@@ -126,10 +126,10 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     flow.back()
     flow.choose("real_estate")
     ui.until(lambda: ui.app.stage == "confirming")
-    assert staff.post(f"/api/v1/help-calls/{flow.visit.help_call.id}/take").status_code == 200
+    assert staff.post(f"/api/v1/help-calls/{flow.help.call.id}/take").status_code == 200
     ui.monotonic.skipped += HELP_POLL_SECONDS
     flow.tick()
-    ui.until(lambda: flow.visit.help is HelpState.COMING)
+    ui.until(lambda: flow.help.state is HelpState.COMING)
     shoot(ui, folder, f"{tag}-4-confirm", problems, large_type)
     holder = sqlite3.connect(make_url(hall_server.args["database"]).database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the ticket waits for the database: the issuing screen shows
@@ -175,14 +175,14 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.until(lambda: ui.app.stage == "ticket")
     shoot(ui, folder, f"{tag}-10-ticket-identified", problems, large_type)
     flow.printer = TicketPrinterService("simprinter://")
-    flow.code_scanned(flow.ticket_view().qr_payload)  # a new visit: in the walk's language again
+    flow.code_scanned(flow.texts.ticket_view().qr_payload)  # a new visit: in the walk's language again
     ui.until(lambda: ui.app.stage == "progress")
     settle(ui, window, size, language, large_type)
     shoot(ui, folder, f"{tag}-11-progress", problems, large_type)
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     flow.card_placed(elder(flow))
-    ui.until(lambda: flow.visit.held is not None)
+    ui.until(lambda: flow.errand.held is not None)
     settle(ui, window, size, language, large_type)
     ui.until(lambda: not flow._loading)  # the queues' new counts reflow the tiles
     ui.frames(3)

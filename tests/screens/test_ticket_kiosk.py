@@ -73,7 +73,7 @@ def test_a_slow_double_tap_on_a_service_never_takes_a_ticket(ui, monkeypatch):
         if flow.visit.large_type != large_type:
             flow.toggle_large_type()
             ui.frames(5)  # the tiles laid out again in large type
-        for code in [c.code for c in flow.services() if c.available]:
+        for code in [c.code for c in flow.texts.services() if c.available]:
             for gap in (0.36, 0.6, 0.79):
                 now[0] += 1
                 ui.frames(1)
@@ -189,7 +189,7 @@ def test_idle_timeout_returns_home_and_forgets_the_session(ui):
     ui.tap(ui.screen.ids.lang_en)
     ui.tap(tile(ui, "household"))
     ui.until(lambda: ui.app.stage == "confirming")
-    ui.monotonic.skipped = ui.app.flow.idle_timeout + 1
+    ui.monotonic.skipped = ui.app.flow.visit.idle_seconds + 1
     ui.until(lambda: ui.app.stage == "idle", seconds=5)  # the kiosk's own once-a-second check
     assert ui.app.lang == "zh_CN"
     assert ui.screen.ids.welcome.text == "欢迎！请点选要办理的业务"
@@ -243,7 +243,7 @@ def test_idle_timeout_on_the_home_screen_forgets_language_and_type_size(ui):
     ui.tap(ui.screen.ids.lang_en)
     ui.tap(ui.screen.ids.large_type)
     assert ui.screen.ids.welcome.text == "Welcome! Tap your service"
-    ui.monotonic.skipped = ui.app.flow.idle_timeout + 1
+    ui.monotonic.skipped = ui.app.flow.visit.idle_seconds + 1
     ui.until(lambda: ui.app.lang == "zh_CN" and not ui.app.large_type, seconds=5)
     assert ui.screen.ids.welcome.text == "欢迎！请点选要办理的业务"
 

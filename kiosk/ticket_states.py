@@ -1,0 +1,122 @@
+"""The ticket flow's states and events (kiosk.flow holds its table), and the data they carry:
+what a visit came for (Errand), why it has no ticket (Notice), and what the flow's jobs bring
+back. Screens, the voice guide and the texts read these without the flow itself."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from hall.errors import EarlierTicket, RefusalReason, TicketRefused
+from hall.tickets import PersonTickets, Priority, TicketInfo
+from kiosk.card_watch import Message
+from kiosk.identity import Identification
+from kiosk.printing import PrintOutcome
+from kiosk.qr_payloads import BookingCode, TicketCode, TicketLink
+
+
+class State(enum.Enum):
+    IDLE = "idle"                # the home screen: the services to choose from
+    CONFIRMING = "confirming"
+    IDENTIFYING = "identifying"  # the service needs the ID card: place it, or scan a booking code
+    ISSUING = "issuing"          # waiting for the hall (a ticket, a check-in, a ticket looked up) and the printer
+    TICKET = "ticket"
+    PROGRESS = "progress"        # a scanned ticket's place in the queue
+    NOTICE = "notice"
+
+
+class Event(enum.Enum):
+    CHOOSE = "choose"              # data: the service's code
+    CONFIRM = "confirm"            # data: the ticket's Priority
+    BACK = "back"
+    HOME = "home"
+    DONE = "done"
+    TIMEOUT = "timeout"
+    LANGUAGE = "language"          # data: the language
+    LARGE_TYPE = "large_type"
+    VOICE = "voice"
+    REFRESH = "refresh"
+    QUEUES_LOADED = "queues_loaded"  # data: list[ServiceStatus]
+    QUEUES_FAILED = "queues_failed"  # data: the exception
+    ISSUED = "issued"              # data: Issue
+    ISSUE_FAILED = "issue_failed"  # data: the exception
+    CARD_PLACED = "card_placed"    # data: CardOutcome (kiosk.card_watch)
+    READER_CHANGED = "reader_changed"  # data: ReaderStatus
+    CODE_SCANNED = "code_scanned"  # data: the scanned text
+    SCAN_FAILED = "scan_failed"    # data: the scanner's error (an unreadable line)
+    FOUND = "found"                # data: Found
+    FIND_FAILED = "find_failed"    # data: the exception
+    HELP = "help"                  # 呼叫工作人员 pressed
+    HELP_RAISED = "help_raised"    # data: HelpCallPublic
+    HELP_FAILED = "help_failed"    # data: the exception
+    HELP_POLLED = "help_polled"    # data: HelpCallPublic
+    HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
+    HELD = "held"                  # data: Held
+    HELD_FAILED = "held_failed"    # data: the exception
+    SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
+    REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
+
+
+@dataclass(frozen=True)
+class Work:
+    """What ISSUING waits for: a ticket for the chosen service, a booking checked in, or a
+    scanned ticket looked up."""
+
+    kind: str  # "issue", "check_in" or "find"
+    priority: Priority = Priority.NORMAL
+    code: BookingCode | TicketLink | TicketCode | None = None
+
+
+@dataclass
+class Errand:
+    """What the visit under way came to the kiosk for: wiped whole when the visit ends (its
+    language, type size and voice are the kiosk.visit.Visit's, its call for staff the
+    kiosk.help_call.HelpCallWatch's). Of the person, it holds the Identification alone (masked
+    number, salted hash, birth date)."""
+
+    service: str | None = None
+    identity: Identification | None = None
+    held: PersonTickets | None = None  # the identified citizen's open tickets, once the hall told them
+    work: Work | None = None
+    message: Message | None = None  # what the identify screen says about the last card
+    ticket: TicketInfo | None = None
+    printed: PrintOutcome | None = None
+    progress: TicketInfo | None = None
+    notice: Notice | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Why the citizen has no ticket, kept as data so that it is told in the visit's
+    language of the moment, naming the service."""
+
+    reason: RefusalReason | None  # None: the hall could not be asked, or `problem` says why
+    service: str | None
+    reopens_at: datetime | None = None
+    earlier: EarlierTicket | None = None
+    problem: Message | None = None  # a card or code the kiosk could not use
+
+
+@dataclass(frozen=True)
+class Found:
+    """What looking up a scanned ticket brings back."""
+
+    ticket: TicketInfo | None = None
+    problem: Message | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """What looking up an identified citizen's tickets brings back, and for which card."""
+
+    identity: Identification
+    tickets: PersonTickets
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What the issuing job brings back: a ticket and how its printing went, or a refusal."""
+
+    ticket: TicketInfo | None = None
+    printed: PrintOutcome | None = None
+    refusal: TicketRefused | None = None

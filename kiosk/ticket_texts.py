@@ -1,0 +1,198 @@
+"""What the ticket kiosk's screens (and its voice) show of the flow, in the visit's language
+of the moment: the hall's name and hours, the services with their queues, and the line each
+screen says about a card, a refusal, the work under way or a call for staff.
+
+The texts hold no state: each call reads the flow (kiosk.flow.TicketFlow, through `Shown`)
+as it is now, so a new language or a new answer of the hall shows at the next read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from hall.errors import RefusalReason
+from hall.tickets import ServiceStatus, TicketInfo
+from kiosk.card_watch import Message, ReaderStatus
+from kiosk.hall_client import Hall
+from kiosk.help_call import HelpCallWatch, HelpState
+from kiosk.i18n import Translator
+from kiosk.identity import Identification
+from kiosk.ticket_states import Errand, Notice
+from kiosk.ticket_view import ProgressView, TicketView, progress_view
+from kiosk.visit import Visit
+
+
+@dataclass(frozen=True)
+class ServiceChoice:
+    code: str
+    prefix: str
+    name: str
+    description: str
+    counters: str
+    waiting: int | None  # None until the hall has answered
+    waiting_text: str    # "5 人"
+    estimate_text: str   # "约 14 分钟"; both "正在查询…" until the hall has answered
+    queue_text: str      # both in one line for the service list, "无需等候" or "暂停取号"
+    available: bool
+
+
+class Shown(Protocol):
+    """What the texts read of the ticket flow."""
+
+    hall: Hall
+    visit: Visit
+    help: HelpCallWatch
+    errand: Errand
+    queues: dict[str, ServiceStatus] | None
+    queues_failed: bool
+    reader_status: ReaderStatus
+
+    def now(self) -> datetime: ...
+
+    def today(self) -> date: ...
+
+    def refusal(self, code: str) -> tuple[RefusalReason, datetime | None] | None: ...
+
+    def closed(self) -> Notice | None: ...
+
+    def view(self, ticket: TicketInfo, tr: Translator, identity: Identification | None) -> TicketView: ...
+
+
+class TicketTexts:
+    def __init__(self, flow: Shown):
+        self.flow = flow
+
+    @property
+    def tr(self) -> Translator:
+        return Translator(self.flow.visit.language)
+
+    @property
+    def language(self) -> str:
+        return self.flow.visit.language
+
+    def hall_name(self) -> str:
+        return self.flow.hall.spec.hall.name.get(self.language)
+
+    def hours_today(self) -> str:
+        spec = self.flow.hall.spec
+        local = self.flow.now().astimezone(spec.zone)
+        periods = spec.hours.periods_on(local.date())
+        if not periods:
+            return self.tr.t("home.closed_today")
+        hours = "  ".join(f"{p.start:%H:%M}-{p.end:%H:%M}" for p in periods)
+        return self.tr.t("home.hours_today", hours=hours)
+
+    def services(self) -> list[ServiceChoice]:
+        """The services in the hall's order, in the visit's language, with their queues as
+        the hall last told them (none before its first answer)."""
+        flow = self.flow
+        spec, tr, lang = flow.hall.spec, self.tr, self.language
+        out = []
+        for service in spec.services:
+            st = flow.queues.get(service.code) if flow.queues else None
+            refusal = flow.refusal(service.code)
+            if st is None:
+                waiting_text = estimate_text = tr.t("services.not_known" if flow.queues_failed else "services.asking")
+                queue_text = ""
+                if refusal is not None:
+                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
+                                      else "services.unavailable")
+            else:
+                waiting_text = tr.people(st.waiting)
+                estimate_text = tr.wait(st.estimated_wait_minutes)
+                if refusal is not None:
+                    queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
+                                      else "services.unavailable")
+                elif st.waiting:
+                    queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
+                else:
+                    queue_text = tr.t("services.no_wait")
+            out.append(ServiceChoice(
+                code=service.code, prefix=service.prefix, name=service.name.get(lang),
+                description=service.description.get(lang) if service.description else "",
+                counters=tr.counters([c.id for c in spec.counters_for(service.code)]),
+                waiting=None if st is None else st.waiting,
+                waiting_text=waiting_text, estimate_text=estimate_text, queue_text=queue_text,
+                available=refusal is None,
+            ))
+        return out
+
+    def chosen(self) -> ServiceChoice | None:
+        return next((c for c in self.services() if c.code == self.flow.errand.service), None)
+
+    def ticket_view(self) -> TicketView | None:
+        errand = self.flow.errand
+        if errand.ticket is None:
+            return None
+        return self.flow.view(errand.ticket, self.tr, errand.identity)
+
+    def progress_view(self) -> ProgressView | None:
+        if self.flow.errand.progress is None:
+            return None
+        return progress_view(self.flow.hall.spec, self.flow.errand.progress, self.tr, today=self.flow.today())
+
+    def progress_title(self) -> str:
+        errand = self.flow.errand
+        return self.tr.t("progress.yours" if errand.held and errand.progress else "progress.title")
+
+    def identified_text(self) -> str:
+        """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""
+        identity = self.flow.errand.identity
+        return self.tr.t("identify.done", number=identity.masked_number) if identity else ""
+
+    def card_prompt(self) -> str:
+        """The home screen's invitation to place an ID card: to see one's ticket, or for the
+        green channel from the hall's age."""
+        return self.tr.t("home.card", age=self.flow.hall.spec.hall.green_channel_age)
+
+    def identify_text(self) -> str:
+        """What the identify screen says about the last card, or about the reader."""
+        message = self.flow.reader_status.problem or self.flow.errand.message  # no card is read while the reader fails
+        return self._said(message) if message else ""
+
+    def busy_text(self) -> str:
+        work = self.flow.errand.work
+        return self.tr.t(f"issuing.{work.kind if work else 'issue'}")
+
+    def closed_text(self) -> str:
+        closed = self.flow.closed()
+        return self.refusal_text(closed) if closed else ""
+
+    def notice_text(self) -> str:
+        notice = self.flow.errand.notice
+        return self.refusal_text(notice) if notice else ""
+
+    def notice_service(self) -> str:
+        """The service a notice is about, as the service list shows it: "C  户籍办理"."""
+        notice = self.flow.errand.notice
+        service = self.flow.hall.spec.service(notice.service) if notice and notice.service else None
+        return f"{service.prefix}  {service.name.get(self.language)}" if service else ""
+
+    def help_text(self) -> str:
+        """Where the visit's call for staff stands; "" if there is none."""
+        state = self.flow.help.state
+        return "" if state is HelpState.NONE else self.tr.t(f"help.{state.value}")
+
+    def refusal_text(self, notice: Notice) -> str:
+        if notice.problem is not None:
+            return self._said(notice.problem)
+        spec, tr, lang = self.flow.hall.spec, self.tr, self.language
+        when = ""
+        if notice.reopens_at is not None:
+            local = notice.reopens_at.astimezone(spec.zone)
+            today = self.flow.now().astimezone(spec.zone).date()
+            when = f"{local:%H:%M}" if local.date() == today else tr.datetime(local)
+        service = spec.service(notice.service) if notice.service else None
+        name = service.name.get(lang) if service else ""
+        key = notice.reason.value if notice.reason else "hall_unavailable"
+        earlier = {"number": "", "time": ""}
+        if notice.earlier is not None:
+            first = spec.service(notice.earlier.service)
+            earlier = {"number": notice.earlier.number, "service": first.name.get(lang) if first else "",
+                       "time": f"{notice.earlier.issued_at.astimezone(spec.zone):%H:%M}"}
+        return tr.t(f"refusal.{key}", **{"when": when, "service": name, **earlier})
+
+    def _said(self, message: Message) -> str:
+        tr = self.tr
+        return tr.t(message.key, **{k: tr.date(v) if isinstance(v, date) else v for k, v in message.fields.items()})
