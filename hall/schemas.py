@@ -579,6 +579,7 @@ class CounterTerminalPublic(BaseModel):
     window_seconds: int = Field(description="how long a prompt waits for the citizen")
     reasons: list[ReasonPublic] = Field(description="what a bad rating may be given for")
     last_event_id: int = Field(description="the live events after this one follow this card (GET /events?after=)")
+    at: datetime = Field(description="the server's time of this card, against which the prompt's end is told")
 
 
 class CallbackDone(BaseModel):

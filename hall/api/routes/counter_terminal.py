@@ -31,9 +31,10 @@ def _counter(session, hall: HallServer, device_id: str) -> str:
 
 @router.get("", response_model=CounterTerminalPublic, summary="What the counter terminal shows (counter terminals)")
 def card(hall: HallDep, who: CounterTerminal) -> CounterTerminalPublic:
+    now = hall.clock()
     with hall.engine.reading() as session:
         counter = _counter(session, hall, who.device_id)
-        found = counter_card(session, spec=hall.spec, counter=counter, now=hall.clock())
+        found = counter_card(session, spec=hall.spec, counter=counter, now=now)
     staff = found.staff
     prompt = found.prompt
     return CounterTerminalPublic(
@@ -44,7 +45,8 @@ def card(hall: HallDep, who: CounterTerminal) -> CounterTerminalPublic:
                                                          photo=PHOTO_PATH if found.photo else None),
         prompt=None if prompt is None else PromptPublic(**prompt.__dict__),
         window_seconds=hall.spec.ratings.window_seconds,
-        reasons=[ReasonPublic.of(r) for r in hall.spec.ratings.reasons], last_event_id=found.last_event_id)
+        reasons=[ReasonPublic.of(r) for r in hall.spec.ratings.reasons], last_event_id=found.last_event_id,
+        at=now)
 
 
 @router.get("/photo", response_class=Response,
