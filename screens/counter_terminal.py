@@ -22,16 +22,36 @@ from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.counter_terminal import CounterFlow, State
 from kiosk.machine import Listener, MachineError, ThreadRunner
 from screens.app import LARGE_TYPE_SCALE
 from screens.ticket_kiosk import KioskScreen
+from screens.widgets import BigButton
 
 log = logging.getLogger(__name__)
 LANDSCAPE = (1280, 800)  # dp: the window each orientation is drawn for
 PORTRAIT = (800, 1280)
+
+
+class FaceButton(ButtonBehavior, BoxLayout):
+    """One of the five faces, with its label: one touch target, one level."""
+
+    face = ObjectProperty(None, allownone=True)  # kiosk.counter_terminal.Face
+    level = NumericProperty(0)
+
+    def on_release(self) -> None:
+        App.get_running_app().act("rate", self.level)
+
+
+class ReasonButton(BigButton):
+    """A reason for a bad rating, amber while chosen."""
+
+    code = StringProperty("")
+    selected = BooleanProperty(False)
 
 
 class CounterScreen(KioskScreen):
@@ -229,7 +249,7 @@ class CounterApp(App, Listener):
             self.flow.started_events = lambda after: setattr(self, "events", start(after))
         self._sync_visit()
         self.root = CounterShell()
-        Clock.schedule_interval(self._tick, 1.0)
+        self._ticking = Clock.schedule_interval(self._tick, 1.0)
         Window.bind(on_flip=self._first_frame, size=self._fit_window)
         return self.root
 
@@ -244,6 +264,7 @@ class CounterApp(App, Listener):
         Clock.schedule_once(lambda _dt: self.flow.start(), 0)
 
     def on_stop(self):
+        self._ticking.cancel()
         if self.events is not None:
             self.events.close()
         self.runner.close()

@@ -90,11 +90,11 @@ class HallServer(ServerProcess):
         finally:
             engine.close()
 
-    def register(self, device_id: str, kind: DeviceKind = DeviceKind.KIOSK) -> str:
+    def register(self, device_id: str, kind: DeviceKind = DeviceKind.KIOSK, counters=()) -> str:
         """A device token, made as `python -m hall add-device` makes it, in the server's database."""
         with self._engine() as engine, engine.transaction() as session:
             return accounts.add_device(session, hall_id=engine.spec.hall.id, device_id=device_id, kind=kind,
-                                       now=datetime.now(timezone.utc))
+                                       now=datetime.now(timezone.utc), spec=engine.spec, counters=list(counters))
 
     def staff(self, job_no: str, counters=("3",)) -> Api:
         """A staff member with an account on this server, logged in through its API."""
