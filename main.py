@@ -190,6 +190,45 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
     return 0
 
 
+def run_counter_terminal(settings: Settings) -> int:
+    """The screen facing the citizen at a counter (kiosk.counter_terminal), on its hall server."""
+    from kiosk.fonts import FontMissing, find_cjk_font
+    from kiosk.hall_client import HallUnavailable
+    from kiosk.terminal import counter_flow, follow_events, open_hall
+
+    if settings.terminal.hall == "embedded" or settings.config.counter is None:
+        print(f"{settings.path}: a counter terminal needs terminal.hall (the hall server's URL), "
+              "terminal.hall_token and a [counter] section", file=sys.stderr)
+        return 2
+    try:
+        font = find_cjk_font()
+    except FontMissing as exc:
+        print(f"cannot start the counter terminal: {exc}", file=sys.stderr)
+        return 2
+    try:
+        hall = open_hall(settings)
+    except HallUnavailable as exc:
+        print(f"cannot start the counter terminal: {exc}", file=sys.stderr)
+        return 1
+
+    from kivy.config import Config
+    if settings.terminal.fullscreen:
+        Config.set("graphics", "fullscreen", "auto")
+    else:
+        Config.set("graphics", "width", "1280")
+        Config.set("graphics", "height", "800")
+
+    from screens.app import use_font
+    from screens.counter_terminal import CounterApp
+    use_font(font)
+    app = CounterApp(lambda listener, runner: counter_flow(settings, hall, listener=listener, runner=runner),
+                     lambda flow, post: follow_events(settings, flow, post))
+    log.info("counter terminal %s starting: hall %s, counter %s", settings.terminal.id, settings.terminal.hall,
+             settings.config.counter.id)
+    app.run()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "keypad-bridge":  # its own file: no kiosk.toml, screen or printer
@@ -212,8 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         return status(settings)
     mode = args.mode or settings.terminal.mode
     if mode == "counter":
-        print("the counter terminal is not part of this version; use --mode ticket", file=sys.stderr)
-        return 2
+        return run_counter_terminal(settings)
     return run_ticket_kiosk(settings)
 
 

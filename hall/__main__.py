@@ -3,7 +3,8 @@
     python -m hall serve [--host H] [--port P] [--data-dir DIR] [--database URL] [--hall FILE]
                          [--public-url URL] [--offline-after SECONDS]
     python -m hall add-device ID --kind kiosk|counter|display|keypad_bridge [--counters 1,2] [--new-token]
-    python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2] [--replace]
+    python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2]
+                             [--post POST] [--department DEPARTMENT] [--photo FILE] [--replace]
     python -m hall migrate
     python -m hall person-key [--replace]
     python -m hall booking-key
@@ -65,7 +66,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     staff.add_argument("--name", required=True)
     staff.add_argument("--role", required=True, choices=[r.value for r in Role])
     staff.add_argument("--counters", default="", help="comma-separated counter ids, e.g. 1,2,8")
-    staff.add_argument("--replace", action="store_true", help="change an existing account")
+    staff.add_argument("--post", default="", help="the post (岗位) the counter terminal shows, e.g. 综合受理岗")
+    staff.add_argument("--department", default="", help="the department the counter terminal shows")
+    staff.add_argument("--photo", help="a JPEG or PNG the counter terminal shows (at most 1 MB); kept by the "
+                                       "server, never by a terminal")
+    staff.add_argument("--replace", action="store_true", help="change an existing account (a photo not "
+                                                              "given is kept)")
     sub.add_parser("migrate", parents=[common], help="bring the database's schema up to this release")
     key = sub.add_parser("person-key", parents=[common],
                          help="make the key behind person hashes, readable by this user alone (docs/privacy.md)")
@@ -181,6 +187,16 @@ def read_password() -> str:
     return first
 
 
+def read_photo(path: str) -> bytes:
+    from hall import accounts
+
+    try:
+        with open(path, "rb") as file:
+            return file.read(accounts.PHOTO_BYTES + 1)
+    except OSError as exc:
+        raise accounts.AccountError(f"--photo {path!r} cannot be read: {exc.strerror or exc}") from None
+
+
 def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
     from hall import accounts
     from hall.queue import QueueEngine
@@ -202,9 +218,10 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
                                             kind=DeviceKind(args.kind), now=now, replace=args.new_token,
                                             spec=spec, counters=counters)
             else:
+                photo = read_photo(args.photo) if args.photo else None
                 accounts.add_staff(session, hall_id=spec.hall.id, spec=spec, job_no=args.job_no, name=args.name,
                                    role=Role(args.role), counters=counters, password=read_password(), now=now,
-                                   replace=args.replace)
+                                   replace=args.replace, post=args.post, department=args.department, photo=photo)
     except accounts.AccountError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hall.errors import HallError
-from hall.models import Device, LoginFailures, Staff, StaffSession
+from hall.models import Device, LoginFailures, Staff, StaffPhoto, StaffSession
 from hall.schemas import DeviceId, DeviceKind, JobNo, Role
 from hall.spec import HallSpec
 
@@ -146,18 +146,15 @@ def is_online(device: Device, *, now: datetime, limit: timedelta) -> bool:
 # -- staff -----------------------------------------------------------------------------------
 
 def add_staff(session: Session, *, hall_id: str, spec: HallSpec, job_no: str, name: str, role: Role,
-              counters: list[str], password: str, now: datetime, replace: bool = False) -> Staff:
+              counters: list[str], password: str, now: datetime, replace: bool = False, post: str = "",
+              department: str = "", photo: bytes | None = None) -> Staff:
+    """`post` and `department` are shown with the name on the counter terminal, and `photo`
+    (JPEG or PNG) if given; on `replace`, a photo not given is kept."""
     _in_form(JobNo, job_no, "job number", "1001", Staff.__table__.c.job_no)
-    longest = Staff.__table__.c.name.type.length
-    if not name.strip() or len(name) > longest:
-        raise AccountError(f"a name of 1 to {longest} characters, please, not {len(name)}")
-    hidden = sorted({c for c in name if unicodedata.category(c) in NON_PRINTING})
-    if hidden:
-        # Shown on the console, the display and in reports: an ESC, a NUL, a right-to-left
-        # override or a zero-width space would garble them or make two names look alike.
-        what = ", ".join(f"U+{ord(c):04X} ({unicodedata.name(c, NON_PRINTING[unicodedata.category(c)]).lower()})"
-                         for c in hidden)
-        raise AccountError(f"the name holds characters that do not print ({what}); type it as written")
+    _printable(name, "name", Staff.__table__.c.name.type.length, required=True)
+    _printable(post, "post", Staff.__table__.c.post.type.length)
+    _printable(department, "department", Staff.__table__.c.department.type.length)
+    media_type = photo_type(photo) if photo is not None else None
     known = {c.id for c in spec.counters}
     unknown = [c for c in counters if c not in known]
     if unknown:
@@ -173,10 +170,64 @@ def add_staff(session: Session, *, hall_id: str, spec: HallSpec, job_no: str, na
         staff = Staff(hall_id=hall_id, job_no=job_no, created_at=now)
         session.add(staff)
     staff.name, staff.role, staff.counters = name, role.value, ",".join(counters)
+    staff.post, staff.department = post.strip(), department.strip()
     staff.password_hash = _hasher().hash(password)
+    if photo is not None:
+        session.flush()  # the account first: the photo refers to it
+        kept = session.get(StaffPhoto, (hall_id, job_no))
+        if kept is None:
+            session.add(StaffPhoto(hall_id=hall_id, job_no=job_no, media_type=media_type, data=photo, updated_at=now))
+        else:
+            kept.media_type, kept.data, kept.updated_at = media_type, photo, now
     # A changed password or role ends the sessions made with the old one.
     session.execute(delete(StaffSession).where(StaffSession.hall_id == hall_id, StaffSession.job_no == job_no))
     return staff
+
+
+def _printable(text: str, what: str, longest: int, *, required: bool = False) -> None:
+    if (required and not text.strip()) or len(text) > longest:
+        raise AccountError(f"a {what} of {int(required)} to {longest} characters, please, not {len(text)}")
+    hidden = sorted({c for c in text if unicodedata.category(c) in NON_PRINTING})
+    if hidden:
+        # Shown on the console, the counter terminal, the display and in reports: an ESC, a
+        # NUL, a right-to-left override or a zero-width space would garble them or make two
+        # names look alike.
+        shown = ", ".join(f"U+{ord(c):04X} ({unicodedata.name(c, NON_PRINTING[unicodedata.category(c)]).lower()})"
+                          for c in hidden)
+        raise AccountError(f"the {what} holds characters that do not print ({shown}); type it as written")
+
+
+PHOTO_BYTES = 1_000_000  # a counter terminal's card needs a few hundred pixels, not a camera's file
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def photo_type(photo: bytes) -> str:
+    """The media type of a staff photo, known by its first bytes; AccountError for anything
+    but a JPEG or PNG of at most PHOTO_BYTES."""
+    if len(photo) > PHOTO_BYTES:
+        raise AccountError(f"the photo is {len(photo)} bytes; at most {PHOTO_BYTES}, please (a few hundred "
+                           "pixels across is enough)")
+    found = next((t for magic, t in PHOTO_TYPES.items() if photo.startswith(magic)), None)
+    if found is None:
+        raise AccountError("the photo is neither a JPEG nor a PNG file")
+    return found
+
+
+def signed_in_at(session: Session, *, hall_id: str, counter: str, now: datetime) -> Staff | None:
+    """The staff member whose session names this counter, the latest to sign in there."""
+    job_no = session.scalar(select(StaffSession.job_no).where(
+        StaffSession.hall_id == hall_id, StaffSession.counter == counter, StaffSession.expires_at > now)
+        .order_by(StaffSession.created_at.desc()).limit(1))
+    return None if job_no is None else session.get(Staff, (hall_id, job_no))
+
+
+def staff_photo(session: Session, *, hall_id: str, job_no: str) -> StaffPhoto | None:
+    return session.get(StaffPhoto, (hall_id, job_no))
+
+
+def has_photo(session: Session, *, hall_id: str, job_no: str) -> bool:
+    return session.scalar(select(StaffPhoto.job_no).where(StaffPhoto.hall_id == hall_id,
+                                                          StaffPhoto.job_no == job_no)) is not None
 
 
 def staff_names(session: Session, *, hall_id: str) -> dict[str, str]:

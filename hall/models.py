@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint, text)
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary,
+                        String, Text, TypeDecorator, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -165,6 +165,26 @@ class Staff(Base):
     counters: Mapped[str] = mapped_column(String(256), default="", comment="comma-separated counter ids")
     password_hash: Mapped[str] = mapped_column(String(256), comment="Argon2id")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the counter terminal shows the citizen of the staff member serving there.
+    post: Mapped[str] = mapped_column(String(64), default="", server_default="", comment="岗位, such as 综合受理岗")
+    department: Mapped[str] = mapped_column(String(64), default="", server_default="",
+                                            comment="the department they belong to")
+
+
+class StaffPhoto(Base):
+    """The photo a hall gave of a staff member, for the counter terminal to show while they
+    serve there; apart from `staff` so that no other read of an account carries it. The
+    terminal fetches it each time and keeps it nowhere."""
+
+    __tablename__ = "staff_photos"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(16), comment="image/jpeg or image/png")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (ForeignKeyConstraint(["hall_id", "job_no"], ["staff.hall_id", "staff.job_no"]),)
 
 
 class StaffSession(Base):

@@ -400,6 +400,11 @@ class ReasonPublic(BaseModel):
     name: dict[str, str] = Field(description="by language: zh_CN, zh_TW, en")
     needs_comment: bool
 
+    @classmethod
+    def of(cls, reason) -> ReasonPublic:
+        """From a hall.spec.Reason."""
+        return cls(code=reason.code, name=reason.name.model_dump(exclude_none=True), needs_comment=reason.needs_comment)
+
 
 class RatingPublic(BaseModel):
     """A rating whole, for supervisors only."""
@@ -540,6 +545,41 @@ class CallRecord(Request):
         if (self.outcome is CallOutcome.ANSWERED) != (self.level is not None):
             raise ValueError("give a level with outcome answered, and only then")
         return self
+
+
+class StaffCardPublic(BaseModel):
+    """The staff member serving at a counter, as the citizen there sees them."""
+
+    job_no: str
+    name: str
+    post: str
+    department: str
+    photo: str | None = Field(description="the path of their photo (GET with the terminal's token), if the hall "
+                                          "gave one")
+
+
+class PromptPublic(BaseModel):
+    """The rating prompt open at a counter: its transaction, and until when it waits."""
+
+    ticket_id: int
+    number: str
+    until: datetime
+    callback_offered: bool = Field(description="the hall will phone back (回访) if the citizen leaves a number")
+
+
+class CounterTerminalPublic(BaseModel):
+    """What a counter terminal shows: its counter, who serves there, the number being served,
+    the open rating prompt, and how the hall rates."""
+
+    counter: str
+    paused: bool
+    serving: str | None = Field(description="the number being served, if any", examples=["A012"])
+    staff: StaffCardPublic | None = Field(description="the staff member signed in at this counter, if any")
+    prompt: PromptPublic | None
+    window_seconds: int = Field(description="how long a prompt waits for the citizen")
+    reasons: list[ReasonPublic] = Field(description="what a bad rating may be given for")
+    last_event_id: int = Field(description="the live events after this one follow this card (GET /events?after=)")
+    at: datetime = Field(description="the server's time of this card, against which the prompt's end is told")
 
 
 class CallbackDone(BaseModel):

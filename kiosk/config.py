@@ -266,10 +266,30 @@ def _postgresql_problem(parts: SplitResult) -> str | None:
     return None
 
 
+class Counter(Strict):
+    """The counter terminal's own settings (terminal.mode = "counter"): it serves one counter
+    of a hall server, with a device token of kind counter bound to that counter."""
+
+    id: str = Field(pattern=r"^[0-9A-Za-z-]{1,8}$", description="the counter's id in hall.toml, such as 3; the "
+                                                                 "hall's answer must name the same")
+    thanks_seconds: int = Field(4, ge=2, le=30, strict=True, description="seconds the thank-you stays on screen")
+
+
 class KioskConfig(Strict):
     terminal: Terminal
     devices: Devices = Devices()
     embedded: Embedded = Embedded()
+    counter: Counter | None = None
+
+    @model_validator(mode="after")
+    def _counter_terminal(self) -> KioskConfig:
+        if self.terminal.mode == "counter":
+            if self.terminal.hall == "embedded":
+                raise ValueError('a counter terminal needs its hall server: set terminal.hall to its URL and '
+                                 'terminal.hall_token to the token of python -m hall add-device ID --kind counter')
+            if self.counter is None:
+                raise ValueError("a counter terminal needs a [counter] section naming its counter (id = \"3\")")
+        return self
 
 
 class Settings:

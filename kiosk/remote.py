@@ -15,7 +15,8 @@
   background thread keeps trying and the screen says at once that tickets are paused.
 - A help call (呼叫工作人员) is raised with an idempotency key, so a retry raises no second
   alert; the kiosk then asks after it, once and briefly, until a staff member has taken it.
-- Reports (device status, a rating given at a keypad) go into the kiosk's outbox and are delivered, each once and by its
+- Reports (device status, a rating given at a counter or a keypad, a phone number left at a
+  counter for the hall's call-back) go into the terminal's outbox and are delivered, each once and by its
   kind, by a background thread that also sends the heartbeat the hall uses to see that the
   kiosk lives. One the hall refuses for good is logged and set aside with the reason, and
   the rest go on.
@@ -41,8 +42,8 @@ from urllib3.util import Retry, Timeout
 
 from hall.booking_codes import BadBookingCode, parse_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
-from hall.schemas import (EarlierTicketPublic, HelpCallPublic, PersonSaltPublic, PersonTicketsPublic,
-                          ServiceStatusPublic, TicketPublic)
+from hall.schemas import (CounterTerminalPublic, EarlierTicketPublic, HelpCallPublic, PersonSaltPublic,
+                          PersonTicketsPublic, ServiceStatusPublic, TicketPublic)
 from hall.spec import HallSpec
 from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
@@ -63,7 +64,7 @@ HEARTBEAT_SECONDS = 30.0
 CACHE_FILE = "hall-definition.json"
 OUTBOX_FILE = "outbox.db"
 # The outbox's kinds and the hall's resource that takes each.
-DELIVERY_PATHS = {"device_report": "/devices/reports", "rating": "/ratings"}
+DELIVERY_PATHS = {"device_report": "/devices/reports", "rating": "/ratings", "callback_phone": "/callbacks/phone"}
 # Answers that mean "not now" for a report: it stays first in line, and is set aside only
 # after this many of them; any other 4xx refuses it for good at once.
 NOT_NOW = {408, 425, 429}
@@ -208,12 +209,45 @@ class RemoteHall(Hall):
                                            "detail": detail[:500]})
         self._wake.set()
 
-    def report_rating(self, ticket_id: int, level: int, *, idempotency_key: str) -> None:
+    def report_rating(self, ticket_id: int, level: int, *, idempotency_key: str, reasons: list[str] = (),
+                      comment: str = "") -> None:
         """A rating given at this terminal's counter, accepted into the outbox at once and
         delivered as soon as the hall can take it; the key, one per transaction, makes every
         resend the same rating. The hall sets the channel by the terminal's kind."""
-        self._outbox.put("rating", {"ticket_id": ticket_id, "level": level}, key=idempotency_key)
+        body = {"ticket_id": ticket_id, "level": level}
+        if reasons:
+            body["reasons"] = list(reasons)
+        if comment:
+            body["comment"] = comment
+        self._outbox.put("rating", body, key=idempotency_key)
         self._wake.set()
+
+    def leave_phone(self, ticket_id: int, phone: str, *, idempotency_key: str) -> None:
+        """A number the citizen left at the counter for the hall's call-back, delivered like a
+        report; it stays in the outbox only until the hall has it."""
+        self._outbox.put("callback_phone", {"ticket_id": ticket_id, "phone": phone}, key=idempotency_key)
+        self._wake.set()
+
+    def counter_card(self) -> CounterTerminalPublic:
+        """What a counter terminal shows (its token is bound to its counter); asked briefly,
+        once: the terminal keeps showing what it had and asks again."""
+        answer = self._call("GET", "/counter-terminal", retries=False, deadline=GLANCE_DEADLINE,
+                            timeout=GLANCE_TIMEOUT)
+        return CounterTerminalPublic.model_validate(self._json(answer, 200))
+
+    def staff_photo(self) -> bytes:
+        """The photo of the staff member serving at the terminal's counter, for the screen
+        only: it is written nowhere."""
+        answer = self._call("GET", "/counter-terminal/photo", retries=False, deadline=GLANCE_DEADLINE,
+                            timeout=GLANCE_TIMEOUT)
+        if answer.status_code != 200:
+            self._json(answer, 200)  # raises HallUnavailable with the hall's reason
+        return answer.content
+
+    @property
+    def outbox_waiting(self) -> int:
+        """Reports not yet delivered."""
+        return len(self._outbox)
 
     def close(self) -> None:
         self._closing.set()

@@ -1,12 +1,16 @@
-"""Putting a terminal together from its settings: the hall, the printer, the flow."""
+"""Putting a terminal together from its settings: the hall, the printer, the flow; for the
+counter terminal, its flow and the hall's live events it follows."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from hall.person_keys import KEY_FILE
 from hall.tickets import Priority, TicketInfo, TicketStatus
 from kiosk.config import Settings
+from kiosk.counter_terminal import CounterFlow
 from kiosk.embedded import EmbeddedHall
 from kiosk.flow import TicketFlow
 from kiosk.hall_client import Hall
@@ -26,6 +30,37 @@ def open_hall(settings: Settings, *, clock: Callable[[], datetime] | None = None
         return RemoteHall(t.hall, t.hall_token, data_dir=settings.data_dir, ca_bundle=settings.hall_ca)
     return EmbeddedHall(settings.hall, settings.database_url, person_key_file=settings.data_dir / KEY_FILE,
                         clock=clock)
+
+
+if TYPE_CHECKING:
+    from kiosk.live_events import LiveEvents
+
+
+def counter_flow(settings: Settings, hall, **kwargs) -> CounterFlow:
+    """The counter terminal's flow on its hall server (a RemoteHall: open_hall)."""
+    from kiosk.voice import Speaker
+
+    t = settings.terminal
+    kwargs.setdefault("speaker", Speaker())
+    return CounterFlow(hall, counter=settings.config.counter.id, language=t.language, large_type=t.large_type,
+                       voice=t.voice, thanks_seconds=settings.config.counter.thanks_seconds, **kwargs)
+
+
+def follow_events(settings: Settings, flow: CounterFlow, post: Post) -> Callable[[int], LiveEvents]:
+    """What starts the hall's live events for the counter flow after the event its first card
+    stands at; each event and each change of connection reaches the flow through `post`."""
+    import requests
+
+    from kiosk.live_events import LiveEvents
+
+    def start(after: int) -> LiveEvents:
+        session = requests.Session()
+        session.verify = settings.hall_ca or True
+        return LiveEvents(settings.terminal.hall, settings.terminal.hall_token,
+                          on_event=lambda event: post(functools.partial(flow.live, event.kind, event.data)),
+                          on_connection=lambda up: post(functools.partial(flow.connection, up)),
+                          after=after, session=session).start()
+    return start
 
 
 def open_printer(settings: Settings, url: str | None = None) -> TicketPrinterService:

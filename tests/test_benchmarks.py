@@ -20,6 +20,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["server_tickets.py", "--quick"], "tickets/s"),
     (["login_flood.py", "--quick"], "logins from many addresses"),
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
+    (["counter_rating.py", "3"], "completed to rating screen"),
 ]
 
 

@@ -79,8 +79,7 @@ def rate_by_link(token: LinkToken, body: RatingContent, request: Request, hall: 
 
 @router.get("/reasons", response_model=list[ReasonPublic], summary="The hall's reasons for a bad rating")
 def reasons(hall: HallDep, _who: Anyone) -> list[ReasonPublic]:
-    return [ReasonPublic(code=r.code, name=r.name.model_dump(exclude_none=True), needs_comment=r.needs_comment)
-            for r in hall.spec.ratings.reasons]
+    return [ReasonPublic.of(r) for r in hall.spec.ratings.reasons]
 
 
 @router.get("/state/{ticket_id}", response_model=RatingStatusPublic,

@@ -32,7 +32,8 @@ STAFF_ONLY = {("GET", "/api/v1/counters/{counter_id}/queue"), ("GET", "/api/v1/h
               ("GET", "/api/v1/cases/{case_id}"), ("POST", "/api/v1/cases/{case_id}/steps"),
               ("GET", "/api/v1/callbacks"), ("POST", "/api/v1/callbacks/{ticket_id}")}
 # What only a counter terminal may call; sent with the token of one bound to counter 3.
-COUNTER_ONLY = {("POST", "/api/v1/callbacks/phone")}
+COUNTER_ONLY = {("POST", "/api/v1/callbacks/phone"), ("GET", "/api/v1/counter-terminal"),
+                ("GET", "/api/v1/counter-terminal/photo")}
 
 
 def staff_only(method: str, path: str) -> bool:

@@ -1,0 +1,317 @@
+"""The counter terminal's Kivy application: one window facing the citizen at a counter, one
+screen per state of kiosk.counter_terminal, in the kiosk's chrome (the hall's name on top;
+language, large type and voice at the bottom) and held to its layout rules.
+
+The window is a 10" tablet either way up: 1280×800 landscape or 800×1280 portrait. Sizes
+follow the window against the design of its orientation, and the screens lay their parts side
+by side in landscape and one above the other in portrait. Screens are thin: each shows what
+the flow says and passes every touch to it. The hall's answers and the outbox come back from
+the flow's worker, and the live events from their reader, through the Kivy clock.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock, mainthread
+from kivy.core.image import Image as CoreImage
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.counter_terminal import CounterFlow, State
+from kiosk.machine import Listener, MachineError, ThreadRunner
+from screens.app import LARGE_TYPE_SCALE
+from screens.ticket_kiosk import KioskScreen
+from screens.widgets import BigButton
+
+log = logging.getLogger(__name__)
+LANDSCAPE = (1280, 800)  # dp: the window each orientation is drawn for
+PORTRAIT = (800, 1280)
+
+
+class FaceButton(ButtonBehavior, BoxLayout):
+    """One of the five faces, with its label: one touch target, one level."""
+
+    face = ObjectProperty(None, allownone=True)  # kiosk.counter_terminal.Face
+    level = NumericProperty(0)
+
+    def on_release(self) -> None:
+        App.get_running_app().act("rate", self.level)
+
+
+class ReasonButton(BigButton):
+    """A reason for a bad rating, amber while chosen."""
+
+    code = StringProperty("")
+    selected = BooleanProperty(False)
+
+
+class CounterScreen(KioskScreen):
+    """The kiosk's screen with its chrome; `wide` lays the parts side by side."""
+
+
+class OfflineScreen(CounterScreen):
+    text = StringProperty("")
+
+    def refresh(self) -> None:
+        self.text = App.get_running_app().flow.tr.t("counter.connecting")
+
+
+class CardScreen(CounterScreen):
+    """The staff member serving here, the counter, the number being served."""
+
+    name_text = StringProperty("")
+    job_no = StringProperty("")
+    place = StringProperty("")
+    counter = StringProperty("")
+    serving = StringProperty("")
+    status = StringProperty("")
+    photo = ObjectProperty(None, allownone=True)  # a texture, made from bytes held in memory only
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        self.name_text, self.job_no, self.place = flow.staff_lines()
+        self.counter = flow.counter_text()
+        self.serving = flow.serving_text()
+        self.status = flow.status_text()
+        self.photo = _texture(flow.photo)
+
+
+class RatingScreen(CounterScreen):
+    """Five large faces, the number rated, the seconds left, and the way to a call-back."""
+
+    title = StringProperty("")
+    left = StringProperty("")
+    problem = StringProperty("")
+    offer = BooleanProperty(False)
+    faces = ListProperty()
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        self.title = flow.rating_title()
+        self.left = flow.tr.t("rating.seconds_left", n=flow.seconds_left())
+        self.problem = flow.problem
+        self.offer = flow.callback_offered()
+        faces = flow.faces()
+        if [f.level for f in self.faces] != [f.level for f in faces] or \
+                [f.label for f in self.faces] != [f.label for f in faces]:
+            self.faces = faces
+            grid = self.ids.faces
+            grid.clear_widgets()
+            for face in faces:
+                grid.add_widget(Factory.FaceButton(face=face))
+
+    def tick(self) -> None:
+        flow = App.get_running_app().flow
+        self.left = flow.tr.t("rating.seconds_left", n=flow.seconds_left())
+
+
+class ReasonsScreen(CounterScreen):
+    """The hall's reasons for a bad rating, several may be chosen, and a comment."""
+
+    title = StringProperty("")
+    hint = StringProperty("")
+    problem = StringProperty("")
+    can_send = BooleanProperty(False)
+
+    def on_pre_enter(self, *_):
+        self.ids.comment.text = ""
+        super().on_pre_enter()
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        self.title = flow.tr.t("rating.reasons_title")
+        self.hint = flow.reasons_hint()
+        self.problem = flow.problem
+        self.can_send = flow.can_send()
+        grid = self.ids.reasons
+        shown = flow.reasons()
+        buttons = list(reversed(grid.children))
+        if [b.code for b in buttons] != [r.code for r, _, _ in shown]:
+            grid.clear_widgets()
+            buttons = [Factory.ReasonButton(code=r.code) for r, _, _ in shown]
+            for button in buttons:
+                grid.add_widget(button)
+        for button, (_reason, text, chosen) in zip(buttons, shown):
+            button.text, button.selected = text, chosen
+
+
+class PhoneScreen(CounterScreen):
+    title = StringProperty("")
+    phone = StringProperty("")
+    complete = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        self.title = flow.tr.t("rating.phone_title")
+        self.phone = flow.phone_text()
+        self.complete = flow.phone_complete()
+
+    def on_leave(self, *_):
+        self.phone = ""  # the number leaves the screen with the citizen
+
+
+class ThanksScreen(CounterScreen):
+    text = StringProperty("")
+
+    def refresh(self) -> None:
+        self.text = App.get_running_app().flow.thanks_text()
+
+
+def _texture(photo: bytes | None):
+    if not photo:
+        return None
+    try:
+        return CoreImage(io.BytesIO(photo), ext="png" if photo.startswith(b"\x89PNG") else "jpg").texture
+    except Exception as exc:  # a photo Kivy cannot read leaves the card without one
+        log.warning("the staff photo could not be shown: %s", exc)
+        return None
+
+
+KV_DIR = Path(__file__).resolve().parent
+SCREENS = {
+    State.OFFLINE.value: (OfflineScreen, "counter_notice"),
+    State.CARD.value: (CardScreen, "counter_card"),
+    State.RATING.value: (RatingScreen, "counter_rating"),
+    State.REASONS.value: (ReasonsScreen, "counter_reasons"),
+    State.PHONE.value: (PhoneScreen, "counter_phone"),
+    State.THANKS.value: (ThanksScreen, "counter_notice"),
+}
+
+
+def _load_kv(name: str) -> None:
+    path = str(KV_DIR / f"{name}.kv")
+    if path not in Builder.files:
+        Builder.load_file(path)
+
+
+class CounterShell(ScreenManager):
+    def __init__(self, **kwargs):
+        for kv in ("base", "counter_base"):
+            _load_kv(kv)
+        super().__init__(transition=NoTransition(), **kwargs)
+        self.show(State.OFFLINE.value)
+
+    def show(self, name: str) -> None:
+        if not self.has_screen(name):
+            screen, kv = SCREENS[name]
+            _load_kv(kv)
+            self.add_widget(screen(name=name))
+        if self.current == name:
+            self.current_screen.refresh()
+        else:
+            self.current = name
+
+    def refresh(self) -> None:
+        self.current_screen.refresh()
+
+
+class CounterApp(App, Listener):
+    """The app is the flow's listener; the names the kiosk's chrome binds to (base.kv) are
+    here too, the call for staff never offered (staff sit across the counter)."""
+
+    flow: CounterFlow = ObjectProperty(None, allownone=True)
+    lang = StringProperty("zh_CN")
+    large_type = BooleanProperty(False)
+    voice = BooleanProperty(False)
+    voice_lost = BooleanProperty(False)
+    unit = NumericProperty(1.0)
+    text_scale = NumericProperty(1.0)
+    wide = BooleanProperty(False)  # landscape
+    stage = StringProperty(State.OFFLINE.value)
+    hall_name = StringProperty("")
+    help_offered = BooleanProperty(False)
+    help_state = StringProperty("none")
+    help_text = StringProperty("")
+
+    def __init__(self, make_flow, follow_events=None, **kwargs):
+        """`make_flow(listener, runner)` builds the CounterFlow; `follow_events(flow, post)`
+        gives what starts the live events after an event id, once the first card is in."""
+        super().__init__(**kwargs)
+        self.title = "hall-counter"
+        self._make_flow = make_flow
+        self._follow_events = follow_events
+        self.events = None
+        self.runner = ThreadRunner(self._on_main_thread, name="counter-worker")
+
+    def build(self):
+        self.flow = self._make_flow(self, self.runner)
+        if self._follow_events is not None:
+            start = self._follow_events(self.flow, self._on_main_thread)
+            self.flow.started_events = lambda after: setattr(self, "events", start(after))
+        self._sync_visit()
+        self.root = CounterShell()
+        self._ticking = Clock.schedule_interval(self._tick, 1.0)
+        Window.bind(on_flip=self._first_frame, size=self._fit_window)
+        return self.root
+
+    def _tick(self, _dt) -> None:
+        self.flow.tick()
+        screen = self.root.current_screen
+        if isinstance(screen, RatingScreen):
+            screen.tick()
+
+    def _first_frame(self, *_):
+        Window.unbind(on_flip=self._first_frame)
+        Clock.schedule_once(lambda _dt: self.flow.start(), 0)
+
+    def on_stop(self):
+        self._ticking.cancel()
+        if self.events is not None:
+            self.events.close()
+        self.runner.close()
+        if self.flow is not None:
+            self.flow.close()
+
+    # -- what the .kv files call --------------------------------------------------------
+
+    def t(self, key: str, *_bindings, **fields) -> str:
+        return self.flow.tr.t(key, **fields) if self.flow else key
+
+    def act(self, action: str, *args) -> None:
+        """One touch, one flow call; a touch the flow has left behind is logged, not a crash."""
+        self.flow.touched()
+        try:
+            getattr(self.flow, action)(*args)
+        except MachineError as exc:
+            log.info("touch ignored: %s", exc)
+
+    # -- Listener -----------------------------------------------------------------------
+
+    def on_state(self, old: State, new: State) -> None:
+        self._sync_visit()
+        self.stage = new.value
+        if self.root is not None:
+            self.root.show(new.value)
+
+    def on_update(self, event) -> None:
+        self._sync_visit()
+        if self.root is not None:
+            self.root.refresh()
+
+    def _sync_visit(self) -> None:
+        visit = self.flow.visit
+        self.lang = visit.language
+        self.large_type = visit.large_type
+        self.voice = visit.voice
+        self.voice_lost = self.flow.voice_lost()
+        self.hall_name = self.flow.hall_name()
+        self._fit_window()
+
+    def _fit_window(self, *_) -> None:
+        self.wide = Window.width > Window.height
+        design = LANDSCAPE if self.wide else PORTRAIT
+        self.unit = min(Window.width / dp(design[0]), Window.height / dp(design[1]))
+        self.text_scale = self.unit * (LARGE_TYPE_SCALE if self.large_type else 1.0)
+
+    @mainthread
+    def _on_main_thread(self, call) -> None:
+        call()
