@@ -13,7 +13,7 @@ from hall.schemas import Role
 from tests.browser import KIOSK_AUDIO, launch  # noqa: F401 (used by tests and bench/call_to_display.py)
 from tests.conftest import ROOT
 from tests.hall.api.conftest import (PASSWORD, Api, add_device, add_staff, kiosk, live, login,  # noqa: F401 (fixtures)
-                                     server_settings)
+                                     serve, server_settings)
 
 SIZES = {"console": (1366, 768), "display": (1920, 1080), "phone": (360, 740)}
 SCREENSHOTS = ROOT / "artifacts" / "pages"   # kept after the run, git-ignored
