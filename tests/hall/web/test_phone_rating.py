@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from hall.settings import ServerSettings
-from tests.hall.web.conftest import LANGUAGES, console_ready, log_in, overflowing, screenshot
+from tests.hall.api.conftest import phoning_back
+from tests.hall.web.conftest import LANGUAGES, console_ready, overflowing, screenshot
 from tests.support.accessibility import violations
 
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
@@ -22,21 +22,7 @@ RATING_IS = "(state) => document.body.dataset.rating === state"
 @pytest.fixture
 def server_settings(tmp_path, db_url, hall_copy) -> ServerSettings:
     """The sample hall phoning back every citizen, so that the page offers the call-back."""
-    hall_copy.write_text(hall_copy.read_text(encoding="utf-8").replace("callback_percent = 20", "callback_percent = 100"),
-                         encoding="utf-8")
-    return ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=hall_copy, offline_after=2)
-
-
-@pytest.fixture
-def stored(db_url):
-    """What the database holds, read behind the server's back."""
-    engine = create_engine(db_url)
-
-    def rows(query: str) -> list[tuple]:
-        with engine.connect() as con:
-            return [tuple(row) for row in con.execute(text(query)).all()]
-    yield rows
-    engine.dispose()
+    return phoning_back(tmp_path, db_url, hall_copy, 100)
 
 
 def phone_page(open_page, ticket: dict, language: str = "zh_CN"):
@@ -46,17 +32,19 @@ def phone_page(open_page, ticket: dict, language: str = "zh_CN"):
 
 
 def looked_at(page, name: str) -> None:
-    """Nothing axe-core finds, nothing leaving its box; kept as a screenshot."""
+    """Nothing axe-core finds, nothing leaving its box; kept as a screenshot of the whole
+    page at the phone's width."""
     assert violations(page) == []
     assert overflowing(page, fixed=False) == []
-    screenshot(page, f"phone-rating-{name}")
+    screenshot(page, f"phone-rating-{name}", full_page=True)
 
 
 def test_a_bad_rating_needs_a_reason_and_is_taken_once_however_often_sent(live, serve, open_page, stored):
     ticket = serve()
     page = phone_page(open_page, ticket)
     other = phone_page(open_page, ticket)      # the same link open on a second phone
-    assert page.text_content("#rating-title") == "请您对本次服务进行评价"
+    assert page.text_content("#rating-title") == "服务评价"
+    assert page.text_content(".levels legend") == "请您对本次服务进行评价"
     assert page.text_content("#rating-until") == "11-27 00:00前可评价"   # the end of the next working day
     assert page.is_visible("#callback-form")
     looked_at(page, "open")
@@ -176,15 +164,6 @@ def test_the_rating_in_each_language(language, live, serve, open_page):
     page.click("#rating-send")
     page.wait_for_function("() => document.querySelector('#rating-problem').textContent !== ''")
     looked_at(page, f"reason-needed-{language}")
-
-
-@pytest.fixture
-def console(live, staff, open_page):
-    staff("0301", counters=("3",))
-    page = open_page("console", f"{live.url}/console")
-    log_in(page, "0301", then="/console/3")
-    console_ready(page)
-    return page
 
 
 def mark(console, number: str, state: str) -> None:
