@@ -140,7 +140,9 @@
   async function leavePhone(event) {
     event.preventDefault();
     if ($("callback-send").disabled) return;
-    const phone = $("callback-phone").value.trim();
+    // Full-width digits from a Chinese keyboard, and spaces typed to group the digits, are
+    // the same number to the hall.
+    const phone = $("callback-phone").value.normalize("NFKC").replace(/\s+/g, "");
     if (!PHONE.test(phone)) return problem("callback", "callback_invalid");
     problem("callback", null);
     try {
