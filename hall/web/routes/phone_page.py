@@ -26,8 +26,11 @@ def phone(request: Request, token: Annotated[str, Path()]):
         return page(request, "message.html", status_code=404, texts=texts, title=texts("phone.missing"),
                     message=texts("phone.missing"))
     service = hall.spec.service(ticket.service)
-    today = hall.clock().astimezone(hall.spec.zone).date().isoformat()
-    return page(request, "phone.html", texts=texts, token=token, today=today,
+    now = hall.clock()
+    reasons = [{"code": r.code, "name": r.name.get(texts.language), "needs_comment": r.needs_comment}
+               for r in hall.spec.ratings.reasons]
+    return page(request, "phone.html", texts=texts, token=token, now=now.isoformat(), reasons=reasons,
+                today=now.astimezone(hall.spec.zone).date().isoformat(),
                 ticket=TicketPublic.of(ticket).model_dump(mode="json"),
                 services={s.code: s.name.get(texts.language) for s in hall.spec.services},
                 service_name=service.name.get(texts.language) if service else ticket.service)

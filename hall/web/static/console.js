@@ -206,11 +206,12 @@
     for (const kind of TICKET_KINDS) handlers[kind] = soon("desk", loadDesk);
     for (const kind of DEVICE_KINDS) handlers[kind] = soon("alarms", loadAlarms);
     handlers.help_requested = handlers.help_taken = soon("help", loadHelp);
+    RatingMarks.listen(handlers);
     new Live("/api/v1/events?tick=true", {
       handlers,
       async onReady() {
         try {
-          await Promise.all([loadDesk(), loadHelp(), loadAlarms()]);
+          await Promise.all([loadDesk().then(() => RatingMarks.load(desk.now)), loadHelp(), loadAlarms()]);
         } catch (e) {
           if (e.status === 401) sayError(e);
           throw e;

@@ -23,17 +23,19 @@ const Hall = (() => {
       super(problem.message || `HTTP ${status}`);
       this.status = status;
       this.error = problem.error || (status ? "http" : "network");
+      this.reason = problem.reason || null;
       this.retryAfter = retryAfter;
     }
   }
 
-  // Writes carry the session's CSRF token and a fresh idempotency key.
-  async function api(method, path, body) {
+  // Writes carry the session's CSRF token and an idempotency key: a fresh one, unless the
+  // caller sends the same write again (a retry after an answer that was lost).
+  async function api(method, path, body, key = newKey()) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") {
       if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
-      headers["Idempotency-Key"] = newKey();
+      headers["Idempotency-Key"] = key;
     }
     let response;
     try {
@@ -150,6 +152,6 @@ const Hall = (() => {
     }
   }
 
-  return { data, t, api, ApiError, Live, hhmm, dayTime, duration, el, zone,
+  return { data, t, api, newKey, ApiError, Live, hhmm, dayTime, duration, el, zone,
            setCsrf(token) { csrfToken = token; } };
 })();

@@ -60,6 +60,13 @@ def server_settings(tmp_path, db_url) -> ServerSettings:
     return ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=SAMPLE_HALL, offline_after=2)
 
 
+def phoning_back(tmp_path, db_url, hall_copy, percent: int) -> ServerSettings:
+    """Settings of a server for the sample hall phoning back `percent` of its citizens (回访)."""
+    hall_copy.write_text(hall_copy.read_text(encoding="utf-8").replace(
+        "callback_percent = 20", f"callback_percent = {percent}"), encoding="utf-8")
+    return ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=hall_copy, offline_after=2)
+
+
 @pytest.fixture
 def live(server_settings, clock):
     server = LiveServer(server_settings, clock)
@@ -106,6 +113,18 @@ def login(live):
         add_staff(live.hall.engine, job_no, role, counters)
         return staff_session(live.url, job_no, counter)
     return log_in
+
+
+@pytest.fixture
+def stored(db_url):
+    """What the database holds, read behind the server's back."""
+    engine = create_engine(db_url)
+
+    def rows(query: str) -> list[tuple]:
+        with engine.connect() as con:
+            return [tuple(row) for row in con.execute(text(query)).all()]
+    yield rows
+    engine.dispose()
 
 
 @pytest.fixture

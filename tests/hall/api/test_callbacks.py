@@ -4,11 +4,10 @@ the answer taken as the transaction's one rating, with channel callback."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from hall.schemas import DeviceKind, Role
 from hall.settings import ServerSettings
-from tests.hall.api.conftest import Api
+from tests.hall.api.conftest import Api, phoning_back
 
 CALLBACKS = "/api/v1/callbacks"
 
@@ -16,21 +15,13 @@ CALLBACKS = "/api/v1/callbacks"
 @pytest.fixture
 def server_settings(tmp_path, db_url, hall_copy) -> ServerSettings:
     """The sample hall phoning back half its citizens."""
-    hall_copy.write_text(hall_copy.read_text(encoding="utf-8").replace("callback_percent = 20", "callback_percent = 50"),
-                         encoding="utf-8")
-    return ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=hall_copy, offline_after=2)
+    return phoning_back(tmp_path, db_url, hall_copy, 50)
 
 
 @pytest.fixture
-def phones(db_url):
+def phones(stored):
     """The numbers kept, read behind the server's back."""
-    engine = create_engine(db_url)
-
-    def kept() -> dict[int, str | None]:
-        with engine.connect() as con:
-            return dict(con.execute(text("select ticket_id, phone from served_tickets")).all())
-    yield kept
-    engine.dispose()
+    return lambda: dict(stored("select ticket_id, phone from served_tickets"))
 
 
 def test_a_number_is_kept_until_the_call_and_the_answer_is_the_rating(serve, add_device, login, phones, count):

@@ -13,7 +13,7 @@ from hall.schemas import Role
 from tests.browser import KIOSK_AUDIO, launch  # noqa: F401 (used by tests and bench/call_to_display.py)
 from tests.conftest import ROOT
 from tests.hall.api.conftest import (PASSWORD, Api, add_device, add_staff, kiosk, live, login,  # noqa: F401 (fixtures)
-                                     server_settings)
+                                     serve, server_settings, stored)
 
 SIZES = {"console": (1366, 768), "display": (1920, 1080), "phone": (360, 740)}
 SCREENSHOTS = ROOT / "artifacts" / "pages"   # kept after the run, git-ignored
@@ -66,15 +66,26 @@ def console_ready(page: Page) -> None:
                            "document.querySelector('#connection').hidden")
 
 
+@pytest.fixture
+def console(live, staff, open_page) -> Page:
+    """Counter 3's console, its staff member logged in and the page ready."""
+    staff("0301", counters=("3",))
+    page = open_page("console", f"{live.url}/console")
+    log_in(page, "0301", then="/console/3")
+    console_ready(page)
+    return page
+
+
 def display_ready(page: Page) -> None:
     page.wait_for_function("() => document.querySelectorAll('#counters li').length > 0 && "
                            "document.querySelector('#offline').hidden")
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
+    """The viewport, or with `full_page` the page's whole length at the viewport's width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -75,8 +75,8 @@ def test_a_login_leads_to_no_other_site(live, staff, open_page, elsewhere):
 def test_every_asset_is_served_here(live):
     page = requests.get(f"{live.url}/display", timeout=10)
     assert "http://" not in page.text.replace(live.url, "") and "https://" not in page.text
-    for asset in ("live.js", "display.js", "console.js", "phone.js", "devices.js", "login.js", "base.css",
-                  "display.css", "console.css", "phone.css"):
+    for asset in ("live.js", "display.js", "console.js", "console_ratings.js", "phone.js", "devices.js", "login.js",
+                  "base.css", "display.css", "console.css", "phone.css"):
         answer = requests.get(f"{live.url}/static/{asset}", timeout=10)
         assert answer.status_code == 200, asset
         assert "https://" not in answer.text and "http://" not in answer.text, asset
