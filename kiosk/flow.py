@@ -262,7 +262,8 @@ class TicketFlow(Listener):
         self.errand.notice = Notice(reason, code, reopens_at, earlier)
 
     def _forgotten(self, _data: object) -> bool:
-        if self.state is State.IDLE and self.visit.in_defaults() and self.help.state is HelpState.NONE:
+        if (self.state is State.IDLE and self.visit.in_defaults() and self.help.state is HelpState.NONE
+                and self.errand == Errand()):
             return False  # nothing to forget: the home screen is not redrawn every second
         if (self.state is State.TICKET and self.errand.printed and self.errand.printed.ok
                 or self.state is State.PROGRESS):

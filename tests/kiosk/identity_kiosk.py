@@ -25,11 +25,12 @@ YOUNG = card_fields(name="欧阳娜", birth_date="19900307", address="天津市�
 
 
 class Kiosk:
-    def __init__(self, settings, hall, clock, *, listener=None):
+    def __init__(self, settings, hall, clock, *, listener=None, monotonic=time.monotonic):
         self.settings = settings
         self.spool = settings.data_dir / "printer"
         self.printer = TicketPrinterService(settings.devices.printer, spool_dir=self.spool, timeout=0.5)
-        self.flow = TicketFlow(hall, self.printer, terminal_id="k1", now=clock, listener=listener)
+        self.flow = TicketFlow(hall, self.printer, terminal_id="k1", now=clock, listener=listener,
+                               monotonic=monotonic)
         self.posted: queue.Queue = queue.Queue()
         self.most_waiting = 0  # the longest the queue of posted calls has been
         self.inputs = Inputs(settings, self.flow, self._post).start()

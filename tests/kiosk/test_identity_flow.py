@@ -14,6 +14,7 @@ from kiosk.identity import mask_id_number
 from kiosk.ticket_states import State
 from tests.conftest import OPEN_MORNING, write_kiosk_config
 from tests.devices.idcards import card_fields
+from tests.kiosk.conftest import Ticks
 from tests.kiosk.identity_kiosk import ELDER, YOUNG, Kiosk, booking_code
 
 
@@ -44,6 +45,26 @@ def test_a_card_at_the_home_screen_leads_to_a_green_ticket_with_the_masked_numbe
     assert f"身份证号：{masked}" in paper.lines and "绿色通道" in paper.lines[1]
     flow.done()
     assert flow.errand.identity is None and flow.texts.identified_text() == ""  # wiped with the visit
+
+
+def test_a_card_at_home_left_there_is_forgotten_when_the_visit_times_out(tmp_path, hall):
+    """Nothing changed but the card: the masked number must still go after the idle time,
+    or the next citizen's ticket would be taken in this one's name."""
+    ticks = Ticks()
+    kiosk = Kiosk(load_settings(write_kiosk_config(tmp_path / "terminal")), hall, hall._clock, monotonic=ticks)
+    try:
+        flow = kiosk.flow
+        kiosk.place(ELDER)
+        kiosk.until(lambda: flow.errand.identity is not None)
+        assert flow.state is State.IDLE and flow.texts.identified_text()
+        ticks.t += flow.visit.idle_seconds - 1
+        flow.tick()
+        assert flow.errand.identity is not None
+        ticks.t += 1
+        flow.tick()
+        assert flow.errand.identity is None and flow.texts.identified_text() == ""
+    finally:
+        kiosk.close()
 
 
 @pytest.mark.parametrize("language, large_type, voice", [("zh_TW", False, False), ("zh_CN", True, False),
