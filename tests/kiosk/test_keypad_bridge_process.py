@@ -23,7 +23,9 @@ from kiosk.remote import OUTBOX_FILE
 from tests.conftest import ROOT
 from tests.devices.keypad_lines import Clock, PtyLine
 from tests.hall.api.conftest import Api
+from tests.postgres import free_port
 from tests.support.waiting import until
+from tests.test_main import run_main
 
 COUNTER = "3"      # the sample hall's counter for household matters
 ADDRESS = 1
@@ -225,3 +227,17 @@ def test_a_rating_the_hall_refuses_is_logged_and_set_aside_not_sent_again(hall_s
     assert waiting == 0 and [e.key for e in refused] == [f"keypad-rating-{ticket['id']}"]
     assert "window_closed" in refused[0].refused and "refused by the hall" in c.bridge.text()
     assert c.ratings() == []
+
+
+def test_the_sample_file_without_its_token_stops_the_bridge_naming_the_key():
+    result = run_main("keypad-bridge", "--config", str(ROOT / "config" / "keypads.toml"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "bridge" in result.stderr and "hall_token" in result.stderr
+
+
+def test_a_bridge_that_never_met_its_server_stops_with_the_reason(tmp_path):
+    unreachable = type("Nowhere", (), {"url": f"http://127.0.0.1:{free_port()}"})
+    bridge = Bridge(tmp_path / "bridge", unreachable, "token", "simkeypad://?keypads=1")
+    result = run_main("keypad-bridge", "--config", str(bridge.config))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot start the keypad bridge" in result.stderr and "cannot be reached" in result.stderr
