@@ -115,7 +115,9 @@ class LiveEvents:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "text/event-stream"}
         if self.position is not None:
             headers["Last-Event-ID"] = str(self.position)
-        response = self._http.get(self.url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+        # The session's own CA bundle passed with the request: REQUESTS_CA_BUNDLE would override it.
+        response = self._http.get(self.url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                                  verify=self._http.verify)
         with self._lock:
             self._response = response
         try:

@@ -23,7 +23,9 @@ from kiosk.remote import OUTBOX_FILE
 from tests.conftest import ROOT
 from tests.devices.keypad_lines import Clock, PtyLine
 from tests.hall.api.conftest import Api
+from tests.postgres import free_port
 from tests.support.waiting import until
+from tests.test_main import run_main
 
 COUNTER = "3"      # the sample hall's counter for household matters
 ADDRESS = 1
@@ -132,8 +134,8 @@ def test_a_completed_ticket_prompts_the_keypad_and_a_press_gives_one_rating(any_
     ticket = c.serve()
     c.prompted(ticket)
     assert c.press(SATISFIED)
-    pressed = time.monotonic()
     until(lambda: c.ratings(), what="the rating at the hall")
+    rated = time.monotonic()  # after the bridge took the press, whose double-tap window starts then
     until(lambda: c.bridge.outbox() == (0, []), what="the bridge's outbox emptied")
     assert c.ratings() == [(ticket["id"], 4, "keypad")]
     # The next ticket prompts anew, and its rating is its own; a citizen's press, not a
@@ -141,7 +143,7 @@ def test_a_completed_ticket_prompts_the_keypad_and_a_press_gives_one_rating(any_
     second = c.serve()
     c.prompted(second)
     c.keypad_clock.now += DOUBLE_PRESS_WINDOW + 1
-    until(lambda: time.monotonic() > pressed + DOUBLE_PRESS_WINDOW, what="the double-tap window past")
+    until(lambda: time.monotonic() > rated + DOUBLE_PRESS_WINDOW, what="the double-tap window past")
     assert c.press(1)
     until(lambda: len(c.ratings()) == 2, what="the second rating")
     assert c.ratings() == [(ticket["id"], 4, "keypad"), (second["id"], 5, "keypad")]
@@ -225,3 +227,17 @@ def test_a_rating_the_hall_refuses_is_logged_and_set_aside_not_sent_again(hall_s
     assert waiting == 0 and [e.key for e in refused] == [f"keypad-rating-{ticket['id']}"]
     assert "window_closed" in refused[0].refused and "refused by the hall" in c.bridge.text()
     assert c.ratings() == []
+
+
+def test_the_sample_file_without_its_token_stops_the_bridge_naming_the_key():
+    result = run_main("keypad-bridge", "--config", str(ROOT / "config" / "keypads.toml"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "bridge" in result.stderr and "hall_token" in result.stderr
+
+
+def test_a_bridge_that_never_met_its_server_stops_with_the_reason(tmp_path):
+    unreachable = type("Nowhere", (), {"url": f"http://127.0.0.1:{free_port()}"})
+    bridge = Bridge(tmp_path / "bridge", unreachable, "token", "simkeypad://?keypads=1")
+    result = run_main("keypad-bridge", "--config", str(bridge.config))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot start the keypad bridge" in result.stderr and "cannot be reached" in result.stderr
