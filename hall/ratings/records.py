@@ -32,6 +32,9 @@ MAX_REASONS = 10
 # Rated at the counter: within its prompt only. Later channels: until the late-rating time.
 PROMPT_CHANNELS = frozenset({Channel.COUNTER, Channel.KEYPAD})
 LATE_CHANNELS = frozenset({Channel.PHONE_PAGE, Channel.KIOSK})
+# A five-key keypad has no way to give a reason: its bad rating is taken as pressed, and its
+# follow-up case (opened like any other) finds out what went wrong.
+WITHOUT_REASONS = frozenset({Channel.KEYPAD})
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def rate(session: Session, *, spec: HallSpec, ticket_id: int, level: int, reason
     if row.rating_state == RatingState.RATED.value:
         raise RatingRefused(RatingRefusal.ALREADY_RATED, f"ticket {ticket_id} was rated before: one rating each")
     _in_time(row, channel, now)
-    _reasons_hold(spec, level, reasons, comment)
+    _reasons_hold(spec, level, reasons, comment, channel)
     rating = Rating(hall_id=spec.hall.id, ticket_id=row.ticket_id, service=row.service, department=row.department,
                     counter=row.counter, staff_job_no=row.staff_job_no, level=level, reasons=",".join(reasons),
                     comment=comment.strip(), channel=channel.value, identified=bool(identified), rated_at=now,
@@ -174,7 +177,7 @@ def _in_time(row: ServedTicket, channel: Channel, now: datetime) -> None:
                             f"ticket {row.ticket_id} could be rated until {row.rateable_until.isoformat()}")
 
 
-def _reasons_hold(spec: HallSpec, level: int, reasons: list[str], comment: str) -> None:
+def _reasons_hold(spec: HallSpec, level: int, reasons: list[str], comment: str, channel: Channel) -> None:
     if len(reasons) > MAX_REASONS:
         raise InvalidInput("reasons", f"at most {MAX_REASONS}")
     known = spec.ratings
@@ -183,7 +186,7 @@ def _reasons_hold(spec: HallSpec, level: int, reasons: list[str], comment: str) 
         raise RatingRefused(RatingRefusal.UNKNOWN_REASON,
                             f"no reason {', '.join(map(repr, unknown))} in this hall; known: "
                             f"{', '.join(r.code for r in known.reasons)}")
-    if level <= BAD_UP_TO and not reasons:
+    if level <= BAD_UP_TO and not reasons and channel not in WITHOUT_REASONS:
         raise RatingRefused(RatingRefusal.REASON_REQUIRED,
                             f"a rating of {level} ({LEVELS[level]}) needs at least one reason from the hall's list")
     wanting = [r for r in reasons if known.reason(r).needs_comment]

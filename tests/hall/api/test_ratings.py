@@ -66,6 +66,19 @@ def test_a_retry_with_its_key_gets_the_same_rating(serve, terminal, count):
     assert count("ratings") == 1 and count("rating_cases") == 1
 
 
+def test_a_keypads_bad_rating_is_taken_as_pressed_and_opens_its_case(serve, terminal, add_device, count):
+    """Five keys cannot choose a reason: the keypad's 非常不满意 stands, its case asks why; the
+    counter's screen, which can ask, still must."""
+    keypads = add_device("keypads-1", DeviceKind.KEYPAD_BRIDGE, counters=("3",))
+    pressed, shown = serve(), serve()
+    refused = terminal.post(RATE, {"ticket_id": shown["id"], "level": 1})
+    assert refused.status_code == 422 and refused.json()["reason"] == "reason_required"
+    taken = keypads.post(RATE, {"ticket_id": shown["id"], "level": 1})
+    assert taken.status_code == 201 and taken.json()["channel"] == "keypad", taken.text
+    assert count("ratings") == 1 and count("rating_cases") == 1
+    assert keypads.post(RATE, {"ticket_id": pressed["id"], "level": 1}).json()["reason"] == "window_closed"
+
+
 def test_duplicates_racing_in_make_one_rating(serve, terminal, kiosk, count):
     ticket = serve()
     start = threading.Barrier(6)
