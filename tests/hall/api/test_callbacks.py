@@ -8,17 +8,20 @@ from sqlalchemy import create_engine, text
 
 from hall.schemas import DeviceKind, Role
 from hall.settings import ServerSettings
+from tests.conftest import SAMPLE_HALL
 from tests.hall.api.conftest import Api
 
 CALLBACKS = "/api/v1/callbacks"
 
 
-@pytest.fixture
-def server_settings(tmp_path, db_url, hall_copy) -> ServerSettings:
+@pytest.fixture(scope="module")
+def module_settings(tmp_path_factory, module_database) -> ServerSettings:
     """The sample hall phoning back half its citizens."""
-    hall_copy.write_text(hall_copy.read_text(encoding="utf-8").replace("callback_percent = 20", "callback_percent = 50"),
+    folder = tmp_path_factory.mktemp("server")
+    hall_file = folder / "hall.toml"
+    hall_file.write_text(SAMPLE_HALL.read_text(encoding="utf-8").replace("callback_percent = 20", "callback_percent = 50"),
                          encoding="utf-8")
-    return ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=hall_copy, offline_after=2)
+    return ServerSettings(data_dir=folder, database=module_database, hall_file=hall_file, offline_after=2)
 
 
 @pytest.fixture
