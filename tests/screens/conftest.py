@@ -52,6 +52,7 @@ class Driver:
     def tap(self, widget) -> None:
         """A deliberate tap: made once the screen takes touches (see KioskScreen.settle)."""
         from kivy.tests.common import UnitTestTouch
+        self.frames(2)  # a screen just shown is laid out
         screen = self.screen
         self.screen_clock.t = max(self.screen_clock.t, screen.shown_at + screen.settle)
         x, y = widget.to_window(*widget.center)
