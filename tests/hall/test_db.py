@@ -138,15 +138,39 @@ def test_readers_do_not_wait_for_a_writer(engine):
             holding.set()
             release.wait(timeout=60)
 
+    readers = read_only(engine)
     t = threading.Thread(target=writer)
     t.start()
     try:
         assert holding.wait(timeout=10)
-        with read_only(engine).begin() as con:  # a reader that waited would wait for the release
+        with readers.begin() as con:  # a reader that waited would wait for the release
             assert con.execute(text("select count(*) from ticket_sequences")).scalar() == 0
         assert t.is_alive()  # and the writer still holds its transaction
     finally:
         release.set()
         t.join(timeout=10)
-    with read_only(engine).begin() as con:
+        readers.dispose()
+    with engine.connect() as con:
+        assert con.execute(text("select count(*) from ticket_sequences")).scalar() == 1
+
+
+def test_a_writer_never_waits_for_a_connection_behind_readers(engine):
+    """Readers holding every connection their pool has (a hall's live listeners all woken
+    by one event) leave the writers theirs: while both drew on one pool, this write waited
+    the pool's 30 s and failed."""
+    readers = read_only(engine)
+    held = []
+    try:
+        for _ in range(readers.pool.size() + readers.pool._max_overflow):  # QueuePool: 5 and 10 more
+            connection = readers.connect()
+            connection.begin()
+            connection.execute(text("select count(*) from ticket_sequences"))
+            held.append(connection)
+        with engine.begin() as con:
+            con.execute(text("insert into ticket_sequences values ('h', '2026-11-25', 'x', 1)"))
+    finally:
+        for connection in held:
+            connection.close()
+        readers.dispose()
+    with engine.connect() as con:
         assert con.execute(text("select count(*) from ticket_sequences")).scalar() == 1
