@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api_clients import PASSWORD, Api, add_staff, staff_session  # noqa: F401 (used by tests)
+from tests.support.api_clients import PASSWORD, Api, add_staff  # noqa: F401 (the tests import them from here)
 from tests.support.hall_fixtures import (add_device, clock, count, db_url, kiosk, live, login,  # noqa: F401 (fixtures)
                                          module_clock, module_database, module_server, module_settings,
                                          server_settings)
