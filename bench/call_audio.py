@@ -33,7 +33,7 @@ def first_byte(port: int, path: str) -> float:
 def main(calls: int = 20) -> None:
     from hall.settings import ServerSettings
     from tests.conftest import SAMPLE_HALL, Clock
-    from tests.hall.api.live import LiveServer
+    from tests.support.servers import LiveServer
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = ServerSettings(data_dir=Path(tmp), database=f"sqlite:///{tmp}/hall.db", hall_file=SAMPLE_HALL)

@@ -43,8 +43,8 @@ def main(rounds: int = 100, warmup: int = 5) -> None:
     from hall.schemas import DeviceKind, Role
     from hall.settings import ServerSettings
     from tests.conftest import SAMPLE_HALL, Clock
-    from tests.hall.api.conftest import PASSWORD
-    from tests.hall.api.live import LiveServer
+    from tests.support.api_clients import PASSWORD
+    from tests.support.servers import LiveServer
     from tests.hall.web.conftest import KIOSK_AUDIO, SIZES, console_ready, display_ready, launch, log_in
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:

@@ -47,8 +47,8 @@ def main(rounds: int = 100, warmup: int = 5) -> None:
         from screens.app import use_font
         from screens.counter_terminal import CounterApp
         from tests.conftest import SAMPLE_HALL, Clock, write_kiosk_config
-        from tests.hall.api.conftest import PASSWORD, Api, staff_session
-        from tests.hall.api.live import LiveServer
+        from tests.support.api_clients import PASSWORD, Api, staff_session
+        from tests.support.servers import LiveServer
 
         settings = ServerSettings(data_dir=Path(tmp), database=f"sqlite:///{tmp}/hall.db", hall_file=SAMPLE_HALL)
         server = LiveServer(settings, Clock())

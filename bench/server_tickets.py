@@ -111,7 +111,7 @@ def start_server(folder: Path, database: str, hall_file: Path, devices: int):
     from hall.schemas import DeviceKind, Role
     from hall.spec import load_hall
     from tests.conftest import OPEN_MORNING
-    from tests.hall.api.live import FileClock, ServerProcess
+    from tests.support.servers import FileClock, ServerProcess
 
     engine = QueueEngine(load_hall(hall_file), database)
     now = datetime.now(timezone.utc)

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -54,9 +54,16 @@ def disk_full(error: DBAPIError) -> bool:
 
 
 def read_only(engine: Engine) -> Engine:
-    """The same engine and pool, for transactions that only read: on SQLite they take no
-    write lock, so a screen polling the queue never waits behind a ticket being issued."""
-    return engine.execution_options(**{READ_ONLY_OPTION: True})
+    """An engine on the same database for transactions that only read, with a pool of its
+    own: on SQLite they take no write lock, so a screen polling the queue never waits behind
+    a ticket being issued; and however many read at once (a hall's live listeners, all woken
+    by each event), a writer never waits behind them for a connection, as it did while both
+    drew on one pool: up to the pool's 30 s, then failed. Disposed of apart from `engine`."""
+    if engine.dialect.name == "sqlite":
+        readers = _sqlite_engine(engine.url)
+    else:
+        readers = create_engine(engine.url, pool_pre_ping=True)
+    return readers.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def _create_schema(engine: Engine) -> None:
@@ -119,7 +126,7 @@ def _stored_revision(connection: Connection) -> str | None:
     return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str | URL) -> Engine:
     database = make_url(url).database
     if not database or database == ":memory:":
         # Each pooled connection would see its own empty database.

@@ -38,7 +38,8 @@ class QueueEngine:
         self._clock = clock or _utcnow
         self._engine = make_engine(url)
         self._writing = sessionmaker(self._engine, expire_on_commit=False)
-        self._reading = sessionmaker(read_only(self._engine), expire_on_commit=False)
+        self._readers = read_only(self._engine)
+        self._reading = sessionmaker(self._readers, expire_on_commit=False)
         self._outer: ContextVar[Session | None] = ContextVar(f"hall-transaction-{id(self)}", default=None)
         self._writers_turn = writers_turn(self._engine)
         self._ensure_counters()
@@ -46,6 +47,7 @@ class QueueEngine:
             self.signer: Signer = hall_signer(session, hall_id=self._hall)
 
     def close(self) -> None:
+        self._readers.dispose()
         self._engine.dispose()
 
     @contextmanager

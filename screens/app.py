@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
@@ -50,10 +51,12 @@ class KioskApp(App, Listener):
     help_state = StringProperty("none")    # kiosk.help_call.HelpState's value
     help_text = StringProperty("")
 
-    def __init__(self, make_flow, make_inputs=None, **kwargs):
+    def __init__(self, make_flow, make_inputs=None, *, monotonic: Callable[[], float] = time.monotonic, **kwargs):
         """`make_flow(listener, runner)` builds the TicketFlow; the app is its listener.
-        `make_inputs(flow, post)` starts the devices (kiosk.inputs) once the first frame is up."""
+        `make_inputs(flow, post)` starts the devices (kiosk.inputs) once the first frame is up.
+        `monotonic` is the clock on which a screen settles after it appears (KioskScreen)."""
         super().__init__(**kwargs)
+        self.monotonic = monotonic
         self.title = "hall-kiosk"
         self._make_flow = make_flow
         self._make_inputs = make_inputs

@@ -1,7 +1,6 @@
 """The ticket kiosk's screens: each shows the flow's present state and sends touches back."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from kivy.app import App
@@ -26,8 +25,12 @@ class KioskScreen(Screen):
     """
 
     settle = 0.35  # seconds
-    clock = staticmethod(time.monotonic)
     shown_at = 0.0  # on `clock`
+
+    @staticmethod
+    def clock() -> float:
+        """The app's monotonic clock (KioskApp's `monotonic`)."""
+        return App.get_running_app().monotonic()
 
     def on_kv_post(self, base_widget) -> None:
         body = next((c for c in self.children if isinstance(c, Body)), None)

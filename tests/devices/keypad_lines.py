@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 from devices.keypad import KeypadLine, KeypadStatus, KeyPressed, open_keypad_line
 from devices.urlhandler.protocol_simkeypad import SimulatedKeypadLine
 from tests.devices.pty_device import PtyDevice
+from tests.support.waiting import until
 
 WAIT = 10.0  # s: how long a test waits for a marker before it fails, never a figure it checks
 
@@ -57,11 +57,7 @@ class Recorder:
 
 def wait_until(what: Callable[[], bool], description: str) -> None:
     """For markers on the simulator's side, which tells no one: looked at every 10 ms."""
-    deadline = time.monotonic() + WAIT
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {WAIT} s for {description}")
-        time.sleep(0.01)
+    until(what, seconds=WAIT, every=0.01, what=description)
 
 
 class Line:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from devices.errors import BadDeviceUrl, ScannerUnavailable, UnreadableScan
 from devices.scanner import MAX_LINE, Scanner, ScanLineFramer
+from tests.support.waiting import until
 
 BOOKING = "HKB1.CHENGGUAN.Q7K2M9.SOCIAL_SECURITY.20261125.0900-0930.AAAQEAYEAUDAOCAJBIFQYDIOB4"
 
@@ -151,10 +152,8 @@ def test_a_scanner_unplugged_and_plugged_in_again_reads_again(received):
         unplugged = scanner.port
         unplugged.unplug()
         assert isinstance(received.next(), ScannerUnavailable)
-        deadline = time.monotonic() + 10
-        while scanner.port is unplugged or scanner.port is None or not scanner.port.is_open:
-            assert time.monotonic() < deadline, "the scanner was not opened again"
-            time.sleep(0.02)
+        until(lambda: scanner.port not in (unplugged, None) and scanner.port.is_open,
+              what="the scanner opened again")
         scanner.port.scanner.scan(BOOKING)
         assert received.next() == BOOKING
 

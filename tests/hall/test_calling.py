@@ -5,7 +5,6 @@ insurance (B), 3 household (C), 4 real estate (D), 5 real estate and business (D
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from hall.errors import CounterOperationError
 from hall.tickets import Priority, TicketStatus
 from tests.conftest import OPEN_MORNING
 from tests.hall.conftest import with_hall
+from tests.support.waiting import until
 
 
 def issue(engine, clock, *items, step=timedelta(minutes=1)):
@@ -345,10 +345,8 @@ def test_a_ticket_left_open_overnight_does_not_block_the_counter(engine, clock):
 def waiting_for_a_lock(query) -> None:
     """Until a PostgreSQL connection waits for a row lock (a unique key held by an open
     transaction)."""
-    deadline = time.monotonic() + 10
-    while query("select count(*) from pg_stat_activity where wait_event_type = 'Lock'") == [(0,)]:
-        assert time.monotonic() < deadline, "the second report never met the first"
-        time.sleep(0.01)
+    until(lambda: query("select count(*) from pg_stat_activity where wait_event_type = 'Lock'") != [(0,)],
+          every=0.01, what="the second report to meet the first")
 
 
 def test_two_first_reports_of_one_part_in_server_transactions_both_land(engine, clock, query, db_url):

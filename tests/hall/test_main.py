@@ -8,7 +8,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -16,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import ROOT
 from tests.postgres import free_port
+from tests.support.waiting import until
 
 
 def hall(*args: str, stdin: str = "", env: dict | None = None, cwd=ROOT) -> subprocess.CompletedProcess:
@@ -55,14 +55,13 @@ def test_accounts_from_the_command_line_then_serve(tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/api/v1"
-        deadline = time.monotonic() + 60
-        while True:
+        def answered() -> requests.Response | None:
+            assert server.poll() is None, "the server ended"
             try:
-                answer = requests.get(f"{url}/hall", headers={"Authorization": f"Bearer {token}"}, timeout=2)
-                break
+                return requests.get(f"{url}/hall", headers={"Authorization": f"Bearer {token}"}, timeout=2)
             except requests.ConnectionError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+                return None
+        answer = until(answered, seconds=60, every=0.1, what="the server to answer")
         assert answer.status_code == 200 and answer.json()["hall"]["id"] == "chengguan"
         login = requests.post(f"{url}/session", json={"job_no": "1001", "password": "a good password"}, timeout=10)
         assert login.status_code == 200 and login.json()["counters"] == ["1", "2"]

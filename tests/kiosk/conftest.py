@@ -3,36 +3,17 @@ printer spooling to tmp_path, with a hand-moved idle clock and a listener that r
 hall server in its own process for the remote hall's tests."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timezone
-
 import pytest
-from sqlalchemy import create_engine, text
 
 from devices.escpos_parse import parse_escpos
-from hall import accounts
-from hall.queue import QueueEngine
-from hall.schemas import DeviceKind
 from hall.spec import load_hall
-from hall.tickets import TicketInfo
 from kiosk.embedded import EmbeddedHall
 from kiosk.flow import TicketFlow
 from kiosk.machine import Listener
 from kiosk.printing import TicketPrinterService
 from tests.conftest import DATABASES, OPEN_MORNING, SAMPLE_HALL
-from tests.hall.api.conftest import Api, add_staff, staff_session
-from tests.hall.api.live import FileClock, ServerProcess
-
-
-class Ticks:
-    """The flow's monotonic clock, moved by hand to reach the timeouts."""
-
-    def __init__(self):
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
+from tests.support.clocks import Ticks
+from tests.support.servers import FileClock, HallServer
 
 
 class Recorder(Listener):
@@ -77,46 +58,6 @@ def printed(spool):
 def take(flow, service="social_security"):
     flow.choose(service)
     flow.confirm()
-
-
-class HallServer(ServerProcess):
-    """A hall server in its own process for the remote hall's tests (tests.hall.api.live)."""
-
-    @contextmanager
-    def _engine(self) -> Iterator[QueueEngine]:
-        """The server's database, reached behind its back."""
-        engine = QueueEngine(load_hall(self.args["hall_file"]), self.args["database"], clock=self.clock)
-        try:
-            yield engine
-        finally:
-            engine.close()
-
-    def register(self, device_id: str, kind: DeviceKind = DeviceKind.KIOSK, counters: tuple[str, ...] = ()) -> str:
-        """A device token, made as `python -m hall add-device` makes it, in the server's database."""
-        with self._engine() as engine, engine.transaction() as session:
-            return accounts.add_device(session, hall_id=engine.spec.hall.id, device_id=device_id, kind=kind,
-                                       now=datetime.now(timezone.utc), spec=engine.spec, counters=list(counters))
-
-    def issue_behind_its_back(self, service: str) -> TicketInfo:
-        """A ticket issued in the server's database by another process, as a second server
-        sharing the hall would: its event is in the log whether this server runs or not."""
-        with self._engine() as engine:
-            return engine.issue_ticket(service)
-
-    def staff(self, job_no: str, counters=("3",)) -> Api:
-        """A staff member with an account on this server, logged in through its API."""
-        with self._engine() as engine:
-            add_staff(engine, job_no, counters=counters)
-        return staff_session(self.url, job_no)
-
-    def rows(self, sql: str) -> list[tuple]:
-        """What the server's database holds, read behind its back."""
-        engine = create_engine(self.args["database"])
-        try:
-            with engine.connect() as con:
-                return [tuple(r) for r in con.execute(text(sql))]
-        finally:
-            engine.dispose()
 
 
 @pytest.fixture

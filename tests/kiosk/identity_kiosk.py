@@ -17,6 +17,7 @@ from kiosk.inputs import Inputs
 from kiosk.printing import TicketPrinterService
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.devices.idcards import card_fields
+from tests.support.waiting import until
 
 # A fictitious citizen of 75 on the test's day, and what of them must never be written.
 ELDER = card_fields(name="𠮷祥云", birth_date="19510301", address="北京市朝阳区建国路甲88号院7号楼")
@@ -64,14 +65,15 @@ class Kiosk:
 
     def until(self, predicate, seconds: float = 10.0) -> None:
         """Runs what the devices posted, on this thread, until `predicate` holds."""
-        deadline = time.monotonic() + seconds
-        while not predicate():
+        def ran_until() -> bool:
+            if predicate():
+                return True
             try:
                 self.posted.get(timeout=0.05)()
             except queue.Empty:
                 pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the kiosk did not get there; it is in {self.flow.state}")
+            return False
+        until(ran_until, seconds=seconds, every=0, what=lambda: f"the kiosk to get there; it is in {self.flow.state}")
 
     def close(self) -> None:
         self.inputs.close()

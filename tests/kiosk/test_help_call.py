@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -18,8 +17,10 @@ from kiosk.terminal import open_hall, open_printer, ticket_flow
 from kiosk.ticket_states import State
 from kiosk.voice import Speaker, VoiceGuide
 from tests.conftest import write_kiosk_config
-from tests.kiosk.conftest import Ticks, make_flow
-from tests.kiosk.test_voice import SINK, wait_for
+from tests.kiosk.conftest import make_flow
+from tests.kiosk.test_voice import SINK
+from tests.support.clocks import Ticks
+from tests.support.waiting import until
 
 CALLED = "已通知工作人员，请在此稍候。"
 COMING = "工作人员正在赶来，请在此稍候。"
@@ -93,9 +94,7 @@ def test_three_presses_raise_one_call_and_staff_taking_it_is_told(kiosk, hall_se
 def test_an_unreachable_hall_sends_the_citizen_to_the_desk_and_a_new_press_tries_again(kiosk, hall_server):
     flow = kiosk.flow
     hall_server.kill()
-    began = time.monotonic()
-    flow.call_for_help()
-    assert time.monotonic() - began < 5
+    flow.call_for_help()  # answered when the hall refuses the connection (test_remote_faults.py: at one deadline)
     assert flow.help.state is HelpState.UNAVAILABLE and flow.texts.help_text() == GO_TO_DESK
     flow.set_language("en")
     assert flow.texts.help_text() == "Staff cannot be called. Please go to the service desk."
@@ -186,12 +185,12 @@ def test_the_call_is_spoken_when_voice_is_on(hall_server, tmp_path, caplog):
         flow.toggle_voice()
         flow.set_language("en")
         flow.call_for_help()
-        wait_for(lambda: "saying (en): Staff have been called. Please wait here." in caplog.messages)
+        until(lambda: "saying (en): Staff have been called. Please wait here." in caplog.messages)
         kiosk.poll()  # nothing new: nothing said
         staff = hall_server.staff("0301")
         staff.post(f"/api/v1/help-calls/{flow.help.call.id}/take")
         kiosk.poll()
-        wait_for(lambda: "saying (en): A staff member is on the way. Please wait here." in caplog.messages)
+        until(lambda: "saying (en): A staff member is on the way. Please wait here." in caplog.messages)
         said = [m for m in caplog.messages if m.startswith("saying")]
         assert said[-2:] == ["saying (en): Staff have been called. Please wait here.",
                              "saying (en): A staff member is on the way. Please wait here."]

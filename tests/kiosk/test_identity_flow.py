@@ -16,6 +16,7 @@ from tests.conftest import OPEN_MORNING, write_kiosk_config
 from tests.devices.idcards import card_fields
 from tests.kiosk.conftest import Ticks
 from tests.kiosk.identity_kiosk import ELDER, YOUNG, Kiosk, booking_code
+from tests.support.waiting import until
 
 
 @pytest.fixture
@@ -275,10 +276,8 @@ def test_the_devices_start_without_waiting_for_a_busy_hall(tmp_path, spec, clock
         holder.execute("ROLLBACK")
         holder.close()
     try:
-        deadline = time.monotonic() + 30
-        while device_status(db, "k1/scanner") != "unavailable":
-            assert time.monotonic() < deadline, "the scanner that cannot be opened was not reported"
-            time.sleep(0.05)
+        until(lambda: device_status(db, "k1/scanner") == "unavailable", seconds=30, every=0.05,
+              what="the report of the scanner that cannot be opened")
     finally:
         if inputs is not None:
             inputs.close()

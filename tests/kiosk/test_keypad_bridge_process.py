@@ -22,7 +22,7 @@ from kiosk.outbox import Outbox
 from kiosk.remote import OUTBOX_FILE
 from tests.conftest import ROOT
 from tests.devices.keypad_lines import Clock, PtyLine
-from tests.hall.api.conftest import Api
+from tests.support.api_clients import Api
 from tests.postgres import free_port
 from tests.support.waiting import until
 from tests.test_main import run_main

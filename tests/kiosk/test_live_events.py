@@ -8,7 +8,7 @@ import threading
 import uuid
 
 from kiosk.live_events import LiveEvent, LiveEvents
-from tests.hall.api.conftest import Api
+from tests.support.api_clients import Api
 from tests.support.waiting import until
 
 

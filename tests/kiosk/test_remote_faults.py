@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from kiosk.hall_client import HallUnavailable
 from kiosk.remote import DEADLINE, RemoteHall
 from tests.conftest import write_kiosk_config
+from tests.support.waiting import until
 from tests.test_main import run_main
 
 
@@ -133,11 +133,9 @@ def test_a_report_the_hall_refuses_is_set_aside_and_shown_and_the_next_ones_arri
         # A kind this kiosk has no delivery for is not posted as a device report.
         hall._outbox.put("notice", {"ticket": "A001", "text": "hello"})
         hall.report_device("kiosk-01/printer", "printer", "paper_out", "out of paper")
-        deadline = time.monotonic() + 30
-        while hall_server.rows("select device_id, status from device_status where device_id like '%printer'") != [
-                ("kiosk-01/printer", "paper_out")]:
-            assert time.monotonic() < deadline, "the report after the refused one never arrived"
-            time.sleep(0.1)
+        until(lambda: hall_server.rows("select device_id, status from device_status where device_id like '%printer'")
+              == [("kiosk-01/printer", "paper_out")], seconds=30, every=0.1,
+              what="the report after the refused one")
     finally:
         hall.close()
     result = run_main("status", "--config", str(config))

@@ -20,9 +20,10 @@ from kiosk.remote import RemoteHall
 from kiosk.terminal import open_hall, open_printer, ticket_flow
 from tests.conftest import SAMPLE_HALL, write_kiosk_config
 from tests.hall.conftest import lift_quotas
-from tests.kiosk.conftest import HallServer
 from tests.kiosk.remote_workers import report_until_killed
 from tests.postgres import free_port
+from tests.support.servers import HallServer
+from tests.support.waiting import until
 from tests.test_main import run_main
 
 SPREAD = ["social_security", "medical_insurance", "household", "real_estate", "business_license"]
@@ -99,10 +100,8 @@ def test_server_killed_mid_run_then_restarted_kiosks_recover_with_no_duplicate(h
     try:
         issued = [hall.issue_ticket("household", idempotency_key=f"kiosk-01-{i:04d}") for i in range(5)]
         hall_server.kill(signal.SIGKILL)
-        began = time.monotonic()
-        with pytest.raises(HallUnavailable):
+        with pytest.raises(HallUnavailable):  # the kiosk says so (at one deadline: test_remote_faults.py)
             hall.issue_ticket("household", idempotency_key="kiosk-01-0005")
-        assert time.monotonic() - began < 10  # the kiosk says so within seconds
         with pytest.raises(HallUnavailable):
             hall.services_status()
         hall_server.start()
@@ -173,11 +172,10 @@ def kill_reporter_after(hall_server, token, folder: Path, count: int) -> int:
 
 
 def wait_delivered(hall: RemoteHall, expected_events: int, server) -> None:
-    deadline = time.monotonic() + 30
-    while len(hall._outbox) or server.rows("select count(*) from events where kind = 'device_status'") != [
-            (expected_events,)]:
-        assert time.monotonic() < deadline, (len(hall._outbox), server.rows("select kind from events"))
-        time.sleep(0.1)
+    until(lambda: not len(hall._outbox) and server.rows(
+              "select count(*) from events where kind = 'device_status'") == [(expected_events,)],
+          seconds=30, every=0.1, what=lambda: f"{expected_events} reports delivered; the outbox holds "
+          f"{len(hall._outbox)}, the server's log {server.rows('select kind from events')}")
 
 
 def delivered_after(hall: RemoteHall, server, delivered: int) -> None:
@@ -226,8 +224,9 @@ def test_reports_of_a_kiosk_killed_while_sending_arrive_once_each(hall_server, t
 
 def test_a_hung_server_keeps_the_screen_waiting_once_then_not_at_all(hall_server, tmp_path):
     """A server that takes connections and never answers (a hung process, a lost network):
-    the first glance at the queues gives up within its short timeouts, and the next ones are
-    answered at once from what the kiosk knows, until the server answers again."""
+    the first glance at the queues tries once and gives up at its timeout, and the next ones
+    are answered at once from what the kiosk knows, without asking, until the server answers
+    again."""
     token = hall_server.register("kiosk-01")
     folder = tmp_path / "kiosk"
     hall_server.start()
@@ -236,20 +235,33 @@ def test_a_hung_server_keeps_the_screen_waiting_once_then_not_at_all(hall_server
     hung = socket.socket()
     hung.bind(("127.0.0.1", hall_server.port))
     hung.listen(16)  # connections complete in the kernel; nobody reads them
+    hung.setblocking(False)
+
+    def connections() -> int:
+        """Connections made to the hung server since last asked (each kept open)."""
+        made = 0
+        while True:
+            try:
+                kept.append(hung.accept()[0])
+            except BlockingIOError:
+                return made
+            made += 1
+    kept: list[socket.socket] = []
     try:
         hall = RemoteHall(hall_server.url, token, data_dir=folder)
         try:
-            began = time.monotonic()
-            with pytest.raises(HallUnavailable):
+            connections()  # whatever the kiosk asked at its start
+            with pytest.raises(HallUnavailable, match="timed out"):
                 hall.services_status()
-            assert time.monotonic() - began < 2.5
-            began = time.monotonic()
+            assert connections() == 1  # tried once, not retried
             with pytest.raises(HallUnavailable, match="did not answer"):
                 hall.services_status()
-            assert time.monotonic() - began < 0.05
+            assert connections() == 0  # answered from what the kiosk knows
         finally:
             hall.close()
     finally:
+        for connection in kept:
+            connection.close()
         hung.close()
 
 

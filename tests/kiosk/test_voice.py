@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 import wave
 from pathlib import Path
 
@@ -13,16 +12,21 @@ import pytest
 from kiosk.ticket_states import State
 from kiosk.voice import Speaker, VoiceGuide
 from tests.kiosk.conftest import make_flow, take
+from tests.support.waiting import until
 
 SINK = Path(__file__).with_name("sound_sink.py")
 
 
-def wait_for(predicate, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.02)
+def said(caplog, text: str) -> bool:
+    return any(text in r.getMessage() for r in caplog.records)
+
+
+def drained(speaker: Speaker, caplog, marker: str = "marker") -> None:
+    """Until the speaker has taken up everything asked of it so far: a marker said after it
+    is taken up in its turn. What a failed attempt drops is asked again, so the marker is
+    taken up once the speaker has been through every earlier attempt."""
+    until(lambda: said(caplog, f"saying (en): {marker}") or speaker.say(marker, "en", after=True),
+          seconds=60, every=0.1, what=f"the speaker taking up {marker!r}")
 
 
 def log_lines(folder: Path) -> list[list[str]]:
@@ -45,11 +49,11 @@ def test_the_ticket_is_said_with_its_number_digit_by_digit(hall, tmp_path, sound
     flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
     take(flow, "household")
     assert flow.state is State.TICKET
-    wait_for(lambda: any("您的号码是西零零一号" in r.getMessage() for r in caplog.records))
+    until(lambda: any("您的号码是西零零一号" in r.getMessage() for r in caplog.records))
     said = next(r.getMessage() for r in caplog.records if "您的号码是" in r.getMessage())
     assert said == ("saying (zh_CN): 您的号码是西零零一号。请到3号窗口办理，前面没有人等候。 "
                     "请取走小票，留意叫号")
-    wait_for(lambda: len(log_lines(folder)) >= 1)
+    until(lambda: len(log_lines(folder)) >= 1)
     pid = log_lines(folder)[-1][0]
     with wave.open(str(folder / f"{pid}.wav")) as wav:
         assert wav.getframerate() > 8000
@@ -60,10 +64,10 @@ def test_a_new_screen_cuts_off_what_the_last_one_was_saying(hall, tmp_path, soun
     folder, speaker = sound
     flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
     take(flow)
-    wait_for(lambda: log_lines(folder))
+    until(lambda: log_lines(folder))
     ticket_pid = log_lines(folder)[-1][0]
     flow.done()  # the home screen says its own prompt instead
-    wait_for(lambda: [line for line in log_lines(folder) if line[0] != ticket_pid])
+    until(lambda: [line for line in log_lines(folder) if line[0] != ticket_pid])
     # Not cut off, the ticket (seconds of speech) would have played to its end before the
     # home screen's prompt began, however quickly or slowly this machine runs.
     assert [ticket_pid, "done"] not in log_lines(folder)
@@ -76,25 +80,26 @@ def test_voice_follows_the_switch_and_the_language(hall, tmp_path, sound, caplog
     assert not caplog.records  # voice is off unless the hall or the citizen turns it on
     flow.toggle_voice()
     flow.set_language("en")
-    wait_for(lambda: any("saying (en): Welcome. Choose a service: Social insurance" in r.getMessage()
+    until(lambda: any("saying (en): Welcome. Choose a service: Social insurance" in r.getMessage()
                          for r in caplog.records))
     flow.toggle_voice()
     flow.set_language("zh_TW")
-    time.sleep(0.3)
+    drained(speaker, caplog)
     assert not any("(zh_TW)" in r.getMessage() for r in caplog.records)
 
 
 def test_no_sound_device_is_logged_once_and_the_kiosk_goes_on(hall, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
     speaker = Speaker(player=("sox", "-q", "-t", "wav", "-", "-t", "alsa", "hall-kiosk-no-such-card"))
     flow, *_ = make_flow(hall, tmp_path, voice=True, guide=VoiceGuide(speaker))
     try:
         flow.toggle_voice()
         flow.toggle_voice()  # on again: the home screen's prompt
-        wait_for(lambda: speaker.working is False)
+        until(lambda: speaker.working is False)
         flow.choose("taxation")
         flow.confirm()
         assert flow.state is State.TICKET
-        time.sleep(0.3)
+        drained(speaker, caplog)  # every later attempt has failed too, the marker's last
         warnings = [r for r in caplog.records if "no sound device" in r.getMessage()]
         assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
     finally:
@@ -110,13 +115,12 @@ def test_a_card_asked_for_and_its_problems_are_said(hall, tmp_path, sound, caplo
     flow.choose("housing_fund")
     flow.confirm()
     assert flow.state is State.IDENTIFYING
-    said = lambda text: any(text in r.getMessage() for r in caplog.records)  # noqa: E731
-    wait_for(lambda: said("办理住房公积金需要核验身份。请将身份证放在读卡区。已在网上预约的，请扫描预约二维码。"))
+    until(lambda: said(caplog, "办理住房公积金需要核验身份。请将身份证放在读卡区。已在网上预约的，请扫描预约二维码。"))
     flow.card_placed(CardOutcome(problem=Message("card.lifted")))
-    wait_for(lambda: said("saying (zh_CN): 身份证没有读完"))
+    until(lambda: said(caplog, "saying (zh_CN): 身份证没有读完"))
     flow.reader_changed(ReaderStatus(Message("card.reader_unavailable"), "unavailable"))
     flow.set_language("en")
-    wait_for(lambda: said("saying (en): The card reader is not working now."))
+    until(lambda: said(caplog, "saying (en): The card reader is not working now."))
 
 
 def test_a_speaker_that_fails_is_tried_again_reported_and_told(hall, tmp_path, sound, db):
@@ -133,7 +137,7 @@ def test_a_speaker_that_fails_is_tried_again_reported_and_told(hall, tmp_path, s
 
     (folder / "unplugged").touch()  # the sound card is gone
     flow.toggle_voice()
-    wait_for(lambda: speaker.working is False)
+    until(lambda: speaker.working is False)
     flow.tick()
     assert flow.visit.voice_lost and flow.visit.voice
     assert reported() == [("speaker", "unavailable", "play FAIL formats: can't open output file `default': No such device")]
@@ -141,7 +145,7 @@ def test_a_speaker_that_fails_is_tried_again_reported_and_told(hall, tmp_path, s
     assert flow.visit.voice
     (folder / "unplugged").unlink()  # plugged in again
     flow.choose("household")  # the next prompt
-    wait_for(lambda: speaker.working is True)
+    until(lambda: speaker.working is True)
     flow.tick()
     assert not flow.visit.voice_lost
     assert reported() == [("speaker", "ok", "")]
@@ -164,13 +168,13 @@ def test_the_confirm_screen_says_what_it_knows_and_the_queue_when_the_hall_tells
     try:
         flow.choose("social_security")  # the first visit: the hall has not told its queues yet
         said = lambda: [r.getMessage() for r in caplog.records if r.getMessage().startswith("saying")]  # noqa: E731
-        wait_for(lambda: said())
+        until(lambda: said())
         assert said()[0] == "saying (zh_CN): 您选择的是社会保险。确认请点击“确认取号”。"
         choice = flow.texts.chosen()
         assert (choice.waiting_text, choice.estimate_text) == ("正在查询…", "正在查询…")
         posted.get(timeout=30)()  # the hall's answer reaches the flow
         assert (flow.texts.chosen().waiting_text, flow.texts.chosen().estimate_text) == ("3 人", "约 8 分钟")
-        wait_for(lambda: len(said()) == 2, seconds=30)  # after the first, not cutting it off
+        until(lambda: len(said()) == 2, seconds=30)  # after the first, not cutting it off
         assert said()[1] == "saying (zh_CN): 现在等候 3 人，约 8 分钟。"
     finally:
         runner.close()

@@ -11,8 +11,9 @@ import time
 import pytest
 
 from tests.conftest import OPEN_MORNING, ROOT, SAMPLE_HALL, Clock, write_kiosk_config
-from tests.hall.api.live import FileClock
-from tests.kiosk.conftest import HallServer
+from tests.support.clocks import Ticks
+from tests.support.servers import FileClock, HallServer
+from tests.support.waiting import until
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
@@ -37,11 +38,12 @@ class Monotonic:
 class Driver:
     """Touches and frames, as a citizen and a display would make them."""
 
-    def __init__(self, app, monotonic: Monotonic):
+    def __init__(self, app, monotonic: Monotonic, screen_clock: Ticks):
         from kivy.base import EventLoop
         self.app = app
         self.loop = EventLoop
         self.monotonic = monotonic
+        self.screen_clock = screen_clock
 
     def frames(self, n: int = 3) -> None:
         for _ in range(n):
@@ -50,10 +52,9 @@ class Driver:
     def tap(self, widget) -> None:
         """A deliberate tap: made once the screen takes touches (see KioskScreen.settle)."""
         from kivy.tests.common import UnitTestTouch
+        self.frames(2)  # a screen just shown is laid out
         screen = self.screen
-        while screen.clock() < screen.shown_at + screen.settle:
-            self.frames(1)
-            time.sleep(0.01)
+        self.screen_clock.t = max(self.screen_clock.t, screen.shown_at + screen.settle)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -62,12 +63,8 @@ class Driver:
         self.frames(3)
 
     def until(self, predicate, seconds: float = 10.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"screen did not reach the expected state; now {self.app.stage!r}")
-            self.frames(1)
-            time.sleep(0.01)
+        until(lambda: predicate() or self.frames(1), seconds=seconds, every=0.01,
+              what=lambda: f"the screen to reach the expected state; now {self.app.stage!r}")
 
     @property
     def screen(self):
@@ -110,16 +107,12 @@ def kiosk(tmp_path_factory):
     use_font(find_cjk_font())
     sound = tmp_path_factory.mktemp("sound")
     speaker = Speaker(player=(sys.executable, str(ROOT / "tests" / "kiosk" / "sound_sink.py"), str(sound)))
+    screen_clock = Ticks()  # moved by hand: a tap moves it past the screen's settling
     app = KioskApp(lambda listener, runner: ticket_flow(
         settings, hall, printer, listener=listener, runner=runner, monotonic=monotonic, now=clock,
-        guide=VoiceGuide(speaker)), lambda flow, post: open_inputs(settings, flow, post))
+        guide=VoiceGuide(speaker)), lambda flow, post: open_inputs(settings, flow, post), monotonic=screen_clock)
     app._run_prepare()
-    from screens.ticket_kiosk import ConfirmScreen, KioskScreen
-    driver = Driver(app, monotonic)
-    driver.shipped_settle = KioskScreen.settle
-    driver.shipped_confirm_settle = ConfirmScreen.settle
-    # Taps in tests wait for them; the double-tap tests restore the real ones.
-    KioskScreen.settle = ConfirmScreen.settle = 0.05
+    driver = Driver(app, monotonic, screen_clock)
     driver.settings = settings
     driver.clock = clock
     driver.sound = sound

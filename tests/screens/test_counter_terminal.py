@@ -17,9 +17,8 @@ from PIL import Image
 
 from hall.schemas import DeviceKind, Role
 from tests.conftest import OPEN_MORNING, ROOT, SAMPLE_HALL, write_kiosk_config
-from tests.hall.api.conftest import Api, staff_session
-from tests.hall.api.live import FileClock
-from tests.kiosk.conftest import HallServer
+from tests.support.api_clients import Api, staff_session
+from tests.support.servers import FileClock, HallServer
 from tests.screens.conftest import Driver, Monotonic
 from tests.screens.layout_rules import check
 from tests.support.waiting import until
@@ -40,7 +39,7 @@ def photo() -> bytes:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from hall import accounts
-    from tests.hall.api.conftest import PASSWORD
+    from tests.support.api_clients import PASSWORD
 
     folder = tmp_path_factory.mktemp("counter-hall")
     hall = HallServer(data_dir=folder, database=f"sqlite:///{folder / 'hall.db'}", hall_file=SAMPLE_HALL,

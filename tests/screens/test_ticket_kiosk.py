@@ -56,26 +56,22 @@ def test_the_home_screen_lists_every_service_under_the_welcome_and_the_card_prom
     ui.until(lambda: all(b.choice.queue_text for b in ui.screen.ids.grid.children))
 
 
-def test_a_slow_double_tap_on_a_service_never_takes_a_ticket(ui, monkeypatch):
+def test_a_slow_double_tap_on_a_service_never_takes_a_ticket(ui):
     """The second touch of a double tap on a service, 0.35 to 0.8 s after the first and off
     the middle of the tile, lands on the confirm screen, where 确认取号 may be under it."""
     from kivy.tests.common import UnitTestTouch
 
-    from screens.ticket_kiosk import ConfirmScreen, KioskScreen
-    monkeypatch.setattr(KioskScreen, "settle", ui.shipped_settle)
-    monkeypatch.setattr(ConfirmScreen, "settle", ui.shipped_confirm_settle)
     flow = ui.app.flow
     waiting = {s.code: s.waiting for s in flow.hall.services_status()}
     landed_on_take = 0
-    now = [time.monotonic() + 1]  # the screens' clock, moved by hand: however slowly frames come
-    monkeypatch.setattr(KioskScreen, "clock", staticmethod(lambda: now[0]))
+    now = ui.screen_clock  # the screens' clock, moved by hand: however slowly frames come
     for large_type in (False, True):
         if flow.visit.large_type != large_type:
             flow.toggle_large_type()
             ui.frames(5)  # the tiles laid out again in large type
         for code in [c.code for c in flow.texts.services() if c.available]:
             for gap in (0.36, 0.6, 0.79):
-                now[0] += 1
+                now.t += 1
                 ui.frames(1)
                 button = tile(ui, code)
                 x, y = button.to_window(button.x + button.width / 4, button.y + button.height / 3)
@@ -86,7 +82,7 @@ def test_a_slow_double_tap_on_a_service_never_takes_a_ticket(ui, monkeypatch):
                 ui.frames(2)
                 take = ui.screen.ids.take
                 landed_on_take += take.collide_point(*take.to_widget(x, y))
-                now[0] += gap
+                now.t += gap
                 second = UnitTestTouch(x, y)
                 second.touch_down()
                 second.touch_up()
@@ -292,14 +288,10 @@ def test_a_grey_service_explains_itself_when_tapped(ui):
     assert ui.screen.ids.message.text.startswith("退役军人服务今日号码已取完")
 
 
-def test_a_touch_that_began_before_a_screen_appeared_never_acts_on_it(ui, monkeypatch):
+def test_a_touch_that_began_before_a_screen_appeared_never_acts_on_it(ui):
     from kivy.tests.common import UnitTestTouch
 
-    from screens.ticket_kiosk import KioskScreen
-    monkeypatch.setattr(KioskScreen, "settle", ui.shipped_settle)
-
-    now = [time.monotonic() + 1]  # the screens' clock, held still: however slowly frames come
-    monkeypatch.setattr(KioskScreen, "clock", staticmethod(lambda: now[0]))
+    # The screens' clock stands still unless a test moves it: however slowly frames come.
     button = tile(ui, "taxation")
     x, y = button.to_window(*button.center)
     touch = UnitTestTouch(x, y)  # a finger already down while the kiosk changes screens

@@ -7,15 +7,16 @@ import pytest
 
 from hall.schemas import DeviceKind, Role
 from hall.settings import ServerSettings
-from tests.hall.api.conftest import Api, phoning_back
+from tests.hall.api.conftest import Api
+from tests.support.hall_fixtures import phoning_back
 
 CALLBACKS = "/api/v1/callbacks"
 
 
-@pytest.fixture
-def server_settings(tmp_path, db_url, hall_copy) -> ServerSettings:
+@pytest.fixture(scope="module")
+def module_settings(tmp_path_factory, module_database) -> ServerSettings:
     """The sample hall phoning back half its citizens."""
-    return phoning_back(tmp_path, db_url, hall_copy, 50)
+    return phoning_back(tmp_path_factory.mktemp("server"), module_database, 50)
 
 
 @pytest.fixture

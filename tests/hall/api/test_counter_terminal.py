@@ -12,7 +12,7 @@ from PIL import Image
 
 from hall import accounts
 from hall.schemas import DeviceKind, Role
-from tests.hall.api.conftest import PASSWORD, Api, staff_session
+from tests.support.api_clients import PASSWORD, Api, staff_session
 
 CARD = "/api/v1/counter-terminal"
 

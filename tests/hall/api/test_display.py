@@ -9,7 +9,7 @@ import requests
 
 from hall.settings import ServerSettings
 from tests.conftest import SAMPLE_HALL
-from tests.hall.api.live import LiveServer
+from tests.support.servers import LiveServer
 from tests.hall.api.sse import messages
 
 TICKET_FIELDS = {"number", "service", "status", "counter"}
@@ -78,6 +78,7 @@ def chime_hall(tmp_path, db_url, clock):
     server.stop()
 
 
+@pytest.mark.own_server
 def test_a_hall_that_chose_the_chime_gets_it_for_every_call(chime_hall):
     engine = chime_hall.hall.engine
     engine.issue_ticket("household")

@@ -20,7 +20,7 @@ from hall.schemas import DeviceKind
 from hall.settings import ServerSettings
 from tests.conftest import SAMPLE_HALL
 from tests.hall.api.conftest import Api
-from tests.hall.api.live import LiveServer
+from tests.support.servers import LiveServer
 
 TICKETS = 150  # more than enough to fill the last free pages; under the service's daily quota
 

@@ -3,7 +3,7 @@ gives back no ID number, finished days' person hashes are cleared, and a jump of
 makes it forget no idempotency key (docs/privacy.md)."""
 from __future__ import annotations
 
-import time
+import pytest
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, text
@@ -14,8 +14,9 @@ from hall.settings import ServerSettings
 from kiosk.identity import number_hash
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.hall.api.conftest import Api
-from tests.hall.api.live import LiveServer
+from tests.support.servers import LiveServer
 from tests.id_number_search import copy_of, recover, stored_hashes
+from tests.support.waiting import until
 
 ISSUE = "/api/v1/tickets"
 SALT = "/api/v1/person-salt"
@@ -58,12 +59,11 @@ def hashes_of(db_url: str) -> list[tuple[str, str]]:
 
 def until_no_hash_of(db_url: str, day: str) -> None:
     """Waits for the server's housekeeping to clear that day's hashes."""
-    deadline = time.monotonic() + 30
-    while any(d == day for d, _ in hashes_of(db_url)):
-        assert time.monotonic() < deadline, f"the person hashes of {day} were never cleared"
-        time.sleep(0.05)
+    until(lambda: not any(d == day for d, _ in hashes_of(db_url)), seconds=30, every=0.05,
+          what=f"the person hashes of {day} to be cleared")
 
 
+@pytest.mark.own_server
 def test_a_clock_jump_forgets_no_idempotency_key_and_finished_days_lose_their_hashes(
         live, kiosk, add_device, clock, count, db_url):
     """The clock leaps twelve days ahead; another kiosk writes; housekeeping runs after that

@@ -8,7 +8,7 @@ import pytest
 
 from hall.signing import Signer
 from tests.conftest import OPEN_MORNING
-from tests.hall.api.live import LiveServer
+from tests.support.servers import LiveServer
 
 ISSUE = "/api/v1/tickets"
 
@@ -53,6 +53,7 @@ def test_refusals_carry_the_reason(kiosk, clock):
     assert closed.json()["reopens_at"] == "2026-11-30T08:30:00+08:00"
 
 
+@pytest.mark.own_server
 def test_the_same_request_twice_gives_one_ticket_even_after_a_restart(server_settings, clock, live, kiosk, count):
     body = {"service": "taxation"}
     first = kiosk.post(ISSUE, body, key="kiosk-01-0000042")

@@ -1,7 +1,7 @@
 """The server's pages in a real browser: Debian's Chromium driven by Playwright's Python
 package, one browser for the whole run (tests/browser.py); each test gets fresh browser
-contexts (their own cookies) at each page's target size. Servers run on SQLite here: the
-API tests cover PostgreSQL."""
+contexts (their own cookies) at each page's target size. One server per module
+(tests.support.hall_fixtures), on SQLite here: the API tests cover PostgreSQL."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,17 +12,19 @@ from playwright.sync_api import BrowserContext, Page
 from hall.schemas import Role
 from tests.browser import KIOSK_AUDIO, launch  # noqa: F401 (used by tests and bench/call_to_display.py)
 from tests.conftest import ROOT
-from tests.hall.api.conftest import (PASSWORD, Api, add_device, add_staff, kiosk, live, login,  # noqa: F401 (fixtures)
-                                     serve, server_settings, stored)
+from tests.support.api_clients import PASSWORD, add_staff
+from tests.support.hall_fixtures import (add_device, clock, db_url, kiosk, live, login, module_clock,  # noqa: F401
+                                         module_server, module_settings, server_settings, stored)
+from tests.hall.api.conftest import serve  # noqa: F401 (a fixture)
 
 SIZES = {"console": (1366, 768), "display": (1920, 1080), "phone": (360, 740)}
 SCREENSHOTS = ROOT / "artifacts" / "pages"   # kept after the run, git-ignored
 LANGUAGES = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en-GB"}
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'hall.db'}"
+@pytest.fixture(scope="module")
+def module_database(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('hall') / 'hall.db'}"
 
 
 @pytest.fixture

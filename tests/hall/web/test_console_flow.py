@@ -1,11 +1,13 @@
 """End to end in Chromium: a kiosk issues through the API, the staff console calls by a
-click and by its key, the hall display and the ticket's phone page follow within a second;
-the console refuses forged writes and another counter; help calls reach every console."""
+click and by its key, the hall display and the ticket's phone page follow;
+the console refuses forged writes and another counter; help calls reach every console.
+How quickly the display follows is measured by bench/call_to_display.py, not here."""
 from __future__ import annotations
 
-import time
+import pytest
 
 from tests.hall.web.conftest import console_ready, display_ready
+from tests.support.waiting import until
 
 LATEST_IS = "(n) => document.querySelector('#latest-number').textContent === n"
 SERVING_IS = "(n) => document.querySelector('#serving-number').textContent === n"
@@ -23,20 +25,16 @@ def test_a_call_by_click_and_by_key_reaches_display_and_phone(live, kiosk, conso
 
     console.wait_for_function("() => document.querySelectorAll('#waiting tr').length === 2")
     console.click("button[data-op=call-next]")
-    clicked = time.monotonic()
-    display.wait_for_function(LATEST_IS, arg=first["number"], timeout=1000)
-    assert time.monotonic() - clicked < 1.0
+    display.wait_for_function(LATEST_IS, arg=first["number"])
     assert display.text_content("#latest-caption") == f"请{first['number']}号到3号窗口"
     assert display.text_content("[data-counter='3'] .counter-number") == first["number"]
-    phone.wait_for_function(HEADLINE_IS, arg="请到3号窗口", timeout=2000)
+    phone.wait_for_function(HEADLINE_IS, arg="请到3号窗口")
     console.wait_for_function(SERVING_IS, arg=first["number"])
 
     console.keyboard.press("c")                      # complete
     console.wait_for_function(SERVING_IS, arg="—")
     console.keyboard.press("n")                      # call the next
-    pressed = time.monotonic()
-    display.wait_for_function(LATEST_IS, arg=second["number"], timeout=1000)
-    assert time.monotonic() - pressed < 1.0
+    display.wait_for_function(LATEST_IS, arg=second["number"])
     phone.wait_for_function(HEADLINE_IS, arg="已办结，感谢您的耐心等候")
     recent = display.eval_on_selector_all("#recent tr td.num", "cells => cells.map(c => c.textContent)")
     assert recent == [second["number"], first["number"]]
@@ -45,18 +43,26 @@ def test_a_call_by_click_and_by_key_reaches_display_and_phone(live, kiosk, conso
 def test_a_double_click_calls_one_ticket(live, kiosk, console):
     numbers = [kiosk.post("/api/v1/tickets", {"service": "household"}).json()["number"] for _ in range(3)]
     console.wait_for_function("() => document.querySelectorAll('#waiting tr').length === 3")
+    sent, answered = [], []
+    console.on("request", lambda r: "/call-next" in r.url and sent.append(r))
+    console.on("requestfinished", lambda r: "/call-next" in r.url and answered.append(r))
+    console.on("requestfailed", lambda r: "/call-next" in r.url and answered.append(r))
     console.dblclick("button[data-op=call-next]")
     console.keyboard.press("n")                       # and the key, while it is serving
     console.wait_for_function(SERVING_IS, arg=numbers[0])
-    console.wait_for_timeout(300)
+    # Every call the page made has its answer (evaluate lets the page's events in).
+    until(lambda: console.evaluate("0") == 0 and sent and len(answered) == len(sent),
+          what=lambda: f"answers to the console's {len(sent)} calls; {len(answered)} came")
+    assert len(sent) == 1
     state = live.hall.engine.counter_state("3")
     assert state.current.number == numbers[0]
     assert [t.number for t in live.hall.engine.waiting_list("3")] == numbers[1:]
 
 
+@pytest.mark.own_server
 def test_the_console_shows_a_lost_connection_at_once(live, console):
     live.stop()
-    console.wait_for_selector("#connection", state="visible", timeout=3000)
+    console.wait_for_selector("#connection", state="visible")
     assert console.eval_on_selector("button[data-op=call-next]", "b => b.disabled")
 
 

@@ -14,8 +14,8 @@ import requests
 from hall import accounts
 from hall.schemas import DeviceKind
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
-from tests.hall.api.conftest import Api
-from tests.hall.api.live import FileClock, ServerProcess
+from tests.support.api_clients import Api
+from tests.support.servers import FileClock, ServerProcess
 from tests.hall.web.conftest import SIZES, display_ready, launch
 
 WAITING_OF = "(code) => document.querySelector(`[data-service='${code}'] .service-waiting`).textContent"

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from hall.settings import ServerSettings
-from tests.hall.api.conftest import phoning_back
+from tests.support.hall_fixtures import phoning_back
 from tests.hall.web.conftest import LANGUAGES, console_ready, overflowing, screenshot
 from tests.support.accessibility import violations
 
@@ -19,10 +19,10 @@ WINDOW_END = datetime.fromisoformat("2026-11-27T00:00:00+08:00")   # the end of 
 RATING_IS = "(state) => document.body.dataset.rating === state"
 
 
-@pytest.fixture
-def server_settings(tmp_path, db_url, hall_copy) -> ServerSettings:
+@pytest.fixture(scope="module")
+def module_settings(tmp_path_factory, module_database) -> ServerSettings:
     """The sample hall phoning back every citizen, so that the page offers the call-back."""
-    return phoning_back(tmp_path, db_url, hall_copy, 100)
+    return phoning_back(tmp_path_factory.mktemp("server"), module_database, 100)
 
 
 def phone_page(open_page, ticket: dict, language: str = "zh_CN"):

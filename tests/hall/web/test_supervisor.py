@@ -18,7 +18,7 @@ from hall.ratings.figures import SERVICE_EDGES, WAIT_EDGES
 from hall.ratings.terms import CaseStep
 from hall.schemas import Role
 from tests.conftest import SHANGHAI
-from tests.hall.api.conftest import PASSWORD
+from tests.support.api_clients import PASSWORD
 from tests.hall.ratings.month import DESKS, month, serve
 from tests.hall.web.conftest import LANGUAGES, SCREENSHOTS, log_in, overflowing
 

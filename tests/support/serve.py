@@ -1,4 +1,4 @@
-"""`python -m tests.hall.api.serve SETTINGS_JSON CLOCK_FILE PORT [CERT KEY]`: the hall server
+"""`python -m tests.support.serve SETTINGS_JSON CLOCK_FILE PORT [CERT KEY]`: the hall server
 from create_app, as `python -m hall serve` runs it, but on the test's clock (and over HTTPS
 with CERT and KEY)."""
 from __future__ import annotations
