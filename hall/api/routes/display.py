@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/display", tags=["display"])
 
 RECENT_CALLS = 10
+CALLS_READ = 5 * RECENT_CALLS   # enough for ten numbers with their recalls (hall.max_recalls is small)
 CALL_KINDS = (EventKind.CALLED.value, EventKind.RECALLED.value, EventKind.CALLED_BACK.value)
 PUBLIC_KINDS = frozenset(CALL_KINDS + tuple(k.value for k in (
     EventKind.ISSUED, EventKind.ABSENT, EventKind.HELD, EventKind.TRANSFERRED, EventKind.COMPLETED,
@@ -72,17 +73,33 @@ def board(hall: HallDep) -> DisplayBoard:
         e = LoggedEvent
         rows = session.execute(select(e.id, e.kind, e.counter, e.at, e.payload).where(
             e.hall_id == hall.hall_id, e.kind.in_(CALL_KINDS), e.at >= today_start,
-            e.id <= last).order_by(e.id.desc()).limit(RECENT_CALLS)).all()
-    calls = [DisplayCall(event_id=r.id, kind=r.kind, number=_number(r.payload), counter=r.counter or "", at=r.at)
-             for r in rows]
+            e.id <= last).order_by(e.id.desc()).limit(CALLS_READ)).all()
+    calls = _one_per_number(rows)
     counters = [DisplayCounter(id=s.id, number=s.current.number if s.current else None, paused=s.paused)
                 for s in (hall.engine.counter_state(c.id) for c in hall.spec.counters)]
-    waiting = {s.code: s.waiting for s in hall.engine.services_status()}
-    services = [DisplayService(code=s.code, name=s.name.model_dump(exclude_none=True), waiting=waiting.get(s.code, 0))
+    status = {s.code: s for s in hall.engine.services_status()}
+    services = [DisplayService(code=s.code, name=s.name.model_dump(exclude_none=True),
+                               waiting=status[s.code].waiting if s.code in status else 0,
+                               estimated_wait_minutes=status[s.code].estimated_wait_minutes if s.code in status else 0)
                 for s in hall.spec.services]
     return DisplayBoard(hall_name=hall.spec.hall.name.model_dump(exclude_none=True),
                         announcement=hall.spec.display.announcement, last_event_id=last, calls=calls,
                         counters=counters, services=services)
+
+
+def _one_per_number(rows) -> list[DisplayCall]:
+    """Each number once, where its first call put it, newest first: a recall or a call-back
+    marks the number's line (its kind and counter are the latest call's) instead of adding
+    another line for the same citizen."""
+    lines: dict[str, DisplayCall] = {}
+    for r in reversed(rows):
+        number = _number(r.payload)
+        call = DisplayCall(event_id=r.id, kind=r.kind, number=number, counter=r.counter or "", at=r.at)
+        if number in lines:
+            lines[number] = call.model_copy(update={"first_event_id": lines[number].first_event_id})
+        else:
+            lines[number] = call.model_copy(update={"first_event_id": r.id})
+    return sorted(lines.values(), key=lambda c: c.first_event_id, reverse=True)[:RECENT_CALLS]
 
 
 def _number(payload: str) -> str:

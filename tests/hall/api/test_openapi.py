@@ -15,7 +15,7 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 def test_the_openapi_document_describes_every_operation(live):
     spec = requests.get(f"{live.url}/openapi.json", timeout=10).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
-    assert len(operations) == 55 and all(path.startswith("/api/v1/") for path, _, _ in operations)
+    assert len(operations) == 56 and all(path.startswith("/api/v1/") for path, _, _ in operations)
     schemes = spec["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     for path, method, op in operations:
@@ -34,7 +34,8 @@ def test_the_openapi_document_describes_every_operation(live):
         assert bool(op.get("security")) != public, (method, path)
     for name in ("TicketPublic", "IssueRequest", "CheckInRequest", "PersonSaltPublic", "PersonTicketsPublic", "ServiceStatusPublic", "CounterStatePublic", "HallSpec",
                  "DeviceReport", "Problem", "LoginRequest", "StaffSessionPublic", "RatingRequest", "RatingReceipt",
-                 "RatingStatusPublic", "RatingPublic", "FigurePublic", "LevelsPublic", "DurationsPublic", "CasePublic", "CaseStepRequest", "CallRecord"):
+                 "RatingStatusPublic", "RatingPublic", "FigurePublic", "LevelsPublic", "DurationsPublic", "CasePublic", "CaseStepRequest", "CallRecord",
+                 "CompletedAndCalledPublic"):
         assert name in spec["components"]["schemas"], name
     stream = spec["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
     assert [s["title"] for s in stream["schema"]["anyOf"]] == ["EventPublic", "StreamReady", "StreamTick"]
