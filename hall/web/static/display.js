@@ -5,20 +5,64 @@
   const { data, t, api, Live, el, zone } = Hall;
   const lang = data.lang;
   const RECENT = 10;
+  const PAGE_SECONDS = 8;
+  const FRESH_MS = 5000;   // a new call blinks this long (WCAG 2.2.2: five seconds at most)
   const CALLS = ["called", "recalled", "called_back"];
   const TICKET_NEWS = ["issued", "absent", "held", "transferred", "completed"];
   const board = { calls: [], counters: [], services: [] };
   const $ = (id) => document.getElementById(id);
   const audio = $("announcer");
 
+  // A list longer than its box shows a page at a time, turning every PAGE_SECONDS, and its
+  // heading says which page: a hall of any size is shown whole, never silently cut.
+  const pages = {};
+  function paginate(id) {
+    const list = $(id);
+    const items = [...list.children];
+    for (const item of items) item.hidden = false;
+    const state = (pages[id] ||= { page: 0, count: 1 });
+    // Pages break between rows as laid out whole, so that each page shows exactly its rows.
+    const rows = [];
+    for (const item of items) {
+      const box = item.getBoundingClientRect();
+      const row = rows[rows.length - 1];
+      if (row && Math.abs(box.top - row.top) < 1) { row.bottom = Math.max(row.bottom, box.bottom); row.n += 1; }
+      else rows.push({ top: box.top, bottom: box.bottom, n: 1 });
+    }
+    const pageOf = [];
+    let count = 0, pageTop = rows.length ? rows[0].top : 0;
+    for (const row of rows) {
+      if (row.bottom - pageTop > list.clientHeight + 1 && row.top > pageTop) { count += 1; pageTop = row.top; }
+      for (let i = 0; i < row.n; i++) pageOf.push(count);
+    }
+    state.count = count + 1;
+    state.page %= state.count;
+    items.forEach((item, i) => { item.hidden = pageOf[i] !== state.page; });
+    const note = document.querySelector(`[data-pages-of="${id}"]`);
+    note.textContent = state.count > 1
+      ? t("display.page", { page: state.page + 1, pages: state.count, n: items.length }) : "";
+    list.dataset.page = state.page + 1;
+    list.dataset.pages = state.count;
+  }
+  setInterval(() => {
+    for (const [id, state] of Object.entries(pages)) {
+      if (state.count > 1) { state.page = (state.page + 1) % state.count; paginate(id); }
+    }
+  }, PAGE_SECONDS * 1000);
+
+  const latestCall = () => board.calls.reduce((a, c) => (!a || c.event_id > a.event_id ? c : a), null);
+
   function render() {
-    const latest = board.calls[0];
+    const latest = latestCall();
     $("latest-number").textContent = latest ? latest.number : "";
+    $("latest-counter").textContent = latest ? t("common.counter", { counter: latest.counter }) : "";
     $("latest-caption").textContent = latest
       ? t("display.please_go", { number: latest.number, counter: latest.counter }) : t("display.no_calls");
     $("recent").replaceChildren(...board.calls.slice(0, RECENT).map((c) =>
-      el("tr", { "data-event": c.event_id }, el("td", { class: "num" }, c.number),
-         el("td", {}, t("common.counter", { counter: c.counter })))));
+      el("li", { "data-event": c.event_id, "data-number": c.number, "data-kind": c.kind },
+         el("span", { class: "num" }, c.number),
+         c.kind === "called" ? null : el("span", { class: "again" }, t(`display.kind_${c.kind}`)),
+         el("span", { class: "where" }, t("common.counter", { counter: c.counter })))));
     $("counters").replaceChildren(...board.counters.map((c) =>
       el("li", { class: c.paused ? "counter paused" : c.number ? "counter busy" : "counter", "data-counter": c.id },
          el("span", { class: "counter-id" }, t("common.counter", { counter: c.id })),
@@ -27,7 +71,10 @@
     $("services").replaceChildren(...board.services.map((s) =>
       el("li", { class: "service", "data-service": s.code },
          el("span", { class: "service-name" }, s.name[lang] || s.name.zh_CN),
-         el("span", { class: "service-waiting" }, t("common.people", { n: s.waiting })))));
+         el("span", { class: "service-figures" },
+            el("span", { class: "service-waiting" }, t("common.people", { n: s.waiting })),
+            s.waiting ? el("span", { class: "service-wait" }, t("common.minutes", { n: s.estimated_wait_minutes })) : null))));
+    for (const id of ["recent", "counters", "services"]) paginate(id);
   }
 
   async function load() {
@@ -47,18 +94,35 @@
     }
   }
 
+  let freshTimer = null;
+  function blink() {
+    const latest = document.querySelector(".latest");
+    latest.classList.remove("fresh");
+    void latest.offsetWidth;   // restarts the animation for a call that follows another
+    latest.classList.add("fresh");
+    clearTimeout(freshTimer);
+    freshTimer = setTimeout(() => latest.classList.remove("fresh"), FRESH_MS);
+  }
+
+  // A number called again (a recall, a call-back) keeps its line, marked, where its first
+  // call put it; a new number goes on top.
   function onCall(event) {
     const number = event.payload.ticket && event.payload.ticket.number;
     if (!number || !event.counter) return;
-    if (!board.calls.some((c) => c.event_id === event.id)) {
-      board.calls.unshift({ event_id: event.id, kind: event.kind, number, counter: event.counter, at: event.at });
-      board.calls.sort((a, b) => b.event_id - a.event_id);
+    const line = board.calls.find((c) => c.number === number);
+    if (line && line.event_id < event.id) {
+      Object.assign(line, { event_id: event.id, kind: event.kind, counter: event.counter, at: event.at });
+    } else if (!line) {
+      board.calls.unshift({ event_id: event.id, first_event_id: event.id, kind: event.kind, number,
+                            counter: event.counter, at: event.at });
+      board.calls.sort((a, b) => b.first_event_id - a.first_event_id);
       board.calls.length = Math.min(board.calls.length, RECENT);
     }
     const c = counter(event.counter);
     if (c) c.number = number;
     noteWaiting(event);
     render();
+    blink();
     player.add(event.id);
   }
 
@@ -141,6 +205,7 @@
   }
   tickClock();
   setInterval(tickClock, 1000);
+  window.addEventListener("resize", () => { for (const id of Object.keys(pages)) paginate(id); });
 
   const handlers = { counter_paused: onPause, counter_resumed: onPause };
   for (const kind of CALLS) handlers[kind] = onCall;
@@ -151,6 +216,7 @@
     onStatus(online) {
       $("offline").hidden = online;
       document.body.classList.toggle("stale", !online);
+      for (const id of Object.keys(pages)) paginate(id);
     },
   }).start();
 })();

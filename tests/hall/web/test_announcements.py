@@ -28,8 +28,9 @@ def test_calls_are_played_in_order_once_each_and_a_recall_again(live, kiosk, log
     at_3.post("/api/v1/counters/3/call-next")
     at_1.post("/api/v1/counters/1/call-next")
     at_3.post("/api/v1/counters/3/recall")
-    display.wait_for_function("() => document.querySelectorAll('#recent tr').length === 3")
-    calls = [int(i) for i in display.eval_on_selector_all("#recent tr", "rows => rows.map(r => r.dataset.event)")][::-1]
+    display.wait_for_function("() => window.hallAnnouncements.played.size === 3")
+    calls = sorted(display.evaluate("[...window.hallAnnouncements.played]"))
+    assert display.eval_on_selector_all("#recent li", "rows => rows.map(r => Number(r.dataset.event))") == [calls[1], calls[2]]
     display.wait_for_function("(n) => window.hallAnnouncements.log.filter(e => e.event === 'end').length === n",
                               arg=3, timeout=30000)
     log = display.evaluate("window.hallAnnouncements.log")
