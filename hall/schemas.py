@@ -302,6 +302,8 @@ class DisplayBoard(BaseModel):
 
     hall_name: dict[str, str]
     announcement: str = Field(description="speech or chime")
+    speech_within_seconds: int = Field(60, description="a call not yet said this long after it was made is not said")
+    now: datetime | None = Field(None, description="the server's time, against which a call's age is measured")
     last_event_id: int
     calls: list[DisplayCall] = Field(description="today's latest called numbers, each once, newest first")
     counters: list[DisplayCounter]

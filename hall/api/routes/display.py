@@ -83,7 +83,9 @@ def board(hall: HallDep) -> DisplayBoard:
                                estimated_wait_minutes=status[s.code].estimated_wait_minutes if s.code in status else 0)
                 for s in hall.spec.services]
     return DisplayBoard(hall_name=hall.spec.hall.name.model_dump(exclude_none=True),
-                        announcement=hall.spec.display.announcement, last_event_id=last, calls=calls,
+                        announcement=hall.spec.display.announcement,
+                        speech_within_seconds=hall.spec.display.speech_within_seconds, now=hall.clock(),
+                        last_event_id=last, calls=calls,
                         counters=counters, services=services)
 
 
@@ -131,7 +133,7 @@ def call_audio(event_id: Annotated[int, Path(ge=1, le=MAX_ID)], hall: HallDep, a
     from hall.speech import SpeechUnavailable
 
     try:
-        path = announcer.call(number, counter)
+        path = announcer.call(number, counter, number_twice=hall.spec.display.number_twice)
     except SpeechUnavailable as exc:
         log.error("call %s at %s not spoken: %s", number, counter, exc)
         raise ApiError(503, "speech_unavailable", "the call cannot be spoken now; the display shows it") from None

@@ -10,6 +10,9 @@
   const CALLS = ["called", "recalled", "called_back"];
   const TICKET_NEWS = ["issued", "absent", "held", "transferred", "completed"];
   const board = { calls: [], counters: [], services: [] };
+  let speechWithin = 60;   // seconds: the hall's limit, from the board
+  let skew = 0;            // the server's clock minus ours
+  const serverNow = () => Date.now() + skew;
   const $ = (id) => document.getElementById(id);
   const audio = $("announcer");
 
@@ -80,6 +83,8 @@
   async function load() {
     const fresh = await api("GET", "/api/v1/display");
     Object.assign(board, { calls: fresh.calls, counters: fresh.counters, services: fresh.services });
+    speechWithin = fresh.speech_within_seconds;
+    if (fresh.now) skew = new Date(fresh.now) - Date.now();
     render();
   }
 
@@ -123,7 +128,7 @@
     noteWaiting(event);
     render();
     blink();
-    player.add(event.id);
+    player.add(event, number);
   }
 
   function onTicket(event) {
@@ -140,33 +145,56 @@
     render();
   }
 
-  // One announcement at a time, in the order of the calls; each event once. A browser that
-  // forbids sound without a click (Chromium's autoplay rule) gets the sound-off button, and
-  // the calls wait for it.
+  // One announcement at a time, in the order of the calls, each event once, each after the
+  // chime. The queue never falls far behind: a call of a number still waiting to be said
+  // replaces the earlier one, and a call older than the hall's limit when its turn comes is
+  // not said (it stays on screen). A browser that forbids sound without a click (Chromium's
+  // autoplay rule) gets the sound-off button, and the calls wait for it.
   const player = {
     queue: [],
     played: new Set(),
     playing: null,
     blocked: false,
     log: [],
-    add(id) {
-      if (this.played.has(id)) return;
-      this.played.add(id);
-      this.queue.push(id);
+    add(event, number) {
+      if (this.played.has(event.id)) return;
+      this.played.add(event.id);
+      for (const earlier of this.queue.filter((q) => q.number === number)) {
+        this.log.push({ id: earlier.id, event: "replaced", at: performance.now() });
+      }
+      this.queue = this.queue.filter((q) => q.number !== number);
+      this.queue.push({ id: event.id, number, at: new Date(event.at).getTime() });
       this.next();
     },
     next() {
-      if (this.playing !== null || this.blocked || !this.queue.length) return;
-      const id = (this.playing = this.queue.shift());
-      audio.src = `/api/v1/display/calls/${id}/audio`;
+      if (this.playing !== null || this.blocked) return;
+      let call;
+      while ((call = this.queue.shift())) {
+        if (serverNow() - call.at <= speechWithin * 1000) break;
+        this.log.push({ id: call.id, event: "dropped", at: performance.now() });
+      }
+      if (!call) return;
+      const id = (this.playing = call.id);
+      this.part = "chime";
+      audio.src = "/api/v1/display/chime";
       audio.dataset.eventId = id;
       this.started = Date.now();
       audio.play().catch((e) => {
         if (e.name !== "NotAllowedError" || this.playing !== id) return;
         this.playing = null;
-        this.queue.unshift(id);
+        this.queue.unshift(call);
         this.block();
       });
+    },
+    ended() {
+      if (this.playing === null) return;
+      if (this.part === "chime") {
+        this.part = "call";
+        audio.src = `/api/v1/display/calls/${this.playing}/audio`;
+        audio.play().catch(() => this.done());
+        return;
+      }
+      this.done();
     },
     done() {
       if (this.playing === null) return;
@@ -184,9 +212,10 @@
       this.next();
     },
   };
-  audio.addEventListener("playing", () => player.log.push({ id: player.playing, event: "start", at: performance.now() }));
-  audio.addEventListener("ended", () => player.done());
-  audio.addEventListener("error", () => player.done());
+  audio.addEventListener("playing", () => player.log.push({ id: player.playing,
+    event: player.part === "chime" ? "chime" : "start", at: performance.now() }));
+  audio.addEventListener("ended", () => player.ended());
+  audio.addEventListener("error", () => player.ended());   // a chime that fails still lets the call be said
   // A call whose audio never ends (a stalled download) must not silence the ones after it.
   setInterval(() => { if (player.playing !== null && Date.now() - player.started > 30000) player.done(); }, 1000);
   $("sound-off").addEventListener("click", () => player.unblock());
