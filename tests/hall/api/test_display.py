@@ -74,21 +74,44 @@ def test_the_audio_of_something_not_a_call_is_not_found(live, kiosk):
 
 
 @pytest.fixture
-def chime_hall(tmp_path, db_url, clock):
-    hall_file = tmp_path / "hall.toml"
-    shutil.copy(SAMPLE_HALL, hall_file)
-    hall_file.write_text(hall_file.read_text(encoding="utf-8").replace('announcement = "speech"',
-                                                                        'announcement = "chime"'), encoding="utf-8")
-    server = LiveServer(ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=hall_file), clock)
-    yield server
-    server.stop()
+def hall_with(tmp_path, db_url, clock):
+    """hall_with(line, instead): a server on the sample hall with one line of it changed."""
+    servers = []
+
+    def start(line: str, instead: str) -> LiveServer:
+        hall_file = tmp_path / "hall.toml"
+        shutil.copy(SAMPLE_HALL, hall_file)
+        text = hall_file.read_text(encoding="utf-8")
+        assert line in text
+        hall_file.write_text(text.replace(line, instead), encoding="utf-8")
+        servers.append(LiveServer(ServerSettings(data_dir=tmp_path / "server", database=db_url, hall_file=hall_file),
+                                  clock))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.stop()
 
 
-def test_a_hall_that_chose_the_chime_gets_it_for_every_call(chime_hall):
-    engine = chime_hall.hall.engine
-    engine.issue_ticket("household")
-    engine.call_next("3")
-    board = requests.get(f"{chime_hall.url}/api/v1/display", timeout=10).json()
+def first_call_audio(server: LiveServer) -> tuple[dict, bytes]:
+    """The board and the audio of its call, after C001 was called at counter 3."""
+    server.hall.engine.issue_ticket("household")
+    server.hall.engine.call_next("3")
+    board = requests.get(f"{server.url}/api/v1/display", timeout=10).json()
+    audio = requests.get(f"{server.url}/api/v1/display/calls/{board['calls'][0]['event_id']}/audio", timeout=30)
+    return board, audio.content
+
+
+def test_a_hall_that_chose_the_chime_gets_it_for_every_call(hall_with):
+    chime_hall = hall_with('announcement = "speech"', 'announcement = "chime"')
+    board, audio = first_call_audio(chime_hall)
     assert board["announcement"] == "chime"
-    audio = requests.get(f"{chime_hall.url}/api/v1/display/calls/{board['calls'][0]['event_id']}/audio", timeout=10)
-    assert audio.content == requests.get(f"{chime_hall.url}/api/v1/display/chime", timeout=10).content
+    assert audio == requests.get(f"{chime_hall.url}/api/v1/display/chime", timeout=10).content
+
+
+def test_a_hall_may_have_the_number_said_twice(hall_with):
+    from hall.speech import spoken_call, synthesize
+
+    _, audio = first_call_audio(hall_with("number_twice = false", "number_twice = true"))
+    assert audio == synthesize(spoken_call("C001", "3", "zh_CN", number_twice=True), "zh_CN")
+    once = synthesize(spoken_call("C001", "3", "zh_CN"), "zh_CN")
+    assert len(audio) > len(once) * 1.3

@@ -66,6 +66,16 @@ def console_ready(page: Page) -> None:
                            "document.querySelector('#connection').hidden")
 
 
+@pytest.fixture
+def console(live, staff, open_page):
+    """The console of counter 3, logged in as its clerk 0301, with its queue and its stream."""
+    staff("0301", counters=("3",))
+    page = open_page("console", f"{live.url}/console")
+    log_in(page, "0301", then="/console/3")
+    console_ready(page)
+    return page
+
+
 def display_ready(page: Page) -> None:
     page.wait_for_function("() => document.querySelectorAll('#counters li').length > 0 && "
                            "document.querySelector('#offline').hidden")

@@ -11,8 +11,6 @@ from datetime import timedelta
 import pytest
 import requests
 
-from hall.settings import ServerSettings
-from tests.hall.api.live import LiveServer
 from tests.hall.web.conftest import display_ready
 
 pytest.importorskip("hall.speech", reason="the spoken text and synthesis come with hall.speech")
@@ -88,26 +86,3 @@ def test_each_call_follows_the_chime_and_speech_never_falls_far_behind(live, kio
         chime, start = log.index(("chime", call)), log.index(("start", call))
         assert chime < start < log.index(("end", call))
     assert display.text_content("[data-counter='4'] .counter-number") == "D001"   # still on screen
-
-
-@pytest.fixture
-def number_twice_hall(tmp_path, hall_copy, clock):
-    hall_copy.write_text(hall_copy.read_text(encoding="utf-8").replace("number_twice = false", "number_twice = true"),
-                         encoding="utf-8")
-    server = LiveServer(ServerSettings(data_dir=tmp_path / "twice", database=f"sqlite:///{tmp_path / 'twice.db'}",
-                                       hall_file=hall_copy), clock)
-    yield server
-    server.stop()
-
-
-def test_a_hall_may_have_the_number_said_twice(number_twice_hall):
-    from hall.speech import spoken_call, synthesize
-
-    engine = number_twice_hall.hall.engine
-    engine.issue_ticket("household")
-    engine.call_next("3")
-    board = requests.get(f"{number_twice_hall.url}/api/v1/display", timeout=10).json()
-    audio = requests.get(f"{number_twice_hall.url}/api/v1/display/calls/{board['calls'][0]['event_id']}/audio",
-                         timeout=30).content
-    assert audio == synthesize(spoken_call("C001", "3", "zh_CN", number_twice=True), "zh_CN")
-    assert seconds(audio) > seconds(synthesize(spoken_call("C001", "3", "zh_CN"), "zh_CN")) + 1

@@ -14,15 +14,6 @@ from tests.hall.web.conftest import SCREENSHOTS, axe_violations, console_ready, 
 SERVING_IS = "(n) => document.querySelector('#serving-number').textContent === n"
 
 
-@pytest.fixture
-def console(live, staff, open_page):
-    staff("0301", counters=("3",))
-    page = open_page("console", f"{live.url}/console")
-    log_in(page, "0301", then="/console/3")
-    console_ready(page)
-    return page
-
-
 def test_n_while_serving_completes_and_calls_the_next_in_one_request(live, kiosk, console):
     numbers = [kiosk.post("/api/v1/tickets", {"service": "household"}).json()["number"] for _ in range(2)]
     console.wait_for_function("() => document.querySelectorAll('#waiting tr').length === 2")

@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from tests.hall.web.conftest import console_ready, display_ready, log_in
+from tests.hall.web.conftest import console_ready, display_ready
 
 LATEST_IS = "(n) => document.querySelector('#latest-number').textContent === n"
 SERVING_IS = "(n) => document.querySelector('#serving-number').textContent === n"
 HEADLINE_IS = "(text) => document.querySelector('#headline').textContent === text"
-
-
-@pytest.fixture
-def console(live, staff, open_page):
-    staff("0301", counters=("3",))
-    page = open_page("console", f"{live.url}/console")
-    log_in(page, "0301", then="/console/3")
-    console_ready(page)
-    return page
 
 
 def test_a_call_by_click_and_by_key_reaches_display_and_phone(live, kiosk, console, open_page):
