@@ -296,12 +296,23 @@ class DisplayService(BaseModel):
     estimated_wait_minutes: int = Field(0, description="what a new ticket of the service would wait")
 
 
+class NoticeRequest(Request):
+    text: StoredText = Field(max_length=200, description="the display's notice line; empty clears it")
+
+
+class NoticePublic(BaseModel):
+    text: str
+    set_by: str | None
+    set_at: datetime | None
+
+
 class DisplayBoard(BaseModel):
     """What the hall display shows, public and without personal data. A page loads it, then
     follows /api/v1/display/events after last_event_id."""
 
     hall_name: dict[str, str]
     announcement: str = Field(description="speech or chime")
+    notice: str = Field("", description="the notice line a supervisor set (通知公告); empty when none")
     speech_within_seconds: int = Field(60, description="a call not yet said this long after it was made is not said")
     now: datetime | None = Field(None, description="the server's time, against which a call's age is measured")
     last_event_id: int

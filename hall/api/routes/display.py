@@ -16,14 +16,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy import select
 
-from hall import events
+from hall import events, notices
 from hall.announcements import Announcer
-from hall.api.deps import HallDep
+from hall.api.deps import HallDep, IdempotencyKey, Supervisor
 from hall.api.errors import ApiError
 from hall.api.routes.events import event_stream
 from hall.api.server import HallServer
 from hall.models import MAX_ID, LoggedEvent
-from hall.schemas import STREAM_MESSAGE, DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
+from hall.schemas import (STREAM_MESSAGE, DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic,
+                          NoticePublic, NoticeRequest, Problem)
 from hall.tickets import EventKind
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ CALLS_READ = 5 * RECENT_CALLS   # enough for ten numbers with their recalls (hal
 CALL_KINDS = (EventKind.CALLED.value, EventKind.RECALLED.value, EventKind.CALLED_BACK.value)
 PUBLIC_KINDS = frozenset(CALL_KINDS + tuple(k.value for k in (
     EventKind.ISSUED, EventKind.ABSENT, EventKind.HELD, EventKind.TRANSFERRED, EventKind.COMPLETED,
-    EventKind.COUNTER_PAUSED, EventKind.COUNTER_RESUMED)))
+    EventKind.COUNTER_PAUSED, EventKind.COUNTER_RESUMED, EventKind.NOTICE_SET)))
 PUBLIC_TICKET_FIELDS = ("number", "service", "status", "counter")
 AUDIO_HEADERS = {"Cache-Control": "public, max-age=86400, immutable"}
 
@@ -60,6 +61,8 @@ def public_event(record: events.EventRecord) -> EventPublic | None:
         payload["waiting"] = waiting
     if "paused" in record.payload:
         payload["paused"] = bool(record.payload["paused"])
+    if isinstance(notice := record.payload.get("notice"), str):
+        payload["notice"] = notice
     return EventPublic(id=record.id, kind=record.kind, at=record.at, ticket_id=None, counter=record.counter,
                        payload=payload)
 
@@ -74,6 +77,7 @@ def board(hall: HallDep) -> DisplayBoard:
         rows = session.execute(select(e.id, e.kind, e.counter, e.at, e.payload).where(
             e.hall_id == hall.hall_id, e.kind.in_(CALL_KINDS), e.at >= today_start,
             e.id <= last).order_by(e.id.desc()).limit(CALLS_READ)).all()
+        notice = notices.current(session, hall_id=hall.hall_id)
     calls = _one_per_number(rows)
     counters = [DisplayCounter(id=s.id, number=s.current.number if s.current else None, paused=s.paused)
                 for s in (hall.engine.counter_state(c.id) for c in hall.spec.counters)]
@@ -83,10 +87,21 @@ def board(hall: HallDep) -> DisplayBoard:
                                estimated_wait_minutes=status[s.code].estimated_wait_minutes if s.code in status else 0)
                 for s in hall.spec.services]
     return DisplayBoard(hall_name=hall.spec.hall.name.model_dump(exclude_none=True),
-                        announcement=hall.spec.display.announcement,
+                        announcement=hall.spec.display.announcement, notice=notice,
                         speech_within_seconds=hall.spec.display.speech_within_seconds, now=hall.clock(),
                         last_event_id=last, calls=calls,
                         counters=counters, services=services)
+
+
+@router.put("/notice", response_model=NoticePublic,
+            summary="Set the display's notice line (通知公告), shown at once on every display; empty clears it "
+                    "(supervisors)")
+def set_notice(body: NoticeRequest, request: Request, hall: HallDep, who: Supervisor, key: IdempotencyKey = None):
+    def write(session) -> str:
+        row = notices.set_notice(session, hall_id=hall.hall_id, text=body.text.strip(), job_no=who.job_no,
+                                 now=hall.clock())
+        return NoticePublic(text=row.text, set_by=row.set_by, set_at=row.set_at).model_dump_json()
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write)
 
 
 def _one_per_number(rows) -> list[DisplayCall]:

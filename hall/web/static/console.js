@@ -251,6 +251,22 @@
   });
   setInterval(tickTimer, 1000);
 
+  // A supervisor's console also sets the hall display's notice line.
+  const noticeForm = $("notice-form");
+  if (noticeForm) {
+    noticeForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const set = await api("PUT", "/api/v1/display/notice", { text: $("notice-text").value });
+        $("notice-text").value = set.text;
+        say(set.text ? t("console.notice_done") : t("console.notice_cleared"));
+      } catch (err) {
+        sayError(err);
+      }
+    });
+    api("GET", "/api/v1/display").then((board) => { $("notice-text").value = board.notice; }, () => {});
+  }
+
   async function start() {
     try {
       const me = await api("GET", "/api/v1/session");

@@ -80,8 +80,21 @@
     for (const id of ["recent", "counters", "services"]) paginate(id);
   }
 
+  function showNotice(text) {
+    const line = document.querySelector(".notice-line");
+    $("notice-text").textContent = text;
+    $("notice").hidden = !text;
+    line.classList.remove("moving");
+    if (text && line.scrollWidth > line.clientWidth + 1) {
+      line.classList.add("moving");
+      line.style.setProperty("--notice-seconds", `${Math.max(12, text.length * 0.4)}s`);
+    }
+    for (const id of Object.keys(pages)) paginate(id);
+  }
+
   async function load() {
     const fresh = await api("GET", "/api/v1/display");
+    showNotice(fresh.notice);
     Object.assign(board, { calls: fresh.calls, counters: fresh.counters, services: fresh.services });
     speechWithin = fresh.speech_within_seconds;
     if (fresh.now) skew = new Date(fresh.now) - Date.now();
@@ -236,7 +249,8 @@
   setInterval(tickClock, 1000);
   window.addEventListener("resize", () => { for (const id of Object.keys(pages)) paginate(id); });
 
-  const handlers = { counter_paused: onPause, counter_resumed: onPause };
+  const handlers = { counter_paused: onPause, counter_resumed: onPause,
+                     notice_set: (event) => showNotice(event.payload.notice || "") };
   for (const kind of CALLS) handlers[kind] = onCall;
   for (const kind of TICKET_NEWS) handlers[kind] = onTicket;
   new Live("/api/v1/display/events", {

@@ -7,6 +7,7 @@ import shutil
 import pytest
 import requests
 
+from hall.schemas import Role
 from hall.settings import ServerSettings
 from tests.conftest import SAMPLE_HALL
 from tests.hall.api.live import LiveServer
@@ -115,3 +116,33 @@ def test_a_hall_may_have_the_number_said_twice(hall_with):
     assert audio == synthesize(spoken_call("C001", "3", "zh_CN", number_twice=True), "zh_CN")
     once = synthesize(spoken_call("C001", "3", "zh_CN"), "zh_CN")
     assert len(audio) > len(once) * 1.3
+
+
+def test_a_supervisor_sets_the_notice_line_and_every_display_gets_it(live, login):
+    stream = requests.get(f"{live.url}/api/v1/display/events", stream=True, timeout=10)
+    received = messages(stream.iter_lines(decode_unicode=True))
+    assert next(received).event == "ready"
+    supervisor = login("9001", role=Role.SUPERVISOR, counters=())
+    answer = supervisor.http.put(f"{live.url}/api/v1/display/notice", json={"text": "  今天下午3号窗口暂停办理 "},
+                                 timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["text"] == "今天下午3号窗口暂停办理" and answer.json()["set_by"] == "9001"
+    while (message := next(received)).event != "notice_set":
+        pass
+    assert message.json()["payload"] == {"notice": "今天下午3号窗口暂停办理"}
+    stream.close()
+    assert requests.get(f"{live.url}/api/v1/display", timeout=10).json()["notice"] == "今天下午3号窗口暂停办理"
+    cleared = supervisor.http.put(f"{live.url}/api/v1/display/notice", json={"text": ""}, timeout=10)
+    assert cleared.json()["text"] == ""
+    assert requests.get(f"{live.url}/api/v1/display", timeout=10).json()["notice"] == ""
+
+
+def test_only_a_supervisor_sets_the_notice_and_bad_text_is_refused(live, login):
+    clerk = login("0301", counters=("3",))
+    assert clerk.http.put(f"{live.url}/api/v1/display/notice", json={"text": "x"}, timeout=10).status_code == 403
+    assert requests.put(f"{live.url}/api/v1/display/notice", json={"text": "x"}, timeout=10).status_code == 401
+    supervisor = login("9001", role=Role.SUPERVISOR, counters=())
+    for bad in ({"text": "长" * 201}, {"text": "a\x00b"}, {"text": 5}, {}, {"text": "x", "more": 1}):
+        answer = supervisor.http.put(f"{live.url}/api/v1/display/notice", json=bad, timeout=10)
+        assert answer.status_code == 422, (bad, answer.text)
+    assert requests.get(f"{live.url}/api/v1/display", timeout=10).json()["notice"] == ""

@@ -171,10 +171,10 @@ def test_the_console_works_at_200_percent_zoom(paused, live, kiosk, staff, brows
         page.goto(f"{live.url}/console")
         log_in(page, "0301", then="/console/3")
         console_ready(page)
-        page.keyboard.press("n")
+        page.click("button[data-op=call-next]")
         page.wait_for_function(SERVING_IS, arg="C001")
         if paused:
-            page.keyboard.press("p")
+            page.click("button[data-op=pause]")
             page.wait_for_selector("#paused-note", state="visible")
         # No inner scroll pane holds an operation: each is reached by scrolling the page.
         trapped = page.evaluate("""() => [...document.querySelectorAll('button.op')].filter((b) => {

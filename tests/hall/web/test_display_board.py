@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from hall.schemas import Role
 from hall.settings import ServerSettings
-from tests.hall.web.conftest import axe_violations, display_ready, launch, overflowing, screenshot
+from tests.hall.web.conftest import axe_violations, display_ready, launch, log_in, overflowing, screenshot
 
 SCREENS = {"tv": (1920, 1080), "small": (1280, 720)}
 LETTERS = "IJKLMNOPQRSTUVWX"   # after the sample hall's A-H
@@ -169,3 +170,27 @@ def test_the_sound_button_hides_nothing(playwright, live, kiosk):
         screenshot(page, "display-sound-off")
     finally:
         blocking.close()
+
+
+def test_a_notice_set_at_a_supervisor_console_runs_on_the_display(live, staff, open_page, browser):
+    staff("9001", counters=(), role=Role.SUPERVISOR)
+    console = open_page("console", f"{live.url}/console?next=/console/3")
+    log_in(console, "9001", then="/console/3")
+    display = open_display(browser, live.url, "tv")
+    try:
+        notice = "今天下午3号窗口暂停办理，社保业务请到1号或2号窗口；" * 3
+        console.fill("#notice-text", notice)
+        console.click("#notice-form button")
+        console.wait_for_function("() => document.querySelector('#message').textContent === '通知已显示在叫号大屏上'")
+        display.wait_for_selector("#notice", state="visible", timeout=5000)
+        assert display.text_content("#notice-text") == notice
+        assert display.eval_on_selector(".notice-line", "e => e.classList.contains('moving')")   # too long to stand still
+        assert overflowing(display, fixed=True) == []
+        assert axe_violations(display) == []
+        assert axe_violations(console) == []
+        screenshot(display, "display-notice")
+        console.fill("#notice-text", "")
+        console.click("#notice-form button")
+        display.wait_for_selector("#notice", state="hidden", timeout=5000)
+    finally:
+        display.context.close()
