@@ -15,7 +15,7 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 def test_the_openapi_document_describes_every_operation(live):
     spec = requests.get(f"{live.url}/openapi.json", timeout=10).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
-    assert len(operations) == 56 and all(path.startswith("/api/v1/") for path, _, _ in operations)
+    assert len(operations) == 57 and all(path.startswith("/api/v1/") for path, _, _ in operations)
     schemes = spec["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     for path, method, op in operations:
@@ -28,14 +28,14 @@ def test_the_openapi_document_describes_every_operation(live):
         for code in ("401", "403", "422"):
             assert op["responses"][code]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Problem"}, (method, path, code)
-        public = (path.startswith(("/api/v1/tickets/by-link", "/api/v1/display", "/api/v1/ratings/by-link",
-                                   "/api/v1/callbacks/by-link"))
+        public = (path.startswith(("/api/v1/tickets/by-link", "/api/v1/ratings/by-link", "/api/v1/callbacks/by-link"))
+                  or (path.startswith("/api/v1/display") and method == "get")
                   or (path == "/api/v1/session" and method == "post"))
         assert bool(op.get("security")) != public, (method, path)
     for name in ("TicketPublic", "IssueRequest", "CheckInRequest", "PersonSaltPublic", "PersonTicketsPublic", "ServiceStatusPublic", "CounterStatePublic", "HallSpec",
                  "DeviceReport", "Problem", "LoginRequest", "StaffSessionPublic", "RatingRequest", "RatingReceipt",
                  "RatingStatusPublic", "RatingPublic", "FigurePublic", "LevelsPublic", "DurationsPublic", "CasePublic", "CaseStepRequest", "CallRecord",
-                 "CompletedAndCalledPublic"):
+                 "CompletedAndCalledPublic", "NoticeRequest", "NoticePublic"):
         assert name in spec["components"]["schemas"], name
     stream = spec["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
     assert [s["title"] for s in stream["schema"]["anyOf"]] == ["EventPublic", "StreamReady", "StreamTick"]
