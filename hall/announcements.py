@@ -29,12 +29,12 @@ class Announcer:
         self._guard = threading.Lock()
         self._making: dict[str, threading.Lock] = {}
 
-    def call(self, number: str, counter: str) -> Path:
+    def call(self, number: str, counter: str, *, number_twice: bool = False) -> Path:
         """The WAV file of 请{number}号到{counter}号窗口办理, made now if not made before.
         Raises hall.speech.SpeechUnavailable when espeak-ng cannot say it."""
         from hall import speech  # a hall that chose the chime never needs it
 
-        text = speech.spoken_call(number, counter, self.language)
+        text = speech.spoken_call(number, counter, self.language, number_twice=number_twice)
         path = self.folder / f"{hashlib.sha256(f'{self.language}|{text}'.encode()).hexdigest()[:32]}.wav"
         if path.exists():
             return path
@@ -70,5 +70,5 @@ class Announcer:
         return out.getvalue()
 
     def chime(self) -> bytes:
-        """A two-note chime (WAV), for halls that chose no speech."""
+        """A two-note chime (WAV): before each spoken call, and alone for halls that chose no speech."""
         return self._chime

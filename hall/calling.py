@@ -1,5 +1,6 @@
 """What staff do at a counter: call the next ticket in the hall's order, recall it, mark it
-absent, hold it, call it back, transfer it, complete it; pause and resume the counter; and
+absent, hold it, call it back, transfer it, complete it (or complete it and call the next at
+once); pause and resume the counter; and
 what a counter sees (its state, its waiting list).
 
 Each operation runs in the caller's writing transaction holding the counter's row, so that
@@ -168,6 +169,19 @@ def complete(session: Session, *, spec: HallSpec, counter: str, now: datetime) -
     op.row.current_ticket_id = None
     op.log(ticket, EventKind.COMPLETED)
     return op.info(ticket)
+
+
+def complete_and_call_next(session: Session, *, spec: HallSpec, counter: str,
+                           now: datetime) -> tuple[TicketInfo, TicketInfo | None]:
+    """The ticket being served completed and the next one called, in one transaction: the
+    one key staff press between two citizens. A paused counter refuses before completing,
+    so a refusal changes nothing."""
+    op = _at_counter(session, spec, counter, now)
+    _current(op)
+    if op.row.paused:
+        raise CounterOperationError("paused", f"counter {counter} is paused; complete the ticket, then resume")
+    done = complete(session, spec=spec, counter=counter, now=now)
+    return done, call_next(session, spec=spec, counter=counter, now=now)
 
 
 def set_paused(session: Session, *, spec: HallSpec, counter: str, paused: bool, now: datetime) -> None:

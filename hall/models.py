@@ -257,6 +257,17 @@ class BookingCheckIn(Base):
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DisplayNotice(Base):
+    """The hall display's notice line (通知公告), set by a supervisor; one per hall."""
+
+    __tablename__ = "display_notices"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    set_by: Mapped[str | None] = mapped_column(String(32), comment="the supervisor's job number")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class HelpCall(Base):
     """A citizen at a kiosk asked for staff (呼叫工作人员). One stays open per kiosk until a
     staff member takes it, so that repeated presses raise one alert."""

@@ -182,6 +182,10 @@ class QueueEngine:
     def complete(self, counter: str) -> TicketInfo:
         return self._at_counter(calling.complete, counter)
 
+    def complete_and_call_next(self, counter: str) -> tuple[TicketInfo, TicketInfo | None]:
+        """The ticket being served completed and the next one called, in one transaction."""
+        return self._at_counter(calling.complete_and_call_next, counter)
+
     def pause(self, counter: str) -> None:
         """A paused counter calls nobody and counts for no estimate; the ticket it is
         serving stays with it until completed."""

@@ -147,6 +147,11 @@ class CounterStatePublic(BaseModel):
                    current=TicketPublic.of(state.current) if state.current else None)
 
 
+class CompletedAndCalledPublic(BaseModel):
+    completed: TicketPublic = Field(description="the ticket that was being served, now completed")
+    called: TicketPublic | None = Field(description="the next ticket, now called; null when nobody waits")
+
+
 class CallBackRequest(Request):
     number: str = Field(pattern=r"^\s*[A-Za-z]\d{3}\s*$", examples=["A012"])
 
@@ -270,8 +275,9 @@ STREAM_MESSAGE = {"title": "StreamMessage",
 # -- the pages' data: hall display, counter queue, device health, help calls -----------------
 
 class DisplayCall(BaseModel):
-    event_id: int = Field(description="the call's event; its audio is /api/v1/display/calls/{event_id}/audio")
-    kind: str = Field(examples=["called"], description="called, recalled or called_back")
+    event_id: int = Field(description="the number's latest call; its audio is /api/v1/display/calls/{event_id}/audio")
+    first_event_id: int = Field(0, description="the number's first call of those shown, which sets its place in the list")
+    kind: str = Field(examples=["called"], description="the latest call's: called, recalled or called_back")
     number: str
     counter: str
     at: datetime
@@ -287,6 +293,17 @@ class DisplayService(BaseModel):
     code: str
     name: dict[str, str] = Field(description="by language: zh_CN, zh_TW, en")
     waiting: int
+    estimated_wait_minutes: int = Field(0, description="what a new ticket of the service would wait")
+
+
+class NoticeRequest(Request):
+    text: StoredText = Field(max_length=200, description="the display's notice line; empty clears it")
+
+
+class NoticePublic(BaseModel):
+    text: str
+    set_by: str | None
+    set_at: datetime | None
 
 
 class DisplayBoard(BaseModel):
@@ -295,8 +312,11 @@ class DisplayBoard(BaseModel):
 
     hall_name: dict[str, str]
     announcement: str = Field(description="speech or chime")
+    notice: str = Field("", description="the notice line a supervisor set (通知公告); empty when none")
+    speech_within_seconds: int = Field(60, description="a call not yet said this long after it was made is not said")
+    now: datetime | None = Field(None, description="the server's time, against which a call's age is measured")
     last_event_id: int
-    calls: list[DisplayCall] = Field(description="today's latest calls, newest first")
+    calls: list[DisplayCall] = Field(description="today's latest called numbers, each once, newest first")
     counters: list[DisplayCounter]
     services: list[DisplayService]
 

@@ -179,6 +179,12 @@ class Display(Strict):
 
     announcement: Literal["speech", "chime"] = Field(
         default="speech", description="speech: each call is spoken (请A001号到3号窗口办理); chime: a chime only")
+    number_twice: bool = Field(default=False, strict=True,
+                               description="say the number twice, as halls do in a noisy room: 请A001号，A001号到3号窗口办理")
+    speech_within_seconds: int = Field(
+        default=60, ge=10, le=600, strict=True,
+        description="a call still waiting to be said this long after it was made is not said (it stays on screen), "
+                    "so that the speech never falls far behind the calls")
 
 
 class Booking(Strict):

@@ -100,9 +100,12 @@ def spoken_text(text: str, language: str) -> str:
     return _TICKET_NUMBER.sub(lambda m: spoken_number(m[0], language), text)
 
 
-def spoken_call(number: str, counter: str, language: str) -> str:
-    """A call as it is said: 请诶零零一号到3号窗口办理 for A001 at counter 3."""
+def spoken_call(number: str, counter: str, language: str, *, number_twice: bool = False) -> str:
+    """A call as it is said: 请诶零零一号到3号窗口办理 for A001 at counter 3; with the number
+    twice, 请诶零零一号，诶零零一号到3号窗口办理."""
     said = spoken_number(number, language)
+    if number_twice:
+        said = f"{said}, {said}" if language == "en" else f"{said}，{said}"
     if language == "en":
         return f"Number {said}, please go to counter {counter}."
     if language == "zh_TW":

@@ -50,6 +50,7 @@ class EventKind(str, Enum):
     CASE_OPENED = "case_opened"          # a bad rating's follow-up began
     CASE_STEP = "case_step"              # a supervisor took a step of it
     CALLBACK_MADE = "callback_made"      # the hall phoned a citizen back (回访)
+    NOTICE_SET = "notice_set"            # a supervisor changed the display's notice line
 
 
 @dataclass(frozen=True)

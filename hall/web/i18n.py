@@ -1,7 +1,8 @@
 """The pages' translation layer: catalogues in hall/web/locales (zh_CN the reference, a key
 missing elsewhere falls back to it) and the choice of language for a request: `?lang=`
-first (a hall display has no language settings of its own), then the browser's
-Accept-Language, then Simplified Chinese."""
+first (a hall display has no language settings of its own; the pages' language links use
+it), then the choice kept from an earlier `?lang=` (so that it survives a login), then the
+browser's Accept-Language, then Simplified Chinese."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,8 @@ from hall.i18n import DEFAULT_LANGUAGE, Catalogue, load_catalogue
 from hall.spec import LANGUAGES
 
 HTML_LANG = {"zh_CN": "zh-Hans", "zh_TW": "zh-Hant", "en": "en"}
+# Each language named in itself, as a reader of that language looks for it.
+LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}
 LOCALES = Path(__file__).resolve().parent / "locales"
 _TRADITIONAL = re.compile(r"^zh-(tw|hk|mo|hant)\b")
 

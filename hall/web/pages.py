@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,7 +20,8 @@ from hall import accounts
 from hall.api.deps import SESSION_COOKIE
 from hall.api.server import HallServer
 from hall.schemas import Role
-from hall.web.i18n import Texts, negotiate
+from hall.spec import LANGUAGES
+from hall.web.i18n import HTML_LANG, LANGUAGE_NAMES, Texts, negotiate
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -30,6 +32,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",   # the phone page's address is the ticket's secret
     "Cache-Control": "no-store",
 }
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_KEPT_SECONDS = 365 * 24 * 3600
 
 templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -43,17 +48,33 @@ def _json_block(value: object) -> Markup:
 templates.env.filters["json_block"] = _json_block
 
 
+def _asked_language(request: Request) -> str | None:
+    asked = request.query_params.get("lang")
+    return asked if asked in LANGUAGES else request.cookies.get(LANGUAGE_COOKIE)
+
+
 def texts_for(request: Request) -> Texts:
-    return Texts(negotiate(request.headers.get("accept-language"), request.query_params.get("lang")))
+    return Texts(negotiate(request.headers.get("accept-language"), _asked_language(request)))
+
+
+def language_links(request: Request) -> list[dict[str, str]]:
+    """This page in each language: its own address with `lang` set, the rest of its query kept."""
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    return [{"code": code, "name": LANGUAGE_NAMES[code], "html_lang": HTML_LANG[code],
+             "href": "?" + urlencode({**query, "lang": code})} for code in LANGUAGES]
 
 
 def page(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:
     texts = context.pop("texts", None) or texts_for(request)
     hall: HallServer = request.app.state.hall
-    return templates.TemplateResponse(request, template, {
+    response = templates.TemplateResponse(request, template, {
         "t": texts, "lang": texts.language, "hall_name": hall.spec.hall.name.get(texts.language),
-        "zone": hall.spec.hall.timezone, **context},
+        "zone": hall.spec.hall.timezone, "languages": language_links(request), **context},
         status_code=status_code, headers=SECURITY_HEADERS)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, request.query_params["lang"], max_age=LANGUAGE_KEPT_SECONDS,
+                            samesite="lax", path="/")
+    return response
 
 
 @dataclass(frozen=True)

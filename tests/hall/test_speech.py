@@ -31,6 +31,8 @@ def test_a_call_is_said_as_the_hall_calls_it():
     assert spoken_call("A001", "3", "zh_CN") == "请诶零零一号到3号窗口办理"
     assert spoken_call("A001", "3", "zh_TW") == "請诶零零一號到3號窗口辦理"
     assert spoken_call("A001", "3", "en") == "Number A, 0, 0, 1, please go to counter 3."
+    assert spoken_call("A001", "3", "zh_CN", number_twice=True) == "请诶零零一号，诶零零一号到3号窗口办理"
+    assert spoken_call("A001", "3", "en", number_twice=True) == "Number A, 0, 0, 1, A, 0, 0, 1, please go to counter 3."
 
 
 def test_espeak_says_the_digits_not_a_hundred_and_twenty():

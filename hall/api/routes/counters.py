@@ -15,7 +15,8 @@ from hall.api.deps import Caller, HallDep, IdempotencyKey, OperatedCounter, Staf
 from hall.api.server import HallServer
 from hall.queue import QueueEngine
 from hall.ratings import records
-from hall.schemas import CallBackRequest, CounterId, CounterStatePublic, Problem, TicketPublic, TransferRequest
+from hall.schemas import (CallBackRequest, CompletedAndCalledPublic, CounterId, CounterStatePublic, Problem,
+                          TicketPublic, TransferRequest)
 from hall.tickets import TicketInfo
 
 router = APIRouter(prefix="/counters", tags=["counters"],
@@ -73,6 +74,22 @@ _operation("absent", "Mark the ticket being served absent (过号)", lambda e, c
 _operation("hold", "Set the ticket being served aside (挂起)", lambda e, c: e.hold(c))
 _operation("complete", "Finish the ticket being served; the counter's rating prompt opens",
            lambda e, c: e.complete(c), _served)
+
+
+@router.post("/{counter_id}/complete-and-call-next", response_model=CompletedAndCalledPublic,
+             summary="Finish the ticket being served and call the next, in one step (called: null when nobody waits)")
+def complete_and_call_next(counter_id: OperatedCounter, request: Request, hall: HallDep, who: StaffMember,
+                           key: IdempotencyKey = None):
+    def write(session: Session) -> str:
+        done, called = hall.engine.complete_and_call_next(counter_id)
+        # The prompts of earlier completions end as a call would end them; the one just
+        # completed stays open for its window, while the next citizen walks up.
+        _next_called(session, hall, counter_id, who, called)
+        _served(session, hall, counter_id, who, done)
+        return CompletedAndCalledPublic(completed=TicketPublic.of(done, hall.ticket_link(request, done.id)),
+                                        called=TicketPublic.of(called, hall.ticket_link(request, called.id))
+                                        if called else None).model_dump_json()
+    return hall.write(request, principal=who.name, key=key, body="", write=write)
 
 
 @router.post("/{counter_id}/call-back", response_model=TicketPublic,

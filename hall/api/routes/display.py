@@ -16,24 +16,26 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy import select
 
-from hall import events
+from hall import events, notices
 from hall.announcements import Announcer
-from hall.api.deps import HallDep
+from hall.api.deps import HallDep, IdempotencyKey, Supervisor
 from hall.api.errors import ApiError
 from hall.api.routes.events import event_stream
 from hall.api.server import HallServer
 from hall.models import MAX_ID, LoggedEvent
-from hall.schemas import STREAM_MESSAGE, DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic, Problem
+from hall.schemas import (STREAM_MESSAGE, DisplayBoard, DisplayCall, DisplayCounter, DisplayService, EventPublic,
+                          NoticePublic, NoticeRequest, Problem)
 from hall.tickets import EventKind
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/display", tags=["display"])
 
 RECENT_CALLS = 10
+CALLS_READ = 5 * RECENT_CALLS   # enough for ten numbers with their recalls (hall.max_recalls is small)
 CALL_KINDS = (EventKind.CALLED.value, EventKind.RECALLED.value, EventKind.CALLED_BACK.value)
 PUBLIC_KINDS = frozenset(CALL_KINDS + tuple(k.value for k in (
     EventKind.ISSUED, EventKind.ABSENT, EventKind.HELD, EventKind.TRANSFERRED, EventKind.COMPLETED,
-    EventKind.COUNTER_PAUSED, EventKind.COUNTER_RESUMED)))
+    EventKind.COUNTER_PAUSED, EventKind.COUNTER_RESUMED, EventKind.NOTICE_SET)))
 PUBLIC_TICKET_FIELDS = ("number", "service", "status", "counter")
 AUDIO_HEADERS = {"Cache-Control": "public, max-age=86400, immutable"}
 
@@ -59,6 +61,8 @@ def public_event(record: events.EventRecord) -> EventPublic | None:
         payload["waiting"] = waiting
     if "paused" in record.payload:
         payload["paused"] = bool(record.payload["paused"])
+    if isinstance(notice := record.payload.get("notice"), str):
+        payload["notice"] = notice
     return EventPublic(id=record.id, kind=record.kind, at=record.at, ticket_id=None, counter=record.counter,
                        payload=payload)
 
@@ -72,17 +76,47 @@ def board(hall: HallDep) -> DisplayBoard:
         e = LoggedEvent
         rows = session.execute(select(e.id, e.kind, e.counter, e.at, e.payload).where(
             e.hall_id == hall.hall_id, e.kind.in_(CALL_KINDS), e.at >= today_start,
-            e.id <= last).order_by(e.id.desc()).limit(RECENT_CALLS)).all()
-    calls = [DisplayCall(event_id=r.id, kind=r.kind, number=_number(r.payload), counter=r.counter or "", at=r.at)
-             for r in rows]
+            e.id <= last).order_by(e.id.desc()).limit(CALLS_READ)).all()
+        notice = notices.current(session, hall_id=hall.hall_id)
+    calls = _one_per_number(rows)
     counters = [DisplayCounter(id=s.id, number=s.current.number if s.current else None, paused=s.paused)
                 for s in (hall.engine.counter_state(c.id) for c in hall.spec.counters)]
-    waiting = {s.code: s.waiting for s in hall.engine.services_status()}
-    services = [DisplayService(code=s.code, name=s.name.model_dump(exclude_none=True), waiting=waiting.get(s.code, 0))
+    status = {s.code: s for s in hall.engine.services_status()}
+    services = [DisplayService(code=s.code, name=s.name.model_dump(exclude_none=True),
+                               waiting=status[s.code].waiting if s.code in status else 0,
+                               estimated_wait_minutes=status[s.code].estimated_wait_minutes if s.code in status else 0)
                 for s in hall.spec.services]
     return DisplayBoard(hall_name=hall.spec.hall.name.model_dump(exclude_none=True),
-                        announcement=hall.spec.display.announcement, last_event_id=last, calls=calls,
+                        announcement=hall.spec.display.announcement, notice=notice,
+                        speech_within_seconds=hall.spec.display.speech_within_seconds, now=hall.clock(),
+                        last_event_id=last, calls=calls,
                         counters=counters, services=services)
+
+
+@router.put("/notice", response_model=NoticePublic,
+            summary="Set the display's notice line (通知公告), shown at once on every display; empty clears it "
+                    "(supervisors)")
+def set_notice(body: NoticeRequest, request: Request, hall: HallDep, who: Supervisor, key: IdempotencyKey = None):
+    def write(session) -> str:
+        row = notices.set_notice(session, hall_id=hall.hall_id, text=body.text.strip(), job_no=who.job_no,
+                                 now=hall.clock())
+        return NoticePublic(text=row.text, set_by=row.set_by, set_at=row.set_at).model_dump_json()
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write)
+
+
+def _one_per_number(rows) -> list[DisplayCall]:
+    """Each number once, where its first call put it, newest first: a recall or a call-back
+    marks the number's line (its kind and counter are the latest call's) instead of adding
+    another line for the same citizen."""
+    lines: dict[str, DisplayCall] = {}
+    for r in reversed(rows):
+        number = _number(r.payload)
+        call = DisplayCall(event_id=r.id, kind=r.kind, number=number, counter=r.counter or "", at=r.at)
+        if number in lines:
+            lines[number] = call.model_copy(update={"first_event_id": lines[number].first_event_id})
+        else:
+            lines[number] = call.model_copy(update={"first_event_id": r.id})
+    return sorted(lines.values(), key=lambda c: c.first_event_id, reverse=True)[:RECENT_CALLS]
 
 
 def _number(payload: str) -> str:
@@ -114,7 +148,7 @@ def call_audio(event_id: Annotated[int, Path(ge=1, le=MAX_ID)], hall: HallDep, a
     from hall.speech import SpeechUnavailable
 
     try:
-        path = announcer.call(number, counter)
+        path = announcer.call(number, counter, number_twice=hall.spec.display.number_twice)
     except SpeechUnavailable as exc:
         log.error("call %s at %s not spoken: %s", number, counter, exc)
         raise ApiError(503, "speech_unavailable", "the call cannot be spoken now; the display shows it") from None

@@ -42,24 +42,36 @@
     return Boolean(desk && desk.counter.current);
   }
 
+  // N calls the next citizen; while one is served it completes that ticket and calls the
+  // next in one request, the one key staff press between two citizens.
   function renderButtons() {
     const paused = Boolean(desk && desk.counter.paused);
     const allowed = {
-      "call-next": !serving() && !paused, "call-back": !serving() && !paused,
+      "call-next": !paused, "call-back": !serving() && !paused,
       recall: serving(), absent: serving(), hold: serving(), transfer: serving(), complete: serving(), pause: true,
     };
     for (const button of document.querySelectorAll("button.op")) {
       button.disabled = busy || !online || !desk || !allowed[button.dataset.op];
     }
+    $("call-next-label").textContent = serving() ? t("console.complete_and_next") : t("console.call_next");
     $("pause-label").textContent = paused ? t("console.resume") : t("console.pause");
     $("paused-note").hidden = !paused;
+    $("serving-panel").classList.toggle("is-paused", paused);
+    const why = !desk || !online ? "" : paused ? t("console.why_paused")
+      : serving() ? t("console.why_serving", { number: desk.counter.current.number }) : t("console.why_idle");
+    $("ops-note").textContent = why;
+    const asideNote = paused ? t("console.why_paused") : serving() ? t("console.call_back_after") : "";
+    $("set-aside-note").textContent = asideNote;
+    $("set-aside-note").hidden = !asideNote || !desk || !desk.tickets.some((x) => x.status !== "waiting");
+    for (const button of document.querySelectorAll("#set-aside button")) {
+      button.disabled = busy || !online || serving() || paused;
+    }
   }
 
   function renderDesk() {
     const current = desk.counter.current;
     $("serving-number").textContent = current ? current.number : "—";
     $("serving-number").classList.toggle("idle", !current);
-    tickTimer();
     const waiting = desk.tickets.filter((x) => x.status === "waiting");
     const aside = desk.tickets.filter((x) => x.status !== "waiting");
     $("waiting-count").textContent = t("console.waiting_count", { n: waiting.length });
@@ -68,15 +80,17 @@
          x.priority !== "normal" ? el("span", { class: `tag ${x.priority}` }, t(`console.priority_${x.priority}`)) : null,
          x.target_counter ? el("span", { class: "tag" }, t("console.to_this_counter")) : null),
       el("td", {}, serviceName(x.service)),
-      el("td", {}, duration((now() - new Date(x.issued_at)) / 1000)))));
+      el("td", { class: "waited", "data-since": x.issued_at }))));
     $("none-waiting").hidden = waiting.length > 0;
     $("set-aside").replaceChildren(...aside.map((x) => el("li", { "data-ticket": x.number },
       el("span", { class: "num" }, x.number), el("span", { class: "tag" }, t(`console.status_${x.status}`)),
       el("button", { type: "button", class: "button small", onclick: () => operate("call-back", { number: x.number }) },
          t("console.call_back")))));
+    tickTimer();
     renderButtons();
   }
 
+  // The time served and each ticket's wait count up every second between events.
   function tickTimer() {
     if (!desk) return;
     const current = desk.counter.current;
@@ -84,6 +98,9 @@
       ? `${serviceName(current.service)} · ${t("console.served_for", {
           time: duration((now() - new Date(desk.serving_since || now())) / 1000) })}`
       : t("console.none_serving");
+    for (const cell of document.querySelectorAll("#waiting td.waited")) {
+      cell.textContent = duration((now() - new Date(cell.dataset.since)) / 1000);
+    }
   }
 
   async function loadDesk() {
@@ -92,13 +109,59 @@
     renderDesk();
   }
 
+  // Help calls and alarms must reach staff whose console is behind another window: a chime,
+  // a title that flashes until someone acts on the page, and a notification where allowed.
+  const attention = {
+    title: document.title,
+    flashing: null,
+    known: new Set(),
+    chime: new Audio("/api/v1/display/chime"),
+    rang: 0,
+    raise(key, text) {
+      if (this.known.has(key)) return;
+      this.known.add(key);
+      this.chime.currentTime = 0;
+      this.chime.play().then(() => { this.rang += 1; }, () => {});
+      if ("Notification" in window && Notification.permission === "granted") new Notification(text, { tag: key });
+      this.flash(text);
+    },
+    flash(text) {
+      clearInterval(this.flashing);
+      let on = false;
+      document.body.dataset.alert = text;
+      this.flashing = setInterval(() => {
+        on = !on;
+        document.title = on ? `【${t("console.attention")}】${text}` : this.title;
+      }, 1000);
+    },
+    seen() {
+      if (this.flashing === null) return;
+      clearInterval(this.flashing);
+      this.flashing = null;
+      delete document.body.dataset.alert;
+      document.title = this.title;
+    },
+  };
+  window.hallAttention = attention;
+  document.addEventListener("keydown", () => attention.seen());
+  // Chromium asks the user only after a gesture: the first click on the page asks once.
+  document.addEventListener("pointerdown", () => {
+    attention.seen();
+    if ("Notification" in window && Notification.permission === "default") Notification.requestPermission().catch(() => {});
+  });
+
+  function helpText(c) {
+    return c.location
+      ? t("console.help_alert", { device: c.device_id, location: c.location, since: hhmm(c.raised_at) })
+      : t("console.help_alert_no_location", { device: c.device_id, since: hhmm(c.raised_at) });
+  }
+
   async function loadHelp() {
     const calls = await api("GET", "/api/v1/help-calls");
     $("help-alerts").replaceChildren(...calls.map((c) => el("div", { class: "help-alert", "data-help": c.id },
-      el("span", { class: "help-text" }, c.location
-        ? t("console.help_alert", { device: c.device_id, location: c.location, since: hhmm(c.raised_at) })
-        : t("console.help_alert_no_location", { device: c.device_id, since: hhmm(c.raised_at) })),
+      el("span", { class: "help-text" }, helpText(c)),
       el("button", { type: "button", class: "button", onclick: () => takeHelp(c.id) }, t("console.take_help")))));
+    for (const c of calls) attention.raise(`help-${c.id}`, helpText(c));
   }
 
   async function takeHelp(id) {
@@ -114,8 +177,10 @@
     const devices = await api("GET", "/api/v1/device-health");
     const alarms = devices.filter((d) => d.state !== "ok");
     $("alarms").hidden = alarms.length === 0;
+    const text = (d) => `${d.device_id} · ${t(`devices.state_${d.state}`)}${d.since ? ` · ${hhmm(d.since)}` : ""}`;
     $("alarm-list").replaceChildren(...alarms.map((d) => el("li", { class: `alarm ${d.state}`, "data-device": d.device_id },
-      `${d.device_id} · ${t(`devices.state_${d.state}`)} · ${d.since ? hhmm(d.since) : ""}`)));
+      text(d))));
+    for (const d of alarms) attention.raise(`alarm-${d.device_id}-${d.state}-${d.since}`, text(d));
   }
 
   async function operate(op, body) {
@@ -125,7 +190,10 @@
     closePanels();
     try {
       const answer = await api("POST", `/api/v1/counters/${counter}/${op}`, body);
-      if (op === "call-next" && answer === null) say(t("console.error_nobody"), true);
+      if (op === "complete-and-call-next") {
+        say(answer.called ? t("console.done_and_called", { done: answer.completed.number, number: answer.called.number })
+          : `${t("console.done", { number: answer.completed.number })} · ${t("console.error_nobody")}`);
+      } else if (op === "call-next" && answer === null) say(t("console.error_nobody"), true);
       else if (answer && answer.number && ["call-next", "recall", "call-back"].includes(op)) say(t("console.called", { number: answer.number }));
       else if (answer && answer.number && op === "complete") say(t("console.done", { number: answer.number }));
       else say("");
@@ -138,8 +206,10 @@
   }
 
   function closePanels() {
+    const focusInPanel = document.activeElement && document.activeElement.closest(".panel");
     $("call-back-panel").hidden = true;
     $("transfer-panel").hidden = true;
+    if (focusInPanel) document.querySelector(`button.op[data-op="${focusInPanel.id === "transfer-panel" ? "transfer" : "call-back"}"]`).focus();
   }
 
   function press(op) {
@@ -151,8 +221,12 @@
     } else if (op === "transfer") {
       $("call-back-panel").hidden = true;
       $("transfer-panel").hidden = false;
+      const first = $("transfer-panel").querySelector(".choices button");
+      if (first) first.focus();
     } else if (op === "pause") {
       operate(desk && desk.counter.paused ? "resume" : "pause");
+    } else if (op === "call-next" && serving()) {
+      operate("complete-and-call-next");
     } else {
       operate(op);
     }
@@ -175,11 +249,23 @@
     const number = $("call-back-number").value.trim().toUpperCase();
     if (number) operate("call-back", { number });
   });
-  $("logout").addEventListener("click", async () => {
-    try { await api("DELETE", "/api/v1/session"); } catch (e) { /* ended already */ }
-    location.href = "/console";
-  });
   setInterval(tickTimer, 1000);
+
+  // A supervisor's console also sets the hall display's notice line.
+  const noticeForm = $("notice-form");
+  if (noticeForm) {
+    noticeForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const set = await api("PUT", "/api/v1/display/notice", { text: $("notice-text").value });
+        $("notice-text").value = set.text;
+        say(set.text ? t("console.notice_done") : t("console.notice_cleared"));
+      } catch (err) {
+        sayError(err);
+      }
+    });
+    api("GET", "/api/v1/display").then((board) => { $("notice-text").value = board.notice; }, () => {});
+  }
 
   async function start() {
     try {

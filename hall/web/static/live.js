@@ -152,6 +152,18 @@ const Hall = (() => {
     }
   }
 
+  // Every staff page's 退出: the session's own token is asked for first, as any write needs it.
+  for (const button of document.querySelectorAll("[data-logout]")) {
+    button.addEventListener("click", async () => {
+      try {
+        const me = await api("GET", "/api/v1/session");
+        csrfToken = me.csrf_token;
+        await api("DELETE", "/api/v1/session");
+      } catch (e) { /* ended already */ }
+      location.href = "/console";
+    });
+  }
+
   return { data, t, api, newKey, ApiError, Live, hhmm, dayTime, duration, el, zone,
            setCsrf(token) { csrfToken = token; } };
 })();

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from hall.events import events_after
 from hall.schemas import Role
 
 ISSUE = "/api/v1/tickets"
@@ -78,3 +79,47 @@ def test_a_double_click_with_one_key_calls_one_ticket(login, issued, count):
     assert first.json() == second.json() and first.json()["number"] == "C001"
     assert second.headers["Idempotent-Replayed"] == "true"
     assert count("events") == 3  # two issued, one called
+
+
+def test_complete_and_call_next_is_one_request_and_one_event_pair(live, login, issued, kiosk, count):
+    """N while serving: the ticket served is completed and the next called in one write; its
+    rating prompt stays open for the citizen walking away, an earlier one ends."""
+    first, second, _third = issued("household", "household", "household")
+    staff = login("1001", counters=("3",))
+    op(staff, "3", "call-next")
+    before = count("events")
+    answer = op(staff, "3", "complete-and-call-next", key="console-n-1")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["completed"]["number"], body["completed"]["status"]) == (first["number"], "completed")
+    assert (body["called"]["number"], body["called"]["status"], body["called"]["counter"]) == (second["number"], "called", "3")
+    assert body["called"]["link"].startswith("http://127.0.0.1")
+    with live.hall.engine.reading() as session:
+        written = events_after(session, hall_id=live.hall.hall_id, after=0)[before:]
+    assert [(e.kind, e.payload["ticket"]["number"]) for e in written] == [
+        ("completed", first["number"]), ("called", second["number"])]
+    assert kiosk.get(f"/api/v1/ratings/state/{first['id']}").json()["state"] == "awaiting"
+    replay = op(staff, "3", "complete-and-call-next", key="console-n-1")
+    assert replay.json() == body and replay.headers["Idempotent-Replayed"] == "true"
+    assert count("events") == before + 2
+
+    again = op(staff, "3", "complete-and-call-next").json()
+    assert again["completed"]["number"] == second["number"]
+    assert kiosk.get(f"/api/v1/ratings/state/{first['id']}").json()["state"] == "not_rated"
+    last = op(staff, "3", "complete-and-call-next").json()
+    assert last["called"] is None and last["completed"]["status"] == "completed"
+
+
+def test_complete_and_call_next_refuses_with_its_reason_and_changes_nothing(login, issued):
+    issued("household", "household")
+    staff = login("1001", counters=("3",))
+    idle = op(staff, "3", "complete-and-call-next")
+    assert idle.status_code == 409 and idle.json()["error"] == "idle"
+    op(staff, "3", "call-next")
+    op(staff, "3", "pause")
+    paused = op(staff, "3", "complete-and-call-next")
+    assert paused.status_code == 409 and paused.json()["error"] == "paused"
+    state = staff.get("/api/v1/counters/3").json()
+    assert state["current"]["number"] == "C001" and state["current"]["status"] == "called"
+    assert op(staff, "4", "complete-and-call-next").json()["error"] == "not_your_counter"
+    assert op(staff, "99", "complete-and-call-next").status_code in (403, 404)

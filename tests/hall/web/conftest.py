@@ -107,6 +107,7 @@ OVERFLOW_CHECK = """(fixed) => {
   for (const el of document.body.querySelectorAll("*")) {
     const texts = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim());
     if (!texts.length || !shown(el) || ["SCRIPT", "STYLE"].includes(el.tagName)) continue;
+    if (el.closest("[data-marquee].moving")) continue;   // a moving line shows its text a part at a time
     const style = getComputedStyle(el);
     if (style.display !== "inline" && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)) {
       out.push(`${name(el)} "${el.textContent.trim().slice(0, 40)}" overflows its box ` +

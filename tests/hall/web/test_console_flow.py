@@ -36,7 +36,7 @@ def test_a_call_by_click_and_by_key_reaches_display_and_phone(live, kiosk, conso
     console.keyboard.press("n")                      # call the next
     display.wait_for_function(LATEST_IS, arg=second["number"])
     phone.wait_for_function(HEADLINE_IS, arg="已办结，感谢您的耐心等候")
-    recent = display.eval_on_selector_all("#recent tr td.num", "cells => cells.map(c => c.textContent)")
+    recent = display.eval_on_selector_all("#recent li .num", "cells => cells.map(c => c.textContent)")
     assert recent == [second["number"], first["number"]]
 
 
@@ -48,7 +48,6 @@ def test_a_double_click_calls_one_ticket(live, kiosk, console):
     console.on("requestfinished", lambda r: "/call-next" in r.url and answered.append(r))
     console.on("requestfailed", lambda r: "/call-next" in r.url and answered.append(r))
     console.dblclick("button[data-op=call-next]")
-    console.keyboard.press("n")                       # and the key, while it is serving
     console.wait_for_function(SERVING_IS, arg=numbers[0])
     # Every call the page made has its answer (evaluate lets the page's events in).
     until(lambda: console.evaluate("0") == 0 and sent and len(answered) == len(sent),
@@ -108,7 +107,7 @@ def test_help_calls_raise_one_alert_until_taken(live, kiosk, console):
     assert len({c["id"] for c in calls}) == 1 and calls[-1]["presses"] == 3
     console.wait_for_selector(".help-alert")
     assert console.locator(".help-alert").count() == 1
-    assert "kiosk-01（一楼东门）呼叫工作人员" in console.text_content(".help-alert")
+    assert "一楼东门的取号机（kiosk-01）呼叫工作人员" in console.text_content(".help-alert")
     console.click(".help-alert button")
     console.wait_for_selector(".help-alert", state="detached")
     mine = kiosk.get(f"/api/v1/help-calls/{calls[0]['id']}").json()
