@@ -161,6 +161,17 @@ def test_the_card_shows_who_serves_here(ui):
     assert card.photo.size == (300, 400)
 
 
+def test_a_staff_member_signing_out_and_in_shows_on_the_card_from_the_live_events(ui, server):
+    """The card is read again on the hall's counter_staff event, not at its minute's refresh."""
+    card = ui.screen
+    assert card.name_text == "李晓梅"
+    assert server.desk.delete("/api/v1/session").status_code == 204
+    ui.until(lambda: card.name_text == ui.app.flow.tr.t("counter.no_staff") and card.job_no == "")
+    server.desk = staff_session(server.url, JOB_NO, COUNTER)
+    ui.until(lambda: (card.name_text, card.job_no) == ("李晓梅", "工号 0301"))
+    ui.until(lambda: card.photo is not None)
+
+
 def test_a_bad_rating_needs_a_reason_and_arrives_once(ui, server):
     ticket = complete(server)
     shown(ui, "rating")
