@@ -132,8 +132,8 @@ def test_a_completed_ticket_prompts_the_keypad_and_a_press_gives_one_rating(any_
     ticket = c.serve()
     c.prompted(ticket)
     assert c.press(SATISFIED)
-    pressed = time.monotonic()
     until(lambda: c.ratings(), what="the rating at the hall")
+    pressed = time.monotonic()  # after the bridge took the key, from which its double-tap window runs
     until(lambda: c.bridge.outbox() == (0, []), what="the bridge's outbox emptied")
     assert c.ratings() == [(ticket["id"], 4, "keypad")]
     # The next ticket prompts anew, and its rating is its own; a citizen's press, not a
