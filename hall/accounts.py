@@ -354,5 +354,9 @@ def staff_for_session(session: Session, *, hall_id: str, token: str,
     return None if staff is None else (row, staff)
 
 
-def close_session(session: Session, *, token: str) -> None:
+def close_session(session: Session, *, token: str) -> str | None:
+    """Ends the session; returns the counter it was signed in at, if any."""
+    row = session.get(StaffSession, digest(token))
+    counter = row.counter if row is not None else None
     session.execute(delete(StaffSession).where(StaffSession.token_hash == digest(token)))
+    return counter

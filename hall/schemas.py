@@ -385,10 +385,20 @@ class RatingContent(Request):
     comment: StoredText = Field("", max_length=500)
 
 
+# Longer than any hall's late-rating time (15 working days and the longest holidays): a
+# rating older than that is taken by no channel, so a larger age says nothing more.
+MAX_GIVEN_SECONDS_AGO = 60 * 24 * 3600
+
+
 class RatingRequest(RatingContent):
     ticket_id: TicketId
     identified: bool = Field(False, strict=True,
                              description="the rater was identified by ID card (who it was is never sent)")
+    given_seconds_ago: float = Field(0, ge=0, le=MAX_GIVEN_SECONDS_AGO, strict=True,
+                                     description="how long before this request the rating was given (a terminal's "
+                                                 "outbox, delivering after an outage): measured on the terminal's "
+                                                 "own clock, so that clock need not agree with the hall's; never "
+                                                 "taken as earlier than the transaction's completion")
 
 
 class RatingReceipt(BaseModel):

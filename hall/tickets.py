@@ -38,6 +38,7 @@ class EventKind(str, Enum):
     # Not about one ticket: the hall's other news, in the same log.
     COUNTER_PAUSED = "counter_paused"
     COUNTER_RESUMED = "counter_resumed"
+    COUNTER_STAFF = "counter_staff"      # a staff member signed in or out at a counter
     DEVICE_STATUS = "device_status"      # a device reported a new status (an alarm or its end)
     DEVICE_OFFLINE = "device_offline"    # a terminal fell silent
     DEVICE_ONLINE = "device_online"      # and was heard again

@@ -2,7 +2,8 @@
 
 Between transactions the screen shows the staff member serving at its counter, the counter
 and the number being served (CARD), from the hall's card (GET /counter-terminal) and then
-from its live events. When the staff member completes a ticket at this counter, the
+from its live events; a staff member signing in or out there (counter_staff) has the card
+read again at once. When the staff member completes a ticket at this counter, the
 `completed` event turns the screen to the rating by itself (RATING): five faces; 不满意 and
 非常不满意 ask for at least one of the hall's reasons (REASONS), a comment optional; a citizen
 the hall would phone back may leave a number instead (PHONE). A rating or a number goes into
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0     # how soon a card that could not be had is asked for again
-REFRESH_SECONDS = 60.0  # the card is read again this often, for a staff member signing in or out
+REFRESH_SECONDS = 60.0  # the card is read again this often, for a session that ran out
 PHONE_DIGITS = 12
 # What the hall takes (hall.schemas.Phone): a mobile, or a landline with its area code.
 PHONE_FORM = re.compile(r"^(?:1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8})$")
@@ -72,6 +73,7 @@ class Event(enum.Enum):
     SERVED = "served"              # data: the number now served, or None
     PROMPT_ENDED = "prompt_ended"  # data: the ticket id the hall ended the prompt of
     PAUSED = "paused"              # data: whether the counter is paused
+    STAFF_CHANGED = "staff_changed"  # a staff member signed in or out at the counter
     CONNECTION = "connection"      # data: whether the live events are flowing
     RATE = "rate"                  # data: the level, 1-5
     REASON = "reason"              # data: a reason's code, chosen or unchosen
@@ -140,6 +142,7 @@ class CounterFlow(Listener):
         self.answer = Answer()
         self.problem = ""                   # why the last answer could not be stored
         self._loading = False
+        self._stale = False                 # the card being read may be older than the hall's news
         self._storing = False               # an answer is on its way into the outbox
         self._next_load = 0.0               # monotonic time of the next reading of the card
         self._thanks_until = 0.0
@@ -242,6 +245,8 @@ class CounterFlow(Listener):
             return
         if kind in ("counter_paused", "counter_resumed"):
             self.machine.fire(Event.PAUSED, kind == "counter_paused")
+        elif kind == "counter_staff":
+            self.machine.fire(Event.STAFF_CHANGED)
         elif kind == "completed" and self.card is not None:
             self.machine.fire(Event.COMPLETED, Prompt(ticket_id=int(data["ticket_id"]), number=str(ticket.get("number", "")),
                                                       deadline=self.monotonic() + self.card.window_seconds))
@@ -319,7 +324,8 @@ class CounterFlow(Listener):
 
     def _loaded(self, card: CounterTerminalPublic) -> None:
         self._loading = False
-        self._next_load = self.monotonic() + REFRESH_SECONDS
+        self._next_load = self.monotonic() + (0 if self._stale else REFRESH_SECONDS)
+        self._stale = False
         if card.counter != self.counter:
             log.error("the hall's token for this terminal is bound to counter %s, and the terminal's "
                       "configuration names counter %s: it shows counter %s", card.counter, self.counter, card.counter)
@@ -397,6 +403,13 @@ class CounterFlow(Listener):
 
     def _this_prompt(self, ticket_id: int) -> bool:
         return self.prompt is not None and ticket_id == self.prompt.ticket_id
+
+    def _staff_changed(self, _data: object = None) -> None:
+        """Reads the card now, or once more at the next tick if a reading is on its way."""
+        if self._loading:
+            self._stale = True
+        else:
+            self._load()
 
     def _set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -538,6 +551,7 @@ TABLE = [
     Transition(ANY, Event.PHOTO_LOADED, action=CounterFlow._photo),
     Transition(ANY, Event.PHOTO_FAILED, action=CounterFlow._no_photo),
     Transition(ANY, Event.PAUSED, action=CounterFlow._set_paused),
+    Transition(ANY, Event.STAFF_CHANGED, action=CounterFlow._staff_changed),
     Transition(ANY, Event.CONNECTION, action=CounterFlow._set_connected),
     # A ticket completed here opens the prompt; the next call or its time ends it.
     Transition((State.CARD, State.THANKS), Event.COMPLETED, State.RATING, action=CounterFlow._open),

@@ -8,7 +8,8 @@ Each entry is stored with the idempotency key it will be sent with, in one trans
 that after a kill -9 at any moment an entry is either not there (the report was never
 accepted) or there with its key; a resend after a crash between "sent" and "deleted" is
 recognised by the hall by that key and counted once. WAL mode lets the sender read while a
-screen thread writes.
+screen thread writes. Each entry keeps the moment it was accepted, on the terminal's own
+clock, so that what was given during an outage can say on delivery how long ago it was.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +48,10 @@ class Entry:
 
 
 class Outbox:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.clock = clock  # wall time: an entry's age must hold across the terminal's restarts
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -62,7 +65,7 @@ class Outbox:
         key = key or f"{kind}-{uuid.uuid4().hex}"
         with self._lock:
             self._db.execute("INSERT OR IGNORE INTO outbox (key, kind, body, created_at) VALUES (?, ?, ?, ?)",
-                             (key, kind, json.dumps(body, ensure_ascii=False), time.time()))
+                             (key, kind, json.dumps(body, ensure_ascii=False), self.clock()))
         return key
 
     def pending(self, limit: int = 50) -> list[Entry]:
@@ -80,6 +83,10 @@ class Outbox:
                                     f"WHERE {where} ORDER BY id LIMIT ?", (limit,)).fetchall()
         return [Entry(key=k, kind=kind, body=json.loads(body), attempts=a, created_at=at, refused=r)
                 for k, kind, body, a, at, r in rows]
+
+    def age(self, entry: Entry) -> float:
+        """Seconds since the entry was accepted; never below 0 (the clock set back)."""
+        return max(0.0, self.clock() - entry.created_at)
 
     def refuse(self, key: str, reason: str) -> None:
         """Sets an entry aside with the hall's reason: it is kept, and sent no more."""

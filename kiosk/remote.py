@@ -19,7 +19,9 @@
   counter for the hall's call-back) go into the terminal's outbox and are delivered, each once and by its
   kind, by a background thread that also sends the heartbeat the hall uses to see that the
   kiosk lives. One the hall refuses for good is logged and set aside with the reason, and
-  the rest go on.
+  the rest go on. A rating says on delivery how long ago it was given (its age in the outbox,
+  on the terminal's own clock, so that clock need not agree with the hall's): the hall takes
+  a rating given within the counter's prompt even when it arrives after the prompt ended.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,8 +45,8 @@ from urllib3.util import Retry, Timeout
 
 from hall.booking_codes import BadBookingCode, parse_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
-from hall.schemas import (CounterTerminalPublic, EarlierTicketPublic, HelpCallPublic, PersonSaltPublic,
-                          PersonTicketsPublic, ServiceStatusPublic, TicketPublic)
+from hall.schemas import (MAX_GIVEN_SECONDS_AGO, CounterTerminalPublic, EarlierTicketPublic, HelpCallPublic,
+                          PersonSaltPublic, PersonTicketsPublic, ServiceStatusPublic, TicketPublic)
 from hall.spec import HallSpec
 from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
@@ -65,6 +68,8 @@ CACHE_FILE = "hall-definition.json"
 OUTBOX_FILE = "outbox.db"
 # The outbox's kinds and the hall's resource that takes each.
 DELIVERY_PATHS = {"device_report": "/devices/reports", "rating": "/ratings", "callback_phone": "/callbacks/phone"}
+# The kinds whose hall judges an entry by when it was given, told as its age at each sending.
+GIVEN_AGO = frozenset({"rating"})
 # Answers that mean "not now" for a report: it stays first in line, and is set aside only
 # after this many of them; any other 4xx refuses it for good at once.
 NOT_NOW = {408, 425, 429}
@@ -112,7 +117,7 @@ class _AttemptTimeout(Timeout):
 
 class RemoteHall(Hall):
     def __init__(self, url: str, token: str, *, data_dir: Path, ca_bundle: str | None = None,
-                 heartbeat_seconds: float = HEARTBEAT_SECONDS):
+                 heartbeat_seconds: float = HEARTBEAT_SECONDS, wall_clock: Callable[[], float] = time.time):
         self.url = url.rstrip("/")
         self._http = requests.Session()
         retries = HTTPAdapter(max_retries=_WithinDeadline(
@@ -126,7 +131,7 @@ class RemoteHall(Hall):
         self._cache = data_dir / CACHE_FILE
         self._failed_at: float | None = None  # when the server last failed to answer, until it answers
         self._spec = self._definition()
-        self._outbox = Outbox(data_dir / OUTBOX_FILE)
+        self._outbox = Outbox(data_dir / OUTBOX_FILE, clock=wall_clock)
         self._heartbeat_seconds = heartbeat_seconds
         self._wake = threading.Event()
         self._closing = threading.Event()
@@ -360,7 +365,7 @@ class RemoteHall(Hall):
                 self._set_aside(entry, f"no delivery for entries of kind {entry.kind!r}")
                 continue
             try:
-                answer = self._call("POST", path, body=entry.body, key=entry.key, retries=False)
+                answer = self._call("POST", path, body=self._sent_body(entry), key=entry.key, retries=False)
             except HallUnavailable as exc:
                 log.info("%s %s kept for later: %s", entry.kind, entry.key, exc)
                 return False
@@ -378,6 +383,11 @@ class RemoteHall(Hall):
                 return False
             self._set_aside(entry, reason)
         return True
+
+    def _sent_body(self, entry) -> dict:
+        if entry.kind not in GIVEN_AGO:
+            return entry.body
+        return {**entry.body, "given_seconds_ago": round(min(self._outbox.age(entry), MAX_GIVEN_SECONDS_AGO), 3)}
 
     def _set_aside(self, entry, reason: str) -> None:
         log.error("%s %s refused by the hall and set aside (main.py status lists it): %s; %s",

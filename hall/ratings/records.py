@@ -3,7 +3,14 @@ its prompt is open, later from the phone page or a kiosk, or on the hall's call-
 
 A completion is written down at once (served) with who served and until when it may be
 rated; a prompt that ends unanswered, by its time or by the counter's next call, leaves the
-transaction not rated, never with an invented rating. Every check is made before anything is
+transaction not rated, never with an invented rating.
+
+A counter's rating is judged by when it was given, not when it arrived: a terminal or keypad
+bridge that could not reach the hall keeps the rating in its outbox and says, on delivery,
+how long ago it was given. A rating given before the prompt ended is taken even though the
+prompt meanwhile ended as not rated (by its time, or by the next call, which moves the
+prompt's end to that moment), and the transaction turns rated: one rating still. One given
+after it is refused, and nothing arrives after the late-rating time, whenever it was given. Every check is made before anything is
 written, and data functions take the session, so a refusal leaves nothing behind.
 
 Whoever locks a transaction's row takes the event log's lock first (hall.db.order_commits),
@@ -29,9 +36,9 @@ from hall.tickets import EventKind, TicketStatus
 
 COMMENT_LENGTH = 500
 MAX_REASONS = 10
-# Rated at the counter: within its prompt only. Later channels: until the late-rating time.
+# Rated at the counter: given within its prompt. Every channel but the hall's call-back: arrived
+# before the late-rating time.
 PROMPT_CHANNELS = frozenset({Channel.COUNTER, Channel.KEYPAD})
-LATE_CHANNELS = frozenset({Channel.PHONE_PAGE, Channel.KIOSK})
 # A five-key keypad has no way to give a reason: its bad rating is taken as pressed, and its
 # follow-up case (opened like any other) finds out what went wrong.
 WITHOUT_REASONS = frozenset({Channel.KEYPAD})
@@ -96,6 +103,7 @@ def end_prompts(session: Session, *, spec: HallSpec, now: datetime, counter: str
     ended = list(session.scalars(query.order_by(ServedTicket.ticket_id).with_for_update()))
     for row in ended:
         row.rating_state = RatingState.NOT_RATED.value
+        row.prompt_until = min(row.prompt_until, now)  # a rating given from now on is not this one's
         totals.prompt_ended(session, row=row)
         events.append(session, hall_id=spec.hall.id, kind=EventKind.NOT_RATED, at=now, ticket_id=row.ticket_id,
                       counter=row.counter, payload={"rating": {"ticket_id": row.ticket_id, "counter": row.counter,
@@ -127,9 +135,11 @@ def served_ticket(session: Session, *, spec: HallSpec, ticket_id: int, now: date
 
 
 def rate(session: Session, *, spec: HallSpec, ticket_id: int, level: int, reasons: list[str], comment: str,
-         channel: Channel, identified: bool, now: datetime, counters: tuple[str, ...] | None = None) -> Rating:
-    """The transaction's one rating; raises RatingRefused with the reason (InvalidInput for a
-    comment too long). A bad rating (不满意, 非常不满意) opens its follow-up case."""
+         channel: Channel, identified: bool, now: datetime, counters: tuple[str, ...] | None = None,
+         given_seconds_ago: float = 0) -> Rating:
+    """The transaction's one rating, given `given_seconds_ago` before `now` (never taken as
+    before its completion); raises RatingRefused with the reason (InvalidInput for a comment
+    too long). A bad rating (不满意, 非常不满意) opens its follow-up case."""
     if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
         raise RatingRefused(RatingRefusal.LEVEL_OUT_OF_RANGE, f"level {level!r}: give 1 (非常不满意) to 5 (非常满意)")
     if not isinstance(comment, str) or len(comment) > COMMENT_LENGTH:
@@ -138,11 +148,12 @@ def rate(session: Session, *, spec: HallSpec, ticket_id: int, level: int, reason
     row = served_ticket(session, spec=spec, ticket_id=ticket_id, now=now, counters=counters)
     if row.rating_state == RatingState.RATED.value:
         raise RatingRefused(RatingRefusal.ALREADY_RATED, f"ticket {ticket_id} was rated before: one rating each")
-    _in_time(row, channel, now)
+    given_at = max(now - timedelta(seconds=given_seconds_ago), row.completed_at)
+    _in_time(row, channel, now, given_at)
     _reasons_hold(spec, level, reasons, comment, channel)
     rating = Rating(hall_id=spec.hall.id, ticket_id=row.ticket_id, service=row.service, department=row.department,
                     counter=row.counter, staff_job_no=row.staff_job_no, level=level, reasons=",".join(reasons),
-                    comment=comment.strip(), channel=channel.value, identified=bool(identified), rated_at=now,
+                    comment=comment.strip(), channel=channel.value, identified=bool(identified), rated_at=given_at,
                     set_aside=False)
     session.add(rating)
     totals.rated(session, row=row, was=RatingState(row.rating_state), level=level)
@@ -167,12 +178,13 @@ def split_reasons(reasons: str) -> list[str]:
     return [r for r in reasons.split(",") if r]
 
 
-def _in_time(row: ServedTicket, channel: Channel, now: datetime) -> None:
-    if channel in PROMPT_CHANNELS and (row.rating_state != RatingState.AWAITING.value or now >= row.prompt_until):
+def _in_time(row: ServedTicket, channel: Channel, now: datetime, given_at: datetime) -> None:
+    if channel in PROMPT_CHANNELS and given_at >= row.prompt_until:
         raise RatingRefused(RatingRefusal.WINDOW_CLOSED,
-                            f"the counter's prompt for ticket {row.ticket_id} has ended; the citizen may still "
+                            f"the counter's prompt for ticket {row.ticket_id} ended at "
+                            f"{row.prompt_until.isoformat()}, before this rating was given; the citizen may still "
                             "rate from the ticket's phone page or a kiosk")
-    if channel in LATE_CHANNELS and now >= row.rateable_until:
+    if channel is not Channel.CALLBACK and now >= row.rateable_until:
         raise RatingRefused(RatingRefusal.WINDOW_CLOSED,
                             f"ticket {row.ticket_id} could be rated until {row.rateable_until.isoformat()}")
 

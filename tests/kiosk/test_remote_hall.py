@@ -10,15 +10,18 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from hall.schemas import DeviceKind
 from kiosk.config import load_settings
 from kiosk.hall_client import HallUnavailable
 from kiosk.remote import RemoteHall
 from kiosk.terminal import open_hall, open_printer, ticket_flow
 from tests.conftest import SAMPLE_HALL, write_kiosk_config
+from tests.hall.api.conftest import Api
 from tests.hall.conftest import lift_quotas
 from tests.kiosk.remote_workers import report_until_killed
 from tests.postgres import free_port
@@ -294,3 +297,39 @@ def test_the_servers_certificate_is_verified(tmp_path, file_clock):
             hall.close()
     finally:
         server.kill()
+
+
+def test_a_rating_given_in_an_outage_is_taken_after_its_prompt_ended_meanwhile(any_hall_server, file_clock,
+                                                                               tmp_path):
+    """The counter terminal keeps the rating in its outbox while the hall is down and is
+    switched off; by the time both run again the prompt has ended as not rated. The outbox
+    says how long ago the rating was given, on the terminal's clock (here set by the test),
+    and the hall takes it as given within the prompt: rated, once."""
+    server = any_hall_server
+    terminal_token = server.register("counter-03", DeviceKind.COUNTER, counters=("3",))
+    kiosk = server.register("kiosk-01")
+    server.start()
+    staff = server.staff("s01", counters=("3",))
+    assert Api(server.url, kiosk).post("/api/v1/tickets", {"service": "household"}).status_code == 201
+    assert staff.post("/api/v1/counters/3/call-next").status_code == 200
+    ticket = staff.post("/api/v1/counters/3/complete").json()
+    completed = file_clock.now
+    folder = tmp_path / "counter"
+    terminal = RemoteHall(server.url, terminal_token, data_dir=folder, wall_clock=lambda: file_clock.now.timestamp())
+    server.kill()
+    file_clock.now = completed + timedelta(seconds=58)
+    terminal.report_rating(ticket["id"], 4, idempotency_key=f"counter-rating-{ticket['id']}")
+    terminal.close()
+    file_clock.now = completed + timedelta(seconds=75)
+    server.start()
+    until(lambda: server.rows("select rating_state from served_tickets") == [("not_rated",)],
+          seconds=60, what="the prompt ended as not rated by the server's watch")
+    terminal = RemoteHall(server.url, terminal_token, data_dir=folder, wall_clock=lambda: file_clock.now.timestamp())
+    try:
+        until(lambda: server.rows("select rating_state from served_tickets") == [("rated",)],
+              what=lambda: f"the rating taken: {terminal._outbox.set_aside()}")
+        until(lambda: len(terminal._outbox) == 0, what="the outbox emptied")
+        assert terminal._outbox.set_aside() == []
+        assert server.rows("select ticket_id, level, channel from ratings") == [(ticket["id"], 4, "counter")]
+    finally:
+        terminal.close()

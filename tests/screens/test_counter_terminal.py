@@ -4,11 +4,16 @@ through the API, a bad rating that cannot be sent without a reason, the record a
 the prompt ended by its time and by the next call (not rated), and every screen held to the
 kiosk's layout rules in both orientations of a 10" tablet, three languages and two type
 sizes. The Kivy window is the one of the screen tests; the ticket kiosk's app, if one runs,
-is set aside for this module and put back after it. Screenshots go to
-artifacts/screens/counter/."""
+is set aside for this module and put back after it. The terminal is also run as its own
+process (python main.py --mode counter) on a display of its own, tapped through the X
+server, and killed -9 right after the tap. Screenshots go to artifacts/screens/counter/."""
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,11 +21,14 @@ import pytest
 from PIL import Image
 
 from hall.schemas import DeviceKind, Role
+from kiosk.outbox import Outbox
+from kiosk.remote import OUTBOX_FILE
 from tests.conftest import OPEN_MORNING, ROOT, SAMPLE_HALL, write_kiosk_config
 from tests.support.api_clients import Api, staff_session
 from tests.support.servers import FileClock, HallServer
 from tests.screens.conftest import Driver, Monotonic
 from tests.screens.layout_rules import check
+from tests.screens.x_display import XDisplay
 from tests.support.waiting import until
 
 ARTIFACTS = ROOT / "artifacts" / "screens" / "counter"
@@ -152,6 +160,17 @@ def test_the_card_shows_who_serves_here(ui):
     assert card.photo.size == (300, 400)
 
 
+def test_a_staff_member_signing_out_and_in_shows_on_the_card_from_the_live_events(ui, server):
+    """The card is read again on the hall's counter_staff event, not at its minute's refresh."""
+    card = ui.screen
+    assert card.name_text == "李晓梅"
+    assert server.desk.delete("/api/v1/session").status_code == 204
+    ui.until(lambda: card.name_text == ui.app.flow.tr.t("counter.no_staff") and card.job_no == "")
+    server.desk = staff_session(server.url, JOB_NO, COUNTER)
+    ui.until(lambda: (card.name_text, card.job_no) == ("李晓梅", "工号 0301"))
+    ui.until(lambda: card.photo is not None)
+
+
 def test_a_bad_rating_needs_a_reason_and_arrives_once(ui, server):
     ticket = complete(server)
     shown(ui, "rating")
@@ -208,6 +227,85 @@ def test_the_next_call_ends_the_prompt(ui, server):
 
 def server_window(ui) -> int:
     return ui.app.flow.card.window_seconds
+
+
+class TerminalProcess:
+    """`python main.py --mode counter` on its own display, its log kept for a test to read."""
+
+    def __init__(self, folder: Path, server, display: XDisplay):
+        self.config = write_kiosk_config(folder, extra_terminal=f'hall = "{server.url}"\n'
+                                                                f'hall_token = "{server.counter_token}"')
+        self.config.write_text(self.config.read_text(encoding="utf-8") + f'\n[counter]\nid = "{COUNTER}"\n',
+                               encoding="utf-8")
+        self.outbox_file = folder / "data" / OUTBOX_FILE
+        self.display = display
+        self.log = folder / "terminal.log"
+        self.process: subprocess.Popen | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        """Started, and following the hall's live events."""
+        self.runs += 1
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "main.py", "--mode", "counter", "--config",
+                                             str(self.config)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                            env={**os.environ, "DISPLAY": self.display.name})
+        self.until("live events from", self.runs)
+
+    def until(self, line: str, times: int = 1) -> None:
+        until(lambda: self.text().count(line) >= times or self.process.poll() is not None, seconds=60,
+              what=lambda: f"{line!r} in the terminal's log:\n{self.text()[-3000:]}")
+        assert self.process.poll() is None, self.text()[-3000:]
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+    def outbox(self) -> tuple[int, list]:
+        box = Outbox(self.outbox_file)
+        try:
+            return len(box), box.set_aside()
+        finally:
+            box.close()
+
+    def kill(self) -> int:
+        process, self.process = self.process, None
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        return process.wait(timeout=30)
+
+
+def test_a_terminal_killed_right_after_the_tap_delivers_the_rating_once_after_its_restart(ui, server, tmp_path):
+    """The hall is down at the tap, so the rating can only be in the terminal's outbox when
+    the kill -9 comes, as soon as the terminal says it kept it; the restarted terminal
+    delivers it once the hall is back: one rating. The tap lands where this module's window,
+    at the same size, language and type, shows 非常满意."""
+    size = WINDOWS[0]
+    settle(ui, size, "zh_CN", False)
+    display = XDisplay(*size)
+    terminal = TerminalProcess(tmp_path / "terminal", server, display)
+    try:
+        terminal.start()
+        ticket = complete(server)
+        shown(ui, "rating")
+        x, y = face(ui, 5).center
+        terminal.until("from CARD to RATING on COMPLETED")
+        server.kill(signal.SIGKILL)
+        kept = "an answer kept for the hall"
+        until(lambda: kept in terminal.text() or display.tap(x, size[1] - y), seconds=30, every=0.5,
+              what=lambda: f"the tap taken:\n{terminal.text()[-3000:]}")  # taps while the new screen settles are dropped
+        assert terminal.kill() == -signal.SIGKILL
+        assert terminal.outbox() == (1, [])
+        server.start()
+        terminal.start()
+        until(lambda: ratings(server, ticket["id"]), seconds=60,
+              what=lambda: f"the rating delivered:\n{terminal.text()[-3000:]}")
+        until(lambda: terminal.outbox() == (0, []), what="the terminal's outbox emptied")
+        assert ratings(server, ticket["id"]) == [(5, "", "counter")]
+        ui.until(lambda: ui.app.stage == "card", seconds=30)  # this module's terminal heard that it was rated
+    finally:
+        if terminal.process is not None:
+            terminal.kill()
+        display.close()
 
 
 # -- the layout walk -----------------------------------------------------------------------

@@ -52,9 +52,12 @@ def rate(body: RatingRequest, request: Request, hall: HallDep, who: Rater, key: 
             counters = accounts.bound_counters(session, hall_id=hall.hall_id, device_id=who.device_id)
         return _receipt(records.rate(session, spec=hall.spec, ticket_id=body.ticket_id, level=body.level,
                                      reasons=body.reasons, comment=body.comment, channel=channel,
-                                     identified=body.identified, now=hall.clock(), counters=counters))
-    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write,
-                      status_code=201)
+                                     identified=body.identified, now=hall.clock(), counters=counters,
+                                     given_seconds_ago=body.given_seconds_ago))
+    # The age grows with each resend of the same rating from an outbox: it is no part of
+    # what the key stands for.
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(exclude={"given_seconds_ago"}),
+                      write=write, status_code=201)
 
 
 @router.get("/by-link/{token}", response_model=RatingStatusPublic,

@@ -1,17 +1,20 @@
 """Staff log in here. The session lives in an HttpOnly, SameSite=Strict cookie that no
-script can read; writes made with it must also carry the X-CSRF-Token given at login."""
+script can read; writes made with it must also carry the X-CSRF-Token given at login.
+Signing in or out at a counter is a live event (counter_staff, the counter alone: no name),
+by which the counter's terminal reads its card again at once."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from hall import accounts
+from hall import accounts, events
 from hall.api.deps import SESSION_COOKIE, HallDep, StaffMember
 from hall.api.errors import ApiError
 from hall.api.server import HallServer
 from hall.models import Staff
 from hall.schemas import LoginRequest, Problem, Role, StaffSessionPublic
+from hall.tickets import EventKind
 
 router = APIRouter(prefix="/session", tags=["session"])
 
@@ -51,6 +54,8 @@ async def login(body: LoginRequest, request: Request, hall: HallDep):
     staff, counters, grant = found
     if grant is None:
         raise ApiError(403, "not_your_counter", f"{staff.job_no} may not work at counter {body.counter}")
+    if body.counter is not None:
+        hall.wakeup.ring()  # its counter_staff event
     response = JSONResponse(_public(staff, counters, grant.csrf_token).model_dump(mode="json"))
     response.set_cookie(SESSION_COOKIE, grant.token, max_age=accounts.SESSION_HOURS * 3600, httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/")
@@ -74,7 +79,14 @@ def _finish(hall: HallServer, attempt: accounts.LoginAttempt, rehashed: str | No
         if counter is not None and counter not in permitted:
             return staff, permitted, None
         grant = accounts.open_session(session, staff=staff, counter=counter, now=hall.clock())
+        if counter is not None:
+            _staff_changed(session, hall, counter, signed_in=True)
         return staff, [counter] if counter else permitted, grant
+
+
+def _staff_changed(session, hall: HallServer, counter: str, *, signed_in: bool) -> None:
+    events.append(session, hall_id=hall.hall_id, kind=EventKind.COUNTER_STAFF, at=hall.clock(), counter=counter,
+                  payload={"counter": counter, "signed_in": signed_in})
 
 
 @router.get("", response_model=StaffSessionPublic, summary="Who is logged in, and the CSRF token")
@@ -88,7 +100,11 @@ def whoami(request: Request, hall: HallDep, who: StaffMember) -> StaffSessionPub
 @router.delete("", status_code=204, summary="Log out")
 def logout(request: Request, hall: HallDep, _who: StaffMember) -> Response:
     with hall.engine.transaction() as session:
-        accounts.close_session(session, token=request.cookies[SESSION_COOKIE])
+        counter = accounts.close_session(session, token=request.cookies[SESSION_COOKIE])
+        if counter is not None:
+            _staff_changed(session, hall, counter, signed_in=False)
+    if counter is not None:
+        hall.wakeup.ring()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

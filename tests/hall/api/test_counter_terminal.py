@@ -13,6 +13,7 @@ from PIL import Image
 from hall import accounts
 from hall.schemas import DeviceKind, Role
 from tests.support.api_clients import PASSWORD, Api, staff_session
+from tests.hall.api.sse import Listener
 
 CARD = "/api/v1/counter-terminal"
 
@@ -101,3 +102,26 @@ def test_only_a_counter_terminal_bound_to_a_counter_is_answered(live, kiosk, add
 def test_a_photo_that_is_no_small_jpeg_or_png_is_refused(live, photo, problem):
     with pytest.raises(accounts.AccountError, match=problem):
         add_staff(live, "0303", ("3",), photo=photo)
+
+
+def test_signing_in_and_out_at_the_counter_is_a_live_event_naming_the_counter_alone(live, terminal):
+    add_staff(live, "0301", ("3", "4"), post="综合受理岗", department="县人社局")
+    stream = Listener(terminal)
+    try:
+        assert stream.next().event == "ready"
+        desk = staff_session(live.url, "0301", "3")
+        signed_in = stream.next()
+        assert (signed_in.event, signed_in.json()["counter"], signed_in.json()["payload"]) == (
+            "counter_staff", "3", {"counter": "3", "signed_in": True})
+        assert "李晓梅" not in signed_in.data and "0301" not in signed_in.data
+        assert terminal.get(CARD).json()["staff"]["job_no"] == "0301"
+        assert desk.delete("/api/v1/session").status_code == 204
+        signed_out = stream.next()
+        assert (signed_out.event, signed_out.json()["payload"]) == ("counter_staff", {"counter": "3",
+                                                                                      "signed_in": False})
+        assert terminal.get(CARD).json()["staff"] is None
+        elsewhere = staff_session(live.url, "0301")  # signed in at no counter: nothing to tell
+        assert elsewhere.post("/api/v1/counters/4/pause").status_code == 200
+        assert stream.next().event == "counter_paused"
+    finally:
+        stream.close()

@@ -14,6 +14,7 @@ from tests.conftest import OPEN_MORNING, SHANGHAI
 from tests.hall.api.conftest import Api
 from tests.hall.api.sse import Listener
 from tests.hall.conftest import with_hall
+from tests.support.waiting import until
 
 RATE = "/api/v1/ratings"
 WRITTEN = ("ratings", "rating_cases", "served_tickets", "events", "idempotency_keys")
@@ -36,6 +37,11 @@ def written(count) -> dict[str, int]:
 
 def state(who: Api, ticket_id: int) -> str | None:
     return who.get(f"{RATE}/state/{ticket_id}").json()["state"]
+
+
+def reached(who: Api, ticket_id: int, wanted: str) -> None:
+    """Waits for the server's watch to bring a transaction to a rating state."""
+    until(lambda: state(who, ticket_id) == wanted, what=f"ticket {ticket_id} {wanted}")
 
 
 def test_a_rating_is_taken_once_in_every_channel(serve, terminal, kiosk, supervisor, count):
@@ -130,6 +136,79 @@ def test_a_prompt_unanswered_in_time_is_not_rated(serve, terminal, login, clock,
     before = written(count)
     refused = terminal.post(RATE, {"ticket_id": ticket["id"], "level": 4})
     assert refused.status_code == 409 and refused.json()["reason"] == "window_closed"
+    assert written(count) == before
+
+
+def levels(supervisor: Api) -> dict:
+    return supervisor.get(f"{RATE}/levels").json()
+
+
+def test_a_rating_given_in_its_prompt_and_arriving_after_it_ended_by_time_is_taken(serve, terminal, supervisor,
+                                                                                  clock, count):
+    """The terminal could not reach the hall: its outbox delivers the rating after the prompt
+    ended as not rated, saying how long ago it was given; the transaction turns rated, once,
+    and the day's totals move it from not rated to its level."""
+    ticket = serve()
+    completed = clock.now
+    clock.now += timedelta(seconds=90)
+    reached(terminal, ticket["id"], "not_rated")
+    assert levels(supervisor)["not_rated"] == 1
+    body = {"ticket_id": ticket["id"], "level": 2, "reasons": ["slow"], "given_seconds_ago": 35}
+    given = terminal.post(RATE, body, key="counter-rating-late-0001")
+    assert given.status_code == 201, given.text
+    assert datetime.fromisoformat(given.json()["rated_at"]) == completed + timedelta(seconds=55)
+    assert state(terminal, ticket["id"]) == "rated"
+    resent = terminal.post(RATE, {**body, "given_seconds_ago": 47.5}, key="counter-rating-late-0001")
+    assert resent.status_code == 201 and resent.content == given.content, resent.text  # the same rating, its age grown
+    assert count("ratings") == 1 and count("rating_cases") == 1
+    assert levels(supervisor) == {"counts": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 0}, "not_rated": 0, "awaiting": 0,
+                                  "set_aside": 0}
+    [mine] = [f for f in supervisor.get(f"{RATE}/figures", params={"by": "staff"}).json() if f["key"] == "0301"]
+    assert (mine["transactions"], mine["rated"], mine["bad"]) == (1, 1, 1)
+    again = terminal.post(RATE, {"ticket_id": ticket["id"], "level": 5, "given_seconds_ago": 80})
+    assert again.status_code == 409 and again.json()["reason"] == "already_rated"
+
+
+def test_a_rating_given_before_the_next_call_is_taken_and_one_given_after_it_refused(serve, terminal, supervisor,
+                                                                                    clock, count):
+    first = serve()
+    clock.now += timedelta(seconds=20)
+    second = serve()  # the next call ended the first prompt, 20 s in, as not rated
+    assert state(terminal, first["id"]) == "not_rated"
+    clock.now += timedelta(seconds=10)
+    before = written(count)
+    after_the_call = terminal.post(RATE, {"ticket_id": first["id"], "level": 4, "given_seconds_ago": 9.5})
+    assert after_the_call.status_code == 409 and after_the_call.json()["reason"] == "window_closed"
+    assert "before this rating was given" in after_the_call.json()["message"]
+    assert written(count) == before
+    before_the_call = terminal.post(RATE, {"ticket_id": first["id"], "level": 4, "given_seconds_ago": 10.5})
+    assert before_the_call.status_code == 201, before_the_call.text
+    assert state(terminal, first["id"]) == "rated" and state(terminal, second["id"]) == "awaiting"
+    assert levels(supervisor)["counts"]["4"] == 1 and levels(supervisor)["not_rated"] == 0
+
+
+def test_the_age_of_a_rating_is_bounded_by_its_transaction_and_the_late_rating_time(serve, terminal, kiosk, clock,
+                                                                                  count):
+    """An age beyond the transaction's completion is taken as given at the completion; no age
+    lets a counter's rating in after the late-rating time; a claimed time after the prompt's
+    end stays refused; and an age that is no number of seconds is bad input."""
+    ticket = serve()
+    completed = clock.now
+    clock.now += timedelta(minutes=10)
+    for age in (-1, 60 * 24 * 3600 + 1, 1e300, "30", None, True):
+        answer = terminal.post(RATE, {"ticket_id": ticket["id"], "level": 5, "given_seconds_ago": age})
+        assert answer.status_code == 422, (age, answer.text)
+    assert count("ratings") == 0
+    refused = terminal.post(RATE, {"ticket_id": ticket["id"], "level": 5, "given_seconds_ago": 539})
+    assert refused.status_code == 409 and refused.json()["reason"] == "window_closed"
+    given = terminal.post(RATE, {"ticket_id": ticket["id"], "level": 5, "given_seconds_ago": 60 * 24 * 3600})
+    assert given.status_code == 201, given.text
+    assert datetime.fromisoformat(given.json()["rated_at"]) == completed
+    overdue = serve()
+    clock.now = datetime.fromisoformat(kiosk.get(f"{RATE}/state/{overdue['id']}").json()["rateable_until"])
+    before = written(count)
+    late = terminal.post(RATE, {"ticket_id": overdue["id"], "level": 5, "given_seconds_ago": 3 * 24 * 3600})
+    assert late.status_code == 409 and late.json()["reason"] == "window_closed"
     assert written(count) == before
 
 
