@@ -5,9 +5,8 @@ working day by default; the hall decides, and refuses what comes after).
 A scanned ticket's transaction stands one of a few ways (`Standing`): open to a rating, rated
 already (at the counter, on the phone page, at a kiosk), past its time, not completed, or
 unknown while the hall cannot be asked. The progress screen says which; only an open one
-offers 评价本次服务. The five levels and their labels are the counter terminal's (hall.ratings.
-terms, the catalogue's rating.level_N); 不满意 and 非常不满意 need at least one of the hall's
-reasons. The kiosk has no keyboard (a scanner types into its window), so the reasons that
+offers 评价本次服务. The five faces are the counter terminal's (kiosk.rating_faces); 不满意
+and 非常不满意 need at least one of the hall's reasons. The kiosk has no keyboard (a scanner types into its window), so the reasons that
 ask for a written comment (其他) are left to the counter and the phone page.
 
 A rating is sent once: its idempotency key is the ticket's, so a double tap, a retry after a
@@ -25,9 +24,7 @@ from typing import TYPE_CHECKING
 from hall.ratings.terms import BAD_UP_TO, LEVELS, RatingRefusal, RatingRefused, RatingState
 from hall.spec import HallSpec, Reason
 from hall.tickets import TicketInfo, TicketStatus
-from kiosk.counter_terminal import Face
 from kiosk.hall_client import Hall, HallUnavailable
-from kiosk.i18n import Translator
 
 if TYPE_CHECKING:
     from hall.schemas import RatingReceipt, RatingStatusPublic
@@ -105,11 +102,6 @@ def send(hall: Hall, rating: LateRating, level: int, reasons: list[str]) -> Rati
     """The rating, to the hall under the ticket's key (a job's work); raises RatingRefused
     with the hall's reason, or HallUnavailable."""
     return hall.rate(rating.ticket_id, level, reasons=list(reasons), idempotency_key=rating.key)
-
-
-def faces(tr: Translator) -> list[Face]:
-    """非常满意 first, as the counter terminal shows them."""
-    return [Face(level, tr.t(f"rating.level_{level}"), level <= BAD_UP_TO) for level in sorted(LEVELS, reverse=True)]
 
 
 def reasons(spec: HallSpec) -> list[Reason]:

@@ -17,9 +17,9 @@ from kiosk.card_watch import Message, ReaderStatus
 from kiosk.hall_client import Hall
 from kiosk.help_call import HelpCallWatch, HelpState
 from kiosk.i18n import Translator
-from kiosk.counter_terminal import Face
 from kiosk.identity import Identification
-from kiosk.late_rating import Standing, faces
+from kiosk.rating_faces import Face, faces
+from kiosk.late_rating import Standing
 from kiosk.late_rating import reasons as late_reasons
 from kiosk.ticket_states import Errand, Notice
 from kiosk.ticket_view import ProgressView, TicketView, progress_view

@@ -36,7 +36,7 @@ class ServiceButton(ButtonBehavior, BoxLayout):
 class FaceButton(ButtonBehavior, BoxLayout):
     """One of the five faces, with its label: one touch target, one level."""
 
-    face = ObjectProperty(None, allownone=True)  # kiosk.counter_terminal.Face
+    face = ObjectProperty(None, allownone=True)  # kiosk.rating_faces.Face
     level = NumericProperty(0)
 
     def on_release(self) -> None:

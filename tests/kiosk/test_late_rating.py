@@ -2,6 +2,8 @@
 the rating) and on a hall server in its own process (the kiosk's token, channel kiosk)."""
 from __future__ import annotations
 
+import logging
+import sys
 from datetime import timedelta
 
 import pytest
@@ -12,7 +14,9 @@ from kiosk.late_rating import Standing
 from kiosk.machine import InlineRunner
 from kiosk.remote import RemoteHall
 from kiosk.ticket_states import State
+from kiosk.voice import Speaker, VoiceGuide
 from tests.kiosk.conftest import make_flow, take
+from tests.kiosk.test_voice import SINK, wait_for
 
 
 class HeldRunner:
@@ -135,6 +139,21 @@ def test_thanks_then_home_by_itself(hall, spec, db, clock, tmp_path):
     ticks.t += 5
     flow.tick()
     assert flow.state is State.IDLE and flow.errand.rating is None
+
+
+def test_with_voice_on_the_rating_asks_aloud(hall, spec, db, clock, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    speaker = Speaker(player=(sys.executable, str(SINK), str(tmp_path)))
+    flow, *_ = make_flow(hall, tmp_path, clock=clock, guide=VoiceGuide(speaker))
+    try:
+        flow.code_scanned(served(db, spec, clock, flow))
+        flow.toggle_voice()
+        flow.rate_service()
+        wait_for(lambda: any(r.getMessage() == "saying (zh_CN): 请您对本次服务进行评价" for r in caplog.records))
+        flow.rate(1)
+        wait_for(lambda: any(r.getMessage() == "saying (zh_CN): 请选择不满意的原因（可多选）" for r in caplog.records))
+    finally:
+        speaker.close()
 
 
 def test_a_ticket_not_completed_offers_no_rating_and_says_why(hall, tmp_path, clock):
