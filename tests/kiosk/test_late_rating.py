@@ -11,27 +11,12 @@ import pytest
 from hall.queue import QueueEngine
 from hall.ratings.terms import RatingRefusal, RatingRefused
 from kiosk.late_rating import Standing
-from kiosk.machine import InlineRunner
 from kiosk.remote import RemoteHall
 from kiosk.ticket_states import State
 from kiosk.voice import Speaker, VoiceGuide
 from tests.kiosk.conftest import make_flow, take
+from tests.kiosk.test_help_call import HeldRunner
 from tests.kiosk.test_voice import SINK, wait_for
-
-
-class HeldRunner:
-    """Holds each job until the test lets it run, as a slow hall would: taps meanwhile meet
-    a flow whose rating is on its way."""
-
-    def __init__(self):
-        self.held = []
-
-    def submit(self, work, done, failed) -> None:
-        self.held.append((work, done, failed))
-
-    def run_all(self) -> None:
-        while self.held:
-            InlineRunner().submit(*self.held.pop(0))
 
 
 def served(db, spec, clock, flow, service: str = "household", counter: str = "3") -> str:
@@ -108,13 +93,13 @@ def test_a_double_tap_sends_one_rating(hall, spec, db, clock, tmp_path):
     runner = HeldRunner()
     flow, *_ = make_flow(hall, tmp_path, clock=clock, runner=runner)
     flow.code_scanned(code)
-    runner.run_all()
+    runner.run()
     flow.rate_service()
     flow.rate(5)
     flow.rate(5)  # the second tap while the first is on its way
     flow.rate(4)
-    assert len(runner.held) == 1 and flow.state is State.RATING
-    runner.run_all()
+    assert len(runner.jobs) == 1 and flow.state is State.RATING
+    runner.run()
     assert flow.state is State.THANKS
     assert [r[1] for r in ratings(db)] == [5]
 
