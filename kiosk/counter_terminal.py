@@ -33,12 +33,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hall.ratings.terms import BAD_UP_TO, LEVELS
+from kiosk import rating_faces
 from kiosk.i18n import Translator
 from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
 from kiosk.visit import Visit
 
 if TYPE_CHECKING:
     from hall.schemas import CounterTerminalPublic, ReasonPublic
+    from kiosk.rating_faces import Face
     from kiosk.remote import RemoteHall
     from kiosk.voice import Speaker
 
@@ -113,13 +115,6 @@ class Answer:
     phone: str = ""
 
 
-@dataclass(frozen=True)
-class Face:
-    level: int
-    label: str
-    bad: bool
-
-
 class CounterFlow(Listener):
     def __init__(self, hall: RemoteHall, *, counter: str, language: str = "zh_CN", large_type: bool = False,
                  voice: bool = False, thanks_seconds: float = 4, listener: Listener | None = None,
@@ -185,8 +180,7 @@ class CounterFlow(Listener):
         return "" if self.connected else self.tr.t("counter.offline")
 
     def faces(self) -> list[Face]:
-        return [Face(level, self.tr.t(f"rating.level_{level}"), level <= BAD_UP_TO) for level in sorted(LEVELS,
-                                                                                                        reverse=True)]
+        return rating_faces.faces(self.tr)
 
     def rating_title(self) -> str:
         return self.tr.t("rating.prompt", number=self.prompt.number) if self.prompt else ""

@@ -20,8 +20,11 @@ from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from hall.person_keys import PersonKeys
     from hall.queue import QueueEngine
+    from hall.schemas import RatingReceipt, RatingStatusPublic
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,6 +77,35 @@ class EmbeddedHall(Hall):
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         self._guard(lambda q: q.report_device(device_id, kind, status, detail))
+
+    def rating_status(self, ticket_id: int) -> RatingStatusPublic:
+        from hall.ratings import records
+        from hall.schemas import RatingStatusPublic
+
+        def status(q: QueueEngine) -> RatingStatusPublic:
+            with q.reading() as session:
+                return RatingStatusPublic.of(records.status(session, spec=self._spec, ticket_id=ticket_id))
+        return self._guard(status)
+
+    def rate(self, ticket_id: int, level: int, *, reasons: list[str], idempotency_key: str) -> RatingReceipt:
+        """Written by the engine as the hall server writes it (hall.ratings.records), the
+        ticket's completion written down with it where the engine completed it."""
+        from hall.idempotency import KeyReused
+        from hall.ratings import records
+        from hall.ratings.terms import Channel, RatingRefusal, RatingRefused, RatingState
+        from hall.schemas import RatingReceipt
+
+        def write(session: Session) -> str:
+            rating = records.rate(session, spec=self._spec, ticket_id=ticket_id, level=level, reasons=reasons,
+                                  comment="", channel=Channel.KIOSK, identified=False, now=self._clock())
+            return RatingReceipt(ticket_id=rating.ticket_id, state=RatingState.RATED, channel=Channel.KIOSK,
+                                 rated_at=rating.rated_at).model_dump_json()
+        request = ("rate", str(ticket_id), str(level), ",".join(reasons))
+        try:
+            answer = self._guard(lambda q: _written_once(q, idempotency_key, request, write))
+        except KeyReused as exc:
+            raise RatingRefused(RatingRefusal.ALREADY_RATED, str(exc)) from exc
+        return RatingReceipt.model_validate_json(answer)
 
     def close(self) -> None:
         """For good: a job still running when the kiosk stops gets HallUnavailable rather than
@@ -129,14 +161,21 @@ def _utcnow() -> datetime:
 
 def _once(queue: QueueEngine, key: str | None, request: tuple[str, ...],
           write: Callable[[QueueEngine], TicketInfo]) -> TicketInfo:
-    """The hall server's idempotent write, in-process: key and ticket in one transaction."""
+    """The hall server's idempotent write of a ticket, in-process."""
     if key is None:
         return write(queue)
-    from hall import idempotency
     from hall.schemas import TicketPublic
 
-    answer, _ = idempotency.once(queue, hall_id=queue.spec.hall.id, principal="embedded", key=key,
-                                 request=idempotency.fingerprint(*request),
-                                 write=lambda _session: TicketPublic.of(write(queue)).model_dump_json(),
-                                 now=lambda: datetime.now(timezone.utc))
+    answer = _written_once(queue, key, request, lambda _session: TicketPublic.of(write(queue)).model_dump_json())
     return TicketPublic.model_validate_json(answer).info()
+
+
+def _written_once(queue: QueueEngine, key: str, request: tuple[str, ...], write: Callable[[Session], str]) -> str:
+    """The hall server's idempotent write, in-process: key and answer (as text) in one
+    transaction with the change."""
+    from hall import idempotency
+
+    answer, _ = idempotency.once(queue, hall_id=queue.spec.hall.id, principal="embedded", key=key,
+                                 request=idempotency.fingerprint(*request), write=write,
+                                 now=lambda: datetime.now(timezone.utc))
+    return answer

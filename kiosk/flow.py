@@ -6,7 +6,10 @@ the services for a double tap to fall through. A service that needs identificati
 the ID card (or a booking code) after confirming. Cards and codes are events any state may
 take or ignore: a card placed at the home screen identifies the visit under way, keeping its
 language, type size and voice (and the hall gives the green channel by age); a booking code
-checks in, a ticket's code shows that ticket's progress. A citizen identified at home who
+checks in, a ticket's code shows that ticket's progress. A completed ticket's transaction may
+be rated there, late (kiosk.late_rating): 评价本次服务 while the hall still takes it, five
+faces, the reasons of a bad rating, thanks, home; or a plain line saying that it was rated,
+that its time has passed, or that it is not completed yet. A citizen identified at home who
 holds an open ticket sees it at once (its number, place and counters), with the way back to
 the services the hall still gives them; the others are grey and say why.
 
@@ -39,12 +42,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
 from hall.hours import issuing_refusal, next_issuing_change
+from hall.ratings.terms import BAD_UP_TO, LEVELS, RatingRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
 from kiosk.hall_client import Hall
 from kiosk.help_call import HelpCallWatch, HelpState
 from kiosk.i18n import Translator
 from kiosk.identity import Identification
+from kiosk.late_rating import REFUSED_STANDING, Standing, look_up, send
+from kiosk.late_rating import reasons as late_reasons
 from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
 from kiosk.printing import PrintOutcome, TicketPrinterService
 from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink, parse_scanned
@@ -54,12 +60,13 @@ from kiosk.ticket_view import TicketView, ticket_view
 from kiosk.visit import Visit
 
 if TYPE_CHECKING:
-    from hall.schemas import HelpCallPublic
+    from hall.schemas import HelpCallPublic, RatingReceipt
 
 log = logging.getLogger(__name__)
 # Refusals that hold for the whole hall: it is closed now, and says until when.
 HOURS = frozenset({RefusalReason.CLOSED_TODAY, RefusalReason.NOT_YET_OPEN, RefusalReason.BREAK,
                    RefusalReason.CLOSED_FOR_TODAY})
+THANKS_SECONDS = 5  # the thank-you for a rating, then home
 
 
 class Guide(Protocol):
@@ -154,6 +161,12 @@ class TicketFlow(Listener):
         spec = self.hall.spec
         return next_issuing_change(spec.hours, spec.zone, self.now())
 
+    def rating_offered(self) -> bool:
+        """Whether the progress screen offers 评价本次服务: a completed transaction the hall
+        still takes a rating of."""
+        rating = self.errand.rating
+        return self.state is State.PROGRESS and rating is not None and rating.standing is Standing.OPEN
+
     def help_offered(self) -> bool:
         """Whether 呼叫工作人员 is on the screens: only when staff consoles can answer it."""
         return self.hall.takes_help_calls
@@ -177,6 +190,18 @@ class TicketFlow(Listener):
 
     def touched(self) -> None:
         self.visit.touched()
+
+    def rate_service(self) -> None:
+        self.machine.fire(Event.RATE_SERVICE)
+
+    def rate(self, level: int) -> None:
+        self.machine.fire(Event.RATE, level)
+
+    def toggle_reason(self, code: str) -> None:
+        self.machine.fire(Event.REASON, code)
+
+    def send(self) -> None:
+        self.machine.fire(Event.SEND)
 
     def card_placed(self, outcome: CardOutcome) -> None:
         """A card was read (kiosk.card_watch), on the flow's thread."""
@@ -265,6 +290,8 @@ class TicketFlow(Listener):
         if (self.state is State.IDLE and self.visit.in_defaults() and self.help.state is HelpState.NONE
                 and self.errand == Errand()):
             return False  # nothing to forget: the home screen is not redrawn every second
+        if self.state is State.THANKS:
+            return self.visit.expired(THANKS_SECONDS)
         if (self.state is State.TICKET and self.errand.printed and self.errand.printed.ok
                 or self.state is State.PROGRESS):
             return self.visit.expired(self.ticket_timeout)
@@ -295,7 +322,7 @@ class TicketFlow(Listener):
         """Home, where the visit (if one is under way) chooses its service again."""
         errand = self.errand
         errand.service, errand.work, errand.message, errand.notice = None, None, None, None
-        errand.ticket = errand.printed = errand.progress = None
+        errand.ticket = errand.printed = errand.progress = errand.rating = None
         return self._load_queues(None)
 
     def _enter(self, _data: object) -> None:
@@ -306,9 +333,10 @@ class TicketFlow(Listener):
         return self._load_queues(None)
 
     def _ended(self) -> bool:
-        """Whether the visit on screen is over: its ticket, or a scanned ticket's progress, is
-        shown (the open ticket of a citizen identified at home is their visit's)."""
-        return self.state is State.TICKET or self.state is State.PROGRESS and self.errand.held is None
+        """Whether the visit on screen is over: its ticket, or a scanned ticket's progress or
+        rating, is shown (the open ticket of a citizen identified at home is their visit's)."""
+        return (self.state in (State.TICKET, State.RATING, State.REASONS, State.THANKS)
+                or self.state is State.PROGRESS and self.errand.held is None)
 
     def _load_queues(self, _data: object) -> Job | None:
         """One load at a time; one asked for meanwhile follows it, since the answer under way
@@ -388,6 +416,7 @@ class TicketFlow(Listener):
     def _show_held(self, held: Held) -> None:
         self._keep_held(held)
         self.errand.progress = held.tickets.tickets[0]
+        self.errand.rating = None
 
     def _held_failed(self, exc: Exception) -> None:
         """The hall will say it when the citizen asks for a ticket, as before a card."""
@@ -451,6 +480,79 @@ class TicketFlow(Listener):
 
     def _keep_progress(self, found: Found) -> None:
         self.errand.progress = found.ticket
+        self.errand.rating = found.rating
+
+    # the late rating (kiosk.late_rating)
+
+    def _rateable(self, _data: object) -> bool:
+        return self.rating_offered()
+
+    def _open_rating(self, _data: object) -> None:
+        rating = self.errand.rating
+        rating.level, rating.reasons, rating.failed = None, [], False
+
+    def _level(self, level: object) -> int | None:
+        rating = self.errand.rating
+        return level if level in LEVELS and rating is not None and not rating.sending else None
+
+    def _good_level(self, level: object) -> bool:
+        return self._level(level) is not None and level > BAD_UP_TO
+
+    def _bad_level(self, level: object) -> bool:
+        return self._level(level) is not None and level <= BAD_UP_TO
+
+    def _rate_now(self, level: int) -> Job:
+        self.errand.rating.level = level
+        return self._send_rating(None)
+
+    def _ask_reasons(self, level: int) -> None:
+        self.errand.rating.level, self.errand.rating.failed = level, False
+
+    def _toggle_reason(self, code: str) -> None:
+        rating = self.errand.rating
+        if code in rating.reasons:
+            rating.reasons.remove(code)
+        elif any(r.code == code for r in late_reasons(self.hall.spec)):
+            rating.reasons.append(code)
+
+    def _rating_free(self, _data: object) -> bool:
+        return not self.errand.rating.sending
+
+    def _sendable(self, _data: object) -> bool:
+        return self.errand.rating.sendable()
+
+    def _back_to_faces(self, _data: object) -> None:
+        self._open_rating(None)
+
+    def _send_rating(self, _data: object) -> Job:
+        """The rating, sent by the runner under the ticket's key; the level goes to no log."""
+        rating = self.errand.rating
+        rating.sending, rating.failed = True, False
+        work = functools.partial(send, self.hall, rating, rating.level, list(rating.reasons))
+        return Job(work, Event.RATED, Event.RATE_FAILED)
+
+    def _rated(self, receipt: RatingReceipt) -> None:
+        rating = self.errand.rating
+        if rating is not None and rating.ticket_id == receipt.ticket_id:
+            rating.sending, rating.standing = False, Standing.RATED
+        log.info("ticket %s rated at this kiosk", receipt.ticket_id)
+
+    def _refused(self, exc: Exception) -> bool:
+        """The hall refused it for the transaction's sake (rated meanwhile, past its time):
+        the progress screen says so."""
+        return isinstance(exc, RatingRefused) and exc.reason in REFUSED_STANDING
+
+    def _rating_refused(self, exc: RatingRefused) -> None:
+        log.info("late rating refused: %s", exc)
+        rating = self.errand.rating
+        rating.sending, rating.standing = False, REFUSED_STANDING[exc.reason]
+
+    def _rating_failed(self, exc: Exception) -> None:
+        """Not taken, and not for the transaction's sake (the hall unreachable): tap again."""
+        log.warning("late rating not sent: %r", exc)
+        rating = self.errand.rating
+        if rating is not None:
+            rating.sending, rating.failed = False, True
 
     def _not_found(self, found: Found) -> None:
         self.errand.notice = Notice(None, None, problem=found.problem)
@@ -535,17 +637,20 @@ class TicketFlow(Listener):
         return Held(identity, self.hall.person_tickets(identity.number_hash))
 
     def _find(self, code: TicketLink | TicketCode) -> Found:
+        """The scanned ticket, and its transaction's rating once completed."""
         try:
             if isinstance(code, TicketLink):
-                return Found(ticket=self.hall.ticket_by_link(code.token))
-            if code.hall_id != self.hall.spec.hall.id:
+                ticket = self.hall.ticket_by_link(code.token)
+            elif code.hall_id != self.hall.spec.hall.id:
                 return Found(problem=Message("progress.other_hall"))
-            if code.day != self.today():
+            elif code.day != self.today():
                 return Found(problem=Message("progress.other_day", {"day": code.day}))
-            return Found(ticket=self.hall.ticket_by_number(code.number))
+            else:
+                ticket = self.hall.ticket_by_number(code.number)
         except TicketNotFound as exc:
             log.info("scanned ticket not found: %s", exc)
             return Found(problem=Message("progress.not_found"))
+        return Found(ticket=ticket, rating=look_up(self.hall, ticket, self.now()))
 
     def _warm_up(self) -> list[ServiceStatus]:
         self._report_printer(self.printer.check())
@@ -586,7 +691,9 @@ S, E, F = State, Event, TicketFlow
 # Where a citizen can be met by a card or a code: every state but ISSUING, whose result must
 # reach the screen. Over a ticket or a ticket's progress on screen, a card or a code is the
 # next citizen's, and gets a visit of its own.
-OPEN_TO_SCANS = (S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE)
+OPEN_TO_SCANS = (S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, S.RATING, S.REASONS,
+                 S.THANKS)
+RATING_STATES = (S.RATING, S.REASONS)
 TABLE = [
     Transition(S.IDLE, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
     Transition(S.IDLE, E.CHOOSE, S.NOTICE, guard=F._known_service, action=F._explain_unavailable),
@@ -601,10 +708,23 @@ TABLE = [
     Transition(S.ISSUING, E.FOUND, S.PROGRESS, guard=F._has_progress, action=F._keep_progress),
     Transition(S.ISSUING, E.FOUND, S.NOTICE, action=F._not_found),
     Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
-    Transition((S.TICKET, S.PROGRESS), E.DONE, S.IDLE, action=F._end_visit),
+    Transition((S.TICKET, S.PROGRESS, S.THANKS), E.DONE, S.IDLE, action=F._end_visit),
     Transition(S.NOTICE, E.BACK, S.IDLE),
     Transition(S.PROGRESS, E.BACK, S.IDLE, guard=F._another_allowed),  # 办理其他业务: the visit goes on
     Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE, action=F._end_visit),  # 首页: start afresh
+    # A scanned ticket's late rating: a good level is sent at once, a bad one asks its reasons;
+    # a refusal for the transaction's sake (rated meanwhile, past its time) is said on its progress.
+    Transition(S.PROGRESS, E.RATE_SERVICE, S.RATING, guard=F._rateable, action=F._open_rating),
+    Transition(S.RATING, E.RATE, None, guard=F._good_level, action=F._rate_now),
+    Transition(S.RATING, E.RATE, S.REASONS, guard=F._bad_level, action=F._ask_reasons),
+    Transition(S.REASONS, E.REASON, None, guard=F._rating_free, action=F._toggle_reason),
+    Transition(S.REASONS, E.SEND, None, guard=F._sendable, action=F._send_rating),
+    Transition(S.REASONS, E.BACK, S.RATING, guard=F._rating_free, action=F._back_to_faces),
+    Transition(S.RATING, E.BACK, S.PROGRESS, guard=F._rating_free),
+    Transition(RATING_STATES, E.RATED, S.THANKS, action=F._rated),
+    Transition(ANY, E.RATED, None, action=F._rated),  # the visit moved on meanwhile: taken all the same
+    Transition(RATING_STATES, E.RATE_FAILED, S.PROGRESS, guard=F._refused, action=F._rating_refused),
+    Transition(ANY, E.RATE_FAILED, None, action=F._rating_failed),
     # A card: it identifies the visit under way, or the next citizen's over an ended one; or
     # it says why it cannot.
     Transition(S.IDLE, E.CARD_PLACED, None, guard=F._card_usable, action=F._identify_and_look),
@@ -627,8 +747,8 @@ TABLE = [
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.NOTICE, action=F._code_notice),
     Transition(OPEN_TO_SCANS, E.SCAN_FAILED, S.NOTICE, action=F._scan_notice),
     # Also at home: a language or type size chosen there must not greet the next citizen.
-    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE), E.TIMEOUT,
-               S.IDLE, guard=F._forgotten, action=F._end_visit),
+    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, *RATING_STATES, S.THANKS),
+               E.TIMEOUT, S.IDLE, guard=F._forgotten, action=F._end_visit),
     # 呼叫工作人员, in every state; its requests and answers leave the state as it is.
     Transition(ANY, E.HELP, None, guard=F._help_offered, action=F._call_for_help),
     Transition(ANY, E.HELP_RAISED, None, action=F._help_raised),
@@ -652,9 +772,13 @@ ON_ENTER = {
     S.TICKET: F._enter,
     S.PROGRESS: F._enter,
     S.NOTICE: F._enter,
+    S.RATING: F._enter,
+    S.REASONS: F._enter,
+    S.THANKS: F._enter,
 }
 # The clock's events come whatever the state; the states that have no use for them drop them,
 # and ISSUING lets cards and codes pass while the hall answers.
-IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED}
+IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED, E.RATE, E.REASON,
+           E.SEND}
 
 __all__ = ["Guide", "TicketFlow"]

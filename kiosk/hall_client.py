@@ -18,7 +18,7 @@ from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from hall.spec import HallSpec
 
 if TYPE_CHECKING:
-    from hall.schemas import HelpCallPublic  # the wire schema: loaded by the remote hall only
+    from hall.schemas import HelpCallPublic, RatingReceipt, RatingStatusPublic  # the wire schema
 
 
 class HallUnavailable(HallError):
@@ -75,6 +75,18 @@ class Hall(ABC):
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         """Tell the hall how a device is (a printer out of paper needs staff). A remote hall
         accepts the report into the terminal's outbox and delivers it later."""
+
+    @abstractmethod
+    def rating_status(self, ticket_id: int) -> RatingStatusPublic:
+        """Whether a transaction was rated, and until when a late rating is taken; never
+        the level. Raises RatingRefused (not_found) for a ticket the hall does not know."""
+
+    @abstractmethod
+    def rate(self, ticket_id: int, level: int, *, reasons: list[str], idempotency_key: str) -> RatingReceipt:
+        """A scanned ticket's late rating, given at this kiosk (channel kiosk). Raises
+        RatingRefused with the hall's reason (already rated, past its time, a bad rating
+        without a reason: nothing written), or HallUnavailable. The same key again gives the
+        same answer; a key used before for another rating is refused as already rated."""
 
     @property
     def takes_help_calls(self) -> bool:

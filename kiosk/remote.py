@@ -45,8 +45,10 @@ from urllib3.util import Retry, Timeout
 
 from hall.booking_codes import BadBookingCode, parse_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
+from hall.ratings.terms import RatingRefusal, RatingRefused
 from hall.schemas import (MAX_GIVEN_SECONDS_AGO, CounterTerminalPublic, EarlierTicketPublic, HelpCallPublic,
-                          PersonSaltPublic, PersonTicketsPublic, ServiceStatusPublic, TicketPublic)
+                          PersonSaltPublic, PersonTicketsPublic, RatingReceipt, RatingStatusPublic,
+                          ServiceStatusPublic, TicketPublic)
 from hall.spec import HallSpec
 from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
@@ -207,6 +209,19 @@ class RemoteHall(Hall):
         if answer.status_code == 404:
             raise HelpCallNotFound(f"the hall {self.url} knows no help call {call_id} of this kiosk")
         return HelpCallPublic.model_validate(self._json(answer, 200))
+
+    def rating_status(self, ticket_id: int) -> RatingStatusPublic:
+        answer = self._call("GET", f"/ratings/state/{int(ticket_id)}", retries=False, deadline=GLANCE_DEADLINE,
+                            timeout=GLANCE_TIMEOUT)
+        _raise_rating_refusal(answer)
+        return RatingStatusPublic.model_validate(self._json(answer, 200))
+
+    def rate(self, ticket_id: int, level: int, *, reasons: list[str], idempotency_key: str) -> RatingReceipt:
+        """Sent now, not by the outbox: the citizen at the kiosk is told whether it was taken."""
+        answer = self._call("POST", "/ratings", body={"ticket_id": ticket_id, "level": level, "reasons": list(reasons)},
+                            key=idempotency_key)
+        _raise_rating_refusal(answer)
+        return RatingReceipt.model_validate(self._json(answer, 201))
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         """Accepted into the outbox at once; the hall hears of it as soon as it can."""
@@ -406,6 +421,17 @@ def _raise_refusal(answer: requests.Response, service: str) -> None:
         earlier = EarlierTicket(**EarlierTicketPublic.model_validate(earlier).model_dump())
     raise TicketRefused(RefusalReason(problem["reason"]), service, earlier=earlier,
                         reopens_at=datetime.fromisoformat(reopens) if reopens else None)
+
+
+def _raise_rating_refusal(answer: requests.Response) -> None:
+    """The hall's refusal of a rating as the RatingRefused the embedded hall raises; a key
+    used before for another rating of the ticket (its key is the ticket's) means it was rated."""
+    problem = _problem(answer)
+    error = problem.get("error")
+    if error == "idempotency_key_reused":
+        raise RatingRefused(RatingRefusal.ALREADY_RATED, problem.get("message", ""))
+    if error == "rating_refused" and problem.get("reason") in {r.value for r in RatingRefusal}:
+        raise RatingRefused(RatingRefusal(problem["reason"]), problem.get("message", ""))
 
 
 def _problem(answer: requests.Response) -> dict:

@@ -11,6 +11,7 @@ from hall.errors import EarlierTicket, RefusalReason, TicketRefused
 from hall.tickets import PersonTickets, Priority, TicketInfo
 from kiosk.card_watch import Message
 from kiosk.identity import Identification
+from kiosk.late_rating import LateRating
 from kiosk.printing import PrintOutcome
 from kiosk.qr_payloads import BookingCode, TicketCode, TicketLink
 
@@ -21,8 +22,11 @@ class State(enum.Enum):
     IDENTIFYING = "identifying"  # the service needs the ID card: place it, or scan a booking code
     ISSUING = "issuing"          # waiting for the hall (a ticket, a check-in, a ticket looked up) and the printer
     TICKET = "ticket"
-    PROGRESS = "progress"        # a scanned ticket's place in the queue
+    PROGRESS = "progress"        # a scanned ticket's place in the queue, or its transaction's rating
     NOTICE = "notice"
+    RATING = "rating"            # a scanned ticket's late rating: five faces
+    REASONS = "reasons"          # a bad rating's reasons
+    THANKS = "thanks"            # the rating taken
 
 
 class Event(enum.Enum):
@@ -53,6 +57,12 @@ class Event(enum.Enum):
     HELP_POLL_FAILED = "help_poll_failed"  # data: the exception
     HELD = "held"                  # data: Held
     HELD_FAILED = "held_failed"    # data: the exception
+    RATE_SERVICE = "rate_service"  # 评价本次服务 on a scanned ticket's progress
+    RATE = "rate"                  # data: the level, 1-5
+    REASON = "reason"              # data: a reason's code, chosen or unchosen
+    SEND = "send"                  # the bad rating's reasons chosen: send it
+    RATED = "rated"                # data: RatingReceipt
+    RATE_FAILED = "rate_failed"    # data: the exception (RatingRefused with the hall's reason)
     SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
     REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
 
@@ -82,6 +92,7 @@ class Errand:
     ticket: TicketInfo | None = None
     printed: PrintOutcome | None = None
     progress: TicketInfo | None = None
+    rating: LateRating | None = None  # the scanned ticket's transaction, as a late rating sees it
     notice: Notice | None = None
 
 
@@ -99,10 +110,11 @@ class Notice:
 
 @dataclass(frozen=True)
 class Found:
-    """What looking up a scanned ticket brings back."""
+    """What looking up a scanned ticket brings back, with its transaction's rating."""
 
     ticket: TicketInfo | None = None
     problem: Message | None = None
+    rating: LateRating | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ from kiosk.hall_client import Hall
 from kiosk.help_call import HelpCallWatch, HelpState
 from kiosk.i18n import Translator
 from kiosk.identity import Identification
+from kiosk.rating_faces import Face, faces
+from kiosk.late_rating import Standing
+from kiosk.late_rating import reasons as late_reasons
 from kiosk.ticket_states import Errand, Notice
 from kiosk.ticket_view import ProgressView, TicketView, progress_view
 from kiosk.visit import Visit
@@ -135,6 +138,40 @@ class TicketTexts:
     def progress_title(self) -> str:
         errand = self.flow.errand
         return self.tr.t("progress.yours" if errand.held and errand.progress else "progress.title")
+
+    def rating_line(self) -> str:
+        """What the progress screen says of the scanned ticket's rating when it offers none:
+        rated already, past its time, not completed yet."""
+        rating = self.flow.errand.rating
+        if rating is None or rating.standing in (Standing.OPEN, Standing.UNKNOWN):
+            return ""
+        return self.tr.t(f"late_rating.{rating.standing.value}")
+
+    def rating_title(self) -> str:
+        rating = self.flow.errand.rating
+        return self.tr.t("rating.prompt", number=rating.number) if rating else ""
+
+    def faces(self) -> list[Face]:
+        return faces(self.tr)
+
+    def rating_reasons(self) -> list[tuple[str, str, bool]]:
+        """The reasons a kiosk offers, each as (code, name in the visit's language, chosen)."""
+        rating = self.flow.errand.rating
+        chosen = rating.reasons if rating else []
+        return [(r.code, r.name.get(self.language), r.code in chosen) for r in late_reasons(self.flow.hall.spec)]
+
+    def rating_hint(self) -> str:
+        """Under the reasons: what is missing, or that the last attempt did not reach the hall."""
+        rating = self.flow.errand.rating
+        if rating is None:
+            return ""
+        if rating.failed:
+            return self.tr.t("rating.not_stored")
+        return "" if rating.reasons else self.tr.t("rating.reason_needed")
+
+    def rating_problem(self) -> str:
+        rating = self.flow.errand.rating
+        return self.tr.t("rating.not_stored") if rating and rating.failed else ""
 
     def identified_text(self) -> str:
         """"身份证 1101**********002X 已读取" while the visit is identified, else ""."""

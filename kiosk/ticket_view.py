@@ -88,7 +88,9 @@ class ProgressView:
 def progress_view(spec: HallSpec, ticket: TicketInfo, tr: Translator, *, today: date) -> ProgressView:
     service = spec.service(ticket.service)
     rows: tuple[tuple[str, str], ...] = ()
-    if ticket.day != today:
+    if ticket.status is TicketStatus.COMPLETED:  # on any day: its transaction may be rated the next
+        status = tr.t("progress.completed")
+    elif ticket.day != today:
         status = tr.t("progress.other_day", day=tr.date(ticket.day))
     elif ticket.status is TicketStatus.WAITING:
         status = tr.t("progress.waiting")

@@ -239,7 +239,14 @@ def prompt(flow: Guided) -> str:
         return texts.busy_text()
     if state is State.PROGRESS:
         view = texts.progress_view()
-        return tr.t("voice.progress", number=spoken_number(view.number, tr.language), status=view.status)
+        said = tr.t("voice.progress", number=spoken_number(view.number, tr.language), status=view.status)
+        return f"{said} {texts.rating_line()}".strip()
+    if state is State.RATING:
+        return tr.t("rating.spoken")
+    if state is State.REASONS:
+        return tr.t("rating.reasons_title")
+    if state is State.THANKS:
+        return tr.t("rating.thanks")
     if state is State.TICKET:
         view = texts.ticket_view()
         ticket = flow.errand.ticket

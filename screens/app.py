@@ -45,6 +45,7 @@ class KioskApp(App, Listener):
     voice_lost = BooleanProperty(False)  # voice asked for, and the speaker cannot give it
     unit = NumericProperty(1.0)        # the window's size against the 720×1280 dp design
     text_scale = NumericProperty(1.0)  # unit, times LARGE_TYPE_SCALE in large type
+    wide = BooleanProperty(False)      # a landscape window: the rating's faces in a row (rating_widgets.kv)
     stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
     hall_name = StringProperty("")
     help_offered = BooleanProperty(False)  # 呼叫工作人员 on every screen (a hall with staff consoles)
@@ -192,6 +193,7 @@ class KioskApp(App, Listener):
 
     def _fit_window(self, *_) -> None:
         """Sizes follow the window: a 1080×1920 kiosk gets the 720×1280 layout at 1.5 times."""
+        self.wide = Window.width > Window.height
         self.unit = min(Window.width / dp(DESIGN[0]), Window.height / dp(DESIGN[1]))
         self.text_scale = self.unit * (LARGE_TYPE_SCALE if self.large_type else 1.0)
 

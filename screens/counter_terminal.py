@@ -22,36 +22,16 @@ from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty)
-from kivy.uix.behaviors import ButtonBehavior
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.counter_terminal import CounterFlow, State
 from kiosk.machine import Listener, MachineError, ThreadRunner
 from screens.app import LARGE_TYPE_SCALE
 from screens.ticket_kiosk import KioskScreen
-from screens.widgets import BigButton
 
 log = logging.getLogger(__name__)
 LANDSCAPE = (1280, 800)  # dp: the window each orientation is drawn for
 PORTRAIT = (800, 1280)
-
-
-class FaceButton(ButtonBehavior, BoxLayout):
-    """One of the five faces, with its label: one touch target, one level."""
-
-    face = ObjectProperty(None, allownone=True)  # kiosk.counter_terminal.Face
-    level = NumericProperty(0)
-
-    def on_release(self) -> None:
-        App.get_running_app().act("rate", self.level)
-
-
-class ReasonButton(BigButton):
-    """A reason for a bad rating, amber while chosen."""
-
-    code = StringProperty("")
-    selected = BooleanProperty(False)
 
 
 class CounterScreen(KioskScreen):
@@ -195,7 +175,7 @@ def _load_kv(name: str) -> None:
 
 class CounterShell(ScreenManager):
     def __init__(self, **kwargs):
-        for kv in ("base", "counter_base"):
+        for kv in ("base", "rating_widgets"):
             _load_kv(kv)
         super().__init__(transition=NoTransition(), **kwargs)
         self.show(State.OFFLINE.value)

@@ -128,18 +128,23 @@ class IdentifyScreen(KioskScreen):
 
 class ProgressScreen(KioskScreen):
     """A ticket's place in the queue: a scanned ticket's, or the open ticket of a citizen
-    whose card was read, with the way to another service where the hall allows one."""
+    whose card was read, with the way to another service where the hall allows one. A
+    scanned ticket's completed transaction offers its late rating, or says why it cannot."""
 
     view = ObjectProperty(None, allownone=True)
     rows = ListProperty([("", "")] * 3)
     title = StringProperty("")
     another = BooleanProperty(False)
+    rating_line = StringProperty("")
+    rateable = BooleanProperty(False)
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
         self.view = flow.texts.progress_view()
         self.title = flow.texts.progress_title()
         self.another = flow.another_allowed()
+        self.rating_line = flow.texts.rating_line()
+        self.rateable = flow.rating_offered()
         rows = list(self.view.rows) if self.view else []
         self.rows = (rows + [("", "")] * 3)[:3]
 
@@ -192,9 +197,57 @@ class NoticeScreen(KioskScreen):
         self.text = flow.texts.notice_text()
 
 
+class LateRatingScreen(KioskScreen):
+    """A scanned ticket's late rating: its number and five large faces."""
+
+    title = StringProperty("")
+    problem = StringProperty("")
+
+    def refresh(self) -> None:
+        texts = App.get_running_app().flow.texts
+        self.title = texts.rating_title()
+        self.problem = texts.rating_problem()
+        faces = texts.faces()
+        grid = self.ids.faces
+        buttons = list(reversed(grid.children))
+        if [b.face.level for b in buttons] != [f.level for f in faces]:
+            grid.clear_widgets()
+            buttons = [Factory.FaceButton(face=face) for face in faces]
+            for button in buttons:
+                grid.add_widget(button)
+        for button, face in zip(buttons, faces):
+            button.face = face
+
+
+class LateReasonsScreen(KioskScreen):
+    """A bad late rating's reasons from the hall's list: at least one before it is sent."""
+
+    hint = StringProperty("")
+    can_send = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        self.hint = flow.texts.rating_hint()
+        self.can_send = bool(flow.errand.rating and flow.errand.rating.sendable())
+        shown = flow.texts.rating_reasons()
+        grid = self.ids.reasons
+        buttons = list(reversed(grid.children))
+        if [b.code for b in buttons] != [code for code, _, _ in shown]:
+            grid.clear_widgets()
+            buttons = [Factory.ReasonButton(code=code) for code, _, _ in shown]
+            for button in buttons:
+                grid.add_widget(button)
+        for button, (_code, text, chosen) in zip(buttons, shown):
+            button.text, button.selected = text, chosen
+
+
+class RatedScreen(KioskScreen):
+    """The thank-you for a rating, then home (by itself, or at 完成)."""
+
+
 KV_DIR = Path(__file__).resolve().parent
 # Each flow state's screen and its .kv file. Only the home screen is built at start, the
-# others on first use: the first frame waits for one screen, not eight.
+# others on first use: the first frame waits for one screen, not ten.
 SCREENS = {
     State.IDLE.value: (HomeScreen, "home"),
     State.CONFIRMING.value: (ConfirmScreen, "confirm"),
@@ -203,6 +256,9 @@ SCREENS = {
     State.TICKET.value: (TicketScreen, "ticket"),
     State.PROGRESS.value: (ProgressScreen, "progress"),
     State.NOTICE.value: (NoticeScreen, "notice"),
+    State.RATING.value: (LateRatingScreen, "late_rating"),
+    State.REASONS.value: (LateReasonsScreen, "late_reasons"),
+    State.THANKS.value: (RatedScreen, "rated"),
 }
 Factory.register("QRImage", module="screens.qr_image")
 
@@ -215,7 +271,8 @@ def _load_kv(name: str) -> None:
 
 class Shell(ScreenManager):
     def __init__(self, **kwargs):
-        _load_kv("base")
+        for kv in ("base", "rating_widgets"):
+            _load_kv(kv)
         super().__init__(transition=NoTransition(), **kwargs)
         self.show(State.IDLE.value)
 

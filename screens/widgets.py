@@ -1,8 +1,11 @@
-"""Widgets the .kv files share: large rounded buttons, a screen's body, service buttons.
-(The ticket's QR code is screens.qr_image, loaded with the ticket screen.)"""
+"""Widgets the .kv files share: large rounded buttons, a screen's body, service buttons, and
+the rating's faces and reasons (their rules in rating_widgets.kv), which the counter terminal
+and the ticket kiosk's late rating show alike. (The ticket's QR code is screens.qr_image,
+loaded with the ticket screen.)"""
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty
+from kivy.app import App
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -28,3 +31,20 @@ class ServiceButton(ButtonBehavior, BoxLayout):
 
     def on_choice(self, _instance, choice) -> None:
         self.available = bool(choice and choice.available)
+
+
+class FaceButton(ButtonBehavior, BoxLayout):
+    """One of the five faces, with its label: one touch target, one level."""
+
+    face = ObjectProperty(None, allownone=True)  # kiosk.rating_faces.Face
+    level = NumericProperty(0)
+
+    def on_release(self) -> None:
+        App.get_running_app().act("rate", self.level)
+
+
+class ReasonButton(BigButton):
+    """A reason for a bad rating, amber while chosen."""
+
+    code = StringProperty("")
+    selected = BooleanProperty(False)

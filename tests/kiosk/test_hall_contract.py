@@ -14,6 +14,7 @@ from hall.booking_codes import BOOKING_PURPOSE, make_booking_code
 from hall.errors import EarlierTicket, HelpCallNotFound, RefusalReason, TicketNotFound, TicketRefused
 from hall.person_keys import KEY_FILE, PersonKeys, read_key_file
 from hall.queue import QueueEngine
+from hall.ratings.terms import Channel, RatingRefusal, RatingRefused, RatingState
 from hall.tickets import Priority, TicketStatus
 from hall.spec import load_hall
 from kiosk.embedded import EmbeddedHall
@@ -221,6 +222,39 @@ class HallContract:
         assert hall.help_call(first.id).taken_at is None
         with pytest.raises(HelpCallNotFound):
             hall.help_call(424242)
+
+    def test_a_completed_transaction_is_rated_late_once_and_each_refusal_says_why(self, hall, clock):
+        """As a kiosk rates a scanned ticket: channel kiosk, one rating, the hall's reasons."""
+        ticket = hall.issue_ticket("household")
+        with pytest.raises(RatingRefused) as refused:
+            hall.rate(ticket.id, 5, reasons=[], idempotency_key="kiosk-rating-waiting")
+        assert refused.value.reason is RatingRefusal.NOT_COMPLETED
+        engine = QueueEngine(load_hall(SAMPLE_HALL), self.database_url, clock=clock)
+        try:
+            engine.call_next("3")
+            engine.complete("3")  # by an engine without a server: nothing written of its rating yet
+        finally:
+            engine.close()
+        assert hall.rating_status(ticket.id).state is None
+        key = f"kiosk-rating-{ticket.id}"
+        with pytest.raises(RatingRefused) as refused:
+            hall.rate(ticket.id, 2, reasons=[], idempotency_key=key)
+        assert refused.value.reason is RatingRefusal.REASON_REQUIRED
+        with pytest.raises(RatingRefused) as refused:
+            hall.rate(ticket.id, 2, reasons=["no_such_reason"], idempotency_key=key)
+        assert refused.value.reason is RatingRefusal.UNKNOWN_REASON
+        receipt = hall.rate(ticket.id, 2, reasons=["slow"], idempotency_key=key)
+        assert (receipt.ticket_id, receipt.state, receipt.channel) == (ticket.id, RatingState.RATED, Channel.KIOSK)
+        assert hall.rate(ticket.id, 2, reasons=["slow"], idempotency_key=key) == receipt  # a retry
+        status = hall.rating_status(ticket.id)
+        assert (status.state, status.rateable_until) == (RatingState.RATED, None)
+        for level, again in ((5, key), (5, "kiosk-rating-another-kiosk")):
+            with pytest.raises(RatingRefused) as refused:
+                hall.rate(ticket.id, level, reasons=[], idempotency_key=again)
+            assert refused.value.reason is RatingRefusal.ALREADY_RATED
+        with pytest.raises(RatingRefused) as refused:
+            hall.rating_status(424242)
+        assert refused.value.reason is RatingRefusal.NOT_FOUND
 
 
 class TestEmbeddedHall(HallContract):

@@ -1,5 +1,5 @@
 """Every screen, in every language and type size, on both common kiosk windows, with and
-without a failed printer, checked against tests/screens/layout_rules.py from the live
+without a failed printer, a scanned ticket's late rating among them, checked against tests/screens/layout_rules.py from the live
 widget tree. The walk is made by a kiosk on a hall server (in its own process), so every
 screen also holds the 呼叫工作人员 bar, in each of its states; the embedded kiosk, which has
 none, is checked at home. Screenshots of each go to artifacts/screens/ (git-ignored) to be
@@ -59,6 +59,25 @@ def unreachable_hall(hall_server, remote_data, tmp_path_factory):
     hall = RemoteHall(f"http://127.0.0.1:{free_port()}", hall_server.kiosk_token, data_dir=folder)
     yield hall
     hall.close()
+
+
+def completed(ui, staff) -> str:
+    """A household ticket taken at the kiosk, called and completed at counter 3 (the walk's
+    earlier household tickets before it); the code printed on it."""
+    flow = ui.app.flow
+    flow.choose("household")
+    ui.until(lambda: ui.app.stage == "confirming")
+    flow.confirm()
+    ui.until(lambda: ui.app.stage == "ticket")
+    ticket, code = flow.errand.ticket, flow.texts.ticket_view().qr_payload
+    flow.done()
+    ui.until(lambda: ui.app.stage == "idle")
+    while True:
+        called = staff.post("/api/v1/counters/3/call-next")
+        assert called.status_code == 200, called.text
+        assert staff.post("/api/v1/counters/3/complete").status_code == 200
+        if called.json()["id"] == ticket.id:
+            return code
 
 
 def call_for_help(ui, until: HelpState) -> None:
@@ -191,6 +210,33 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.until(lambda: ui.app.stage == "progress")
     settle(ui, window, size, language, large_type)
     shoot(ui, folder, f"{tag}-13-held-ticket", problems, large_type)
+    flow.done()
+    ui.until(lambda: ui.app.stage == "idle")
+    # A completed ticket scanned: its late rating, from the offer to the thanks, and then the
+    # line that says it was rated.
+    code = completed(ui, staff)
+    flow.code_scanned(code)
+    ui.until(lambda: flow.rating_offered())
+    settle(ui, window, size, language, large_type)
+    shoot(ui, folder, f"{tag}-14-progress-rateable", problems, large_type)
+    flow.rate_service()
+    ui.until(lambda: ui.app.stage == "rating")
+    shoot(ui, folder, f"{tag}-15-rating", problems, large_type)
+    flow.rate(1)
+    ui.until(lambda: ui.app.stage == "reasons")
+    shoot(ui, folder, f"{tag}-16-reasons", problems, large_type)
+    for code_, _name, _chosen in flow.texts.rating_reasons():
+        flow.toggle_reason(code_)  # every one chosen: the fullest screen, amber throughout
+    shoot(ui, folder, f"{tag}-17-reasons-chosen", problems, large_type)
+    flow.send()
+    ui.until(lambda: ui.app.stage == "thanks")
+    shoot(ui, folder, f"{tag}-18-thanks", problems, large_type)
+    flow.done()
+    ui.until(lambda: ui.app.stage == "idle")
+    flow.code_scanned(code)
+    ui.until(lambda: ui.app.stage == "progress" and flow.texts.rating_line() != "")
+    settle(ui, window, size, language, large_type)
+    shoot(ui, folder, f"{tag}-19-progress-rated", problems, large_type)
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     settle(ui, window, size, language, large_type)
