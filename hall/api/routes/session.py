@@ -12,6 +12,7 @@ from hall import accounts, events
 from hall.api.deps import SESSION_COOKIE, HallDep, StaffMember
 from hall.api.errors import ApiError
 from hall.api.server import HallServer
+from hall.db import order_commits
 from hall.models import Staff
 from hall.schemas import LoginRequest, Problem, Role, StaffSessionPublic
 from hall.tickets import EventKind
@@ -72,6 +73,8 @@ def _finish(hall: HallServer, attempt: accounts.LoginAttempt, rehashed: str | No
     if the counter named is not theirs (the right password still clears the failures);
     None if the account changed meanwhile."""
     with hall.engine.transaction() as session:
+        if counter is not None:
+            order_commits(session)  # its event's lock before any row's, as every writer of events
         staff = accounts.finish_login(session, attempt=attempt, rehashed=rehashed)
         if staff is None:
             return None
@@ -100,6 +103,7 @@ def whoami(request: Request, hall: HallDep, who: StaffMember) -> StaffSessionPub
 @router.delete("", status_code=204, summary="Log out")
 def logout(request: Request, hall: HallDep, _who: StaffMember) -> Response:
     with hall.engine.transaction() as session:
+        order_commits(session)  # a counter_staff event may follow: its lock first
         counter = accounts.close_session(session, token=request.cookies[SESSION_COOKIE])
         if counter is not None:
             _staff_changed(session, hall, counter, signed_in=False)
