@@ -9,7 +9,7 @@ import pytest
 
 from hall.schemas import Role
 from hall.settings import ServerSettings
-from tests.hall.web.conftest import display_ready, launch, log_in, overflowing, screenshot
+from tests.hall.web.conftest import console_ready, display_ready, launch, log_in, overflowing, screenshot
 from tests.support.accessibility import violations
 
 SCREENS = {"tv": (1920, 1080), "small": (1280, 720)}
@@ -134,6 +134,7 @@ def test_the_call_and_its_counter_read_from_across_the_hall(size, live, kiosk, l
         page.context.close()
 
 
+@pytest.mark.own_server
 def test_offline_the_last_calls_stay_dimmed_with_a_word_for_citizens(live, kiosk, login, browser):
     kiosk.post("/api/v1/tickets", {"service": "household"})
     login("0301", counters=("3",)).post("/api/v1/counters/3/call-next")
@@ -178,6 +179,8 @@ def test_a_notice_set_at_a_supervisor_console_runs_on_the_display(live, staff, o
     staff("9001", counters=(), role=Role.SUPERVISOR)
     console = open_page("console", f"{live.url}/console?next=/console/3")
     log_in(console, "9001", then="/console/3")
+    console.wait_for_url(f"{live.url}/console/3")   # the login page's own address ends the same way
+    console_ready(console)   # its session's CSRF token is in hand
     display = open_display(browser, live.url, "tv")
     try:
         notice = "今天下午3号窗口暂停办理，社保业务请到1号或2号窗口；" * 3
