@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
@@ -212,10 +214,12 @@ class CounterApp(App, Listener):
     help_state = StringProperty("none")
     help_text = StringProperty("")
 
-    def __init__(self, make_flow, follow_events=None, **kwargs):
+    def __init__(self, make_flow, follow_events=None, *, monotonic: Callable[[], float] = time.monotonic, **kwargs):
         """`make_flow(listener, runner)` builds the CounterFlow; `follow_events(flow, post)`
-        gives what starts the live events after an event id, once the first card is in."""
+        gives what starts the live events after an event id, once the first card is in.
+        `monotonic` is the clock on which a screen settles after it appears (KioskScreen)."""
         super().__init__(**kwargs)
+        self.monotonic = monotonic
         self.title = "hall-counter"
         self._make_flow = make_flow
         self._follow_events = follow_events

@@ -178,3 +178,4 @@ def on_server(ui, hall_server, remote_hall):
     flow.hall = kept
     flow.refresh()
     ui.until(lambda: not ui.app.help_offered)
+
