@@ -14,22 +14,19 @@ import io
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock, mainthread
 from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
 from kivy.factory import Factory
-from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty)
-from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.counter_terminal import CounterFlow, State
 from kiosk.machine import Listener, MachineError, ThreadRunner
 from screens.app import LARGE_TYPE_SCALE
-from screens.ticket_kiosk import KioskScreen
+from screens.ticket_kiosk import KioskScreen, Shell
 
 log = logging.getLogger(__name__)
 LANDSCAPE = (1280, 800)  # dp: the window each orientation is drawn for
@@ -158,7 +155,6 @@ def _texture(photo: bytes | None):
         return None
 
 
-KV_DIR = Path(__file__).resolve().parent
 SCREENS = {
     State.OFFLINE.value: (OfflineScreen, "counter_notice"),
     State.CARD.value: (CardScreen, "counter_card"),
@@ -169,31 +165,9 @@ SCREENS = {
 }
 
 
-def _load_kv(name: str) -> None:
-    path = str(KV_DIR / f"{name}.kv")
-    if path not in Builder.files:
-        Builder.load_file(path)
-
-
-class CounterShell(ScreenManager):
-    def __init__(self, **kwargs):
-        for kv in ("base", "rating_widgets"):
-            _load_kv(kv)
-        super().__init__(transition=NoTransition(), **kwargs)
-        self.show(State.OFFLINE.value)
-
-    def show(self, name: str) -> None:
-        if not self.has_screen(name):
-            screen, kv = SCREENS[name]
-            _load_kv(kv)
-            self.add_widget(screen(name=name))
-        if self.current == name:
-            self.current_screen.refresh()
-        else:
-            self.current = name
-
-    def refresh(self) -> None:
-        self.current_screen.refresh()
+class CounterShell(Shell):
+    by_state = SCREENS
+    first = State.OFFLINE.value
 
 
 class CounterApp(App, Listener):

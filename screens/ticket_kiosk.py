@@ -270,15 +270,21 @@ def _load_kv(name: str) -> None:
 
 
 class Shell(ScreenManager):
+    """One screen per state of a flow (`by_state`: state -> screen class and its kv file),
+    built the first time it is shown; the counter terminal's shell is this one too."""
+
+    by_state = SCREENS
+    first = State.IDLE.value
+
     def __init__(self, **kwargs):
         for kv in ("base", "rating_widgets"):
             _load_kv(kv)
         super().__init__(transition=NoTransition(), **kwargs)
-        self.show(State.IDLE.value)
+        self.show(self.first)
 
     def show(self, name: str) -> None:
         if not self.has_screen(name):
-            screen, kv = SCREENS[name]
+            screen, kv = self.by_state[name]
             _load_kv(kv)
             self.add_widget(screen(name=name))
         if self.current == name:
