@@ -36,7 +36,7 @@ from hall.ratings.terms import BAD_UP_TO, LEVELS
 from kiosk import rating_faces
 from kiosk.i18n import Translator
 from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
-from kiosk.visit import Visit
+from kiosk.visit import Visit, VisitButtons, VisitEvent
 
 if TYPE_CHECKING:
     from hall.schemas import CounterTerminalPublic, ReasonPublic
@@ -89,9 +89,6 @@ class Event(enum.Enum):
     STORED = "stored"              # the rating or number is in the outbox
     STORE_FAILED = "store_failed"  # data: the exception
     TICK = "tick"
-    LANGUAGE = "language"          # data: the language
-    LARGE_TYPE = "large_type"
-    VOICE = "voice"
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ class Answer:
     phone: str = ""
 
 
-class CounterFlow(Listener):
+class CounterFlow(VisitButtons, Listener):
     def __init__(self, hall: RemoteHall, *, counter: str, language: str = "zh_CN", large_type: bool = False,
                  voice: bool = False, thanks_seconds: float = 4, listener: Listener | None = None,
                  runner: Runner | None = None, speaker: Speaker | None = None,
@@ -278,21 +275,6 @@ class CounterFlow(Listener):
 
     def back(self) -> None:
         self.machine.fire(Event.BACK)
-
-    def touched(self) -> None:
-        self.visit.touched()
-
-    def set_language(self, language: str) -> None:
-        self.machine.fire(Event.LANGUAGE, language)
-
-    def toggle_large_type(self) -> None:
-        self.machine.fire(Event.LARGE_TYPE)
-
-    def toggle_voice(self) -> None:
-        self.machine.fire(Event.VOICE)
-
-    def voice_lost(self) -> bool:
-        return self.visit.voice_lost
 
     def close(self) -> None:
         if self.speaker is not None:
@@ -574,9 +556,9 @@ TABLE = [
     Transition(State.THANKS, Event.TICK, State.CARD, guard=CounterFlow._thanked, action=CounterFlow._end),
     Transition(ANY, Event.TICK, guard=CounterFlow._due, action=CounterFlow._tick_load),
     # The citizen's choices of the visit.
-    Transition(ANY, Event.LANGUAGE, action=CounterFlow._language),
-    Transition(ANY, Event.LARGE_TYPE, action=CounterFlow._large_type),
-    Transition(ANY, Event.VOICE, action=CounterFlow._voice),
+    Transition(ANY, VisitEvent.LANGUAGE, action=CounterFlow._language),
+    Transition(ANY, VisitEvent.LARGE_TYPE, action=CounterFlow._large_type),
+    Transition(ANY, VisitEvent.VOICE, action=CounterFlow._voice),
 ]
 
 ON_ENTER = {

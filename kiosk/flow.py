@@ -57,7 +57,7 @@ from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink,
 from kiosk.ticket_states import Errand, Event, Found, Held, Issue, Notice, State, Work
 from kiosk.ticket_texts import TicketTexts
 from kiosk.ticket_view import TicketView, ticket_view
-from kiosk.visit import Visit
+from kiosk.visit import Visit, VisitButtons, VisitEvent
 
 if TYPE_CHECKING:
     from hall.schemas import HelpCallPublic, RatingReceipt
@@ -86,7 +86,7 @@ class Guide(Protocol):
     def close(self) -> None: ...
 
 
-class TicketFlow(Listener):
+class TicketFlow(VisitButtons, Listener):
     def __init__(self, hall: Hall, printer: TicketPrinterService, *, terminal_id: str,
                  language: str = "zh_CN", large_type: bool = False, voice: bool = False,
                  idle_timeout: float = 60, ticket_timeout: float = 20, qr_base_url: str = "",
@@ -188,9 +188,6 @@ class TicketFlow(Listener):
     def done(self) -> None:
         self.machine.fire(Event.DONE)
 
-    def touched(self) -> None:
-        self.visit.touched()
-
     def rate_service(self) -> None:
         self.machine.fire(Event.RATE_SERVICE)
 
@@ -219,15 +216,6 @@ class TicketFlow(Listener):
 
     def call_for_help(self) -> None:
         self.machine.fire(Event.HELP)
-
-    def set_language(self, language: str) -> None:
-        self.machine.fire(Event.LANGUAGE, language)
-
-    def toggle_large_type(self) -> None:
-        self.machine.fire(Event.LARGE_TYPE)
-
-    def toggle_voice(self) -> None:
-        self.machine.fire(Event.VOICE)
 
     def tick(self) -> None:
         """Called about once a second by the screen layer: ends a forgotten visit, asks
@@ -756,9 +744,9 @@ TABLE = [
     Transition(ANY, E.TIMEOUT, None, guard=F._help_due, action=F._poll_help),
     Transition(ANY, E.HELP_POLLED, None, action=F._help_polled),
     Transition(ANY, E.HELP_POLL_FAILED, None, action=F._help_poll_failed),
-    Transition(ANY, E.LANGUAGE, None, guard=F._known_language, action=F._set_language),
-    Transition(ANY, E.LARGE_TYPE, None, action=F._toggle_large_type),
-    Transition(ANY, E.VOICE, None, action=F._toggle_voice),
+    Transition(ANY, VisitEvent.LANGUAGE, None, guard=F._known_language, action=F._set_language),
+    Transition(ANY, VisitEvent.LARGE_TYPE, None, action=F._toggle_large_type),
+    Transition(ANY, VisitEvent.VOICE, None, action=F._toggle_voice),
     Transition(ANY, E.SPEAKER_CHANGED, None, action=F._speaker_changed),
     Transition(S.IDLE, E.REFRESH, None, action=F._load_queues),
     Transition(ANY, E.QUEUES_LOADED, None, action=F._keep_queues),

@@ -36,9 +36,6 @@ class Event(enum.Enum):
     HOME = "home"
     DONE = "done"
     TIMEOUT = "timeout"
-    LANGUAGE = "language"          # data: the language
-    LARGE_TYPE = "large_type"
-    VOICE = "voice"
     REFRESH = "refresh"
     QUEUES_LOADED = "queues_loaded"  # data: list[ServiceStatus]
     QUEUES_FAILED = "queues_failed"  # data: the exception

@@ -14,13 +14,27 @@ keeps what its visits are for (a ticket, a rating) itself, and wipes it when it 
 
 The visit knows nothing of states, screens or the hall: it runs on the flow's thread and
 reads only its monotonic clock, so that a clock set back by NTP never ends a visit early.
+Its buttons are the same on every terminal: `VisitEvent` names them in every flow's table, and
+`VisitButtons` gives a flow the calls its screens make for them, while each table says what
+they do there (the counter terminal says its rating prompt again in the new language).
 """
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from hall.spec import LANGUAGES
+
+if TYPE_CHECKING:
+    from kiosk.machine import Machine
+
+
+class VisitEvent(enum.Enum):
+    LANGUAGE = "language"      # data: the language
+    LARGE_TYPE = "large_type"
+    VOICE = "voice"
 
 
 class Visit:
@@ -95,3 +109,22 @@ class Visit:
         """Takes the speaker's state as the voice guide last saw it (the flow follows it on
         its ticks, and tells the hall)."""
         self.speaker_working = working
+
+
+class VisitButtons:
+    """The visit's buttons as a flow's screens call them, fired on the flow's machine."""
+
+    machine: Machine
+    visit: Visit
+
+    def touched(self) -> None:
+        self.visit.touched()
+
+    def set_language(self, language: str) -> None:
+        self.machine.fire(VisitEvent.LANGUAGE, language)
+
+    def toggle_large_type(self) -> None:
+        self.machine.fire(VisitEvent.LARGE_TYPE)
+
+    def toggle_voice(self) -> None:
+        self.machine.fire(VisitEvent.VOICE)

@@ -30,7 +30,7 @@ from hall.tickets import ServiceStatus
 from kiosk.help_call import HelpCallWatch, HelpState
 from kiosk.ticket_states import Errand, Event, State
 from kiosk.ticket_texts import TicketTexts
-from kiosk.visit import Visit
+from kiosk.visit import Visit, VisitEvent
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +179,11 @@ class VoiceGuide:
                 self._queue_unsaid = flow.visit.number
             self._say(prompt(flow), flow)
 
-    def on_update(self, flow: Guided, event: Event) -> None:
+    def on_update(self, flow: Guided, event: Event | VisitEvent) -> None:
         """A new language or voice turned on says the screen again; so does the identify
         screen when it has something new to say about a card or the reader. The queue of
         the service being confirmed is said once the hall tells it."""
-        if event in (Event.VOICE, Event.LANGUAGE):
+        if event in (VisitEvent.VOICE, VisitEvent.LANGUAGE):
             self.on_state(flow)
         elif event in (Event.CARD_PLACED, Event.READER_CHANGED) and flow.state is State.IDENTIFYING:
             self.speaker.stop()

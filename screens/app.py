@@ -9,26 +9,21 @@ kiosk.keyboard_scan tells its codes from other keys.
 """
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kivy.app import App
-from kivy.clock import Clock, mainthread
+from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
-from kivy.metrics import dp
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import StringProperty
 
-from kiosk.flow import TicketFlow
+from kiosk.i18n import Translator
 from kiosk.keyboard_scan import KeyBurstDetector, Scanned
-from kiosk.machine import Listener, MachineError, ThreadRunner
 from kiosk.ticket_states import State
+from screens.terminal_app import TerminalApp
 from screens.ticket_kiosk import Shell
 
-log = logging.getLogger(__name__)
-LARGE_TYPE_SCALE = 1.35
 DESIGN = (720, 1280)  # dp: the window the layout is drawn for, scaled to fit others
 
 
@@ -37,32 +32,15 @@ def use_font(path: Path) -> None:
     LabelBase.register(DEFAULT_FONT, str(path))
 
 
-class KioskApp(App, Listener):
-    flow: TicketFlow = ObjectProperty(None, allownone=True)
-    lang = StringProperty("zh_CN")
-    large_type = BooleanProperty(False)
-    voice = BooleanProperty(False)
-    voice_lost = BooleanProperty(False)  # voice asked for, and the speaker cannot give it
-    unit = NumericProperty(1.0)        # the window's size against the 720×1280 dp design
-    text_scale = NumericProperty(1.0)  # unit, times LARGE_TYPE_SCALE in large type
-    wide = BooleanProperty(False)      # a landscape window: the rating's faces in a row (rating_widgets.kv)
-    stage = StringProperty(State.IDLE.value)  # the flow state's name, for kv bindings
-    hall_name = StringProperty("")
-    help_offered = BooleanProperty(False)  # 呼叫工作人员 on every screen (a hall with staff consoles)
-    help_state = StringProperty("none")    # kiosk.help_call.HelpState's value
-    help_text = StringProperty("")
+class KioskApp(TerminalApp):
+    stage = StringProperty(State.IDLE.value)
 
     def __init__(self, make_flow, make_inputs=None, *, monotonic: Callable[[], float] = time.monotonic, **kwargs):
-        """`make_flow(listener, runner)` builds the TicketFlow; the app is its listener.
-        `make_inputs(flow, post)` starts the devices (kiosk.inputs) once the first frame is up.
-        `monotonic` is the clock on which a screen settles after it appears (KioskScreen)."""
-        super().__init__(**kwargs)
-        self.monotonic = monotonic
-        self.title = "hall-kiosk"
-        self._make_flow = make_flow
+        """`make_flow(listener, runner)` builds the TicketFlow; `make_inputs(flow, post)`
+        starts the devices (kiosk.inputs) once the first frame is up."""
+        super().__init__(make_flow, title="hall-kiosk", worker="ticket-worker", monotonic=monotonic, **kwargs)
         self._make_inputs = make_inputs
         self.inputs = None
-        self.runner = ThreadRunner(self._on_main_thread, name="ticket-worker")
         self.keys = KeyBurstDetector()
         self._hours_event = None  # the Kivy clock's wake-up at the next change of the hours
         self._hours_due = None    # that change, on the flow's clock
@@ -150,53 +128,23 @@ class KioskApp(App, Listener):
             Clock.schedule_once(lambda _dt: self.keys.flush(time.monotonic()), self.keys.max_gap * 2)
         return True
 
-    # -- what the .kv files call --------------------------------------------------------
+    # -- TerminalApp ----------------------------------------------------------------------
 
-    def t(self, key: str, *_bindings, **fields) -> str:
-        """Text for `key` in the session's language; kv passes app.lang so it re-renders."""
-        return self.flow.texts.tr.t(key, **fields) if self.flow else key
+    def design(self) -> tuple[int, int]:
+        return DESIGN
 
-    def act(self, action: str, *args) -> None:
-        """One touch, one flow call. A tap on a button that the flow has already left
-        (a double tap on 取号) is logged and dropped, never a crash."""
-        self.flow.touched()
-        try:
-            getattr(self.flow, action)(*args)
-        except MachineError as exc:
-            log.info("touch ignored: %s", exc)
+    def translator(self) -> Translator:
+        return self.flow.texts.tr
 
-    # -- Listener -----------------------------------------------------------------------
-
-    def on_state(self, old: State, new: State) -> None:
-        self._sync_visit()
-        self.stage = new.value
-        if self.root is not None:
-            self.root.show(new.value)
+    def flow_hall_name(self) -> str:
+        return self.flow.texts.hall_name()
 
     def on_update(self, event) -> None:
-        self._sync_visit()
-        if self.root is not None:
-            self.root.refresh()
+        super().on_update(event)
         self._follow_hours()  # cheap (a day's windows); the clock may have been set since
 
     def _sync_visit(self) -> None:
-        visit = self.flow.visit
-        self.lang = visit.language
-        self.large_type = visit.large_type
-        self.voice = visit.voice
-        self.voice_lost = visit.voice_lost
-        self._fit_window()
-        self.hall_name = self.flow.texts.hall_name()
+        super()._sync_visit()
         self.help_offered = self.flow.help_offered()
         self.help_state = self.flow.help.state.value
         self.help_text = self.flow.texts.help_text()
-
-    def _fit_window(self, *_) -> None:
-        """Sizes follow the window: a 1080×1920 kiosk gets the 720×1280 layout at 1.5 times."""
-        self.wide = Window.width > Window.height
-        self.unit = min(Window.width / dp(DESIGN[0]), Window.height / dp(DESIGN[1]))
-        self.text_scale = self.unit * (LARGE_TYPE_SCALE if self.large_type else 1.0)
-
-    @mainthread
-    def _on_main_thread(self, call) -> None:
-        call()

@@ -16,16 +16,15 @@ import time
 from collections.abc import Callable
 
 from kivy.app import App
-from kivy.clock import Clock, mainthread
+from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
 from kivy.factory import Factory
-from kivy.metrics import dp
-from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty)
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
-from kiosk.counter_terminal import CounterFlow, State
-from kiosk.machine import Listener, MachineError, ThreadRunner
-from screens.app import LARGE_TYPE_SCALE
+from kiosk.counter_terminal import State
+from kiosk.i18n import Translator
+from screens.terminal_app import TerminalApp
 from screens.ticket_kiosk import KioskScreen, Shell
 
 log = logging.getLogger(__name__)
@@ -170,35 +169,18 @@ class CounterShell(Shell):
     first = State.OFFLINE.value
 
 
-class CounterApp(App, Listener):
-    """The app is the flow's listener; the names the kiosk's chrome binds to (base.kv) are
-    here too, the call for staff never offered (staff sit across the counter)."""
+class CounterApp(TerminalApp):
+    """The names the kiosk's chrome binds to (base.kv) are the kiosk's, the call for staff
+    never offered (staff sit across the counter)."""
 
-    flow: CounterFlow = ObjectProperty(None, allownone=True)
-    lang = StringProperty("zh_CN")
-    large_type = BooleanProperty(False)
-    voice = BooleanProperty(False)
-    voice_lost = BooleanProperty(False)
-    unit = NumericProperty(1.0)
-    text_scale = NumericProperty(1.0)
-    wide = BooleanProperty(False)  # landscape
     stage = StringProperty(State.OFFLINE.value)
-    hall_name = StringProperty("")
-    help_offered = BooleanProperty(False)
-    help_state = StringProperty("none")
-    help_text = StringProperty("")
 
     def __init__(self, make_flow, follow_events=None, *, monotonic: Callable[[], float] = time.monotonic, **kwargs):
-        """`make_flow(listener, runner)` builds the CounterFlow; `follow_events(flow, post)`
-        gives what starts the live events after an event id, once the first card is in.
-        `monotonic` is the clock on which a screen settles after it appears (KioskScreen)."""
-        super().__init__(**kwargs)
-        self.monotonic = monotonic
-        self.title = "hall-counter"
-        self._make_flow = make_flow
+        """`follow_events(flow, post)` gives what starts the live events after an event id,
+        once the first card is in."""
+        super().__init__(make_flow, title="hall-counter", worker="counter-worker", monotonic=monotonic, **kwargs)
         self._follow_events = follow_events
         self.events = None
-        self.runner = ThreadRunner(self._on_main_thread, name="counter-worker")
 
     def build(self):
         self.flow = self._make_flow(self, self.runner)
@@ -229,47 +211,13 @@ class CounterApp(App, Listener):
         if self.flow is not None:
             self.flow.close()
 
-    # -- what the .kv files call --------------------------------------------------------
+    # -- TerminalApp ----------------------------------------------------------------------
 
-    def t(self, key: str, *_bindings, **fields) -> str:
-        return self.flow.tr.t(key, **fields) if self.flow else key
+    def design(self) -> tuple[int, int]:
+        return LANDSCAPE if Window.width > Window.height else PORTRAIT
 
-    def act(self, action: str, *args) -> None:
-        """One touch, one flow call; a touch the flow has left behind is logged, not a crash."""
-        self.flow.touched()
-        try:
-            getattr(self.flow, action)(*args)
-        except MachineError as exc:
-            log.info("touch ignored: %s", exc)
+    def translator(self) -> Translator:
+        return self.flow.tr
 
-    # -- Listener -----------------------------------------------------------------------
-
-    def on_state(self, old: State, new: State) -> None:
-        self._sync_visit()
-        self.stage = new.value
-        if self.root is not None:
-            self.root.show(new.value)
-
-    def on_update(self, event) -> None:
-        self._sync_visit()
-        if self.root is not None:
-            self.root.refresh()
-
-    def _sync_visit(self) -> None:
-        visit = self.flow.visit
-        self.lang = visit.language
-        self.large_type = visit.large_type
-        self.voice = visit.voice
-        self.voice_lost = self.flow.voice_lost()
-        self.hall_name = self.flow.hall_name()
-        self._fit_window()
-
-    def _fit_window(self, *_) -> None:
-        self.wide = Window.width > Window.height
-        design = LANDSCAPE if self.wide else PORTRAIT
-        self.unit = min(Window.width / dp(design[0]), Window.height / dp(design[1]))
-        self.text_scale = self.unit * (LARGE_TYPE_SCALE if self.large_type else 1.0)
-
-    @mainthread
-    def _on_main_thread(self, call) -> None:
-        call()
+    def flow_hall_name(self) -> str:
+        return self.flow.hall_name()

@@ -10,12 +10,13 @@ import pytest
 
 from kiosk.flow import IGNORED, TABLE
 from kiosk.ticket_states import Event, State
+from kiosk.visit import VisitEvent
 from screens.ticket_kiosk import KV_DIR, SCREENS
 
 # What each flow call a .kv file makes (app.act("name", ...)) fires.
 TOUCHES = {"choose": Event.CHOOSE, "confirm": Event.CONFIRM, "back": Event.BACK,
-           "home": Event.HOME, "done": Event.DONE, "set_language": Event.LANGUAGE,
-           "toggle_large_type": Event.LARGE_TYPE, "toggle_voice": Event.VOICE, "call_for_help": Event.HELP,
+           "home": Event.HOME, "done": Event.DONE, "set_language": VisitEvent.LANGUAGE,
+           "toggle_large_type": VisitEvent.LARGE_TYPE, "toggle_voice": VisitEvent.VOICE, "call_for_help": Event.HELP,
            "rate_service": Event.RATE_SERVICE, "rate": Event.RATE, "toggle_reason": Event.REASON, "send": Event.SEND}
 # Screens whose buttons are made from the flow's data (screens.widgets): the rating's faces
 # send rate (FaceButton.on_release), its reasons toggle_reason (rating_widgets.kv).
