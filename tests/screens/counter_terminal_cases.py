@@ -28,7 +28,7 @@ from tests.support.api_clients import Api, staff_session
 from tests.support.clocks import Ticks
 from tests.support.servers import FileClock, HallServer
 from tests.screens.conftest import Driver, Monotonic
-from tests.screens.layout_rules import check
+from tests.screens.layout_rules import settle, shoot
 from tests.screens.x_display import XDisplay
 from tests.support.waiting import until
 
@@ -310,27 +310,6 @@ def test_a_terminal_killed_right_after_the_tap_delivers_the_rating_once_after_it
 
 
 # -- the layout walk -----------------------------------------------------------------------
-
-def shoot(ui, folder: Path, name: str, problems: dict, large_type: bool) -> None:
-    ui.frames(3)
-    found = check(ui.screen, large_type=large_type)
-    if found:
-        problems[name] = found
-    ui.app.root.export_to_png(str(folder / f"{name}.png"))
-
-
-def settle(ui, size, language, large_type) -> None:
-    from kivy.core.window import Window
-    if tuple(Window.size) != size:
-        Window.size = size
-        ui.frames(3)
-    flow = ui.app.flow
-    if flow.visit.language != language:
-        flow.set_language(language)
-    if flow.visit.large_type != large_type:
-        flow.toggle_large_type()
-    ui.frames(2)
-
 
 @pytest.mark.parametrize("large_type", [False, True], ids=["normal", "large"])
 @pytest.mark.parametrize("language", LANGUAGES)

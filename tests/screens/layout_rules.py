@@ -8,10 +8,14 @@
 - no word broken inside (a Latin word wrapped as "Norma / l");
 - touch targets at least 60 × 60 dp in large type and 44 × 44 dp otherwise;
 - in large type, no text smaller than 18 dp.
+
+A walk through a terminal's screens `settle`s each window size, language and type size and
+`shoot`s each screen: its checks, and a picture to look at.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from kivy.core.window import Window
 from kivy.graphics import Color, Rectangle, RoundedRectangle
@@ -208,3 +212,26 @@ def check(screen, *, large_type: bool) -> list[str]:
             if box_a.overlaps(box_b):
                 problems.append(f"{name(a)} {box_a} overlaps {name(b)} {box_b}")
     return problems
+
+
+def settle(ui, size: tuple[int, int], language: str, large_type: bool) -> None:
+    """The window at `size` and the visit in `language` and type size, drawn."""
+    if tuple(Window.size) != size:
+        Window.size = size
+        ui.frames(3)
+    flow = ui.app.flow
+    if flow.visit.language != language:
+        flow.set_language(language)
+    if flow.visit.large_type != large_type:
+        flow.toggle_large_type()
+    ui.frames(2)
+
+
+def shoot(ui, folder: Path, name: str, problems: dict, large_type: bool) -> None:
+    """Checks the screen on show, adds what breaks a rule to `problems` under `name`, and
+    saves its picture as `name`.png in `folder`."""
+    ui.frames(3)
+    found = check(ui.screen, large_type=large_type)
+    if found:
+        problems[name] = found
+    ui.app.root.export_to_png(str(folder / f"{name}.png"))

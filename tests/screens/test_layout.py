@@ -10,7 +10,6 @@ import itertools
 import shutil
 import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -23,7 +22,7 @@ from kiosk.remote import CACHE_FILE, RemoteHall
 from tests.conftest import ROOT
 from tests.devices.idcards import with_check_character
 from tests.postgres import free_port
-from tests.screens.layout_rules import check
+from tests.screens.layout_rules import settle, shoot
 
 ARTIFACTS = ROOT / "artifacts" / "screens"
 WINDOWS = [(720, 1280), (1080, 1920)]
@@ -85,27 +84,6 @@ def call_for_help(ui, until: HelpState) -> None:
     ui.until(lambda: ui.app.flow.help.state is until)
 
 
-def settle(ui, window, size, language, large_type):
-    if tuple(window.size) != size:
-        window.size = size
-        ui.frames(3)
-    flow = ui.app.flow
-    if flow.visit.language != language:
-        flow.set_language(language)
-    if flow.visit.large_type != large_type:
-        flow.toggle_large_type()
-    ui.frames(2)
-
-
-def shoot(ui, folder: Path, name: str, problems: dict, large_type: bool) -> None:
-    ui.frames(2)
-    screen = ui.screen
-    found = check(screen, large_type=large_type)
-    if found:
-        problems[name] = found
-    ui.app.root.export_to_png(str(folder / f"{name}.png"))
-
-
 PARAMETERS = [  # applied in this order: the test ids read 720x1280-zh_CN-normal
     pytest.mark.parametrize("size", WINDOWS, ids=[f"{w}x{h}" for w, h in WINDOWS]),
     pytest.mark.parametrize("language", LANGUAGES),
@@ -133,7 +111,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     tag = f"{language}-{'large' if large_type else 'normal'}"
     problems: dict[str, list[str]] = {}
 
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     ui.until(lambda: flow.queues is not None)
     shoot(ui, folder, f"{tag}-1-home", problems, large_type)
     call_for_help(ui, HelpState.CALLED)
@@ -164,7 +142,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
 
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     flow.hall = unreachable_hall
     call_for_help(ui, HelpState.UNAVAILABLE)
     flow.hall = hall
@@ -177,7 +155,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
 
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     flow.choose("housing_fund")  # it needs the ID card
     ui.until(lambda: ui.app.stage == "confirming")
     flow.confirm()
@@ -196,19 +174,19 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     flow.printer = TicketPrinterService("simprinter://")
     flow.code_scanned(flow.texts.ticket_view().qr_payload)  # a new visit: in the walk's language again
     ui.until(lambda: ui.app.stage == "progress")
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     shoot(ui, folder, f"{tag}-11-progress", problems, large_type)
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
     flow.card_placed(elder(flow))
     ui.until(lambda: flow.errand.held is not None)
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     ui.until(lambda: not flow._loading)  # the queues' new counts reflow the tiles
     ui.frames(3)
     shoot(ui, folder, f"{tag}-12-home-identified", problems, large_type)
     flow.card_placed(person)  # the citizen of the identified ticket: it is shown at once
     ui.until(lambda: ui.app.stage == "progress")
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     shoot(ui, folder, f"{tag}-13-held-ticket", problems, large_type)
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
@@ -217,7 +195,7 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     code = completed(ui, staff)
     flow.code_scanned(code)
     ui.until(lambda: flow.rating_offered())
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     shoot(ui, folder, f"{tag}-14-progress-rateable", problems, large_type)
     flow.rate_service()
     ui.until(lambda: ui.app.stage == "rating")
@@ -235,11 +213,11 @@ def test_every_screen_keeps_the_layout_rules(on_server, window, hall_server, sta
     ui.until(lambda: ui.app.stage == "idle")
     flow.code_scanned(code)
     ui.until(lambda: ui.app.stage == "progress" and flow.texts.rating_line() != "")
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     shoot(ui, folder, f"{tag}-19-progress-rated", problems, large_type)
     flow.done()
     ui.until(lambda: ui.app.stage == "idle")
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     ui.clock.now = hall_server.clock.now = ui.clock.now.replace(hour=18)
     flow.refresh()
     ui.until(lambda: flow.closed() is not None)
@@ -254,7 +232,7 @@ def test_the_embedded_kiosk_has_no_help_bar(ui, window, size, language, large_ty
     """No staff console answers an embedded hall: its screens have no 呼叫工作人员."""
     folder = ARTIFACTS / f"{size[0]}x{size[1]}"
     folder.mkdir(parents=True, exist_ok=True)
-    settle(ui, window, size, language, large_type)
+    settle(ui, size, language, large_type)
     problems: dict[str, list[str]] = {}
     shoot(ui, folder, f"{language}-{'large' if large_type else 'normal'}-0-home-embedded", problems, large_type)
     assert not problems, "\n".join(problems.popitem()[1])
