@@ -71,6 +71,11 @@ const Hall = (() => {
     const s = Math.max(0, Math.floor(seconds));
     return t("common.duration", { m: Math.floor(s / 60), s: pad(s % 60) });
   }
+  // A terminal as staff know it: where it stands (a kiosk's location, as the hall has it),
+  // else its id. The page's texts must hold the devices section.
+  function deviceName(deviceId, kind, location) {
+    return location ? t("devices.placed", { kind: t(`devices.kind_${kind}`), location }) : deviceId;
+  }
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
@@ -164,6 +169,6 @@ const Hall = (() => {
     });
   }
 
-  return { data, t, api, newKey, ApiError, Live, hhmm, dayTime, duration, el, zone,
+  return { data, t, api, newKey, ApiError, Live, hhmm, dayTime, duration, deviceName, el, zone,
            setCsrf(token) { csrfToken = token; } };
 })();
