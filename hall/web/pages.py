@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from hall import accounts
+from hall import accounts, help_calls
 from hall.api.deps import SESSION_COOKIE
 from hall.api.server import HallServer
 from hall.schemas import Role
@@ -98,3 +98,11 @@ def signed_in(request: Request) -> SignedIn | None:
         row, staff = found
         counters = [row.counter] if row.counter else accounts.permitted_counters(staff, hall.spec)
         return SignedIn(job_no=staff.job_no, name=staff.name, role=Role(staff.role), counters=tuple(counters))
+
+
+def kiosk_locations(request: Request) -> dict[str, str]:
+    """Where each kiosk stands, as far as the hall knows: a staff page's starting data, so
+    that it names kiosks by their place (hall.help_calls.kiosk_locations)."""
+    hall: HallServer = request.app.state.hall
+    with hall.engine.reading() as session:
+        return help_calls.kiosk_locations(session, hall_id=hall.hall_id)

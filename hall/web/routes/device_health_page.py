@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from hall.schemas import Role
-from hall.web.pages import page, signed_in, texts_for
+from hall.web.pages import kiosk_locations, page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,4 +20,4 @@ def device_health_page(request: Request):
     if who.role is Role.STAFF:
         return page(request, "message.html", status_code=403, texts=texts, title=texts("devices.title"),
                     message=texts("devices.supervisors_only"), link="/console", link_text=texts("console.title"))
-    return page(request, "devices.html", texts=texts, who=who)
+    return page(request, "devices.html", texts=texts, who=who, locations=kiosk_locations(request))

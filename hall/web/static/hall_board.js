@@ -48,7 +48,7 @@
 
   function renderAlerts(board) {
     $("help-calls").replaceChildren(...board.help_calls.map((c) => el("li", { class: "alert help", "data-help": c.id },
-      t("board.help_call", { kiosk: deviceName(c.device_id, "kiosk", c.location), since: hhmm(c.raised_at) }))));
+      t("devices.help_call", { kiosk: deviceName(c.device_id, "kiosk", c.location), since: hhmm(c.raised_at) }))));
     $("device-alarms").replaceChildren(...board.device_alarms.map((d) => el("li", { class: `alert ${d.state}`, "data-device": d.device_id },
       [deviceName(d.device_id, d.kind, d.location), t(`devices.state_${d.state}`),
        d.since ? t("board.since", { time: hhmm(d.since) }) : ""].filter(Boolean).join(" · "))));
