@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -98,6 +98,18 @@ def signed_in(request: Request) -> SignedIn | None:
         row, staff = found
         counters = [row.counter] if row.counter else accounts.permitted_counters(staff, hall.spec)
         return SignedIn(job_no=staff.job_no, name=staff.name, role=Role(staff.role), counters=tuple(counters))
+
+
+def unless_supervisor(request: Request, who: SignedIn | None, texts: Texts, section: str) -> Response | None:
+    """What a supervisors' page answers anyone else: the login for nobody signed in (back
+    here after), a plain 403 page in `section`'s words for staff; None for a supervisor or
+    an admin."""
+    if who is None:
+        return RedirectResponse(f"/console?next={request.url.path}", status_code=303)
+    if who.role is Role.STAFF:
+        return page(request, "message.html", status_code=403, texts=texts, title=texts(f"{section}.title"),
+                    message=texts(f"{section}.supervisors_only"), link="/console", link_text=texts("console.title"))
+    return None
 
 
 def kiosk_locations(request: Request) -> dict[str, str]:

@@ -3,7 +3,7 @@
 // device alarms, read again (GET /api/v1/hall-board) whenever the staff stream says something
 // changed; the durations count up every second in between.
 (() => {
-  const { data, t, api, Live, el, hhmm, duration, deviceName } = Hall;
+  const { data, t, api, Live, el, hhmm, duration, deviceName, soon } = Hall;
   const $ = (id) => document.getElementById(id);
   const KINDS = ["issued", "called", "recalled", "absent", "held", "called_back", "transferred", "completed",
                  "counter_paused", "counter_resumed", "counter_staff", "device_status", "device_offline",
@@ -74,10 +74,9 @@
     document.body.dataset.loaded = board.now;
   }
 
-  let later = null;
-  const soon = () => { clearTimeout(later); later = setTimeout(() => load().catch(() => {}), 100); };
+  const again = soon(load);
   const handlers = {};
-  for (const kind of KINDS) handlers[kind] = soon;
+  for (const kind of KINDS) handlers[kind] = again;
   new Live("/api/v1/events?tick=true", {
     onReady: load,
     handlers,
@@ -88,5 +87,5 @@
   }).start();
   setInterval(tick, 1000);
   // Offline is a matter of time (no heartbeat): look again now and then, as the device page does.
-  setInterval(soon, 15000);
+  setInterval(again, 15000);
 })();
