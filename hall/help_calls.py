@@ -19,7 +19,11 @@ from hall.errors import HelpCallNotFound
 from hall.models import HelpCall
 from hall.tickets import EventKind
 
-__all__ = ["HelpCallNotFound", "one_call", "open_calls", "raise_call", "take"]
+__all__ = ["HelpCallNotFound", "kiosk_locations", "one_call", "open_calls", "raise_call", "take"]
+
+# Help calls are a few a day: the latest thousand reach back months, and a kiosk moved since
+# says so with its next call.
+LOCATIONS_READ = 1000
 
 
 def _payload(call: HelpCall) -> dict:
@@ -67,3 +71,16 @@ def one_call(session: Session, *, hall_id: str, call_id: int, device_id: str | N
     if call is None or call.hall_id != hall_id or (device_id is not None and call.device_id != device_id):
         raise HelpCallNotFound(f"no help call {call_id} of yours in this hall")
     return call
+
+
+def kiosk_locations(session: Session, *, hall_id: str) -> dict[str, str]:
+    """Where each kiosk stands, as its latest help call said (a kiosk sends the location of
+    its configuration with each call): how staff pages name a kiosk. A kiosk that has not
+    called within the last LOCATIONS_READ calls is not in it."""
+    rows = session.execute(select(HelpCall.device_id, HelpCall.location)
+                           .where(HelpCall.hall_id == hall_id, HelpCall.location != "")
+                           .order_by(HelpCall.id.desc()).limit(LOCATIONS_READ))
+    found: dict[str, str] = {}
+    for device_id, location in rows:
+        found.setdefault(device_id, location)
+    return found

@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from hall import accounts
+from hall import accounts, help_calls
 from hall.api.deps import SESSION_COOKIE
 from hall.api.server import HallServer
 from hall.schemas import Role
@@ -98,3 +98,23 @@ def signed_in(request: Request) -> SignedIn | None:
         row, staff = found
         counters = [row.counter] if row.counter else accounts.permitted_counters(staff, hall.spec)
         return SignedIn(job_no=staff.job_no, name=staff.name, role=Role(staff.role), counters=tuple(counters))
+
+
+def unless_supervisor(request: Request, who: SignedIn | None, texts: Texts, section: str) -> Response | None:
+    """What a supervisors' page answers anyone else: the login for nobody signed in (back
+    here after), a plain 403 page in `section`'s words for staff; None for a supervisor or
+    an admin."""
+    if who is None:
+        return RedirectResponse(f"/console?next={request.url.path}", status_code=303)
+    if who.role is Role.STAFF:
+        return page(request, "message.html", status_code=403, texts=texts, title=texts(f"{section}.title"),
+                    message=texts(f"{section}.supervisors_only"), link="/console", link_text=texts("console.title"))
+    return None
+
+
+def kiosk_locations(request: Request) -> dict[str, str]:
+    """Where each kiosk stands, as far as the hall knows: a staff page's starting data, so
+    that it names kiosks by their place (hall.help_calls.kiosk_locations)."""
+    hall: HallServer = request.app.state.hall
+    with hall.engine.reading() as session:
+        return help_calls.kiosk_locations(session, hall_id=hall.hall_id)

@@ -32,7 +32,7 @@ def test_three_taps_raise_one_alert_that_staff_take_and_the_kiosk_says_someone_i
 
     console.wait_for_selector(".help-alert")
     assert console.locator(".help-alert").count() == 1
-    assert "一楼东门的取号机（test-kiosk）呼叫工作人员" in console.text_content(".help-alert")
+    assert "一楼东门的取号机呼叫工作人员" in console.text_content(".help-alert")
     screenshot(console, "console-help-alert")
     assert hall_server.rows("select count(*), sum(presses) from help_calls") == [(1, 1)]
 

@@ -4,25 +4,19 @@ the call-backs, each step taken there through the API. Supervisors and admins on
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 
 from hall import accounts
 from hall.ratings.terms import CASE_STEPS, LEVELS
-from hall.schemas import Role
-from hall.web.pages import page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for, unless_supervisor
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/supervisor")
 def supervisor_page(request: Request):
-    who = signed_in(request)
-    if who is None:
-        return RedirectResponse("/console?next=/supervisor", status_code=303)
-    texts = texts_for(request)
-    if who.role is Role.STAFF:
-        return page(request, "message.html", status_code=403, texts=texts, title=texts("supervisor.title"),
-                    message=texts("supervisor.supervisors_only"), link="/console", link_text=texts("console.title"))
+    who, texts = signed_in(request), texts_for(request)
+    if (refused := unless_supervisor(request, who, texts, "supervisor")) is not None:
+        return refused
     hall = request.app.state.hall
     spec, language = hall.spec, texts.language
     with hall.engine.reading() as session:

@@ -4,7 +4,7 @@
 // way every button is off, so a double click or a held key does one thing; the server
 // refuses a second call while a ticket is served anyway.
 (() => {
-  const { data, t, api, Live, el, hhmm, duration } = Hall;
+  const { data, t, api, Live, el, hhmm, duration, deviceName, learnLocation } = Hall;
   const counter = data.counter;
   const lang = data.lang;
   const $ = (id) => document.getElementById(id);
@@ -151,13 +151,14 @@
   });
 
   function helpText(c) {
-    return c.location
-      ? t("console.help_alert", { device: c.device_id, location: c.location, since: hhmm(c.raised_at) })
-      : t("console.help_alert_no_location", { device: c.device_id, since: hhmm(c.raised_at) });
+    return t("devices.help_call", { kiosk: deviceName(c.device_id, "kiosk"), since: hhmm(c.raised_at) });
   }
 
+  // A help call also tells where its kiosk stands: the alarms name it by that place from then on.
   async function loadHelp() {
     const calls = await api("GET", "/api/v1/help-calls");
+    for (const c of calls) learnLocation(c.device_id, c.location);
+    renderAlarms();
     $("help-alerts").replaceChildren(...calls.map((c) => el("div", { class: "help-alert", "data-help": c.id },
       el("span", { class: "help-text" }, helpText(c)),
       el("button", { type: "button", class: "button", onclick: () => takeHelp(c.id) }, t("console.take_help")))));
@@ -173,14 +174,20 @@
     }
   }
 
+  let alarms = [];
+  const alarmText = (d) => `${deviceName(d.device_id, d.kind)} · ${t(`devices.state_${d.state}`)}${d.since ? ` · ${hhmm(d.since)}` : ""}`;
+
+  function renderAlarms() {
+    $("alarms").hidden = alarms.length === 0;
+    $("alarm-list").replaceChildren(...alarms.map((d) => el("li", { class: `alarm ${d.state}`, "data-device": d.device_id },
+      alarmText(d))));
+  }
+
   async function loadAlarms() {
     const devices = await api("GET", "/api/v1/device-health");
-    const alarms = devices.filter((d) => d.state !== "ok");
-    $("alarms").hidden = alarms.length === 0;
-    const text = (d) => `${d.device_id} · ${t(`devices.state_${d.state}`)}${d.since ? ` · ${hhmm(d.since)}` : ""}`;
-    $("alarm-list").replaceChildren(...alarms.map((d) => el("li", { class: `alarm ${d.state}`, "data-device": d.device_id },
-      text(d))));
-    for (const d of alarms) attention.raise(`alarm-${d.device_id}-${d.state}-${d.since}`, text(d));
+    alarms = devices.filter((d) => d.state !== "ok");
+    renderAlarms();
+    for (const d of alarms) attention.raise(`alarm-${d.device_id}-${d.state}-${d.since}`, alarmText(d));
   }
 
   async function operate(op, body) {

@@ -71,6 +71,23 @@ const Hall = (() => {
     const s = Math.max(0, Math.floor(seconds));
     return t("common.duration", { m: Math.floor(s / 60), s: pad(s % 60) });
   }
+  // load() once, shortly after the last of a burst of events (a call is two or three).
+  function soon(load, ms = 100) {
+    let later = null;
+    return () => { clearTimeout(later); later = setTimeout(() => load().catch(() => {}), ms); };
+  }
+
+  // A terminal as staff know it: where it stands (a kiosk's location, as its help calls told
+  // the hall: the page's starting data, then each call), else its id. The page's texts must
+  // hold the devices section.
+  const locations = data.locations || {};
+  const whereIs = (deviceId) => locations[deviceId] || "";
+  function deviceName(deviceId, kind, location = whereIs(deviceId)) {
+    return location ? t("devices.placed", { kind: t(`devices.kind_${kind}`), location }) : deviceId;
+  }
+  function learnLocation(deviceId, location) {
+    if (location) locations[deviceId] = location;
+  }
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
@@ -164,6 +181,6 @@ const Hall = (() => {
     });
   }
 
-  return { data, t, api, newKey, ApiError, Live, hhmm, dayTime, duration, el, zone,
+  return { data, t, api, newKey, ApiError, Live, hhmm, dayTime, duration, deviceName, whereIs, learnLocation, soon, el, zone,
            setCsrf(token) { csrfToken = token; } };
 })();

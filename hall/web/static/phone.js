@@ -15,6 +15,7 @@
   const FIXABLE = new Set(["reason_required", "comment_required", "unknown_reason"]);
   // The forms the hall dials (hall.schemas.Phone): a mobile, or a landline with its area code.
   const PHONE = /^(?:\+?86[ -]?)?(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$/;
+  const CALLED_VIBRATION = [400, 200, 400];   // a call, or a recall, felt in a pocket
   const skew = new Date(data.now) - Date.now();   // the hall's clock minus the phone's
   const now = () => Date.now() + skew;
 
@@ -33,7 +34,9 @@
     if (ticket.day !== data.today && ticket.status !== "completed") headline = t("phone.other_day", { day: ticket.day });
     else if (ticket.status === "called") headline = t("phone.go_to", { counter: ticket.counter });
     else headline = t(`phone.${ticket.status}`);
-    $("headline").textContent = headline;
+    // A live region: a screen reader says a new line (请到3号窗口) as it comes, so it is
+    // written only when it changes.
+    if ($("headline").textContent !== headline) $("headline").textContent = headline;
     document.body.dataset.status = ticket.status;
     $("ahead-row").hidden = !waiting;
     $("wait-row").hidden = !waiting;
@@ -76,8 +79,10 @@
   async function load() {
     const fresh = await api("GET", `/api/v1/tickets/by-link/${link}`);
     if (fresh.status === "completed") status = await api("GET", `/api/v1/ratings/by-link/${link}`);
+    const calledNow = fresh.status === "called" && (ticket.status !== "called" || fresh.recalls > ticket.recalls);
     ticket = fresh;
     render();
+    if (calledNow && navigator.vibrate) navigator.vibrate(CALLED_VIBRATION);
   }
 
   // A write sent again unchanged keeps its idempotency key: a double tap, or a retry after an
@@ -170,6 +175,10 @@
   new Live("/api/v1/display/events", {
     onReady: load,
     handlers,
-    onStatus(online) { $("connection").hidden = online; },
+    // Offline, the page no longer updates by itself: the banner says so instead of the note.
+    onStatus(online) {
+      $("connection").hidden = online;
+      $("live-note").hidden = !online;
+    },
   }).start();
 })();

@@ -114,7 +114,7 @@ def test_help_calls_are_heard_flash_the_title_and_notify(live, kiosk, browser, s
         console_ready(page)
         kiosk.post("/api/v1/help-calls", {"location": "一楼东门"})
         page.wait_for_selector(".help-alert")
-        page.wait_for_function("() => window.shown.some((s) => s.startsWith('一楼东门的取号机（kiosk-01）呼叫工作人员'))")
+        page.wait_for_function("() => window.shown.some((s) => s.startsWith('一楼东门的取号机呼叫工作人员'))")
         page.wait_for_function("() => document.title.startsWith('【请注意】一楼东门的取号机')", timeout=5000)
         page.wait_for_function("() => window.hallAttention.rang >= 1")   # the chime's playback began
         assert violations(page) == []
@@ -123,6 +123,8 @@ def test_help_calls_are_heard_flash_the_title_and_notify(live, kiosk, browser, s
         kiosk.post("/api/v1/devices/heartbeat")
         kiosk.post("/api/v1/devices/reports", {"device_id": "kiosk-01/printer", "kind": "printer", "status": "paper_near_end"})
         page.wait_for_function("() => window.shown.some((s) => s.includes('纸将用完'))")
+        # The alarm names the kiosk where it stands, as its help call told the hall.
+        assert page.text_content(".alarm.paper_near_end").startswith("一楼东门的取号机 · 纸将用完 · ")
         assert page.eval_on_selector(".alarm.paper_near_end", "e => getComputedStyle(e).color") == "rgb(122, 74, 0)"
         assert violations(page) == []
     finally:

@@ -16,7 +16,8 @@ from hall.schemas import DeviceKind
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.support.api_clients import Api
 from tests.support.servers import FileClock, ServerProcess
-from tests.hall.web.conftest import SIZES, display_ready, launch
+from tests.hall.web.conftest import SIZES, display_ready, launch, overflowing, screenshot
+from tests.support.accessibility import violations
 
 WAITING_OF = "(code) => document.querySelector(`[data-service='${code}'] .service-waiting`).textContent"
 
@@ -87,3 +88,19 @@ def test_the_chime_is_a_short_wav(live):
     assert answer.headers["content-type"] == "audio/wav"
     with wave.open(io.BytesIO(answer.content)) as w:
         assert 0.8 < w.getnframes() / w.getframerate() < 1.5
+
+
+def test_the_display_has_the_language_links_and_keeps_the_choice(live, open_page):
+    display = open_page("display", f"{live.url}/display")
+    display_ready(display)
+    assert display.get_attribute("nav.languages a[aria-current]", "hreflang") == "zh-Hans"
+    display.click("nav.languages a[hreflang=en]")
+    display.wait_for_url("**/display?lang=en")
+    display_ready(display)
+    assert display.text_content(".latest h2") == "Now calling"
+    display.goto(f"{live.url}/display")   # no ?lang= now: the choice is the browser's to keep
+    display_ready(display)
+    assert display.get_attribute("html", "lang") == "en" and display.text_content(".latest h2") == "Now calling"
+    assert violations(display) == []
+    assert overflowing(display, fixed=True) == []
+    screenshot(display, "display-languages-en")

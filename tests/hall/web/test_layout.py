@@ -76,9 +76,21 @@ def test_pages_hold_their_text(language, live, busy_hall, open_page):
     devices = open_page("console", f"{live.url}/devices", language)
     log_in(devices, "9001", then="/devices")
     devices.wait_for_selector("#devices tr")
+    # A kiosk is shown where it stands, as its help call told the hall.
+    assert devices.text_content("[data-device=kiosk-01] td:nth-child(2)") == "一楼大厅东侧入口"
     accessibility["devices"] = violations(devices)
     problems["devices"] = overflowing(devices, fixed=False)
     screenshot(devices, f"devices-{language}")
+
+    board = open_page("console", f"{live.url}/board", language)
+    log_in(board, "9001", then="/board")
+    board.wait_for_function("() => document.body.dataset.loaded")
+    assert board.text_content("[data-device=kiosk-01]").startswith(
+        {"zh_CN": "一楼大厅东侧入口的取号机 · ", "zh_TW": "一楼大厅东侧入口的取號機 · ",
+         "en": "Ticket kiosk at 一楼大厅东侧入口 · "}[language])
+    accessibility["board"] = violations(board)
+    problems["board"] = overflowing(board, fixed=False)
+    screenshot(board, f"board-{language}")
 
     assert {page: found for page, found in problems.items() if found} == {}
     assert {page: found for page, found in accessibility.items() if found} == {}
