@@ -441,7 +441,7 @@ class MatterCase(Base):
 
     __table_args__ = (
         UniqueConstraint("hall_id", "number", name="uq_matter_number"),
-        Index("ix_matter_open", "hall_id", "due", sqlite_where=text("closed_at IS NULL"),
+        Index("ix_matter_open", "hall_id", "light", "due", sqlite_where=text("closed_at IS NULL"),
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_matter_accepted", "hall_id", "accepted_at"),
         Index("ix_matter_person", "hall_id", "person_hash"),

@@ -47,11 +47,12 @@ def recompute(session: Session, *, spec: HallSpec, supervision: Supervision, now
     yellow_until = add_working_days(spec.hours, today, supervision.yellow_days)
     at = literal(now, MatterNotice.created_at.type)
     changes = []
-    for light, bound in ((Light.RED, _cases.c.due < today),
-                         (Light.YELLOW, and_(_cases.c.due >= today, _cases.c.due <= yellow_until,
-                                             _cases.c.light == Light.GREEN.value))):
+    # Read from the open cases' index by light and due day (ix_matter_open): only the few
+    # about to turn are visited, however many are open.
+    for light, before, bound in ((Light.RED, (Light.GREEN, Light.YELLOW), _cases.c.due < today),
+                                 (Light.YELLOW, (Light.GREEN,), _cases.c.due.between(today, yellow_until))):
         turning = and_(_cases.c.hall_id == spec.hall.id, _cases.c.closed_at.is_(None),
-                       _cases.c.paused_since.is_(None), _cases.c.light != light.value, bound)
+                       _cases.c.light.in_([b.value for b in before]), bound, _cases.c.paused_since.is_(None))
         for channel in supervision.channels:
             session.execute(insert(MatterNotice).from_select(
                 ["hall_id", "matter_id", "light", "channel", "created_at", "attempts", "next_try_at", "last_error"],

@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("light", sa.String(8), nullable=True, comment="green, yellow or red while open"),
         sa.UniqueConstraint("hall_id", "number", name="uq_matter_number"),
     )
-    op.create_index("ix_matter_open", "matter_cases", ["hall_id", "due"], sqlite_where=sa.text("closed_at IS NULL"),
+    op.create_index("ix_matter_open", "matter_cases", ["hall_id", "light", "due"], sqlite_where=sa.text("closed_at IS NULL"),
                     postgresql_where=sa.text("closed_at IS NULL"))
     op.create_index("ix_matter_accepted", "matter_cases", ["hall_id", "accepted_at"])
     op.create_index("ix_matter_person", "matter_cases", ["hall_id", "person_hash"])
