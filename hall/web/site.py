@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hall.web.pages import STATIC
 from hall.web.routes import (console_page, device_health_page, display_page, guides_page, phone_page, progress_page,
-                             supervisor_page)
+                             supervision_page, supervisor_page)
 
 STATIC_PREFIX = "/static"
 
@@ -20,5 +20,5 @@ STATIC_PREFIX = "/static"
 def install(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="static")
     for module in (console_page, display_page, phone_page, device_health_page, supervisor_page, guides_page,
-                   progress_page):
+                   progress_page, supervision_page):
         app.include_router(module.router)

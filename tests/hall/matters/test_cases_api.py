@@ -177,3 +177,18 @@ def test_staff_and_terminals_read_the_catalogue(desk, add_device, login):
         5, "0359-3023390", "County Public Security Bureau")
     supervisor = login("9001", role=Role.SUPERVISOR, counters=())
     assert supervisor.get("/api/v1/catalogue").status_code == 200
+
+
+def test_the_lookup_hash_of_a_closed_case_is_forgotten_90_days_on(desk, live, clock, stored):
+    from datetime import timedelta
+
+    from hall import housekeeping
+
+    closed = desk.post(MATTERS, {"matter_code": TAX_INVOICES, "id_number": ID_NUMBER}).json()
+    still_open = desk.post(MATTERS, {"matter_code": HOUSEHOLD_MOVE, "id_number": ID_NUMBER}).json()
+    assert step(desk, closed["id"], "complete").status_code == 200
+    hashes = "select id, person_hash is not null, applicant_masked from matter_cases order by id"
+    for days, kept in ((89, True), (91, False)):
+        housekeeping.tidy(live.hall.engine, now=clock.now + timedelta(days=days))
+        assert stored(hashes) == [(closed["id"], kept, "1101**********002X"),
+                                  (still_open["id"], True, "1101**********002X")]
