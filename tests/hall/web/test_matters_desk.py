@@ -3,7 +3,10 @@ counter 3 with its documents ticked and the applicant's ID number, shown masked 
 receipt; moved on through its steps by the buttons; no accessibility violation."""
 from __future__ import annotations
 
-from tests.hall.web.conftest import log_in, screenshot
+from datetime import timedelta
+
+from tests.hall.matters.test_cases_api import TAX_INVOICES, at
+from tests.hall.web.conftest import console_ready, log_in, screenshot
 from tests.support.accessibility import violations
 
 MOVE = "140830-GA-0302"
@@ -41,3 +44,18 @@ def test_a_case_opened_for_the_ticket_being_served_and_moved_on(live, staff, kio
     page.wait_for_selector("tr[data-case='20261125-0001']", state="detached")
     assert stored("select state, reason from matter_cases") == [("returned", "申请人撤回")]
     assert violations(page) == []
+
+
+def test_the_console_is_alarmed_when_cases_turn_red(live, staff, login, open_page, clock):
+    clock.now = at("2026-11-25", 20)   # a session lasts twelve hours: past midnight, still signed in
+    staff("0301", counters=("3",))
+    page = open_page("console", f"{live.url}/console")
+    log_in(page, "0301", then="/console/3")
+    console_ready(page)
+    desk = login("0302", counters=("3",))
+    case = desk.post("/api/v1/matters", {"matter_code": TAX_INVOICES}).json()   # immediate: due today
+    assert case["light"] == "yellow"
+    clock.now = at("2026-11-26", 0) + timedelta(minutes=10)
+    alert = page.wait_for_function("() => (document.body.dataset.alert || '').includes('红灯') && "
+                                   "document.body.dataset.alert")
+    assert alert.json_value() == f"1件办件亮红灯：{case['number']}"
