@@ -1,5 +1,6 @@
-"""What the hall forgets as it goes: idempotency keys once days of writing followed them, and
-the person hashes of finished days after the hall's retention (docs/privacy.md). The hall
+"""What the hall forgets as it goes: idempotency keys once days of writing followed them, the
+person hashes of finished days after the hall's retention, and those of closed cases after
+90 days (docs/privacy.md). The hall
 server runs it every hour, the embedded hall on each new day."""
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from hall import idempotency
+from hall.matters.applicants import forget_lookup_hashes
 from hall.models import Ticket
 from hall.queue import QueueEngine
 
@@ -25,6 +27,7 @@ def tidy(engine: QueueEngine, *, now: datetime) -> None:
         idempotency.forget_old(session, hall_id=spec.hall.id)
         forget_person_hashes(session, hall_id=spec.hall.id, today=now.astimezone(spec.zone).date(),
                              kept_days=spec.privacy.person_hashes_kept_days)
+        forget_lookup_hashes(session, hall_id=spec.hall.id, now=now)
 
 
 def forget_person_hashes(session: Session, *, hall_id: str, today: date, kept_days: int) -> int:

@@ -400,3 +400,98 @@ class DurationTotal(Base):
     measure: Mapped[str] = mapped_column(String(8), primary_key=True, comment="wait or service")
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True, comment="the index of its minutes' bucket")
     transactions: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+# -- matters (hall.matters) ------------------------------------------------------------------
+
+class MatterCase(Base):
+    """A case of a matter of the catalogue (办件), from its acceptance at a counter to its end.
+    The applicant is known by the masked ID number and a hash under the hall's person key for
+    the progress lookup (docs/privacy.md), never by name. `due` counts the promised working
+    days from acceptance with the days of finished pauses added back; while the case waits
+    for documents (`paused_since`) its clock stands still."""
+
+    __tablename__ = "matter_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(16), comment="办件编号: YYYYMMDD-NNNN, unique in the hall")
+    matter_code: Mapped[str] = mapped_column(String(64), comment="the catalogue's 事项编码")
+    service: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(80))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), comment="none for a walk-in")
+    applicant_masked: Mapped[str | None] = mapped_column(String(18), comment="1101**********1234")
+    person_hash: Mapped[str | None] = mapped_column(String(64), comment="for the progress lookup; removed in time")
+    state: Mapped[str] = mapped_column(String(20))
+    promised_days: Mapped[int] = mapped_column(Integer, comment="0 for an immediate matter")
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_by: Mapped[str] = mapped_column(String(32), comment="the staff member's job number")
+    accepted_here: Mapped[str] = mapped_column(String(80), comment="the hall that accepted it (受理地)")
+    decided_by: Mapped[str] = mapped_column(String(80), comment="the level that decides it (审批层级)")
+    agent: Mapped[str | None] = mapped_column(String(32), comment="the hall's agent carrying it (全程代办)")
+    documents: Mapped[str] = mapped_column(String(200), default="",
+                                           comment="comma-separated indexes of the catalogue's documents received")
+    due: Mapped[date | None] = mapped_column(Date, comment="hall-local; none if not accepted")
+    paused_days: Mapped[int] = mapped_column(Integer, default=0, comment="working days of finished pauses")
+    paused_since: Mapped[date | None] = mapped_column(Date, comment="waiting for documents since (hall-local)")
+    reason: Mapped[str | None] = mapped_column(String(500), comment="why not accepted or returned")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, comment="completed after its due day")
+    light: Mapped[str | None] = mapped_column(String(8), comment="green, yellow or red while open")
+
+    __table_args__ = (
+        UniqueConstraint("hall_id", "number", name="uq_matter_number"),
+        Index("ix_matter_open", "hall_id", "light", "due", sqlite_where=text("closed_at IS NULL"),
+              postgresql_where=text("closed_at IS NULL")),
+        Index("ix_matter_accepted", "hall_id", "accepted_at"),
+        Index("ix_matter_person", "hall_id", "person_hash"),
+    )
+
+
+class MatterCaseStep(Base):
+    """A step of a case with who took it and when: its timeline (also an event in the log)."""
+
+    __tablename__ = "matter_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter_cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), comment="the case's state after it")
+    by: Mapped[str | None] = mapped_column(String(32), comment="the staff member's job number")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class MatterSequence(Base):
+    """The last case number of a hall's day, locked by each acceptance."""
+
+    __tablename__ = "matter_sequences"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class MatterNotice(Base):
+    """A change of a case's light waiting to be told through one channel (webhook, mail):
+    written with the change, sent and marked sent afterwards, tried again until it is, so
+    that none is lost across a restart and none is sent for a change twice."""
+
+    __tablename__ = "matter_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter_cases.id"))
+    light: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+
+    __table_args__ = (
+        UniqueConstraint("matter_id", "light", "channel", name="uq_matter_notice"),
+        Index("ix_matter_notice_due", "hall_id", "next_try_at", sqlite_where=text("sent_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL")),
+    )

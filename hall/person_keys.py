@@ -54,6 +54,13 @@ class PersonKeys:
         message = f"hall-kiosk person hash {self._hall} {day.isoformat()}".encode()
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
+    def for_matters(self) -> bytes:
+        """The key of the hashes a hall keeps with its cases (办件) so that a citizen's ID card
+        finds their cases of the last 90 days: the same on every day, which is why these hashes
+        are removed once their case has been closed that long (hall.matters)."""
+        message = f"hall-kiosk matter lookup {self._hall}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
     def today(self, now: datetime) -> tuple[date, bytes]:
         """The hall's day at `now` and its key: all a kiosk is given."""
         day = now.astimezone(self._zone).date()

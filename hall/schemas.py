@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from hall.booking_codes import BOOKING_CODE_FORM
 from hall.errors import RefusalReason
+from hall.matters.states import MatterRefusal
 from hall.ratings.terms import (CallOutcome, CaseState, CaseStep, Channel, RatingRefusal, RatingState)
 from hall.tickets import CounterState, PersonTickets, Priority, ServiceStatus, TicketInfo, TicketStatus
 
@@ -221,9 +222,10 @@ class Problem(BaseModel):
 
     error: str = Field(description="a stable code, such as refused, busy, unauthorized")
     message: str
-    reason: RefusalReason | RatingRefusal | None = Field(
+    reason: RefusalReason | RatingRefusal | MatterRefusal | None = Field(
         None, description="for error=refused: why the ticket was refused; for error=rating_refused: why the "
-                          "rating, case step or call-back was")
+                          "rating, case step or call-back was; for error=matter_refused: why the case of a "
+                          "matter or its step was")
     reopens_at: datetime | None = Field(None, description="for error=refused: when it opens again (booking_early: "
                                                           "when the booking checks in)")
     earlier_ticket: EarlierTicketPublic | None = Field(

@@ -52,6 +52,8 @@ class EventKind(str, Enum):
     CASE_STEP = "case_step"              # a supervisor took a step of it
     CALLBACK_MADE = "callback_made"      # the hall phoned a citizen back (回访)
     NOTICE_SET = "notice_set"            # a supervisor changed the display's notice line
+    MATTER_STEP = "matter_step"          # a case of a matter (办件) was accepted or took a step
+    MATTER_LIGHT = "matter_light"        # an open case's light turned yellow or red (电子监察)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["login_flood.py", "--quick"], "logins from many addresses"),
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
     (["counter_rating.py", "3"], "completed to rating screen"),
+    (["matters_lights.py", "--cases", "500", "--runs", "3"], "open cases for a new day"),
 ]
 
 

@@ -15,6 +15,7 @@ from hall import accounts, events, housekeeping
 from hall.api import errors
 from hall.api.main import api_router
 from hall.api.server import HallServer
+from hall.matters import lights, notices
 from hall.ratings import records
 from hall.settings import ServerSettings
 from hall.web import site
@@ -67,11 +68,12 @@ def _fewer_collections() -> None:
 
 async def _watch(hall: HallServer) -> None:
     """Announces kiosks that fell silent, ends the counters' rating prompts whose time is up
-    (not rated), runs the hall's housekeeping and forgets old failed logins. A kiosk's silence
+    (not rated), turns the lights of cases on each new day and sends their notices, runs the
+    hall's housekeeping and forgets old failed logins. A kiosk's silence
     is judged only once the server itself has been up for the limit: after an outage every
     terminal gets its chance to be heard first."""
     tick = max(0.5, min(10.0, hall.offline_after.total_seconds() / 4))
-    last_cleanup = None
+    last_cleanup = lights_day = None
     while True:
         await asyncio.sleep(tick)
         try:
@@ -80,6 +82,12 @@ async def _watch(hall: HallServer) -> None:
                 hall.wakeup.ring()
             if await run_in_threadpool(_end_prompts, hall, now):
                 hall.wakeup.ring()
+            if lights_day != (day := now.astimezone(hall.spec.zone).date()):
+                if await run_in_threadpool(_recompute_lights, hall, now):
+                    hall.wakeup.ring()
+                lights_day = day
+            await run_in_threadpool(notices.deliver, hall.engine, catalogue=hall.catalogue,
+                                    supervision=hall.supervision, now=now)
             if last_cleanup is None or now - last_cleanup >= HOUSEKEEPING_EVERY:
                 await run_in_threadpool(housekeeping.tidy, hall.engine, now=now)
                 await run_in_threadpool(_forget_old_failures, hall, now)
@@ -105,6 +113,11 @@ def _end_prompts(hall: HallServer, now: datetime) -> int:
             return 0
     with hall.engine.transaction() as session:
         return records.end_prompts(session, spec=hall.spec, now=now)
+
+
+def _recompute_lights(hall: HallServer, now: datetime) -> int:
+    with hall.engine.transaction() as session:
+        return len(lights.recompute(session, spec=hall.spec, supervision=hall.supervision, now=now))
 
 
 def _forget_old_failures(hall: HallServer, now: datetime) -> None:

@@ -16,6 +16,7 @@ from hall.accounts import LoginRefused, LoginSlowed
 from hall.db import disk_full
 from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.idempotency import KeyReused
+from hall.matters.states import MatterRefusal, MatterRefused
 from hall.ratings.terms import RatingRefusal, RatingRefused
 from hall.schemas import Problem
 
@@ -28,6 +29,9 @@ RATING_STATUS = {RatingRefusal.NOT_FOUND: 404, RatingRefusal.CASE_NOT_FOUND: 404
                  RatingRefusal.NOT_YOUR_COUNTER: 403, RatingRefusal.LEVEL_OUT_OF_RANGE: 422,
                  RatingRefusal.REASON_REQUIRED: 422, RatingRefusal.UNKNOWN_REASON: 422,
                  RatingRefusal.COMMENT_REQUIRED: 422}  # the rest: 409, not possible now
+MATTER_STATUS = {MatterRefusal.NOT_FOUND: 404, MatterRefusal.UNKNOWN_TICKET: 404, MatterRefusal.UNKNOWN_MATTER: 422,
+               MatterRefusal.REASON_REQUIRED: 422, MatterRefusal.AGENT_NOT_OFFERED: 422,
+               MatterRefusal.UNKNOWN_DOCUMENT: 422}  # step_not_allowed: 409
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
@@ -126,6 +130,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RatingRefused)
     async def rating_refused(_request: Request, exc: RatingRefused) -> JSONResponse:
         return problem(RATING_STATUS.get(exc.reason, 409), "rating_refused", str(exc), reason=exc.reason)
+
+    @app.exception_handler(MatterRefused)
+    async def matter_refused(_request: Request, exc: MatterRefused) -> JSONResponse:
+        return problem(MATTER_STATUS.get(exc.reason, 409), "matter_refused", str(exc), reason=exc.reason)
 
     @app.exception_handler(KeyReused)
     async def key_reused(_request: Request, exc: KeyReused) -> JSONResponse:

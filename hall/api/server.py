@@ -14,6 +14,8 @@ from starlette.responses import Response
 
 from hall import accounts, idempotency
 from hall.api.login_limits import PasswordChecks, SourceFailures
+from hall.matters.catalogue import load_catalogue
+from hall.matters.supervision import load_supervision
 from hall.person_keys import PersonKeyError, PersonKeys, open_keys
 from hall.queue import QueueEngine
 from hall.settings import ServerSettings
@@ -54,6 +56,8 @@ class HallServer:
         self.settings = settings
         settings.prepare_data_dir()  # its announcements, and on SQLite its database
         self.spec = load_hall(settings.hall_file)
+        self.catalogue = load_catalogue(settings.hall_file, self.spec)
+        self.supervision = load_supervision(settings.hall_file)
         self.hall_id = self.spec.hall.id
         self.clock = clock or utcnow
         # A key file there is checked before the database is touched; a missing one is made

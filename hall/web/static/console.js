@@ -299,6 +299,8 @@
     for (const kind of TICKET_KINDS) handlers[kind] = soon("desk", loadDesk);
     for (const kind of DEVICE_KINDS) handlers[kind] = soon("alarms", loadAlarms);
     handlers.help_requested = handlers.help_taken = soon("help", loadHelp);
+    handlers.matter_light = (event) => attention.raise(`matter-light-${event.id}`, t("matters.turned", {
+      n: event.payload.count, light: t(`matters.light_${event.payload.light}`), numbers: event.payload.numbers.join(" ") }));
     RatingMarks.listen(handlers);
     new Live("/api/v1/events?tick=true", {
       handlers,

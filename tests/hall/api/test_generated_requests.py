@@ -31,7 +31,9 @@ STAFF_ONLY = {("GET", "/api/v1/counters/{counter_id}/queue"), ("GET", "/api/v1/h
               ("GET", "/api/v1/ratings/durations"), ("GET", "/api/v1/ratings/export"), ("GET", "/api/v1/cases"),
               ("GET", "/api/v1/cases/{case_id}"), ("POST", "/api/v1/cases/{case_id}/steps"),
               ("GET", "/api/v1/callbacks"), ("POST", "/api/v1/callbacks/{ticket_id}"),
-              ("PUT", "/api/v1/display/notice"), ("GET", "/api/v1/hall-board")}
+              ("PUT", "/api/v1/display/notice"), ("GET", "/api/v1/hall-board"), ("GET", "/api/v1/matters"),
+              ("POST", "/api/v1/matters"), ("GET", "/api/v1/matters/{case_id}"),
+              ("POST", "/api/v1/matters/{case_id}/steps")}
 # What only a counter terminal may call; sent with the token of one bound to counter 3.
 COUNTER_ONLY = {("POST", "/api/v1/callbacks/phone"), ("GET", "/api/v1/counter-terminal"),
                 ("GET", "/api/v1/counter-terminal/photo")}

@@ -1,0 +1,205 @@
+"""Cases of the catalogue's matters (办件): accepted at a counter for the ticket being served
+or for a walk-in, numbered per hall and day, then moved step by step (hall.matters.states)
+to their end. Each step is a row of the case's timeline and an event in the hall's log,
+with who took it and when, written in the transaction of the change; a step that does not
+follow is refused before anything is written.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hall import events
+from hall.db import order_commits
+from hall.errors import InvalidInput
+from hall.matters import deadlines
+from hall.matters.applicants import Applicant
+from hall.matters.catalogue import Catalogue, Entry
+from hall.matters.states import (CLOSED_STATES, OPEN_STATES, STEPS, Light, MatterRefusal, MatterRefused, MatterState,
+                                 MatterStep)
+from hall.models import MatterCase, MatterCaseStep, MatterSequence, Ticket
+from hall.spec import HallSpec
+from hall.tickets import EventKind
+
+NOTE_LENGTH = 500
+_sequences = MatterSequence.__table__
+_BUMP = (update(_sequences).where(_sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"))
+         .values(last_seq=_sequences.c.last_seq + 1))
+_LAST = select(_sequences.c.last_seq).where(_sequences.c.hall_id == bindparam("hall"),
+                                            _sequences.c.day == bindparam("today"))
+
+
+def open_case(session: Session, *, spec: HallSpec, catalogue: Catalogue, code: str, job_no: str, now: datetime,
+              ticket_id: int | None = None, applicant: Applicant | None = None, documents: list[int] = (),
+              agent: str | None = None, refused_reason: str | None = None, yellow_days: int = 1) -> MatterCase:
+    """Accepts a case of the matter `code` (受理), or records that it was not accepted (不予受理)
+    when `refused_reason` is given; either way it gets its number. The event log's lock
+    comes first, as for every writer of events."""
+    order_commits(session)
+    entry = catalogue.entry(code)
+    if entry is None:
+        raise MatterRefused(MatterRefusal.UNKNOWN_MATTER, f"no matter {code!r} in this hall's catalogue")
+    if ticket_id is not None:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or ticket.hall_id != spec.hall.id:
+            raise MatterRefused(MatterRefusal.UNKNOWN_TICKET, f"no ticket {ticket_id} in hall {spec.hall.id!r}")
+    if agent is not None and not entry.matter.agent:
+        raise MatterRefused(MatterRefusal.AGENT_NOT_OFFERED,
+                          f"{entry.matter.name.zh_CN} ({code}) is not carried by the hall's agents (全程代办)")
+    received = _documents(entry, documents)
+    refused = refused_reason is not None
+    if refused:
+        _reason(refused_reason)
+    today = now.astimezone(spec.zone).date()
+    state = MatterState.NOT_ACCEPTED if refused else MatterState.ACCEPTED
+    case = MatterCase(
+        hall_id=spec.hall.id, number=_number(session, hall_id=spec.hall.id, day=today), matter_code=code,
+        service=entry.matter.service, department=entry.department.name.zh_CN, ticket_id=ticket_id,
+        applicant_masked=applicant.masked if applicant else None,
+        person_hash=applicant.person_hash if applicant else None, state=state.value,
+        promised_days=entry.matter.days, accepted_at=now, accepted_by=job_no,
+        accepted_here=spec.hall.name.zh_CN, decided_by=entry.decided_by, agent=agent,
+        documents=",".join(map(str, received)), paused_days=0, late=False,
+        due=None if refused else deadlines.due_day(spec.hours, accepted=today, promised_days=entry.matter.days),
+        reason=refused_reason.strip() if refused else None, closed_at=now if refused else None)
+    if not refused:
+        case.light = deadlines.light_on(spec.hours, due=case.due, today=today, yellow_days=yellow_days).value
+    session.add(case)
+    session.flush()
+    _record(session, spec=spec, case=case, step="open", note=case.reason or "", by=job_no, now=now)
+    return case
+
+
+def take_step(session: Session, *, spec: HallSpec, catalogue: Catalogue, case_id: int, step: MatterStep,
+              job_no: str, now: datetime, note: str = "", documents: list[int] = ()) -> MatterCase:
+    """Moves the case on by one step if it follows from its state (states.STEPS). Asking for
+    documents stops its clock; their coming (resume) adds the paused working days to its due
+    day; returning needs the reason in `note`; completing after the due day marks it late
+    for good."""
+    if not isinstance(note, str) or len(note) > NOTE_LENGTH:
+        raise InvalidInput("note", f"at most {NOTE_LENGTH} characters")
+    order_commits(session)
+    case = _case(session, spec=spec, case_id=case_id, lock=True)
+    state, step = MatterState(case.state), MatterStep(step)
+    after = STEPS.get((state, step))
+    if after is None:
+        allowed = [s.value for (st, s) in STEPS if st is state]
+        raise MatterRefused(MatterRefusal.STEP_NOT_ALLOWED,
+                          f"case {case.number} is {state.value}: {step.value} does not follow; "
+                          f"{', '.join(allowed) or 'it is closed'}")
+    if step is MatterStep.RETURN:
+        _reason(note)
+        case.reason = note.strip()
+    entry = catalogue.entry(case.matter_code)
+    if documents:
+        if entry is None:
+            raise MatterRefused(MatterRefusal.UNKNOWN_MATTER, f"matter {case.matter_code!r} left the catalogue")
+        case.documents = ",".join(map(str, sorted(set(received(case)) | set(_documents(entry, documents)))))
+    today = now.astimezone(spec.zone).date()
+    if step is MatterStep.REQUEST_DOCUMENTS:
+        case.paused_since = today
+    elif step is MatterStep.RESUME:
+        case.paused_days += deadlines.working_days_after(spec.hours, case.paused_since, today)
+        case.paused_since = None
+        case.due = deadlines.due_day(spec.hours, accepted=case.accepted_at.astimezone(spec.zone).date(),
+                                     promised_days=case.promised_days, paused_days=case.paused_days)
+    case.state = after.value
+    if after in CLOSED_STATES:
+        case.closed_at = now
+        case.late = after is MatterState.COMPLETED and today > case.due
+        case.light = None
+        case.paused_since = None
+    _record(session, spec=spec, case=case, step=step.value, note=note.strip(), by=job_no, now=now)
+    return case
+
+
+def received(case: MatterCase) -> list[int]:
+    """The indexes of the catalogue's documents received for the case."""
+    return [int(i) for i in case.documents.split(",") if i]
+
+
+def one_case(session: Session, *, spec: HallSpec, case_id: int) -> MatterCase:
+    return _case(session, spec=spec, case_id=case_id)
+
+
+def timeline(session: Session, *, case: MatterCase) -> list[MatterCaseStep]:
+    steps = select(MatterCaseStep).where(MatterCaseStep.matter_id == case.id).order_by(MatterCaseStep.id)
+    return list(session.scalars(steps))
+
+
+def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None, light: Light | None = None,
+          department: str | None = None, staff: str | None = None, open_only: bool = False,
+          limit: int = 100) -> list[MatterCase]:
+    """Cases, the soonest due first among open ones, then the latest accepted."""
+    query = select(MatterCase).where(MatterCase.hall_id == spec.hall.id)
+    if state is not None:
+        query = query.where(MatterCase.state == state.value)
+    if light is not None:
+        query = query.where(MatterCase.light == light.value)
+    if department is not None:
+        query = query.where(MatterCase.department == department)
+    if staff is not None:
+        query = query.where(MatterCase.accepted_by == staff)
+    if open_only:
+        query = query.where(MatterCase.state.in_([s.value for s in OPEN_STATES]))
+    order = (MatterCase.closed_at.is_not(None), MatterCase.due, MatterCase.accepted_at.desc(), MatterCase.id)
+    return list(session.scalars(query.order_by(*order).limit(limit)))
+
+
+def due_now(case: MatterCase, *, spec: HallSpec, today: date) -> date | None:
+    """The due day as it stands today: while the case waits for documents, its clock stands
+    still, so the working days of the pause so far are added."""
+    if case.due is None or case.paused_since is None:
+        return case.due
+    return deadlines.due_day(spec.hours, accepted=case.accepted_at.astimezone(spec.zone).date(),
+                             promised_days=case.promised_days,
+                             paused_days=case.paused_days + deadlines.working_days_after(
+                                 spec.hours, case.paused_since, today))
+
+
+def _number(session: Session, *, hall_id: str, day: date) -> str:
+    """YYYYMMDD-NNNN: the day's next number, the day's row locked until commit (SQLite is
+    locked whole by BEGIN IMMEDIATE; on PostgreSQL the first two of a day meet at the key)."""
+    key = {"hall": hall_id, "today": day}
+    if session.execute(_BUMP, key).rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.execute(_sequences.insert(), {"hall_id": hall_id, "day": day, "last_seq": 1})
+            return f"{day:%Y%m%d}-0001"
+        except IntegrityError:
+            session.execute(_BUMP, key)
+    return f"{day:%Y%m%d}-{session.scalar(_LAST, key):04d}"
+
+
+def _documents(entry: Entry, documents) -> list[int]:
+    count = len(entry.matter.documents)
+    for index in documents:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+            raise MatterRefused(MatterRefusal.UNKNOWN_DOCUMENT,
+                              f"document {index!r}: {entry.matter.code} lists documents 0 to {count - 1}")
+    return sorted(set(documents))
+
+
+def _reason(text: str | None) -> None:
+    if not isinstance(text, str) or not text.strip() or len(text) > NOTE_LENGTH:
+        raise MatterRefused(MatterRefusal.REASON_REQUIRED,
+                          f"not accepting or returning a case needs its reason, 1 to {NOTE_LENGTH} characters")
+
+
+def _case(session: Session, *, spec: HallSpec, case_id: int, lock: bool = False) -> MatterCase:
+    case = session.get(MatterCase, case_id, with_for_update=lock) if isinstance(case_id, int) else None
+    if case is None or case.hall_id != spec.hall.id:
+        raise MatterRefused(MatterRefusal.NOT_FOUND, f"no case {case_id!r} in hall {spec.hall.id!r}")
+    return case
+
+
+def _record(session: Session, *, spec: HallSpec, case: MatterCase, step: str, note: str, by: str,
+            now: datetime) -> None:
+    session.add(MatterCaseStep(matter_id=case.id, step=step, state=case.state, by=by, at=now, note=note))
+    events.append(session, hall_id=spec.hall.id, kind=EventKind.MATTER_STEP, at=now, ticket_id=case.ticket_id,
+                  payload={"matter": {"id": case.id, "number": case.number, "code": case.matter_code,
+                                      "service": case.service, "step": step, "state": case.state, "by": by,
+                                      "due": case.due.isoformat() if case.due else None, "light": case.light}})

@@ -1,0 +1,140 @@
+"""The wire schema of matters and their cases (办件), for the API and the pages."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from hall.matters.applicants import ID_NUMBER
+from hall.matters.catalogue import CODE, Entry, MAX_DAYS
+from hall.matters.states import MatterState, MatterStep, Light
+from hall.models import MAX_ID
+from hall.schemas import Request
+
+DocumentIndex = Annotated[int, Field(ge=0, le=29, strict=True)]
+Languages = dict[str, str]
+
+
+class MatterCaseRequest(Request):
+    matter_code: str = Field(pattern=CODE, description="the catalogue's 事项编码")
+    ticket_id: int | None = Field(None, ge=1, le=MAX_ID, description="the ticket being served; none for a walk-in")
+    id_number: str | None = Field(None, pattern=ID_NUMBER,
+                                  description="the applicant's ID number, read from their card at the counter: "
+                                              "kept only masked and as a hash under the hall's person key")
+    documents: list[DocumentIndex] = Field([], max_length=30,
+                                           description="the indexes of the matter's documents received")
+    agent: str | None = Field(None, min_length=1, max_length=32,
+                              description="the hall's agent carrying it (全程代办), where the matter offers one")
+    refused_reason: str | None = Field(None, min_length=1, max_length=500,
+                                       description="given: the case is recorded as not accepted (不予受理) for it")
+
+
+class MatterStepRequest(Request):
+    step: MatterStep
+    note: str = Field("", max_length=500, description="what was done; for return, the reason (required)")
+    documents: list[DocumentIndex] = Field([], max_length=30, description="documents received with this step")
+
+
+class MatterStepPublic(BaseModel):
+    step: str = Field(description="open, or a step")
+    state: MatterState
+    by: str | None = Field(description="the staff member's job number")
+    at: datetime
+    note: str
+
+
+class MatterDocumentPublic(BaseModel):
+    index: int
+    name: Languages
+    received: bool
+
+
+class MatterCasePublic(BaseModel):
+    id: int
+    number: str = Field(description="办件编号, unique in the hall")
+    matter_code: str
+    matter_name: Languages
+    service: str
+    department: str
+    ticket_id: int | None
+    applicant: str | None = Field(description="the masked ID number")
+    state: MatterState
+    promised_days: int = Field(ge=0, le=MAX_DAYS)
+    accepted_at: datetime
+    accepted_by: str
+    accepted_here: str = Field(description="the hall that accepted it (受理地)")
+    decided_by: str = Field(description="the level that decides it")
+    agent: str | None
+    documents: list[MatterDocumentPublic]
+    due: date | None = Field(description="the promised day as it stands (hall-local); while documents are owed it "
+                                         "moves with each working day")
+    paused_since: date | None = Field(description="waiting for documents since")
+    paused_days: int = Field(description="working days of finished pauses, added to the due day")
+    reason: str | None
+    closed_at: datetime | None
+    late: bool = Field(description="completed after its due day; stays so")
+    light: Light | None = Field(description="while open: green, yellow (its deadline near) or red (overdue)")
+    steps: list[MatterStepPublic] | None = Field(None, description="its timeline, in GET /matters/{id} and answers "
+                                                                  "to steps")
+
+    @classmethod
+    def of(cls, case, *, entry: Entry | None, due: date | None, received: list[int], steps=None) -> MatterCasePublic:
+        documents = [MatterDocumentPublic(index=i, name=d.name.model_dump(exclude_none=True), received=i in received)
+                     for i, d in enumerate(entry.matter.documents)] if entry else []
+        name = entry.matter.name.model_dump(exclude_none=True) if entry else {"zh_CN": case.matter_code}
+        return cls(id=case.id, number=case.number, matter_code=case.matter_code, matter_name=name,
+                   service=case.service, department=case.department, ticket_id=case.ticket_id,
+                   applicant=case.applicant_masked, state=case.state, promised_days=case.promised_days,
+                   accepted_at=case.accepted_at, accepted_by=case.accepted_by, accepted_here=case.accepted_here,
+                   decided_by=case.decided_by, agent=case.agent, documents=documents, due=due,
+                   paused_since=case.paused_since, paused_days=case.paused_days, reason=case.reason,
+                   closed_at=case.closed_at, late=case.late, light=case.light,
+                   steps=None if steps is None else [MatterStepPublic(step=s.step, state=s.state, by=s.by, at=s.at,
+                                                                    note=s.note) for s in steps])
+
+
+class DocumentPublic(BaseModel):
+    name: Languages
+    form: str
+    copies: int
+    electronic: bool
+    source: str | None
+
+
+class MatterPublic(BaseModel):
+    """A matter of the catalogue with its guide (办事指南): public, no personal data."""
+
+    code: str
+    name: Languages
+    service: str
+    department: Languages
+    kind: str
+    category: str
+    legal_days: int
+    promised_days: int | None
+    fees: Languages
+    documents: list[DocumentPublic]
+    steps: list[Languages]
+    basis: str
+    conditions: Languages
+    place: Languages
+    post: str
+    person: str
+    phone: str
+    supervision_phone: str
+    agent: bool
+    decided_by: str
+
+    @classmethod
+    def of(cls, entry: Entry) -> MatterPublic:
+        m, d = entry.matter, entry.department
+        return cls(code=m.code, name=m.name.model_dump(exclude_none=True), service=m.service,
+                   department=d.name.model_dump(exclude_none=True), kind=m.kind, category=m.category,
+                   legal_days=m.legal_days, promised_days=m.promised_days, fees=m.fees.model_dump(exclude_none=True),
+                   documents=[DocumentPublic(name=x.name.model_dump(exclude_none=True), form=x.form, copies=x.copies,
+                                             electronic=x.electronic, source=x.source) for x in m.documents],
+                   steps=[s.model_dump(exclude_none=True) for s in m.steps], basis=m.basis,
+                   conditions=m.conditions.model_dump(exclude_none=True), place=m.place.model_dump(exclude_none=True),
+                   post=m.post, person=m.person, phone=m.phone, supervision_phone=d.supervision_phone,
+                   agent=m.agent, decided_by=entry.decided_by)

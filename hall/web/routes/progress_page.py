@@ -1,0 +1,77 @@
+"""A case's pages (办件): its progress for the citizen, opened from the receipt's QR code
+(/m/TOKEN, signed by the hall: no case can be guessed) and showing its state, the promised
+date and the documents still owed, never a name or an ID number; and its acceptance receipt
+(受理回执) for the staff member to print from the browser (a print stylesheet), with that QR."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import qrcode
+import qrcode.image.svg
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+
+from hall.matters import cases
+from hall.matters.states import MatterRefused
+from hall.models import MAX_ID
+from hall.signing import BadSignature
+from hall.web.pages import page, signed_in, texts_for
+
+router = APIRouter(include_in_schema=False)
+PURPOSE = "matter"   # the signer's purpose of a case's progress link
+
+
+def progress_link(request: Request, case_id: int) -> str:
+    hall = request.app.state.hall
+    base = hall.settings.public_url or str(request.base_url).rstrip("/")
+    return f"{base}/m/{hall.signer.sign(PURPOSE, str(case_id))}"
+
+
+@router.get("/m/{token}")
+def progress(request: Request, token: Annotated[str, Path(max_length=80)]):
+    hall = request.app.state.hall
+    texts = texts_for(request)
+    try:
+        case_id = int(hall.signer.verify(PURPOSE, token))
+    except (BadSignature, ValueError):
+        case_id = None
+    found = _case(hall, case_id) if case_id is not None and 1 <= case_id <= MAX_ID else None
+    if found is None:
+        return page(request, "message.html", status_code=404, texts=texts, title=texts("progress.missing"),
+                    message=texts("progress.missing"))
+    return page(request, "progress.html", texts=texts, **found)
+
+
+@router.get("/console/matters/{case_id}/receipt")
+def receipt(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
+    who = signed_in(request)
+    if who is None:
+        return RedirectResponse(f"/console?next=/console/matters/{case_id}/receipt", status_code=303)
+    hall = request.app.state.hall
+    texts = texts_for(request)
+    found = _case(hall, case_id)
+    if found is None:
+        return page(request, "message.html", status_code=404, texts=texts, title=texts("progress.missing"),
+                    message=texts("progress.missing"))
+    link = progress_link(request, case_id)
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    return page(request, "receipt.html", texts=texts, link=link, qr=Markup(image.to_string(encoding="unicode")),
+                **found)
+
+
+def _case(hall, case_id: int) -> dict | None:
+    """The case and what its pages show of it, or None if this hall has no such case."""
+    today = hall.clock().astimezone(hall.spec.zone).date()
+    with hall.engine.reading() as session:
+        try:
+            case = cases.one_case(session, spec=hall.spec, case_id=case_id)
+        except MatterRefused:
+            return None
+    entry = hall.catalogue.entry(case.matter_code)
+    received = cases.received(case)
+    documents = list(enumerate(entry.matter.documents)) if entry else []
+    return {"case": case, "entry": entry, "due": cases.due_now(case, spec=hall.spec, today=today),
+            "accepted_day": case.accepted_at.astimezone(hall.spec.zone).date(),
+            "received": [d for i, d in documents if i in received],
+            "owed": [d for i, d in documents if i not in received]}

@@ -1,0 +1,80 @@
+"""The supervisor's page of cases (电子监察): the open cases by light, department and staff
+member, each month's on-time rate per department and service, the cases filtered, and each
+case's timeline. Rendered on the server from hall.matters, for supervisors and admins."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse
+
+from hall import accounts
+from hall.matters import cases, figures
+from hall.matters.states import Light, MatterRefused
+from hall.models import MAX_ID
+from hall.schemas import Role
+from hall.web.pages import page, signed_in, texts_for
+
+router = APIRouter(include_in_schema=False)
+LISTED = 200
+
+
+def _refused(request: Request, who, path: str):
+    """The page for whoever may not see this one, or None for a supervisor."""
+    if who is None:
+        return RedirectResponse(f"/console?next={path}", status_code=303)
+    if who.role is Role.STAFF:
+        texts = texts_for(request)
+        return page(request, "message.html", status_code=403, texts=texts, title=texts("matters.title"),
+                    message=texts("supervisor.supervisors_only"), link="/console", link_text=texts("console.title"))
+    return None
+
+
+@router.get("/supervisor/matters")
+def supervision(request: Request, light: Light | None = None,
+                department: Annotated[str | None, Query(max_length=80)] = None,
+                staff: Annotated[str | None, Query(max_length=32)] = None,
+                month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None):
+    who = signed_in(request)
+    if (refusal := _refused(request, who, "/supervisor/matters")) is not None:
+        return refusal
+    hall = request.app.state.hall
+    texts = texts_for(request)
+    today = hall.clock().astimezone(hall.spec.zone).date()
+    chosen = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+    with hall.engine.reading() as session:
+        listed = cases.cases(session, spec=hall.spec, light=light, department=department or None,
+                             staff=staff or None, open_only=True, limit=LISTED)
+        context = {
+            "by_department": figures.open_counts(session, spec=hall.spec, by="department"),
+            "by_staff": figures.open_counts(session, spec=hall.spec, by="accepted_by"),
+            "on_time_department": figures.on_time(session, spec=hall.spec, month=chosen, by="department"),
+            "on_time_service": figures.on_time(session, spec=hall.spec, month=chosen, by="service"),
+            "names": accounts.staff_names(session, hall_id=hall.hall_id),
+        }
+    return page(request, "supervision.html", texts=texts, who=who, listed=listed, month=f"{chosen:%Y-%m}",
+                chosen={"light": light.value if light else "", "department": department or "", "staff": staff or ""},
+                departments=[d.name.zh_CN for d in hall.catalogue.departments],
+                services={s.code: s.name.get(texts.language) for s in hall.spec.services},
+                entries={e.matter.code: e for e in hall.catalogue.entries},
+                dues={c.id: cases.due_now(c, spec=hall.spec, today=today) for c in listed}, **context)
+
+
+@router.get("/supervisor/matters/{case_id}")
+def timeline(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
+    who = signed_in(request)
+    if (refusal := _refused(request, who, f"/supervisor/matters/{case_id}")) is not None:
+        return refusal
+    hall = request.app.state.hall
+    texts = texts_for(request)
+    with hall.engine.reading() as session:
+        try:
+            case = cases.one_case(session, spec=hall.spec, case_id=case_id)
+        except MatterRefused:
+            return page(request, "message.html", status_code=404, texts=texts, title=texts("progress.missing"),
+                        message=texts("progress.missing"))
+        steps = cases.timeline(session, case=case)
+    today = hall.clock().astimezone(hall.spec.zone).date()
+    return page(request, "matter_timeline.html", texts=texts, who=who, case=case, steps=steps,
+                entry=hall.catalogue.entry(case.matter_code), local=hall.spec.zone, due=cases.due_now(case, spec=hall.spec, today=today))

@@ -1,0 +1,82 @@
+"use strict";
+// The console's desk for cases: open one for the citizen being served (or a walk-in) with the
+// documents received ticked, then move it on step by step; every change through the API.
+(() => {
+  const { data, t, api, el } = Hall;
+  const $ = (id) => document.getElementById(id);
+  const matters = Object.fromEntries(data.services.flatMap((s) => s.matters.map((m) => [m.code, m])));
+  const STEPS = { accepted: ["start", "request_documents", "complete", "return"],
+                  in_progress: ["request_documents", "complete", "return"],
+                  waiting_documents: ["resume", "return"] };
+
+  function say(text, error = false) {
+    $("message").textContent = text;
+    $("message").classList.toggle("error", error);
+  }
+
+  function chosen() {
+    const matter = matters[$("matter").value];
+    $("documents").replaceChildren(el("legend", {}, t("receipt.received")), ...matter.documents.map((name, i) =>
+      el("label", { class: "check" }, el("input", { type: "checkbox", value: String(i), name: "document" }), ` ${name}`)));
+    $("agent-row").hidden = !matter.agent;
+  }
+
+  async function accept(event) {
+    event.preventDefault();
+    const body = { matter_code: $("matter").value,
+                   documents: [...document.querySelectorAll("input[name=document]:checked")].map((c) => Number(c.value)) };
+    const number = $("id-number").value.trim();
+    if (number) body.id_number = number.toUpperCase();
+    if (!$("agent-row").hidden && $("agent").value.trim()) body.agent = $("agent").value.trim();
+    try {
+      if (!$("walk-in").checked && data.counter) {
+        const counter = await api("GET", `/api/v1/counters/${data.counter}`);
+        if (counter.current) body.ticket_id = counter.current.id;
+      }
+      const opened = await api("POST", "/api/v1/matters", body);
+      $("id-number").value = "";
+      say(t("desk.accepted", { number: opened.number }));
+      $("message").append(" ", el("a", { href: `/console/matters/${opened.id}/receipt`, target: "_blank" }, t("receipt.print")));
+      await load();
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  async function step(id, name) {
+    try {
+      await api("POST", `/api/v1/matters/${id}/steps`, { step: name, note: $("note").value.trim() });
+      $("note").value = "";
+      say("");
+      await load();
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  async function load() {
+    const cases = await api("GET", `/api/v1/matters?open=true&staff=${encodeURIComponent(data.job_no)}`);
+    $("cases").replaceChildren(...cases.map((c) => el("tr", { "data-case": c.number },
+      el("th", { scope: "row" }, el("a", { href: `/console/matters/${c.id}/receipt`, target: "_blank" }, c.number)),
+      el("td", {}, c.matter_name[data.lang] || c.matter_name.zh_CN),
+      el("td", {}, t(`progress.state_${c.state}`)), el("td", {}, c.due || ""),
+      el("td", {}, el("span", { class: `light ${c.light}` }, t(`matters.light_${c.light}`))),
+      el("td", { class: "steps" }, ...(STEPS[c.state] || []).map((name) =>
+        el("button", { type: "button", class: "button small", "data-step": name, onclick: () => step(c.id, name) },
+           t(`matters.step_${name}`)))))));
+  }
+
+  async function start() {
+    const me = await api("GET", "/api/v1/session");
+    Hall.setCsrf(me.csrf_token);
+    $("matter").replaceChildren(...data.services.map((s) => el("optgroup", { label: s.name },
+      ...s.matters.map((m) => el("option", { value: m.code }, m.name)))));
+    $("matter").addEventListener("change", chosen);
+    $("open-form").addEventListener("submit", accept);
+    $("walk-in").checked = !data.counter;
+    chosen();
+    await load();
+    document.body.dataset.ready = "true";
+  }
+  start().catch((e) => say(e.message, true));
+})();
