@@ -330,7 +330,8 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hall_id: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
-    day: Mapped[date] = mapped_column(Date, comment="hall-local date of the transaction's completion")
+    # Set on every rating; nullable only as migration 0011 could add it (SQLite).
+    day: Mapped[date | None] = mapped_column(Date, comment="hall-local date of the transaction's completion")
     service: Mapped[str] = mapped_column(String(32))
     department: Mapped[str] = mapped_column(String(80))
     counter: Mapped[str] = mapped_column(String(8))

@@ -19,6 +19,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_event_kind", "events", ["hall_id", "kind", "at"])
+    # Nullable as the database holds it: SQLite adds a required column only by copying the
+    # table, which the cases' foreign key on it forbids. Every rating has it.
     op.add_column("ratings", sa.Column("day", sa.Date(), nullable=True,
                                        comment="hall-local date of the transaction's completion"))
     # Every rating has its transaction written down (served_tickets); its ticket's day stands in
@@ -26,9 +28,6 @@ def upgrade() -> None:
     op.execute("UPDATE ratings SET day = COALESCE("
                "(SELECT s.day FROM served_tickets s WHERE s.ticket_id = ratings.ticket_id), "
                "(SELECT t.day FROM tickets t WHERE t.id = ratings.ticket_id))")
-    with op.batch_alter_table("ratings") as batch:
-        batch.alter_column("day", existing_type=sa.Date(), nullable=False,
-                           existing_comment="hall-local date of the transaction's completion")
     op.create_index("ix_rating_day", "ratings", ["hall_id", "day", "id"])
 
 
