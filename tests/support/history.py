@@ -149,20 +149,18 @@ class HallToday:
     """Today's morning in a hall over HTTP (tickets issued, called, completed, rated; a help
     call), then every request the API and the pages answer about today, by name: what the
     query plans' test and bench/history_queries.py send to a server on a database with
-    history. `tokens` are a kiosk's and the counter terminal of counter 3's; `staff` a
-    supervisor's browser (tests.support.api_clients.staff_session) serving counter 3."""
+    history. The clients (tests.support.api_clients.Api) are a kiosk's, the counter terminal's
+    of counter 3 and a supervisor's browser serving counter 3."""
 
-    def __init__(self, url: str, *, kiosk: str, counter_terminal: str, staff):
+    def __init__(self, url: str, *, kiosk, terminal, staff):
         from tests.support.api_clients import Api
 
-        self.kiosk = Api(url, kiosk)
-        self.terminal = Api(url, counter_terminal)
-        self.staff = staff
+        self.kiosk, self.terminal, self.staff = kiosk, terminal, staff
         self.public = Api(url)
         self.issued: list[dict] = []
 
     def morning(self, tickets: int = 20, called: int = 8) -> None:
-        services = ["household", "social_security", "medical_insurance"]  # counter 3's
+        services = ["household", "social_security", "household", "medical_insurance"]  # counter 3's first
         for n in range(tickets):
             answer = self.kiosk.post("/api/v1/tickets", {"service": services[n % len(services)],
                                                          "person_hash": f"{n:064x}"})
