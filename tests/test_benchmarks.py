@@ -21,6 +21,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["login_flood.py", "--quick"], "logins from many addresses"),
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
     (["counter_rating.py", "3"], "completed to rating screen"),
+    (["history_queries.py", "--quick", "--databases", "SQLite"], "display board"),
 ]
 
 

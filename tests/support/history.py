@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from hall.spec import HallSpec
 
@@ -100,6 +100,7 @@ def write_history(engine: Engine, spec: HallSpec, tickets: int, before: date) ->
     """Writes `tickets` tickets of earlier days, with theirs, into the hall's (empty) database.
     PostgreSQL then counts its tables afresh for its planner (ANALYZE), as its autovacuum would
     soon after; SQLite is left as a hall leaves it, without statistics."""
+    held = {table: {c["name"] for c in inspect(engine).get_columns(table)} for table in COLUMNS}
     raw = engine.raw_connection()
     postgres = engine.dialect.name == "postgresql"
     try:
@@ -110,7 +111,11 @@ def write_history(engine: Engine, spec: HallSpec, tickets: int, before: date) ->
             for table, rows in batch.items():
                 if not rows:
                     continue
-                names = ", ".join(COLUMNS[table])
+                # The columns its revision has: an older one's ratings have no day.
+                kept = [i for i, name in enumerate(COLUMNS[table]) if name in held[table]]
+                if len(kept) < len(COLUMNS[table]):
+                    rows = [[row[i] for i in kept] for row in rows]
+                names = ", ".join(COLUMNS[table][i] for i in kept)
                 if postgres:
                     with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                         for row in rows:
