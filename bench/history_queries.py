@@ -24,18 +24,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def loadavg() -> str:
@@ -45,6 +39,8 @@ def loadavg() -> str:
 def hall_at(folder: Path, url: str, hall_file: Path, tickets: int):
     """A hall server process on a database with `tickets` tickets of earlier days and this
     morning's work; returns the server and its day (HallToday)."""
+    import requests
+
     from hall import accounts
     from hall.db import make_engine
     from hall.queue import QueueEngine
@@ -74,14 +70,22 @@ def hall_at(folder: Path, url: str, hall_file: Path, tickets: int):
         hall.close()
     server = ServerProcess(data_dir=folder, database=url, hall_file=hall_file,
                            clock=FileClock(folder / "clock", OPEN_MORNING)).start()
-    day = HallToday(server.url, kiosk=Api(server.url, kiosk), terminal=Api(server.url, terminal),
-                    staff=staff_session(server.url, "9001"))
+    for attempt in range(3):  # a login costs Argon2's seconds on a loaded machine: past the client's 10 s, again
+        try:
+            staff = staff_session(server.url, "9001")
+            break
+        except requests.Timeout:
+            if attempt == 2:
+                raise
+    day = HallToday(server.url, kiosk=Api(server.url, kiosk), terminal=Api(server.url, terminal), staff=staff)
     day.morning()
     return server, day, written
 
 
 def one_round(days: dict[int, object], runs: int) -> dict[int, dict[str, tuple[float, float]]]:
     """p50 and p99 (s) of each request at each size, the sizes taking turns request by request."""
+    from bench.server_tickets import percentile
+
     requests = {size: day.requests() for size, day in days.items()}
     names = list(next(iter(requests.values())))
     out: dict[int, dict[str, tuple[float, float]]] = {size: {} for size in days}
@@ -132,26 +136,22 @@ def main() -> None:
     if runs < 1 or rounds < 1 or any(s < 0 for s in sizes) or not set(databases) <= {"SQLite", "PostgreSQL"}:
         parser.error("give --runs and --rounds of 1 or more, sizes of 0 or more, databases SQLite and/or PostgreSQL")
 
-    from tests.hall.conftest import lift_quotas
+    from bench.server_tickets import bench_halls
     from tests.postgres import PostgresServer
 
+    # PostgreSQL apart: every size has a database of its own on one server, all at once.
     postgres = PostgresServer() if "PostgreSQL" in databases else None
     if postgres is not None:
         postgres.start()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp_path = Path(tmp)
-            hall_file = tmp_path / "hall.toml"
-            hall_file.write_text((ROOT / "config" / "hall.toml").read_text(encoding="utf-8"), encoding="utf-8")
-            lift_quotas(hall_file)
+        with bench_halls(("SQLite",)) as (tmp_path, hall_file, sqlite):
             for database in databases:
                 servers, days = [], {}
                 try:
                     for size in sizes:
                         folder = tmp_path / f"{database}-{size}"
                         folder.mkdir()
-                        url = (f"sqlite:///{folder / 'hall.db'}" if database == "SQLite"
-                               else postgres.database(f"history_{size}"))
+                        url = sqlite["SQLite"](folder) if database == "SQLite" else postgres.database(f"history_{size}")
                         server, day, written = hall_at(folder, url, hall_file, size)
                         servers.append(server)
                         days[size] = day

@@ -119,10 +119,10 @@ def write_history(engine: Engine, spec: HallSpec, tickets: int, before: date) ->
                 if postgres:
                     with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                         for row in rows:
-                            copy.write_row([_naive(v) for v in row])
+                            copy.write_row([naive_utc(v) for v in row])
                 else:
                     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(rows[0]))})",
-                                       [[_sqlite(v) for v in row] for row in rows])
+                                       [[sqlite_value(v) for v in row] for row in rows])
             raw.commit()
         if postgres:
             for table in SEQUENCES:
@@ -134,15 +134,16 @@ def write_history(engine: Engine, spec: HallSpec, tickets: int, before: date) ->
         raw.close()
 
 
-def _naive(value):
+def naive_utc(value):
     """The stored form of hall.models.UTCDateTime: naive UTC."""
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).replace(tzinfo=None)
     return value
 
 
-def _sqlite(value):
-    value = _naive(value)
+def sqlite_value(value):
+    """As SQLite's text columns hold it, for a bulk insert that bypasses SQLAlchemy's types."""
+    value = naive_utc(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
