@@ -152,10 +152,9 @@ def rate(session: Session, *, spec: HallSpec, ticket_id: int, level: int, reason
     _in_time(row, channel, now, given_at)
     _reasons_hold(spec, level, reasons, comment, channel)
     rating = Rating(hall_id=spec.hall.id, ticket_id=row.ticket_id, day=row.day, service=row.service,
-                    department=row.department,
-                    counter=row.counter, staff_job_no=row.staff_job_no, level=level, reasons=",".join(reasons),
-                    comment=comment.strip(), channel=channel.value, identified=bool(identified), rated_at=given_at,
-                    set_aside=False)
+                    department=row.department, counter=row.counter, staff_job_no=row.staff_job_no, level=level,
+                    reasons=",".join(reasons), comment=comment.strip(), channel=channel.value,
+                    identified=bool(identified), rated_at=given_at, set_aside=False)
     session.add(rating)
     totals.rated(session, row=row, was=RatingState(row.rating_state), level=level)
     row.rating_state = RatingState.RATED.value
