@@ -102,22 +102,6 @@ COLUMNS = {
 }
 
 
-def _naive(value):
-    """The stored form of hall.models.UTCDateTime: naive UTC."""
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
-
-def _sqlite_value(value):
-    value = _naive(value)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 class TooSlow(RuntimeError):
     pass
 
@@ -125,6 +109,8 @@ class TooSlow(RuntimeError):
 def fill(engine, rows, *, limit: float) -> None:
     """Bulk inserts, a batch of each table at a time: executemany on SQLite, COPY on PostgreSQL;
     given up after `limit` seconds."""
+    from tests.support.history import naive_utc, sqlite_value
+
     deadline = time.monotonic() + limit
     batches: dict[str, list] = {table: [] for table in COLUMNS}
     raw = engine.raw_connection()
@@ -139,11 +125,11 @@ def fill(engine, rows, *, limit: float) -> None:
                 if postgres:
                     with cursor.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
                         for row in batch:
-                            copy.write_row([_naive(v) for v in row])
+                            copy.write_row([naive_utc(v) for v in row])
                 else:
                     marks = ", ".join("?" * len(batch[0]))
                     cursor.executemany(f"INSERT INTO {table} ({COLUMNS[table]}) VALUES ({marks})",
-                                       [[_sqlite_value(v) for v in row] for row in batch])
+                                       [[sqlite_value(v) for v in row] for row in batch])
                 batch.clear()
             raw.commit()
 

@@ -113,10 +113,11 @@ def hall_health(session: Session, *, hall_id: str, now: datetime, offline_after:
 
 
 def _last_changes(session: Session, *, hall_id: str) -> dict[str, datetime]:
-    """The time of the latest status change of each device and part."""
+    """The time of the latest status change of each device and part: the newest device events
+    by time, read from their kinds' index (ix_event_kind), never through the tickets' events."""
     rows = session.execute(select(LoggedEvent.at, LoggedEvent.payload)
                            .where(LoggedEvent.hall_id == hall_id, LoggedEvent.kind.in_(_DEVICE_EVENTS))
-                           .order_by(LoggedEvent.id.desc()).limit(RECENT_EVENTS))
+                           .order_by(LoggedEvent.at.desc(), LoggedEvent.id.desc()).limit(RECENT_EVENTS))
     latest: dict[str, datetime] = {}
     for at, payload in rows:
         device = json.loads(payload or "{}").get("device")

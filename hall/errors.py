@@ -19,7 +19,7 @@ class RefusalReason(enum.Enum):
     BREAK = "break"                        # between two sessions (lunch)
     CLOSED_FOR_TODAY = "closed_for_today"  # after the last ticket time
     QUOTA_REACHED = "quota_reached"        # the service's daily quota is used up
-    NUMBERS_EXHAUSTED = "numbers_exhausted"  # 999 tickets for one prefix in one day
+    NUMBERS_EXHAUSTED = "numbers_exhausted"  # a service's last number (999, or 9999) given today
     ALREADY_HAS_TICKET = "already_has_ticket"  # the person's open tickets of the day (or service): `earlier`
     IDENTIFICATION_REQUIRED = "identification_required"  # the service needs the holder's ID card
     # Checking in a booking code (docs/booking-qr.md):

@@ -95,7 +95,7 @@ def services_status(session: Session, *, spec: HallSpec, now: datetime) -> list[
     for svc in spec.services:
         refusal, reopens = reason, reopens_at
         if refusal is None:
-            refusal = limit_reached(svc.daily_quota, issued.get(svc.code, 0))
+            refusal = limit_reached(svc.daily_quota, issued.get(svc.code, 0), svc.last_seq)
             reopens = hours.opening_after(spec.hours, spec.zone, today) if refusal else None
         people = waiting.get(svc.code, 0)
         counters_open = open_counters(spec, svc.code, paused)

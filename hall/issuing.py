@@ -27,7 +27,6 @@ from hall.tickets import EventKind, Priority
 
 log = logging.getLogger(__name__)
 
-MAX_SEQ = 999              # three digits after the prefix
 MAX_AGE = 150
 
 _sequences = TicketSequence.__table__
@@ -139,10 +138,12 @@ def issued_today(session: Session, *, hall_id: str, today: date) -> dict[str, in
     return dict(session.execute(_ISSUED_TODAY, {"hall": hall_id, "today": today}).all())
 
 
-def limit_reached(quota: int | None, issued: int) -> RefusalReason | None:
+def limit_reached(quota: int | None, issued: int, last_seq: int) -> RefusalReason | None:
+    """The reason no ticket more is issued today: the quota, or the service's last number
+    (Service.last_seq)."""
     if quota is not None and issued >= quota:
         return RefusalReason.QUOTA_REACHED
-    if issued >= MAX_SEQ:
+    if issued >= last_seq:
         return RefusalReason.NUMBERS_EXHAUSTED
     return None
 
@@ -151,11 +152,15 @@ def _insert(session: Session, spec: HallSpec, svc: Service, priority: Priority, 
             person_hash: str | None = None, quota: bool = True) -> int:
     """Takes the service's next number and stores the ticket and its event; returns its id."""
     seq = _take_number(session, key={"hall": spec.hall.id, "today": today, "code": svc.code})
-    limit = limit_reached(svc.daily_quota if quota else None, seq - 1)
+    limit = limit_reached(svc.daily_quota if quota else None, seq - 1, svc.last_seq)
     if limit is not None:
+        detail = f"{seq - 1} tickets issued today"
+        if limit is RefusalReason.NUMBERS_EXHAUSTED:
+            detail += (f", the most its {svc.digits}-digit numbers allow ({svc.ticket_number(1)} to "
+                       f"{svc.ticket_number(svc.last_seq)})")
         raise TicketRefused(limit, svc.code, reopens_at=hours.opening_after(spec.hours, spec.zone, today),
-                            detail=f"{seq - 1} tickets issued today")
-    number = f"{svc.prefix}{seq:03d}"
+                            detail=detail)
+    number = svc.ticket_number(seq)
     ticket_id = session.execute(tickets.insert(), {
         "hall_id": spec.hall.id, "day": today, "service": svc.code, "issued_service": svc.code,
         "prefix": svc.prefix, "seq": seq, "number": number,

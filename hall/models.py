@@ -116,7 +116,9 @@ class LoggedEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[str] = mapped_column(Text, default="{}")
 
-    __table_args__ = (Index("ix_event_hall", "hall_id", "id"),)
+    # By id: listeners read after the last one they saw. By kind and time: today's calls for
+    # the display, the devices' latest changes, whatever the years of events before them.
+    __table_args__ = (Index("ix_event_hall", "hall_id", "id"), Index("ix_event_kind", "hall_id", "kind", "at"))
 
 
 class DeviceStatus(Base):
@@ -328,6 +330,8 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hall_id: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    # Set on every rating; nullable only as migration 0011 could add it (SQLite).
+    day: Mapped[date | None] = mapped_column(Date, comment="hall-local date of the transaction's completion")
     service: Mapped[str] = mapped_column(String(32))
     department: Mapped[str] = mapped_column(String(80))
     counter: Mapped[str] = mapped_column(String(8))
@@ -340,7 +344,8 @@ class Rating(Base):
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     set_aside: Mapped[bool] = mapped_column(Boolean, default=False, comment="an appeal against it was upheld")
 
-    __table_args__ = (Index("ix_rating_hall", "hall_id", "id"),)
+    # A period's ratings in the order given, read from the period's days alone.
+    __table_args__ = (Index("ix_rating_hall", "hall_id", "id"), Index("ix_rating_day", "hall_id", "day", "id"))
 
 
 class RatingCase(Base):

@@ -154,7 +154,7 @@ class CompletedAndCalledPublic(BaseModel):
 
 
 class CallBackRequest(Request):
-    number: str = Field(pattern=r"^\s*[A-Za-z]\d{3}\s*$", examples=["A012"])
+    number: str = Field(pattern=r"^\s*[A-Za-z]\d{3,4}\s*$", examples=["A012", "A0012"])
 
 
 class TransferRequest(Request):

@@ -128,7 +128,10 @@ class Service(Strict):
     prefix: str = Field(pattern=r"^[A-Z]$", description="one capital letter A-Z")
     name: Names
     mean_service_minutes: float = Field(gt=0, le=240, strict=True)
-    daily_quota: int | None = Field(default=None, ge=1, le=999, strict=True)
+    digits: Literal[3, 4] = Field(default=3,
+                                  description="digits of its numbers after the prefix: 3 (A001, at most 999 a day) "
+                                              "or 4 (A0001, at most 9999 a day)")
+    daily_quota: int | None = Field(default=None, ge=1, le=9999, strict=True)
     description: Names | None = None
     needs_id: bool = Field(default=False, description="a ticket needs the holder's ID card (or a booking code)")
     person_limit: Literal["day", "service"] = Field(
@@ -137,6 +140,24 @@ class Service(Strict):
     department: str | None = Field(default=None, min_length=1, max_length=64,
                                    description="the department answerable for it (县人社局), as ratings name it; "
                                                "default: the hall itself")
+
+    @field_validator("daily_quota")
+    @classmethod
+    def _numbered(cls, quota: int | None, info: ValidationInfo) -> int | None:
+        digits = info.data.get("digits")
+        if quota is not None and digits is not None and quota > 10 ** digits - 1:
+            raise ValueError(f"is more than {digits} digits can number ({10 ** digits - 1} a day): "
+                             f"give the service digits = 4, or a smaller quota")
+        return quota
+
+    @property
+    def last_seq(self) -> int:
+        """The day's last number: 999 with three digits, 9999 with four."""
+        return 10 ** self.digits - 1
+
+    def ticket_number(self, seq: int) -> str:
+        """A001 (three digits), A0001 (four)."""
+        return f"{self.prefix}{seq:0{self.digits}d}"
 
 
 class Counter(Strict):

@@ -22,6 +22,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
     (["counter_rating.py", "3"], "completed to rating screen"),
     (["matters_lights.py", "--cases", "500", "--runs", "3"], "open cases for a new day"),
+    (["history_queries.py", "--quick", "--databases", "SQLite"], "display board"),
 ]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hall.errors import InvalidInput
-from hall.models import Rating, ServedTicket
+from hall.models import Rating
 from hall.ratings import records
 from hall.ratings.terms import Channel
 from hall.spec import HallSpec
@@ -37,9 +37,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def count(session: Session, *, spec: HallSpec, start: date, end: date) -> int:
     return session.scalar(select(func.count()).select_from(Rating)
-                          .join(ServedTicket, ServedTicket.ticket_id == Rating.ticket_id)
-                          .where(Rating.hall_id == spec.hall.id, ServedTicket.day >= start,
-                                 ServedTicket.day <= end)) or 0
+                          .where(Rating.hall_id == spec.hall.id, Rating.day >= start, Rating.day <= end)) or 0
 
 
 def rows(reading, *, spec: HallSpec, start: date, end: date) -> Iterator[tuple]:

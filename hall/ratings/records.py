@@ -151,10 +151,10 @@ def rate(session: Session, *, spec: HallSpec, ticket_id: int, level: int, reason
     given_at = max(now - timedelta(seconds=given_seconds_ago), row.completed_at)
     _in_time(row, channel, now, given_at)
     _reasons_hold(spec, level, reasons, comment, channel)
-    rating = Rating(hall_id=spec.hall.id, ticket_id=row.ticket_id, service=row.service, department=row.department,
-                    counter=row.counter, staff_job_no=row.staff_job_no, level=level, reasons=",".join(reasons),
-                    comment=comment.strip(), channel=channel.value, identified=bool(identified), rated_at=given_at,
-                    set_aside=False)
+    rating = Rating(hall_id=spec.hall.id, ticket_id=row.ticket_id, day=row.day, service=row.service,
+                    department=row.department, counter=row.counter, staff_job_no=row.staff_job_no, level=level,
+                    reasons=",".join(reasons), comment=comment.strip(), channel=channel.value,
+                    identified=bool(identified), rated_at=given_at, set_aside=False)
     session.add(rating)
     totals.rated(session, row=row, was=RatingState(row.rating_state), level=level)
     row.rating_state = RatingState.RATED.value
@@ -231,14 +231,14 @@ def ratings(session: Session, *, spec: HallSpec, start: date, end: date, counter
             limit: int = 100) -> list[RatingRecord]:
     """The ratings of the transactions completed from `start` to `end` (hall-local days), in
     the order given, after the rating id `after`: a supervisor's list, page by page."""
-    query = (select(Rating, Ticket.number, ServedTicket.day)
-             .join(ServedTicket, ServedTicket.ticket_id == Rating.ticket_id)
+    # One day's, the supervisor's default, are read in order from that day's ids (ix_rating_day).
+    days = (Rating.day == start,) if start == end else (Rating.day >= start, Rating.day <= end)
+    query = (select(Rating, Ticket.number)
              .join(Ticket, Ticket.id == Rating.ticket_id)
-             .where(Rating.hall_id == spec.hall.id, ServedTicket.day >= start, ServedTicket.day <= end,
-                    Rating.id > after))
+             .where(Rating.hall_id == spec.hall.id, *days, Rating.id > after))
     for column, value in ((Rating.counter, counter), (Rating.staff_job_no, staff), (Rating.service, service),
                           (Rating.level, level)):
         if value is not None:
             query = query.where(column == value)
     rows = session.execute(query.order_by(Rating.id).limit(limit)).all()
-    return [RatingRecord(rating=r, number=number, day=day) for r, number, day in rows]
+    return [RatingRecord(rating=r, number=number, day=r.day) for r, number in rows]

@@ -83,7 +83,7 @@ def test_number_size_per_profile(printout, name, size):
     assert (line.width, line.height) == (size, size)
 
 
-@pytest.mark.parametrize("number", ["A001", "VIP1001", "ABCDEFGHIJ"])
+@pytest.mark.parametrize("number", ["A001", "A1000", "VIP1001", "ABCDEFGHIJ"])
 def test_long_numbers_shrink_to_fit_the_line(profile, number):
     parsed = parse_escpos(render_ticket(typical_printout(number=number), profile))
     line = parsed.line_containing(number)

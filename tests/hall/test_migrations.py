@@ -264,9 +264,12 @@ def test_a_database_with_ratings_gets_its_totals_counted_from_its_transactions(d
     finally:
         engine.close()
     old = create_engine(db_url)
-    with old.begin() as con:   # as revision 0007 left it: the same rows, no totals (nor the staff cards, display notice and matters after it)
+    with old.begin() as con:   # as revision 0007 left it: the same rows, no totals (nor what came after it)
         for table in ("matter_notices", "matter_steps", "matter_sequences", "matter_cases"):
             con.execute(text(f"drop table {table}"))
+        con.execute(text("drop index ix_event_kind"))
+        con.execute(text("drop index ix_rating_day"))
+        con.execute(text("alter table ratings drop column day"))
         con.execute(text("drop table display_notices"))
         con.execute(text("drop table staff_photos"))
         con.execute(text("alter table staff drop column post"))

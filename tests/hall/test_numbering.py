@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from hall.configfile import ConfigError
 from hall.errors import RefusalReason, TicketRefused
 from hall.queue import QueueEngine
 from hall.tickets import Priority, TicketStatus
@@ -163,16 +164,44 @@ def test_quota_reached_until_tomorrow(open_engine, spec, query):
     assert query("select last_seq from ticket_sequences where service = 'veterans'") == [(3,)]
 
 
-def test_the_999th_number_is_the_last(open_engine, spec, query):
-    engine = open_engine(with_service(spec, "taxation", daily_quota=None))
-    engine.issue_ticket("taxation")
-    query("update ticket_sequences set last_seq = 998 where service = 'taxation'")  # not 997 issues
-    assert engine.issue_ticket("taxation").number == "G999"
+@pytest.mark.parametrize("digits,last,next_", [(3, "G999", "G1000"), (4, "G9999", "G10000")])
+def test_the_last_number_of_its_width_is_the_last(open_engine, spec, query, digits, last, next_):
+    engine = open_engine(with_service(spec, "taxation", daily_quota=None, digits=digits))
+    assert engine.issue_ticket("taxation").number == "G" + "1".zfill(digits)
+    query("update ticket_sequences set last_seq = ? where service = 'taxation'", 10 ** digits - 2)  # not 997 issues
+    assert engine.issue_ticket("taxation").number == last
     with pytest.raises(TicketRefused) as refused:
         engine.issue_ticket("taxation")
     assert refused.value.reason is RefusalReason.NUMBERS_EXHAUSTED
+    assert f"{10 ** digits - 1} tickets issued today, the most its {digits}-digit numbers allow" in str(refused.value)
+    assert next_ not in str(refused.value) and last in str(refused.value)
     assert engine.service_status("taxation").refusal is RefusalReason.NUMBERS_EXHAUSTED
-    assert query("select last_seq from ticket_sequences where service = 'taxation'") == [(999,)]
+    assert query("select last_seq from ticket_sequences where service = 'taxation'") == [(10 ** digits - 1,)]
+
+
+def test_a_four_digit_service_numbers_past_999_beside_three_digit_ones(open_engine, spec, query):
+    engine = open_engine(with_service(spec, "taxation", daily_quota=None, digits=4))
+    query("insert into ticket_sequences (hall_id, day, service, last_seq) values (?, ?, 'taxation', 999)",
+          spec.hall.id, "2026-11-25")
+    assert engine.issue_ticket("taxation").number == "G1000"
+    assert engine.issue_ticket("household").number == "C001"
+    assert engine.ticket_by_number("G1000").number == "G1000"
+
+
+@pytest.mark.parametrize("written,problem", [
+    ("digits = 5", "services[6].digits: 5 is not allowed: Input should be 3 or 4"),
+    ('digits = "4"', "services[6].digits: '4' is not allowed: Input should be 3 or 4"),
+    ("daily_quota = 1200", "services[6].daily_quota: 1200 is not allowed: is more than 3 digits can number (999 a day)"),
+])
+def test_a_bad_width_in_the_hall_file_is_refused_with_file_and_line(hall_copy, written, problem):
+    """Written in the taxation service's place of its daily quota."""
+    text = hall_copy.read_text(encoding="utf-8")
+    at = text.index("daily_quota = 150", text.index('code = "taxation"'))
+    hall_copy.write_text(text[:at] + written + text[at + len("daily_quota = 150"):], encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_hall(hall_copy)
+    assert str(hall_copy) in str(refused.value)
+    assert f"line {text[:at].count(chr(10)) + 1}, {problem}" in str(refused.value)
 
 
 def test_a_failed_issue_gives_its_number_back(engine, query):

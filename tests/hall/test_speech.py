@@ -95,3 +95,10 @@ def test_synthesis_makes_a_wav_of_the_call():
 def test_an_unknown_language_is_refused():
     with pytest.raises(ValueError, match="no voice for language 'fr'"):
         espeak_command("fr")
+
+
+def test_a_four_digit_number_is_said_digit_by_digit():
+    assert spoken_call("A1000", "3", "zh_CN") == "请诶一零零零号到3号窗口办理"
+    assert spoken_call("G0012", "12", "zh_TW") == "請吉零零一二號到12號窗口辦理"
+    assert spoken_call("A1000", "3", "en") == "Number A, 1, 0, 0, 0, please go to counter 3."
+    assert spoken_text("您的号码 C1203", "zh_CN") == "您的号码 西一二零三号"

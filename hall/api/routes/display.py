@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from hall import events, notices
 from hall.announcements import Announcer
@@ -37,6 +37,14 @@ PUBLIC_KINDS = frozenset(CALL_KINDS + tuple(k.value for k in (
     EventKind.ISSUED, EventKind.ABSENT, EventKind.HELD, EventKind.TRANSFERRED, EventKind.COMPLETED,
     EventKind.COUNTER_PAUSED, EventKind.COUNTER_RESUMED, EventKind.NOTICE_SET)))
 PUBLIC_TICKET_FIELDS = ("number", "service", "status", "counter")
+_e = LoggedEvent.__table__
+# Today's calls, newest first, read from their kinds' index by time (ix_event_kind), never
+# through earlier days' events. The board's events end at its last id; calls written since
+# are left out here and come by the stream (a bound on the id would make SQLite walk the log
+# by id instead).
+_LAST_CALLS = (select(_e.c.id, _e.c.kind, _e.c.counter, _e.c.at, _e.c.payload)
+               .where(_e.c.hall_id == bindparam("hall"), _e.c.kind.in_(CALL_KINDS), _e.c.at >= bindparam("since"))
+               .order_by(_e.c.at.desc(), _e.c.id.desc()).limit(CALLS_READ))
 AUDIO_HEADERS = {"Cache-Control": "public, max-age=86400, immutable"}
 
 
@@ -73,10 +81,8 @@ def board(hall: HallDep) -> DisplayBoard:
     today_start = datetime.combine(hall.clock().astimezone(zone).date(), time(), tzinfo=zone)
     with hall.engine.reading() as session:
         last = events.last_event_id(session, hall_id=hall.hall_id)
-        e = LoggedEvent
-        rows = session.execute(select(e.id, e.kind, e.counter, e.at, e.payload).where(
-            e.hall_id == hall.hall_id, e.kind.in_(CALL_KINDS), e.at >= today_start,
-            e.id <= last).order_by(e.id.desc()).limit(CALLS_READ)).all()
+        rows = [r for r in session.execute(_LAST_CALLS, {"hall": hall.hall_id, "since": today_start})
+                if r.id <= last]
         notice = notices.current(session, hall_id=hall.hall_id)
     calls = _one_per_number(rows)
     counters = [DisplayCounter(id=s.id, number=s.current.number if s.current else None, paused=s.paused)

@@ -66,7 +66,7 @@ def test_nobody_waiting_is_null_and_states_refuse_with_their_code(login, issued)
     assert op(staff, "3", "transfer", {"to_service": "nowhere"}).status_code == 404
     both = op(staff, "3", "transfer", {"to_service": "household", "to_counter": "1"})
     assert both.status_code == 422 and both.json()["error"] == "invalid"
-    assert op(staff, "3", "call-back", {"number": "C0001"}).status_code == 422
+    assert op(staff, "3", "call-back", {"number": "C00001"}).status_code == 422  # no service numbers five digits
     op(staff, "3", "complete")
     assert op(staff, "3", "call-back", {"number": "Z999"}).json()["error"] == "not_found"
 
