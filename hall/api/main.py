@@ -5,7 +5,7 @@ from fastapi import APIRouter
 
 from hall.api.routes import (bookings, callbacks, cases, counter_queue, counter_terminal, counters, device_health,
                              devices, display, events, hall, help_calls, person_salt, ratings, services, session,
-                             tickets)
+                             tickets, uplink)
 from hall.schemas import Problem
 
 API_PREFIX = "/api/v1"
@@ -23,7 +23,7 @@ BODY_RESPONSES = {
     400: {"model": Problem, "description": "bad_request: the body is not text (neither UTF-8, UTF-16 nor UTF-32)"},
 }
 for module in (hall, services, tickets, bookings, person_salt, counters, counter_queue, devices, device_health,
-               session, events, display, help_calls, ratings, cases, callbacks, counter_terminal):
+               session, events, display, help_calls, ratings, cases, callbacks, counter_terminal, uplink):
     for route in module.router.routes:
         if route.body_field is not None:
             route.responses = {**BODY_RESPONSES, **route.responses}
