@@ -7,7 +7,7 @@
                              [--post POST] [--department DEPARTMENT] [--photo FILE] [--replace]
     python -m hall add-hall ID --name NAME --region CODE [--new-token]
     python -m hall add-region CODE --name NAME
-    python -m hall uplink --parent URL [--token-file FILE] [--ca FILE] [--relay]
+    python -m hall uplink --parent URL [--token-file FILE] [--ca FILE] [--relay] [--batch N] [--backoff-cap S]
     python -m hall migrate
     python -m hall person-key [--replace]
     python -m hall booking-key
@@ -93,6 +93,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     uplink.add_argument("--token-file", help="a file holding the token the parent's add-hall printed "
                                              "(default: the HALL_UPLINK_TOKEN environment variable)")
     uplink.add_argument("--ca", help="a CA bundle for a parent whose certificate a private CA signed")
+    uplink.add_argument("--batch", type=int, default=500, help="events per request at most (default 500; fewer on a "
+                                                               "slow link)")
+    uplink.add_argument("--backoff-cap", type=float, default=60.0,
+                        help="seconds between tries at most while the parent cannot be reached (default 60)")
     uplink.add_argument("--relay", action="store_true",
                         help="on a parent: send what its halls sent it (each event keeps the hall it came from)")
     sub.add_parser("migrate", parents=[common], help="bring the database's schema up to this release")
@@ -242,7 +246,8 @@ def send_up(args: argparse.Namespace, settings: ServerSettings) -> int:
         return 2
     try:
         uplink = Uplink(load_hall(settings.hall_file), settings.database_url, parent=args.parent, token=token,
-                        ca_bundle=args.ca, relay=args.relay)
+                        ca_bundle=args.ca, relay=args.relay, batch=max(1, args.batch),
+                        backoff_cap=max(1.0, args.backoff_cap))
     except UplinkError as exc:
         print(exc, file=sys.stderr)
         return 2

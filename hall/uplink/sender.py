@@ -134,6 +134,12 @@ class Uplink:
                     log.warning("uplink to %s: %s; trying again in %.1f s", self.parent, exc, pause)
                     self._stopping.wait(pause)
                     continue
+                except Exception:  # the sender must outlive what it did not foresee, and say so
+                    failures += 1
+                    pause = backoff(failures, cap=self._backoff_cap)
+                    log.exception("uplink to %s failed; trying again in %.1f s", self.parent, pause)
+                    self._stopping.wait(pause)
+                    continue
                 if not more:
                     self._stopping.wait(self._poll)
         finally:
@@ -186,10 +192,12 @@ class Uplink:
         (so that the parent above sees a quiet hall live, or silent)."""
         self._sent_from = self._clock()
         named = {e["origin"] for e in found}
-        since = (self._halls_sent_at or datetime.min.replace(tzinfo=timezone.utc)) - timedelta(seconds=5)
+        query = select(ChildHall)
+        if self._halls_sent_at is not None:  # else all of them: the parent above may have missed any
+            since = self._halls_sent_at - timedelta(seconds=5)
+            query = query.where(ChildHall.hall_id.in_(named) | (ChildHall.heard_at >= since))
         with self.engine.reading() as session:
-            rows = session.scalars(select(ChildHall).where(
-                (ChildHall.hall_id.in_(named)) | (ChildHall.heard_at >= since)))
+            rows = session.scalars(query)
             return {r.hall_id: {"name": r.name, "region": r.region,
                                 "heard_at": r.heard_at.isoformat() if r.heard_at else None}
                     for r in rows if r.hall_id != self.hall_id}

@@ -3,13 +3,28 @@ gap, a batch out of order, a replayed batch, a definition that does not parse. E
 is a 4xx with its reason, or a 200 that stores nothing twice; never a 5xx."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from hall.spec import load_hall
+from hall.uplink import receiver
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.support.api_clients import Api
 
 EVENTS = "/api/v1/uplink/events"
+
+
+@pytest.fixture
+def add_child(live):
+    """Registers a child hall on the parent, as python -m hall add-hall does, and returns a
+    client with its uplink token."""
+    def add(hall_id: str, region: str = "511525", name: str = "城关镇便民服务中心") -> Api:
+        with live.hall.engine.transaction() as session:
+            token = receiver.add_hall(session, hall_id=hall_id, name=name, region=region,
+                                      now=datetime.now(timezone.utc))
+        return Api(live.url, token)
+    return add
 
 
 def event(seq: int, origin: str = "town-01", kind: str = "issued", ticket: int | None = None, **payload) -> dict:
