@@ -7,6 +7,7 @@
                              [--post POST] [--department DEPARTMENT] [--photo FILE] [--replace]
     python -m hall add-hall ID --name NAME --region CODE [--new-token]
     python -m hall add-region CODE --name NAME
+    python -m hall supervise-region JOB_NO --region CODE
     python -m hall uplink --parent URL [--token-file FILE] [--ca FILE] [--relay] [--batch N] [--backoff-cap S]
     python -m hall migrate
     python -m hall person-key [--replace]
@@ -88,6 +89,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     region.add_argument("code", metavar="CODE", help="6 digits (province 510000, city 511500, county 511525), "
                                                      "9 for a town, 12 for a village")
     region.add_argument("--name", required=True)
+    watch = sub.add_parser("supervise-region", parents=[common],
+                           help="on a parent: let a supervisor see the halls of a region on the central page")
+    watch.add_argument("job_no", metavar="JOB_NO")
+    watch.add_argument("--region", required=True, help="the region's code, e.g. 511525")
     uplink = sub.add_parser("uplink", parents=[common], help="send this hall's events to its parent, for ever")
     uplink.add_argument("--parent", required=True, help="the parent server's address, e.g. https://county.example.gov.cn")
     uplink.add_argument("--token-file", help="a file holding the token the parent's add-hall printed "
@@ -267,6 +272,9 @@ def register_child(args: argparse.Namespace, engine, now: datetime) -> int:
         with engine.transaction() as session:
             if args.command == "add-region":
                 receiver.add_region(session, code=args.code, name=args.name)
+            elif args.command == "supervise-region":
+                receiver.supervise_region(session, hall_id=engine.spec.hall.id, job_no=args.job_no,
+                                          region=args.region)
             else:
                 token = receiver.add_hall(session, hall_id=args.hall_id, name=args.name, region=args.region, now=now,
                                           replace=args.new_token)
@@ -275,6 +283,8 @@ def register_child(args: argparse.Namespace, engine, now: datetime) -> int:
         return 1
     if args.command == "add-region":
         print(f"region {args.code} {args.name} saved")
+    elif args.command == "supervise-region":
+        print(f"supervisor {args.job_no} sees the halls of region {args.region}")
     else:
         print(f"hall {args.hall_id} ({args.region}) registered. Its uplink token, shown only now:\n{token}")
     return 0
@@ -294,7 +304,7 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
             return 0
         if args.command in ("booking-key", "booking-code"):
             return booking(args, spec, engine)
-        if args.command in ("add-hall", "add-region"):
+        if args.command in ("add-hall", "add-region", "supervise-region"):
             return register_child(args, engine, now)
         with engine.transaction() as session:
             counters = [c.strip() for c in args.counters.split(",") if c.strip()]

@@ -505,3 +505,14 @@ class ReportedDevice(Base):
     device_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     alarm: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RegionSupervisor(Base):
+    """A region a supervisor of this parent watches on its central page; one sees only the
+    halls inside the regions named here (an admin sees every hall)."""
+
+    __tablename__ = "region_supervisors"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(12), primary_key=True)

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from hall.accounts import digest
 from hall.db import order_commits
 from hall.errors import HallError
-from hall.models import ChildHall, ReceivedEvent, Region
+from hall.models import ChildHall, ReceivedEvent, Region, RegionSupervisor, Staff
+from hall.schemas import Role
 from hall.spec import HallSpec
 from hall.uplink import regions, tally
 from hall.uplink.wire import DefinitionReceipt, DefinitionUpload, HallId, UplinkAck, UplinkBatch, strip
@@ -56,6 +57,20 @@ def add_region(session: Session, *, code: str, name: str) -> None:
         session.add(Region(code=code, name=name.strip()))
     else:
         row.name = name.strip()
+
+
+def supervise_region(session: Session, *, hall_id: str, job_no: str, region: str) -> None:
+    """Lets a supervisor of this parent see the halls of `region` on its central page."""
+    try:
+        regions.check(region)
+    except regions.BadRegion as exc:
+        raise HallSetupError(str(exc)) from None
+    staff = session.get(Staff, (hall_id, job_no))
+    if staff is None or staff.role != Role.SUPERVISOR.value:
+        raise HallSetupError(f"no supervisor {job_no!r} here; add one first (python -m hall add-staff {job_no} "
+                             "--role supervisor)")
+    if session.get(RegionSupervisor, (hall_id, job_no, region)) is None:
+        session.add(RegionSupervisor(hall_id=hall_id, job_no=job_no, region=region))
 
 
 def add_hall(session: Session, *, hall_id: str, name: str, region: str, now: datetime, replace: bool = False) -> str:

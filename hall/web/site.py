@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hall.web.pages import STATIC
-from hall.web.routes import console_page, device_health_page, display_page, phone_page, supervisor_page
+from hall.web.routes import (central_page, console_page, device_health_page, display_page, phone_page,
+                             supervisor_page)
 
 STATIC_PREFIX = "/static"
 
 
 def install(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="static")
-    for module in (console_page, display_page, phone_page, device_health_page, supervisor_page):
+    for module in (console_page, display_page, phone_page, device_health_page, supervisor_page, central_page):
         app.include_router(module.router)

@@ -265,7 +265,7 @@ def test_a_database_with_ratings_gets_its_totals_counted_from_its_transactions(d
         engine.close()
     old = create_engine(db_url)
     with old.begin() as con:   # as revision 0007 left it: the same rows, no totals (nor the staff cards, display notice and uplink after it)
-        for table in ("uplink_devices", "uplink_days", "uplink_tickets", "uplink_events", "uplink_halls", "regions",
+        for table in ("region_supervisors", "uplink_devices", "uplink_days", "uplink_tickets", "uplink_events", "uplink_halls", "regions",
                       "uplink_state"):
             con.execute(text(f"drop table {table}"))
         con.execute(text("drop table display_notices"))

@@ -82,9 +82,15 @@ def upgrade() -> None:
         sa.Column("alarm", sa.Boolean(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
     )
+    op.create_table(
+        "region_supervisors",
+        sa.Column("hall_id", sa.String(64), primary_key=True),
+        sa.Column("job_no", sa.String(32), primary_key=True),
+        sa.Column("region", sa.String(12), primary_key=True),
+    )
 
 
 def downgrade() -> None:
-    for table in ("uplink_devices", "uplink_days", "uplink_tickets", "uplink_events", "uplink_halls", "regions",
+    for table in ("region_supervisors", "uplink_devices", "uplink_days", "uplink_tickets", "uplink_events", "uplink_halls", "regions",
                   "uplink_state"):
         op.drop_table(table)
