@@ -21,6 +21,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["login_flood.py", "--quick"], "logins from many addresses"),
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
     (["counter_rating.py", "3"], "completed to rating screen"),
+    (["uplink_load.py", "--halls", "2", "--tickets", "20", "--live-seconds", "2", "--runs", "3"], "events/s"),
 ]
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, SAMPLE_HALL
 from tests.hall.conftest import lift_quotas
-from tests.support.servers import FileClock, HallServer
+from tests.support.servers import FileClock, HallServer, ServerProcess
 
 
 def hall_file(folder: Path, hall_id: str) -> Path:
@@ -57,8 +56,4 @@ class Sender:
             self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         return self
 
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(timeout=30)
-        self.process = None
+    kill = ServerProcess.kill

@@ -90,38 +90,46 @@ def test_after_an_outage_everything_arrives_in_order_exactly_once(chain):
     assert city.rows("select issued from uplink_days where origin = 'chengguan'") == [(605,)]
 
 
-def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_nothing(chain):
-    hall, county = chain["hall"], chain["county"]
-    issue_behind(hall, 900)
-    expected = hall_events(hall)
+def backlog(chain, tickets: int) -> list[tuple]:
+    """Tickets issued while the sender was away, sent then in small batches: many requests."""
+    issue_behind(chain["hall"], tickets)
     sender = chain["sender"]
     sender.command[sender.command.index("--batch") + 1] = "20"
+    return hall_events(chain["hall"])
+
+
+def a_batch_arrives(parent) -> None:
+    before = len(received(parent))
+    until(lambda: len(received(parent)) > before, seconds=60, what="a batch to arrive")
+
+
+def all_arrive(parent, expected: list[tuple]) -> None:
+    until(arrived(parent, expected), seconds=120, what=lambda: f"{len(expected)} events at the parent, not "
+                                                               f"{len(received(parent))}")
+
+
+def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_nothing(chain):
+    county, sender = chain["county"], chain["sender"]
+    expected = backlog(chain, 900)
     for _ in range(3):
         sender.start()
-        before = len(received(county))
-        until(lambda: len(received(county)) > before, seconds=60, what="a batch to arrive")
+        a_batch_arrives(county)
         sender.kill()
     assert len(received(county)) < len(expected)  # killed before the end
     sender.start()
-    until(arrived(county, expected), seconds=120, what=lambda: f"{len(expected)} events at the county, not "
-                                                               f"{len(received(county))}")
+    all_arrive(county, expected)
     assert county.rows("select issued, waits from uplink_days where origin = 'chengguan'") == [(900, 0)]
     assert county.rows("select count(*) from uplink_tickets where status = 'waiting'") == [(900,)]
 
 
 def test_a_parent_killed_mid_batch_loses_nothing_and_repeats_nothing(chain):
-    hall, county = chain["hall"], chain["county"]
-    issue_behind(hall, 900)
-    expected = hall_events(hall)
-    sender = chain["sender"]
-    sender.command[sender.command.index("--batch") + 1] = "20"
-    sender.start()
+    county = chain["county"]
+    expected = backlog(chain, 900)
+    chain["sender"].start()
     for _ in range(2):
-        before = len(received(county))
-        until(lambda: len(received(county)) > before, seconds=60, what="a batch to arrive")
+        a_batch_arrives(county)
         county.kill()
         county.start()
     assert len(received(county)) < len(expected)
-    until(arrived(county, expected), seconds=120, what=lambda: f"{len(expected)} events at the county, not "
-                                                               f"{len(received(county))}")
+    all_arrive(county, expected)
     assert county.rows("select issued from uplink_days where origin = 'chengguan'") == [(900,)]
