@@ -5,6 +5,10 @@
     python -m hall add-device ID --kind kiosk|counter|display|keypad_bridge [--counters 1,2] [--new-token]
     python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2]
                              [--post POST] [--department DEPARTMENT] [--photo FILE] [--replace]
+    python -m hall add-hall ID --name NAME --region CODE [--new-token]
+    python -m hall add-region CODE --name NAME
+    python -m hall supervise-region JOB_NO --region CODE
+    python -m hall uplink --parent URL [--token-file FILE] [--ca FILE] [--relay] [--batch N] [--backoff-cap S]
     python -m hall migrate
     python -m hall person-key [--replace]
     python -m hall booking-key
@@ -12,7 +16,8 @@
 
 Every command also takes --data-dir, --database, --hall and --person-key-file (or
 HALL_DATA_DIR, HALL_DATABASE, HALL_HALL_FILE, HALL_PERSON_KEY_FILE). add-staff asks for the
-password twice on a terminal, or reads one line from standard input. Exit codes: 0 done,
+password twice on a terminal, or reads one line from standard input. uplink reads its token
+from --token-file or HALL_UPLINK_TOKEN (docs/uplink.md). Exit codes: 0 done,
 1 failed, 2 fix the configuration or the database first.
 """
 from __future__ import annotations
@@ -21,6 +26,7 @@ import argparse
 import errno
 import getpass
 import logging
+import os
 import re
 import secrets
 import socket
@@ -72,6 +78,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                        "server, never by a terminal")
     staff.add_argument("--replace", action="store_true", help="change an existing account (a photo not "
                                                               "given is kept)")
+    child = sub.add_parser("add-hall", parents=[common],
+                           help="on a parent: register a hall that reports to it and print its uplink token once")
+    child.add_argument("hall_id", metavar="ID", help="the hall's id, as its hall.toml names it")
+    child.add_argument("--name", required=True, help="the hall's name, e.g. 南岸镇便民服务中心")
+    child.add_argument("--region", required=True, help="its administrative code: the county's 6 digits, a town's 9, "
+                                                       "a village's 12")
+    child.add_argument("--new-token", action="store_true", help="replace the token of a registered hall")
+    region = sub.add_parser("add-region", parents=[common], help="on a parent: name a region of its tree")
+    region.add_argument("code", metavar="CODE", help="6 digits (province 510000, city 511500, county 511525), "
+                                                     "9 for a town, 12 for a village")
+    region.add_argument("--name", required=True)
+    watch = sub.add_parser("supervise-region", parents=[common],
+                           help="on a parent: let a supervisor see the halls of a region on the central page")
+    watch.add_argument("job_no", metavar="JOB_NO")
+    watch.add_argument("--region", required=True, help="the region's code, e.g. 511525")
+    uplink = sub.add_parser("uplink", parents=[common], help="send this hall's events to its parent, for ever")
+    uplink.add_argument("--parent", required=True, help="the parent server's address, e.g. https://county.example.gov.cn")
+    uplink.add_argument("--token-file", help="a file holding the token the parent's add-hall printed "
+                                             "(default: the HALL_UPLINK_TOKEN environment variable)")
+    uplink.add_argument("--ca", help="a CA bundle for a parent whose certificate a private CA signed")
+    uplink.add_argument("--batch", type=int, default=500, help="events per request at most (default 500; fewer on a "
+                                                               "slow link)")
+    uplink.add_argument("--backoff-cap", type=float, default=60.0,
+                        help="seconds between tries at most while the parent cannot be reached (default 60)")
+    uplink.add_argument("--relay", action="store_true",
+                        help="on a parent: send what its halls sent it (each event keeps the hall it came from)")
     sub.add_parser("migrate", parents=[common], help="bring the database's schema up to this release")
     key = sub.add_parser("person-key", parents=[common],
                          help="make the key behind person hashes, readable by this user alone (docs/privacy.md)")
@@ -197,6 +229,67 @@ def read_photo(path: str) -> bytes:
         raise accounts.AccountError(f"--photo {path!r} cannot be read: {exc.strerror or exc}") from None
 
 
+def send_up(args: argparse.Namespace, settings: ServerSettings) -> int:
+    """Runs until stopped (SIGTERM or Ctrl-C), catching up after any outage."""
+    import signal
+
+    from hall.spec import load_hall
+    from hall.uplink.sender import Uplink, UplinkError
+
+    try:
+        token = (open(args.token_file, encoding="utf-8").read() if args.token_file
+                 else os.environ.get("HALL_UPLINK_TOKEN", "")).strip()
+    except OSError as exc:
+        print(f"--token-file {args.token_file!r} cannot be read: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if not token:
+        print("no uplink token: give --token-file FILE or HALL_UPLINK_TOKEN, as the parent's python -m hall "
+              "add-hall printed it", file=sys.stderr)
+        return 2
+    if args.ca and not os.path.isfile(args.ca):
+        print(f"--ca {args.ca!r} is not a file", file=sys.stderr)
+        return 2
+    try:
+        uplink = Uplink(load_hall(settings.hall_file), settings.database_url, parent=args.parent, token=token,
+                        ca_bundle=args.ca, relay=args.relay, batch=max(1, args.batch),
+                        backoff_cap=max(1.0, args.backoff_cap))
+    except UplinkError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: uplink.stop(timeout=0))
+    log.info("uplink of %s to %s%s", uplink.hall_id, uplink.parent, " (relaying its halls)" if args.relay else "")
+    try:
+        uplink.run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def register_child(args: argparse.Namespace, engine, now: datetime) -> int:
+    from hall.uplink import receiver
+
+    try:
+        with engine.transaction() as session:
+            if args.command == "add-region":
+                receiver.add_region(session, code=args.code, name=args.name)
+            elif args.command == "supervise-region":
+                receiver.supervise_region(session, hall_id=engine.spec.hall.id, job_no=args.job_no,
+                                          region=args.region)
+            else:
+                token = receiver.add_hall(session, hall_id=args.hall_id, name=args.name, region=args.region, now=now,
+                                          replace=args.new_token)
+    except receiver.HallSetupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.command == "add-region":
+        print(f"region {args.code} {args.name} saved")
+    elif args.command == "supervise-region":
+        print(f"supervisor {args.job_no} sees the halls of region {args.region}")
+    else:
+        print(f"hall {args.hall_id} ({args.region}) registered. Its uplink token, shown only now:\n{token}")
+    return 0
+
+
 def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
     from hall import accounts
     from hall.queue import QueueEngine
@@ -211,6 +304,8 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
             return 0
         if args.command in ("booking-key", "booking-code"):
             return booking(args, spec, engine)
+        if args.command in ("add-hall", "add-region", "supervise-region"):
+            return register_child(args, engine, now)
         with engine.transaction() as session:
             counters = [c.strip() for c in args.counters.split(",") if c.strip()]
             if args.command == "add-device":
@@ -276,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
             return person_key(args, settings)
         if not settings.database:
             settings.prepare_data_dir()
+        if args.command == "uplink":
+            return send_up(args, settings)
         return administer(args, settings)
     except (ConfigError, SchemaTooNew, StorageUnusable, PersonKeyError) as exc:
         print(exc, file=sys.stderr)

@@ -500,3 +500,118 @@ class MatterNotice(Base):
         Index("ix_matter_notice_due", "hall_id", "next_try_at", sqlite_where=text("sent_at IS NULL"),
               postgresql_where=text("sent_at IS NULL")),
     )
+
+# -- reporting up (hall.uplink) ----------------------------------------------------------------
+# A hall's sender keeps one row; a parent keeps its halls, the events they sent and the
+# figures its central page reads, updated with each batch in the batch's transaction.
+
+class UplinkState(Base):
+    """What the parent acknowledged: the sender starts after it, restart or not."""
+
+    __tablename__ = "uplink_state"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    acked: Mapped[int] = mapped_column(Integer, default=0, comment="the last event id the parent stored")
+    definition_digest: Mapped[str] = mapped_column(String(64), default="", server_default="",
+                                                   comment="of the hall definition the parent took last")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Region(Base):
+    """A named administrative region (GB/T 2260, 统计用区划代码); its place in the tree is
+    its code's own digits (hall.uplink.regions)."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class ChildHall(Base):
+    """A hall that reports to this parent: directly (with its uplink token, stored as a
+    digest) or through a child that relays it (`via`)."""
+
+    __tablename__ = "uplink_halls"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(12), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    via: Mapped[str | None] = mapped_column(String(64), comment="the child hall that relays this one's events")
+    acked: Mapped[int] = mapped_column(Integer, default=0, comment="the last sequence number stored from it")
+    heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    definition: Mapped[str | None] = mapped_column(Text, comment="its hall definition, JSON")
+    definition_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReceivedEvent(Base):
+    """An event of a hall below, stored once per (origin hall, its event id); `id` is this
+    parent's order of receipt, what its own sender relays upward by."""
+
+    __tablename__ = "uplink_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(64), comment="the hall the event happened in")
+    origin_id: Mapped[int] = mapped_column(Integer, comment="its id in that hall's event log")
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    day: Mapped[date] = mapped_column(Date, comment="hall-local date")
+    counter: Mapped[str | None] = mapped_column(String(8))
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (UniqueConstraint("origin", "origin_id", name="uq_uplink_event"),)
+
+
+class ReportedTicket(Base):
+    """A ticket of a hall below as its events tell it: where it stands and since when, for
+    the waiting now and the longest wait."""
+
+    __tablename__ = "uplink_tickets"
+
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12))
+    called: Mapped[bool] = mapped_column(Boolean, default=False, comment="its first call is counted")
+
+    __table_args__ = (Index("ix_uplink_ticket_waiting", "day", "status", "origin", "issued_at"),)
+
+
+class HallDay(Base):
+    """A hall's day as its events added it up: what the central page reads."""
+
+    __tablename__ = "uplink_days"
+
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    served: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    waits: Mapped[int] = mapped_column(Integer, server_default=text("0"), comment="first calls")
+    wait_seconds: Mapped[int] = mapped_column(Integer, server_default=text("0"), comment="their waits, summed")
+    rated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    satisfied: Mapped[int] = mapped_column(Integer, server_default=text("0"), comment="rated 3 to 5")
+
+
+class ReportedDevice(Base):
+    """A device of a hall below and whether it is in alarm now."""
+
+    __tablename__ = "uplink_devices"
+
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    alarm: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RegionSupervisor(Base):
+    """A region a supervisor of this parent watches on its central page; one sees only the
+    halls inside the regions named here (an admin sees every hall)."""
+
+    __tablename__ = "region_supervisors"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(12), primary_key=True)

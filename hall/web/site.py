@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hall.web.pages import STATIC
-from hall.web.routes import (console_page, device_health_page, display_page, guides_page, hall_board_page,
-                             matters_desk_page, phone_page, progress_page, supervision_page, supervisor_page)
+from hall.web.routes import (central_page, console_page, device_health_page, display_page, guides_page,
+                             hall_board_page, matters_desk_page, phone_page, progress_page, supervision_page,
+                             supervisor_page)
 
 STATIC_PREFIX = "/static"
 
@@ -21,5 +22,5 @@ def install(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="static")
     # The desk's /console/matters before the console's /console/{counter_id}, which would take it.
     for module in (matters_desk_page, console_page, display_page, phone_page, device_health_page, supervisor_page,
-                   hall_board_page, guides_page, progress_page, supervision_page):
+                   hall_board_page, guides_page, progress_page, supervision_page, central_page):
         app.include_router(module.router)

@@ -270,6 +270,9 @@ def test_a_database_with_ratings_gets_its_totals_counted_from_its_transactions(d
         con.execute(text("drop index ix_event_kind"))
         con.execute(text("drop index ix_rating_day"))
         con.execute(text("alter table ratings drop column day"))
+        for table in ("region_supervisors", "uplink_devices", "uplink_days", "uplink_tickets", "uplink_events",
+                      "uplink_halls", "regions", "uplink_state"):
+            con.execute(text(f"drop table {table}"))
         con.execute(text("drop table display_notices"))
         con.execute(text("drop table staff_photos"))
         con.execute(text("alter table staff drop column post"))

@@ -7,6 +7,8 @@ operation (about 15 s a database), a smoke test of the whole surface; the hand-w
 beside it say what each answer must be."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import requests
 import schemathesis
@@ -17,6 +19,7 @@ from schemathesis.checks import (content_type_conformance, response_headers_conf
                                  status_code_conformance)
 
 from hall.schemas import DeviceKind, Role
+from hall.uplink import receiver
 
 EXAMPLES = 15
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -37,6 +40,9 @@ STAFF_ONLY = {("GET", "/api/v1/counters/{counter_id}/queue"), ("GET", "/api/v1/h
 # What only a counter terminal may call; sent with the token of one bound to counter 3.
 COUNTER_ONLY = {("POST", "/api/v1/callbacks/phone"), ("GET", "/api/v1/counter-terminal"),
                 ("GET", "/api/v1/counter-terminal/photo")}
+
+# What only a child hall reporting up may call; sent with its uplink token.
+UPLINK_ONLY = {("POST", "/api/v1/uplink/events"), ("PUT", "/api/v1/uplink/definition")}
 
 
 def staff_only(method: str, path: str) -> bool:
@@ -62,6 +68,10 @@ def test_every_generated_request_gets_a_documented_answer_and_no_server_error(li
     terminal = add_device("counter-03", DeviceKind.COUNTER, counters=("3",))
     as_kiosk = {"headers": {"Authorization": kiosk.http.headers["Authorization"]}}
     as_terminal = {"headers": {"Authorization": terminal.http.headers["Authorization"]}}
+    with live.hall.engine.transaction() as session:
+        uplink_token = receiver.add_hall(session, hall_id="town-01", name="城关镇", region="511525001",
+                                         now=datetime.now(timezone.utc))
+    as_child_hall = {"headers": {"Authorization": f"Bearer {uplink_token}"}}
     as_admin = {"headers": {"X-CSRF-Token": admin.http.headers["X-CSRF-Token"]},
                 "cookies": {"hall_session": admin.http.cookies["hall_session"]}}
     errors: list[str] = []
@@ -72,6 +82,8 @@ def test_every_generated_request_gets_a_documented_answer_and_no_server_error(li
         caller = as_admin if staff_only(operation.method.upper(), operation.path) else as_kiosk
         if (operation.method.upper(), operation.path) in COUNTER_ONLY:
             caller = as_terminal
+        if (operation.method.upper(), operation.path) in UPLINK_ONLY:
+            caller = as_child_hall
         for mode in GenerationMode:
             @bounded
             @given(case=operation.as_strategy(generation_mode=mode))

@@ -1,0 +1,122 @@
+"""What a parent's central page shows: its region tree, each hall's figures now and today,
+and the sums of each region, read from the figures the receiver keeps (hall.uplink.tally)
+in five statements, whatever the number of halls or events.
+
+A hall not heard from for STALE_AFTER (a heartbeat comes every 30 s) is stale: its figures
+of the day stay, but what it has waiting now is unknown, never shown as none.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hall.models import ChildHall, HallDay, Region, RegionSupervisor, ReportedDevice, ReportedTicket
+from hall.tickets import TicketStatus
+from hall.uplink import regions
+
+STALE_AFTER = timedelta(minutes=5)
+
+
+@dataclass
+class Figures:
+    waiting: int = 0
+    longest_wait: int | None = None   # seconds
+    served: int = 0
+    waits: int = 0
+    wait_seconds: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    alarms: int = 0
+    halls: int = 0
+    stale: int = 0
+
+    @property
+    def mean_wait(self) -> int | None:
+        return round(self.wait_seconds / self.waits) if self.waits else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return round(100 * self.satisfied / self.rated, 1) if self.rated else None
+
+    def add(self, other: Figures) -> None:
+        for name in ("served", "waits", "wait_seconds", "rated", "satisfied", "alarms", "halls", "stale"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if not other.stale:
+            self.waiting += other.waiting
+        if other.longest_wait is not None and not other.stale:
+            self.longest_wait = max(self.longest_wait or 0, other.longest_wait)
+
+
+@dataclass
+class Row:
+    """A line of the tree: a region with its sums, or a hall with its own figures."""
+
+    depth: int
+    code: str
+    name: str
+    figures: Figures
+    hall_id: str | None = None
+    heard_at: datetime | None = None
+    children: list[Row] = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        """A hall not heard from, or a region none of whose halls is."""
+        return 0 < self.figures.halls == self.figures.stale
+
+
+def watched_regions(session: Session, *, hall_id: str, job_no: str) -> list[str]:
+    return list(session.scalars(select(RegionSupervisor.region).where(
+        RegionSupervisor.hall_id == hall_id, RegionSupervisor.job_no == job_no).order_by(RegionSupervisor.region)))
+
+
+def tree(session: Session, *, now: datetime, today: date, within: list[str] | None) -> list[Row]:
+    """The tree's lines in order, regions before their halls; `within` None for every hall."""
+    halls = [h for h in session.scalars(select(ChildHall).order_by(ChildHall.region, ChildHall.hall_id))
+             if within is None or any(regions.contains(r, h.region) for r in within)]
+    figures = _figures(session, now=now, today=today, halls=halls)
+    names = {code: name for code, name in session.execute(select(Region.code, Region.name))}
+    region_rows: dict[str, Row] = {}
+    lines: list[tuple[tuple, Row]] = []
+    for hall in halls:
+        codes = regions.chain(hall.region)
+        for depth, code in enumerate(codes):
+            if code not in region_rows:
+                region_rows[code] = Row(depth=depth, code=code, name=names.get(code, code), figures=Figures())
+                lines.append((tuple(codes[:depth + 1]), region_rows[code]))
+            region_rows[code].figures.add(figures[hall.hall_id])
+        # "!" sorts before digits: a region's own halls come before its sub-regions.
+        lines.append(((*codes, "!" + hall.hall_id), Row(depth=len(codes), code=hall.region, name=hall.name,
+                                                         figures=figures[hall.hall_id], hall_id=hall.hall_id,
+                                                         heard_at=hall.heard_at)))
+    return [row for _, row in sorted(lines, key=lambda line: line[0])]
+
+
+def _figures(session: Session, *, now: datetime, today: date, halls: list[ChildHall]) -> dict[str, Figures]:
+    wanted = [h.hall_id for h in halls]
+    out = {h.hall_id: Figures(halls=1, stale=int(h.heard_at is None or now - h.heard_at > STALE_AFTER))
+           for h in halls}
+    if not wanted:
+        return out
+    waiting = select(ReportedTicket.origin, func.count(), func.min(ReportedTicket.issued_at)).where(
+        ReportedTicket.day == today, ReportedTicket.status == TicketStatus.WAITING.value,
+        ReportedTicket.origin.in_(wanted)).group_by(ReportedTicket.origin)
+    for origin, count, oldest in session.execute(waiting):
+        out[origin].waiting = count
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+        out[origin].longest_wait = max(0, round((now - oldest).total_seconds()))
+    for day in session.scalars(select(HallDay).where(HallDay.day == today, HallDay.origin.in_(wanted))):
+        f = out[day.origin]
+        f.served, f.waits, f.wait_seconds = day.served, day.waits, day.wait_seconds
+    month = select(HallDay.origin, func.sum(HallDay.rated), func.sum(HallDay.satisfied)).where(
+        HallDay.day >= today.replace(day=1), HallDay.day <= today, HallDay.origin.in_(wanted)).group_by(HallDay.origin)
+    for origin, rated, satisfied in session.execute(month):
+        out[origin].rated, out[origin].satisfied = int(rated or 0), int(satisfied or 0)
+    alarms = select(ReportedDevice.origin, func.count()).where(
+        ReportedDevice.alarm.is_(True), ReportedDevice.origin.in_(wanted)).group_by(ReportedDevice.origin)
+    for origin, count in session.execute(alarms):
+        out[origin].alarms = count
+    return out

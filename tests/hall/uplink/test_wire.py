@@ -1,0 +1,92 @@
+"""What of an event goes up: the allow-list of each kind, over events a hall really writes
+(a ticket taken with an ID card, a bad rating with its comment and case, a device's alarm,
+a help call taken, the display's notice) and over payloads carrying what must never leave."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from hall import events, help_calls, notices
+from hall.ratings import records
+from hall.ratings.terms import Channel
+from hall.tickets import EventKind
+from hall.uplink import regions
+from hall.uplink.wire import ALLOWED, strip
+
+PERSON = "a3f1" * 16
+JOB_NO = "0301"
+COMMENT = "张三 13912345678 等了很久"
+SECRETS = (PERSON, JOB_NO, "13912345678", "张三", "110101199003071234", "王五", "前台李四")
+
+
+def test_what_a_hall_writes_goes_up_without_anything_that_names_a_person(open_engine, spec, clock):
+    engine = open_engine(spec)
+    ticket = engine.issue_ticket("household", person_hash=PERSON)
+    clock.now += timedelta(minutes=3)
+    engine.call_next("3")
+    engine.complete("3")
+    with engine.transaction() as session:
+        records.served(session, spec=spec, ticket_id=ticket.id, job_no=JOB_NO, now=clock())
+        records.rate(session, spec=spec, ticket_id=ticket.id, level=1, reasons=["slow"], comment=COMMENT,
+                     channel=Channel.COUNTER, identified=True, now=clock(), counters=("3",))
+        call = help_calls.raise_call(session, hall_id=spec.hall.id, device_id="kiosk-01", location="一楼东门",
+                                     now=clock())
+        help_calls.take(session, hall_id=spec.hall.id, call_id=call.id, job_no=JOB_NO, now=clock())
+        notices.set_notice(session, hall_id=spec.hall.id, text="请 王五 到 3 号窗口", job_no=JOB_NO, now=clock())
+    engine.report_device("printer-01", "printer", "paper_out", detail="前台李四 110101199003071234")
+    with engine.reading() as session:
+        written = events.events_after(session, hall_id=spec.hall.id, after=0)
+    kinds = {e.kind for e in written}
+    assert {"issued", "called", "completed", "rated", "case_opened", "help_requested", "help_taken", "notice_set",
+            "device_status"} <= kinds
+    for e in written:
+        sent = json.dumps(strip(e.kind, e.payload), ensure_ascii=False)
+        assert not any(secret in sent for secret in SECRETS), (e.kind, sent)
+    by_kind = {e.kind: strip(e.kind, e.payload) for e in written}
+    assert by_kind["issued"]["ticket"]["number"] == ticket.number and by_kind["issued"]["waiting"] == {"household": 1}
+    assert by_kind["rated"]["rating"]["level"] == 1 and by_kind["rated"]["rating"]["reasons"] == ["slow"]
+    assert by_kind["device_status"] == {"device": "printer-01", "kind": "printer", "status": "paper_out",
+                                        "previous": None}
+    assert by_kind["notice_set"] == {}
+
+
+@pytest.mark.parametrize("kind", sorted(ALLOWED))
+def test_fields_not_on_a_kinds_list_never_go_up(kind):
+    """Whatever a later change adds to a payload, at any depth, stays home."""
+    crafted = {name: ({**{sub: 1 for sub in rule}, "name": "张三", "phone": "13912345678"}
+                      if isinstance(rule, dict) else {"household": 2, "person_hash": PERSON})
+               for name, rule in ALLOWED[kind].items()}
+    crafted |= {"person_hash": PERSON, "id_number": "110101199003071234", "staff_job_no": JOB_NO}
+    sent = json.dumps(strip(kind, crafted), ensure_ascii=False)
+    assert not any(secret in sent for secret in SECRETS), sent
+
+
+def test_a_kind_not_listed_goes_up_with_nothing_but_its_kind():
+    assert strip("some_new_kind", {"ticket": {"id": 1}, "name": "张三"}) == {}
+    assert strip(EventKind.ISSUED.value, "not a payload") == {}
+
+
+@pytest.mark.parametrize("code, chain", [
+    ("511525", ["510000", "511500", "511525"]),
+    ("511525001", ["510000", "511500", "511525", "511525001"]),
+    ("511525001002", ["510000", "511500", "511525", "511525001", "511525001002"]),
+    ("510000", ["510000"]),
+])
+def test_a_regions_place_is_read_from_its_codes_digits(code, chain):
+    assert regions.chain(code) == chain
+    assert all(regions.contains(outer, code) for outer in chain)
+
+
+@pytest.mark.parametrize("outer, inner, inside", [
+    ("511500", "511525001", True), ("511525", "511526001", False), ("510000", "520100", False),
+    ("511525001", "511525001002", True), ("511525001", "511525002001", False)])
+def test_a_region_contains_only_what_its_code_leads(outer, inner, inside):
+    assert regions.contains(outer, inner) is inside
+
+
+@pytest.mark.parametrize("code", ["51152", "5115250", "abcdef", "005100", "", "5115250010021"])
+def test_a_code_not_of_the_standard_forms_is_refused(code):
+    with pytest.raises(regions.BadRegion, match="administrative code"):
+        regions.check(code)

@@ -1,0 +1,124 @@
+"""A parent's central page in Chromium, fed by its child halls over the uplink API: the
+figures of each hall and region against the events sent, a silent hall shown as stale and
+never as none waiting, a supervisor seeing only their region, and no accessibility
+violation (axe-core)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from hall.schemas import Role
+from hall.uplink import receiver
+from tests.conftest import OPEN_MORNING
+from tests.hall.web.conftest import SCREENSHOTS, log_in
+from tests.support.accessibility import violations
+from tests.support.api_clients import Api, add_staff
+
+EVENTS = "/api/v1/uplink/events"
+
+
+class Child:
+    """A child hall reporting to the parent over HTTP, its events numbered as its log does."""
+
+    def __init__(self, live, hall_id: str, region: str, name: str):
+        with live.hall.engine.transaction() as session:
+            self.api = Api(live.url, receiver.add_hall(session, hall_id=hall_id, name=name, region=region,
+                                                       now=datetime.now(timezone.utc)))
+        self.hall_id, self.seq, self.sent = hall_id, 0, []
+
+    def event(self, kind: str, at: datetime, ticket_id: int | None, payload: dict) -> None:
+        self.seq += 1
+        self.sent.append({"seq": self.seq, "origin": self.hall_id, "id": self.seq, "kind": kind,
+                          "at": at.isoformat(), "day": at.date().isoformat(), "counter": None, "ticket": ticket_id,
+                          "payload": payload})
+
+    def ticket(self, kind: str, at: datetime, ticket: int, status: str) -> None:
+        self.event(kind, at, ticket, {"ticket": {"id": ticket, "number": f"A{ticket:03}", "service": "household",
+                                                 "status": status}})
+
+    def send(self) -> None:
+        answer = self.api.post(EVENTS, {"hall": self.hall_id, "after": 0, "events": self.sent})
+        assert answer.status_code == 200 and answer.json()["acked"] == self.seq, answer.text
+
+
+@pytest.fixture
+def reported(live, clock):
+    """A county (511525) with a town centre heard now and a village station silent for ten
+    minutes, and a town of the next county (511526)."""
+    with live.hall.engine.transaction() as session:
+        for code, name in (("510000", "四川省"), ("511500", "宜宾市"), ("511525", "高县"), ("511526", "珙县"),
+                           ("511525001", "庆符镇"), ("511525001002", "红岩村"), ("511526001", "巡场镇")):
+            receiver.add_region(session, code=code, name=name)
+    t0 = OPEN_MORNING
+    village = Child(live, "village-02", "511525001002", "红岩村便民服务站")
+    village.ticket("issued", t0, 1, "waiting")
+    clock.now = t0 + timedelta(minutes=1)
+    village.send()
+    town = Child(live, "town-01", "511525001", "庆符镇便民服务中心")
+    for n in (1, 2, 3):
+        town.ticket("issued", t0 + timedelta(minutes=n), n, "waiting")
+    town.ticket("called", t0 + timedelta(minutes=5), 1, "called")
+    town.ticket("completed", t0 + timedelta(minutes=8), 1, "completed")
+    town.event("rated", t0 + timedelta(minutes=9), 1, {"rating": {"ticket_id": 1, "level": 5}})
+    town.event("rated", t0 + timedelta(minutes=9), 2, {"rating": {"ticket_id": 2, "level": 2}})
+    town.event("device_status", t0 + timedelta(minutes=9), None,
+               {"device": "printer-01", "kind": "printer", "status": "paper_out"})
+    other = Child(live, "town-09", "511526001", "巡场镇便民服务中心")
+    other.ticket("issued", t0 + timedelta(minutes=2), 1, "waiting")
+    clock.now = t0 + timedelta(minutes=11)
+    town.send()
+    other.send()
+    return live
+
+
+def cells(page, hall_id: str) -> dict[str, str]:
+    row = page.locator(f"tr[data-hall='{hall_id}']")
+    return {name: row.locator(f"td.{name}").inner_text().strip()
+            for name in ("waiting", "served", "mean-wait", "satisfaction", "device-alarms")
+            if row.locator(f"td.{name}").count()}
+
+
+def test_the_central_page_shows_each_hall_and_region_as_their_events_tell(reported, open_page):
+    add_staff(reported.hall.engine, "9001", Role.ADMIN, ())
+    page = open_page("console", f"{reported.url}/central")
+    log_in(page, "9001", then="/central")
+    page.wait_for_selector("main.central")
+    assert cells(page, "town-01") == {"waiting": "2", "served": "1", "mean-wait": "4分钟", "satisfaction": "50.0%",
+                                      "device-alarms": "1"}
+    longest = page.locator("tr[data-hall='town-01'] td.longest").inner_text()
+    assert longest == "9分钟"   # ticket 2, taken at minute 2, still waits at minute 11
+    village = page.locator("tr[data-hall='village-02']")
+    assert "stale" in village.get_attribute("class")
+    assert village.locator("td.waiting").inner_text().strip() == "失联"
+    village_region = page.locator("tr.region-row[data-code='511525001002']")
+    assert village_region.locator("td.waiting").inner_text().strip() == "失联"   # its one hall is silent
+    county = page.locator("tr.region-row[data-code='511525']")
+    assert county.locator("td.waiting").inner_text().startswith("2 ")   # the stale village's ticket not counted
+    assert "1个大厅失联" in county.locator("td.waiting").inner_text()
+    assert county.locator("td.served").inner_text() == "1"
+    assert page.locator("tr.region-row[data-code='511500'] td.heard").inner_text() == "3个大厅"
+    assert violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "central-zh_CN.png"), full_page=True)
+
+
+def test_a_supervisor_sees_only_the_halls_of_their_region(reported, open_page):
+    add_staff(reported.hall.engine, "9002", Role.SUPERVISOR, ())
+    with reported.hall.engine.transaction() as session:
+        receiver.supervise_region(session, hall_id=reported.hall.hall_id, job_no="9002", region="511526")
+    page = open_page("console", f"{reported.url}/central")
+    log_in(page, "9002", then="/central")
+    page.wait_for_selector("main.central")
+    assert page.locator("tr[data-hall]").evaluate_all("rows => rows.map(r => r.dataset.hall)") == ["town-09"]
+    assert page.locator("text=庆符镇").count() == 0
+    assert violations(page) == []
+
+
+def test_a_supervisor_with_no_region_sees_no_hall(reported, open_page):
+    add_staff(reported.hall.engine, "9003", Role.SUPERVISOR, ())
+    page = open_page("console", f"{reported.url}/central")
+    log_in(page, "9003", then="/central")
+    page.wait_for_selector("main.central")
+    assert page.locator("tr[data-hall]").count() == 0
+    assert "supervise-region" in page.locator("main").inner_text()
