@@ -36,8 +36,10 @@ from hall.tickets import Priority, ServiceStatus, TicketInfo, TicketStatus
 
 RECENT_SERVICES = 20       # completed services the mean service time is taken over
 MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
-# A service that has run past its mean is not about to end: long services run longer still.
-OVERRUN_SHARE = 1 / 3      # of the mean, what is left of a service past its mean
+# A service that has run past its mean is not about to end: service times spread so widely
+# (a lognormal with a spread of half its mean, as in halls) that about half the mean is
+# still to come, however long it has run.
+OVERRUN_SHARE = 1 / 2      # of the mean, what is left of a service near or past its mean
 
 _WAITING_BY_SERVICE = (select(tickets.c.service, func.count()).where(
     *TODAY, tickets.c.status == WAITING).group_by(tickets.c.service))
@@ -223,6 +225,7 @@ def mean_minutes(rows) -> dict[str, float]:
 
 
 def wait_minutes(minutes: float) -> int:
-    """Whole minutes, rounded up, so that 0 means a counter is free for it now; rounded
-    first to the microsecond so that 8.000000001 minutes of float noise does not become 9."""
-    return math.ceil(round(minutes, 6))
+    """Whole minutes, the nearest, but at least 1 for any wait: 0 says that a counter is
+    free for it now. Rounded first to the microsecond: float noise is not a wait."""
+    minutes = round(minutes, 6)
+    return 0 if minutes <= 0 else max(1, round(minutes))

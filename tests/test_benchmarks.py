@@ -21,6 +21,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["login_flood.py", "--quick"], "logins from many addresses"),
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
     (["counter_rating.py", "3"], "completed to rating screen"),
+    (["wait_estimate.py", "--seeds", "1", "--until", "09:15"], "nowait>10"),
 ]
 
 
