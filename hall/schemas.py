@@ -296,6 +296,7 @@ class DisplayService(BaseModel):
     name: dict[str, str] = Field(description="by language: zh_CN, zh_TW, en")
     waiting: int
     estimated_wait_minutes: int = Field(0, description="what a new ticket of the service would wait")
+    paused: bool = Field(False, description="every counter of the service is paused")
 
 
 class NoticeRequest(Request):
