@@ -21,8 +21,10 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
@@ -59,9 +61,9 @@ def _recent_durations() -> Select:
 _RECENT = _recent_durations()
 
 
-@dataclass(frozen=True)
-class _Waiting:
-    """A waiting ticket as the play sees it; `key` is its place in the calling order."""
+class _Waiting(NamedTuple):
+    """A waiting ticket as the play sees it; `key` is its place in the calling order (a
+    tuple: made for every waiting ticket on every reading)."""
 
     key: tuple[int, float]
     service: str
@@ -87,6 +89,10 @@ class _Hall:
 
     counters: tuple[_Counter, ...]
     means: dict[str, float]
+
+    @property
+    def open(self) -> tuple[_Counter, ...]:
+        return tuple(c for c in self.counters if not c.paused)
 
 
 @dataclass(frozen=True)
@@ -134,8 +140,9 @@ def services_status(session: Session, *, spec: HallSpec, now: datetime) -> list[
     hall = _hall_now(session, spec=spec, now=now)
     order = calling_order(tuple(spec.hall.priority_first))
     queue = [_waiting(row) for row in session.execute(order.waiting, key)]
-    rank = order.ranks[Priority.NORMAL]
-    place = bisect_right([w.key for w in queue], (rank, math.inf))
+    rank = order.ranks[Priority.NORMAL]  # a new ticket comes after every one of its class or before
+    waits = _new_ticket_waits(hall, queue[:bisect_right([w.key for w in queue], (rank, math.inf))],
+                              [svc.code for svc in spec.services])
     reason, reopens_at = hours.issuing_refusal(spec.hours, spec.zone, now)
     out = []
     for svc in spec.services:
@@ -143,12 +150,11 @@ def services_status(session: Session, *, spec: HallSpec, now: datetime) -> list[
         if refusal is None:
             refusal = limit_reached(svc.daily_quota, issued.get(svc.code, 0))
             reopens = hours.opening_after(spec.hours, spec.zone, today) if refusal else None
-        wait = _wait_for(hall, queue[:place], _Waiting(key=(rank, math.inf), service=svc.code, target_counter=None))
         out.append(ServiceStatus(
             code=svc.code, waiting=waiting.get(svc.code, 0),
-            open_counters=sum(1 for c in hall.counters if svc.code in c.services and not c.paused),
-            estimated_wait_minutes=wait.minutes, issued_today=issued.get(svc.code, 0), quota=svc.daily_quota,
-            refusal=refusal, reopens_at=reopens))
+            open_counters=sum(1 for c in hall.open if svc.code in c.services),
+            estimated_wait_minutes=waits[svc.code], issued_today=issued.get(svc.code, 0),
+            quota=svc.daily_quota, refusal=refusal, reopens_at=reopens))
     return out
 
 
@@ -179,38 +185,61 @@ def _hall_now(session: Session, *, spec: HallSpec, now: datetime) -> _Hall:
 def _wait_for(hall: _Hall, queue: list[_Waiting], target: _Waiting) -> _Wait:
     """The target's wait behind `queue` (the tickets before it, in calling order); marked
     paused, and counted as if its counters resumed now, when they are all paused."""
-    open_ = [c for c in hall.counters if not c.paused]
-    played = _play(open_, hall.means, queue, target)
-    if played is not None:
-        return _Wait(ahead=played[1], minutes=wait_minutes(played[0]), paused=False)
-    played = _play(list(hall.counters), hall.means, queue, target)
-    ahead, minutes = (played[1], wait_minutes(played[0])) if played else (0, 0)
-    return _Wait(ahead=ahead, minutes=minutes, paused=True)
+    tickets = [*queue, target]
+    for counters, paused in ((hall.open, False), (hall.counters, True)):
+        called = []  # when its counters call the tickets before it
+        for at, i, n in _calls(counters, hall.means, tickets):
+            if n == len(queue):
+                return _Wait(ahead=sum(1 for t in called if t < at), minutes=wait_minutes(at), paused=paused)
+            if n is not None and counters[i].may_call(target):
+                called.append(at)
+    return _Wait(ahead=0, minutes=0, paused=True)  # its counter is no longer in the hall's configuration
 
 
-def _play(counters: list[_Counter], means: dict[str, float], queue: list[_Waiting],
-          target: _Waiting) -> tuple[float, int] | None:
-    """Minutes until `target` is called and the tickets called before it by the counters
-    that may call it; None when none of `counters` may. Each counter, as soon as it is
-    free, takes the first ticket left that it may call (hall.calling.call_next), and drops
-    out once none is left; ties go to the counter configured first."""
-    left = [*queue, target]
+def _new_ticket_waits(hall: _Hall, queue: list[_Waiting], services: list[str]) -> dict[str, int]:
+    """Per service, what a normal ticket issued now would wait behind `queue`: a counter is
+    free for it once it has nothing before it left to call, so one play of the queue tells
+    every service. A service whose counters are all paused, as if they resumed now."""
+    out: dict[str, int] = {}
+    for counters in (hall.open, hall.counters):
+        missing = [code for code in services if code not in out]
+        if not missing:
+            break
+        free_from = [math.inf] * len(counters)
+        for at, i, n in _calls(counters, hall.means, queue):
+            if n is None:
+                free_from[i] = at
+        for code in missing:
+            first = min((f for c, f in zip(counters, free_from) if code in c.services), default=None)
+            if first is not None:
+                out[code] = wait_minutes(first)
+    return out
+
+
+def _calls(counters: tuple[_Counter, ...], means: dict[str, float],
+           queue: list[_Waiting]) -> Iterator[tuple[float, int, int | None]]:
+    """The calls the counters would make over `queue` (in calling order), in the order they
+    come: when, which counter (its index) and which ticket (its index), or None once the
+    counter has nothing left that it may call, free from then on. Each counter, as soon as
+    it is free, takes the first ticket left that it may call (hall.calling.call_next); ties
+    go to the counter configured first. Each reads the queue once, front to back: what it
+    has passed is taken or not its to call, for good."""
+    taken = [False] * len(queue)
+    read = [0] * len(counters)   # how far each counter has read
     free = [(c.free_in, i) for i, c in enumerate(counters)]
     heapq.heapify(free)
-    called = []  # when its counters call the tickets before it
     while free:
         at, i = heapq.heappop(free)
-        counter = counters[i]
-        taken = next((n for n, ticket in enumerate(left) if counter.may_call(ticket)), None)
-        if taken is None:
-            continue  # nothing left that it may call: it stays free
-        ticket = left.pop(taken)
-        if ticket is target:
-            return at, sum(1 for t in called if t < at)
-        if counter.may_call(target):
-            called.append(at)
-        heapq.heappush(free, (at + means.get(ticket.service, 0.0), i))
-    return None
+        counter, n = counters[i], read[i]
+        while n < len(queue) and (taken[n] or not counter.may_call(queue[n])):
+            n += 1
+        read[i] = n
+        if n == len(queue):
+            yield at, i, None
+            continue
+        taken[n] = True
+        yield at, i, n
+        heapq.heappush(free, (at + means.get(queue[n].service, 0.0), i))
 
 
 def mean_minutes(rows) -> dict[str, float]:
