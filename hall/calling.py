@@ -38,7 +38,7 @@ class _Op:
     today: date
 
     def info(self, ticket: Ticket) -> TicketInfo:
-        return ticket_info(self.session, spec=self.spec, ticket=ticket, today=self.today)
+        return ticket_info(self.session, spec=self.spec, ticket=ticket, now=self.now)
 
     def log(self, ticket: Ticket, kind: EventKind, detail: str = "") -> None:
         events.append_ticket_event(self.session, ticket_id=ticket.id, kind=kind, counter=self.counter.id,
@@ -203,7 +203,7 @@ def counter_state(session: Session, *, spec: HallSpec, counter: str, now: dateti
     current = None
     if row.current_ticket_id is not None:
         ticket = session.execute(TICKET, {"ticket": row.current_ticket_id}).first()
-        current = ticket_info(session, spec=spec, ticket=ticket, today=now.astimezone(spec.zone).date())
+        current = ticket_info(session, spec=spec, ticket=ticket, now=now)
     return CounterState(id=counter, paused=row.paused, current=current)
 
 

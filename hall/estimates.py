@@ -1,74 +1,122 @@
 """Where a ticket stands and how long its holder will wait; each service's queue as a kiosk
 shows it.
 
-estimate = ceil(people ahead × mean service minutes ÷ open counters serving the service),
-the mean taken over the day's last RECENT_SERVICES completed services once there are
-MIN_RECENT_SERVICES, the configured one before.
+The wait is played forward from the counters as they are, the way hall.calling calls: an
+open counter is free once the ticket it serves now is done (its service's mean less the time
+it has taken so far, or a share of the mean once it has run over), and whenever it is free it
+calls the first waiting ticket it may call in the hall's calling order, whatever its service,
+and is busy for that service's mean. So a counter shared by several services gives each the
+share the calling order gives it, and the tickets of the other services it serves count.
+A ticket's wait is when the play reaches it; those ahead of it are the tickets that the
+counters which may call it call before that moment (one called at the same moment at another
+counter is beside it, not ahead). A paused counter calls nobody until it resumes;
+a ticket whose counters are all paused is marked paused, its minutes counted as if they
+resumed now, since nobody can say when they will.
+
+The means are taken over the day's last RECENT_SERVICES completed services once there are
+MIN_RECENT_SERVICES, the configured ones before.
 """
 from __future__ import annotations
 
+import heapq
 import math
-from datetime import date, datetime
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from hall import hours
 from hall.issuing import issued_today, limit_reached
 from hall.models import Ticket
 from hall.spec import HallSpec
-from hall.ticket_queries import COMPLETED, PAUSED, TODAY, WAITING, calling_order, tickets
+from hall.ticket_queries import COMPLETED, COUNTERS, TODAY, WAITING, calling_order, tickets
 from hall.tickets import Priority, ServiceStatus, TicketInfo, TicketStatus
 
 RECENT_SERVICES = 20       # completed services the mean service time is taken over
 MIN_RECENT_SERVICES = 3    # fewer than this and the configured mean is a better guess
+# A service that has run past its mean is not about to end: service times spread so widely
+# (a lognormal with a spread of half its mean, as in halls) that about half the mean is
+# still to come, however long it has run.
+OVERRUN_SHARE = 1 / 2      # of the mean, what is left of a service near or past its mean
 
 _WAITING_BY_SERVICE = (select(tickets.c.service, func.count()).where(
     *TODAY, tickets.c.status == WAITING).group_by(tickets.c.service))
 
 
-def _recent_durations(*, one_service: bool) -> Select:
+def _recent_durations() -> Select:
     """Call and completion times of each service's last RECENT_SERVICES completions today."""
     recent = func.row_number().over(partition_by=tickets.c.service,
                                     order_by=(tickets.c.completed_at.desc(), tickets.c.id.desc()))
-    conditions = [*TODAY, tickets.c.status == COMPLETED,
-                  tickets.c.called_at.is_not(None), tickets.c.completed_at.is_not(None)]
-    if one_service:
-        conditions.append(tickets.c.service == bindparam("code"))
-    inner = select(tickets.c.service, tickets.c.called_at, tickets.c.completed_at,
-                   recent.label("recent")).where(*conditions).subquery()
+    inner = select(tickets.c.service, tickets.c.called_at, tickets.c.completed_at, recent.label("recent")).where(
+        *TODAY, tickets.c.status == COMPLETED,
+        tickets.c.called_at.is_not(None), tickets.c.completed_at.is_not(None)).subquery()
     return (select(inner.c.service, inner.c.called_at, inner.c.completed_at)
             .where(inner.c.recent <= RECENT_SERVICES))
 
 
-_RECENT_ALL = _recent_durations(one_service=False)
-_RECENT_ONE = _recent_durations(one_service=True)
+_RECENT = _recent_durations()
 
 
-def ticket_info(session: Session, *, spec: HallSpec, ticket: Ticket | Row, today: date) -> TicketInfo:
+class _Waiting(NamedTuple):
+    """A waiting ticket as the play sees it; `key` is its place in the calling order (a
+    tuple: made for every waiting ticket on every reading)."""
+
+    key: tuple[int, float]
+    service: str
+    target_counter: str | None
+
+
+@dataclass(frozen=True)
+class _Counter:
+    id: str
+    services: frozenset[str]
+    paused: bool
+    free_in: float   # minutes until the ticket it serves now is done
+
+    def may_call(self, ticket: _Waiting) -> bool:
+        if ticket.target_counter is not None:
+            return ticket.target_counter == self.id
+        return ticket.service in self.services
+
+
+@dataclass(frozen=True)
+class _Hall:
+    """What a wait is played from: the counters and the service means, read once."""
+
+    counters: tuple[_Counter, ...]
+    means: dict[str, float]
+
+    @property
+    def open(self) -> tuple[_Counter, ...]:
+        return tuple(c for c in self.counters if not c.paused)
+
+
+@dataclass(frozen=True)
+class _Wait:
+    ahead: int
+    minutes: int
+    paused: bool
+
+
+def ticket_info(session: Session, *, spec: HallSpec, ticket: Ticket | Row, now: datetime) -> TicketInfo:
     """A ticket as callers see it, with the people ahead and the wait while it waits today;
     `ticket` is an ORM object or a row of `tickets`."""
     session.flush()  # Core statements below do not flush pending ORM changes
-    ahead = estimate = 0
     status = TicketStatus(ticket.status)
+    today = now.astimezone(spec.zone).date()
+    wait = _Wait(ahead=0, minutes=0, paused=False)
     if status is TicketStatus.WAITING and ticket.day == today:
         order = calling_order(tuple(spec.hall.priority_first))
-        key = {"hall": spec.hall.id, "today": today, "rank": order.ranks[Priority(ticket.priority)],
-               "ticket": ticket.id}
-        if ticket.target_counter is not None:
-            # It waits for one counter: those before it are all that counter's.
-            target = next((c for c in spec.counters if c.id == ticket.target_counter), None)
-            ahead = session.scalar(order.ahead_at_counter, {
-                **key, "counter": ticket.target_counter,
-                "services": list(target.services) if target else []})
-            counters_open = 1
-        else:
-            ahead = session.scalar(order.ahead_in_service, {**key, "code": ticket.service})
-            counters_open = open_counters(spec, ticket.service, set(session.scalars(PAUSED, key)))
-        svc = spec.service(ticket.service)
-        means = mean_minutes(session.execute(_RECENT_ONE, {**key, "code": ticket.service}))
-        mean = means.get(ticket.service, svc.mean_service_minutes if svc else 0)
-        estimate = wait(ahead, mean, counters_open)
+        rank = order.ranks[Priority(ticket.priority)]
+        before = session.execute(order.waiting_before, {
+            "hall": spec.hall.id, "today": today, "rank": rank, "ticket": ticket.id}).all()
+        queue = [_waiting(row) for row in before]
+        target = _Waiting(key=(rank, ticket.id), service=ticket.service, target_counter=ticket.target_counter)
+        wait = _wait_for(_hall_now(session, spec=spec, now=now), queue, target)
     if ticket.target_counter is not None:
         counters = (ticket.target_counter,)
     else:
@@ -76,20 +124,25 @@ def ticket_info(session: Session, *, spec: HallSpec, ticket: Ticket | Row, today
     return TicketInfo(
         id=ticket.id, number=ticket.number, service=ticket.service,
         priority=Priority(ticket.priority), status=status, day=ticket.day,
-        issued_at=ticket.issued_at.astimezone(spec.zone), ahead=ahead,
-        estimated_wait_minutes=estimate, counters=counters,
+        issued_at=ticket.issued_at.astimezone(spec.zone), ahead=wait.ahead,
+        estimated_wait_minutes=wait.minutes, counters=counters,
         counter=None if status is TicketStatus.WAITING else ticket.counter,  # a transfer's is history
-        recalls=ticket.recalls)
+        recalls=ticket.recalls, paused=wait.paused)
 
 
 def services_status(session: Session, *, spec: HallSpec, now: datetime) -> list[ServiceStatus]:
-    """Every service in the hall's order, from four queries whatever their number."""
+    """Every service in the hall's order, from five queries whatever their number; the wait
+    is that of a normal ticket issued now."""
     today = now.astimezone(spec.zone).date()
     key = {"hall": spec.hall.id, "today": today}
     waiting = dict(session.execute(_WAITING_BY_SERVICE, key).all())
     issued = issued_today(session, hall_id=spec.hall.id, today=today)
-    paused = set(session.scalars(PAUSED, key))
-    means = mean_minutes(session.execute(_RECENT_ALL, key))
+    hall = _hall_now(session, spec=spec, now=now)
+    order = calling_order(tuple(spec.hall.priority_first))
+    queue = [_waiting(row) for row in session.execute(order.waiting, key)]
+    rank = order.ranks[Priority.NORMAL]  # a new ticket comes after every one of its class or before
+    waits = _new_ticket_waits(hall, queue[:bisect_right([w.key for w in queue], (rank, math.inf))],
+                              [svc.code for svc in spec.services])
     reason, reopens_at = hours.issuing_refusal(spec.hours, spec.zone, now)
     out = []
     for svc in spec.services:
@@ -97,18 +150,96 @@ def services_status(session: Session, *, spec: HallSpec, now: datetime) -> list[
         if refusal is None:
             refusal = limit_reached(svc.daily_quota, issued.get(svc.code, 0), svc.last_seq)
             reopens = hours.opening_after(spec.hours, spec.zone, today) if refusal else None
-        people = waiting.get(svc.code, 0)
-        counters_open = open_counters(spec, svc.code, paused)
         out.append(ServiceStatus(
-            code=svc.code, waiting=people, open_counters=counters_open,
-            estimated_wait_minutes=wait(people, means.get(svc.code, svc.mean_service_minutes), counters_open),
-            issued_today=issued.get(svc.code, 0), quota=svc.daily_quota,
-            refusal=refusal, reopens_at=reopens))
+            code=svc.code, waiting=waiting.get(svc.code, 0),
+            open_counters=sum(1 for c in hall.open if svc.code in c.services),
+            estimated_wait_minutes=waits[svc.code], issued_today=issued.get(svc.code, 0),
+            quota=svc.daily_quota, refusal=refusal, reopens_at=reopens))
     return out
 
 
-def open_counters(spec: HallSpec, service: str, paused: set[str]) -> int:
-    return sum(1 for c in spec.counters_for(service) if c.id not in paused)
+def _waiting(row: Row) -> _Waiting:
+    return _Waiting(key=(row.rank, row.id), service=row.service, target_counter=row.target_counter)
+
+
+def _hall_now(session: Session, *, spec: HallSpec, now: datetime) -> _Hall:
+    """The configured counters as they are now; one without its row yet is open and free."""
+    today = now.astimezone(spec.zone).date()
+    means = {s.code: s.mean_service_minutes for s in spec.services}
+    means.update(mean_minutes(session.execute(_RECENT, {"hall": spec.hall.id, "today": today})))
+    rows = {row.counter_id: row for row in session.execute(COUNTERS, {"hall": spec.hall.id})}
+    counters = []
+    for c in spec.counters:
+        row = rows.get(c.id)
+        free_in = 0.0
+        # A ticket left open on an earlier day no longer holds its counter (hall.calling).
+        if row is not None and row.called_at is not None and row.day == today:
+            mean = means.get(row.service, 0.0)
+            taken = max((now - row.called_at).total_seconds() / 60, 0.0)
+            free_in = max(mean - taken, mean * OVERRUN_SHARE)
+        counters.append(_Counter(id=c.id, services=frozenset(c.services), paused=row is not None and row.paused,
+                                 free_in=free_in))
+    return _Hall(counters=tuple(counters), means=means)
+
+
+def _wait_for(hall: _Hall, queue: list[_Waiting], target: _Waiting) -> _Wait:
+    """The target's wait behind `queue` (the tickets before it, in calling order); marked
+    paused, and counted as if its counters resumed now, when they are all paused."""
+    tickets = [*queue, target]
+    for counters, paused in ((hall.open, False), (hall.counters, True)):
+        called = []  # when its counters call the tickets before it
+        for at, i, n in _calls(counters, hall.means, tickets):
+            if n == len(queue):
+                return _Wait(ahead=sum(1 for t in called if t < at), minutes=wait_minutes(at), paused=paused)
+            if n is not None and counters[i].may_call(target):
+                called.append(at)
+    return _Wait(ahead=0, minutes=0, paused=True)  # its counter is no longer in the hall's configuration
+
+
+def _new_ticket_waits(hall: _Hall, queue: list[_Waiting], services: list[str]) -> dict[str, int]:
+    """Per service, what a normal ticket issued now would wait behind `queue`: a counter is
+    free for it once it has nothing before it left to call, so one play of the queue tells
+    every service. A service whose counters are all paused, as if they resumed now."""
+    out: dict[str, int] = {}
+    for counters in (hall.open, hall.counters):
+        missing = [code for code in services if code not in out]
+        if not missing:
+            break
+        free_from = [math.inf] * len(counters)
+        for at, i, n in _calls(counters, hall.means, queue):
+            if n is None:
+                free_from[i] = at
+        for code in missing:
+            first = min((f for c, f in zip(counters, free_from) if code in c.services), default=None)
+            if first is not None:
+                out[code] = wait_minutes(first)
+    return out
+
+
+def _calls(counters: tuple[_Counter, ...], means: dict[str, float],
+           queue: list[_Waiting]) -> Iterator[tuple[float, int, int | None]]:
+    """The calls the counters would make over `queue` (in calling order), in the order they
+    come: when, which counter (its index) and which ticket (its index), or None once the
+    counter has nothing left that it may call, free from then on. Each counter, as soon as
+    it is free, takes the first ticket left that it may call (hall.calling.call_next); ties
+    go to the counter configured first. Each reads the queue once, front to back: what it
+    has passed is taken or not its to call, for good."""
+    taken = [False] * len(queue)
+    read = [0] * len(counters)   # how far each counter has read
+    free = [(c.free_in, i) for i, c in enumerate(counters)]
+    heapq.heapify(free)
+    while free:
+        at, i = heapq.heappop(free)
+        counter, n = counters[i], read[i]
+        while n < len(queue) and (taken[n] or not counter.may_call(queue[n])):
+            n += 1
+        read[i] = n
+        if n == len(queue):
+            yield at, i, None
+            continue
+        taken[n] = True
+        yield at, i, n
+        heapq.heappush(free, (at + means.get(queue[n].service, 0.0), i))
 
 
 def mean_minutes(rows) -> dict[str, float]:
@@ -122,7 +253,8 @@ def mean_minutes(rows) -> dict[str, float]:
     return {code: sum(d) / len(d) for code, d in durations.items() if len(d) >= MIN_RECENT_SERVICES}
 
 
-def wait(people: int, mean_minutes: float, open_counters: int) -> int:
-    """Whole minutes, rounded up; rounded first to the microsecond so that 8.000000001
-    minutes of float noise does not become 9."""
-    return math.ceil(round(people * mean_minutes / max(open_counters, 1), 6))
+def wait_minutes(minutes: float) -> int:
+    """Whole minutes, the nearest, but at least 1 for any wait: 0 says that a counter is
+    free for it now. Rounded first to the microsecond: float noise is not a wait."""
+    minutes = round(minutes, 6)
+    return 0 if minutes <= 0 else max(1, round(minutes))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -127,21 +127,21 @@ class QueueEngine:
     def ticket_by_number(self, number: str) -> TicketInfo:
         """Today's ticket of that number (a ticket is valid on its day only)."""
         number = ticket_lookup.check_number(number)
-        today = self._today(self._now())
+        now = self._now()
         with self.reading() as session:
-            return ticket_lookup.ticket_by_number(session, spec=self.spec, number=number, today=today)
+            return ticket_lookup.ticket_by_number(session, spec=self.spec, number=number, now=now)
 
     def person_tickets(self, person_hash: str) -> PersonTickets:
         """The open tickets today of the person with this hash, and the services they may
         still take a ticket for."""
-        today = self._today(self._now())
+        now = self._now()
         with self.reading() as session:
-            return ticket_lookup.person_tickets(session, spec=self.spec, person_hash=person_hash, today=today)
+            return ticket_lookup.person_tickets(session, spec=self.spec, person_hash=person_hash, now=now)
 
     def ticket(self, ticket_id: int) -> TicketInfo:
-        today = self._today(self._now())
+        now = self._now()
         with self.reading() as session:
-            return ticket_lookup.ticket_by_id(session, spec=self.spec, ticket_id=ticket_id, today=today)
+            return ticket_lookup.ticket_by_id(session, spec=self.spec, ticket_id=ticket_id, now=now)
 
     def services_status(self) -> list[ServiceStatus]:
         now = self._now()
@@ -236,9 +236,6 @@ class QueueEngine:
         if now.tzinfo is None:
             raise ValueError(f"the clock gave a naive datetime {now!r}; it must carry its zone")
         return now
-
-    def _today(self, now: datetime) -> date:
-        return now.astimezone(self.spec.zone).date()
 
     def _ensure_counters(self) -> None:
         """A row per configured counter, so that every later operation can lock one."""

@@ -67,19 +67,21 @@ class TicketPublic(BaseModel):
     counter: str | None = Field(description="the counter that called it; null while waiting")
     recalls: int
     link: str | None = Field(None, description="its public address, signed by the hall: the QR code's content")
+    paused: bool = Field(False, description="waiting while every counter that may call it is paused; the estimate "
+                                           "then counts from their resuming")
 
     @classmethod
     def of(cls, ticket: TicketInfo, link: str | None = None) -> TicketPublic:
         return cls(id=ticket.id, number=ticket.number, service=ticket.service, priority=ticket.priority,
                    status=ticket.status, day=ticket.day, issued_at=ticket.issued_at, ahead=ticket.ahead,
                    estimated_wait_minutes=ticket.estimated_wait_minutes, counters=list(ticket.counters),
-                   counter=ticket.counter, recalls=ticket.recalls, link=link or ticket.link)
+                   counter=ticket.counter, recalls=ticket.recalls, link=link or ticket.link, paused=ticket.paused)
 
     def info(self) -> TicketInfo:
         return TicketInfo(id=self.id, number=self.number, service=self.service, priority=self.priority,
                           status=self.status, day=self.day, issued_at=self.issued_at, ahead=self.ahead,
                           estimated_wait_minutes=self.estimated_wait_minutes, counters=tuple(self.counters),
-                          counter=self.counter, recalls=self.recalls, link=self.link)
+                          counter=self.counter, recalls=self.recalls, link=self.link, paused=self.paused)
 
 
 class IssueRequest(Request):
@@ -296,6 +298,7 @@ class DisplayService(BaseModel):
     name: dict[str, str] = Field(description="by language: zh_CN, zh_TW, en")
     waiting: int
     estimated_wait_minutes: int = Field(0, description="what a new ticket of the service would wait")
+    paused: bool = Field(False, description="every counter of the service is paused")
 
 
 class NoticeRequest(Request):

@@ -2,7 +2,7 @@
 number (a ticket code's, a scan at a hall without a server), as callers see it."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -16,13 +16,13 @@ from hall.ticket_queries import OPEN, TICKET, TICKET_BY_NUMBER, TICKET_NUMBER, T
 from hall.tickets import PersonTickets, TicketInfo
 
 
-def ticket_by_id(session: Session, *, spec: HallSpec, ticket_id: int, today: date) -> TicketInfo:
+def ticket_by_id(session: Session, *, spec: HallSpec, ticket_id: int, now: datetime) -> TicketInfo:
     if not isinstance(ticket_id, int) or not 0 < ticket_id <= MAX_ID:
         raise TicketNotFound(f"no ticket {ticket_id!r} in hall {spec.hall.id!r}")
     row = session.execute(TICKET, {"ticket": ticket_id}).first()
     if row is None or row.hall_id != spec.hall.id:
         raise TicketNotFound(f"no ticket {ticket_id} in hall {spec.hall.id!r}")
-    return ticket_info(session, spec=spec, ticket=row, today=today)
+    return ticket_info(session, spec=spec, ticket=row, now=now)
 
 
 def check_number(number: str) -> str:
@@ -32,24 +32,25 @@ def check_number(number: str) -> str:
     return number.strip().upper()
 
 
-def ticket_by_number(session: Session, *, spec: HallSpec, number: str, today: date) -> TicketInfo:
+def ticket_by_number(session: Session, *, spec: HallSpec, number: str, now: datetime) -> TicketInfo:
     """Today's ticket of that number (a ticket is valid on its day only)."""
     number = check_number(number)
+    today = now.astimezone(spec.zone).date()
     row = session.execute(TICKET_BY_NUMBER, {"hall": spec.hall.id, "today": today, "number": number}).first()
     if row is None:
         raise TicketNotFound(f"no ticket {number} today in hall {spec.hall.id!r}")
-    return ticket_info(session, spec=spec, ticket=row, today=today)
+    return ticket_info(session, spec=spec, ticket=row, now=now)
 
 
 _PERSON_TICKETS = (select(tickets).where(*TODAY, tickets.c.person_hash == bindparam("person_hash"),
                                          tickets.c.status.in_(OPEN)).order_by(tickets.c.id))
 
 
-def person_tickets(session: Session, *, spec: HallSpec, person_hash: str, today: date) -> PersonTickets:
+def person_tickets(session: Session, *, spec: HallSpec, person_hash: str, now: datetime) -> PersonTickets:
     """The open tickets today of the person with this hash (kiosk.identity's), and the
     services they may still take a ticket for."""
     bounded("person_hash", person_hash, Ticket.__table__.c.person_hash.type.length)
-    rows = session.execute(_PERSON_TICKETS, {"hall": spec.hall.id, "today": today,
+    rows = session.execute(_PERSON_TICKETS, {"hall": spec.hall.id, "today": now.astimezone(spec.zone).date(),
                                              "person_hash": person_hash}).all()
     held = [row.issued_service for row in rows]
     open_to = []
@@ -57,5 +58,5 @@ def person_tickets(session: Session, *, spec: HallSpec, person_hash: str, today:
         services, limit = issuing.person_limit(spec, svc)
         if sum(code in services for code in held) < limit:
             open_to.append(svc.code)
-    return PersonTickets(tickets=tuple(ticket_info(session, spec=spec, ticket=row, today=today) for row in rows),
+    return PersonTickets(tickets=tuple(ticket_info(session, spec=spec, ticket=row, now=now) for row in rows),
                          open_to=tuple(open_to))

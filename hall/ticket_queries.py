@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, literal, or_, select
 
 from hall.models import CounterRow, Ticket
 from hall.tickets import Priority, TicketStatus
@@ -27,8 +27,10 @@ OPEN = [TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.HELD
 TODAY = (tickets.c.hall_id == bindparam("hall"), tickets.c.day == bindparam("today"))
 TICKET = select(tickets).where(tickets.c.id == bindparam("ticket"))
 TICKET_BY_NUMBER = select(tickets).where(*TODAY, tickets.c.number == bindparam("number"))
-PAUSED = select(_counters.c.counter_id).where(_counters.c.hall_id == bindparam("hall"),
-                                             _counters.c.paused.is_(True))
+# Each counter as it is: paused or not, and the ticket it serves now (its service, since when).
+COUNTERS = (select(_counters.c.counter_id, _counters.c.paused, tickets.c.service, tickets.c.day, tickets.c.called_at)
+            .select_from(_counters.outerjoin(tickets, tickets.c.id == _counters.c.current_ticket_id))
+            .where(_counters.c.hall_id == bindparam("hall")))
 
 
 class CallingOrder:
@@ -60,10 +62,11 @@ class CallingOrder:
                    callable_by)
             .order_by(case((t.status == WAITING, 0), else_=1), rank, t.id)
             .limit(bindparam("limit")))
-        self.ahead_in_service = select(func.count()).select_from(tickets).where(
-            *waiting, t.service == bindparam("code"), t.target_counter.is_(None), before)
-        self.ahead_at_counter = select(func.count()).select_from(tickets).where(
-            *waiting, callable_by, before)
+        # Every waiting ticket in calling order, and those called before one ticket: what
+        # hall.estimates plays forward.
+        queue = select(t.id, t.service, t.target_counter, rank.label("rank")).order_by(rank, t.id)
+        self.waiting = queue.where(*waiting)
+        self.waiting_before = queue.where(*waiting, before)
 
 
 @lru_cache(maxsize=16)

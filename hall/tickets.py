@@ -71,6 +71,7 @@ class TicketInfo:
     counter: str | None              # the counter that called it; None while WAITING
     recalls: int
     link: str | None = None          # its signed address at the hall server (for the QR code), if served by one
+    paused: bool = False             # WAITING, and every counter that may call it is paused
 
 
 @dataclass(frozen=True)

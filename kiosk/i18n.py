@@ -31,7 +31,10 @@ class Translator(Catalogue):
     def people(self, n: int) -> str:
         return self.count("format.people", n)
 
-    def wait(self, minutes: int) -> str:
+    def wait(self, minutes: int, *, paused: bool = False) -> str:
+        """The hall's estimate; `paused` when every counter that would call is paused."""
+        if paused:
+            return self.t("format.paused")
         return self.t("format.no_wait") if minutes <= 0 else self.t("format.minutes", n=minutes)
 
     def counters(self, ids: tuple[str, ...] | list[str]) -> str:

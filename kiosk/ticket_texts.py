@@ -103,11 +103,12 @@ class TicketTexts:
                                       else "services.unavailable")
             else:
                 waiting_text = tr.people(st.waiting)
-                estimate_text = tr.wait(st.estimated_wait_minutes)
+                paused = st.open_counters == 0
+                estimate_text = tr.wait(st.estimated_wait_minutes, paused=paused)
                 if refusal is not None:
                     queue_text = tr.t("services.held" if refusal[0] is RefusalReason.ALREADY_HAS_TICKET
                                       else "services.unavailable")
-                elif st.waiting:
+                elif st.waiting or paused:
                     queue_text = f"{tr.count('services.waiting', st.waiting)} · {estimate_text}"
                 else:
                     queue_text = tr.t("services.no_wait")

@@ -66,7 +66,7 @@ def ticket_view(spec: HallSpec, ticket: TicketInfo, tr: Translator, *, qr_base_u
         tag=tag,
         counters=tr.counters(ticket.counters),
         ahead=tr.people(ticket.ahead),
-        estimate=tr.wait(ticket.estimated_wait_minutes),
+        estimate=tr.wait(ticket.estimated_wait_minutes, paused=ticket.paused),
         issued=tr.datetime(ticket.issued_at),
         qr_payload=ticket.link or qr_base_url + ticket_code(spec, ticket),
         labels=labels,
@@ -96,7 +96,7 @@ def progress_view(spec: HallSpec, ticket: TicketInfo, tr: Translator, *, today: 
         status = tr.t("progress.waiting")
         rows = ((tr.t("ticket.counters"), tr.counters(ticket.counters)),
                 (tr.t("ticket.ahead"), tr.people(ticket.ahead)),
-                (tr.t("ticket.estimate"), tr.wait(ticket.estimated_wait_minutes)))
+                (tr.t("ticket.estimate"), tr.wait(ticket.estimated_wait_minutes, paused=ticket.paused)))
     elif ticket.status is TicketStatus.CALLED:
         status = tr.t("progress.called", counters=tr.counters((ticket.counter,)))
     else:

@@ -24,6 +24,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["matters_lights.py", "--cases", "500", "--runs", "3"], "open cases for a new day"),
     (["history_queries.py", "--quick", "--databases", "SQLite"], "display board"),
     (["uplink_load.py", "--halls", "2", "--tickets", "20", "--live-seconds", "2", "--runs", "3"], "events/s"),
+    (["wait_estimate.py", "--seeds", "1", "--until", "09:15"], "nowait>10"),
 ]
 
 

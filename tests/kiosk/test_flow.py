@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from hall.queue import QueueEngine
 from kiosk.embedded import EmbeddedHall
 from kiosk.machine import MachineError
 from kiosk.printing import PrintProblem
@@ -39,16 +40,33 @@ def test_people_ahead_and_estimate_follow_the_queue(hall, tmp_path):
     for _ in range(4):
         hall.issue_ticket("social_security")
     take(flow)
-    # 4 ahead, 8 minutes each, 3 open counters (1, 2, 8): ceil(32 / 3) = 11.
+    # Counters 1, 2 and 8 call A001-A003 at once, and A004 and A005 after their 8 minutes.
     assert flow.texts.ticket_view().number == "A005"
-    assert flow.texts.ticket_view().ahead == "4 人"
-    assert flow.texts.ticket_view().estimate == "约 11 分钟"
+    assert flow.texts.ticket_view().ahead == "3 人"
+    assert flow.texts.ticket_view().estimate == "约 8 分钟"
     flow.done()  # the home screen asks the hall for its queues again
     choice = next(c for c in flow.texts.services() if c.code == "social_security")
     assert choice.waiting == 5 and choice.waiting_text == "5 人"
-    assert choice.queue_text == "等候 5 人 · 约 14 分钟"  # ceil(5 * 8 / 3)
-    idle = next(c for c in flow.texts.services() if c.code == "veterans")
+    assert choice.queue_text == "等候 5 人 · 约 8 分钟"  # counter 8, with nothing left to call at 8
+    idle = next(c for c in flow.texts.services() if c.code == "household")
     assert idle.queue_text == "无需等候" and idle.waiting_text == "0 人"
+
+
+def test_a_paused_service_is_said_on_screen_and_on_paper(hall, spec, db, tmp_path, clock):
+    counter = QueueEngine(spec, f"sqlite:///{db}", clock=clock)   # counter 3's terminal, on the same database
+    try:
+        counter.pause("3")
+        flow, _, _, spool = make_flow(hall, tmp_path, clock=clock)
+        take(flow, "household")
+        view = flow.texts.ticket_view()
+        assert (view.ahead, view.estimate) == ("0 人", "窗口暂停服务")
+        [paper] = printed(spool)
+        assert "窗口暂停服务" in "\n".join(paper.lines)
+        flow.done()
+        choice = next(c for c in flow.texts.services() if c.code == "household")
+        assert choice.queue_text == "等候 1 人 · 窗口暂停服务"
+    finally:
+        counter.close()
 
 
 def test_an_event_the_state_does_not_accept_is_refused_by_name(hall, tmp_path):

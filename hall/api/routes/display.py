@@ -90,7 +90,8 @@ def board(hall: HallDep) -> DisplayBoard:
     status = {s.code: s for s in hall.engine.services_status()}
     services = [DisplayService(code=s.code, name=s.name.model_dump(exclude_none=True),
                                waiting=status[s.code].waiting if s.code in status else 0,
-                               estimated_wait_minutes=status[s.code].estimated_wait_minutes if s.code in status else 0)
+                               estimated_wait_minutes=status[s.code].estimated_wait_minutes if s.code in status else 0,
+                               paused=s.code in status and status[s.code].open_counters == 0)
                 for s in hall.spec.services]
     return DisplayBoard(hall_name=hall.spec.hall.name.model_dump(exclude_none=True),
                         announcement=hall.spec.display.announcement, notice=notice,

@@ -76,7 +76,8 @@
          el("span", { class: "service-name" }, s.name[lang] || s.name.zh_CN),
          el("span", { class: "service-figures" },
             el("span", { class: "service-waiting" }, t("common.people", { n: s.waiting })),
-            s.waiting ? el("span", { class: "service-wait" }, t("common.minutes", { n: s.estimated_wait_minutes })) : null))));
+            s.waiting ? el("span", { class: "service-wait" }, s.paused ? t("display.paused")
+              : t("common.minutes", { n: s.estimated_wait_minutes })) : null))));
     for (const id of ["recent", "counters", "services"]) paginate(id);
   }
 
@@ -105,11 +106,19 @@
     return board.counters.find((c) => c.id === id);
   }
 
+  // Each event brings its service's waiting count; the estimates are the hall's to work out
+  // from every counter and queue, so they are read again once the events stop for a moment.
+  let estimating = null;
   function noteWaiting(event) {
     for (const [code, n] of Object.entries(event.payload.waiting || {})) {
       const service = board.services.find((s) => s.code === code);
       if (service) service.waiting = n;
     }
+    clearTimeout(estimating);
+    estimating = setTimeout(() => api("GET", "/api/v1/display").then((fresh) => {
+      board.services = fresh.services;
+      render();
+    }, () => {}), 200);
   }
 
   let freshTimer = null;
@@ -155,6 +164,7 @@
   function onPause(event) {
     const c = counter(event.counter);
     if (c) c.paused = Boolean(event.payload.paused);
+    noteWaiting(event);
     render();
   }
 

@@ -41,7 +41,7 @@
     $("ahead-row").hidden = !waiting;
     $("wait-row").hidden = !waiting;
     $("ahead").textContent = t("common.people", { n: ticket.ahead });
-    $("wait").textContent = ticket.estimated_wait_minutes > 0
+    $("wait").textContent = ticket.paused ? t("phone.paused") : ticket.estimated_wait_minutes > 0
       ? t("common.minutes", { n: ticket.estimated_wait_minutes }) : t("phone.no_wait");
     renderRating();
   }
