@@ -28,7 +28,8 @@ BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY_OPTION = "hall_read_only"
 SCHEMA_LOCK = 0x68616C6C  # "hall": any number the hall's database uses for nothing else
 EVENT_LOCK = 0x6576656E  # "even"
-_EVENT_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_LOCK})")
+EVENTS_CHANNEL = "hall_events"  # notified at the commit of each transaction that wrote events
+_EVENT_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_LOCK}), pg_notify('{EVENTS_CHANNEL}', '')")
 PERSON_LOCKS = 0x7065  # "pe": the first key of the two-key advisory locks held per person
 _PERSON_LOCK = text(f"SELECT pg_advisory_xact_lock({PERSON_LOCKS}, :person)")
 
@@ -105,7 +106,10 @@ def writers_turn(engine: Engine) -> AbstractContextManager:
 
 def order_commits(session: Session) -> None:
     """Makes the transactions that write events commit in the order of their event ids
-    (see hall.events); held until commit. SQLite has one writer at a time already."""
+    (see hall.events); held until commit. On PostgreSQL the same statement notifies
+    EVENTS_CHANNEL, which PostgreSQL delivers at the commit, so that the live streams of
+    every server process on the database read the new events at once. SQLite has one
+    writer at a time already."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_EVENT_LOCK)
 
@@ -118,6 +122,13 @@ def lock_person(session: Session, person_hash: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(hashlib.sha256(person_hash.encode()).digest()[:4], "big", signed=True)
         session.execute(_PERSON_LOCK, {"person": key})
+
+
+def connect_args(url: str) -> tuple[list, dict]:
+    """The arguments of the driver's connect() for the database at `url` (the listener of
+    EVENTS_CHANNEL holds a connection of its own, outside the pools)."""
+    parsed = make_url(url)
+    return parsed.get_dialect()().create_connect_args(parsed)
 
 
 def _stored_revision(connection: Connection) -> str | None:

@@ -32,7 +32,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        hall.wakeup.bind(asyncio.get_running_loop())
+        await hall.feed.start()
         _fewer_collections()
         watcher = asyncio.create_task(_watch(hall))
         try:
@@ -41,6 +41,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            await hall.feed.stop()
             hall.close()
 
     app = FastAPI(title="Hall server", version="1", lifespan=lifespan,
@@ -77,9 +78,9 @@ async def _watch(hall: HallServer) -> None:
         try:
             now = hall.clock()
             if now - hall.started >= hall.offline_after and await run_in_threadpool(_announce_silent, hall, now):
-                hall.wakeup.ring()
+                hall.feed.ring()
             if await run_in_threadpool(_end_prompts, hall, now):
-                hall.wakeup.ring()
+                hall.feed.ring()
             if last_cleanup is None or now - last_cleanup >= HOUSEKEEPING_EVERY:
                 await run_in_threadpool(housekeeping.tidy, hall.engine, now=now)
                 await run_in_threadpool(_forget_old_failures, hall, now)
