@@ -10,9 +10,11 @@ process (`ring`); a write in another process wakes it through PostgreSQL's LISTE
 single reader. A stream further behind than the events kept (a client resuming after a long
 absence) reads the log itself until it has caught up.
 
-Waking a thousand streams takes the event loop a while, during which requests wait; the
-reader therefore leaves the loop to them for a few times as long as its last fan-out took
-before the next: events arriving meanwhile go out together.
+Waking a thousand streams takes the event loop a while, during which requests wait: they
+are woken a group at a time, the requests served in between, and the reader leaves the
+loop to the requests for a few times as long as its last fan-out took before the next:
+events arriving meanwhile go out together. The same wake, at least every half second, is
+what a quiet stream ticks by, instead of a timer per stream.
 """
 from __future__ import annotations
 
@@ -34,8 +36,10 @@ log = logging.getLogger(__name__)
 KEPT = 2000                 # the latest events kept for the streams
 BATCH = 500                 # events read at once
 SQLITE_POLL_SECONDS = 0.2   # other processes' writes on SQLite are seen within this
-FALLBACK_SECONDS = 1.0      # on PostgreSQL, a read this often even without a notification
-PACE = 2.0                  # after a fan-out that took t, the next one waits PACE * t
+POLL_SECONDS = 0.5          # on PostgreSQL, a read this often even without a notification
+HEARTBEAT_SECONDS = 0.5     # the streams are woken at least this often, to tick while quiet
+GROUPS = 16                 # the streams are woken a group at a time
+PACE = 4.0                  # after a fan-out that took t, the next one waits PACE * t
 RELISTEN_SECONDS = 1.0
 
 Shown = Callable[[events.EventRecord], EventPublic | None]
@@ -80,7 +84,8 @@ class EventFeed:
         self._top = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
-        self._bell = asyncio.Event()
+        self._bells = [asyncio.Event() for _ in range(GROUPS)]
+        self._members = [0] * GROUPS
         self._done = asyncio.Event()   # set when a round of the reader ends
         self._started = self._finished = 0
         self._last: int | None = None
@@ -92,7 +97,8 @@ class EventFeed:
         """Starts the reader (and on PostgreSQL the listener) on the running loop, from the
         log's last event: the streams read what came before from the log."""
         self._loop = asyncio.get_running_loop()
-        self._wake, self._bell, self._done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        self._wake, self._done = asyncio.Event(), asyncio.Event()
+        self._bells = [asyncio.Event() for _ in range(GROUPS)]
         self._floor = self._top = await run_in_threadpool(self._last_id)
         self._tasks = [asyncio.create_task(self._read_on())]
         if self._postgres:
@@ -115,7 +121,8 @@ class EventFeed:
 
     async def _read_on(self) -> None:
         loop = asyncio.get_running_loop()
-        every = FALLBACK_SECONDS if self._postgres else SQLITE_POLL_SECONDS
+        every = POLL_SECONDS if self._postgres else SQLITE_POLL_SECONDS
+        rung = loop.time()
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(every):
@@ -130,13 +137,21 @@ class EventFeed:
             news = last is not None and self._keep(last, records)
             self._last = last
             self._finish_round()
-            if news:
-                began = loop.time()
-                self._ring_bell()
-                await asyncio.sleep(0)  # the streams woken run before this task goes on
-                await asyncio.sleep(PACE * (loop.time() - began))
+            if news or loop.time() - rung >= HEARTBEAT_SECONDS:
+                rung = loop.time()
+                await self._fan_out()
+                await asyncio.sleep(PACE * (loop.time() - rung))
             if len(records) == BATCH:
                 self._wake.set()
+
+    async def _fan_out(self) -> None:
+        """Rings the streams' bells a group at a time, so that requests are served between
+        the groups rather than after a thousand streams."""
+        for group, members in enumerate(self._members):
+            if members:
+                bell, self._bells[group] = self._bells[group], asyncio.Event()
+                bell.set()
+                await asyncio.sleep(0)  # the group's streams run before this task goes on
 
     def _keep(self, last: int, records: list[events.EventRecord]) -> bool:
         """Keeps what was read; True if the streams have something new."""
@@ -162,10 +177,6 @@ class EventFeed:
         self._finished = self._started
         done, self._done = self._done, asyncio.Event()
         done.set()
-
-    def _ring_bell(self) -> None:
-        bell, self._bell = self._bell, asyncio.Event()
-        bell.set()
 
     def _last_id(self) -> int:
         with self.engine.reading() as session:
@@ -200,9 +211,19 @@ class EventFeed:
 
     # -- what the streams ask --------------------------------------------------------------
 
-    def bell(self) -> asyncio.Event:
-        """Set once new events are kept; take it before asking `after`, then wait on it."""
-        return self._bell
+    def join(self) -> int:
+        """A stream's group, in which its bell is rung; `leave` it when the stream ends."""
+        group = min(range(GROUPS), key=self._members.__getitem__)
+        self._members[group] += 1
+        return group
+
+    def leave(self, group: int) -> None:
+        self._members[group] -= 1
+
+    def bell(self, group: int) -> asyncio.Event:
+        """Set once new events are kept, and at least every HEARTBEAT_SECONDS; take it before
+        asking `after`, then wait on it."""
+        return self._bells[group]
 
     def after(self, position: int) -> list[Logged] | None:
         """The kept events after `position`, or None if some of them are no longer kept."""

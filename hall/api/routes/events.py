@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from hall import events
 from hall.api.deps import HallDep, Watcher
 from hall.api.errors import ApiError
-from hall.api.event_feed import EventFeed, Shown, render
+from hall.api.event_feed import HEARTBEAT_SECONDS, EventFeed, Shown, render
 from hall.api.server import HallServer
 from hall.models import MAX_ID
 from hall.schemas import STREAM_MESSAGE, EventPublic, Role
@@ -70,7 +70,7 @@ def event_stream(hall: HallServer, start: int | None, *,
                  shown: Shown = EventPublic.of, tick: bool = False) -> StreamingResponse:
     """The stream after `start`. `shown` makes each event's message, or None to leave it out
     (the public display's stream shows no device or staff news); with `tick` a quiet stream
-    sends an empty `tick` message every TICK_SECONDS, by which a page knows within seconds
+    sends an empty `tick` message about every TICK_SECONDS, by which a page knows within seconds
     that its server is gone (EventSource hides comment lines from scripts)."""
     return StreamingResponse(_messages(hall.feed, start, shown, tick), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -86,34 +86,35 @@ async def _messages(feed: EventFeed, start: int | None, shown: Shown, tick: bool
         start = last
         yield f"id: {start}\nevent: ready\ndata: {{\"last_event_id\": {start}}}\n\n".encode()
     position = start
-    quiet = 0.0
-    while True:
-        bell = feed.bell()
-        kept = feed.after(position)
-        if kept is None:
-            records = await feed.read(position)
-            if records:
-                position = records[-1].id
-                chunk = b"".join(render(r, shown) for r in records)
-                if chunk:
-                    yield chunk
-                quiet = 0.0
-                continue
-        elif kept:
-            position = kept[-1].id
-            chunk = b"".join(e.message(shown) for e in kept)
-            if chunk:
-                yield chunk
-            quiet = 0.0
-            continue
-        try:
-            async with asyncio.timeout(TICK_SECONDS):
+    loop = asyncio.get_running_loop()
+    quiet_since = loop.time()
+    group = feed.join()
+    try:
+        while True:
+            bell = feed.bell(group)
+            kept = feed.after(position)
+            if kept is None:  # behind what the reader keeps: read the log itself
+                records = await feed.read(position)
+                if records:
+                    position = records[-1].id
+                    chunk = b"".join(render(r, shown) for r in records)
+            elif kept:
+                records = kept
+                position = kept[-1].id
+                chunk = b"".join(e.message(shown) for e in kept)
+            else:
+                records = None
+            if not records:
                 await bell.wait()
-        except TimeoutError:
-            if tick:
-                yield TICK
-                continue
-            quiet += TICK_SECONDS
-            if quiet >= KEEPALIVE_SECONDS:
-                quiet = 0.0
-                yield KEEPALIVE
+                quiet = loop.time() - quiet_since
+                if tick and quiet >= TICK_SECONDS - HEARTBEAT_SECONDS / 2:
+                    chunk = TICK
+                elif quiet >= KEEPALIVE_SECONDS:
+                    chunk = KEEPALIVE
+                else:
+                    continue
+            if chunk:
+                quiet_since = loop.time()
+                yield chunk
+    finally:
+        feed.leave(group)
