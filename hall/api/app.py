@@ -55,6 +55,12 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
     return app
 
 
+def create_app_from_environment() -> FastAPI:
+    """The app of a worker process of `python -m hall serve --workers N`, its settings from
+    the HALL_* variables the command set."""
+    return create_app(ServerSettings())
+
+
 def _fewer_collections() -> None:
     """Python's cyclic collector walks every live object in a full collection; once the
     server is up (the hall, the engine, SQLAlchemy's statement caches, FastAPI's routes)
