@@ -399,6 +399,7 @@ def main() -> None:
 
     with bench_halls() as (tmp_path, hall_file, databases):
         if args.part in ("issue", "all"):
+            (tmp_path / "round-trips").mkdir()
             rt = round_trips(databases["PostgreSQL"], hall_file, tmp_path / "round-trips")
             print(f"PostgreSQL statements (round trips) per ticket issued over HTTP, one client: {rt:.1f}")
             issue_table(tmp_path, hall_file, databases, totals, runs, 300 if not args.quick else 50)

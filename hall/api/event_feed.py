@@ -86,6 +86,7 @@ class EventFeed:
         self._wake = asyncio.Event()
         self._bells = [asyncio.Event() for _ in range(GROUPS)]
         self._members = [0] * GROUPS
+        self._streams = 0
         self._done = asyncio.Event()   # set when a round of the reader ends
         self._started = self._finished = 0
         self._last: int | None = None
@@ -114,9 +115,10 @@ class EventFeed:
         self._loop = None
 
     def ring(self) -> None:
-        """A write was made in this process (callable from any thread)."""
+        """A write was made in this process (callable from any thread). With no stream to
+        tell, the reader keeps to its poll."""
         loop = self._loop
-        if loop is not None and not loop.is_closed():
+        if loop is not None and not loop.is_closed() and self._streams:
             loop.call_soon_threadsafe(self._wake.set)
 
     async def _read_on(self) -> None:
@@ -203,7 +205,8 @@ class EventFeed:
                     await connection.execute(f"LISTEN {EVENTS_CHANNEL}")
                     self._wake.set()
                     async for _ in connection.notifies():
-                        self._wake.set()
+                        if self._streams:
+                            self._wake.set()
             except (psycopg.Error, OSError) as exc:
                 log.warning("listening for events on the database failed (%s); again in %.0f s", exc,
                             RELISTEN_SECONDS)
@@ -215,10 +218,12 @@ class EventFeed:
         """A stream's group, in which its bell is rung; `leave` it when the stream ends."""
         group = min(range(GROUPS), key=self._members.__getitem__)
         self._members[group] += 1
+        self._streams += 1
         return group
 
     def leave(self, group: int) -> None:
         self._members[group] -= 1
+        self._streams -= 1
 
     def bell(self, group: int) -> asyncio.Event:
         """Set once new events are kept, and at least every HEARTBEAT_SECONDS; take it before
