@@ -39,6 +39,7 @@ SQLITE_POLL_SECONDS = 0.2   # other processes' writes on SQLite are seen within 
 POLL_SECONDS = 0.5          # on PostgreSQL, a read this often even without a notification
 HEARTBEAT_SECONDS = 0.5     # the streams are woken at least this often, to tick while quiet
 GROUPS = 16                 # the streams are woken a group at a time
+GROUP_GAP_SECONDS = 0.002   # the loop waits this long between groups, Python's lock left to the threads
 PACE = 4.0                  # after a fan-out that took t, the next one waits PACE * t
 RELISTEN_SECONDS = 1.0
 
@@ -148,12 +149,14 @@ class EventFeed:
 
     async def _fan_out(self) -> None:
         """Rings the streams' bells a group at a time, so that requests are served between
-        the groups rather than after a thousand streams."""
+        the groups rather than after a thousand streams: the loop waits a moment between
+        two, in which the threads of the requests (their transactions) hold Python's lock."""
         for group, members in enumerate(self._members):
             if members:
                 bell, self._bells[group] = self._bells[group], asyncio.Event()
                 bell.set()
                 await asyncio.sleep(0)  # the group's streams run before this task goes on
+                await asyncio.sleep(GROUP_GAP_SECONDS)  # and the requests' threads after them
 
     def _keep(self, last: int, records: list[events.EventRecord]) -> bool:
         """Keeps what was read; True if the streams have something new."""
