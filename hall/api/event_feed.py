@@ -39,7 +39,9 @@ SQLITE_POLL_SECONDS = 0.2   # other processes' writes on SQLite are seen within 
 POLL_SECONDS = 0.5          # on PostgreSQL, a read this often even without a notification
 HEARTBEAT_SECONDS = 0.5     # the streams are woken at least this often, to tick while quiet
 GROUPS = 16                 # the streams are woken a group at a time
-GROUP_GAP_SECONDS = 0.002   # the loop waits this long between groups, Python's lock left to the threads
+GROUP_GAP_SECONDS = 0.002   # the loop waits this long between groups, Python's lock left to the threads,
+MANY_STREAMS = 200          # when this many streams are open
+MAX_PAUSE_SECONDS = 0.25    # the longest wait after a fan-out: quiet streams still tick each second
 PACE = 4.0                  # after a fan-out that took t, the next one waits PACE * t
 RELISTEN_SECONDS = 1.0
 
@@ -142,21 +144,29 @@ class EventFeed:
             self._finish_round()
             if news or loop.time() - rung >= HEARTBEAT_SECONDS:
                 rung = loop.time()
-                await self._fan_out()
-                await asyncio.sleep(PACE * (loop.time() - rung))
+                spent = await self._fan_out()
+                await asyncio.sleep(min(MAX_PAUSE_SECONDS, PACE * spent))
             if len(records) == BATCH:
                 self._wake.set()
 
-    async def _fan_out(self) -> None:
+    async def _fan_out(self) -> float:
         """Rings the streams' bells a group at a time, so that requests are served between
-        the groups rather than after a thousand streams: the loop waits a moment between
-        two, in which the threads of the requests (their transactions) hold Python's lock."""
+        the groups rather than after a thousand streams: with many streams the loop waits a
+        moment between two, in which the threads of the requests (their transactions) hold
+        Python's lock. Returns the time the streams took."""
+        loop = asyncio.get_running_loop()
+        spent = 0.0
+        gap = GROUP_GAP_SECONDS if self._streams >= MANY_STREAMS else 0.0
         for group, members in enumerate(self._members):
             if members:
+                began = loop.time()
                 bell, self._bells[group] = self._bells[group], asyncio.Event()
                 bell.set()
                 await asyncio.sleep(0)  # the group's streams run before this task goes on
-                await asyncio.sleep(GROUP_GAP_SECONDS)  # and the requests' threads after them
+                spent += loop.time() - began
+                if gap:
+                    await asyncio.sleep(gap)
+        return spent
 
     def _keep(self, last: int, records: list[events.EventRecord]) -> bool:
         """Keeps what was read; True if the streams have something new."""
