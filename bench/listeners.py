@@ -26,10 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from server_tickets import PROCESSES, bench_halls, client_process, percentile, start_server  # noqa: E402
+from server_tickets import bench_halls, load, percentile, start_server  # noqa: E402
 
 CLIENTS = 10
-WARMUP = 5
 
 
 class Stream(asyncio.Protocol):
@@ -130,23 +129,10 @@ def stream_holder(port: int, connection) -> None:
 
 
 def issue_load(url: str, tokens: list[str], total: int) -> tuple[list[float], float, float]:
-    """Tickets issued by CLIENTS kiosks at once (bench/server_tickets.py's clients):
-    latencies (s), wall time of the measured part, and when the last answer came."""
-    ctx = multiprocessing.get_context("spawn")
-    processes = min(PROCESSES, len(tokens))
-    groups = [tokens[i::processes] for i in range(processes)]
-    start, results = ctx.Barrier(processes + 1), ctx.Queue()
-    workers = [ctx.Process(target=client_process, args=(url, g, max(1, total // len(tokens)), WARMUP, start, results))
-               for g in groups]
-    for w in workers:
-        w.start()
-    start.wait()
-    answers = [results.get(timeout=600) for _ in workers]
-    for w in workers:
-        w.join()
-    latencies = [x for lat, _, _ in answers for x in lat]
-    ended = max(e for _, _, e in answers)
-    return latencies, ended - min(b for _, b, _ in answers), ended
+    """Tickets issued by CLIENTS kiosks at once: latencies (s), wall time of the measured
+    part, and when the last answer came."""
+    r = load(url, tokens, len(tokens), total)
+    return r["latencies"], r["wall"], r["ended"]
 
 
 def public_ids(server, after: int) -> list[int]:

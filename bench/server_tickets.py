@@ -278,8 +278,10 @@ def load(url: str, tokens: list[str], clients: int, total: int) -> dict:
     for w in workers:
         w.join()
     latencies = [x for lat, _, _ in answers for x in lat]
-    wall = max(e for _, _, e in answers) - min(b for _, b, _ in answers)
-    return {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "throughput": len(latencies) / wall}
+    ended = max(e for _, _, e in answers)
+    wall = ended - min(b for _, b, _ in answers)
+    return {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "throughput": len(latencies) / wall,
+            "latencies": latencies, "wall": wall, "ended": ended}
 
 
 def round_trips(database_for, hall_file: Path, folder: Path, tickets: int = 20) -> float:
