@@ -1,23 +1,29 @@
 """The hall server under load, on SQLite and on PostgreSQL, in one run:
 
+- PostgreSQL's round trips per ticket issued (statements in its log);
 - issue-ticket latency (p50, p99) and throughput with 1, 10 and 50 concurrent clients over
-  HTTP on 127.0.0.1, each request with its idempotency key as a kiosk sends it, beside the
-  embedded engine's own time for the same issue (QueueEngine in-process, one thread): the
-  last column is the server's throughput as a share of the bare engine's, the price of
-  HTTP, authentication and the idempotency record;
+  HTTP on 127.0.0.1, each request with its idempotency key as a kiosk sends it, the two
+  databases side by side, alternated over 3 runs (min / median / max), beside the embedded
+  engine's own single-writer rate (QueueEngine in-process, one thread): the /engine column
+  is the server's median throughput as a share of it, the price of HTTP, authentication and
+  the idempotency record;
+- PostgreSQL with 1, 2 and 4 worker processes (`python -m hall serve --workers N`) at 10
+  and 50 clients;
 - event latency: from a counter's call-next request leaving to an SSE listener holding the
   `called` event.
 
 Clients run in 4 processes of threads on kept-alive connections; server and clients share
 this machine's 2 cores (and whatever else runs on it), so the figures are indicative.
 
-    .venv/bin/python bench/server_tickets.py [--quick]
+    .venv/bin/python bench/server_tickets.py [--quick] [--part issue|workers|events|all]
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import multiprocessing
+import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -129,26 +135,9 @@ def start_server(folder: Path, database: str, hall_file: Path, devices: int):
 
 
 def load_run(database_for, hall_file: Path, folder: Path, clients: int, total: int) -> dict:
-    ctx = multiprocessing.get_context("spawn")
-    database = database_for(folder)
-    server, tokens, _ = start_server(folder, database, hall_file, clients)
+    server, tokens, _ = start_server(folder, database_for(folder), hall_file, clients)
     try:
-        processes = min(PROCESSES, clients)
-        groups = [tokens[i::processes] for i in range(processes)]
-        per_client = max(1, total // clients)
-        start, results = ctx.Barrier(processes + 1), ctx.Queue()
-        workers = [ctx.Process(target=client_process, args=(server.url, g, per_client, 5, start, results))
-                   for g in groups]
-        for w in workers:
-            w.start()
-        start.wait()
-        answers = [results.get(timeout=600) for _ in workers]
-        for w in workers:
-            w.join()
-        latencies = [x for lat, _, _ in answers for x in lat]
-        wall = max(e for _, _, e in answers) - min(b for _, b, _ in answers)
-        return {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
-                "throughput": len(latencies) / wall, "n": len(latencies)}
+        return load(server.url, tokens, clients, total)
     finally:
         server.kill()
 
@@ -207,45 +196,226 @@ def bench_halls(databases: tuple[str, ...] = ("SQLite", "PostgreSQL")) -> Iterat
             hall_file = tmp_path / "hall.toml"
             hall_file.write_text((ROOT / "config" / "hall.toml").read_text(encoding="utf-8"), encoding="utf-8")
             lift_quotas(hall_file)
-            urls = {"SQLite": lambda folder: f"sqlite:///{folder / 'hall.db'}",
-                    "PostgreSQL": lambda folder: postgres.reset()}
+            def postgresql(folder: Path) -> str:
+                return postgres.reset()
+            postgresql.log = postgres.folder / "server.log" if postgres is not None else None
+            urls = {"SQLite": lambda folder: f"sqlite:///{folder / 'hall.db'}", "PostgreSQL": postgresql}
             yield tmp_path, hall_file, {name: urls[name] for name in databases}
     finally:
         if postgres is not None:
             postgres.stop()
 
 
+def always_open(hall_file: Path, folder: Path) -> Path:
+    """The hall open all day every day, for servers on the wall clock (`python -m hall serve`)."""
+    import re
+
+    days = "\n".join(f'{d} = ["00:00-23:59"]' for d in ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                                           "saturday", "sunday"))
+    path = folder / "always-open.toml"
+    path.write_text(re.sub(r"\[hours\].*?\n\n", f"[hours]\n{days}\nstop_issuing_minutes = 0\n\n",
+                           hall_file.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
+    return path
+
+
+class Served:
+    """`python -m hall serve --workers N` on a database, its kiosks' tokens made first."""
+
+    def __init__(self, folder: Path, database: str, hall_file: Path, workers: int, devices: int):
+        import subprocess
+
+        import requests
+
+        from hall import accounts
+        from hall.queue import QueueEngine
+        from hall.schemas import DeviceKind
+        from hall.spec import load_hall
+        from tests.postgres import free_port
+        from tests.support.waiting import until
+
+        engine = QueueEngine(load_hall(hall_file), database)
+        now = datetime.now(timezone.utc)
+        with engine.transaction() as session:
+            self.tokens = [accounts.add_device(session, hall_id=engine.spec.hall.id, device_id=f"kiosk-{i:02d}",
+                                               kind=DeviceKind.KIOSK, now=now) for i in range(devices)]
+        engine.close()
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = open(folder / "server.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hall", "serve", "--workers", str(workers), "--port", str(port), "--database",
+             database, "--hall", str(hall_file), "--data-dir", str(folder)], cwd=ROOT, stdout=self.log,
+            stderr=subprocess.STDOUT)
+
+        def answered() -> bool:
+            try:
+                return requests.get(f"{self.url}/api/v1/hall", timeout=1).status_code == 401
+            except requests.ConnectionError:
+                if self.process.poll() is not None:
+                    raise RuntimeError((folder / "server.log").read_text()[-3000:]) from None
+                return False
+        until(answered, seconds=60, every=0.1, what="the server to answer")
+        time.sleep(2 * workers)  # every worker up (each answers once its app has started)
+
+    def kill(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+def load(url: str, tokens: list[str], clients: int, total: int) -> dict:
+    """Tickets issued by `clients` kiosks at once, in PROCESSES processes of threads."""
+    ctx = multiprocessing.get_context("spawn")
+    processes = min(PROCESSES, clients)
+    groups = [tokens[i::processes] for i in range(processes)]
+    start, results = ctx.Barrier(processes + 1), ctx.Queue()
+    workers = [ctx.Process(target=client_process, args=(url, g, max(1, total // clients), 5, start, results))
+               for g in groups]
+    for w in workers:
+        w.start()
+    start.wait()
+    answers = [results.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join()
+    latencies = [x for lat, _, _ in answers for x in lat]
+    ended = max(e for _, _, e in answers)
+    wall = ended - min(b for _, b, _ in answers)
+    return {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "throughput": len(latencies) / wall,
+            "latencies": latencies, "wall": wall, "ended": ended}
+
+
+def round_trips(database_for, hall_file: Path, folder: Path, tickets: int = 20) -> float:
+    """Statements PostgreSQL executes per ticket issued over HTTP by one client (each a round
+    trip), counted in its log with log_statement = all: the ticket's transaction, its
+    connection's ping if any, and the live-event reader's reads it wakes."""
+    import re
+
+    import requests
+    from sqlalchemy import create_engine, text
+
+    database = database_for(folder)
+    server, tokens, _ = start_server(folder, database, hall_file, 1)
+    admin = create_engine(database, isolation_level="AUTOCOMMIT")
+    try:
+        kiosk = requests.Session()
+        kiosk.headers["Authorization"] = f"Bearer {tokens[0]}"
+
+        def issue() -> None:
+            kiosk.post(f"{server.url}/api/v1/tickets", json={"service": "household"},
+                       headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=10).raise_for_status()
+        for _ in range(5):
+            issue()
+        with admin.connect() as con:
+            con.execute(text("ALTER SYSTEM SET log_statement = 'all'"))
+            con.execute(text("SELECT pg_reload_conf()"))
+        time.sleep(1)
+        log = database_for.log
+        before = log.stat().st_size
+        for _ in range(tickets):
+            issue()
+            time.sleep(0.05)  # the reader's read of the ticket's event is counted with it
+        with admin.connect() as con:
+            con.execute(text("ALTER SYSTEM RESET log_statement"))
+            con.execute(text("SELECT pg_reload_conf()"))
+        with open(log, "rb") as f:
+            f.seek(before)
+            lines = f.read().decode(errors="replace").splitlines()
+        return sum(1 for line in lines if re.search(r"LOG:  (statement|execute)", line)
+                   and "log_statement" not in line and "pg_reload_conf" not in line) / tickets
+    finally:
+        admin.dispose()
+        server.kill()
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+
+
+def issue_table(tmp_path: Path, hall_file: Path, databases: dict, totals: dict, runs: int, embedded_count: int) -> None:
+    print(f"issue a ticket over HTTP, {runs} runs alternating the databases; min / median / max of the runs; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    figures: dict = {}
+    names = list(databases)
+    for run in range(runs):
+        for name in (names if run % 2 == 0 else names[::-1]):
+            database_for = databases[name]
+            folder = tmp_path / f"{name}-embedded-{run}"
+            folder.mkdir()
+            embedded = embedded_times(hall_file, database_for(folder), embedded_count)
+            figures.setdefault((name, "engine"), []).append(len(embedded) / sum(embedded))
+            for clients, total in totals.items():
+                folder = tmp_path / f"{name}-{clients}-{run}"
+                folder.mkdir()
+                r = load_run(database_for, hall_file, folder, clients, total)
+                figures.setdefault((name, clients), []).append(r)
+            print(f"  run {run + 1} {name}: engine {figures[(name, 'engine')][-1]:.0f}/s; " + "; ".join(
+                f"{c} clients {figures[(name, c)][-1]['throughput']:.0f}/s p99 {figures[(name, c)][-1]['p99'] * 1000:.0f} ms"
+                for c in totals), flush=True)
+    print(f"{'clients':>7} | " + " | ".join(f"{n + ': p50 ms':>22} {'p99 ms':>22} {'tickets/s':>19} {'/engine':>7}"
+                                             for n in names))
+    for clients in totals:
+        cells = []
+        for name in names:
+            rs, engine = figures[(name, clients)], statistics.median(figures[(name, "engine")])
+            rates = [r["throughput"] for r in rs]
+            cells.append(f"{spread([r['p50'] * 1000 for r in rs]):>22} {spread([r['p99'] * 1000 for r in rs]):>22} "
+                         f"{spread(rates, 0):>19} {statistics.median(rates) / engine:>6.2f}x")
+        print(f"{clients:>7} | " + " | ".join(cells))
+    print("the engine's own single-writer rate (in-process, one thread), tickets/s: " + "; ".join(
+        f"{n} {spread(figures[(n, 'engine')], 0)}" for n in names))
+    if len(names) == 2 and 10 in totals:
+        ratios = [a["throughput"] / b["throughput"] for a, b in zip(figures[(names[1], 10)], figures[(names[0], 10)])]
+        print(f"{names[1]} / {names[0]} at 10 clients, run by run: {spread(ratios, 2)}", flush=True)
+
+
+def workers_table(tmp_path: Path, hall_file: Path, database_for, totals: dict, runs: int) -> None:
+    print(f"\nPostgreSQL, python -m hall serve --workers N: tickets/s and p99 (ms), min / median / max of {runs} "
+          f"runs alternating the order; load average {os.getloadavg()[0]:.1f}")
+    hall_file = always_open(hall_file, tmp_path)
+    counts = (1, 2, 4)
+    figures: dict = {}
+    for run in range(runs):
+        for workers in (counts if run % 2 == 0 else counts[::-1]):
+            for clients, total in totals.items():
+                folder = tmp_path / f"workers-{workers}-{clients}-{run}"
+                folder.mkdir()
+                server = Served(folder, database_for(folder), hall_file, workers, clients)
+                try:
+                    figures.setdefault((workers, clients), []).append(load(server.url, server.tokens, clients, total))
+                finally:
+                    server.kill()
+    for workers in counts:
+        print(f"  {workers} worker{'s' if workers > 1 else ' '}: " + " | ".join(
+            f"{clients} clients {spread([r['throughput'] for r in figures[(workers, clients)]], 0)}/s, p99 "
+            f"{spread([r['p99'] * 1000 for r in figures[(workers, clients)]], 0)}" for clients in totals), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="fewer tickets, for a smoke run")
+    parser.add_argument("--quick", action="store_true", help="fewer tickets and one run, for a smoke run")
+    parser.add_argument("--part", choices=("issue", "workers", "events", "all"), default="all")
     args = parser.parse_args()
-    totals = {1: 300, 10: 1000, 50: 1500} if not args.quick else {1: 50, 10: 200, 50: 250}
+    runs = 1 if args.quick else 3
+    totals = {1: 300, 10: 1000, 50: 1500} if not args.quick else {1: 50, 10: 200}
     calls = 200 if not args.quick else 30
 
     with bench_halls() as (tmp_path, hall_file, databases):
-        print("issue a ticket: p50 / p99 latency (ms) and throughput (tickets/s)")
-        print(f"{'database':<11} {'clients':>7} {'p50':>8} {'p99':>8} {'tickets/s':>10}   "
-              f"{'| embedded engine: p50':>22} {'p99':>6} {'tickets/s':>10}   {'HTTP/embedded':>13}")
-        for name, database_for in databases.items():
-            folder = tmp_path / f"{name}-embedded"
-            folder.mkdir()
-            embedded = embedded_times(hall_file, database_for(folder), 300 if not args.quick else 50)
-            e50, e99 = percentile(embedded, 50), percentile(embedded, 99)
-            e_rate = len(embedded) / sum(embedded)
-            for clients, total in totals.items():
-                folder = tmp_path / f"{name}-{clients}"
+        if args.part in ("issue", "all"):
+            (tmp_path / "round-trips").mkdir()
+            rt = round_trips(databases["PostgreSQL"], hall_file, tmp_path / "round-trips")
+            print(f"PostgreSQL statements (round trips) per ticket issued over HTTP, one client: {rt:.1f}")
+            issue_table(tmp_path, hall_file, databases, totals, runs, 300 if not args.quick else 50)
+        if args.part in ("workers", "all"):
+            workers_table(tmp_path, hall_file, databases["PostgreSQL"],
+                          {10: 1000, 50: 1500} if not args.quick else {10: 100}, runs)
+        if args.part in ("events", "all"):
+            print("\nevent latency: call-next request sent -> SSE listener has the `called` event (ms)")
+            for name, database_for in databases.items():
+                folder = tmp_path / f"{name}-events"
                 folder.mkdir()
-                r = load_run(database_for, hall_file, folder, clients, total)
-                print(f"{name:<11} {clients:>7} {r['p50'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f} "
-                      f"{r['throughput']:>10.0f}   {e50 * 1000:>22.2f} {e99 * 1000:>6.2f} {e_rate:>10.0f}   "
-                      f"{r['throughput'] / e_rate:>12.2f}x", flush=True)
-        print("\nevent latency: call-next request sent -> SSE listener has the `called` event (ms)")
-        for name, database_for in databases.items():
-            folder = tmp_path / f"{name}-events"
-            folder.mkdir()
-            r = event_latency(database_for, hall_file, folder, calls)
-            print(f"{name:<11} p50 {r['p50'] * 1000:6.1f}   p99 {r['p99'] * 1000:6.1f}   ({r['n']} calls)",
-                  flush=True)
+                r = event_latency(database_for, hall_file, folder, calls)
+                print(f"{name:<11} p50 {r['p50'] * 1000:6.1f}   p99 {r['p99'] * 1000:6.1f}   ({r['n']} calls)",
+                      flush=True)
 
 
 if __name__ == "__main__":

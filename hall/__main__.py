@@ -1,7 +1,7 @@
 """The hall server and its administration.
 
     python -m hall serve [--host H] [--port P] [--data-dir DIR] [--database URL] [--hall FILE]
-                         [--public-url URL] [--offline-after SECONDS]
+                         [--public-url URL] [--offline-after SECONDS] [--workers N]
     python -m hall add-device ID --kind kiosk|counter|display|keypad_bridge [--counters 1,2] [--new-token]
     python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2]
                              [--post POST] [--department DEPARTMENT] [--photo FILE] [--replace]
@@ -46,6 +46,7 @@ from hall.settings import ServerSettings
 
 log = logging.getLogger("hall")
 OPTIONS = {"hall_file": "hall"}  # settings named otherwise than their option
+MAX_WORKERS = 64
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -61,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument("--port", type=int, help="default 8080")
     serve.add_argument("--public-url", help="the address phones reach this server at, for ticket QR codes")
     serve.add_argument("--offline-after", type=int, help="seconds of silence before a kiosk counts as offline (120)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes sharing the port (PostgreSQL only; default 1)")
     device = sub.add_parser("add-device", parents=[common], help="register a terminal and print its token once")
     device.add_argument("device_id", metavar="ID")
     device.add_argument("--kind", required=True, choices=[k.value for k in DeviceKind])
@@ -145,22 +148,47 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
     return ServerSettings(**given)
 
 
-def serve(settings: ServerSettings) -> int:
+def serve(settings: ServerSettings, workers: int = 1) -> int:
+    """With several workers, each process serves requests from the one listening socket
+    with a hall of its own, made from the settings passed on in HALL_* variables; they
+    share the database's locks (numbers, idempotency keys) and its notifications (live
+    events). SQLite admits one writer at a time, which processes would queue for in its busy
+    handler: one process is its fastest."""
     import uvicorn
 
     from hall.api.app import create_app
 
+    if not 1 <= workers <= MAX_WORKERS:
+        print(f"--workers {workers}: give 1 to {MAX_WORKERS}", file=sys.stderr)
+        return 2
+    if workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        print(f"--workers {workers}: several server processes need PostgreSQL (--database "
+              "postgresql+psycopg://...); on SQLite run one, which is its fastest", file=sys.stderr)
+        return 2
     try:
         listener = listen(settings.host, settings.port)
     except OSError as exc:
         print(cannot_listen(settings, exc), file=sys.stderr)
         return 2
-    app = create_app(settings)
+    app = create_app(settings)  # checks the settings, the hall and the database, and migrates it
     log.info("hall %s on %s", app.state.hall.hall_id, shown(settings.database_url))
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=3,
-                            log_config=None, access_log=False)
-    uvicorn.Server(config).run(sockets=[listener])
+    options = {"host": settings.host, "port": settings.port, "timeout_graceful_shutdown": 3, "log_config": None,
+               "access_log": False}
+    if workers == 1:
+        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[listener])
+        return 0
+    from uvicorn.supervisors import Multiprocess
+
+    app.state.hall.close()
+    os.environ.update(settings_environment(settings))
+    config = uvicorn.Config("hall.api.app:create_app_from_environment", factory=True, workers=workers, **options)
+    Multiprocess(config, sockets=[listener]).run()
     return 0
+
+
+def settings_environment(settings: ServerSettings) -> dict[str, str]:
+    """The settings as the HALL_* variables a worker process reads them from."""
+    return {f"HALL_{name.upper()}": str(value) for name, value in settings.model_dump().items() if value is not None}
 
 
 def person_key(args: argparse.Namespace, settings: ServerSettings) -> int:
@@ -366,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "serve":
-            return serve(settings)
+            return serve(settings, args.workers)
         if args.command == "person-key":
             return person_key(args, settings)
         if not settings.database:

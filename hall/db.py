@@ -12,23 +12,34 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from hall import migrations
 from hall.errors import StorageUnusable
-from hall.models import Base
+from hall.models import Base, LoggedEvent
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY_OPTION = "hall_read_only"
 SCHEMA_LOCK = 0x68616C6C  # "hall": any number the hall's database uses for nothing else
 EVENT_LOCK = 0x6576656E  # "even"
-_EVENT_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_LOCK})")
+EVENTS_CHANNEL = "hall_events"  # notified at the commit of each transaction that wrote events
+_EVENT_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_LOCK}), pg_notify('{EVENTS_CHANNEL}', '')")
+_events = LoggedEvent.__table__
+_EVENT_COLUMNS = ("hall_id", "kind", "ticket_id", "counter", "at", "detail", "payload")
+# The lock in a subquery of its own, which PostgreSQL evaluates (a volatile function's, so
+# not merged into the outer query) before it forms the row and draws its id.
+_INSERT_EVENT_IN_ORDER = _events.insert().from_select(_EVENT_COLUMNS, select(
+    *(bindparam(c, type_=_events.c[c].type) for c in _EVENT_COLUMNS)).select_from(
+    select(func.pg_advisory_xact_lock(EVENT_LOCK).label("locked"),
+           func.pg_notify(EVENTS_CHANNEL, "").label("notified")).subquery("in_order")))
+PING_IDLE_SECONDS = 10.0  # a pooled PostgreSQL connection idle this long is tried before use
 PERSON_LOCKS = 0x7065  # "pe": the first key of the two-key advisory locks held per person
 _PERSON_LOCK = text(f"SELECT pg_advisory_xact_lock({PERSON_LOCKS}, :person)")
 
@@ -40,7 +51,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = _postgres_engine(url)
     _create_schema(engine)
     return engine
 
@@ -62,7 +73,10 @@ def read_only(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         readers = _sqlite_engine(engine.url)
     else:
-        readers = create_engine(engine.url, pool_pre_ping=True)
+        # At PostgreSQL's READ COMMITTED each statement sees the commits made before it,
+        # in a transaction or not: a reading transaction's BEGIN and COMMIT would only
+        # cost two round trips.
+        readers = _postgres_engine(engine.url, isolation_level="AUTOCOMMIT")
     return readers.execution_options(**{READ_ONLY_OPTION: True})
 
 
@@ -105,7 +119,10 @@ def writers_turn(engine: Engine) -> AbstractContextManager:
 
 def order_commits(session: Session) -> None:
     """Makes the transactions that write events commit in the order of their event ids
-    (see hall.events); held until commit. SQLite has one writer at a time already."""
+    (see hall.events); held until commit. On PostgreSQL the same statement notifies
+    EVENTS_CHANNEL, which PostgreSQL delivers at the commit, so that the live streams of
+    every server process on the database read the new events at once. SQLite has one
+    writer at a time already."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_EVENT_LOCK)
 
@@ -120,10 +137,49 @@ def lock_person(session: Session, person_hash: str) -> None:
         session.execute(_PERSON_LOCK, {"person": key})
 
 
+def connect_args(url: str) -> tuple[list, dict]:
+    """The arguments of the driver's connect() for the database at `url` (the listener of
+    EVENTS_CHANNEL holds a connection of its own, outside the pools)."""
+    parsed = make_url(url)
+    return parsed.get_dialect()().create_connect_args(parsed)
+
+
+def insert_event(session: Session, values: dict) -> None:
+    """Inserts a row of the event log; on PostgreSQL in one statement with order_commits'
+    lock and notification, taken before the row's id is drawn."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_INSERT_EVENT_IN_ORDER, values)
+    else:
+        session.execute(_events.insert(), values)
+
+
 def _stored_revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table("alembic_version"):
         return None
     return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def _postgres_engine(url: str | URL, **options) -> Engine:
+    """An engine whose pool tries a connection before handing it out only if it has been
+    idle a while (a restarted database, a dropped link): a ping before every transaction,
+    as pool_pre_ping does, was a round trip more for each ticket. A connection lost while
+    busy fails that request, whose client retries it, and the pool starts afresh."""
+    engine = create_engine(url, **options)
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("idle_since", float("inf")) < PING_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"a pooled connection no longer answers: {exc}") from exc
+
+    return engine
 
 
 def _sqlite_engine(url: str | URL) -> Engine:

@@ -33,8 +33,9 @@ _sequences = TicketSequence.__table__
 _check_ins = BookingCheckIn.__table__
 _sequence_key = (_sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"),
                  _sequences.c.service == bindparam("code"))
-_BUMP_SEQUENCE = _sequences.update().where(*_sequence_key).values(last_seq=_sequences.c.last_seq + 1)
-_LAST_SEQ = select(_sequences.c.last_seq).where(*_sequence_key)
+_BUMP_SEQUENCE = (_sequences.update().where(*_sequence_key).values(last_seq=_sequences.c.last_seq + 1)
+                  .returning(_sequences.c.last_seq))
+_INSERT_TICKET = tickets.insert().returning(*tickets.c)
 _ISSUED_TODAY = select(_sequences.c.service, _sequences.c.last_seq).where(
     _sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"))
 _PERSON_OPEN = (select(tickets.c.number, tickets.c.issued_service, tickets.c.issued_at).where(
@@ -77,8 +78,8 @@ def admit(*, spec: HallSpec, service: str, priority: Priority, person_hash: str 
 
 
 def issue(session: Session, *, spec: HallSpec, svc: Service, priority: Priority, person_hash: str | None,
-          now: datetime) -> int:
-    """Numbers and stores an admitted ticket; returns its id. Raises TicketRefused for the
+          now: datetime) -> Row:
+    """Numbers and stores an admitted ticket; returns its row. Raises TicketRefused for the
     person's limit, the quota or the last number of the day."""
     today = now.astimezone(spec.zone).date()
     if person_hash is not None:
@@ -105,8 +106,8 @@ def read_booking(code: str, *, signer: Signer, hall_id: str) -> BookingCode:
     return booking
 
 
-def check_in(session: Session, *, spec: HallSpec, booking: BookingCode, now: datetime) -> int:
-    """A booked ticket for a read booking, once per booking; returns its id.
+def check_in(session: Session, *, spec: HallSpec, booking: BookingCode, now: datetime) -> Row:
+    """A booked ticket for a read booking, once per booking; returns its row.
 
     Checked in this order, each failure a TicketRefused naming its reason: not checked in
     before (booking_used, with the ticket it gave), the service, the day and window with the
@@ -121,16 +122,16 @@ def check_in(session: Session, *, spec: HallSpec, booking: BookingCode, now: dat
     if not hours.open_now(spec.hours, spec.zone, now):
         reason, reopens_at = hours.issuing_refusal(spec.hours, spec.zone, now)
         raise TicketRefused(reason or RefusalReason.CLOSED_FOR_TODAY, svc.code, reopens_at=reopens_at)
-    ticket_id = _insert(session, spec, svc, Priority.BOOKED, now=now, today=today, quota=False)
+    ticket = _insert(session, spec, svc, Priority.BOOKED, now=now, today=today, quota=False)
     try:
         with session.begin_nested():
             session.execute(_check_ins.insert(), {"hall_id": spec.hall.id, "booking_id": booking.booking_id,
-                                                  "ticket_id": ticket_id, "checked_in_at": now})
+                                                  "ticket_id": ticket.id, "checked_in_at": now})
     except IntegrityError:  # another kiosk checked the same booking in this instant
         _not_checked_in(session, spec, booking)
         raise
     log.info("booking %s checked in for %s", booking.booking_id, svc.code)
-    return ticket_id
+    return ticket
 
 
 def issued_today(session: Session, *, hall_id: str, today: date) -> dict[str, int]:
@@ -149,8 +150,10 @@ def limit_reached(quota: int | None, issued: int, last_seq: int) -> RefusalReaso
 
 
 def _insert(session: Session, spec: HallSpec, svc: Service, priority: Priority, *, now: datetime, today: date,
-            person_hash: str | None = None, quota: bool = True) -> int:
-    """Takes the service's next number and stores the ticket and its event; returns its id."""
+            person_hash: str | None = None, quota: bool = True) -> Row:
+    """Takes the service's next number and stores the ticket and its event; returns its row.
+    The event is written at the commit (hall.events.append), the service's number row
+    being locked already."""
     seq = _take_number(session, key={"hall": spec.hall.id, "today": today, "code": svc.code})
     limit = limit_reached(svc.daily_quota if quota else None, seq - 1, svc.last_seq)
     if limit is not None:
@@ -161,14 +164,15 @@ def _insert(session: Session, spec: HallSpec, svc: Service, priority: Priority, 
         raise TicketRefused(limit, svc.code, reopens_at=hours.opening_after(spec.hours, spec.zone, today),
                             detail=detail)
     number = svc.ticket_number(seq)
-    ticket_id = session.execute(tickets.insert(), {
+    ticket = session.execute(_INSERT_TICKET, {
         "hall_id": spec.hall.id, "day": today, "service": svc.code, "issued_service": svc.code,
         "prefix": svc.prefix, "seq": seq, "number": number,
         "priority": priority.value, "status": WAITING, "issued_at": now, "recalls": 0,
-        "person_hash": person_hash}).inserted_primary_key[0]
-    events.append_ticket_event(session, ticket_id=ticket_id, kind=EventKind.ISSUED, at=now, detail=priority.value)
+        "person_hash": person_hash}).one()
+    events.append_ticket_event(session, ticket_id=ticket.id, kind=EventKind.ISSUED, at=now, detail=priority.value,
+                               ticket=ticket, at_commit=True)
     log.info("issued %s for %s (%s)", number, svc.code, priority.value)
-    return ticket_id
+    return ticket
 
 
 def _take_number(session: Session, *, key: dict) -> int:
@@ -176,15 +180,16 @@ def _take_number(session: Session, *, key: dict) -> int:
     the transaction ends. SQLite is already locked whole by BEGIN IMMEDIATE; on PostgreSQL
     the UPDATE takes the row lock, and a day's first two tickets meeting at the INSERT are
     settled by the primary key."""
-    if session.execute(_BUMP_SEQUENCE, key).rowcount == 0:
+    seq = session.scalar(_BUMP_SEQUENCE, key)
+    if seq is None:
         try:
             with session.begin_nested():
                 session.execute(_sequences.insert(), {"hall_id": key["hall"], "day": key["today"],
                                                       "service": key["code"], "last_seq": 1})
             return 1
         except IntegrityError:
-            session.execute(_BUMP_SEQUENCE, key)
-    return session.scalar(_LAST_SEQ, key)
+            seq = session.scalar(_BUMP_SEQUENCE, key)
+    return seq
 
 
 def person_limit(spec: HallSpec, svc: Service) -> tuple[list[str], int]:

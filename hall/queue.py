@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,11 +96,11 @@ class QueueEngine:
         svc, priority = issuing.admit(spec=self.spec, service=service, priority=priority,
                                       person_hash=person_hash, age=age, now=now)
         with self._write() as session:
-            ticket_id = issuing.issue(session, spec=self.spec, svc=svc, priority=priority,
-                                      person_hash=person_hash, now=now)
+            ticket = issuing.issue(session, spec=self.spec, svc=svc, priority=priority,
+                                   person_hash=person_hash, now=now)
         # Read after the commit, without the write lock: the place in the queue is as true
         # a moment later, and other kiosks need not wait for it.
-        return self.ticket(ticket_id)
+        return self._info(ticket)
 
     def check_in(self, code: str) -> TicketInfo:
         """A booked ticket for a booking code (docs/booking-qr.md), once per booking; the
@@ -107,8 +108,8 @@ class QueueEngine:
         booking = issuing.read_booking(code, signer=self.signer, hall_id=self._hall)
         now = self._now()
         with self._write() as session:
-            ticket_id = issuing.check_in(session, spec=self.spec, booking=booking, now=now)
-        return self.ticket(ticket_id)
+            ticket = issuing.check_in(session, spec=self.spec, booking=booking, now=now)
+        return self._info(ticket)
 
     def ticket_token(self, ticket_id: int) -> str:
         """What a ticket's link ends with: its id, signed, so that ids cannot be guessed."""
@@ -142,6 +143,11 @@ class QueueEngine:
         now = self._now()
         with self.reading() as session:
             return ticket_lookup.ticket_by_id(session, spec=self.spec, ticket_id=ticket_id, now=now)
+
+    def _info(self, ticket: Row) -> TicketInfo:
+        """A ticket just stored, from its row, as callers see it."""
+        with self.reading() as session:
+            return estimates.ticket_info(session, spec=self.spec, ticket=ticket, today=self._today(self._now()))
 
     def services_status(self) -> list[ServiceStatus]:
         now = self._now()

@@ -18,6 +18,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["card_to_ticket.py", "3"], "whole"),
     (["call_audio.py", "2"], "first"),
     (["server_tickets.py", "--quick"], "tickets/s"),
+    (["listeners.py", "--streams", "20", "--tickets", "50", "--runs", "1"], "p99 with streams / without"),
     (["login_flood.py", "--quick"], "logins from many addresses"),
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
     (["counter_rating.py", "3"], "completed to rating screen"),

@@ -33,7 +33,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        hall.wakeup.bind(asyncio.get_running_loop())
+        await hall.feed.start()
         _fewer_collections()
         watcher = asyncio.create_task(_watch(hall))
         try:
@@ -42,6 +42,7 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            await hall.feed.stop()
             hall.close()
 
     app = FastAPI(title="Hall server", version="1", lifespan=lifespan,
@@ -53,6 +54,12 @@ def create_app(settings: ServerSettings, *, clock: Callable[[], datetime] | None
     app.include_router(api_router)
     site.install(app)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of a worker process of `python -m hall serve --workers N`, its settings from
+    the HALL_* variables the command set."""
+    return create_app(ServerSettings())
 
 
 def _fewer_collections() -> None:
@@ -79,12 +86,12 @@ async def _watch(hall: HallServer) -> None:
         try:
             now = hall.clock()
             if now - hall.started >= hall.offline_after and await run_in_threadpool(_announce_silent, hall, now):
-                hall.wakeup.ring()
+                hall.feed.ring()
             if await run_in_threadpool(_end_prompts, hall, now):
-                hall.wakeup.ring()
+                hall.feed.ring()
             if lights_day != (day := now.astimezone(hall.spec.zone).date()):
                 if await run_in_threadpool(_recompute_lights, hall, now):
-                    hall.wakeup.ring()
+                    hall.feed.ring()
                 lights_day = day
             await run_in_threadpool(notices.deliver, hall.engine, catalogue=hall.catalogue,
                                     supervision=hall.supervision, now=now)

@@ -1,9 +1,8 @@
 """What every request of the hall server works with: the hall, its engine and database,
-the clock, the signer, the person keys, the bell that wakes the live-event listeners, and
-what bounds logins."""
+the clock, the signer, the person keys, the reader of the event log that the live streams
+share, and what bounds logins."""
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -13,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hall import accounts, idempotency
+from hall.api.event_feed import EventFeed
 from hall.api.login_limits import PasswordChecks, SourceFailures
 from hall.matters.catalogue import load_catalogue
 from hall.matters.supervision import load_supervision
@@ -26,29 +26,6 @@ TOKEN_CACHE_SECONDS = 10.0  # a replaced device token keeps working at most this
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class Wakeup:
-    """Rung after each write, from any thread; listeners take the bell before they read, so
-    a write between their read and their wait still wakes them."""
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._bell = asyncio.Event()
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-
-    def bell(self) -> asyncio.Event:
-        return self._bell
-
-    def ring(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._ring)
-
-    def _ring(self) -> None:
-        bell, self._bell = self._bell, asyncio.Event()
-        bell.set()
 
 
 class HallServer:
@@ -76,7 +53,7 @@ class HallServer:
         self.signer = self.engine.signer
         self.offline_after = timedelta(seconds=settings.offline_after)
         self.started = self.clock()
-        self.wakeup = Wakeup()
+        self.feed = EventFeed(self.engine, hall_id=self.hall_id, database_url=settings.database_url)
         self._tokens: dict[str, tuple[float, tuple[str, str] | None]] = {}
         self.password_checks = PasswordChecks()
         self.login_sources = SourceFailures()
@@ -111,7 +88,7 @@ class HallServer:
         answer, replayed = idempotency.once(self.engine, hall_id=self.hall_id, principal=principal, key=key,
                                             request=fingerprint, write=write, now=self.clock)
         if not replayed:
-            self.wakeup.ring()
+            self.feed.ring()
         return Response(answer, status_code=status_code, media_type="application/json",
                         headers={"Idempotent-Replayed": "true"} if replayed else None)
 

@@ -56,3 +56,23 @@ def test_a_reader_following_the_log_misses_no_event_written_concurrently(open_en
         every = [e.id for e in events_after(session, hall_id=engine.spec.hall.id, after=0, limit=10_000)]
     assert len(every) == WRITERS * TICKETS
     assert seen == every
+
+
+def test_a_write_of_events_on_postgresql_notifies_every_listening_process(postgres, spec, clock):
+    """What wakes the live streams of every server process on the database at once."""
+    import psycopg
+
+    from hall.db import EVENTS_CHANNEL, connect_args
+    from hall.queue import QueueEngine
+
+    url = postgres.reset()
+    engine = QueueEngine(spec, url, clock=clock)
+    args, kwargs = connect_args(url)
+    try:
+        with psycopg.connect(*args, **kwargs, autocommit=True) as listener:
+            listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+            engine.issue_ticket("household")
+            heard = list(listener.notifies(timeout=30, stop_after=1))
+        assert [n.channel for n in heard] == [EVENTS_CHANNEL]
+    finally:
+        engine.close()

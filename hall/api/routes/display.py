@@ -137,11 +137,11 @@ def _number(payload: str) -> str:
                                             "message per public event, and `tick` messages (StreamTick) while quiet"}},
             summary="The display's live events (public): calls, waiting counts, counters pausing; "
                     "a `tick` each quiet second")
-def display_events(request: Request, hall: HallDep,
+async def display_events(hall: HallDep,
                    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description=(
                        "start after this event id; without it, a `ready` message gives the present last id "
                        "and the stream goes on from there"))] = None):
-    return event_stream(request, hall, after, shown=public_event, tick=True)
+    return event_stream(hall, after, shown=public_event, tick=True)
 
 
 @router.get("/calls/{event_id}/audio", response_class=Response,

@@ -1,4 +1,4 @@
-"""The hall's live events as Server-Sent Events, read from the event log.
+"""The hall's live events as Server-Sent Events, from the event log.
 
 Each message's id is the event's id, so a client that reconnects with Last-Event-ID (as
 EventSource does by itself) gets every event after the last one it saw, even those written
@@ -8,16 +8,16 @@ the stream starts with a `ready` message carrying the present last id, then what
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from hall import events
-from hall.api.deps import Caller, HallDep, Watcher
+from hall.api.deps import HallDep, Watcher
 from hall.api.errors import ApiError
+from hall.api.event_feed import HEARTBEAT_SECONDS, EventFeed, Shown, render
 from hall.api.server import HallServer
 from hall.models import MAX_ID
 from hall.schemas import STREAM_MESSAGE, EventPublic, Role
@@ -25,10 +25,11 @@ from hall.tickets import EventKind
 
 router = APIRouter(prefix="/events", tags=["events"])
 
-POLL_SECONDS = 1.0        # also catches writes by other processes on the same database
+TICK_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0  # a comment line, so that proxies do not close an idle stream
 RETRY_MS = 1000
-BATCH = 500
+TICK = b"event: tick\ndata: {}\n\n"
+KEEPALIVE = b": keepalive\n\n"
 # What staff and terminals may know of ratings: that a transaction was rated, by which
 # channel, never the level; and nothing of cases and call-backs (a case tells a bad rating).
 SUPERVISORS_ONLY = frozenset({EventKind.CASE_OPENED.value, EventKind.CASE_STEP.value, EventKind.CALLBACK_MADE.value})
@@ -40,7 +41,7 @@ RATING_SHOWN = ("ticket_id", "counter", "channel", "state")
                              "description": "a `ready` message (StreamReady) when no position is given, then one "
                                             "message per event: id, event (the kind), data (EventPublic)"}},
             summary="Live events (Server-Sent Events), resumable with Last-Event-ID")
-async def stream(request: Request, hall: HallDep, who: Watcher,
+async def stream(hall: HallDep, who: Watcher,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
                  after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="start after this event id")] = None,
                  tick: Annotated[bool, Query(description="send a `tick` message each second the stream is quiet")] = False):
@@ -53,7 +54,7 @@ async def stream(request: Request, hall: HallDep, who: Watcher,
             raise ApiError(422, "invalid", f"Last-Event-ID {last_event_id!r} is not an event id")
         start = int(given)
     supervisor = who.is_staff and who.role in (Role.SUPERVISOR, Role.ADMIN)
-    return event_stream(request, hall, start, shown=EventPublic.of if supervisor else without_ratings, tick=tick)
+    return event_stream(hall, start, shown=EventPublic.of if supervisor else without_ratings, tick=tick)
 
 
 def without_ratings(record: events.EventRecord) -> EventPublic | None:
@@ -65,54 +66,55 @@ def without_ratings(record: events.EventRecord) -> EventPublic | None:
     return event
 
 
-def event_stream(request: Request, hall: HallServer, start: int | None, *,
-                 shown: Callable[[events.EventRecord], EventPublic | None] = EventPublic.of,
-                 tick: bool = False) -> StreamingResponse:
+def event_stream(hall: HallServer, start: int | None, *,
+                 shown: Shown = EventPublic.of, tick: bool = False) -> StreamingResponse:
     """The stream after `start`. `shown` makes each event's message, or None to leave it out
     (the public display's stream shows no device or staff news); with `tick` a quiet stream
-    sends an empty `tick` message every POLL_SECONDS, by which a page knows within seconds
+    sends an empty `tick` message about every TICK_SECONDS, by which a page knows within seconds
     that its server is gone (EventSource hides comment lines from scripts)."""
-    return StreamingResponse(_messages(request, hall, start, shown, tick), media_type="text/event-stream",
+    return StreamingResponse(_messages(hall.feed, start, shown, tick), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-async def _messages(request: Request, hall: HallServer, start: int | None,
-                    shown: Callable[[events.EventRecord], EventPublic | None], tick: bool) -> AsyncIterator[str]:
-    yield f"retry: {RETRY_MS}\n\n"
+async def _messages(feed: EventFeed, start: int | None, shown: Shown, tick: bool) -> AsyncIterator[bytes]:
+    """The process's one reader (hall.api.event_feed) brings the events; a stream behind the
+    events it keeps reads the log itself until it has caught up. StreamingResponse ends the
+    stream when its client hangs up."""
+    yield f"retry: {RETRY_MS}\n\n".encode()
+    last = await feed.current()
     if start is None:
-        start = await run_in_threadpool(_last_id, hall)
-        yield f"id: {start}\nevent: ready\ndata: {{\"last_event_id\": {start}}}\n\n"
+        start = last
+        yield f"id: {start}\nevent: ready\ndata: {{\"last_event_id\": {start}}}\n\n".encode()
     position = start
-    quiet = 0.0
-    while not await request.is_disconnected():
-        bell = hall.wakeup.bell()
-        batch = await run_in_threadpool(_read, hall, position)
-        for record in batch:
-            position = record.id
-            message = shown(record)
-            if message is not None:
-                yield f"id: {record.id}\nevent: {record.kind}\ndata: {message.model_dump_json()}\n\n"
-        if len(batch) == BATCH:
-            continue
-        if batch:
-            quiet = 0.0
-        try:
-            await asyncio.wait_for(bell.wait(), POLL_SECONDS)
-        except TimeoutError:
-            if tick:
-                yield "event: tick\ndata: {}\n\n"
-                continue
-            quiet += POLL_SECONDS
-            if quiet >= KEEPALIVE_SECONDS:
-                quiet = 0.0
-                yield ": keepalive\n\n"
-
-
-def _last_id(hall: HallServer) -> int:
-    with hall.engine.reading() as session:
-        return events.last_event_id(session, hall_id=hall.hall_id)
-
-
-def _read(hall: HallServer, position: int) -> list[events.EventRecord]:
-    with hall.engine.reading() as session:
-        return events.events_after(session, hall_id=hall.hall_id, after=position, limit=BATCH)
+    loop = asyncio.get_running_loop()
+    quiet_since = loop.time()
+    group = feed.join()
+    try:
+        while True:
+            bell = feed.bell(group)
+            kept = feed.after(position)
+            if kept is None:  # behind what the reader keeps: read the log itself
+                records = await feed.read(position)
+                if records:
+                    position = records[-1].id
+                    chunk = b"".join(render(r, shown) for r in records)
+            elif kept:
+                records = kept
+                position = kept[-1].id
+                chunk = b"".join(e.message(shown) for e in kept)
+            else:
+                records = None
+            if not records:
+                await bell.wait()
+                quiet = loop.time() - quiet_since
+                if tick and quiet >= TICK_SECONDS - HEARTBEAT_SECONDS / 2:
+                    chunk = TICK
+                elif quiet >= KEEPALIVE_SECONDS:
+                    chunk = KEEPALIVE
+                else:
+                    continue
+            if chunk:
+                quiet_since = loop.time()
+                yield chunk
+    finally:
+        feed.leave(group)

@@ -56,7 +56,7 @@ async def login(body: LoginRequest, request: Request, hall: HallDep):
     if grant is None:
         raise ApiError(403, "not_your_counter", f"{staff.job_no} may not work at counter {body.counter}")
     if body.counter is not None:
-        hall.wakeup.ring()  # its counter_staff event
+        hall.feed.ring()  # its counter_staff event
     response = JSONResponse(_public(staff, counters, grant.csrf_token).model_dump(mode="json"))
     response.set_cookie(SESSION_COOKIE, grant.token, max_age=accounts.SESSION_HOURS * 3600, httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/")
@@ -108,7 +108,7 @@ def logout(request: Request, hall: HallDep, _who: StaffMember) -> Response:
         if counter is not None:
             _staff_changed(session, hall, counter, signed_in=False)
     if counter is not None:
-        hall.wakeup.ring()
+        hall.feed.ring()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
