@@ -147,7 +147,7 @@ class QueueEngine:
     def _info(self, ticket: Row) -> TicketInfo:
         """A ticket just stored, from its row, as callers see it."""
         with self.reading() as session:
-            return estimates.ticket_info(session, spec=self.spec, ticket=ticket, today=self._today(self._now()))
+            return estimates.ticket_info(session, spec=self.spec, ticket=ticket, now=self._now())
 
     def services_status(self) -> list[ServiceStatus]:
         now = self._now()
