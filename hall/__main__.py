@@ -2,7 +2,9 @@
 
     python -m hall serve [--host H] [--port P] [--data-dir DIR] [--database URL] [--hall FILE]
                          [--public-url URL] [--offline-after SECONDS] [--workers N]
-    python -m hall add-device ID --kind kiosk|counter|display|keypad_bridge [--counters 1,2] [--new-token]
+    python -m hall add-device ID --kind kiosk|counter|display|keypad_bridge [--counters 1,2] [--location PLACE]
+                              [--new-token]
+    python -m hall set-location ID --location PLACE
     python -m hall add-staff JOB_NO --name NAME --role staff|supervisor|admin [--counters 1,2]
                              [--post POST] [--department DEPARTMENT] [--photo FILE] [--replace]
     python -m hall add-hall ID --name NAME --region CODE [--new-token]
@@ -69,7 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     device.add_argument("--kind", required=True, choices=[k.value for k in DeviceKind])
     device.add_argument("--counters", default="",
                         help="a counter terminal's counter, a keypad bridge's counters: comma-separated, e.g. 3")
+    device.add_argument("--location", help="where it stands, e.g. 一楼东门: staff pages name a kiosk by it")
     device.add_argument("--new-token", action="store_true", help="replace the token of an existing terminal")
+    place = sub.add_parser("set-location", parents=[common],
+                           help="say where a registered terminal now stands (its token stays)")
+    place.add_argument("device_id", metavar="ID")
+    place.add_argument("--location", required=True, help="e.g. 二楼西侧")
     staff = sub.add_parser("add-staff", parents=[common], help="add a staff account (asks for its password)")
     staff.add_argument("job_no", metavar="JOB_NO")
     staff.add_argument("--name", required=True)
@@ -335,11 +342,13 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
         if args.command in ("add-hall", "add-region", "supervise-region"):
             return register_child(args, engine, now)
         with engine.transaction() as session:
-            counters = [c.strip() for c in args.counters.split(",") if c.strip()]
-            if args.command == "add-device":
+            counters = [c.strip() for c in getattr(args, "counters", "").split(",") if c.strip()]
+            if args.command == "set-location":
+                accounts.set_location(session, hall_id=spec.hall.id, device_id=args.device_id, location=args.location)
+            elif args.command == "add-device":
                 token = accounts.add_device(session, hall_id=spec.hall.id, device_id=args.device_id,
                                             kind=DeviceKind(args.kind), now=now, replace=args.new_token,
-                                            spec=spec, counters=counters)
+                                            spec=spec, counters=counters, location=args.location)
             else:
                 photo = read_photo(args.photo) if args.photo else None
                 accounts.add_staff(session, hall_id=spec.hall.id, spec=spec, job_no=args.job_no, name=args.name,
@@ -350,7 +359,9 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
         return 1
     finally:
         engine.close()
-    if args.command == "add-device":
+    if args.command == "set-location":
+        print(f"device {args.device_id} stands at {args.location}")
+    elif args.command == "add-device":
         print(f"device {args.device_id} ({args.kind}) registered. Its token, shown only now:\n{token}")
     else:
         print(f"staff {args.job_no} ({args.role}) saved")

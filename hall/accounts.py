@@ -79,12 +79,16 @@ def _in_form(form, value: str, what: str, example: str, column) -> None:
 # -- devices ---------------------------------------------------------------------------------
 
 def add_device(session: Session, *, hall_id: str, device_id: str, kind: DeviceKind, now: datetime,
-               replace: bool = False, spec: HallSpec | None = None, counters: list[str] = ()) -> str:
+               replace: bool = False, spec: HallSpec | None = None, counters: list[str] = (),
+               location: str | None = None) -> str:
     """Registers a terminal and returns its token, which is shown once and stored only as a
-    digest. `replace` gives an existing terminal a new token (the old one stops working).
-    A counter terminal is bound to its counter of `spec` and a keypad bridge to those of its
-    keypads: they rate only those counters' transactions (unbound, none)."""
+    digest. `replace` gives an existing terminal a new token (the old one stops working) and
+    keeps its location unless one is given. A counter terminal is bound to its counter of
+    `spec` and a keypad bridge to those of its keypads: they rate only those counters'
+    transactions (unbound, none)."""
     _in_form(DeviceId, device_id, "device id", "kiosk-01", Device.__table__.c.device_id)
+    if location is not None:
+        _printable(location, "location", Device.__table__.c.location.type.length)
     counters = list(dict.fromkeys(counters))
     if kind is DeviceKind.COUNTER and len(counters) > 1:
         raise AccountError("a counter terminal is bound to one counter (--counters 3)")
@@ -105,10 +109,29 @@ def add_device(session: Session, *, hall_id: str, device_id: str, kind: DeviceKi
                            "--new-token to register a new device")
     if device is None:
         session.add(Device(hall_id=hall_id, device_id=device_id, kind=kind.value, token_hash=digest(token),
-                           created_at=now, offline=False, counters=",".join(counters)))
+                           created_at=now, offline=False, counters=",".join(counters), location=location or ""))
     else:
         device.kind, device.token_hash, device.counters = kind.value, digest(token), ",".join(counters)
+        if location is not None:
+            device.location = location
     return token
+
+
+def set_location(session: Session, *, hall_id: str, device_id: str, location: str) -> None:
+    """Moves a registered terminal, keeping its token; a kiosk's next help call says where
+    its configuration puts it, and that wins (the kiosk knows where it stands)."""
+    _printable(location, "location", Device.__table__.c.location.type.length)
+    device = session.get(Device, (hall_id, device_id))
+    if device is None:
+        raise AccountError(f"no device {device_id!r}; register it with add-device --location")
+    device.location = location
+
+
+def device_locations(session: Session, *, hall_id: str) -> dict[str, str]:
+    """Where each terminal stands, by device id: how staff pages name a kiosk (一楼东门, not
+    kiosk-01). Terminals whose location was never given are not in it."""
+    return dict(session.execute(select(Device.device_id, Device.location)
+                                .where(Device.hall_id == hall_id, Device.location != "")).all())
 
 
 def bound_counters(session: Session, *, hall_id: str, device_id: str) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from enum import Enum
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hall import help_calls
+from hall import accounts, help_calls
 from hall.device_reports import DeviceState, hall_health
 from hall.models import CounterRow, LoggedEvent, ServedTicket, Staff, StaffSession
 from hall.spec import HallSpec
@@ -112,7 +112,7 @@ def hall_board(session: Session, *, spec: HallSpec, now: datetime, offline_after
     today = now.astimezone(spec.zone).date()
     key = {"hall": hall_id, "today": today}
     start = datetime.combine(today, time(0), tzinfo=spec.zone)
-    locations = help_calls.kiosk_locations(session, hall_id=hall_id)
+    locations = accounts.device_locations(session, hall_id=hall_id)
     return HallBoard(
         hall=hall_id, now=now,
         counters=_counters(session, spec=spec, now=now, key=key, start=start),

@@ -16,15 +16,10 @@ from sqlalchemy.orm import Session
 from hall import events
 from hall.db import order_commits
 from hall.errors import HelpCallNotFound
-from hall.models import HelpCall
+from hall.models import Device, HelpCall
 from hall.tickets import EventKind
 
-__all__ = ["HelpCallNotFound", "kiosk_locations", "one_call", "open_calls", "raise_call", "take"]
-
-# Help calls are a few a day: the latest thousand reach back months, and a kiosk moved since
-# says so with its next call.
-LOCATIONS_READ = 1000
-
+__all__ = ["HelpCallNotFound", "one_call", "open_calls", "raise_call", "take"]
 
 def _payload(call: HelpCall) -> dict:
     return {"help_call": {"id": call.id, "device": call.device_id, "location": call.location,
@@ -34,8 +29,12 @@ def _payload(call: HelpCall) -> dict:
 def raise_call(session: Session, *, hall_id: str, device_id: str, location: str, now: datetime) -> HelpCall:
     """The kiosk's open call, made now if it has none. The open call is looked up after
     taking the event log's lock (hall.db.order_commits; SQLite has one writer anyway), so
-    two presses racing in still make one call."""
+    two presses racing in still make one call. A location given is where the kiosk now stands
+    (its configuration says so): its device row takes it, and staff pages name it by it."""
     order_commits(session)
+    device = session.get(Device, (hall_id, device_id))
+    if location and device is not None and device.location != location:
+        device.location = location
     call = session.scalar(select(HelpCall).where(HelpCall.hall_id == hall_id, HelpCall.device_id == device_id,
                                                  HelpCall.taken_at.is_(None)))
     if call is not None:
@@ -71,16 +70,3 @@ def one_call(session: Session, *, hall_id: str, call_id: int, device_id: str | N
     if call is None or call.hall_id != hall_id or (device_id is not None and call.device_id != device_id):
         raise HelpCallNotFound(f"no help call {call_id} of yours in this hall")
     return call
-
-
-def kiosk_locations(session: Session, *, hall_id: str) -> dict[str, str]:
-    """Where each kiosk stands, as its latest help call said (a kiosk sends the location of
-    its configuration with each call): how staff pages name a kiosk. A kiosk that has not
-    called within the last LOCATIONS_READ calls is not in it."""
-    rows = session.execute(select(HelpCall.device_id, HelpCall.location)
-                           .where(HelpCall.hall_id == hall_id, HelpCall.location != "")
-                           .order_by(HelpCall.id.desc()).limit(LOCATIONS_READ))
-    found: dict[str, str] = {}
-    for device_id, location in rows:
-        found.setdefault(device_id, location)
-    return found

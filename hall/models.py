@@ -155,6 +155,8 @@ class Device(Base):
     counters: Mapped[str] = mapped_column(String(256), default="", server_default="",
                                           comment="comma-separated: the counters a counter terminal or keypad "
                                                   "bridge rates for")
+    location: Mapped[str] = mapped_column(String(64), default="", server_default="",
+                                          comment="where it stands, e.g. 一楼东门; empty if never said")
 
 
 class Staff(Base):

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from hall import accounts, help_calls
+from hall import accounts
 from hall.api.deps import SESSION_COOKIE
 from hall.api.server import HallServer
 from hall.schemas import Role
@@ -112,9 +112,9 @@ def unless_supervisor(request: Request, who: SignedIn | None, texts: Texts, sect
     return None
 
 
-def kiosk_locations(request: Request) -> dict[str, str]:
-    """Where each kiosk stands, as far as the hall knows: a staff page's starting data, so
-    that it names kiosks by their place (hall.help_calls.kiosk_locations)."""
+def device_locations(request: Request) -> dict[str, str]:
+    """Where each kiosk stands, as registered or as its latest help call said: a staff page's
+    starting data, so that it names kiosks by their place (hall.accounts.device_locations)."""
     hall: HallServer = request.app.state.hall
     with hall.engine.reading() as session:
-        return help_calls.kiosk_locations(session, hall_id=hall.hall_id)
+        return accounts.device_locations(session, hall_id=hall.hall_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse
 
-from hall.web.pages import kiosk_locations, page, signed_in, texts_for
+from hall.web.pages import device_locations, page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,4 +47,4 @@ def console(request: Request, counter_id: Annotated[str, Path(max_length=16)]):
                     message=texts("console.not_your_counter", counter=counter_id,
                                   counters=texts("console.counter_join").join(who.counters)),
                     link="/console", link_text=texts("console.pick_counter"))
-    return page(request, "console.html", texts=texts, who=who, counter=counter_id, locations=kiosk_locations(request))
+    return page(request, "console.html", texts=texts, who=who, counter=counter_id, locations=device_locations(request))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from hall.web.pages import kiosk_locations, page, signed_in, texts_for, unless_supervisor
+from hall.web.pages import device_locations, page, signed_in, texts_for, unless_supervisor
 
 router = APIRouter(include_in_schema=False)
 
@@ -14,4 +14,4 @@ def device_health_page(request: Request):
     who, texts = signed_in(request), texts_for(request)
     if (refused := unless_supervisor(request, who, texts, "devices")) is not None:
         return refused
-    return page(request, "devices.html", texts=texts, who=who, locations=kiosk_locations(request))
+    return page(request, "devices.html", texts=texts, who=who, locations=device_locations(request))
