@@ -2,6 +2,7 @@
 `serve` answering with them."""
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -138,6 +139,42 @@ def test_a_new_token_only_for_a_device_that_exists(tmp_path):
         assert con.execute("select count(*) from devices").fetchone() == (0,)
     assert hall("add-device", "kiosk-99", "--kind", "kiosk", *data).returncode == 0
     assert hall("add-device", "kiosk-99", "--kind", "kiosk", "--new-token", *data).returncode == 0
+
+
+def test_a_device_keeps_where_it_stands_and_moves_with_its_token_kept(db_url):
+    """add-device --location stores it on the device's row, set-location changes it and the
+    token stays valid; a new token keeps the location; an unknown device or a location the
+    column cannot hold is refused with the reason, and nothing is changed."""
+    database = ["--database", db_url]
+    added = hall("add-device", "kiosk-01", "--kind", "kiosk", "--location", "一楼东门", *database)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+
+    def stands() -> list[tuple]:
+        engine = create_engine(db_url)
+        try:
+            with engine.connect() as con:
+                return con.execute(text("select device_id, location, token_hash from devices")).all()
+        finally:
+            engine.dispose()
+
+    [(_, location, token_hash)] = stands()
+    assert location == "一楼东门"
+    moved = hall("set-location", "kiosk-01", "--location", "二楼西侧", *database)
+    assert moved.returncode == 0 and "kiosk-01 stands at 二楼西侧" in moved.stdout, moved.stderr
+    assert stands() == [("kiosk-01", "二楼西侧", token_hash)]
+    assert token_hash == hashlib.sha256(token.encode()).hexdigest()
+    for args, reason in ((["set-location", "kiosk-99", "--location", "一楼"], "no device 'kiosk-99'"),
+                         (["set-location", "kiosk-01", "--location", "门" * 65], "location of 0 to 64"),
+                         (["set-location", "kiosk-01", "--location", "一楼\u202e东门"], "do not print"),
+                         (["add-device", "kiosk-02", "--kind", "kiosk", "--location", "门" * 65], "location")):
+        result = hall(*args, *database)
+        assert result.returncode == 1 and reason in result.stderr and "Traceback" not in result.stderr, (
+            args, result.stderr)
+    assert stands() == [("kiosk-01", "二楼西侧", token_hash)]
+    renewed = hall("add-device", "kiosk-01", "--kind", "kiosk", "--new-token", *database)
+    assert renewed.returncode == 0, renewed.stderr
+    assert [(d, place) for d, place, _ in stands()] == [("kiosk-01", "二楼西侧")]
 
 
 def test_a_staff_name_with_characters_that_do_not_print_is_refused(tmp_path):

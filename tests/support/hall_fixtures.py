@@ -101,10 +101,11 @@ def live(request, clock, module_database):
 
 @pytest.fixture
 def add_device(live):
-    def add(device_id: str, kind: DeviceKind = DeviceKind.KIOSK, counters=()) -> Api:
+    def add(device_id: str, kind: DeviceKind = DeviceKind.KIOSK, counters=(), location: str | None = None) -> Api:
         with live.hall.engine.transaction() as session:
             token = accounts.add_device(session, hall_id=live.hall.hall_id, device_id=device_id, kind=kind,
-                                        now=datetime.now(timezone.utc), spec=live.hall.spec, counters=list(counters))
+                                        now=datetime.now(timezone.utc), spec=live.hall.spec, counters=list(counters),
+                                        location=location)
         return Api(live.url, token)
     return add
 

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from hall.events import events_after
-from hall.schemas import DeviceKind
+from hall.schemas import DeviceKind, Role
 
 
 def test_presses_while_open_make_one_call_and_one_event(live, kiosk, login, count):
@@ -51,3 +51,22 @@ def test_who_may_do_what(live, kiosk, add_device, login):
     unsigned = staff.http.post(f"{live.url}/api/v1/help-calls/{call['id']}/take",
                                headers={"X-CSRF-Token": "forged"}, timeout=10)
     assert unsigned.status_code == 403 and unsigned.json()["error"] == "csrf"
+
+
+def test_a_kiosk_is_named_by_where_it_was_registered_until_a_help_call_says_otherwise(live, add_device, login):
+    """Registered at 一楼东门 and never calling for help, its paper alarm on the board names
+    that place; a help call from 二楼西侧 moves it there (the kiosk's configuration knows
+    best), and a call that names no place leaves it where it was."""
+    kiosk = add_device("kiosk-07", location="一楼东门")
+    supervisor = login("9001", role=Role.SUPERVISOR, counters=())
+    kiosk.post("/api/v1/devices/reports", {"device_id": "kiosk-07/printer", "kind": "printer", "status": "paper_out"})
+
+    def named() -> list[tuple[str, str]]:
+        return [(a["device_id"], a["location"]) for a in supervisor.get("/api/v1/hall-board").json()["device_alarms"]]
+
+    assert named() == [("kiosk-07", "一楼东门")]
+    call = kiosk.post("/api/v1/help-calls", {"location": "二楼西侧"}).json()
+    assert call["location"] == "二楼西侧" and named() == [("kiosk-07", "二楼西侧")]
+    supervisor.post(f"/api/v1/help-calls/{call['id']}/take")
+    assert kiosk.post("/api/v1/help-calls", {}).status_code == 200
+    assert named() == [("kiosk-07", "二楼西侧")]
