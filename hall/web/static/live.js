@@ -82,8 +82,8 @@ const Hall = (() => {
     };
   }
 
-  // A terminal as staff know it: where it stands (a kiosk's location, as its help calls told
-  // the hall: the page's starting data, then each call), else its id. The page's texts must
+  // A terminal as staff know it: where it stands (its device's location, as registered or as
+  // its help calls told the hall: the page's starting data, then each call), else its id. The page's texts must
   // hold the devices section.
   const locations = data.locations || {};
   const whereIs = (deviceId) => locations[deviceId] || "";
