@@ -21,6 +21,7 @@ from hall.tickets import EventKind
 
 __all__ = ["HelpCallNotFound", "one_call", "open_calls", "raise_call", "take"]
 
+
 def _payload(call: HelpCall) -> dict:
     return {"help_call": {"id": call.id, "device": call.device_id, "location": call.location,
                           "raised_at": call.raised_at.isoformat(), "taken_by": call.taken_by}}
