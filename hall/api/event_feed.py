@@ -117,6 +117,12 @@ class EventFeed:
         self._tasks = []
         self._loop = None
 
+    @property
+    def top(self) -> int:
+        """The last event id read: after the log is emptied or restored, the reader's next
+        round brings it back to the log's end."""
+        return self._top
+
     def ring(self) -> None:
         """A write was made in this process (callable from any thread). With no stream to
         tell, the reader keeps to its poll."""

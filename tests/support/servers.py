@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 import uvicorn
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from hall import accounts, calling
 from hall.api.app import create_app
@@ -165,15 +166,27 @@ def reset(hall: ServedHall) -> None:
     failures by source, the time it started (the watcher's offline rule counts from it)
     and the recorded announcements. Lives here only: no production server can be reset."""
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
-    with hall.engine.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY"))
-        else:
-            for table in tables:
-                session.execute(table.delete())
-            if session.execute(text("select 1 from sqlite_master where name = 'sqlite_sequence'")).first():
-                session.execute(text("delete from sqlite_sequence"))
-        calling.ensure_counters(session, spec=hall.spec)
+    for attempt in range(5):
+        try:
+            with hall.engine.transaction() as session:
+                if session.get_bind().dialect.name == "postgresql":
+                    session.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY"))
+                else:
+                    for table in tables:
+                        session.execute(table.delete())
+                    if session.execute(text("select 1 from sqlite_master where name = 'sqlite_sequence'")).first():
+                        session.execute(text("delete from sqlite_sequence"))
+                calling.ensure_counters(session, spec=hall.spec)
+            break
+        except OperationalError as exc:
+            # TRUNCATE locks table after table; the server's watcher, writing meanwhile (a
+            # matter's notice, a prompt's end), may hold one of them and want the next:
+            # PostgreSQL ends one of the two, and a reset that lost simply runs again.
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
+    # The event reader must have seen the log emptied before the test writes again: a test
+    # writing as many events as it had read would otherwise look to it like nothing new.
+    until(lambda: hall.feed.top == 0, seconds=30, what="the server's event reader to see the emptied log")
     hall._tokens.clear()
     hall.login_sources = SourceFailures()
     hall.started = hall.clock()

@@ -290,12 +290,15 @@
     $("transfer-counters").replaceChildren(...spec.counters.filter((c) => c.id !== counter).map((c) => el("button",
       { type: "button", class: "button small", onclick: () => operate("transfer", { to_counter: c.id }) },
       t("common.counter", { counter: c.id }))));
+    const later = {};
+    const soon = (name, load) => () => {
+      clearTimeout(later[name]);
+      later[name] = setTimeout(() => load().catch(sayError), 50);
+    };
     const handlers = {};
-    const desk = Hall.soon(loadDesk, 50, sayError);
-    const alarms = Hall.soon(loadAlarms, 50, sayError);
-    for (const kind of TICKET_KINDS) handlers[kind] = desk;
-    for (const kind of DEVICE_KINDS) handlers[kind] = alarms;
-    handlers.help_requested = handlers.help_taken = Hall.soon(loadHelp, 50, sayError);
+    for (const kind of TICKET_KINDS) handlers[kind] = soon("desk", loadDesk);
+    for (const kind of DEVICE_KINDS) handlers[kind] = soon("alarms", loadAlarms);
+    handlers.help_requested = handlers.help_taken = soon("help", loadHelp);
     handlers.matter_light = (event) => attention.raise(`matter-light-${event.id}`, t("matters.turned", {
       n: event.payload.count, light: t(`matters.light_${event.payload.light}`), numbers: event.payload.numbers.join(" ") }));
     RatingMarks.listen(handlers);

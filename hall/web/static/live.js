@@ -71,15 +71,10 @@ const Hall = (() => {
     const s = Math.max(0, Math.floor(seconds));
     return t("common.duration", { m: Math.floor(s / 60), s: pad(s % 60) });
   }
-  // load() once for a burst of events (a call is two or three), `ms` after its first: a load
-  // already due covers the events before it, so a hall whose kiosks issue without pause
-  // still gets its page read a few times a second rather than never.
-  function soon(load, ms = 100, onError = () => {}) {
+  // load() once, shortly after the last of a burst of events (a call is two or three).
+  function soon(load, ms = 100) {
     let later = null;
-    return () => {
-      if (later !== null) return;
-      later = setTimeout(() => { later = null; load().catch(onError); }, ms);
-    };
+    return () => { clearTimeout(later); later = setTimeout(() => load().catch(() => {}), ms); };
   }
 
   // A terminal as staff know it: where it stands (its device's location, as registered or as

@@ -28,8 +28,11 @@ SQLITE_WALKS = (re.compile(r"^SCAN (tickets|events|served_tickets|ratings)\b"),
 POSTGRES_WALKS = (re.compile(r"Seq Scan on (tickets|events|served_tickets|ratings)\b"),
                   re.compile(r"Scan( Backward)? using ix_event_hall"),
                   re.compile(r"using ix_rating_hall|on ix_rating_hall"))
-# The one walk that is not: the newest event id, read from the end of ix_event_hall.
+# The walks that are not: the newest event id, read from the end of ix_event_hall, and the
+# live streams' reads of the events after the last they have, in id order, which visit only
+# the events written since.
 LAST_EVENT_ID = "SELECT max(events.id)"
+NEW_EVENTS = re.compile(r"FROM events WHERE events\.hall_id = \S+ AND events\.id > \S+ ORDER BY events\.id( ASC)? LIMIT")
 
 
 @pytest.fixture
@@ -87,7 +90,7 @@ def test_todays_questions_read_todays_rows_whatever_the_history(db_url, live, ad
     postgres = db_url.startswith("postgresql")
     walks = POSTGRES_WALKS if postgres else SQLITE_WALKS
     walking = {" ".join(statement.split())[:300]: plan for statement, plan in found.items()
-               if not statement.startswith(LAST_EVENT_ID)
+               if not statement.startswith(LAST_EVENT_ID) and not NEW_EVENTS.search(" ".join(statement.split()))
                and any(walk.search(line) for walk in walks for line in plan)}
     assert walking == {}
 

@@ -113,30 +113,3 @@ def test_help_calls_raise_one_alert_until_taken(live, kiosk, console):
     mine = kiosk.get(f"/api/v1/help-calls/{calls[0]['id']}").json()
     assert mine["taken_at"] is not None and mine["taken_by"] == "0301"
 
-
-def test_the_desk_follows_a_hall_whose_kiosks_issue_without_pause(live, kiosk, console):
-    """Tickets issued back to back send the console an event every few milliseconds: its
-    desk is read again while they still come, not only once they stop."""
-    import threading
-
-    issuing, issued, refused = threading.Event(), [], []
-    issuing.set()
-
-    def issue() -> None:
-        while issuing.is_set() and len(issued) < 120:  # within the household service's quota (150)
-            answer = kiosk.post("/api/v1/tickets", {"service": "household"})
-            if answer.status_code != 201:
-                refused.append(answer.text)
-                break
-            issued.append(answer.json()["number"])
-        issuing.clear()
-
-    worker = threading.Thread(target=issue)
-    worker.start()
-    try:
-        console.wait_for_function("() => document.querySelectorAll('#waiting tr').length >= 3", timeout=60_000)
-        assert issuing.is_set(), f"the desk was read only after the kiosk stopped, {len(issued)} tickets on"
-    finally:
-        issuing.clear()
-        worker.join()
-    assert refused == []
