@@ -290,15 +290,13 @@
     $("transfer-counters").replaceChildren(...spec.counters.filter((c) => c.id !== counter).map((c) => el("button",
       { type: "button", class: "button small", onclick: () => operate("transfer", { to_counter: c.id }) },
       t("common.counter", { counter: c.id }))));
-    const later = {};
-    const soon = (name, load) => () => {
-      clearTimeout(later[name]);
-      later[name] = setTimeout(() => load().catch(sayError), 50);
-    };
+    const soon = (load) => Hall.soon(load, 50, sayError);
     const handlers = {};
-    for (const kind of TICKET_KINDS) handlers[kind] = soon("desk", loadDesk);
-    for (const kind of DEVICE_KINDS) handlers[kind] = soon("alarms", loadAlarms);
-    handlers.help_requested = handlers.help_taken = soon("help", loadHelp);
+    const deskAgain = soon(loadDesk);
+    const alarmsAgain = soon(loadAlarms);
+    for (const kind of TICKET_KINDS) handlers[kind] = deskAgain;
+    for (const kind of DEVICE_KINDS) handlers[kind] = alarmsAgain;
+    handlers.help_requested = handlers.help_taken = soon(loadHelp);
     handlers.matter_light = (event) => attention.raise(`matter-light-${event.id}`, t("matters.turned", {
       n: event.payload.count, light: t(`matters.light_${event.payload.light}`), numbers: event.payload.numbers.join(" ") }));
     RatingMarks.listen(handlers);

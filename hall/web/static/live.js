@@ -71,10 +71,24 @@ const Hall = (() => {
     const s = Math.max(0, Math.floor(seconds));
     return t("common.duration", { m: Math.floor(s / 60), s: pad(s % 60) });
   }
-  // load() once, shortly after the last of a burst of events (a call is two or three).
-  function soon(load, ms = 100) {
-    let later = null;
-    return () => { clearTimeout(later); later = setTimeout(() => load().catch(() => {}), ms); };
+  // load() `ms` after an event, once for a burst of them (a call is two or three), and once more
+  // after it if events came while it ran; never two at once. Waiting for a pause instead would
+  // never load while kiosks issue without one, as a busy morning does.
+  function soon(load, ms = 100, failed = () => {}) {
+    let pending = false;
+    let running = false;
+    async function run() {
+      pending = false;
+      running = true;
+      try { await load(); } catch (e) { failed(e); }
+      running = false;
+      if (pending) setTimeout(run, ms);
+    }
+    return () => {
+      if (pending) return;
+      pending = true;
+      if (!running) setTimeout(run, ms);
+    };
   }
 
   // A terminal as staff know it: where it stands (its device's location, as registered or as

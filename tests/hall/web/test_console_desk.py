@@ -6,12 +6,15 @@ chosen survives the login; every page has its icon; the device page leads back. 
 checked with axe-core (WCAG 2.1 AA), at 100 % and at 200 % zoom on a 1366×768 screen."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from hall.schemas import Role
 from tests.hall.web.conftest import SCREENSHOTS, console_ready, log_in, overflowing, screenshot
 from tests.support.accessibility import violations
 
+BUSY_MORNING = 140  # tickets at most, under the service's daily quota
 SERVING_IS = "(n) => document.querySelector('#serving-number').textContent === n"
 
 
@@ -36,6 +39,28 @@ def test_n_while_serving_completes_and_calls_the_next_in_one_request(live, kiosk
     console.wait_for_function(SERVING_IS, arg="—")
     assert console.text_content("#message") == f"已完成{numbers[1]}号 · 当前没有人等候"
     assert writes == ["complete-and-call-next"] * 2
+
+
+def test_the_desk_follows_kiosks_that_issue_without_a_pause(live, kiosk, console):
+    """Before: the desk loaded only after events paused, so while kiosks kept issuing it stayed
+    as it was and 叫号 stayed greyed."""
+    stop, issued = threading.Event(), []
+
+    def issue():
+        while not stop.is_set() and len(issued) < BUSY_MORNING:
+            issued.append(kiosk.post("/api/v1/tickets", {"service": "household"}).status_code)
+
+    issuing = threading.Thread(target=issue)
+    issuing.start()
+    try:
+        console.wait_for_function("() => document.querySelectorAll('#waiting tr').length >= 3")
+        still = issuing.is_alive()
+        assert not console.eval_on_selector("button[data-op=call-next]", "b => b.disabled")
+    finally:
+        stop.set()
+        issuing.join()
+    assert still, f"the desk showed the queue only after all {len(issued)} tickets were issued"
+    assert set(issued) == {201}
 
 
 def test_the_wait_counts_up_between_events(live, kiosk, console):
