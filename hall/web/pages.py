@@ -100,12 +100,17 @@ def signed_in(request: Request) -> SignedIn | None:
         return SignedIn(job_no=staff.job_no, name=staff.name, role=Role(staff.role), counters=tuple(counters))
 
 
+def to_log_in(request: Request) -> RedirectResponse:
+    """The login, for nobody signed in, and back to this page after it."""
+    return RedirectResponse(f"/console?next={request.url.path}", status_code=303)
+
+
 def unless_supervisor(request: Request, who: SignedIn | None, texts: Texts, section: str) -> Response | None:
     """What a supervisors' page answers anyone else: the login for nobody signed in (back
     here after), a plain 403 page in `section`'s words for staff; None for a supervisor or
     an admin."""
     if who is None:
-        return RedirectResponse(f"/console?next={request.url.path}", status_code=303)
+        return to_log_in(request)
     if who.role is Role.STAFF:
         return page(request, "message.html", status_code=403, texts=texts, title=texts(f"{section}.title"),
                     message=texts(f"{section}.supervisors_only"), link="/console", link_text=texts("console.title"))

@@ -5,11 +5,10 @@ nothing. Drawn on the server, and refreshed by the browser every 30 s."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 
 from hall.schemas import Role
 from hall.uplink import central
-from hall.web.pages import page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for, unless_supervisor
 
 router = APIRouter(include_in_schema=False)
 
@@ -17,12 +16,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/central")
 def central_page(request: Request):
     who = signed_in(request)
-    if who is None:
-        return RedirectResponse("/console?next=/central", status_code=303)
     texts = texts_for(request)
-    if who.role is Role.STAFF:
-        return page(request, "message.html", status_code=403, texts=texts, title=texts("central.title"),
-                    message=texts("central.supervisors_only"), link="/console", link_text=texts("console.title"))
+    if (refusal := unless_supervisor(request, who, texts, "central")) is not None:
+        return refusal
     hall = request.app.state.hall
     now = hall.clock()
     with hall.engine.reading() as session:

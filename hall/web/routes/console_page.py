@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse
 
-from hall.web.pages import device_locations, page, signed_in, texts_for
+from hall.web.pages import to_log_in, device_locations, page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +41,7 @@ def console(request: Request, counter_id: Annotated[str, Path(max_length=16)]):
                     message=texts("console.unknown_counter", counter=counter_id))
     who = signed_in(request)
     if who is None:
-        return RedirectResponse(f"/console?next=/console/{counter_id}", status_code=303)
+        return to_log_in(request)
     if counter_id not in who.counters:
         return page(request, "message.html", status_code=403, texts=texts, title=texts("console.title"),
                     message=texts("console.not_your_counter", counter=counter_id,

@@ -4,9 +4,8 @@ steps, and prints its receipt. The page's script does it all through the API."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 
-from hall.web.pages import page, signed_in, texts_for
+from hall.web.pages import to_log_in, page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -15,7 +14,7 @@ router = APIRouter(include_in_schema=False)
 def desk(request: Request):
     who = signed_in(request)
     if who is None:
-        return RedirectResponse("/console?next=/console/matters", status_code=303)
+        return to_log_in(request)
     hall = request.app.state.hall
     texts = texts_for(request)
     language = texts.language

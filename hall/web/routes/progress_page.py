@@ -9,14 +9,13 @@ from typing import Annotated
 import qrcode
 import qrcode.image.svg
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
 from hall.matters import cases
 from hall.matters.states import MatterRefused
 from hall.models import MAX_ID
 from hall.signing import BadSignature
-from hall.web.pages import page, signed_in, texts_for
+from hall.web.pages import to_log_in, page, signed_in, texts_for
 
 router = APIRouter(include_in_schema=False)
 PURPOSE = "matter"   # the signer's purpose of a case's progress link
@@ -47,7 +46,7 @@ def progress(request: Request, token: Annotated[str, Path(max_length=80)]):
 def receipt(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     who = signed_in(request)
     if who is None:
-        return RedirectResponse(f"/console?next=/console/matters/{case_id}/receipt", status_code=303)
+        return to_log_in(request)
     hall = request.app.state.hall
     texts = texts_for(request)
     found = _case(hall, case_id)

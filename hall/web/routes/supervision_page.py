@@ -7,28 +7,15 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import RedirectResponse
 
 from hall import accounts
 from hall.matters import cases, figures
 from hall.matters.states import Light, MatterRefused
 from hall.models import MAX_ID
-from hall.schemas import Role
-from hall.web.pages import page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for, unless_supervisor
 
 router = APIRouter(include_in_schema=False)
 LISTED = 200
-
-
-def _refused(request: Request, who, path: str):
-    """The page for whoever may not see this one, or None for a supervisor."""
-    if who is None:
-        return RedirectResponse(f"/console?next={path}", status_code=303)
-    if who.role is Role.STAFF:
-        texts = texts_for(request)
-        return page(request, "message.html", status_code=403, texts=texts, title=texts("matters.title"),
-                    message=texts("supervisor.supervisors_only"), link="/console", link_text=texts("console.title"))
-    return None
 
 
 @router.get("/supervisor/matters")
@@ -37,10 +24,10 @@ def supervision(request: Request, light: Light | None = None,
                 staff: Annotated[str | None, Query(max_length=32)] = None,
                 month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None):
     who = signed_in(request)
-    if (refusal := _refused(request, who, "/supervisor/matters")) is not None:
+    texts = texts_for(request)
+    if (refusal := unless_supervisor(request, who, texts, "matters")) is not None:
         return refusal
     hall = request.app.state.hall
-    texts = texts_for(request)
     today = hall.clock().astimezone(hall.spec.zone).date()
     chosen = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
     with hall.engine.reading() as session:
@@ -64,10 +51,10 @@ def supervision(request: Request, light: Light | None = None,
 @router.get("/supervisor/matters/{case_id}")
 def timeline(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     who = signed_in(request)
-    if (refusal := _refused(request, who, f"/supervisor/matters/{case_id}")) is not None:
+    texts = texts_for(request)
+    if (refusal := unless_supervisor(request, who, texts, "matters")) is not None:
         return refusal
     hall = request.app.state.hall
-    texts = texts_for(request)
     with hall.engine.reading() as session:
         try:
             case = cases.one_case(session, spec=hall.spec, case_id=case_id)

@@ -62,6 +62,7 @@ def test_staff_members_and_strangers_are_kept_out(live, login):
     assert answer.status_code == 303 and answer.headers["location"] == f"/console?next={PAGE}"
     clerk = login("0301", counters=("3",))
     assert clerk.get(PAGE).status_code == 403 and clerk.get(f"{PAGE}/1").status_code == 403
+    assert "办件监察页面仅供主管查看" in clerk.get(PAGE).text        # before: the ratings page's words
     supervisor = login("9001", role=Role.SUPERVISOR, counters=())
     assert supervisor.get(f"{PAGE}/99999").status_code == 404
     assert supervisor.get(PAGE, params={"month": "2026-13"}).status_code == 422
