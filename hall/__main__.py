@@ -33,11 +33,13 @@ import re
 import secrets
 import socket
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from hall.configfile import ConfigError
 from hall.db import disk_full
@@ -303,25 +305,29 @@ def send_up(args: argparse.Namespace, settings: ServerSettings) -> int:
 def register_child(args: argparse.Namespace, engine, now: datetime) -> int:
     from hall.uplink import receiver
 
+    def write(session) -> str:
+        if args.command == "add-region":
+            receiver.add_region(session, code=args.code, name=args.name)
+            return f"region {args.code} {args.name} saved"
+        if args.command == "supervise-region":
+            receiver.supervise_region(session, hall_id=engine.spec.hall.id, job_no=args.job_no, region=args.region)
+            return f"supervisor {args.job_no} sees the halls of region {args.region}"
+        token = receiver.add_hall(session, hall_id=args.hall_id, name=args.name, region=args.region, now=now,
+                                  replace=args.new_token)
+        return f"hall {args.hall_id} ({args.region}) registered. Its uplink token, shown only now:\n{token}"
+
+    return saved(engine, write, receiver.HallSetupError)
+
+
+def saved(engine, write: Callable[[Session], str], refused: type[Exception]) -> int:
+    """One command's write in one transaction: says what it saved, or why nothing was (exit 1)."""
     try:
         with engine.transaction() as session:
-            if args.command == "add-region":
-                receiver.add_region(session, code=args.code, name=args.name)
-            elif args.command == "supervise-region":
-                receiver.supervise_region(session, hall_id=engine.spec.hall.id, job_no=args.job_no,
-                                          region=args.region)
-            else:
-                token = receiver.add_hall(session, hall_id=args.hall_id, name=args.name, region=args.region, now=now,
-                                          replace=args.new_token)
-    except receiver.HallSetupError as exc:
+            said = write(session)
+    except refused as exc:
         print(exc, file=sys.stderr)
         return 1
-    if args.command == "add-region":
-        print(f"region {args.code} {args.name} saved")
-    elif args.command == "supervise-region":
-        print(f"supervisor {args.job_no} sees the halls of region {args.region}")
-    else:
-        print(f"hall {args.hall_id} ({args.region}) registered. Its uplink token, shown only now:\n{token}")
+    print(said)
     return 0
 
 
@@ -341,31 +347,28 @@ def administer(args: argparse.Namespace, settings: ServerSettings) -> int:
             return booking(args, spec, engine)
         if args.command in ("add-hall", "add-region", "supervise-region"):
             return register_child(args, engine, now)
-        with engine.transaction() as session:
-            counters = [c.strip() for c in getattr(args, "counters", "").split(",") if c.strip()]
-            if args.command == "set-location":
-                accounts.set_location(session, hall_id=spec.hall.id, device_id=args.device_id, location=args.location)
-            elif args.command == "add-device":
-                token = accounts.add_device(session, hall_id=spec.hall.id, device_id=args.device_id,
-                                            kind=DeviceKind(args.kind), now=now, replace=args.new_token,
-                                            spec=spec, counters=counters, location=args.location)
-            else:
-                photo = read_photo(args.photo) if args.photo else None
-                accounts.add_staff(session, hall_id=spec.hall.id, spec=spec, job_no=args.job_no, name=args.name,
-                                   role=Role(args.role), counters=counters, password=read_password(), now=now,
-                                   replace=args.replace, post=args.post, department=args.department, photo=photo)
-    except accounts.AccountError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        return saved(engine, lambda session: account(args, session, spec, now), accounts.AccountError)
     finally:
         engine.close()
+
+
+def account(args: argparse.Namespace, session, spec, now: datetime) -> str:
+    from hall import accounts
+
+    counters = [c.strip() for c in getattr(args, "counters", "").split(",") if c.strip()]
     if args.command == "set-location":
-        print(f"device {args.device_id} stands at {args.location}")
-    elif args.command == "add-device":
-        print(f"device {args.device_id} ({args.kind}) registered. Its token, shown only now:\n{token}")
-    else:
-        print(f"staff {args.job_no} ({args.role}) saved")
-    return 0
+        accounts.set_location(session, hall_id=spec.hall.id, device_id=args.device_id, location=args.location)
+        return f"device {args.device_id} stands at {args.location}"
+    if args.command == "add-device":
+        token = accounts.add_device(session, hall_id=spec.hall.id, device_id=args.device_id,
+                                    kind=DeviceKind(args.kind), now=now, replace=args.new_token,
+                                    spec=spec, counters=counters, location=args.location)
+        return f"device {args.device_id} ({args.kind}) registered. Its token, shown only now:\n{token}"
+    photo = read_photo(args.photo) if args.photo else None
+    accounts.add_staff(session, hall_id=spec.hall.id, spec=spec, job_no=args.job_no, name=args.name,
+                       role=Role(args.role), counters=counters, password=read_password(), now=now,
+                       replace=args.replace, post=args.post, department=args.department, photo=photo)
+    return f"staff {args.job_no} ({args.role}) saved"
 
 
 def booking(args: argparse.Namespace, spec, engine) -> int:
