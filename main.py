@@ -184,7 +184,7 @@ def open_terminal(settings: Settings, what: str, window: tuple[int, int], open_h
 
 
 def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> int:
-    from kiosk.terminal import open_hall, open_inputs, open_printer, ticket_flow
+    from kiosk.terminal import open_hall, open_inputs, open_printer, open_uplink, ticket_flow
 
     try:
         hall = open_terminal(settings, "kiosk", (720, 1280), lambda: open_hall(settings, clock=clock))
@@ -206,7 +206,12 @@ def run_ticket_kiosk(settings: Settings, *, on_first_frame=None, clock=None) -> 
         Window.bind(on_flip=first_flip)
     log.info("ticket kiosk %s starting: hall %s, printer %s, ID card reader %s, scanner %s", settings.terminal.id,
              settings.terminal.hall, settings.devices.printer, settings.devices.id_reader, settings.devices.scanner)
-    app.run()
+    uplink = open_uplink(settings, clock=clock)
+    try:
+        app.run()
+    finally:
+        if uplink is not None:
+            uplink.stop()
     return 0
 
 

@@ -50,13 +50,15 @@ def hall_server_url(value: str, use: str = "use") -> str:
     return value.rstrip("/")
 
 
-def check_hall_link(url: str, token: str) -> None:
-    """A terminal of a hall server has its device token, and sends it in clear only on this machine."""
+def check_hall_link(url: str, token: str, *, fields: str = "hall is a server: set hall_token",
+                    command: str = "add-device", what: str = "device token") -> None:
+    """A terminal of a hall server has its device token (a village station its parent's uplink
+    token), and sends it in clear only on this machine."""
     if not token:
-        raise ValueError("hall is a server: set hall_token to the token of python -m hall add-device")
+        raise ValueError(f"{fields} to the token of python -m hall {command}")
     parts = urlsplit(url)
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise ValueError(f"{url!r}: use https; the device token must not cross the network in clear")
+        raise ValueError(f"{url!r}: use https; the {what} must not cross the network in clear")
 
 
 class Terminal(Strict):
@@ -199,6 +201,24 @@ DATABASE_FORMS = "sqlite:////var/lib/hall-kiosk/hall.db or postgresql+psycopg://
 class Embedded(Strict):
     hall_file: PathText = Field("hall.toml", description="the hall definition, relative to this file")
     database: str = Field("", description="an SQLAlchemy URL; empty: a SQLite file in data_dir")
+    parent: str = Field("", max_length=200, description="the hall server this station reports up to (三级平台); "
+                                                        "empty: none")
+    parent_token: str = Field("", max_length=200, description="the uplink token python -m hall add-hall printed on "
+                                                              "the parent")
+    parent_ca: OptionalPathText = Field("", max_length=500, description="a CA bundle for a parent whose certificate a "
+                                                                        "private CA signed; relative to this file")
+
+    @field_validator("parent")
+    @classmethod
+    def _parent(cls, value: str) -> str:
+        return hall_server_url(value) if value else value
+
+    @model_validator(mode="after")
+    def _reports_up(self) -> Embedded:
+        if self.parent:
+            check_hall_link(self.parent, self.parent_token, fields="parent is set: set parent_token",
+                            command="add-hall on the parent", what="uplink token")
+        return self
 
     @field_validator("database")
     @classmethod
@@ -307,6 +327,7 @@ class Settings:
         self.hall_file = (base / config.embedded.hall_file).resolve()
         self.database_url = config.embedded.database or f"sqlite:///{self.data_dir / 'hall.db'}"
         self.hall_ca = str((base / config.terminal.hall_ca).resolve()) if config.terminal.hall_ca else None
+        self.parent_ca = str((base / config.embedded.parent_ca).resolve()) if config.embedded.parent_ca else None
 
     def prepare_data_dir(self) -> None:
         """Creates the data directory and its folders and checks that it takes files: a

@@ -32,7 +32,22 @@ def open_hall(settings: Settings, *, clock: Callable[[], datetime] | None = None
                         clock=clock)
 
 
+def open_uplink(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Uplink | None:
+    """A village station's report to its parent, started on a thread of its own (with its own
+    engine: the UI thread never waits on the parent), or None when it reports to no one."""
+    e = settings.config.embedded
+    if settings.terminal.hall != "embedded" or not e.parent:
+        return None
+    from hall.uplink.sender import Uplink  # requests, only on a station that reports up
+
+    uplink = Uplink(settings.hall, settings.database_url, parent=e.parent, token=e.parent_token,
+                    ca_bundle=settings.parent_ca, clock=clock)
+    uplink.start()
+    return uplink
+
+
 if TYPE_CHECKING:
+    from hall.uplink.sender import Uplink
     from kiosk.live_events import LiveEvents
 
 

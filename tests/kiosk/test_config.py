@@ -139,6 +139,20 @@ def test_a_remote_hall_needs_a_token_and_tls(tmp_path, terminal, words):
         assert word in result.stderr, (word, result.stderr)
 
 
+@pytest.mark.parametrize("lines,words", [
+    ('parent = "https://county.example.gov.cn"', ["embedded", "parent is set", "parent_token", "add-hall"]),
+    ('parent = "http://county.example.gov.cn"\nparent_token = "t"', ["use https", "uplink token", "in clear"]),
+    ('parent = "county.example.gov.cn"\nparent_token = "t"', ["embedded.parent", "URL"]),
+])
+def test_a_station_reporting_up_needs_its_token_and_tls(tmp_path, lines, words):
+    path = write_kiosk_config(tmp_path)
+    path.write_text(path.read_text() + lines + "\n", encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
 DATABASE_MISTAKES = [
     ("sqlite://", "a database file"),
     ("sqlite:///:memory:", "a database file"),
