@@ -6,7 +6,6 @@ import multiprocessing
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from tests.hall.conftest import lift_quotas
 from tests.kiosk.remote_workers import report_until_killed
 from tests.postgres import free_port
 from tests.support.servers import HallServer
+from tests.support.tls import self_signed
 from tests.support.waiting import until
 from tests.test_main import run_main
 
@@ -267,14 +267,6 @@ def test_a_hung_server_keeps_the_screen_waiting_once_then_not_at_all(hall_server
         for connection in kept:
             connection.close()
         hung.close()
-
-
-def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
-    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
-                    str(cert)], check=True, capture_output=True, timeout=60)
-    return cert, key
 
 
 def test_the_servers_certificate_is_verified(tmp_path, file_clock):

@@ -23,8 +23,10 @@ def hall_file(folder: Path, hall_id: str) -> Path:
     return lift_quotas(path)
 
 
-def server(folder: Path, hall_id: str, database: str, clock: FileClock) -> HallServer:
-    return HallServer(data_dir=folder / "data", database=database, hall_file=hall_file(folder, hall_id), clock=clock)
+def server(folder: Path, hall_id: str, database: str, clock: FileClock,
+           tls: tuple[Path, Path] | None = None) -> HallServer:
+    return HallServer(data_dir=folder / "data", database=database, hall_file=hall_file(folder, hall_id), clock=clock,
+                      tls=tls)
 
 
 def add_hall(parent: HallServer, hall_id: str, region: str, name: str = "城关镇便民服务中心") -> str:

@@ -1,41 +1,90 @@
 """A village station's embedded kiosk reports to its county as its kiosk.toml says: the
 tickets taken at the kiosk reach the county's server with the station as their origin, sent
 by the uplink the kiosk starts beside its screens (kiosk.terminal.open_uplink), on a thread
-of its own."""
+of its own; over HTTPS it trusts the county's private CA when given it, and nothing else."""
 from __future__ import annotations
 
+import logging
 import signal
 import threading
+from pathlib import Path
 
-from kiosk.config import load_settings
+import pytest
+
+from kiosk.config import Settings, load_settings
 from kiosk.terminal import open_hall, open_uplink
 from tests.conftest import OPEN_MORNING, write_kiosk_config
 from tests.hall.uplink.chain import add_hall, hall_file, server
 from tests.support.servers import FileClock
+from tests.support.tls import self_signed
 from tests.support.waiting import until
 
+ISSUED = "select payload from uplink_events where origin = 'qingshan' and kind = 'issued' order by id"
 
-def test_a_village_kiosk_reports_its_tickets_to_its_county(tmp_path):
-    clock = FileClock(tmp_path / "clock", OPEN_MORNING)
+
+@pytest.fixture
+def clock(tmp_path) -> FileClock:
+    return FileClock(tmp_path / "clock", OPEN_MORNING)
+
+
+def station(folder: Path, parent_lines: str) -> Settings:
+    """The station's kiosk.toml with these lines in its [embedded] table, as read at start."""
+    config = write_kiosk_config(folder, hall_file=hall_file(folder, "qingshan"))
+    config.write_text(config.read_text() + parent_lines, encoding="utf-8")
+    settings = load_settings(config)
+    settings.prepare_data_dir()
+    return settings
+
+
+def sent_up(county, numbers: list[str]) -> bool:
+    payloads = [payload for (payload,) in county.rows(ISSUED)]
+    return len(payloads) == len(numbers) and all(n in p for n, p in zip(numbers, payloads))
+
+
+def test_a_village_kiosk_reports_its_tickets_to_its_county(tmp_path, clock):
     county = server(tmp_path / "county", "county-511525", f"sqlite:///{tmp_path / 'county.db'}", clock).start()
     try:
         token = add_hall(county, "qingshan", "511525001", name="青山村便民服务站")
-        station = tmp_path / "station"
-        config = write_kiosk_config(station, hall_file=hall_file(station, "qingshan"))
-        config.write_text(config.read_text() + f'parent = "{county.url}"\nparent_token = "{token}"\n',
-                          encoding="utf-8")
-        settings = load_settings(config)
-        settings.prepare_data_dir()
+        settings = station(tmp_path / "station", f'parent = "{county.url}"\nparent_token = "{token}"\n')
         kiosk = open_hall(settings, clock=clock)
         uplink = open_uplink(settings, clock=clock)
         try:
             assert "hall-uplink" in {thread.name for thread in threading.enumerate()}
             numbers = [kiosk.issue_ticket("household").number for _ in range(3)]
-            sent = "select kind, payload from uplink_events where origin = 'qingshan' and kind = 'issued' order by id"
-            until(lambda: len(county.rows(sent)) == 3, seconds=60,
-                  what=lambda: f"the county to hold the station's 3 tickets: {county.rows(sent)}")
-            assert [number in payload for (_, payload), number in zip(county.rows(sent), numbers)] == [True] * 3
+            until(lambda: sent_up(county, numbers), seconds=60,
+                  what=lambda: f"the county to hold the station's tickets {numbers}: {county.rows(ISSUED)}")
             assert county.rows("select hall_id, region from uplink_halls") == [("qingshan", "511525001")]
+        finally:
+            uplink.stop()
+    finally:
+        county.kill(signal.SIGTERM)
+
+
+def test_a_county_signed_by_a_private_ca_is_trusted_through_that_ca_alone(tmp_path, clock, caplog):
+    certificate, key = self_signed(tmp_path, "county")
+    stranger, _ = self_signed(tmp_path, "stranger")
+    county = server(tmp_path / "county", "county-511525", f"sqlite:///{tmp_path / 'county.db'}", clock,
+                    tls=(certificate, key)).start()
+    try:
+        assert county.url.startswith("https://")
+        token = add_hall(county, "qingshan", "511525001", name="青山村便民服务站")
+        lines = f'parent = "{county.url}"\nparent_token = "{token}"\n'
+        wrong = station(tmp_path / "station", lines + f'parent_ca = "{stranger}"\n')
+        numbers = [open_hall(wrong, clock=clock).issue_ticket("household").number for _ in range(2)]
+        caplog.set_level(logging.WARNING, logger="hall.uplink.sender")
+        uplink = open_uplink(wrong, clock=clock)
+        try:
+            until(lambda: "CERTIFICATE_VERIFY_FAILED" in caplog.text, seconds=60,
+                  what=lambda: f"the stranger's certificate refused: {caplog.text}")
+        finally:
+            uplink.stop()
+        assert county.rows("select count(*) from uplink_events") == [(0,)]
+        assert county.rows("select count(*) from uplink_halls where definition is not null") == [(0,)]
+        right = station(tmp_path / "station", lines + f'parent_ca = "{certificate}"\n')
+        uplink = open_uplink(right, clock=clock)
+        try:
+            until(lambda: sent_up(county, numbers), seconds=60,
+                  what=lambda: f"the county to hold the station's tickets {numbers}: {county.rows(ISSUED)}")
         finally:
             uplink.stop()
     finally:
