@@ -5,10 +5,11 @@ killed mid-batch, a parent killed mid-batch: nothing is lost and nothing counted
 from __future__ import annotations
 
 import signal
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from hall.uplink.central import STALE_AFTER
 from tests.conftest import OPEN_MORNING
 from tests.hall.uplink.chain import Sender, add_hall, server
 from tests.support.api_clients import Api
@@ -16,6 +17,7 @@ from tests.support.servers import FileClock
 from tests.support.waiting import until
 
 SERVICES = ("household", "social_security", "taxation")
+OUTAGE_TICKETS = 3000  # a busy hall's day (20 terminals)
 
 
 @pytest.fixture
@@ -80,14 +82,22 @@ def test_after_an_outage_everything_arrives_in_order_exactly_once(chain):
     issue_behind(hall, 5)
     until(arrived(city, hall_events(hall)), seconds=60, what="the first tickets to reach the city")
     county.kill(signal.SIGTERM)
-    issue_behind(hall, 600)
-    chain["clock"].now = OPEN_MORNING + timedelta(hours=2)
+    issue_behind(hall, OUTAGE_TICKETS)
+    chain["clock"].now = back = OPEN_MORNING + timedelta(hours=2)
+    assert back - heard(city) > STALE_AFTER                     # the central page calls the hall stale
     county.start()
     expected = hall_events(hall)
-    until(arrived(city, expected), seconds=180, what=lambda: f"{len(expected)} events at the city, not "
+    until(arrived(city, expected), seconds=300, what=lambda: f"{len(expected)} events at the city, not "
                                                              f"{len(received(city))}")
     assert received(county) == expected
-    assert city.rows("select issued from uplink_days where origin = 'chengguan'") == [(605,)]
+    assert city.rows("select issued from uplink_days where origin = 'chengguan'") == [(5 + OUTAGE_TICKETS,)]
+    until(lambda: back - heard(city) <= STALE_AFTER, what="the city to hear the hall again")
+
+
+def heard(parent) -> datetime:
+    """When the parent last heard of the hall: what its central page judges staleness by."""
+    (at,), = parent.rows("select heard_at from uplink_halls where hall_id = 'chengguan'")
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def backlog(chain, tickets: int) -> list[tuple]:
