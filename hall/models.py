@@ -498,6 +498,8 @@ class MatterNotice(Base):
     step_id: Mapped[int | None] = mapped_column(ForeignKey("matter_steps.id"),
                                                 comment="the step a citizen is told of; none for a light's notice")
     phone: Mapped[str | None] = mapped_column(String(12), comment="the citizen's, until the notice is sent")
+    progress: Mapped[str | None] = mapped_column(String(300), comment="the address of the case's progress page, "
+                                                                      "for a citizen's notice")
     channel: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -31,6 +31,8 @@ def upgrade() -> None:
                                    comment="the step a citizen is told of; none for a light's notice"))
         batch.add_column(sa.Column("phone", sa.String(12), nullable=True,
                                    comment="the citizen's, until the notice is sent"))
+        batch.add_column(sa.Column("progress", sa.String(300), nullable=True,
+                                   comment="the address of the case's progress page, for a citizen's notice"))
         batch.create_foreign_key("fk_matter_notices_step_id", "matter_steps", ["step_id"], ["id"])
         batch.create_unique_constraint("uq_matter_notice_step", ["step_id", "channel"])
     op.create_index("ix_matter_notice_due", "matter_notices", ["hall_id", "next_try_at"], sqlite_where=_UNSENT,
@@ -43,6 +45,7 @@ def downgrade() -> None:
     with op.batch_alter_table("matter_notices") as batch:
         batch.drop_constraint("uq_matter_notice_step", type_="unique")
         batch.drop_constraint("fk_matter_notices_step_id", type_="foreignkey")
+        batch.drop_column("progress")
         batch.drop_column("phone")
         batch.drop_column("step_id")
         batch.alter_column("light", existing_type=sa.String(8), nullable=False)
