@@ -3,8 +3,9 @@ HMAC-SHA256) and SMTP mail: those responsible of its yellow or red light (电子
 citizen who left a phone number of the documents owed (补正) and of its completion (办结).
 
 The notices wait in the outbox table matter_notices, written with the light's change
-(hall.matters.lights) or with the step (hall.matters.cases). A notice is claimed before it is sent, its next try set a back-off
-away, in a transaction of its own; then sent; then marked sent. So a server killed at any
+(hall.matters.lights) or with the step (hall.matters.cases). A notice is claimed before it
+is sent, its next try set a back-off away, in a transaction of its own; then sent; then
+marked sent. So a server killed at any
 point leaves the notice to be tried again (none is lost across a restart), two servers on
 one database never send one notice at once, and a receiver that sees one notice twice (a
 kill between its send and its mark) knows it by its id (the webhook's X-Hall-Notice, the

@@ -10,8 +10,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import SAMPLE_HALL
 from tests.hall.matters.receivers import SECRET
 from tests.hall.matters.test_cases_api import FUND_WITHDRAWAL, HOUSEHOLD_MOVE, MATTERS, at
@@ -69,7 +67,8 @@ def test_a_turn_is_told_once_by_webhook_and_mail_even_across_a_kill_9(supervised
     notice = json.loads(body)
     expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert headers["X-Hall-Signature"] == expected and headers["X-Hall-Notice"] == str(notice["id"])
-    assert (notice["light"], notice["case"]["number"], notice["case"]["due"]) == ("red", fund["number"], "2026-11-26")
+    assert (notice["kind"], notice["light"], notice["case"]["number"], notice["case"]["due"]) == (
+        "light", "red", fund["number"], "2026-11-26")
     assert [(t["role"], t["name"]) for t in notice["tell"]] == [
         ("responsible", "沈洁"), ("department_leader", "蒋平"), ("hall_leader", "中心主任 李华")]
     assert "id_number" not in body.decode() and "applicant" not in body.decode()
