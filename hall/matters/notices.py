@@ -83,6 +83,10 @@ def deliver(engine: QueueEngine, *, catalogue: Catalogue, supervision: Supervisi
     sent = 0
     for notice in _claim(engine, catalogue=catalogue, supervision=supervision, now=now):
         try:
+            if notice.channel not in (supervision.channels if notice.body["kind"] == "light"
+                                      else supervision.citizen_channels):
+                raise SendFailed(f"supervision.toml no longer names {notice.channel} for {notice.body['kind']} "
+                                 "notices")
             if notice.channel == "webhook":
                 send_webhook(supervision.webhook, notice.body)
             elif notice.body["kind"] == "light":

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import requests
 
@@ -119,3 +120,24 @@ def test_a_notice_owed_when_the_server_is_killed_before_its_send_arrives_once_af
     assert server.rows("select channel, attempts, phone from matter_notices order by id") == [
         ("webhook", 2, None), ("mail", 1, None)]
     assert (len(told(webhook)), len(mail.messages)) == (1, 1)
+
+
+def test_a_notice_whose_channel_the_hall_no_longer_names_waits_with_the_reason(supervised_hall, receivers):
+    webhook, _mail = receivers
+    server = supervised_hall
+    desk = server.staff("0301")
+    case = desk.post(MATTERS, {"matter_code": TAX_INVOICES, "phone": PHONE}).json()
+    webhook.status = 503
+    assert step(desk, case["id"], "complete").status_code == 200
+    unsent = "select last_error from matter_notices where channel = 'webhook' and sent_at is null"
+    until(lambda: "answered 503" in str(server.rows(unsent)), seconds=30, what="the webhook to be tried")
+    server.kill()
+    supervision = Path(server.args["hall_file"]).parent / "supervision.toml"
+    supervision.write_text(supervision.read_text(encoding="utf-8").replace("citizens = true", "citizens = false"),
+                           encoding="utf-8")
+    webhook.status = 200
+    server.start()
+    server.clock.now = OPEN_MORNING + timedelta(hours=1)   # past its retry
+    until(lambda: server.rows(unsent) == [("supervision.toml no longer names webhook for citizen notices",)],
+          seconds=30, what="the notice to wait with its reason")
+    assert told(webhook) == []
