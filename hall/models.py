@@ -454,6 +454,7 @@ class MatterCase(Base):
         Index("ix_matter_open", "hall_id", "light", "due", sqlite_where=text("closed_at IS NULL"),
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_matter_accepted", "hall_id", "accepted_at"),
+        Index("ix_matter_closed", "hall_id", "closed_at"),
         Index("ix_matter_person", "hall_id", "person_hash"),
     )
 
