@@ -414,7 +414,8 @@ class DurationTotal(Base):
 class MatterCase(Base):
     """A case of a matter of the catalogue (办件), from its acceptance at a counter to its end.
     The applicant is known by the masked ID number and a hash under the hall's person key for
-    the progress lookup (docs/privacy.md), never by name. `due` counts the promised working
+    the progress lookup (docs/privacy.md), never by name; a phone number the citizen left
+    for its notices is kept while it is open. `due` counts the promised working
     days from acceptance with the days of finished pauses added back; while the case waits
     for documents (`paused_since`) its clock stands still."""
 
@@ -428,6 +429,8 @@ class MatterCase(Base):
     department: Mapped[str] = mapped_column(String(80))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), comment="none for a walk-in")
     applicant_masked: Mapped[str | None] = mapped_column(String(18), comment="1101**********1234")
+    phone: Mapped[str | None] = mapped_column(String(12), comment="left by the citizen for its notices (13812345678); "
+                                                                  "removed when it closes")
     person_hash: Mapped[str | None] = mapped_column(String(64), comment="for the progress lookup; removed in time")
     state: Mapped[str] = mapped_column(String(20))
     promised_days: Mapped[int] = mapped_column(Integer, comment="0 for an immediate matter")
@@ -451,6 +454,7 @@ class MatterCase(Base):
         Index("ix_matter_open", "hall_id", "light", "due", sqlite_where=text("closed_at IS NULL"),
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_matter_accepted", "hall_id", "accepted_at"),
+        Index("ix_matter_closed", "hall_id", "closed_at"),
         Index("ix_matter_person", "hall_id", "person_hash"),
     )
 
@@ -480,16 +484,23 @@ class MatterSequence(Base):
 
 
 class MatterNotice(Base):
-    """A change of a case's light waiting to be told through one channel (webhook, mail):
-    written with the change, sent and marked sent afterwards, tried again until it is, so
-    that none is lost across a restart and none is sent for a change twice."""
+    """A notice waiting to be told through one channel (webhook, mail): a change of a case's
+    light, to the people responsible, or a step of it (documents owed, completed), to the
+    citizen at the phone number they left. Written with the change, sent and marked sent
+    afterwards, tried again until it is, so that none is lost across a restart and none is
+    sent for a change twice; a citizen's number is removed once their notice is sent."""
 
     __tablename__ = "matter_notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hall_id: Mapped[str] = mapped_column(String(64))
     matter_id: Mapped[int] = mapped_column(ForeignKey("matter_cases.id"))
-    light: Mapped[str] = mapped_column(String(8))
+    light: Mapped[str | None] = mapped_column(String(8), comment="yellow or red; none for a citizen's notice")
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("matter_steps.id"),
+                                                comment="the step a citizen is told of; none for a light's notice")
+    phone: Mapped[str | None] = mapped_column(String(12), comment="the citizen's, until the notice is sent")
+    progress: Mapped[str | None] = mapped_column(String(300), comment="the address of the case's progress page, "
+                                                                      "for a citizen's notice")
     channel: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -499,6 +510,7 @@ class MatterNotice(Base):
 
     __table_args__ = (
         UniqueConstraint("matter_id", "light", "channel", name="uq_matter_notice"),
+        UniqueConstraint("step_id", "channel", name="uq_matter_notice_step"),
         Index("ix_matter_notice_due", "hall_id", "next_try_at", sqlite_where=text("sent_at IS NULL"),
               postgresql_where=text("sent_at IS NULL")),
     )

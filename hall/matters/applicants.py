@@ -1,7 +1,12 @@
 """What a case keeps of its applicant: the ID number masked, and a hash of it under the
 hall's key for cases (hall.person_keys), by which their ID card later finds their cases,
 until 90 days after the case closed. The number itself is used for these two and
-forgotten: never stored, logged or sent on."""
+forgotten: never stored, logged or sent on.
+
+A citizen may also leave a phone number to be told when documents are owed and when the
+case is completed (hall.matters.notices). It is kept on the case while it is open, shown to
+staff masked (138****5678), and written whole only into the notices that need it.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -30,6 +35,18 @@ class Applicant:
 def masked(number: str) -> str:
     """``1101**********1234``, as every screen, ticket and page shows it."""
     return number[:4] + "*" * 10 + number[-4:]
+
+
+def national(phone: str) -> str:
+    """The number as a gateway dials it in China: the digits, without +86 (hall.schemas.Phone
+    has checked it is a mobile or a landline with its area code)."""
+    digits = re.sub(r"[^0-9]", "", phone)
+    return digits[2:] if phone.startswith(("+86", "86")) else digits
+
+
+def masked_phone(phone: str) -> str:
+    """``138****5678``: the first three digits and the last four stay."""
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 def lookup_hash(keys: PersonKeys, number: str) -> str:

@@ -3,10 +3,15 @@ or for a walk-in, numbered per hall and day, then moved step by step (hall.matte
 to their end. Each step is a row of the case's timeline and an event in the hall's log,
 with who took it and when, written in the transaction of the change; a step that does not
 follow is refused before anything is written.
+
+A citizen who left a phone number is owed a notice when documents are asked for and when
+the case is completed: written into the outbox of hall.matters.notices with the step, one
+per channel that tells citizens, the number copied into it. The case's number is removed in
+the transaction that closes it.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +25,12 @@ from hall.matters.applicants import Applicant
 from hall.matters.catalogue import Catalogue, Entry
 from hall.matters.states import (CLOSED_STATES, OPEN_STATES, STEPS, Light, MatterRefusal, MatterRefused, MatterState,
                                  MatterStep)
-from hall.models import MatterCase, MatterCaseStep, MatterSequence, Ticket
+from hall.models import MatterCase, MatterCaseStep, MatterNotice, MatterSequence, Ticket
 from hall.spec import HallSpec
 from hall.tickets import EventKind
 
 NOTE_LENGTH = 500
+CITIZEN_TOLD = (MatterStep.REQUEST_DOCUMENTS, MatterStep.COMPLETE)  # the steps a citizen with a number is told of
 _sequences = MatterSequence.__table__
 _BUMP = (update(_sequences).where(_sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"))
          .values(last_seq=_sequences.c.last_seq + 1))
@@ -34,10 +40,12 @@ _LAST = select(_sequences.c.last_seq).where(_sequences.c.hall_id == bindparam("h
 
 def open_case(session: Session, *, spec: HallSpec, catalogue: Catalogue, code: str, job_no: str, now: datetime,
               ticket_id: int | None = None, applicant: Applicant | None = None, documents: list[int] = (),
-              agent: str | None = None, refused_reason: str | None = None, yellow_days: int = 1) -> MatterCase:
+              agent: str | None = None, refused_reason: str | None = None, yellow_days: int = 1,
+              phone: str | None = None) -> MatterCase:
     """Accepts a case of the matter `code` (受理), or records that it was not accepted (不予受理)
-    when `refused_reason` is given; either way it gets its number. The event log's lock
-    comes first, as for every writer of events."""
+    when `refused_reason` is given; either way it gets its number. The citizen's `phone`
+    (national digits) is kept while the case is open: not at all for one not accepted. The
+    event log's lock comes first, as for every writer of events."""
     order_commits(session)
     entry = catalogue.entry(code)
     if entry is None:
@@ -58,7 +66,7 @@ def open_case(session: Session, *, spec: HallSpec, catalogue: Catalogue, code: s
     case = MatterCase(
         hall_id=spec.hall.id, number=_number(session, hall_id=spec.hall.id, day=today), matter_code=code,
         service=entry.matter.service, department=entry.department.name.zh_CN, ticket_id=ticket_id,
-        applicant_masked=applicant.masked if applicant else None,
+        applicant_masked=applicant.masked if applicant else None, phone=None if refused else phone,
         person_hash=applicant.person_hash if applicant else None, state=state.value,
         promised_days=entry.matter.days, accepted_at=now, accepted_by=job_no,
         accepted_here=spec.hall.name.zh_CN, decided_by=entry.decided_by, agent=agent,
@@ -74,11 +82,13 @@ def open_case(session: Session, *, spec: HallSpec, catalogue: Catalogue, code: s
 
 
 def take_step(session: Session, *, spec: HallSpec, catalogue: Catalogue, case_id: int, step: MatterStep,
-              job_no: str, now: datetime, note: str = "", documents: list[int] = ()) -> MatterCase:
+              job_no: str, now: datetime, note: str = "", documents: list[int] = (),
+              citizen_channels: list[str] = (), progress: str = "") -> MatterCase:
     """Moves the case on by one step if it follows from its state (states.STEPS). Asking for
     documents stops its clock; their coming (resume) adds the paused working days to its due
     day; returning needs the reason in `note`; completing after the due day marks it late
-    for good."""
+    for good. A citizen who left a number is owed a notice of asking and completing by each
+    of `citizen_channels`, pointing to `progress`, the address of the case's progress page."""
     if not isinstance(note, str) or len(note) > NOTE_LENGTH:
         raise InvalidInput("note", f"at most {NOTE_LENGTH} characters")
     order_commits(session)
@@ -112,7 +122,15 @@ def take_step(session: Session, *, spec: HallSpec, catalogue: Catalogue, case_id
         case.late = after is MatterState.COMPLETED and today > case.due
         case.light = None
         case.paused_since = None
-    _record(session, spec=spec, case=case, step=step.value, note=note.strip(), by=job_no, now=now)
+    taken = _record(session, spec=spec, case=case, step=step.value, note=note.strip(), by=job_no, now=now)
+    if step in CITIZEN_TOLD and case.phone is not None:
+        session.flush()
+        for channel in citizen_channels:
+            session.add(MatterNotice(hall_id=case.hall_id, matter_id=case.id, step_id=taken.id, phone=case.phone,
+                                     progress=progress, channel=channel, created_at=now, attempts=0,
+                                     next_try_at=now, last_error=""))
+    if after in CLOSED_STATES:
+        case.phone = None
     return case
 
 
@@ -132,8 +150,9 @@ def timeline(session: Session, *, case: MatterCase) -> list[MatterCaseStep]:
 
 def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None, light: Light | None = None,
           department: str | None = None, staff: str | None = None, open_only: bool = False,
-          limit: int = 100) -> list[MatterCase]:
-    """Cases, the soonest due first among open ones, then the latest accepted."""
+          closed_on: date | None = None, limit: int = 100) -> list[MatterCase]:
+    """Cases, the soonest due first among open ones, then the latest accepted; `closed_on`: those
+    closed on that hall-local day."""
     query = select(MatterCase).where(MatterCase.hall_id == spec.hall.id)
     if state is not None:
         query = query.where(MatterCase.state == state.value)
@@ -145,6 +164,9 @@ def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None,
         query = query.where(MatterCase.accepted_by == staff)
     if open_only:
         query = query.where(MatterCase.state.in_([s.value for s in OPEN_STATES]))
+    if closed_on is not None:
+        start = datetime.combine(closed_on, time(), tzinfo=spec.zone)
+        query = query.where(MatterCase.closed_at >= start, MatterCase.closed_at < start + timedelta(days=1))
     order = (MatterCase.closed_at.is_not(None), MatterCase.due, MatterCase.accepted_at.desc(), MatterCase.id)
     return list(session.scalars(query.order_by(*order).limit(limit)))
 
@@ -197,9 +219,11 @@ def _case(session: Session, *, spec: HallSpec, case_id: int, lock: bool = False)
 
 
 def _record(session: Session, *, spec: HallSpec, case: MatterCase, step: str, note: str, by: str,
-            now: datetime) -> None:
-    session.add(MatterCaseStep(matter_id=case.id, step=step, state=case.state, by=by, at=now, note=note))
+            now: datetime) -> MatterCaseStep:
+    taken = MatterCaseStep(matter_id=case.id, step=step, state=case.state, by=by, at=now, note=note)
+    session.add(taken)
     events.append(session, hall_id=spec.hall.id, kind=EventKind.MATTER_STEP, at=now, ticket_id=case.ticket_id,
                   payload={"matter": {"id": case.id, "number": case.number, "code": case.matter_code,
                                       "service": case.service, "step": step, "state": case.state, "by": by,
                                       "due": case.due.isoformat() if case.due else None, "light": case.light}})
+    return taken

@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 from hall.matters.applicants import ID_NUMBER
 from hall.matters.catalogue import CODE, Entry, MAX_DAYS
 from hall.matters.states import MatterState, MatterStep, Light
+from hall.matters.applicants import masked_phone
 from hall.models import MAX_ID
-from hall.schemas import Request
+from hall.schemas import Phone, Request
 
 DocumentIndex = Annotated[int, Field(ge=0, le=29, strict=True)]
 Languages = dict[str, str]
@@ -28,6 +29,10 @@ class MatterCaseRequest(Request):
                               description="the hall's agent carrying it (全程代办), where the matter offers one")
     refused_reason: str | None = Field(None, min_length=1, max_length=500,
                                        description="given: the case is recorded as not accepted (不予受理) for it")
+    phone: Phone | None = Field(None, description="the citizen's mobile or landline with its area code, if they want "
+                                                  "to be told when documents are owed and when it is completed; "
+                                                  "kept until it closes, and taken only where the hall's supervision "
+                                                  "names a channel for citizens (docs/matters.md)")
 
 
 class MatterStepRequest(Request):
@@ -42,6 +47,13 @@ class MatterStepPublic(BaseModel):
     by: str | None = Field(description="the staff member's job number")
     at: datetime
     note: str
+
+
+class CitizenNoticePublic(BaseModel):
+    step: MatterStep = Field(description="request_documents or complete: what the citizen is told of")
+    channel: str = Field(description="webhook or mail")
+    owed_at: datetime
+    sent_at: datetime | None = Field(description="none while it is pending")
 
 
 class MatterDocumentPublic(BaseModel):
@@ -59,6 +71,8 @@ class MatterCasePublic(BaseModel):
     department: str
     ticket_id: int | None
     applicant: str | None = Field(description="the masked ID number")
+    phone: str | None = Field(description="the number left for the citizen's notices, masked (138****5678); none "
+                                          "once it closes")
     state: MatterState
     promised_days: int = Field(ge=0, le=MAX_DAYS)
     accepted_at: datetime
@@ -75,17 +89,24 @@ class MatterCasePublic(BaseModel):
     closed_at: datetime | None
     late: bool = Field(description="completed after its due day; stays so")
     light: Light | None = Field(description="while open: green, yellow (its deadline near) or red (overdue)")
+    notices: list[CitizenNoticePublic] = Field(description="the notices owed to the citizen at the number they "
+                                                           "left, per channel, sent or pending")
     steps: list[MatterStepPublic] | None = Field(None, description="its timeline, in GET /matters/{id} and answers "
                                                                   "to steps")
 
     @classmethod
-    def of(cls, case, *, entry: Entry | None, due: date | None, received: list[int], steps=None) -> MatterCasePublic:
+    def of(cls, case, *, entry: Entry | None, due: date | None, received: list[int], notices=(),
+           steps=None) -> MatterCasePublic:
+        """From a hall.models.MatterCase, with its citizens' notices: (hall.models.MatterNotice,
+        the step it tells of) pairs."""
         documents = [MatterDocumentPublic(index=i, name=d.name.model_dump(exclude_none=True), received=i in received)
                      for i, d in enumerate(entry.matter.documents)] if entry else []
         name = entry.matter.name.model_dump(exclude_none=True) if entry else {"zh_CN": case.matter_code}
         return cls(id=case.id, number=case.number, matter_code=case.matter_code, matter_name=name,
                    service=case.service, department=case.department, ticket_id=case.ticket_id,
-                   applicant=case.applicant_masked, state=case.state, promised_days=case.promised_days,
+                   applicant=case.applicant_masked, phone=case.phone and masked_phone(case.phone),
+                   notices=[CitizenNoticePublic(step=step, channel=n.channel, owed_at=n.created_at, sent_at=n.sent_at)
+                            for n, step in notices], state=case.state, promised_days=case.promised_days,
                    accepted_at=case.accepted_at, accepted_by=case.accepted_by, accepted_here=case.accepted_here,
                    decided_by=case.decided_by, agent=case.agent, documents=documents, due=due,
                    paused_since=case.paused_since, paused_days=case.paused_days, reason=case.reason,

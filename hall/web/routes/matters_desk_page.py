@@ -1,6 +1,8 @@
 """The console's desk for cases (办件受理): a staff member opens a case of a matter for the
-citizen at their counter (or a walk-in), ticking the documents received, then takes its next
-steps, and prints its receipt. The page's script does it all through the API."""
+citizen at their counter (or a walk-in), ticking the documents received and, where the hall
+tells citizens of their cases, the phone number they leave for it; then takes its next steps,
+sees whether the citizen's notices were sent, and prints its receipt. The page's script does
+it all through the API."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -27,5 +29,6 @@ def desk(request: Request):
                  "documents": [d.name.get(language) for d in e.matter.documents]} for e in entries]})
     data = {"texts": texts.section("common", "matters", "progress", "receipt", "desk"), "lang": language,
             "counter": who.counters[0] if len(who.counters) == 1 else None, "job_no": who.job_no,
-            "services": services}
+            "services": services, "citizen_notices": bool(hall.supervision.citizen_channels),
+            "today": hall.clock().astimezone(hall.spec.zone).date().isoformat()}
     return page(request, "matters_desk.html", texts=texts, who=who, data=data)

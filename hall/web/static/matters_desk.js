@@ -1,10 +1,13 @@
 "use strict";
 // The console's desk for cases: open one for the citizen being served (or a walk-in) with the
-// documents received ticked, then move it on step by step; every change through the API.
+// documents received ticked and the phone number they leave for its notices, then move it on
+// step by step and watch its notices go out; every change through the API.
 (() => {
   const { data, t, api, el } = Hall;
   const $ = (id) => document.getElementById(id);
   const matters = Object.fromEntries(data.services.flatMap((s) => s.matters.map((m) => [m.code, m])));
+  const PENDING_AGAIN = 3000;   // ms: the list is read again while a citizen's notice is pending
+  let again = null;
   const STEPS = { accepted: ["start", "request_documents", "complete", "return"],
                   in_progress: ["request_documents", "complete", "return"],
                   waiting_documents: ["resume", "return"] };
@@ -27,6 +30,8 @@
                    documents: [...document.querySelectorAll("input[name=document]:checked")].map((c) => Number(c.value)) };
     const number = $("id-number").value.trim();
     if (number) body.id_number = number.toUpperCase();
+    const phone = $("phone").value.trim();
+    if (!$("phone-row").hidden && phone) body.phone = phone;
     if (!$("agent-row").hidden && $("agent").value.trim()) body.agent = $("agent").value.trim();
     try {
       if (!$("walk-in").checked && data.counter) {
@@ -35,6 +40,7 @@
       }
       const opened = await api("POST", "/api/v1/matters", body);
       $("id-number").value = "";
+      $("phone").value = "";
       say(t("desk.accepted", { number: opened.number }));
       $("message").append(" ", el("a", { href: `/console/matters/${opened.id}/receipt`, target: "_blank" }, t("receipt.print")));
       await load();
@@ -54,16 +60,35 @@
     }
   }
 
+  // Each notice owed to the citizen, without their number: what it tells and whether it went.
+  function told(c) {
+    return el("td", {}, c.phone || "", el("ul", { class: "notices" }, ...c.notices.map((n) => el("li", {
+      class: n.sent_at ? "sent" : "pending", "data-notice": `${n.step} ${n.channel} ${n.sent_at ? "sent" : "pending"}`
+    }, `${t(`matters.step_${n.step}`)} · ${t(`desk.channel_${n.channel}`)}：${t(n.sent_at ? "desk.notice_sent" : "desk.notice_pending")}`))));
+  }
+
+  function numbered(c) {
+    return el("th", { scope: "row" }, el("a", { href: `/console/matters/${c.id}/receipt`, target: "_blank" }, c.number));
+  }
+
   async function load() {
-    const cases = await api("GET", `/api/v1/matters?open=true&staff=${encodeURIComponent(data.job_no)}`);
-    $("cases").replaceChildren(...cases.map((c) => el("tr", { "data-case": c.number },
-      el("th", { scope: "row" }, el("a", { href: `/console/matters/${c.id}/receipt`, target: "_blank" }, c.number)),
+    const mine = `staff=${encodeURIComponent(data.job_no)}`;
+    const [cases, closed] = await Promise.all([api("GET", `/api/v1/matters?open=true&${mine}`),
+                                               api("GET", `/api/v1/matters?closed_on=${data.today}&${mine}`)]);
+    $("cases").replaceChildren(...cases.map((c) => el("tr", { "data-case": c.number }, numbered(c),
       el("td", {}, c.matter_name[data.lang] || c.matter_name.zh_CN),
       el("td", {}, t(`progress.state_${c.state}`)), el("td", {}, c.due || ""),
-      el("td", {}, el("span", { class: `light ${c.light}` }, t(`matters.light_${c.light}`))),
+      el("td", {}, el("span", { class: `light ${c.light}` }, t(`matters.light_${c.light}`))), told(c),
       el("td", { class: "steps" }, ...(STEPS[c.state] || []).map((name) =>
         el("button", { type: "button", class: "button small", "data-step": name, onclick: () => step(c.id, name) },
            t(`matters.step_${name}`)))))));
+    $("closed").replaceChildren(...closed.map((c) => el("tr", { "data-case": c.number }, numbered(c),
+      el("td", {}, c.matter_name[data.lang] || c.matter_name.zh_CN), el("td", {}, t(`progress.state_${c.state}`)),
+      told(c))));
+    clearTimeout(again);
+    if ([...cases, ...closed].some((c) => c.notices.some((n) => !n.sent_at))) {
+      again = setTimeout(() => load().catch((e) => say(e.message, true)), PENDING_AGAIN);
+    }
   }
 
   async function start() {

@@ -192,3 +192,17 @@ def test_the_lookup_hash_of_a_closed_case_is_forgotten_90_days_on(desk, live, cl
         housekeeping.tidy(live.hall.engine, now=clock.now + timedelta(days=days))
         assert stored(hashes) == [(closed["id"], kept, "1101**********002X"),
                                   (still_open["id"], True, "1101**********002X")]
+
+
+def test_bad_phone_numbers_are_refused_and_a_hall_telling_citizens_nothing_takes_none(desk, count):
+    before = {t: count(t) for t in ("matter_cases", "matter_steps", "events", "matter_sequences", "idempotency_keys")}
+    for i, phone in enumerate(("1381234567", "138123456789", "12812345678", "138 1234 5678", "0359-302",
+                               "+1 2025550123", "13812345678x", "１３８１２３４５６７８", "", 13812345678)):
+        answer = desk.post(MATTERS, {"matter_code": HOUSEHOLD_MOVE, "phone": phone}, key=f"bad-phone-{i}")
+        assert (answer.status_code, answer.json()["error"]) == (422, "invalid"), phone
+        assert "body.phone" in answer.json()["message"], answer.text
+    # A good number, where the hall's supervision names no channel to tell citizens by.
+    answer = desk.post(MATTERS, {"matter_code": HOUSEHOLD_MOVE, "phone": "13812345678"}, key="no-channel")
+    assert (answer.status_code, answer.json()["fields"][0]["loc"]) == (422, ["phone"])
+    assert "supervision.toml names no channel" in answer.json()["message"]
+    assert {t: count(t) for t in before} == before

@@ -10,15 +10,10 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import OPEN_MORNING, ROOT, SAMPLE_HALL
-from tests.hall.matters.receivers import MailReceiver, WebhookReceiver
+from tests.conftest import SAMPLE_HALL
+from tests.hall.matters.receivers import SECRET
 from tests.hall.matters.test_cases_api import FUND_WITHDRAWAL, HOUSEHOLD_MOVE, MATTERS, at
-from tests.support.servers import FileClock, HallServer
 from tests.support.waiting import until
-
-SECRET = "a webhook key of the hall, 32 characters at least"
 
 
 def light_of(who, case_id: int) -> str | None:
@@ -52,47 +47,6 @@ def test_lights_turn_with_the_days_and_pauses_keep_theirs(login, clock, stored):
         ("red", [move["number"]], "2026-12-03")]
 
 
-@pytest.fixture
-def receivers():
-    webhook, mail = WebhookReceiver(), MailReceiver()
-    yield webhook, mail
-    webhook.stop()
-    mail.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def supervised_hall(request, tmp_path, receivers) -> HallServer:
-    """A hall server in its own process, whose hall tells its webhook and its mail."""
-    webhook, mail = receivers
-    folder = tmp_path / "config"
-    folder.mkdir()
-    shutil.copy(SAMPLE_HALL, folder / "hall.toml")
-    shutil.copytree(ROOT / "config" / "matters", folder / "matters")
-    secret = folder / "webhook.key"
-    secret.write_text(SECRET)
-    secret.chmod(0o600)
-    (folder / "supervision.toml").write_text(f"""
-yellow_days = 1
-hall_leader = "中心主任 李华"
-
-[webhook]
-url = "{webhook.url}"
-secret_file = "{secret}"
-
-[mail]
-host = "127.0.0.1"
-port = {mail.port}
-sender = "hall@chengguan.example.cn"
-to = ["leaders@chengguan.example.cn"]
-""", encoding="utf-8")
-    database = (f"sqlite:///{tmp_path / 'data' / 'hall.db'}" if request.param == "sqlite"
-                else request.getfixturevalue("postgres").database("supervised"))
-    server = HallServer(data_dir=tmp_path / "data", database=database, hall_file=folder / "hall.toml",
-                        clock=FileClock(tmp_path / "clock", OPEN_MORNING), offline_after=2)
-    yield server.start()
-    server.kill()
-
-
 def test_a_turn_is_told_once_by_webhook_and_mail_even_across_a_kill_9(supervised_hall, receivers):
     webhook, mail = receivers
     server = supervised_hall
@@ -113,7 +67,8 @@ def test_a_turn_is_told_once_by_webhook_and_mail_even_across_a_kill_9(supervised
     notice = json.loads(body)
     expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert headers["X-Hall-Signature"] == expected and headers["X-Hall-Notice"] == str(notice["id"])
-    assert (notice["light"], notice["case"]["number"], notice["case"]["due"]) == ("red", fund["number"], "2026-11-26")
+    assert (notice["kind"], notice["light"], notice["case"]["number"], notice["case"]["due"]) == (
+        "light", "red", fund["number"], "2026-11-26")
     assert [(t["role"], t["name"]) for t in notice["tell"]] == [
         ("responsible", "沈洁"), ("department_leader", "蒋平"), ("hall_leader", "中心主任 李华")]
     assert "id_number" not in body.decode() and "applicant" not in body.decode()

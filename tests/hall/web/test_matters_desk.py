@@ -23,6 +23,7 @@ def test_a_case_opened_for_the_ticket_being_served_and_moved_on(live, staff, kio
     page.click("a[href='/console/matters']")
     page.wait_for_selector("body[data-ready=true]")
     assert violations(page) == []
+    assert page.is_hidden("#phone")   # the sample hall tells citizens nothing: no number is asked for
     page.select_option("#matter", MOVE)
     page.check("input[name=document][value='0']")
     page.check("input[name=document][value='1']")
@@ -41,7 +42,8 @@ def test_a_case_opened_for_the_ticket_being_served_and_moved_on(live, staff, kio
                            "document.querySelector('#message').textContent.includes('理由')")
     page.fill("#note", "申请人撤回")
     page.click("tr[data-case='20261125-0001'] [data-step=return]")
-    page.wait_for_selector("tr[data-case='20261125-0001']", state="detached")
+    page.wait_for_selector("#cases tr[data-case='20261125-0001']", state="detached")
+    assert "已退件" in page.inner_text("#closed tr[data-case='20261125-0001']")   # among those closed today
     assert stored("select state, reason from matter_cases") == [("returned", "申请人撤回")]
     assert violations(page) == []
 
