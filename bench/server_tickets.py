@@ -368,11 +368,11 @@ def issue_table(tmp_path: Path, hall_file: Path, databases: dict, totals: dict, 
         print(f"{names[1]} / {names[0]} at 10 clients, run by run: {spread(ratios, 2)}", flush=True)
 
 
-def workers_table(tmp_path: Path, hall_file: Path, database_for, totals: dict, runs: int) -> None:
+def workers_table(tmp_path: Path, hall_file: Path, database_for, totals: dict, runs: int,
+                  counts: tuple[int, ...] = (1, 2, 4)) -> None:
     print(f"\nPostgreSQL, python -m hall serve --workers N: tickets/s and p99 (ms), min / median / max of {runs} "
           f"runs alternating the order; load average {os.getloadavg()[0]:.1f}")
     hall_file = always_open(hall_file, tmp_path)
-    counts = (1, 2, 4)
     figures: dict = {}
     for run in range(runs):
         for workers in (counts if run % 2 == 0 else counts[::-1]):
@@ -392,11 +392,12 @@ def workers_table(tmp_path: Path, hall_file: Path, database_for, totals: dict, r
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="fewer tickets and one run, for a smoke run")
+    parser.add_argument("--quick", action="store_true",
+                        help="one run of fewer tickets, 10 clients and up to 2 workers: a smoke run")
     parser.add_argument("--part", choices=("issue", "workers", "events", "all"), default="all")
     args = parser.parse_args()
     runs = 1 if args.quick else 3
-    totals = {1: 300, 10: 1000, 50: 1500} if not args.quick else {1: 50, 10: 200}
+    totals = {1: 300, 10: 1000, 50: 1500} if not args.quick else {10: 100}
     calls = 200 if not args.quick else 30
 
     with bench_halls() as (tmp_path, hall_file, databases):
@@ -407,7 +408,8 @@ def main() -> None:
             issue_table(tmp_path, hall_file, databases, totals, runs, 300 if not args.quick else 50)
         if args.part in ("workers", "all"):
             workers_table(tmp_path, hall_file, databases["PostgreSQL"],
-                          {10: 1000, 50: 1500} if not args.quick else {10: 100}, runs)
+                          {10: 1000, 50: 1500} if not args.quick else {10: 100}, runs,
+                          (1, 2, 4) if not args.quick else (1, 2))
         if args.part in ("events", "all"):
             print("\nevent latency: call-next request sent -> SSE listener has the `called` event (ms)")
             for name, database_for in databases.items():
