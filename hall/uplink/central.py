@@ -1,6 +1,7 @@
 """What a parent's central page shows: its region tree, each hall's figures now and today,
 and the sums of each region, read from the figures the receiver keeps (hall.uplink.tally)
-in five statements, whatever the number of halls or events.
+in six statements, whatever the number of halls or events; and one hall's queues and
+counters today, in four.
 
 A hall not heard from for STALE_AFTER (a heartbeat comes every 30 s) is stale: its figures
 of the day stay, but what it has waiting now is unknown, never shown as none.
@@ -10,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from hall.models import ChildHall, HallDay, Region, RegionSupervisor, ReportedDevice, ReportedTicket
+from hall.matters.states import Light
+from hall.models import ChildHall, HallDay, Region, RegionSupervisor, ReportedCase, ReportedDevice, ReportedTicket
 from hall.tickets import TicketStatus
-from hall.uplink import regions
+from hall.uplink import regions, tally
 
 STALE_AFTER = timedelta(minutes=5)
 
@@ -30,6 +32,8 @@ class Figures:
     rated: int = 0
     satisfied: int = 0
     alarms: int = 0
+    open_cases: int = 0
+    overdue_cases: int = 0
     halls: int = 0
     stale: int = 0
 
@@ -42,7 +46,8 @@ class Figures:
         return round(100 * self.satisfied / self.rated, 1) if self.rated else None
 
     def add(self, other: Figures) -> None:
-        for name in ("served", "waits", "wait_seconds", "rated", "satisfied", "alarms", "halls", "stale"):
+        for name in ("served", "waits", "wait_seconds", "rated", "satisfied", "alarms", "open_cases", "overdue_cases",
+                     "halls", "stale"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         if not other.stale:
             self.waiting += other.waiting
@@ -119,4 +124,11 @@ def _figures(session: Session, *, now: datetime, today: date, halls: list[ChildH
         ReportedDevice.alarm.is_(True), ReportedDevice.origin.in_(wanted)).group_by(ReportedDevice.origin)
     for origin, count in session.execute(alarms):
         out[origin].alarms = count
+    # A follow-up is overdue past its due day; a matter's case when its hall turned it red.
+    overdue = or_(and_(ReportedCase.kind == tally.RATING, ReportedCase.due < today),
+                  and_(ReportedCase.kind == tally.MATTER, ReportedCase.light == Light.RED.value))
+    cases = select(ReportedCase.origin, func.count(), func.sum(case((overdue, 1), else_=0))).where(
+        ReportedCase.origin.in_(wanted)).group_by(ReportedCase.origin)
+    for origin, count, late in session.execute(cases):
+        out[origin].open_cases, out[origin].overdue_cases = count, int(late or 0)
     return out

@@ -1,7 +1,7 @@
-"""A parent's central page in Chromium, fed by its child halls over the uplink API: the
-figures of each hall and region against the events sent, a silent hall shown as stale and
-never as none waiting, a supervisor seeing only their region, and no accessibility
-violation (axe-core)."""
+"""A parent's central page in Chromium, fed by its child halls over the uplink API, on
+SQLite and PostgreSQL: the figures of each hall and region against the events sent (open and
+overdue cases among them), a silent hall shown as stale and never as none waiting, a
+supervisor seeing only their region, and no accessibility violation (axe-core)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -14,6 +14,7 @@ from tests.conftest import OPEN_MORNING
 from tests.hall.web.conftest import SCREENSHOTS, log_in
 from tests.support.accessibility import violations
 from tests.support.api_clients import Api, add_staff
+from tests.support.hall_fixtures import module_database  # noqa: F401 (this page on both databases)
 
 EVENTS = "/api/v1/uplink/events"
 
@@ -37,8 +38,19 @@ class Child:
         self.event(kind, at, ticket, {"ticket": {"id": ticket, "number": f"A{ticket:03}", "service": "household",
                                                  "status": status}})
 
+    def rating_case(self, at: datetime, case_id: int, state: str, due: str) -> None:
+        self.event("case_opened" if state == "open" else "case_step", at, case_id, {"case": {
+            "id": case_id, "rating_id": case_id, "ticket_id": case_id, "step": state, "state": state,
+            "note": "已核实", "by": "9001", "due": due}})
+
+    def matter(self, at: datetime, case_id: int, state: str, due: str, light: str = "green") -> None:
+        self.event("matter_step", at, None, {"matter": {
+            "id": case_id, "number": f"20261120-{case_id:04}", "code": "11510000-001", "service": "household",
+            "step": state, "state": state, "by": "0301", "due": due, "light": light}})
+
     def send(self) -> None:
-        answer = self.api.post(EVENTS, {"hall": self.hall_id, "after": 0, "events": self.sent})
+        after = self.sent[0]["seq"] - 1 if self.sent else self.seq
+        answer = self.api.post(EVENTS, {"hall": self.hall_id, "after": after, "events": self.sent})
         assert answer.status_code == 200 and answer.json()["acked"] == self.seq, answer.text
 
 
@@ -55,6 +67,7 @@ def reported(live, clock):
     village.ticket("issued", t0, 1, "waiting")
     clock.now = t0 + timedelta(minutes=1)
     village.send()
+    village.sent.clear()
     town = Child(live, "town-01", "511525001", "庆符镇便民服务中心")
     for n in (1, 2, 3):
         town.ticket("issued", t0 + timedelta(minutes=n), n, "waiting")
@@ -64,6 +77,21 @@ def reported(live, clock):
     town.event("rated", t0 + timedelta(minutes=9), 2, {"rating": {"ticket_id": 2, "level": 2}})
     town.event("device_status", t0 + timedelta(minutes=9), None,
                {"device": "printer-01", "kind": "printer", "status": "paper_out"})
+    # Bad ratings' follow-ups: one past its due day, one within it, one closed; matters'
+    # cases: one turned red on the hall's new day, one past due but waiting for documents
+    # (its clock stands still), one completed.
+    town.rating_case(t0 + timedelta(minutes=9), 11, "open", "2026-11-20")
+    town.rating_case(t0 + timedelta(minutes=9), 12, "open", "2026-11-27")
+    town.rating_case(t0 + timedelta(minutes=9), 13, "open", "2026-11-27")
+    town.rating_case(t0 + timedelta(minutes=10), 13, "closed", "2026-11-27")
+    town.matter(t0 + timedelta(minutes=9), 21, "accepted", "2026-11-24")
+    town.matter(t0 + timedelta(minutes=9), 22, "waiting_documents", "2026-11-24")
+    town.matter(t0 + timedelta(minutes=9), 23, "accepted", "2026-11-30")
+    town.matter(t0 + timedelta(minutes=10), 23, "completed", "2026-11-30")
+    town.event("matter_light", t0 + timedelta(minutes=10), None, {"light": "red", "count": 1,
+                                                                  "numbers": ["20261120-0021"], "day": "2026-11-25"})
+    village.rating_case(t0 + timedelta(minutes=1), 31, "open", "2026-11-24")
+    village.send()
     other = Child(live, "town-09", "511526001", "巡场镇便民服务中心")
     other.ticket("issued", t0 + timedelta(minutes=2), 1, "waiting")
     clock.now = t0 + timedelta(minutes=11)
@@ -75,7 +103,8 @@ def reported(live, clock):
 def cells(page, hall_id: str) -> dict[str, str]:
     row = page.locator(f"tr[data-hall='{hall_id}']")
     return {name: row.locator(f"td.{name}").inner_text().strip()
-            for name in ("waiting", "served", "mean-wait", "satisfaction", "device-alarms")
+            for name in ("waiting", "served", "mean-wait", "satisfaction", "open-cases", "overdue-cases",
+                         "device-alarms")
             if row.locator(f"td.{name}").count()}
 
 
@@ -85,7 +114,7 @@ def test_the_central_page_shows_each_hall_and_region_as_their_events_tell(report
     log_in(page, "9001", then="/central")
     page.wait_for_selector("main.central")
     assert cells(page, "town-01") == {"waiting": "2", "served": "1", "mean-wait": "4分钟", "satisfaction": "50.0%",
-                                      "device-alarms": "1"}
+                                      "open-cases": "4", "overdue-cases": "2", "device-alarms": "1"}
     longest = page.locator("tr[data-hall='town-01'] td.longest").inner_text()
     assert longest == "9分钟"   # ticket 2, taken at minute 2, still waits at minute 11
     village = page.locator("tr[data-hall='village-02']")
@@ -97,6 +126,9 @@ def test_the_central_page_shows_each_hall_and_region_as_their_events_tell(report
     assert county.locator("td.waiting").inner_text().startswith("2 ")   # the stale village's ticket not counted
     assert "1个大厅失联" in county.locator("td.waiting").inner_text()
     assert county.locator("td.served").inner_text() == "1"
+    assert county.locator("td.open-cases").inner_text() == "5"   # a silent hall's cases stay open
+    assert county.locator("td.overdue-cases").inner_text() == "3"
+    assert page.locator("tr.region-row[data-code='511526'] td.open-cases").inner_text() == "0"
     assert page.locator("tr.region-row[data-code='511500'] td.heard").inner_text() == "3个大厅"
     assert violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
