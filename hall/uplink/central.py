@@ -8,6 +8,7 @@ of the day stay, but what it has waiting now is unknown, never shown as none.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -15,7 +16,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hall.matters.states import Light
-from hall.models import ChildHall, HallDay, Region, RegionSupervisor, ReportedCase, ReportedDevice, ReportedTicket
+from hall.models import (ChildHall, HallDay, Region, RegionSupervisor, ReportedCase, ReportedCounter, ReportedDevice,
+                         ReportedTicket)
+from hall.spec import HallSpec
 from hall.tickets import TicketStatus
 from hall.uplink import regions, tally
 
@@ -73,6 +76,10 @@ class Row:
         return 0 < self.figures.halls == self.figures.stale
 
 
+def silent(hall: ChildHall, *, now: datetime) -> bool:
+    return hall.heard_at is None or now - hall.heard_at > STALE_AFTER
+
+
 def watched_regions(session: Session, *, hall_id: str, job_no: str) -> list[str]:
     return list(session.scalars(select(RegionSupervisor.region).where(
         RegionSupervisor.hall_id == hall_id, RegionSupervisor.job_no == job_no).order_by(RegionSupervisor.region)))
@@ -102,8 +109,7 @@ def tree(session: Session, *, now: datetime, today: date, within: list[str] | No
 
 def _figures(session: Session, *, now: datetime, today: date, halls: list[ChildHall]) -> dict[str, Figures]:
     wanted = [h.hall_id for h in halls]
-    out = {h.hall_id: Figures(halls=1, stale=int(h.heard_at is None or now - h.heard_at > STALE_AFTER))
-           for h in halls}
+    out = {h.hall_id: Figures(halls=1, stale=int(silent(h, now=now))) for h in halls}
     if not wanted:
         return out
     waiting = select(ReportedTicket.origin, func.count(), func.min(ReportedTicket.issued_at)).where(
@@ -132,3 +138,78 @@ def _figures(session: Session, *, now: datetime, today: date, halls: list[ChildH
     for origin, count, late in session.execute(cases):
         out[origin].open_cases, out[origin].overdue_cases = count, int(late or 0)
     return out
+
+
+@dataclass
+class ServiceLine:
+    code: str
+    name: str
+    waiting: int = 0
+    served: int = 0
+    waits: int = 0
+    wait_seconds: int = 0
+
+    @property
+    def mean_wait(self) -> int | None:
+        return round(self.wait_seconds / self.waits) if self.waits else None
+
+
+@dataclass
+class CounterLine:
+    counter: str
+    staffed: bool = False
+    paused: bool = False
+    serving: str | None = None    # the number it has called and not yet finished
+    served: int = 0
+
+
+@dataclass
+class HallToday:
+    """One hall's queues and counters today, for the drill-down from its row."""
+
+    hall: ChildHall
+    stale: bool
+    services: list[ServiceLine]
+    counters: list[CounterLine]
+
+
+def visible_hall(session: Session, *, hall_id: str, within: list[str] | None) -> ChildHall | None:
+    """The hall, if it reports here and lies inside `within` (None: every hall)."""
+    hall = session.get(ChildHall, hall_id)
+    if hall is None or (within is not None and not any(regions.contains(r, hall.region) for r in within)):
+        return None
+    return hall
+
+
+def hall_today(session: Session, *, hall: ChildHall, now: datetime, today: date, language: str) -> HallToday:
+    """Its services and counters in the order its definition gives them (those its events
+    name and the definition does not, after), each with today's figures from its ticket
+    rows and its counters' rows."""
+    services: dict[str, ServiceLine] = {}
+    counters: dict[str, CounterLine] = {}
+    if hall.definition:
+        spec = HallSpec.model_validate(json.loads(hall.definition))
+        services = {s.code: ServiceLine(code=s.code, name=s.name.get(language)) for s in spec.services}
+        counters = {c.id: CounterLine(counter=c.id) for c in spec.counters}
+    today_rows = and_(ReportedTicket.origin == hall.hall_id, ReportedTicket.day == today)
+    waiting = ReportedTicket.status == TicketStatus.WAITING.value
+    completed = ReportedTicket.status == TicketStatus.COMPLETED.value
+    by_service = select(ReportedTicket.service, func.sum(case((waiting, 1), else_=0)),
+                        func.sum(case((completed, 1), else_=0)), func.count(ReportedTicket.waited),
+                        func.sum(ReportedTicket.waited)).where(today_rows, ReportedTicket.service.is_not(None)
+                                                               ).group_by(ReportedTicket.service)
+    for code, waiting_now, served, waits, wait_seconds in session.execute(by_service):
+        line = services.setdefault(code, ServiceLine(code=code, name=code))
+        line.waiting, line.served, line.waits, line.wait_seconds = (int(waiting_now or 0), int(served or 0), waits,
+                                                                    int(wait_seconds or 0))
+    by_counter = select(ReportedTicket.counter, func.sum(case((completed, 1), else_=0)),
+                        func.max(case((ReportedTicket.status == TicketStatus.CALLED.value, ReportedTicket.number)))
+                        ).where(today_rows, ReportedTicket.counter.is_not(None)).group_by(ReportedTicket.counter)
+    for counter, served, serving in session.execute(by_counter):
+        line = counters.setdefault(counter, CounterLine(counter=counter))
+        line.served, line.serving = int(served or 0), serving
+    for row in session.scalars(select(ReportedCounter).where(ReportedCounter.origin == hall.hall_id)):
+        line = counters.setdefault(row.counter, CounterLine(counter=row.counter))
+        line.staffed, line.paused = row.staffed, row.paused
+    return HallToday(hall=hall, stale=silent(hall, now=now),
+                     services=list(services.values()), counters=list(counters.values()))

@@ -1,33 +1,54 @@
 """A parent's central page (三级平台): its region tree with each hall's figures now and
-today and each region's sums (hall.uplink.central). An admin sees every hall; a supervisor
-the halls inside the regions named for them (python -m hall supervise-region); other staff
-nothing. Drawn on the server, and refreshed by the browser every 30 s."""
+today and each region's sums (hall.uplink.central), and from a hall's row its queues and
+counters today. An admin sees every hall; a supervisor the halls inside the regions named
+for them (python -m hall supervise-region), and a hall outside them is not found, whatever
+address is typed; other staff nothing. Drawn on the server, and refreshed by the browser
+every 30 s."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 
 from hall.schemas import Role
 from hall.uplink import central
-from hall.web.pages import page, signed_in, texts_for
+from hall.web.pages import SignedIn, page, signed_in, texts_for, unless_supervisor
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/central")
 def central_page(request: Request):
-    who = signed_in(request)
-    if who is None:
-        return RedirectResponse("/console?next=/central", status_code=303)
     texts = texts_for(request)
-    if who.role is Role.STAFF:
-        return page(request, "message.html", status_code=403, texts=texts, title=texts("central.title"),
-                    message=texts("central.supervisors_only"), link="/console", link_text=texts("console.title"))
+    who = signed_in(request)
+    if (refused := unless_supervisor(request, who, texts, "central")) is not None:
+        return refused
     hall = request.app.state.hall
     now = hall.clock()
     with hall.engine.reading() as session:
-        within = None if who.role is Role.ADMIN else central.watched_regions(session, hall_id=hall.hall_id,
-                                                                             job_no=who.job_no)
+        within = _within(session, hall, who)
         rows = central.tree(session, now=now, today=now.astimezone(hall.spec.zone).date(), within=within)
     return page(request, "central.html", texts=texts, who=who, rows=rows, no_region=within == [],
                 stale_minutes=int(central.STALE_AFTER.total_seconds() // 60), zone_info=hall.spec.zone)
+
+
+@router.get("/central/halls/{hall_id}")
+def central_hall_page(hall_id: str, request: Request):
+    texts = texts_for(request)
+    who = signed_in(request)
+    if (refused := unless_supervisor(request, who, texts, "central")) is not None:
+        return refused
+    hall = request.app.state.hall
+    now = hall.clock()
+    with hall.engine.reading() as session:
+        child = central.visible_hall(session, hall_id=hall_id, within=_within(session, hall, who))
+        today = child and central.hall_today(session, hall=child, now=now, today=now.astimezone(hall.spec.zone).date(),
+                                             language=texts.language)
+    if today is None:
+        return page(request, "message.html", status_code=404, texts=texts, title=texts("central.title"),
+                    message=texts("central.no_such_hall"), link="/central", link_text=texts("central.title"))
+    return page(request, "central_hall.html", texts=texts, who=who, today=today,
+                stale_minutes=int(central.STALE_AFTER.total_seconds() // 60), zone_info=hall.spec.zone)
+
+
+def _within(session, hall, who: SignedIn) -> list[str] | None:
+    return None if who.role is Role.ADMIN else central.watched_regions(session, hall_id=hall.hall_id,
+                                                                       job_no=who.job_no)

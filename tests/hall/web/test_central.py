@@ -9,9 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hall.schemas import Role
+from hall.spec import load_hall
 from hall.uplink import receiver
-from tests.conftest import OPEN_MORNING
-from tests.hall.web.conftest import SCREENSHOTS, log_in
+from tests.conftest import OPEN_MORNING, SAMPLE_HALL
+from tests.hall.web.conftest import SCREENSHOTS, console_ready, log_in
 from tests.support.accessibility import violations
 from tests.support.api_clients import Api, add_staff
 from tests.support.hall_fixtures import module_database  # noqa: F401 (this page on both databases)
@@ -28,15 +29,28 @@ class Child:
                                                        now=datetime.now(timezone.utc)))
         self.hall_id, self.seq, self.sent = hall_id, 0, []
 
-    def event(self, kind: str, at: datetime, ticket_id: int | None, payload: dict) -> None:
+    def event(self, kind: str, at: datetime, ticket_id: int | None, payload: dict, counter: str | None = None) -> None:
         self.seq += 1
         self.sent.append({"seq": self.seq, "origin": self.hall_id, "id": self.seq, "kind": kind,
-                          "at": at.isoformat(), "day": at.date().isoformat(), "counter": None, "ticket": ticket_id,
+                          "at": at.isoformat(), "day": at.date().isoformat(), "counter": counter, "ticket": ticket_id,
                           "payload": payload})
 
-    def ticket(self, kind: str, at: datetime, ticket: int, status: str) -> None:
-        self.event(kind, at, ticket, {"ticket": {"id": ticket, "number": f"A{ticket:03}", "service": "household",
-                                                 "status": status}})
+    def ticket(self, kind: str, at: datetime, ticket: int, status: str, service: str = "household",
+               counter: str | None = None) -> None:
+        self.event(kind, at, ticket, {"ticket": {"id": ticket, "number": f"A{ticket:03}", "service": service,
+                                                 "status": status, "counter": counter}}, counter=counter)
+
+    def counter(self, at: datetime, counter: str, **standing: bool) -> None:
+        kind = "counter_staff" if "signed_in" in standing else "counter_paused"
+        self.event(kind, at, None, {"counter": counter, **standing}, counter=counter)
+
+    def define(self) -> None:
+        """Its hall definition: the sample hall's services and counters under its own id."""
+        definition = load_hall(SAMPLE_HALL).model_dump(mode="json")
+        definition["hall"]["id"] = self.hall_id
+        answer = self.api.http.put(f"{self.api.base}/api/v1/uplink/definition",
+                                   json={"hall": self.hall_id, "definition": definition}, timeout=10)
+        assert answer.status_code == 200, answer.text
 
     def rating_case(self, at: datetime, case_id: int, state: str, due: str) -> None:
         self.event("case_opened" if state == "open" else "case_step", at, case_id, {"case": {
@@ -57,7 +71,8 @@ class Child:
 @pytest.fixture
 def reported(live, clock):
     """A county (511525) with a town centre heard now and a village station silent for ten
-    minutes, and a town of the next county (511526)."""
+    minutes, and a town of the next county (511526). The town's counters 3 and 5 are open
+    (5 serving A004), 7 paused, the rest closed."""
     with live.hall.engine.transaction() as session:
         for code, name in (("510000", "四川省"), ("511500", "宜宾市"), ("511525", "高县"), ("511526", "珙县"),
                            ("511525001", "庆符镇"), ("511525001002", "红岩村"), ("511526001", "巡场镇")):
@@ -71,8 +86,14 @@ def reported(live, clock):
     town = Child(live, "town-01", "511525001", "庆符镇便民服务中心")
     for n in (1, 2, 3):
         town.ticket("issued", t0 + timedelta(minutes=n), n, "waiting")
-    town.ticket("called", t0 + timedelta(minutes=5), 1, "called")
-    town.ticket("completed", t0 + timedelta(minutes=8), 1, "completed")
+    town.define()
+    for counter in ("3", "5", "7"):
+        town.counter(t0 + timedelta(minutes=4), counter, signed_in=True)
+    town.counter(t0 + timedelta(minutes=4), "7", paused=True)
+    town.ticket("called", t0 + timedelta(minutes=5), 1, "called", counter="3")
+    town.ticket("completed", t0 + timedelta(minutes=8), 1, "completed", counter="3")
+    town.ticket("issued", t0 + timedelta(minutes=6), 4, "waiting", service="taxation")
+    town.ticket("called", t0 + timedelta(minutes=10), 4, "called", service="taxation", counter="5")
     town.event("rated", t0 + timedelta(minutes=9), 1, {"rating": {"ticket_id": 1, "level": 5}})
     town.event("rated", t0 + timedelta(minutes=9), 2, {"rating": {"ticket_id": 2, "level": 2}})
     town.event("device_status", t0 + timedelta(minutes=9), None,
@@ -154,3 +175,57 @@ def test_a_supervisor_with_no_region_sees_no_hall(reported, open_page):
     page.wait_for_selector("main.central")
     assert page.locator("tr[data-hall]").count() == 0
     assert "supervise-region" in page.locator("main").inner_text()
+
+
+def lines(page, table: str, key: str) -> dict[str, list[str]]:
+    return page.locator(f"table.{table} tbody tr[data-{key}]").evaluate_all(
+        f"rows => Object.fromEntries(rows.map(r => [r.dataset.{key}, "
+        "[...r.querySelectorAll('td')].map(c => c.innerText.trim())]))")
+
+
+def test_a_halls_row_leads_to_its_services_and_counters_today(reported, open_page):
+    add_staff(reported.hall.engine, "9001", Role.ADMIN, ())
+    page = open_page("console", f"{reported.url}/central")
+    log_in(page, "9001", then="/central")
+    page.click("tr[data-hall='town-01'] th a")
+    page.wait_for_url("**/central/halls/town-01")
+    services = lines(page, "services", "service")
+    assert services["household"] == ["2", "1", "4分钟"]    # tickets 2 and 3 wait; 1 served after 4 minutes
+    assert services["taxation"] == ["0", "0", "4分钟"]     # ticket 4 called after 4 minutes
+    assert services["social_security"] == ["0", "0", "–"]
+    assert page.locator("tr[data-service='household'] th").inner_text() == "户籍办理"
+    counters = lines(page, "counters", "counter")
+    assert counters["3"] == ["开放", "–", "1"]
+    assert counters["5"] == ["开放", "A004", "0"]
+    assert counters["7"] == ["暂停", "–", "0"]
+    assert counters["1"] == ["未开", "–", "0"]
+    assert violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "central-hall-zh_CN.png"), full_page=True)
+    page.goto(f"{reported.url}/central/halls/village-02")
+    assert page.locator("tr[data-service='household'] td.waiting").inner_text() == "失联"   # silent: unknown
+
+
+def test_a_supervisor_of_another_region_finds_no_hall_of_this_one_by_its_address(reported, open_page):
+    add_staff(reported.hall.engine, "9002", Role.SUPERVISOR, ())
+    with reported.hall.engine.transaction() as session:
+        receiver.supervise_region(session, hall_id=reported.hall.hall_id, job_no="9002", region="511526")
+    page = open_page("console", f"{reported.url}/central")
+    log_in(page, "9002", then="/central")
+    page.wait_for_selector("main.central")
+    own = page.goto(f"{reported.url}/central/halls/town-09")
+    assert own.status == 200 and page.locator("tr[data-service='household'] td.waiting").inner_text() == "1"
+    for hall_id in ("town-01", "no-such-hall"):
+        answer = page.goto(f"{reported.url}/central/halls/{hall_id}")
+        assert answer.status == 404
+        assert page.locator("table").count() == 0 and "庆符镇" not in page.content()
+        assert "不在您的辖区内" in page.locator("main").inner_text()
+
+
+def test_staff_are_not_shown_a_hall(reported, open_page):
+    add_staff(reported.hall.engine, "0301", Role.STAFF, ("3",))
+    page = open_page("console", f"{reported.url}/console")
+    log_in(page, "0301", then="/console/3")
+    console_ready(page)
+    answer = page.goto(f"{reported.url}/central/halls/town-01")
+    assert answer.status == 403 and page.locator("table").count() == 0
