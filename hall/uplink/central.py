@@ -213,3 +213,20 @@ def hall_today(session: Session, *, hall: ChildHall, now: datetime, today: date,
         line.staffed, line.paused = row.staffed, row.paused
     return HallToday(hall=hall, stale=silent(hall, now=now),
                      services=list(services.values()), counters=list(counters.values()))
+
+
+def totals(rows: list[Row]) -> Figures:
+    """The sums over every hall of the tree (a region's own sums leave out its stale halls'
+    waiting, so they are added up from the halls)."""
+    out = Figures()
+    for row in rows:
+        if row.hall_id:
+            out.add(row.figures)
+    return out
+
+
+def busiest(rows: list[Row], *, limit: int) -> tuple[list[Row], int]:
+    """The halls for a wall: the most waiting first, the stale ones after the live ones
+    (what they have waiting is unknown); and how many were left out."""
+    halls = sorted((r for r in rows if r.hall_id), key=lambda r: (r.stale, -r.figures.waiting, r.name))
+    return halls[:limit], max(0, len(halls) - limit)

@@ -2,8 +2,9 @@
 today and each region's sums (hall.uplink.central), and from a hall's row its queues and
 counters today. An admin sees every hall; a supervisor the halls inside the regions named
 for them (python -m hall supervise-region), and a hall outside them is not found, whatever
-address is typed; other staff nothing. Drawn on the server, and refreshed by the browser
-every 30 s."""
+address is typed; other staff nothing. The wall (/central/wall) shows the same at 1920×1080
+for a screen across a room: the sums, the busiest halls and two charts. Drawn on the
+server, and refreshed by the browser every 30 s."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -28,6 +29,28 @@ def central_page(request: Request):
         rows = central.tree(session, now=now, today=now.astimezone(hall.spec.zone).date(), within=within)
     return page(request, "central.html", texts=texts, who=who, rows=rows, no_region=within == [],
                 stale_minutes=int(central.STALE_AFTER.total_seconds() // 60), zone_info=hall.spec.zone)
+
+
+WALL_LINES = 12   # the halls a 1920×1080 wall has room for in its type
+
+
+@router.get("/central/wall")
+def central_wall(request: Request):
+    texts = texts_for(request)
+    who = signed_in(request)
+    if (refused := unless_supervisor(request, who, texts, "central")) is not None:
+        return refused
+    hall = request.app.state.hall
+    now = hall.clock()
+    with hall.engine.reading() as session:
+        rows = central.tree(session, now=now, today=now.astimezone(hall.spec.zone).date(),
+                            within=_within(session, hall, who))
+    halls, more = central.busiest(rows, limit=WALL_LINES)
+    places = {row.code: row.name for row in rows if not row.hall_id}
+    chart = [{"name": row.name, "stale": row.stale, "waiting": row.figures.waiting,
+              "satisfaction": row.figures.satisfaction} for row in halls]
+    return page(request, "central_wall.html", texts=texts, who=who, total=central.totals(rows), halls=halls,
+                more=more, places=places, chart=chart, now=now.astimezone(hall.spec.zone))
 
 
 @router.get("/central/halls/{hall_id}")

@@ -5,6 +5,7 @@ supervisor seeing only their region, and no accessibility violation (axe-core)."
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 
@@ -12,7 +13,7 @@ from hall.schemas import Role
 from hall.spec import load_hall
 from hall.uplink import receiver
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
-from tests.hall.web.conftest import SCREENSHOTS, console_ready, log_in
+from tests.hall.web.conftest import SCREENSHOTS, console_ready, log_in, overflowing
 from tests.support.accessibility import violations
 from tests.support.api_clients import Api, add_staff
 from tests.support.hall_fixtures import module_database  # noqa: F401 (this page on both databases)
@@ -118,7 +119,7 @@ def reported(live, clock):
     clock.now = t0 + timedelta(minutes=11)
     town.send()
     other.send()
-    return live
+    return SimpleNamespace(url=live.url, hall=live.hall, town=town)
 
 
 def cells(page, hall_id: str) -> dict[str, str]:
@@ -229,3 +230,30 @@ def test_staff_are_not_shown_a_hall(reported, open_page):
     console_ready(page)
     answer = page.goto(f"{reported.url}/central/halls/town-01")
     assert answer.status == 403 and page.locator("table").count() == 0
+
+
+def test_the_wall_shows_the_sums_the_busiest_halls_and_their_charts_at_1920_by_1080(reported, open_page):
+    add_staff(reported.hall.engine, "9001", Role.ADMIN, ())
+    page = open_page("display", f"{reported.url}/central")
+    log_in(page, "9001", then="/central")
+    page.wait_for_selector("main.central")
+    page.clock.install()
+    page.goto(f"{reported.url}/central/wall")
+    page.wait_for_function("() => document.querySelectorAll('.chart canvas').length === 2")
+    tile = lambda name: page.locator(f"[data-tile='{name}'] strong").inner_text()  # noqa: E731
+    assert (tile("waiting"), tile("served"), tile("mean-wait"), tile("cases"), tile("alarms")) == (
+        "3", "1", "4分钟", "5 / 3", "1")                   # the village's waiting unknown, not counted
+    assert "1个大厅失联" in page.locator("[data-tile='waiting']").inner_text()
+    assert page.locator("tbody tr[data-hall]").evaluate_all("rows => rows.map(r => r.dataset.hall)") == [
+        "town-01", "town-09", "village-02"]              # the most waiting first, the silent one last
+    assert page.locator("tr[data-hall='village-02'] td.waiting").inner_text() == "失联"
+    assert overflowing(page, fixed=True) == []
+    assert violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "central-wall-zh_CN.png"))
+    town = reported.town   # one more ticket taken: the wall shows it at its next round
+    town.ticket("issued", OPEN_MORNING + timedelta(minutes=11), 5, "waiting")
+    town.send()
+    page.clock.fast_forward(31_000)
+    page.wait_for_function("() => document.querySelector(\"[data-tile='waiting'] strong\").textContent === '4'")
+    page.wait_for_function("() => document.querySelectorAll('.chart canvas').length === 2")
