@@ -11,6 +11,7 @@ from hall.spec import load_hall
 from hall.uplink import receiver
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.support.api_clients import Api
+from tests.support.waiting import until
 
 EVENTS = "/api/v1/uplink/events"
 
@@ -119,3 +120,14 @@ def test_a_definition_that_does_not_parse_is_refused_and_a_good_one_kept(add_chi
                          timeout=10)
     assert kept.status_code == 200, kept.text
     assert stored("select count(*) from uplink_halls where definition is not null") == [(1,)]
+
+
+@pytest.mark.own_server
+def test_the_servers_housekeeping_clears_a_finished_days_tickets_and_keeps_its_figures(add_child, clock, count,
+                                                                                      stored):
+    town = add_child("town-01")
+    assert town.post(EVENTS, batch(0, 1, 2)).status_code == 200
+    assert count("uplink_tickets") == 2
+    clock.now = OPEN_MORNING + timedelta(days=1, hours=2)   # the next day, past housekeeping's hour
+    until(lambda: count("uplink_tickets") == 0, seconds=30, every=0.05, what="yesterday's ticket rows to be cleared")
+    assert stored("select issued from uplink_days") == [(2,)]
