@@ -76,6 +76,11 @@ class Row:
         return 0 < self.figures.halls == self.figures.stale
 
 
+def reports_here(session: Session) -> bool:
+    """Whether any hall reports to this server: whether it is a parent."""
+    return session.scalar(select(ChildHall.hall_id).limit(1)) is not None
+
+
 def silent(hall: ChildHall, *, now: datetime) -> bool:
     return hall.heard_at is None or now - hall.heard_at > STALE_AFTER
 

@@ -257,3 +257,16 @@ def test_the_wall_shows_the_sums_the_busiest_halls_and_their_charts_at_1920_by_1
     page.clock.fast_forward(31_000)
     page.wait_for_function("() => document.querySelector(\"[data-tile='waiting'] strong\").textContent === '4'")
     page.wait_for_function("() => document.querySelectorAll('.chart canvas').length === 2")
+
+
+def test_the_staff_pages_link_the_central_page_on_a_parent_only(live, open_page):
+    add_staff(live.hall.engine, "9001", Role.ADMIN, ())
+    page = open_page("console", f"{live.url}/supervisor")
+    log_in(page, "9001", then="/supervisor")
+    page.wait_for_selector("footer .links a[href='/board']")
+    assert page.locator("footer a[href='/central']").count() == 0   # no hall reports here
+    Child(live, "town-01", "511525001", "庆符镇便民服务中心")
+    for address in ("/supervisor", "/board", "/devices"):
+        page.goto(f"{live.url}{address}")
+        page.locator("footer a[href='/central']").click()
+        page.wait_for_selector("main.central tr[data-hall='town-01']")
