@@ -42,7 +42,7 @@ class Figures:
 
     @property
     def mean_wait(self) -> int | None:
-        return round(self.wait_seconds / self.waits) if self.waits else None
+        return _mean(self.wait_seconds, self.waits)
 
     @property
     def satisfaction(self) -> float | None:
@@ -156,7 +156,11 @@ class ServiceLine:
 
     @property
     def mean_wait(self) -> int | None:
-        return round(self.wait_seconds / self.waits) if self.waits else None
+        return _mean(self.wait_seconds, self.waits)
+
+
+def _mean(seconds: int, count: int) -> int | None:
+    return round(seconds / count) if count else None
 
 
 @dataclass

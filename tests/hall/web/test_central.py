@@ -157,13 +157,19 @@ def test_the_central_page_shows_each_hall_and_region_as_their_events_tell(report
     page.screenshot(path=str(SCREENSHOTS / "central-zh_CN.png"), full_page=True)
 
 
-def test_a_supervisor_sees_only_the_halls_of_their_region(reported, open_page):
+def next_county_supervisor(reported, open_page):
+    """Supervisor 9002 of the next county (511526), logged in on the central page."""
     add_staff(reported.hall.engine, "9002", Role.SUPERVISOR, ())
     with reported.hall.engine.transaction() as session:
         receiver.supervise_region(session, hall_id=reported.hall.hall_id, job_no="9002", region="511526")
     page = open_page("console", f"{reported.url}/central")
     log_in(page, "9002", then="/central")
     page.wait_for_selector("main.central")
+    return page
+
+
+def test_a_supervisor_sees_only_the_halls_of_their_region(reported, open_page):
+    page = next_county_supervisor(reported, open_page)
     assert page.locator("tr[data-hall]").evaluate_all("rows => rows.map(r => r.dataset.hall)") == ["town-09"]
     assert page.locator("text=庆符镇").count() == 0
     assert violations(page) == []
@@ -208,12 +214,7 @@ def test_a_halls_row_leads_to_its_services_and_counters_today(reported, open_pag
 
 
 def test_a_supervisor_of_another_region_finds_no_hall_of_this_one_by_its_address(reported, open_page):
-    add_staff(reported.hall.engine, "9002", Role.SUPERVISOR, ())
-    with reported.hall.engine.transaction() as session:
-        receiver.supervise_region(session, hall_id=reported.hall.hall_id, job_no="9002", region="511526")
-    page = open_page("console", f"{reported.url}/central")
-    log_in(page, "9002", then="/central")
-    page.wait_for_selector("main.central")
+    page = next_county_supervisor(reported, open_page)
     own = page.goto(f"{reported.url}/central/halls/town-09")
     assert own.status == 200 and page.locator("tr[data-service='household'] td.waiting").inner_text() == "1"
     for hall_id in ("town-01", "no-such-hall"):
