@@ -17,7 +17,7 @@ from sqlalchemy import delete, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from hall.matters.states import OPEN_STATES, Light, MatterState
-from hall.models import HallDay, ReportedCase, ReportedCounter, ReportedDevice, ReportedTicket
+from hall.models import MAX_ID, HallDay, ReportedCase, ReportedCounter, ReportedDevice, ReportedTicket
 from hall.ratings.terms import CASE_FINISHED
 from hall.tickets import EventKind, TicketStatus
 from hall.uplink.wire import UplinkEvent
@@ -30,6 +30,8 @@ DAY_FIELDS = ("issued", "served", "waits", "wait_seconds", "rated", "satisfied")
 RATING, MATTER = "rating", "matter"   # the two kinds of case
 _FINISHED_RATING_CASE = frozenset(state.value for state in CASE_FINISHED)
 _OPEN_MATTER = frozenset(state.value for state in OPEN_STATES)
+# The widths of the columns that payload strings go in (hall.models).
+_LENGTHS = {"number": 8, "service": 32, "counter": 8, "status": 12, "state": 20, "light": 8, "device": 128}
 _COUNTER_KINDS = frozenset({EventKind.COUNTER_STAFF.value, EventKind.COUNTER_PAUSED.value,
                             EventKind.COUNTER_RESUMED.value})
 
@@ -51,8 +53,8 @@ def add(session: Session, events: list[UplinkEvent]) -> None:
                 figures["satisfied"] += level >= SATISFIED_FROM
         elif event.kind in (EventKind.DEVICE_STATUS.value, EventKind.DEVICE_OFFLINE.value,
                             EventKind.DEVICE_ONLINE.value):
-            device = event.payload.get("device")
-            if isinstance(device, str):
+            device = _text(event.payload.get("device"), _LENGTHS["device"])
+            if device is not None:
                 alarm = (event.kind == EventKind.DEVICE_OFFLINE.value
                          or (event.kind == EventKind.DEVICE_STATUS.value and event.payload.get("status") != "ok"))
                 devices[(event.origin, device)] = (alarm, event.at)
@@ -108,8 +110,8 @@ def _tickets(session: Session, events: list[UplinkEvent]) -> dict[tuple[str, int
 
 
 def _ticket_event(session: Session, event: UplinkEvent, tickets: dict, days: dict) -> None:
-    status = event.payload.get("ticket", {}).get("status")
-    if event.ticket is None or not isinstance(status, str):
+    status = _text(event.payload.get("ticket", {}).get("status"), _LENGTHS["status"])
+    if event.ticket is None or status is None:
         return
     ticket = tickets.get((event.origin, event.ticket))
     if ticket is None:
@@ -123,22 +125,21 @@ def _ticket_event(session: Session, event: UplinkEvent, tickets: dict, days: dic
         figures["issued"] += 1
     elif event.kind == EventKind.CALLED.value and not ticket.called:
         ticket.called = True
+        ticket.waited = max(0, round((event.at - ticket.issued_at).total_seconds()))
         figures["waits"] += 1
-        figures["wait_seconds"] += max(0, round((event.at - ticket.issued_at).total_seconds()))
+        figures["wait_seconds"] += ticket.waited
     elif event.kind == EventKind.COMPLETED.value and status == TicketStatus.COMPLETED.value:
         figures["served"] += 1
-    if event.kind == EventKind.CALLED.value and ticket.waited is None:
-        ticket.waited = max(0, round((event.at - ticket.issued_at).total_seconds()))
     shown = event.payload["ticket"]
     for name in ("number", "service", "counter"):
-        if isinstance(shown.get(name), str):
-            setattr(ticket, name, shown[name])
+        if (value := _text(shown.get(name), _LENGTHS[name])) is not None:
+            setattr(ticket, name, value)
     ticket.status = status
 
 
 def _counter_event(event: UplinkEvent, counters: dict) -> None:
-    counter = event.payload.get("counter", event.counter)
-    if not isinstance(counter, str):
+    counter = _text(event.payload.get("counter", event.counter), _LENGTHS["counter"])
+    if counter is None:
         return
     change = counters.setdefault((event.origin, counter), {})
     change["at"] = event.at
@@ -151,7 +152,7 @@ def _counter_event(event: UplinkEvent, counters: dict) -> None:
 def _case(session: Session, cases: dict, origin: str, kind: str, case: object, *, open_) -> None:
     """Keeps an open case's row as its last event tells it, and drops it once finished;
     `cases` holds the rows this batch touched, one opened and finished in it included."""
-    if not isinstance(case, dict) or not isinstance(case.get("id"), int) or not isinstance(case.get("state"), str):
+    if not isinstance(case, dict) or not _an_id(case.get("id")) or not isinstance(case.get("state"), str):
         return
     key = (origin, kind, case["id"])
     row = cases[key] if key in cases else session.get(ReportedCase, key)
@@ -166,9 +167,8 @@ def _case(session: Session, cases: dict, origin: str, kind: str, case: object, *
         row = ReportedCase(origin=origin, kind=kind, case_id=case["id"])
         session.add(row)
     cases[key] = row
-    row.state, row.due = case["state"][:20], _day(case.get("due"))
-    light = case.get("light")
-    row.light = light if isinstance(light, str) and kind == MATTER else None
+    row.state, row.due = case["state"][:_LENGTHS["state"]], _day(case.get("due"))
+    row.light = _text(case.get("light"), _LENGTHS["light"]) if kind == MATTER else None
 
 
 def _matters_red(session: Session, event: UplinkEvent) -> None:
@@ -180,9 +180,20 @@ def _matters_red(session: Session, event: UplinkEvent) -> None:
         return
     turning = select(ReportedCase).where(
         ReportedCase.origin == event.origin, ReportedCase.kind == MATTER, ReportedCase.due < day,
-        ReportedCase.state != MatterState.WAITING_DOCUMENTS.value, or_(ReportedCase.light.is_(None), ReportedCase.light != Light.RED.value))
+        ReportedCase.state != MatterState.WAITING_DOCUMENTS.value,
+        or_(ReportedCase.light.is_(None), ReportedCase.light != Light.RED.value))
     for row in session.scalars(turning):
         row.light = Light.RED.value
+
+
+def _text(value: object, length: int) -> str | None:
+    """A string of the payload that fits its column; anything else is left out, never let
+    to fail the batch's transaction."""
+    return value if isinstance(value, str) and len(value) <= length else None
+
+
+def _an_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def _day(value: object) -> date | None:
