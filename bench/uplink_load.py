@@ -37,6 +37,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -44,7 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MAX_BODY = 60_000
-OPENING = datetime(2026, 11, 25, 0, 30, tzinfo=timezone.utc)  # 08:30 in Shanghai
+# 08:30 in Shanghai of the parent's own today: its housekeeping clears the halls' ticket
+# rows of earlier days, and would clear the day being measured.
+DAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+OPENING = datetime(DAY.year, DAY.month, DAY.day, 0, 30, tzinfo=timezone.utc)
 REGIONS = ["511525", "511526", "511527", "511528"]
 
 
@@ -82,7 +86,7 @@ class SimulatedHall:
     def _append(self, kind: str, at: datetime, ticket: int, payload: dict) -> None:
         seq = len(self.events) + 1
         self.events.append({"seq": seq, "origin": self.hall_id, "id": seq, "kind": kind, "at": at.isoformat(),
-                            "day": "2026-11-25", "counter": "3", "ticket": ticket, "payload": payload})
+                            "day": DAY.isoformat(), "counter": "3", "ticket": ticket, "payload": payload})
         self.made_at[seq] = time.monotonic()
 
     def day(self, tickets: int, rng: random.Random) -> None:
@@ -92,7 +96,7 @@ class SimulatedHall:
             completed = called + timedelta(seconds=rng.randrange(60, 900))
             self.ticket(issued, called, completed)
             if n % 50 == 0:
-                self.case(completed, self.tickets, "2026-11-20" if n % 100 == 0 else "2026-12-02")
+                self.case(completed, self.tickets, (DAY + timedelta(days=-5 if n % 100 == 0 else 7)).isoformat())
 
     def ticket(self, issued: datetime, called: datetime, completed: datetime) -> None:
         self.tickets += 1

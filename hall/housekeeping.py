@@ -30,6 +30,7 @@ def tidy(engine: QueueEngine, *, now: datetime) -> None:
         forget_person_hashes(session, hall_id=spec.hall.id, today=today,
                              kept_days=spec.privacy.person_hashes_kept_days)
         forget_lookup_hashes(session, hall_id=spec.hall.id, now=now)
+    with engine.transaction() as session:   # apart: it takes the event log's lock, as a batch does, first
         tally.forget_past_tickets(session, today=today)
 
 

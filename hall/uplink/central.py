@@ -82,6 +82,7 @@ def reports_here(session: Session) -> bool:
 
 
 def silent(hall: ChildHall, *, now: datetime) -> bool:
+    """Not heard from for STALE_AFTER, or never."""
     return hall.heard_at is None or now - hall.heard_at > STALE_AFTER
 
 
@@ -93,7 +94,7 @@ def watched_regions(session: Session, *, hall_id: str, job_no: str) -> list[str]
 def tree(session: Session, *, now: datetime, today: date, within: list[str] | None) -> list[Row]:
     """The tree's lines in order, regions before their halls; `within` None for every hall."""
     halls = [h for h in session.scalars(select(ChildHall).order_by(ChildHall.region, ChildHall.hall_id))
-             if within is None or any(regions.contains(r, h.region) for r in within)]
+             if _inside(h, within)]
     figures = _figures(session, now=now, today=today, halls=halls)
     names = {code: name for code, name in session.execute(select(Region.code, Region.name))}
     region_rows: dict[str, Row] = {}
@@ -185,9 +186,11 @@ class HallToday:
 def visible_hall(session: Session, *, hall_id: str, within: list[str] | None) -> ChildHall | None:
     """The hall, if it reports here and lies inside `within` (None: every hall)."""
     hall = session.get(ChildHall, hall_id)
-    if hall is None or (within is not None and not any(regions.contains(r, hall.region) for r in within)):
-        return None
-    return hall
+    return hall if hall is not None and _inside(hall, within) else None
+
+
+def _inside(hall: ChildHall, within: list[str] | None) -> bool:
+    return within is None or any(regions.contains(region, hall.region) for region in within)
 
 
 def hall_today(session: Session, *, hall: ChildHall, now: datetime, today: date, language: str) -> HallToday:

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import delete, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from hall.db import order_commits
 from hall.matters.states import OPEN_STATES, Light, MatterState
 from hall.models import MAX_ID, HallDay, ReportedCase, ReportedCounter, ReportedDevice, ReportedTicket
 from hall.ratings.terms import CASE_FINISHED
@@ -94,8 +95,14 @@ def add(session: Session, events: list[UplinkEvent]) -> None:
 def forget_past_tickets(session: Session, *, today: date) -> int:
     """Deletes the ticket rows of the days before `today` (the parent's): they back what is
     waiting now and one hall's queues today, and a day's figures stay in its HallDay row.
-    Returns how many went."""
-    return session.execute(delete(ReportedTicket).where(ReportedTicket.day < today)).rowcount
+    Returns how many went. It takes turns with the batches (hall.uplink.receiver takes the
+    same lock first), so that a batch never updates a row deleted under it; and only when
+    there is something to delete."""
+    past = ReportedTicket.day < today
+    if session.scalar(select(ReportedTicket.ticket_id).where(past).limit(1)) is None:
+        return 0
+    order_commits(session)
+    return session.execute(delete(ReportedTicket).where(past)).rowcount
 
 
 def _tickets(session: Session, events: list[UplinkEvent]) -> dict[tuple[str, int], ReportedTicket]:
