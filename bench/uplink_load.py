@@ -1,5 +1,6 @@
 """Halls reporting up into one parent on PostgreSQL: N simulated halls (default 100), each a
-busy day of 20 terminals (3,000 tickets, each issued, called and completed: 9,000 events),
+busy day of 20 terminals (3,000 tickets, each issued, called and completed: 9,000 events,
+and a bad rating's follow-up opened for one ticket in 50, half of them past their day),
 pushing their events over HTTP into a parent server (`python -m hall serve` in its own
 process) as the uplink sends them (batches after the acknowledged seq, at most 60 KB each).
 
@@ -11,7 +12,8 @@ Three figures, printed with the load average seen after each:
   lag is from an event's making to the parent's acknowledgement of it, p50 and p99;
 - page: the central page's queries (hall.uplink.central.tree over every hall) after the whole
   day is in, `--runs` times after a warm-up, per round p50 and p99, over `--rounds` rounds
-  min/median/max.
+  min/median/max; and likewise a hall's drill-down (hall.uplink.central.hall_today: its
+  services and counters today).
 
     .venv/bin/python bench/uplink_load.py [--halls 100] [--tickets 3000] [--senders 16]
                                           [--live-seconds 30] [--runs 20] [--rounds 3]
@@ -35,6 +37,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -42,7 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MAX_BODY = 60_000
-OPENING = datetime(2026, 11, 25, 0, 30, tzinfo=timezone.utc)  # 08:30 in Shanghai
+# 08:30 in Shanghai of the parent's own today: its housekeeping clears the halls' ticket
+# rows of earlier days, and would clear the day being measured.
+DAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+OPENING = datetime(DAY.year, DAY.month, DAY.day, 0, 30, tzinfo=timezone.utc)
 REGIONS = ["511525", "511526", "511527", "511528"]
 
 
@@ -69,19 +75,28 @@ class SimulatedHall:
         self.tickets = 0
 
     def add(self, kind: str, at: datetime, ticket: int, status: str) -> None:
+        self._append(kind, at, ticket, {"ticket": {"id": ticket, "number": f"A{ticket % 1000:03}",
+                                                   "service": "household", "status": status, "counter": "3"},
+                                        "waiting": {"household": 5}})
+
+    def case(self, at: datetime, ticket: int, due: str) -> None:
+        self._append("case_opened", at, ticket, {"case": {"id": ticket, "rating_id": ticket, "ticket_id": ticket,
+                                                          "step": "open", "state": "open", "due": due}})
+
+    def _append(self, kind: str, at: datetime, ticket: int, payload: dict) -> None:
         seq = len(self.events) + 1
         self.events.append({"seq": seq, "origin": self.hall_id, "id": seq, "kind": kind, "at": at.isoformat(),
-                            "day": "2026-11-25", "counter": "3", "ticket": ticket,
-                            "payload": {"ticket": {"id": ticket, "number": f"A{ticket % 1000:03}",
-                                                   "service": "household", "status": status},
-                                        "waiting": {"household": 5}}})
+                            "day": DAY.isoformat(), "counter": "3", "ticket": ticket, "payload": payload})
         self.made_at[seq] = time.monotonic()
 
     def day(self, tickets: int, rng: random.Random) -> None:
         for n in range(tickets):
             issued = OPENING + timedelta(seconds=n * 8 * 3600 // tickets)
             called = issued + timedelta(seconds=rng.randrange(60, 1800))
-            self.ticket(issued, called, called + timedelta(seconds=rng.randrange(60, 900)))
+            completed = called + timedelta(seconds=rng.randrange(60, 900))
+            self.ticket(issued, called, completed)
+            if n % 50 == 0:
+                self.case(completed, self.tickets, (DAY + timedelta(days=-5 if n % 100 == 0 else 7)).isoformat())
 
     def ticket(self, issued: datetime, called: datetime, completed: datetime) -> None:
         self.tickets += 1
@@ -219,6 +234,22 @@ def main() -> None:
                       f"p99 {percentile(times, 99) * 1000:.1f} ms; {load()}")
             print(f"page queries p99 over {args.rounds} rounds: min {min(p99s) * 1000:.1f} ms, "
                   f"median {statistics.median(p99s) * 1000:.1f} ms, max {max(p99s) * 1000:.1f} ms")
+            drill_p99s = []
+            for round_ in range(args.rounds):
+                times = []
+                for run in range(args.runs + 1):   # the first a warm-up
+                    begun = time.perf_counter()
+                    with engine.reading() as session:
+                        hall = central.visible_hall(session, hall_id=halls[run % len(halls)].hall_id, within=None)
+                        today = central.hall_today(session, hall=hall, now=now, today=now.date(), language="zh_CN")
+                    if run:
+                        times.append(time.perf_counter() - begun)
+                drill_p99s.append(percentile(times, 99))
+                print(f"drill-down round {round_ + 1}: {sum(s.served for s in today.services)} served, "
+                      f"p50 {percentile(times, 50) * 1000:.1f} ms, p99 {percentile(times, 99) * 1000:.1f} ms; "
+                      f"{load()}")
+            print(f"drill-down p99 over {args.rounds} rounds: min {min(drill_p99s) * 1000:.1f} ms, "
+                  f"median {statistics.median(drill_p99s) * 1000:.1f} ms, max {max(drill_p99s) * 1000:.1f} ms")
             engine.close()
             parent.terminate()
             parent.wait(timeout=30)

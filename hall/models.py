@@ -590,8 +590,13 @@ class ReportedTicket(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12))
     called: Mapped[bool] = mapped_column(Boolean, default=False, comment="its first call is counted")
+    number: Mapped[str | None] = mapped_column(String(8))
+    service: Mapped[str | None] = mapped_column(String(32), comment="the queue it waits in now")
+    counter: Mapped[str | None] = mapped_column(String(8), comment="the counter serving it, or the last one")
+    waited: Mapped[int | None] = mapped_column(Integer, comment="seconds from its issue to its first call")
 
-    __table_args__ = (Index("ix_uplink_ticket_waiting", "day", "status", "origin", "issued_at"),)
+    __table_args__ = (Index("ix_uplink_ticket_waiting", "day", "status", "origin", "issued_at"),
+                      Index("ix_uplink_ticket_hall_day", "origin", "day"))
 
 
 class HallDay(Base):
@@ -618,6 +623,33 @@ class ReportedDevice(Base):
     device_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     alarm: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportedCase(Base):
+    """An open case of a hall below: a bad rating's follow-up (`rating`) or a matter's case
+    (`matter`). A case leaves the table when its events tell it finished, so the table holds
+    the open ones alone."""
+
+    __tablename__ = "uplink_cases"
+
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True, comment="rating or matter")
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, comment="its id in its hall")
+    state: Mapped[str] = mapped_column(String(20))
+    due: Mapped[date | None] = mapped_column(Date, comment="the hall-local day it is due by")
+    light: Mapped[str | None] = mapped_column(String(8), comment="a matter's light (电子监察): red is overdue")
+
+
+class ReportedCounter(Base):
+    """A counter of a hall below: whether someone is signed in at it and whether it is paused."""
+
+    __tablename__ = "uplink_counters"
+
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counter: Mapped[str] = mapped_column(String(8), primary_key=True)
+    staffed: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, comment="its last event's time")
 
 
 class RegionSupervisor(Base):

@@ -43,6 +43,9 @@ ALLOWED: dict[str, dict] = {
     EventKind.CASE_STEP.value: {"case": {"id": True, "rating_id": True, "ticket_id": True, "step": True,
                                          "state": True, "due": True}},
     EventKind.CALLBACK_MADE.value: {"callback": {"ticket_id": True, "outcome": True}},
+    EventKind.MATTER_STEP.value: {"matter": {"id": True, "number": True, "code": True, "service": True, "step": True,
+                                             "state": True, "due": True, "light": True}},
+    EventKind.MATTER_LIGHT.value: {"light": True, "count": True, "day": True},
 }
 
 HallId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]

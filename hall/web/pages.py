@@ -21,6 +21,7 @@ from hall.api.deps import SESSION_COOKIE
 from hall.api.server import HallServer
 from hall.schemas import Role
 from hall.spec import LANGUAGES
+from hall.uplink import central
 from hall.web.i18n import HTML_LANG, LANGUAGE_NAMES, Texts, negotiate
 
 HERE = Path(__file__).resolve().parent
@@ -69,12 +70,20 @@ def page(request: Request, template: str, *, status_code: int = 200, **context) 
     hall: HallServer = request.app.state.hall
     response = templates.TemplateResponse(request, template, {
         "t": texts, "lang": texts.language, "hall_name": hall.spec.hall.name.get(texts.language),
-        "zone": hall.spec.hall.timezone, "languages": language_links(request), **context},
+        "zone": hall.spec.hall.timezone, "languages": language_links(request),
+        "reported_to": lambda: _reported_to(hall), **context},
         status_code=status_code, headers=SECURITY_HEADERS)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, request.query_params["lang"], max_age=LANGUAGE_KEPT_SECONDS,
                             samesite="lax", path="/")
     return response
+
+
+def _reported_to(hall: HallServer) -> bool:
+    """Whether halls report to this server (a parent's): asked only by the staff pages'
+    foot, which then links the central page."""
+    with hall.engine.reading() as session:
+        return central.reports_here(session)
 
 
 @dataclass(frozen=True)

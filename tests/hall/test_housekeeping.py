@@ -1,6 +1,6 @@
 """What the hall forgets as it goes, on SQLite and PostgreSQL: the person hashes of finished
-days after the hall's retention (the tickets stay), and idempotency keys after seven days of
-writing, however the clock jumps."""
+days after the hall's retention (the tickets stay), idempotency keys after seven days of
+writing, however the clock jumps, and on a parent its halls' ticket rows of finished days."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,6 +11,8 @@ from sqlalchemy import select
 from hall import housekeeping, idempotency
 from hall.errors import RefusalReason, TicketRefused
 from hall.models import IdempotencyKey
+from hall.uplink import central, receiver
+from hall.uplink.wire import UplinkBatch
 from tests.conftest import OPEN_MORNING
 
 H1, H2 = "1" * 64, "2" * 64
@@ -70,3 +72,27 @@ def test_keys_go_after_seven_days_of_writing_whatever_the_clock_does(engine):
     assert "k-set-back" in keys_left(engine)
     write_key(engine, "k-day-18", OPEN_MORNING + timedelta(days=18))
     assert "k-set-back" not in keys_left(engine) and len(keys_left(engine)) == 7
+
+
+def test_a_parent_clears_its_halls_tickets_of_finished_days_and_keeps_their_figures(engine, clock, query):
+    """The ticket rows back what waits now; a finished day's figures stay in its own row."""
+    with engine.transaction() as session:
+        receiver.add_hall(session, hall_id="town-01", name="庆符镇便民服务中心", region="511525001", now=clock())
+    yesterday, today = OPEN_MORNING - timedelta(days=1), OPEN_MORNING
+    sent = [{"seq": n, "origin": "town-01", "id": n, "kind": kind, "at": at.isoformat(), "day": at.date().isoformat(),
+             "ticket": ticket, "payload": {"ticket": {"id": ticket, "number": f"C{ticket:03}", "service": "household",
+                                                      "status": status}}}
+            for n, (kind, at, ticket, status) in enumerate([
+                ("issued", yesterday, 1, "waiting"), ("issued", yesterday, 2, "waiting"),
+                ("called", yesterday + timedelta(minutes=6), 1, "called"), ("issued", today, 3, "waiting")], 1)]
+    with engine.transaction() as session:
+        receiver.receive(session, child_id="town-01", batch=UplinkBatch(hall="town-01", after=0, events=sent),
+                         now=clock())
+    assert query("select ticket_id from uplink_tickets order by ticket_id") == [(1,), (2,), (3,)]
+    housekeeping.tidy(engine, now=clock.now)
+    assert query("select ticket_id from uplink_tickets") == [(3,)]   # ticket 2, never called, waits no more
+    assert query("select day, issued, waits from uplink_days order by day") == [("2026-11-24", 2, 1),
+                                                                                 ("2026-11-25", 1, 0)]
+    with engine.reading() as session:
+        [*_, town] = central.tree(session, now=clock(), today=today.date(), within=None)
+    assert (town.hall_id, town.figures.waiting) == ("town-01", 1)

@@ -211,7 +211,7 @@ def test_a_database_of_the_previous_release_gets_ratings_and_keeps_its_tickets(r
         assert as_release_rows(release_url) == before
         probe = create_engine(release_url)
         with probe.connect() as con:
-            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD == "0015"
+            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD == "0016"
             assert con.execute(text("select counters from devices")).all() == [("",)]
             assert con.execute(text("select count(*) from served_tickets")).scalar() == 0
         probe.dispose()
@@ -271,8 +271,8 @@ def test_a_database_with_ratings_gets_its_totals_counted_from_its_transactions(d
         con.execute(text("drop index ix_event_kind"))
         con.execute(text("drop index ix_rating_day"))
         con.execute(text("alter table ratings drop column day"))
-        for table in ("region_supervisors", "uplink_devices", "uplink_days", "uplink_tickets", "uplink_events",
-                      "uplink_halls", "regions", "uplink_state"):
+        for table in ("uplink_counters", "uplink_cases", "region_supervisors", "uplink_devices", "uplink_days",
+                      "uplink_tickets", "uplink_events", "uplink_halls", "regions", "uplink_state"):
             con.execute(text(f"drop table {table}"))
         con.execute(text("drop table display_notices"))
         con.execute(text("drop table staff_photos"))

@@ -11,6 +11,7 @@ from hall.spec import load_hall
 from hall.uplink import receiver
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.support.api_clients import Api
+from tests.support.waiting import until
 
 EVENTS = "/api/v1/uplink/events"
 
@@ -119,3 +120,36 @@ def test_a_definition_that_does_not_parse_is_refused_and_a_good_one_kept(add_chi
                          timeout=10)
     assert kept.status_code == 200, kept.text
     assert stored("select count(*) from uplink_halls where definition is not null") == [(1,)]
+
+
+@pytest.mark.own_server
+def test_the_servers_housekeeping_clears_a_finished_days_tickets_and_keeps_its_figures(add_child, clock, count,
+                                                                                      stored):
+    town = add_child("town-01")
+    assert town.post(EVENTS, batch(0, 1, 2)).status_code == 200
+    assert count("uplink_tickets") == 2
+    clock.now = OPEN_MORNING + timedelta(days=1, hours=2)   # the next day, past housekeeping's hour
+    until(lambda: count("uplink_tickets") == 0, seconds=30, every=0.05, what="yesterday's ticket rows to be cleared")
+    assert stored("select issued from uplink_days") == [(2,)]
+
+
+def test_payload_strings_too_long_for_the_figures_are_left_out_and_the_batch_stored(add_child, stored):
+    """A hall below running other software may send anything its payloads allow: what does
+    not fit a figure's column is left out of the figures, never a 5xx."""
+    town = add_child("town-01")
+    long = "x" * 200
+    payloads = [("issued", {"ticket": {"id": 1, "number": long, "service": long, "status": long, "counter": long}}),
+                ("counter_staff", {"counter": long, "signed_in": True}),
+                ("case_opened", {"case": {"id": 2**40, "state": "open"}}),
+                ("matter_step", {"matter": {"id": 7, "state": "accepted", "light": long, "due": "not a day"}}),
+                ("device_status", {"device": "d" * 300, "status": "paper_out"})]
+    events = [{**event(n, kind=kind), "payload": payload} for n, (kind, payload) in enumerate(payloads, 1)]
+    events.append(event(6, ticket=2))
+    answer = town.post(EVENTS, {"hall": "town-01", "after": 0, "events": events})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["stored"] == 6
+    assert stored("select ticket_id, number, service from uplink_tickets order by ticket_id") == [
+        (2, "A006", "household")]
+    assert stored("select kind, case_id, due, light from uplink_cases") == [("matter", 7, None, None)]
+    assert stored("select count(*) from uplink_counters") == [(0,)]
+    assert stored("select count(*) from uplink_devices") == [(0,)]

@@ -90,3 +90,14 @@ def test_a_region_contains_only_what_its_code_leads(outer, inner, inside):
 def test_a_code_not_of_the_standard_forms_is_refused(code):
     with pytest.raises(regions.BadRegion, match="administrative code"):
         regions.check(code)
+
+
+def test_a_matters_case_goes_up_with_its_standing_and_not_who_moved_it():
+    """As hall.matters.cases writes it: the parent counts it open, and overdue once red."""
+    step = {"matter": {"id": 7, "number": "20261125-0001", "code": "11510000-001", "service": "household",
+                       "step": "open", "state": "accepted", "by": JOB_NO, "due": "2026-11-27", "light": "green"}}
+    assert strip(EventKind.MATTER_STEP.value, step) == {"matter": {
+        "id": 7, "number": "20261125-0001", "code": "11510000-001", "service": "household", "step": "open",
+        "state": "accepted", "due": "2026-11-27", "light": "green"}}
+    light = {"light": "red", "count": 1, "numbers": ["20261125-0001"], "day": "2026-11-28"}
+    assert strip(EventKind.MATTER_LIGHT.value, light) == {"light": "red", "count": 1, "day": "2026-11-28"}
