@@ -3,7 +3,7 @@ of a hall below, each counter's standing, and of each reported ticket its number
 counter and wait.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 from __future__ import annotations
 
