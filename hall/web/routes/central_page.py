@@ -11,11 +11,7 @@ from fastapi import APIRouter, Request
 
 from hall.schemas import Role
 from hall.uplink import central
-<<<<<<< HEAD
-from hall.web.pages import page, signed_in, texts_for, unless_supervisor
-=======
 from hall.web.pages import SignedIn, page, signed_in, texts_for, unless_supervisor
->>>>>>> central
 
 router = APIRouter(include_in_schema=False)
 STALE_MINUTES = int(central.STALE_AFTER.total_seconds() // 60)
@@ -23,12 +19,6 @@ STALE_MINUTES = int(central.STALE_AFTER.total_seconds() // 60)
 
 @router.get("/central")
 def central_page(request: Request):
-<<<<<<< HEAD
-    who = signed_in(request)
-    texts = texts_for(request)
-    if (refusal := unless_supervisor(request, who, texts, "central")) is not None:
-        return refusal
-=======
     texts, who = texts_for(request), signed_in(request)
     if (refused := unless_supervisor(request, who, texts, "central")) is not None:
         return refused
@@ -60,7 +50,6 @@ def central_hall_page(hall_id: str, request: Request):
     texts, who = texts_for(request), signed_in(request)
     if (refused := unless_supervisor(request, who, texts, "central")) is not None:
         return refused
->>>>>>> central
     hall = request.app.state.hall
     now = hall.clock()
     with hall.engine.reading() as session:
