@@ -29,6 +29,11 @@ in the clock's ticks, until a staff member takes it.
 
 What the screens and the voice show of the flow, in the visit's language, is
 kiosk.ticket_texts (`flow.texts`); the flow keeps the state, the table and its actions.
+
+办事指南 on the home screen opens the hall's guides: the services that have guides, a
+service's matters, a matter's guide page by page (kiosk.guide_view), with its QR code for a
+phone and its documents checklist for the ticket printer. Reading guides is part of the
+visit (its language, type size and voice stay); 首页 and the idle timeout end it.
 """
 from __future__ import annotations
 
@@ -52,14 +57,15 @@ from kiosk.identity import Identification
 from kiosk.late_rating import REFUSED_STANDING, Standing, look_up, send
 from kiosk.late_rating import reasons as late_reasons
 from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
-from kiosk.printing import PrintOutcome, TicketPrinterService
+from kiosk.printing import PrintOutcome, PrintProblem, TicketPrinterService
 from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink, parse_scanned
-from kiosk.ticket_states import Errand, Event, Found, Held, Issue, Notice, State, Work
+from kiosk.ticket_states import Checklist, Errand, Event, Found, Guides, Held, Issue, Notice, State, Work
 from kiosk.ticket_texts import TicketTexts
 from kiosk.ticket_view import TicketView, ticket_view
 from kiosk.visit import Visit, VisitButtons, VisitEvent
 
 if TYPE_CHECKING:
+    from hall.matters.schemas import MatterPublic
     from hall.schemas import HelpCallPublic, RatingReceipt
 
 log = logging.getLogger(__name__)
@@ -111,6 +117,8 @@ class TicketFlow(VisitButtons, Listener):
         self.texts = TicketTexts(self)
         self.queues: dict[str, ServiceStatus] | None = None  # the hall's last answer, for every visit
         self.queues_failed = False
+        self.catalogue: list[MatterPublic] | None = None  # the hall's guides as it last told them
+        self.catalogue_failed = False
         self._loading = False
         self._reload = False  # a load was asked for while one was under way: its answer may be stale
         self._printer_status: str | None = None  # touched by jobs only, one at a time
@@ -171,6 +179,10 @@ class TicketFlow(VisitButtons, Listener):
         """Whether 呼叫工作人员 is on the screens: only when staff consoles can answer it."""
         return self.hall.takes_help_calls
 
+    def matter(self, code: str | None) -> MatterPublic | None:
+        """A matter of the hall's catalogue as last loaded."""
+        return next((m for m in self.catalogue or () if m.code == code), None)
+
     # -- what a citizen does ------------------------------------------------------------
 
     def choose(self, service: str) -> None:
@@ -216,6 +228,21 @@ class TicketFlow(VisitButtons, Listener):
 
     def call_for_help(self) -> None:
         self.machine.fire(Event.HELP)
+
+    def open_guides(self) -> None:
+        self.machine.fire(Event.GUIDES)
+
+    def choose_guide_service(self, code: str) -> None:
+        self.machine.fire(Event.GUIDE_SERVICE, code)
+
+    def choose_guide(self, code: str) -> None:
+        self.machine.fire(Event.GUIDE, code)
+
+    def turn_guide(self, step: int) -> None:
+        self.machine.fire(Event.GUIDE_PAGE, step)
+
+    def print_checklist(self) -> None:
+        self.machine.fire(Event.PRINT_CHECKLIST)
 
     def tick(self) -> None:
         """Called about once a second by the screen layer: ends a forgotten visit, asks
@@ -310,7 +337,7 @@ class TicketFlow(VisitButtons, Listener):
         """Home, where the visit (if one is under way) chooses its service again."""
         errand = self.errand
         errand.service, errand.work, errand.message, errand.notice = None, None, None, None
-        errand.ticket = errand.printed = errand.progress = errand.rating = None
+        errand.ticket = errand.printed = errand.progress = errand.rating = errand.guides = None
         return self._load_queues(None)
 
     def _enter(self, _data: object) -> None:
@@ -590,7 +617,77 @@ class TicketFlow(VisitButtons, Listener):
                                  idempotency_key=f"help-{self.terminal_id}-{uuid.uuid4().hex}")
         return Job(work, Event.HELP_RAISED, Event.HELP_FAILED)
 
+    # the guides (办事指南)
+
+    def _open_guides(self, _data: object) -> Job:
+        """The services with guides; the catalogue is asked for again, and the last one
+        shown meanwhile."""
+        self.touched()
+        self.errand.guides = Guides()
+        return Job(self.hall.catalogue, Event.CATALOGUE_LOADED, Event.CATALOGUE_FAILED)
+
+    def _keep_catalogue(self, matters: list[MatterPublic]) -> None:
+        self.catalogue, self.catalogue_failed = matters, False
+
+    def _catalogue_failed(self, exc: Exception) -> None:
+        log.error("the hall's guides not loaded: %r", exc)
+        self.catalogue_failed = True
+
+    def _has_guides(self, code: object) -> bool:
+        return self.errand.guides is not None and any(m.service == code for m in self.catalogue or ())
+
+    def _list_matters(self, code: str) -> None:
+        self.touched()
+        self.errand.guides.service = code
+
+    def _in_service(self, _data: object) -> bool:
+        return self.errand.guides is not None and self.errand.guides.service is not None
+
+    def _leave_service(self, _data: object) -> None:
+        self.touched()
+        self.errand.guides.service = None
+
+    def _known_matter(self, code: object) -> bool:
+        return self.errand.guides is not None and self.matter(code) is not None
+
+    def _show_guide(self, code: str) -> None:
+        guides = self.errand.guides
+        guides.matter, guides.page, guides.printed = code, 0, None
+        guides.service = self.matter(code).service
+
+    def _turn_guide(self, step: object) -> None:
+        """A page on, or back; the pages themselves are the texts' (they depend on the type size)."""
+        self.touched()
+        if step in (1, -1):
+            shown, _page = self.texts.guide_page()  # the page held to the present type size's pages
+            self.errand.guides.page = min(max(shown + step, 0), len(self.texts.guide_view().pages) - 1)
+
+    def _print_free(self, _data: object) -> bool:
+        return not self.errand.guides.printing
+
+    def _print_checklist(self, _data: object) -> Job:
+        """The checklist is laid out here, in the visit's language, and printed by the runner."""
+        self.touched()
+        guides = self.errand.guides
+        guides.printing, guides.printed = True, None
+        work = functools.partial(self._print_checklist_job, guides.matter, self.texts.checklist())
+        return Job(work, Event.CHECKLIST_PRINTED, Event.CHECKLIST_PRINTED)
+
+    def _checklist_printed(self, result: Checklist | Exception) -> None:
+        guides = self.errand.guides
+        if not isinstance(result, Checklist):
+            log.error("checklist not printed: %r", result)
+            result = Checklist(guides.matter if guides else "", PrintOutcome(problem=PrintProblem.ERROR))
+        if guides is not None and guides.matter == result.matter:
+            guides.printing, guides.printed = False, result
+
     # -- jobs: they run on the runner's thread and only return data ---------------------------
+
+    def _print_checklist_job(self, matter: str, printout) -> Checklist:
+        outcome = self.printer.print(printout)
+        log.info("checklist of %s printed: %s", matter, outcome.device_status)
+        self._report_printer(outcome)
+        return Checklist(matter, outcome)
 
     def _issue(self, service: str, priority: Priority, language: str, identity: Identification | None) -> Issue:
         """Numbers the ticket, then prints it. Raises HallUnavailable (or a fault nobody
@@ -680,7 +777,7 @@ S, E, F = State, Event, TicketFlow
 # reach the screen. Over a ticket or a ticket's progress on screen, a card or a code is the
 # next citizen's, and gets a visit of its own.
 OPEN_TO_SCANS = (S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, S.RATING, S.REASONS,
-                 S.THANKS)
+                 S.THANKS, S.GUIDES, S.GUIDE)
 RATING_STATES = (S.RATING, S.REASONS)
 TABLE = [
     Transition(S.IDLE, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
@@ -735,8 +832,22 @@ TABLE = [
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.NOTICE, action=F._code_notice),
     Transition(OPEN_TO_SCANS, E.SCAN_FAILED, S.NOTICE, action=F._scan_notice),
     # Also at home: a language or type size chosen there must not greet the next citizen.
-    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, *RATING_STATES, S.THANKS),
+    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, *RATING_STATES, S.THANKS,
+                S.GUIDES, S.GUIDE),
                E.TIMEOUT, S.IDLE, guard=F._forgotten, action=F._end_visit),
+    # 办事指南: services, a service's matters, a matter's guide; back goes up a level.
+    Transition(S.IDLE, E.GUIDES, S.GUIDES, action=F._open_guides),
+    Transition(ANY, E.CATALOGUE_LOADED, None, action=F._keep_catalogue),
+    Transition(ANY, E.CATALOGUE_FAILED, None, action=F._catalogue_failed),
+    Transition(S.GUIDES, E.GUIDE_SERVICE, None, guard=F._has_guides, action=F._list_matters),
+    Transition(S.GUIDES, E.GUIDE, S.GUIDE, guard=F._known_matter, action=F._show_guide),
+    Transition(S.GUIDES, E.BACK, None, guard=F._in_service, action=F._leave_service),
+    Transition(S.GUIDES, E.BACK, S.IDLE),
+    Transition(S.GUIDE, E.BACK, S.GUIDES),
+    Transition(S.GUIDE, E.GUIDE_PAGE, None, action=F._turn_guide),
+    Transition(S.GUIDE, E.PRINT_CHECKLIST, None, guard=F._print_free, action=F._print_checklist),
+    Transition(ANY, E.CHECKLIST_PRINTED, None, action=F._checklist_printed),
+    Transition((S.GUIDES, S.GUIDE), E.HOME, S.IDLE, action=F._end_visit),
     # 呼叫工作人员, in every state; its requests and answers leave the state as it is.
     Transition(ANY, E.HELP, None, guard=F._help_offered, action=F._call_for_help),
     Transition(ANY, E.HELP_RAISED, None, action=F._help_raised),
@@ -763,10 +874,12 @@ ON_ENTER = {
     S.RATING: F._enter,
     S.REASONS: F._enter,
     S.THANKS: F._enter,
+    S.GUIDES: F._enter,
+    S.GUIDE: F._enter,
 }
 # The clock's events come whatever the state; the states that have no use for them drop them,
 # and ISSUING lets cards and codes pass while the hall answers.
 IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED, E.RATE, E.REASON,
-           E.SEND}
+           E.SEND, E.GUIDE_PAGE, E.PRINT_CHECKLIST}
 
 __all__ = ["Guide", "TicketFlow"]

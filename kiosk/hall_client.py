@@ -18,6 +18,7 @@ from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from hall.spec import HallSpec
 
 if TYPE_CHECKING:
+    from hall.matters.schemas import MatterPublic
     from hall.schemas import HelpCallPublic, RatingReceipt, RatingStatusPublic  # the wire schema
 
 
@@ -87,6 +88,16 @@ class Hall(ABC):
         RatingRefused with the hall's reason (already rated, past its time, a bad rating
         without a reason: nothing written), or HallUnavailable. The same key again gives the
         same answer; a key used before for another rating is refused as already rated."""
+
+    @abstractmethod
+    def catalogue(self) -> list[MatterPublic]:
+        """The matters of the hall's catalogue with their guides (办事指南), by service;
+        raises HallUnavailable."""
+
+    @abstractmethod
+    def guide_link(self, code: str) -> str | None:
+        """The address of a matter's guide for a phone (the server's public /guides pages);
+        None where the hall has no server a phone could open."""
 
     @property
     def takes_help_calls(self) -> bool:

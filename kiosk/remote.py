@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from pydantic import ValidationError
@@ -53,6 +54,9 @@ from hall.spec import HallSpec
 from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.outbox import Outbox
+
+if TYPE_CHECKING:
+    from hall.matters.schemas import MatterPublic
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +226,19 @@ class RemoteHall(Hall):
                             key=idempotency_key)
         _raise_rating_refusal(answer)
         return RatingReceipt.model_validate(self._json(answer, 201))
+
+    def catalogue(self) -> list[MatterPublic]:
+        from hall.matters.schemas import MatterPublic  # with the server's tables: not before a guide is asked for
+
+        answer = self._call("GET", "/catalogue", retries=False, deadline=GLANCE_DEADLINE, timeout=GLANCE_TIMEOUT)
+        try:
+            return [MatterPublic.model_validate(m) for m in self._json(answer, 200)]
+        except (ValidationError, TypeError) as exc:
+            raise HallUnavailable(f"{self.url}: the catalogue's answer is not a list of matters ({exc})") from exc
+
+    def guide_link(self, code: str) -> str | None:
+        """The server's public guide page, at the address this kiosk reaches it by."""
+        return f"{self.url}/guides/{requests.utils.quote(code, safe='')}"
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         """Accepted into the outbox at once; the hall hears of it as soon as it can."""

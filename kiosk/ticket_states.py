@@ -27,6 +27,8 @@ class State(enum.Enum):
     RATING = "rating"            # a scanned ticket's late rating: five faces
     REASONS = "reasons"          # a bad rating's reasons
     THANKS = "thanks"            # the rating taken
+    GUIDES = "guides"            # 办事指南: the services with guides, or one service's matters
+    GUIDE = "guide"              # one matter's guide, page by page, and its checklist to print
 
 
 class Event(enum.Enum):
@@ -62,6 +64,14 @@ class Event(enum.Enum):
     RATE_FAILED = "rate_failed"    # data: the exception (RatingRefused with the hall's reason)
     SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
     REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
+    GUIDES = "guides"              # 办事指南 on the home screen
+    GUIDE_SERVICE = "guide_service"  # data: a service's code, whose matters are listed
+    GUIDE = "guide"                # data: a matter's code, whose guide is shown
+    GUIDE_PAGE = "guide_page"      # data: +1 or -1
+    PRINT_CHECKLIST = "print_checklist"
+    CHECKLIST_PRINTED = "checklist_printed"  # data: Checklist
+    CATALOGUE_LOADED = "catalogue_loaded"    # data: list[MatterPublic]
+    CATALOGUE_FAILED = "catalogue_failed"    # data: the exception
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,27 @@ class Errand:
     progress: TicketInfo | None = None
     rating: LateRating | None = None  # the scanned ticket's transaction, as a late rating sees it
     notice: Notice | None = None
+    guides: Guides | None = None  # where the visit is in the guides
+
+
+@dataclass
+class Guides:
+    """Where a visit reading the guides (办事指南) is: a service's list of matters, a matter's
+    guide and its page, and the checklist printed of it."""
+
+    service: str | None = None
+    matter: str | None = None
+    page: int = 0
+    printing: bool = False
+    printed: Checklist | None = None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A documents checklist sent to the printer, and how it went."""
+
+    matter: str
+    outcome: PrintOutcome
 
 
 @dataclass(frozen=True)
