@@ -21,7 +21,7 @@ from kiosk.i18n import Translator
 if TYPE_CHECKING:
     from hall.matters.schemas import DocumentPublic, MatterPublic
 
-ROWS_PER_PAGE = {False: 5, True: 3}  # by large type
+ROWS_PER_PAGE = {False: 6, True: 4}  # by large type
 MAX_CHECKLIST_DOCUMENTS = MAX_DETAILS - 1  # the last row says what was left out
 
 

@@ -245,6 +245,91 @@ class RatedScreen(KioskScreen):
     """The thank-you for a rating, then home (by itself, or at 完成)."""
 
 
+class GuidesScreen(KioskScreen):
+    """The services that have guides (two columns, as at home), or a chosen service's matters
+    (one column: their names are long), a page of tiles at a time."""
+
+    title = StringProperty("")
+    line = StringProperty("")
+    loading = BooleanProperty(False)
+    cols = NumericProperty(2)
+    rows = NumericProperty(4)
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+    _shown_level = None  # the service whose matters are listed ("" for the services): a new one starts at page 1
+
+    def turn(self, step: int) -> None:
+        App.get_running_app().flow.touched()
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        texts = App.get_running_app().flow.texts
+        self.title = texts.guides_title()
+        self.line = texts.guides_line()
+        self.loading = App.get_running_app().flow.catalogue is None and not App.get_running_app().flow.catalogue_failed
+        grid = self.ids.grid
+        grid.clear_widgets()  # before the columns change: a grid refuses more tiles than it has places
+        service = texts.guide_service()
+        if service is not None:
+            tiles = [("choose_guide", code, name, "") for code, name in service.matters]
+            self.cols = 1
+        else:
+            tiles = [("choose_guide_service", s.code, s.name, s.count_text) for s in texts.guide_choices() or ()]
+            self.cols = 2
+        level = service.code if service else ""
+        if level != self._shown_level:
+            self._shown_level, self.page = level, 0
+        per_page = self.cols * self.rows
+        self.pages = max(1, -(-len(tiles) // per_page))
+        self.page = min(self.page, self.pages - 1)
+        shown = tiles[self.page * per_page:(self.page + 1) * per_page]
+        for action, code, title, info in shown:
+            grid.add_widget(Factory.GuideButton(action=action, code=code, title=title, info=info))
+        for _ in range(per_page - len(shown) if shown else 0):  # every page's tiles the same size
+            grid.add_widget(Factory.GuideButton(opacity=0, disabled=True))
+
+
+class GuideScreen(KioskScreen):
+    """One matter's guide, a page at a time (kiosk.guide_view), its QR code for a phone on
+    the first page, and 打印材料清单."""
+
+    matter_name = StringProperty("")
+    link = StringProperty("")
+    qr_line = StringProperty("")
+    first = BooleanProperty(True)
+    page_title = StringProperty("")
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+    checklist = StringProperty("")
+    printing = BooleanProperty(False)
+    printed = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        texts = flow.texts
+        view = texts.guide_view()
+        shown = texts.guide_page()
+        rows = self.ids.rows
+        rows.clear_widgets()
+        if view is None or shown is None:
+            self.matter_name = self.link = self.page_title = self.checklist = ""
+            return
+        self.page, page = shown
+        self.matter_name, self.link, self.pages = view.name, view.link or "", len(view.pages)
+        self.first = self.page == 0
+        self.qr_line = texts.guide_qr_line()
+        self.page_title = page.title
+        for label, value in page.rows:
+            row = Factory.Row()  # a kv-made class: its properties come with its rule, after __init__
+            row.label, row.value = label, value
+            rows.add_widget(row)
+        guides = flow.errand.guides
+        self.checklist = texts.checklist_line()
+        self.printing = guides.printing
+        self.printed = bool(guides.printed and guides.printed.outcome.ok)
+
+
 KV_DIR = Path(__file__).resolve().parent
 # Each flow state's screen and its .kv file. Only the home screen is built at start, the
 # others on first use: the first frame waits for one screen, not ten.
@@ -259,6 +344,8 @@ SCREENS = {
     State.RATING.value: (LateRatingScreen, "late_rating"),
     State.REASONS.value: (LateReasonsScreen, "late_reasons"),
     State.THANKS.value: (RatedScreen, "rated"),
+    State.GUIDES.value: (GuidesScreen, "guides"),
+    State.GUIDE.value: (GuideScreen, "guides"),
 }
 Factory.register("QRImage", module="screens.qr_image")
 
