@@ -847,7 +847,7 @@ TABLE = [
     Transition(S.GUIDE, E.GUIDE_PAGE, None, action=F._turn_guide),
     Transition(S.GUIDE, E.PRINT_CHECKLIST, None, guard=F._print_free, action=F._print_checklist),
     Transition(ANY, E.CHECKLIST_PRINTED, None, action=F._checklist_printed),
-    Transition((S.GUIDES, S.GUIDE), E.HOME, S.IDLE, action=F._end_visit),
+    Transition(S.GUIDES, E.HOME, S.IDLE, action=F._end_visit),
     # 呼叫工作人员, in every state; its requests and answers leave the state as it is.
     Transition(ANY, E.HELP, None, guard=F._help_offered, action=F._call_for_help),
     Transition(ANY, E.HELP_RAISED, None, action=F._help_raised),

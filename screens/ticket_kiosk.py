@@ -345,7 +345,7 @@ SCREENS = {
     State.REASONS.value: (LateReasonsScreen, "late_reasons"),
     State.THANKS.value: (RatedScreen, "rated"),
     State.GUIDES.value: (GuidesScreen, "guides"),
-    State.GUIDE.value: (GuideScreen, "guides"),
+    State.GUIDE.value: (GuideScreen, "guide"),
 }
 Factory.register("QRImage", module="screens.qr_image")
 
