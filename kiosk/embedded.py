@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from hall.matters.catalogue import Catalogue
-    from hall.matters.schemas import MatterPublic
+    from hall.matters.schemas import MatterProgressPublic, MatterPublic
     from hall.person_keys import PersonKeys
     from hall.queue import QueueEngine
     from hall.schemas import RatingReceipt, RatingStatusPublic
@@ -83,8 +83,43 @@ class EmbeddedHall(Hall):
 
     def catalogue(self) -> list[MatterPublic]:
         """In the order the hall server gives it (hall.api.routes.catalogue)."""
-        from hall.matters.catalogue import Catalogue, CatalogueError, load_catalogue
         from hall.matters.schemas import MatterPublic
+
+        return [MatterPublic.of(entry) for entry in sorted(self._entries().entries, key=lambda e: e.matter.service)]
+
+    def case_salt(self) -> bytes:
+        return self._guard(lambda _q: self._person_keys.for_matters())
+
+    def case_by_link(self, token: str) -> MatterProgressPublic:
+        from hall.matters import cases
+
+        def find(q: QueueEngine) -> MatterProgressPublic:
+            with q.reading() as session:
+                return self._progress(cases.case_by_token(session, spec=self._spec, signer=q.signer, token=token))
+        return self._guard(find)
+
+    def cases_of_person(self, case_hash: str) -> list[MatterProgressPublic]:
+        from hall.matters import cases
+
+        def find(q: QueueEngine) -> list[MatterProgressPublic]:
+            with q.reading() as session:
+                return [self._progress(case)
+                        for case in cases.cases_of_person(session, spec=self._spec, person_hash=case_hash)]
+        return self._guard(find)
+
+    def _progress(self, case) -> MatterProgressPublic:
+        """A case as the hall server's route shows it (hall.api.routes.matter_progress)."""
+        from hall.matters import cases
+        from hall.matters.schemas import MatterProgressPublic
+
+        today = self._clock().astimezone(self._spec.zone).date()
+        return MatterProgressPublic.of(case, entry=self._entries().entry(case.matter_code),
+                                       due=cases.due_now(case, spec=self._spec, today=today),
+                                       received=cases.received(case), zone=self._spec.zone)
+
+    def _entries(self) -> Catalogue:
+        """The catalogue, read once."""
+        from hall.matters.catalogue import Catalogue, CatalogueError, load_catalogue
 
         with self._lock:
             if self._catalogue is None:
@@ -94,8 +129,7 @@ class EmbeddedHall(Hall):
                 except (CatalogueError, OSError) as exc:
                     log.error("the hall's catalogue of matters cannot be read: %s", exc)
                     raise HallUnavailable(f"the catalogue of matters cannot be read: {exc}") from exc
-            entries = self._catalogue.entries
-        return [MatterPublic.of(entry) for entry in sorted(entries, key=lambda e: e.matter.service)]
+            return self._catalogue
 
     def guide_link(self, code: str) -> str | None:
         return None

@@ -56,7 +56,7 @@ from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.outbox import Outbox
 
 if TYPE_CHECKING:
-    from hall.matters.schemas import MatterPublic
+    from hall.matters.schemas import MatterProgressPublic, MatterPublic
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,32 @@ class RemoteHall(Hall):
             return [MatterPublic.model_validate(m) for m in self._json(answer, 200)]
         except (ValidationError, TypeError) as exc:
             raise HallUnavailable(f"{self.url}: the catalogue's answer is not a list of matters ({exc})") from exc
+
+    def case_salt(self) -> bytes:
+        """Asked for each card read, as today's person key is, and kept nowhere."""
+        from hall.matters.schemas import MatterKeyPublic
+
+        answer = self._json(self._call("GET", "/matter-progress/key", retries=False, deadline=GLANCE_DEADLINE,
+                                       timeout=GLANCE_TIMEOUT), 200)
+        return bytes.fromhex(MatterKeyPublic.model_validate(answer).key)
+
+    def case_by_link(self, token: str) -> MatterProgressPublic:
+        from hall.matters.schemas import MatterProgressPublic
+        from hall.matters.states import MatterRefusal, MatterRefused
+
+        answer = self._call("GET", f"/matter-progress/by-link/{requests.utils.quote(token, safe='')}",
+                            retries=False, deadline=GLANCE_DEADLINE, timeout=GLANCE_TIMEOUT)
+        if answer.status_code in (404, 422) and _problem(answer).get("error") in ("matter_refused", "not_found",
+                                                                                  "invalid"):
+            raise MatterRefused(MatterRefusal.NOT_FOUND, f"{self.url} has no case of this progress link")
+        return MatterProgressPublic.model_validate(self._json(answer, 200))
+
+    def cases_of_person(self, case_hash: str) -> list[MatterProgressPublic]:
+        from hall.matters.schemas import MatterProgressPublic
+
+        answer = self._call("POST", "/matter-progress/of-person", body={"person_hash": case_hash}, retries=False,
+                            deadline=GLANCE_DEADLINE, timeout=GLANCE_TIMEOUT)
+        return [MatterProgressPublic.model_validate(c) for c in self._json(answer, 200)]
 
     def guide_link(self, code: str) -> str | None:
         """The server's public guide page, at the address this kiosk reaches it by."""

@@ -15,7 +15,9 @@ from devices.ticket_layout import TicketPrintout
 from hall.errors import RefusalReason
 from hall.tickets import ServiceStatus, TicketInfo
 from kiosk.card_watch import Message, ReaderStatus
-from kiosk.guide_view import GuidePage, GuideService, GuideView, checklist_printout, guide_services, guide_view
+from kiosk.case_view import CaseView, case_view, state_text
+from kiosk.guide_view import (GuidePage, GuideService, GuideView, checklist_printout, guide_services, guide_view,
+                              text_in)
 from kiosk.hall_client import Hall
 from kiosk.help_call import HelpCallWatch, HelpState
 from kiosk.i18n import Translator
@@ -296,6 +298,32 @@ class TicketTexts:
     def checklist(self) -> TicketPrintout:
         matter = self.flow.matter(self.flow.errand.guides.matter)
         return checklist_printout(self.hall_name(), matter, self.tr, link=self.flow.hall.guide_link(matter.code))
+
+    # the cases (办件进度)
+
+    def cases_line(self) -> str:
+        """Under the invitation to scan or place a card: the search under way, its answer, or
+        what was wrong with the card."""
+        cases = self.flow.errand.cases
+        if cases is None:
+            return ""
+        if cases.asking:
+            return self.tr.t("cases.asking")
+        if cases.message is not None:
+            return self._said(cases.message)
+        if cases.found is not None:
+            return self.tr.count("cases.found", len(cases.found)) if cases.found else self.tr.t("cases.none")
+        return ""
+
+    def case_choices(self) -> list[tuple[str, str, str]]:
+        """The card's cases as (number, matter, state), the latest first."""
+        cases = self.flow.errand.cases
+        return [(c.number, f"{c.number}  {text_in(c.matter_name, self.language)}", state_text(c, self.tr))
+                for c in (cases.found or () if cases else ())]
+
+    def case_view(self) -> CaseView | None:
+        cases = self.flow.errand.cases
+        return case_view(cases.shown, self.tr) if cases and cases.shown else None
 
     def _said(self, message: Message) -> str:
         tr = self.tr

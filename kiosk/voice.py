@@ -40,6 +40,7 @@ HELP_EVENTS = frozenset({Event.HELP, Event.HELP_RAISED, Event.HELP_FAILED, Event
 # What changes the guides on screen without a new state: said again.
 GUIDE_EVENTS = frozenset({Event.GUIDE_SERVICE, Event.GUIDE_PAGE, Event.CATALOGUE_LOADED, Event.CATALOGUE_FAILED})
 CHECKLIST_EVENTS = frozenset({Event.PRINT_CHECKLIST, Event.CHECKLIST_PRINTED})
+CASES_EVENTS = frozenset({Event.CARD_PLACED, Event.PERSON_CASES, Event.PERSON_CASES_FAILED})
 
 
 class Speaker:
@@ -200,6 +201,8 @@ class VoiceGuide:
                     self._say(said, flow, after=True)
         elif event in HELP_EVENTS:
             self._help(flow, pressed=event is Event.HELP)
+        elif event in CASES_EVENTS and flow.state is State.CASES:
+            self.on_state(flow)
         elif event in GUIDE_EVENTS and flow.state in (State.GUIDES, State.GUIDE):
             self.on_state(flow)
         elif event in CHECKLIST_EVENTS and flow.state is State.GUIDE:
@@ -265,6 +268,17 @@ def prompt(flow: Guided) -> str:
         return f"{said} {tr.t('ticket.take_slip' if printed and printed.ok else 'ticket.print_failed')}"
     if state is State.NOTICE:
         return texts.notice_text()
+    if state is State.CASES:
+        return f"{tr.t('cases.prompt')} {texts.cases_line()}".strip()
+    if state is State.CASE:
+        view = texts.case_view()
+        if view is None:
+            return ""
+        due = dict(view.rows).get(tr.t("cases.due"))
+        said = tr.t("cases.spoken", matter=view.matter, state=view.state, due=tr.t("cases.spoken_due", day=due) if due else "")
+        if view.owed:
+            said += tr.t("cases.spoken_owed", names=tr.t("format.counter_join").join(view.owed))
+        return said.strip()
     if state is State.GUIDES:
         return guides_said(flow)
     if state is State.GUIDE:
