@@ -15,7 +15,7 @@ from devices.ticket_layout import TicketPrintout
 from hall.errors import RefusalReason
 from hall.tickets import ServiceStatus, TicketInfo
 from kiosk.card_watch import Message, ReaderStatus
-from kiosk.case_view import CaseView, case_view, state_text
+from kiosk.case_view import CaseView, case_view
 from kiosk.guide_view import (GuidePage, GuideService, GuideView, checklist_printout, guide_services, guide_view,
                               text_in)
 from kiosk.hall_client import Hall
@@ -316,9 +316,9 @@ class TicketTexts:
         return ""
 
     def case_choices(self) -> list[tuple[str, str, str]]:
-        """The card's cases as (number, matter, state), the latest first."""
+        """The card's cases as (number, matter, "number · state in a word"), the latest first."""
         cases = self.flow.errand.cases
-        return [(c.number, f"{c.number}  {text_in(c.matter_name, self.language)}", state_text(c, self.tr))
+        return [(c.number, text_in(c.matter_name, self.language), f"{c.number} · {self.tr.t(f'cases.short_{c.state.value}')}")
                 for c in (cases.found or () if cases else ())]
 
     def case_view(self) -> CaseView | None:

@@ -285,9 +285,9 @@ class GuidesScreen(KioskScreen):
         self.page = min(self.page, self.pages - 1)
         shown = tiles[self.page * per_page:(self.page + 1) * per_page]
         for action, code, title, info in shown:
-            grid.add_widget(Factory.GuideButton(action=action, code=code, title=title, info=info))
+            grid.add_widget(Factory.TileButton(action=action, code=code, title=title, info=info))
         for _ in range(per_page - len(shown) if shown else 0):  # every page's tiles the same size
-            grid.add_widget(Factory.GuideButton(opacity=0, disabled=True))
+            grid.add_widget(Factory.TileButton(opacity=0, disabled=True))
 
 
 class GuideScreen(KioskScreen):
@@ -330,6 +330,80 @@ class GuideScreen(KioskScreen):
         self.printed = bool(guides.printed and guides.printed.outcome.ok)
 
 
+class CasesScreen(KioskScreen):
+    """办件进度: scan a receipt, or place the ID card to list its cases, four tiles a page
+    (three in large type)."""
+
+    line = StringProperty("")
+    problem = BooleanProperty(False)
+    listed = BooleanProperty(False)  # the card's cases are on screen
+    rows = NumericProperty(4)
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_pre_enter(self, *_):
+        self.page = 0
+        super().on_pre_enter()
+
+    def turn(self, step: int) -> None:
+        App.get_running_app().flow.touched()
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        cases = flow.errand.cases
+        self.line = flow.texts.cases_line()
+        self.problem = bool(cases and (cases.message or cases.found == []))
+        grid = self.ids.grid
+        grid.clear_widgets()  # before the rows change: a grid refuses more tiles than it has places
+        self.rows = 3 if flow.visit.large_type else 4
+        choices = flow.texts.case_choices()
+        self.listed = bool(choices)
+        self.pages = max(1, -(-len(choices) // self.rows))
+        self.page = min(self.page, self.pages - 1)
+        shown = choices[self.page * self.rows:(self.page + 1) * self.rows]
+        for number, title, state in shown:
+            grid.add_widget(Factory.TileButton(action="choose_case", code=number, title=title, info=state))
+        for _ in range(self.rows - len(shown) if shown else 0):
+            grid.add_widget(Factory.TileButton(opacity=0, disabled=True))
+
+
+class CaseScreen(KioskScreen):
+    """One case: where it stands, its dates, the documents still owed."""
+
+    # Where it stands, by colour: red when the citizen has something to do or to ask.
+    INKS = {"waiting_documents": "#B71C1C", "not_accepted": "#B71C1C", "returned": "#B71C1C",
+            "completed": "#2E7D32"}
+    matter = StringProperty("")
+    state = StringProperty("")
+    ink = StringProperty("#1F2933")
+    owed_line = StringProperty("")
+    owed = StringProperty("")
+    listed = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        view = flow.texts.case_view()
+        rows = self.ids.rows
+        rows.clear_widgets()
+        if view is None:
+            self.matter = self.state = self.owed_line = self.owed = ""
+            return
+        self.matter, self.state = view.matter, view.state
+        self.ink = self.INKS.get(flow.errand.cases.shown.state.value, "#1F2933")
+        for label, value in view.rows:
+            row = Factory.Row()
+            row.label, row.value = label, value
+            rows.add_widget(row)
+        self.owed_line = view.owed_line
+        self.owed = "\n".join(f"· {name}" for name in view.owed)
+        self.listed = flow.errand.cases.found is not None
+
+    def on_leave(self, *_):
+        self.refresh()  # a citizen's case does not stay behind on a screen out of sight
+
+
 KV_DIR = Path(__file__).resolve().parent
 # Each flow state's screen and its .kv file. Only the home screen is built at start, the
 # others on first use: the first frame waits for one screen, not ten.
@@ -346,6 +420,8 @@ SCREENS = {
     State.THANKS.value: (RatedScreen, "rated"),
     State.GUIDES.value: (GuidesScreen, "guides"),
     State.GUIDE.value: (GuideScreen, "guide"),
+    State.CASES.value: (CasesScreen, "cases"),
+    State.CASE.value: (CaseScreen, "case"),
 }
 Factory.register("QRImage", module="screens.qr_image")
 
@@ -364,7 +440,7 @@ class Shell(ScreenManager):
     first = State.IDLE.value
 
     def __init__(self, **kwargs):
-        for kv in ("base", "rating_widgets"):
+        for kv in ("base", "rating_widgets", "tiles"):
             _load_kv(kv)
         super().__init__(transition=NoTransition(), **kwargs)
         self.show(self.first)

@@ -33,9 +33,9 @@ class ServiceButton(ButtonBehavior, BoxLayout):
         self.available = bool(choice and choice.available)
 
 
-class GuideButton(ButtonBehavior, BoxLayout):
-    """A service with guides, or a matter of one (its rule in guides.kv): `action` is the
-    flow's call its tap makes with `code`."""
+class TileButton(ButtonBehavior, BoxLayout):
+    """A service with guides, a matter of one, or a case (its rule in tiles.kv): `action` is
+    the flow's call its tap makes with `code`."""
 
     code = StringProperty("")
     action = StringProperty("")

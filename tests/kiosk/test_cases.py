@@ -123,8 +123,8 @@ def test_an_id_card_lists_its_cases_and_shows_each(hall, counter, tmp_path, reco
     assert flow.state is State.CASES and prompt(flow) == "请扫描受理回执上的二维码，或将身份证放在读卡区。"
     flow.card_placed(placed)
     assert flow.texts.cases_line() == "您近 90 天有 2 件办件，请点选查看。"
-    assert [(n, s) for n, _, s in flow.texts.case_choices()] == [("20261125-0002", "已受理，等待办理"),
-                                                                 ("20261125-0001", "已受理，等待办理")]
+    assert flow.texts.case_choices() == [("20261125-0002", "发票领用", "20261125-0002 · 已受理"),
+                                         ("20261125-0001", "户口迁入", "20261125-0001 · 已受理")]
     flow.choose_case("20261125-0002")
     assert flow.state is State.CASE
     view = flow.texts.case_view()
