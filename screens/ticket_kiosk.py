@@ -61,7 +61,30 @@ class KioskScreen(Screen):
         """Re-read what the flow shows; called on entry and when language or type size change."""
 
 
-class HomeScreen(KioskScreen):
+class PagedScreen(KioskScreen):
+    """A screen of tiles a page at a time, with large page buttons: each showing starts at the
+    first page."""
+
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_pre_enter(self, *_):
+        self.page = 0
+        super().on_pre_enter()
+
+    def turn(self, step: int) -> None:
+        App.get_running_app().flow.touched()
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self.refresh()
+
+    def paged(self, items: list, per_page: int) -> list:
+        """The items of the page shown, the page held to those there are."""
+        self.pages = max(1, -(-len(items) // per_page))
+        self.page = min(self.page, self.pages - 1)
+        return items[self.page * per_page:(self.page + 1) * per_page]
+
+
+class HomeScreen(PagedScreen):
     """The services, under a welcome and the invitation to place an ID card: a tap on a
     service is the first of the two a ticket takes. Every service is on one page of two
     columns in both type sizes: nothing hides below the fold. A hall with more services than
@@ -76,17 +99,6 @@ class HomeScreen(KioskScreen):
     choices = ListProperty()
     notice = StringProperty("")
     identified = StringProperty("")  # the masked number of the card read for this visit
-    page = NumericProperty(0)
-    pages = NumericProperty(1)
-
-    def on_pre_enter(self, *_):
-        self.page = 0
-        super().on_pre_enter()
-
-    def turn(self, step: int) -> None:
-        App.get_running_app().flow.touched()
-        self.page = min(max(self.page + step, 0), self.pages - 1)
-        self.refresh()
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
@@ -96,9 +108,7 @@ class HomeScreen(KioskScreen):
         self.choices = flow.texts.services()
         self.notice = flow.texts.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
         self.identified = flow.texts.identified_text()
-        self.pages = max(1, -(-len(self.choices) // self.per_page))
-        self.page = min(self.page, self.pages - 1)
-        shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
+        shown = self.paged(self.choices, self.per_page)
         grid = self.ids.grid
         buttons = list(reversed(grid.children))
         if [getattr(b.choice, "code", None) for b in buttons] == [c.code for c in shown]:
@@ -245,7 +255,7 @@ class RatedScreen(KioskScreen):
     """The thank-you for a rating, then home (by itself, or at 完成)."""
 
 
-class GuidesScreen(KioskScreen):
+class GuidesScreen(PagedScreen):
     """The services that have guides (two columns, as at home), or a chosen service's matters
     (one column: their names are long), a page of tiles at a time."""
 
@@ -254,14 +264,7 @@ class GuidesScreen(KioskScreen):
     loading = BooleanProperty(False)
     cols = NumericProperty(2)
     rows = NumericProperty(4)
-    page = NumericProperty(0)
-    pages = NumericProperty(1)
     _shown_level = None  # the service whose matters are listed ("" for the services): a new one starts at page 1
-
-    def turn(self, step: int) -> None:
-        App.get_running_app().flow.touched()
-        self.page = min(max(self.page + step, 0), self.pages - 1)
-        self.refresh()
 
     def refresh(self) -> None:
         texts = App.get_running_app().flow.texts
@@ -281,9 +284,7 @@ class GuidesScreen(KioskScreen):
         if level != self._shown_level:
             self._shown_level, self.page = level, 0
         per_page = self.cols * self.rows
-        self.pages = max(1, -(-len(tiles) // per_page))
-        self.page = min(self.page, self.pages - 1)
-        shown = tiles[self.page * per_page:(self.page + 1) * per_page]
+        shown = self.paged(tiles, per_page)
         for action, code, title, info in shown:
             grid.add_widget(Factory.TileButton(action=action, code=code, title=title, info=info))
         for _ in range(per_page - len(shown) if shown else 0):  # every page's tiles the same size
@@ -330,7 +331,7 @@ class GuideScreen(KioskScreen):
         self.printed = bool(guides.printed and guides.printed.outcome.ok)
 
 
-class CasesScreen(KioskScreen):
+class CasesScreen(PagedScreen):
     """办件进度: scan a receipt, or place the ID card to list its cases, four tiles a page
     (three in large type)."""
 
@@ -338,17 +339,6 @@ class CasesScreen(KioskScreen):
     problem = BooleanProperty(False)
     listed = BooleanProperty(False)  # the card's cases are on screen
     rows = NumericProperty(4)
-    page = NumericProperty(0)
-    pages = NumericProperty(1)
-
-    def on_pre_enter(self, *_):
-        self.page = 0
-        super().on_pre_enter()
-
-    def turn(self, step: int) -> None:
-        App.get_running_app().flow.touched()
-        self.page = min(max(self.page + step, 0), self.pages - 1)
-        self.refresh()
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
@@ -360,9 +350,7 @@ class CasesScreen(KioskScreen):
         self.rows = 3 if flow.visit.large_type else 4
         choices = flow.texts.case_choices()
         self.listed = bool(choices)
-        self.pages = max(1, -(-len(choices) // self.rows))
-        self.page = min(self.page, self.pages - 1)
-        shown = choices[self.page * self.rows:(self.page + 1) * self.rows]
+        shown = self.paged(choices, self.rows)
         for number, title, state in shown:
             grid.add_widget(Factory.TileButton(action="choose_case", code=number, title=title, info=state))
         for _ in range(self.rows - len(shown) if shown else 0):

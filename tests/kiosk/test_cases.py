@@ -16,7 +16,6 @@ from hall.matters.cases import LINK_PURPOSE
 from hall.person_keys import open_keys
 from hall.queue import QueueEngine
 from kiosk.card_watch import CardOutcome, Message
-from kiosk.embedded import EmbeddedHall
 from kiosk.identity import identify
 from kiosk.remote import RemoteHall
 from kiosk.ticket_states import State
@@ -55,11 +54,8 @@ def counter(spec, db, clock, hall):
 
 
 @pytest.fixture
-def hall(spec, db, clock):
-    hall = EmbeddedHall(spec, f"sqlite:///{db}", person_key_file=db.with_name("person.key"), hall_file=SAMPLE_HALL,
-                        clock=clock)
-    yield hall
-    hall.close()
+def hall(guided_hall):
+    return guided_hall
 
 
 def card(hall, record, flow) -> CardOutcome:

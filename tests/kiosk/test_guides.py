@@ -21,14 +21,6 @@ from tests.kiosk.conftest import make_flow
 PENSION = "140830-RS-0101"  # 城乡居民养老保险待遇申领: promised in 5 working days, three documents
 
 
-@pytest.fixture
-def guided_hall(spec, db, clock):
-    hall = EmbeddedHall(spec, f"sqlite:///{db}", person_key_file=db.with_name("person.key"), hall_file=SAMPLE_HALL,
-                        clock=clock)
-    yield hall
-    hall.close()
-
-
 def spooled(spool):
     return sorted(spool.glob("ticket-*.bin"))
 

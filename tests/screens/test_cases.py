@@ -21,14 +21,6 @@ RECORD = decode_text_block(layout_text_block(card_fields()))
 
 
 @pytest.fixture(scope="module")
-def window(kiosk):
-    from kivy.core.window import Window
-    yield Window
-    Window.size = (720, 1280)
-    kiosk.frames(3)
-
-
-@pytest.fixture(scope="module")
 def opened(hall_server) -> dict[str, str]:
     """Four cases of the sample card, in four states, opened and moved at counter 3; each
     state's receipt link."""

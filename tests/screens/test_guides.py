@@ -36,14 +36,6 @@ def to_guide(ui, service: str = "social_security", matter: str = PENSION) -> Non
     ui.until(lambda: ui.app.stage == "guide")
 
 
-@pytest.fixture(scope="module")
-def window(kiosk):
-    from kivy.core.window import Window
-    yield Window
-    Window.size = (720, 1280)
-    kiosk.frames(3)
-
-
 def test_touches_lead_from_home_to_a_guide_and_its_printed_checklist(ui):
     ui.tap(ui.screen.ids.guides)
     ui.until(lambda: ui.app.stage == "guides" and ui.app.flow.catalogue is not None)
