@@ -49,8 +49,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
+from devices.ticket_layout import TicketPrintout
 from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
 from hall.hours import issuing_refusal, next_issuing_change
+from hall.matters.states import MatterRefused
 from hall.ratings.terms import BAD_UP_TO, LEVELS, RatingRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
@@ -62,7 +64,6 @@ from kiosk.late_rating import REFUSED_STANDING, Standing, look_up, send
 from kiosk.late_rating import reasons as late_reasons
 from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
 from kiosk.printing import PrintOutcome, PrintProblem, TicketPrinterService
-from hall.matters.states import MatterRefused
 from kiosk.qr_payloads import BookingCode, CaseLink, PayloadError, TicketCode, TicketLink, parse_scanned
 from kiosk.ticket_states import (CaseFound, Cases, Checklist, Errand, Event, Found, Guides, Held, Issue, Notice,
                                  PersonCases, State, Work)
@@ -761,7 +762,7 @@ class TicketFlow(VisitButtons, Listener):
     def _person_cases(self, identity: Identification) -> PersonCases:
         return PersonCases(identity, self.hall.cases_of_person(identity.case_hash))
 
-    def _print_checklist_job(self, matter: str, printout) -> Checklist:
+    def _print_checklist_job(self, matter: str, printout: TicketPrintout) -> Checklist:
         outcome = self.printer.print(printout)
         log.info("checklist of %s printed: %s", matter, outcome.device_status)
         self._report_printer(outcome)
