@@ -13,7 +13,7 @@ from kiosk.card_watch import CardOutcome
 from kiosk.identity import identify
 from tests.conftest import ROOT
 from tests.devices.idcards import card_fields
-from tests.screens.layout_rules import settle, shoot
+from tests.screens.layout_rules import broken, settle, shoot, walk_pictures
 from tests.screens.test_layout import every_combination
 
 ARTIFACTS = ROOT / "artifacts" / "screens" / "cases"
@@ -93,9 +93,7 @@ def test_a_scanned_receipt_shows_its_case_and_a_forged_one_is_said_plainly(on_se
 def test_the_cases_screens_keep_the_layout_rules(on_server, opened, window, size, language, large_type):
     ui = on_server
     flow = ui.app.flow
-    folder = ARTIFACTS / f"{size[0]}x{size[1]}"
-    folder.mkdir(parents=True, exist_ok=True)
-    tag = f"{language}-{'large' if large_type else 'normal'}"
+    folder, tag = walk_pictures(ARTIFACTS, size, language, large_type)
     problems: dict[str, list[str]] = {}
     settle(ui, size, language, large_type)
     shoot(ui, folder, f"{tag}-0-home", problems, large_type)
@@ -123,4 +121,4 @@ def test_the_cases_screens_keep_the_layout_rules(on_server, opened, window, size
     shoot(ui, folder, f"{tag}-4-forged", problems, large_type)
     flow.back()
     ui.until(lambda: ui.app.stage == "idle")
-    assert not problems, "\n".join(f"{shot}:\n  " + "\n  ".join(found) for shot, found in problems.items())
+    assert not problems, broken(problems)

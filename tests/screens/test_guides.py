@@ -11,7 +11,7 @@ import pytest
 
 from devices.escpos_parse import parse_escpos
 from tests.conftest import ROOT
-from tests.screens.layout_rules import settle, shoot
+from tests.screens.layout_rules import broken, settle, shoot, walk_pictures
 from tests.screens.test_layout import LANGUAGES, WINDOWS, every_combination
 
 ARTIFACTS = ROOT / "artifacts" / "screens" / "guides"
@@ -104,9 +104,7 @@ def test_on_a_hall_server_the_guide_has_the_code_that_opens_it_on_a_phone(on_ser
 def test_the_guides_screens_keep_the_layout_rules(on_server, window, size, language, large_type):
     ui = on_server
     flow = ui.app.flow
-    folder = ARTIFACTS / f"{size[0]}x{size[1]}"
-    folder.mkdir(parents=True, exist_ok=True)
-    tag = f"{language}-{'large' if large_type else 'normal'}"
+    folder, tag = walk_pictures(ARTIFACTS, size, language, large_type)
     problems: dict[str, list[str]] = {}
     settle(ui, size, language, large_type)
     shoot(ui, folder, f"{tag}-0-home", problems, large_type)
@@ -131,7 +129,7 @@ def test_the_guides_screens_keep_the_layout_rules(on_server, window, size, langu
         ui.until(lambda: ui.app.stage == "guides")
     flow.home()
     ui.until(lambda: ui.app.stage == "idle")
-    assert not problems, "\n".join(f"{shot}:\n  " + "\n  ".join(found) for shot, found in problems.items())
+    assert not problems, broken(problems)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -151,4 +149,4 @@ def test_the_embedded_kiosks_guide_says_there_is_no_code_and_keeps_the_rules(ui,
             tag = f"{size[0]}x{size[1]}-{language}-{'large' if large_type else 'normal'}"
             shoot(ui, folder, tag, problems, large_type)
             assert ui.screen.ids.qr.opacity == 0 and ui.screen.ids.qr_line.text
-    assert not problems, "\n".join(f"{shot}:\n  " + "\n  ".join(found) for shot, found in problems.items())
+    assert not problems, broken(problems)
