@@ -78,11 +78,13 @@ class CardWatch:
     """Polls the reader every `interval` seconds on its own thread.
 
     `salt()` gives the hall's person key of today and `today()` the hall's date; both are asked only
-    when a card was read. `on_card` and `on_reader` are called on the watcher's thread: the
+    when a card was read, and so is `case_salt()`, the hall's key for cases, without which a
+    card still identifies the visit (it then finds no cases). `on_card` and `on_reader` are called on the watcher's thread: the
     kiosk hands them to its flow's thread. `report(status, detail)` tells the hall."""
 
     def __init__(self, url: str, *, salt: Callable[[], bytes], today: Callable[[], date],
                  on_card: Callable[[CardOutcome], None], on_reader: Callable[[ReaderStatus], None],
+                 case_salt: Callable[[], bytes] | None = None,
                  report: Callable[[str, str], None] = lambda status, detail: None,
                  interval: float = POLL_SECONDS, fault_pause: float = FAULT_PAUSE_SECONDS):
         from devices.idcard import open_id_reader  # pyserial and the driver, on a kiosk with a reader only
@@ -90,6 +92,7 @@ class CardWatch:
         self.url = url
         self._open = open_id_reader
         self._salt = salt
+        self._case_salt = case_salt
         self._today = today
         self._on_card = on_card
         self._on_reader = on_reader
@@ -141,13 +144,23 @@ class CardWatch:
             record = self.reader.poll()
             if record is None:
                 return
-            outcome = CardOutcome(identity=identify(record, today=self._today(), salt=self._salt()))
+            outcome = CardOutcome(identity=identify(record, today=self._today(), salt=self._salt(),
+                                                    case_salt=self._case_key()))
         except (IdentityRefused, CardReadFailed, CardDataInvalid, HallUnavailable) as exc:
             log.info("ID card not used: %s", exc)
             outcome = outcome_of(exc)
         if outcome.identity is not None:
             log.info("ID card %s read", outcome.identity.masked_number)
         self._on_card(outcome)
+
+    def _case_key(self) -> bytes | None:
+        if self._case_salt is None:
+            return None
+        try:
+            return self._case_salt()
+        except HallUnavailable as exc:
+            log.warning("the hall's key for cases not had: %s; this card finds no cases", exc)
+            return None
 
     def _now(self, status: ReaderStatus) -> None:
         """Tells of a change in the reader's state, once."""

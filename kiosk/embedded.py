@@ -4,7 +4,8 @@ The engine, and SQLAlchemy with it (over a second of imports on a kiosk's CPU), 
 first use, so that the home screen is up before it; the flow's warm-up loads it right after.
 The key behind person hashes lives in its own file beside the database, made with mode 0600
 at that first use, never in the database (hall.person_keys). The hall's housekeeping runs on
-the first ticket of each day.
+the first ticket of each day. Its catalogue of matters (the guides) is read from the folder
+beside its hall.toml by the server's own code, on first use.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from kiosk.hall_client import Hall, HallUnavailable
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from hall.matters.catalogue import Catalogue
+    from hall.matters.schemas import MatterProgressPublic, MatterPublic
     from hall.person_keys import PersonKeys
     from hall.queue import QueueEngine
     from hall.schemas import RatingReceipt, RatingStatusPublic
@@ -31,9 +34,12 @@ T = TypeVar("T")
 
 
 class EmbeddedHall(Hall):
-    def __init__(self, spec: HallSpec, database_url: str, *, person_key_file: Path,
+    def __init__(self, spec: HallSpec, database_url: str, *, person_key_file: Path, hall_file: Path | None = None,
                  clock: Callable[[], datetime] | None = None):
+        """`hall_file` is the hall.toml whose folder `matters/` holds the catalogue; none: no guides."""
         self._spec = spec
+        self._hall_file = hall_file
+        self._catalogue: Catalogue | None = None
         self._url = database_url
         self._key_file = person_key_file
         self._clock = clock or _utcnow
@@ -74,6 +80,59 @@ class EmbeddedHall(Hall):
 
     def person_salt(self) -> bytes:
         return self._guard(lambda _q: self._person_keys.today(self._clock())[1])
+
+    def catalogue(self) -> list[MatterPublic]:
+        """In the order the hall server gives it (hall.api.routes.catalogue)."""
+        from hall.matters.schemas import MatterPublic
+
+        return [MatterPublic.of(entry) for entry in sorted(self._entries().entries, key=lambda e: e.matter.service)]
+
+    def case_salt(self) -> bytes:
+        return self._guard(lambda _q: self._person_keys.for_matters())
+
+    def case_by_link(self, token: str) -> MatterProgressPublic:
+        from hall.matters import cases
+
+        def find(q: QueueEngine) -> MatterProgressPublic:
+            with q.reading() as session:
+                return self._progress(cases.case_by_token(session, spec=self._spec, signer=q.signer, token=token))
+        return self._guard(find)
+
+    def cases_of_person(self, case_hash: str) -> list[MatterProgressPublic]:
+        from hall.matters import cases
+
+        def find(q: QueueEngine) -> list[MatterProgressPublic]:
+            with q.reading() as session:
+                return [self._progress(case)
+                        for case in cases.cases_of_person(session, spec=self._spec, person_hash=case_hash)]
+        return self._guard(find)
+
+    def _progress(self, case) -> MatterProgressPublic:
+        """A case as the hall server's route shows it (hall.api.routes.matter_progress)."""
+        from hall.matters import cases
+        from hall.matters.schemas import MatterProgressPublic
+
+        today = self._clock().astimezone(self._spec.zone).date()
+        return MatterProgressPublic.of(case, entry=self._entries().entry(case.matter_code),
+                                       due=cases.due_now(case, spec=self._spec, today=today),
+                                       received=cases.received(case), zone=self._spec.zone)
+
+    def _entries(self) -> Catalogue:
+        """The catalogue, read once."""
+        from hall.matters.catalogue import Catalogue, CatalogueError, load_catalogue
+
+        with self._lock:
+            if self._catalogue is None:
+                try:
+                    self._catalogue = (load_catalogue(self._hall_file, self._spec) if self._hall_file
+                                       else Catalogue(departments=(), entries=()))
+                except (CatalogueError, OSError) as exc:
+                    log.error("the hall's catalogue of matters cannot be read: %s", exc)
+                    raise HallUnavailable(f"the catalogue of matters cannot be read: {exc}") from exc
+            return self._catalogue
+
+    def guide_link(self, code: str) -> str | None:
+        return None
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         self._guard(lambda q: q.report_device(device_id, kind, status, detail))

@@ -29,6 +29,15 @@ in the clock's ticks, until a staff member takes it.
 
 What the screens and the voice show of the flow, in the visit's language, is
 kiosk.ticket_texts (`flow.texts`); the flow keeps the state, the table and its actions.
+
+办事指南 on the home screen opens the hall's guides: the services that have guides, a
+service's matters, a matter's guide page by page (kiosk.guide_view), with its QR code for a
+phone and its documents checklist for the ticket printer. Reading guides is part of the
+visit (its language, type size and voice stay); 首页 and the idle timeout end it.
+
+办件进度 asks after the citizen's cases (办件): a receipt's QR code, scanned anywhere, shows
+its case; an ID card placed there lists the card's cases of the last 90 days, found by the
+hash of its number under the hall's key for cases (kiosk.identity), the number staying here.
 """
 from __future__ import annotations
 
@@ -40,8 +49,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
+from devices.ticket_layout import TicketPrintout
 from hall.errors import EarlierTicket, RefusalReason, TicketNotFound, TicketRefused
 from hall.hours import issuing_refusal, next_issuing_change
+from hall.matters.states import MatterRefused
 from hall.ratings.terms import BAD_UP_TO, LEVELS, RatingRefused
 from hall.tickets import Priority, ServiceStatus, TicketInfo
 from kiosk.card_watch import CardOutcome, Message, ReaderStatus
@@ -52,14 +63,16 @@ from kiosk.identity import Identification
 from kiosk.late_rating import REFUSED_STANDING, Standing, look_up, send
 from kiosk.late_rating import reasons as late_reasons
 from kiosk.machine import ANY, Job, Listener, Machine, Runner, Transition
-from kiosk.printing import PrintOutcome, TicketPrinterService
-from kiosk.qr_payloads import BookingCode, PayloadError, TicketCode, TicketLink, parse_scanned
-from kiosk.ticket_states import Errand, Event, Found, Held, Issue, Notice, State, Work
+from kiosk.printing import PrintOutcome, PrintProblem, TicketPrinterService
+from kiosk.qr_payloads import BookingCode, CaseLink, PayloadError, TicketCode, TicketLink, parse_scanned
+from kiosk.ticket_states import (CaseFound, Cases, Checklist, Errand, Event, Found, Guides, Held, Issue, Notice,
+                                 PersonCases, State, Work)
 from kiosk.ticket_texts import TicketTexts
 from kiosk.ticket_view import TicketView, ticket_view
 from kiosk.visit import Visit, VisitButtons, VisitEvent
 
 if TYPE_CHECKING:
+    from hall.matters.schemas import MatterPublic
     from hall.schemas import HelpCallPublic, RatingReceipt
 
 log = logging.getLogger(__name__)
@@ -111,6 +124,8 @@ class TicketFlow(VisitButtons, Listener):
         self.texts = TicketTexts(self)
         self.queues: dict[str, ServiceStatus] | None = None  # the hall's last answer, for every visit
         self.queues_failed = False
+        self.catalogue: list[MatterPublic] | None = None  # the hall's guides as it last told them
+        self.catalogue_failed = False
         self._loading = False
         self._reload = False  # a load was asked for while one was under way: its answer may be stale
         self._printer_status: str | None = None  # touched by jobs only, one at a time
@@ -171,6 +186,10 @@ class TicketFlow(VisitButtons, Listener):
         """Whether 呼叫工作人员 is on the screens: only when staff consoles can answer it."""
         return self.hall.takes_help_calls
 
+    def matter(self, code: str | None) -> MatterPublic | None:
+        """A matter of the hall's catalogue as last loaded."""
+        return next((m for m in self.catalogue or () if m.code == code), None)
+
     # -- what a citizen does ------------------------------------------------------------
 
     def choose(self, service: str) -> None:
@@ -216,6 +235,27 @@ class TicketFlow(VisitButtons, Listener):
 
     def call_for_help(self) -> None:
         self.machine.fire(Event.HELP)
+
+    def open_cases(self) -> None:
+        self.machine.fire(Event.CASES)
+
+    def choose_case(self, number: str) -> None:
+        self.machine.fire(Event.CASE, number)
+
+    def open_guides(self) -> None:
+        self.machine.fire(Event.GUIDES)
+
+    def choose_guide_service(self, code: str) -> None:
+        self.machine.fire(Event.GUIDE_SERVICE, code)
+
+    def choose_guide(self, code: str) -> None:
+        self.machine.fire(Event.GUIDE, code)
+
+    def turn_guide(self, step: int) -> None:
+        self.machine.fire(Event.GUIDE_PAGE, step)
+
+    def print_checklist(self) -> None:
+        self.machine.fire(Event.PRINT_CHECKLIST)
 
     def tick(self) -> None:
         """Called about once a second by the screen layer: ends a forgotten visit, asks
@@ -310,7 +350,7 @@ class TicketFlow(VisitButtons, Listener):
         """Home, where the visit (if one is under way) chooses its service again."""
         errand = self.errand
         errand.service, errand.work, errand.message, errand.notice = None, None, None, None
-        errand.ticket = errand.printed = errand.progress = errand.rating = None
+        errand.ticket = errand.printed = errand.progress = errand.rating = errand.guides = errand.cases = None
         return self._load_queues(None)
 
     def _enter(self, _data: object) -> None:
@@ -323,7 +363,7 @@ class TicketFlow(VisitButtons, Listener):
     def _ended(self) -> bool:
         """Whether the visit on screen is over: its ticket, or a scanned ticket's progress or
         rating, is shown (the open ticket of a citizen identified at home is their visit's)."""
-        return (self.state in (State.TICKET, State.RATING, State.REASONS, State.THANKS)
+        return (self.state in (State.TICKET, State.RATING, State.REASONS, State.THANKS, State.CASE)
                 or self.state is State.PROGRESS and self.errand.held is None)
 
     def _load_queues(self, _data: object) -> Job | None:
@@ -363,6 +403,8 @@ class TicketFlow(VisitButtons, Listener):
             return Job(functools.partial(self._check_in, work.code, language), Event.ISSUED, Event.ISSUE_FAILED)
         if work.kind == "find":
             return Job(functools.partial(self._find, work.code), Event.FOUND, Event.FIND_FAILED)
+        if work.kind == "find_case":
+            return Job(functools.partial(self._find_case, work.code), Event.CASE_FOUND, Event.FIND_FAILED)
         return Job(functools.partial(self._issue, errand.service, work.priority, language, errand.identity),
                    Event.ISSUED, Event.ISSUE_FAILED)
 
@@ -428,7 +470,7 @@ class TicketFlow(VisitButtons, Listener):
     def _reader_changed(self, status: ReaderStatus) -> None:
         self.reader_status = status
 
-    def _scanned(self, text: str) -> BookingCode | TicketLink | TicketCode | PayloadError:
+    def _scanned(self, text: str) -> BookingCode | TicketLink | CaseLink | TicketCode | PayloadError:
         try:
             return parse_scanned(text)
         except PayloadError as exc:
@@ -440,12 +482,17 @@ class TicketFlow(VisitButtons, Listener):
     def _is_ticket(self, text: str) -> bool:
         return isinstance(self._scanned(text), (TicketLink, TicketCode))
 
+    def _is_case(self, text: str) -> bool:
+        return isinstance(self._scanned(text), CaseLink)
+
     def _plan_code(self, text: str) -> None:
-        """A booking to check in, or a ticket to look up; from a ticket on screen, for a new visit."""
+        """A booking to check in, or a ticket or a case to look up; from a ticket on screen,
+        for a new visit."""
         if self._ended():
             self._new_visit()
         code = self._scanned(text)
-        self.errand.work = Work("check_in" if isinstance(code, BookingCode) else "find", code=code)
+        kind = "check_in" if isinstance(code, BookingCode) else "find_case" if isinstance(code, CaseLink) else "find"
+        self.errand.work = Work(kind, code=code)
 
     def _code_notice(self, text: str) -> None:
         if self._ended():
@@ -590,7 +637,136 @@ class TicketFlow(VisitButtons, Listener):
                                  idempotency_key=f"help-{self.terminal_id}-{uuid.uuid4().hex}")
         return Job(work, Event.HELP_RAISED, Event.HELP_FAILED)
 
+    # the guides (办事指南)
+
+    def _open_guides(self, _data: object) -> Job:
+        """The services with guides; the catalogue is asked for again, and the last one
+        shown meanwhile."""
+        self.touched()
+        self.errand.guides = Guides()
+        return Job(self.hall.catalogue, Event.CATALOGUE_LOADED, Event.CATALOGUE_FAILED)
+
+    def _keep_catalogue(self, matters: list[MatterPublic]) -> None:
+        self.catalogue, self.catalogue_failed = matters, False
+
+    def _catalogue_failed(self, exc: Exception) -> None:
+        log.error("the hall's guides not loaded: %r", exc)
+        self.catalogue_failed = True
+
+    def _has_guides(self, code: object) -> bool:
+        return self.errand.guides is not None and any(m.service == code for m in self.catalogue or ())
+
+    def _list_matters(self, code: str) -> None:
+        self.touched()
+        self.errand.guides.service = code
+
+    def _in_service(self, _data: object) -> bool:
+        return self.errand.guides is not None and self.errand.guides.service is not None
+
+    def _leave_service(self, _data: object) -> None:
+        self.touched()
+        self.errand.guides.service = None
+
+    def _known_matter(self, code: object) -> bool:
+        return self.errand.guides is not None and self.matter(code) is not None
+
+    def _show_guide(self, code: str) -> None:
+        guides = self.errand.guides
+        guides.matter, guides.page, guides.printed = code, 0, None
+        guides.service = self.matter(code).service
+
+    def _turn_guide(self, step: object) -> None:
+        """A page on, or back; the pages themselves are the texts' (they depend on the type size)."""
+        self.touched()
+        if step in (1, -1):
+            shown, _page = self.texts.guide_page()  # the page held to the present type size's pages
+            self.errand.guides.page = min(max(shown + step, 0), len(self.texts.guide_view().pages) - 1)
+
+    def _print_free(self, _data: object) -> bool:
+        return not self.errand.guides.printing
+
+    def _print_checklist(self, _data: object) -> Job:
+        """The checklist is laid out here, in the visit's language, and printed by the runner."""
+        self.touched()
+        guides = self.errand.guides
+        guides.printing, guides.printed = True, None
+        work = functools.partial(self._print_checklist_job, guides.matter, self.texts.checklist())
+        return Job(work, Event.CHECKLIST_PRINTED, Event.CHECKLIST_PRINTED)
+
+    def _checklist_printed(self, result: Checklist | Exception) -> None:
+        guides = self.errand.guides
+        if not isinstance(result, Checklist):
+            log.error("checklist not printed: %r", result)
+            result = Checklist(guides.matter if guides else "", PrintOutcome(problem=PrintProblem.ERROR))
+        if guides is not None and guides.matter == result.matter:
+            guides.printing, guides.printed = False, result
+
+    # the cases (办件进度)
+
+    def _open_cases(self, _data: object) -> None:
+        self.errand.cases = Cases()
+
+    def _card_finds_cases(self, outcome: CardOutcome) -> bool:
+        return outcome.identity is not None and outcome.identity.case_hash is not None
+
+    def _ask_cases(self, outcome: CardOutcome) -> Job:
+        """The card's cases, asked of the hall by the hash alone."""
+        self.touched()
+        self.errand.cases = Cases(asking=True)
+        return Job(functools.partial(self._person_cases, outcome.identity), Event.PERSON_CASES,
+                   Event.PERSON_CASES_FAILED)
+
+    def _cases_card_message(self, outcome: CardOutcome) -> None:
+        """A card that cannot be read, or whose hash for cases could not be made."""
+        self.touched()
+        self.errand.cases = Cases(message=outcome.problem or Message("cases.no_key"))
+
+    def _keep_person_cases(self, found: PersonCases) -> None:
+        cases = self.errand.cases
+        if cases is not None and cases.asking:
+            cases.asking, cases.found = False, found.cases
+
+    def _person_cases_failed(self, exc: Exception) -> None:
+        log.warning("the card's cases not looked up: %r", exc)
+        cases = self.errand.cases
+        if cases is not None and cases.asking:
+            cases.asking, cases.message = False, Message("cases.unavailable")
+
+    def _listed_case(self, number: object) -> bool:
+        cases = self.errand.cases
+        return cases is not None and any(c.number == number for c in cases.found or ())
+
+    def _show_case(self, number: str) -> None:
+        cases = self.errand.cases
+        cases.shown = next(c for c in cases.found if c.number == number)
+
+    def _case_listed(self, _data: object) -> bool:
+        return self.errand.cases is not None and self.errand.cases.found is not None
+
+    def _has_case(self, found: CaseFound) -> bool:
+        return found.case is not None
+
+    def _keep_case(self, found: CaseFound) -> None:
+        self.errand.cases = Cases(shown=found.case)
+
     # -- jobs: they run on the runner's thread and only return data ---------------------------
+
+    def _find_case(self, code: CaseLink) -> CaseFound:
+        """A scanned receipt's case; a link the hall did not sign is said as not found."""
+        try:
+            return CaseFound(case=self.hall.case_by_link(code.token))
+        except MatterRefused as exc:
+            log.info("scanned case not found: %s", exc)
+            return CaseFound(problem=Message("cases.not_found"))
+
+    def _person_cases(self, identity: Identification) -> PersonCases:
+        return PersonCases(identity, self.hall.cases_of_person(identity.case_hash))
+
+    def _print_checklist_job(self, matter: str, printout: TicketPrintout) -> Checklist:
+        outcome = self.printer.print(printout)
+        log.info("checklist of %s printed: %s", matter, outcome.device_status)
+        self._report_printer(outcome)
+        return Checklist(matter, outcome)
 
     def _issue(self, service: str, priority: Priority, language: str, identity: Identification | None) -> Issue:
         """Numbers the ticket, then prints it. Raises HallUnavailable (or a fault nobody
@@ -680,7 +856,7 @@ S, E, F = State, Event, TicketFlow
 # reach the screen. Over a ticket or a ticket's progress on screen, a card or a code is the
 # next citizen's, and gets a visit of its own.
 OPEN_TO_SCANS = (S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, S.RATING, S.REASONS,
-                 S.THANKS)
+                 S.THANKS, S.GUIDES, S.GUIDE, S.CASES, S.CASE)
 RATING_STATES = (S.RATING, S.REASONS)
 TABLE = [
     Transition(S.IDLE, E.CHOOSE, S.CONFIRMING, guard=F._available, action=F._remember_service),
@@ -696,7 +872,9 @@ TABLE = [
     Transition(S.ISSUING, E.FOUND, S.PROGRESS, guard=F._has_progress, action=F._keep_progress),
     Transition(S.ISSUING, E.FOUND, S.NOTICE, action=F._not_found),
     Transition(S.ISSUING, E.FIND_FAILED, S.NOTICE, action=F._hall_failed),
-    Transition((S.TICKET, S.PROGRESS, S.THANKS), E.DONE, S.IDLE, action=F._end_visit),
+    Transition((S.TICKET, S.PROGRESS, S.THANKS, S.CASE), E.DONE, S.IDLE, action=F._end_visit),
+    Transition(S.ISSUING, E.CASE_FOUND, S.CASE, guard=F._has_case, action=F._keep_case),
+    Transition(S.ISSUING, E.CASE_FOUND, S.NOTICE, action=F._not_found),
     Transition(S.NOTICE, E.BACK, S.IDLE),
     Transition(S.PROGRESS, E.BACK, S.IDLE, guard=F._another_allowed),  # 办理其他业务: the visit goes on
     Transition((S.IDENTIFYING, S.NOTICE), E.HOME, S.IDLE, action=F._end_visit),  # 首页: start afresh
@@ -732,11 +910,36 @@ TABLE = [
     # A code: a booking checks in, a ticket's code shows its progress, anything else is explained.
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_booking, action=F._plan_code),
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_ticket, action=F._plan_code),
+    Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.ISSUING, guard=F._is_case, action=F._plan_code),
     Transition(OPEN_TO_SCANS, E.CODE_SCANNED, S.NOTICE, action=F._code_notice),
     Transition(OPEN_TO_SCANS, E.SCAN_FAILED, S.NOTICE, action=F._scan_notice),
     # Also at home: a language or type size chosen there must not greet the next citizen.
-    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, *RATING_STATES, S.THANKS),
+    Transition((S.IDLE, S.CONFIRMING, S.IDENTIFYING, S.TICKET, S.PROGRESS, S.NOTICE, *RATING_STATES, S.THANKS,
+                S.GUIDES, S.GUIDE, S.CASES, S.CASE),
                E.TIMEOUT, S.IDLE, guard=F._forgotten, action=F._end_visit),
+    # 办事指南: services, a service's matters, a matter's guide; back goes up a level.
+    Transition(S.IDLE, E.GUIDES, S.GUIDES, action=F._open_guides),
+    Transition(ANY, E.CATALOGUE_LOADED, None, action=F._keep_catalogue),
+    Transition(ANY, E.CATALOGUE_FAILED, None, action=F._catalogue_failed),
+    Transition(S.GUIDES, E.GUIDE_SERVICE, None, guard=F._has_guides, action=F._list_matters),
+    Transition(S.GUIDES, E.GUIDE, S.GUIDE, guard=F._known_matter, action=F._show_guide),
+    Transition(S.GUIDES, E.BACK, None, guard=F._in_service, action=F._leave_service),
+    Transition(S.GUIDES, E.BACK, S.IDLE),
+    Transition(S.GUIDE, E.BACK, S.GUIDES),
+    Transition(S.GUIDE, E.GUIDE_PAGE, None, action=F._turn_guide),
+    Transition(S.GUIDE, E.PRINT_CHECKLIST, None, guard=F._print_free, action=F._print_checklist),
+    Transition(ANY, E.CHECKLIST_PRINTED, None, action=F._checklist_printed),
+    Transition(S.GUIDES, E.HOME, S.IDLE, action=F._end_visit),
+    # 办件进度: a card lists its cases of the last 90 days (a receipt's code is scanned anywhere).
+    Transition(S.IDLE, E.CASES, S.CASES, action=F._open_cases),
+    Transition(S.CASES, E.CARD_PLACED, None, guard=F._card_finds_cases, action=F._ask_cases),
+    Transition(S.CASES, E.CARD_PLACED, None, action=F._cases_card_message),
+    Transition(ANY, E.PERSON_CASES, None, action=F._keep_person_cases),
+    Transition(ANY, E.PERSON_CASES_FAILED, None, action=F._person_cases_failed),
+    Transition(S.CASES, E.CASE, S.CASE, guard=F._listed_case, action=F._show_case),
+    Transition(S.CASES, E.BACK, S.IDLE),
+    Transition(S.CASES, E.HOME, S.IDLE, action=F._end_visit),
+    Transition(S.CASE, E.BACK, S.CASES, guard=F._case_listed),
     # 呼叫工作人员, in every state; its requests and answers leave the state as it is.
     Transition(ANY, E.HELP, None, guard=F._help_offered, action=F._call_for_help),
     Transition(ANY, E.HELP_RAISED, None, action=F._help_raised),
@@ -763,10 +966,14 @@ ON_ENTER = {
     S.RATING: F._enter,
     S.REASONS: F._enter,
     S.THANKS: F._enter,
+    S.GUIDES: F._enter,
+    S.GUIDE: F._enter,
+    S.CASES: F._enter,
+    S.CASE: F._enter,
 }
 # The clock's events come whatever the state; the states that have no use for them drop them,
 # and ISSUING lets cards and codes pass while the hall answers.
 IGNORED = {E.TIMEOUT, E.REFRESH, E.CARD_PLACED, E.CODE_SCANNED, E.SCAN_FAILED, E.REPORTED, E.RATE, E.REASON,
-           E.SEND}
+           E.SEND, E.GUIDE_PAGE, E.PRINT_CHECKLIST}
 
 __all__ = ["Guide", "TicketFlow"]

@@ -18,6 +18,7 @@ from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from hall.spec import HallSpec
 
 if TYPE_CHECKING:
+    from hall.matters.schemas import MatterProgressPublic, MatterPublic
     from hall.schemas import HelpCallPublic, RatingReceipt, RatingStatusPublic  # the wire schema
 
 
@@ -87,6 +88,31 @@ class Hall(ABC):
         RatingRefused with the hall's reason (already rated, past its time, a bad rating
         without a reason: nothing written), or HallUnavailable. The same key again gives the
         same answer; a key used before for another rating is refused as already rated."""
+
+    @abstractmethod
+    def catalogue(self) -> list[MatterPublic]:
+        """The matters of the hall's catalogue with their guides (办事指南), by service;
+        raises HallUnavailable."""
+
+    @abstractmethod
+    def guide_link(self, code: str) -> str | None:
+        """The address of a matter's guide for a phone (the server's public /guides pages);
+        None where the hall has no server a phone could open."""
+
+    @abstractmethod
+    def case_salt(self) -> bytes:
+        """The hall's key for cases: an ID number hashed with it on the kiosk finds that
+        person's cases (办件), and the number never leaves the kiosk. Asked for each card."""
+
+    @abstractmethod
+    def case_by_link(self, token: str) -> MatterProgressPublic:
+        """The case of a scanned receipt's progress link (/m/TOKEN); MatterRefused (not_found)
+        for a token the hall did not sign or a case it does not have."""
+
+    @abstractmethod
+    def cases_of_person(self, case_hash: str) -> list[MatterProgressPublic]:
+        """The cases of the person whose number has this hash under the hall's key for cases,
+        the latest first: open ones and those closed within 90 days."""
 
     @property
     def takes_help_calls(self) -> bool:

@@ -135,6 +135,9 @@ class Identification:
     masked_number: str
     number_hash: str
     birth_date: date  # for the green channel by age
+    # The number's hash under the hall's key for cases (Hall.case_salt): it finds the citizen's
+    # cases (办件) of the last 90 days; None where that key could not be had.
+    case_hash: str | None = None
 
     def age_on(self, day: date) -> int:
         return age_on(self.birth_date, day)
@@ -154,12 +157,15 @@ def check_card(record: IdCardRecord, today: date) -> None:
                           until=record.valid_until.isoformat())
 
 
-def identify(record: IdCardRecord, *, today: date, salt: bytes) -> Identification:
-    """Check the card (IdentityRefused) and keep only what may leave the reading step."""
+def identify(record: IdCardRecord, *, today: date, salt: bytes, case_salt: bytes | None = None) -> Identification:
+    """Check the card (IdentityRefused) and keep only what may leave the reading step: with
+    `case_salt`, the hash that finds the citizen's cases too (the one the hall keeps with a
+    case: hall.matters.applicants.lookup_hash)."""
     check_card(record, today)
     return Identification(masked_number=mask_id_number(record.id_number),
                           number_hash=number_hash(record.id_number, salt),
-                          birth_date=record.birth_date)
+                          birth_date=record.birth_date,
+                          case_hash=number_hash(record.id_number, case_salt) if case_salt else None)
 
 
 def technician_view(record: IdCardRecord, today: date) -> dict[str, object]:

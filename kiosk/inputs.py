@@ -76,7 +76,7 @@ class Inputs:
         devices = self.settings.devices
         flow, hall = self.flow, self.flow.hall
         self.card_watch = CardWatch(
-            devices.id_reader, salt=hall.person_salt, today=flow.today,
+            devices.id_reader, salt=hall.person_salt, case_salt=hall.case_salt, today=flow.today,
             on_card=lambda outcome: self.post(functools.partial(flow.card_placed, outcome)),
             on_reader=lambda status: self.post(functools.partial(flow.reader_changed, status)),
             report=functools.partial(self._report, "id_reader")).start()

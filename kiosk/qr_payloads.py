@@ -1,6 +1,7 @@
-"""What a scanned code says: a booking to check in, or a ticket of this hall. Parsing only.
+"""What a scanned code says: a booking to check in, a ticket of this hall, or a case (办件)
+of it. Parsing only.
 
-Three kinds of code reach a kiosk's scanner or camera (docs/booking-qr.md):
+Four kinds of code reach a kiosk's scanner or camera (docs/booking-qr.md):
 
 - a **booking code**, ``HKB1.HALL.BOOKING.SERVICE.YYYYMMDD.HHMM-HHMM.SIGNATURE``, made by the
   hall's booking service and signed with the hall's key (its format is the hall's:
@@ -8,7 +9,9 @@ Three kinds of code reach a kiosk's scanner or camera (docs/booking-qr.md):
 - a **ticket link**, the hall server's ticket page ``https://HOST[/PREFIX]/t/TOKEN`` that a
   ticket's QR code holds, the token signed by the hall;
 - a **ticket code**, ``HALL/YYYYMMDD/NUMBER``, what a ticket from a hall without a server
-  holds (after the hall's progress page address, if it has one).
+  holds (after the hall's progress page address, if it has one);
+- a **case link**, the hall server's page of a case's progress ``https://HOST[/PREFIX]/m/TOKEN``
+  that the case's acceptance receipt (受理回执) prints as its QR code, the token signed by the hall.
 
 Checking a signature is the hall's business (it holds the key): the parsers return the signed
 part and the signature apart, so the hall verifies exactly the bytes that were signed.
@@ -26,6 +29,7 @@ from hall.booking_codes import (BadBookingCode, BookingCode, booking_signed_part
                                 format_booking_code, is_booking_code, parse_booking_code)
 
 TICKET_PATH = "t"  # the ticket page is {hall server}[/prefix]/t/{token}
+CASE_PATH = "m"    # a case's progress page is {hall server}[/prefix]/m/{token}
 MAX_PAYLOAD = 512  # longer than any code we make: refused before any parsing
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
@@ -55,7 +59,7 @@ class BadBookingScan(PayloadError):
 
 
 class BadTicketLink(PayloadError):
-    """A web address, but not a ticket page of a hall server."""
+    """A web address, but not a ticket's or a case's page of a hall server."""
 
     key = "qr.bad_ticket"
 
@@ -64,6 +68,15 @@ class BadTicketLink(PayloadError):
 class TicketLink:
     url: str  # the page, as scanned
     origin: str  # scheme://host[:port] of the hall server
+    token: str  # signed by the hall; opaque to the kiosk
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """A case's progress page, as its receipt's QR code holds it."""
+
+    url: str
+    origin: str
     token: str  # signed by the hall; opaque to the kiosk
 
 
@@ -96,8 +109,9 @@ def _booking(code: str) -> BookingCode:
         raise BadBookingScan(str(exc)) from None
 
 
-def parse_ticket_link(text: str) -> TicketLink:
-    """The hall server and token of a ticket page link; BadTicketLink (or UnknownCode) says why not."""
+def parse_ticket_link(text: str) -> TicketLink | CaseLink:
+    """The hall server and token of a ticket's (or a case's) page link; BadTicketLink (or
+    UnknownCode) says why not."""
     url = _clean(text)
     try:
         parts = urllib.parse.urlsplit(url)
@@ -111,15 +125,16 @@ def parse_ticket_link(text: str) -> TicketLink:
     if parts.query or parts.fragment:
         raise BadTicketLink(f"a ticket link carries nothing after its token: {_excerpt(text)}")
     segments = parts.path.split("/")
-    if len(segments) < 3 or segments[-2] != TICKET_PATH:
-        raise BadTicketLink(f"not a hall's ticket page (…/{TICKET_PATH}/TOKEN): {_excerpt(text)}")
+    if len(segments) < 3 or segments[-2] not in (TICKET_PATH, CASE_PATH):
+        raise BadTicketLink(f"not a hall's ticket page (…/{TICKET_PATH}/TOKEN) nor a case's (…/{CASE_PATH}/TOKEN): "
+                            f"{_excerpt(text)}")
     token = segments[-1]
     low, high = _TOKEN_LENGTH
     if not low <= len(token) <= high or not _TOKEN.fullmatch(token):
         raise BadTicketLink(f"the ticket link's token is not in its form: {_excerpt(token)}")
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     origin = f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
-    return TicketLink(url=url, origin=origin, token=token)
+    return (TicketLink if segments[-2] == TICKET_PATH else CaseLink)(url=url, origin=origin, token=token)
 
 
 def parse_ticket_code(text: str) -> TicketCode | None:
@@ -134,7 +149,7 @@ def parse_ticket_code(text: str) -> TicketCode | None:
         return None
 
 
-def parse_scanned(text: str) -> BookingCode | TicketLink | TicketCode:
+def parse_scanned(text: str) -> BookingCode | TicketLink | CaseLink | TicketCode:
     """Whichever kind a scanned code is; UnknownCode when it is none of them."""
     cleaned = _clean(text)
     if is_booking_code(cleaned):
@@ -147,6 +162,6 @@ def parse_scanned(text: str) -> BookingCode | TicketLink | TicketCode:
     raise UnknownCode(f"neither a booking code nor a ticket link: {_excerpt(text)}")
 
 
-__all__ = ["BadBookingScan", "BadTicketLink", "BookingCode", "PayloadError", "TicketCode", "TicketLink",
+__all__ = ["BadBookingScan", "BadTicketLink", "BookingCode", "CaseLink", "PayloadError", "TicketCode", "TicketLink",
            "UnknownCode", "booking_signed_part", "format_booking_code", "parse_scanned", "parse_ticket_code",
            "parse_ticket_link"]

@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from pydantic import ValidationError
@@ -53,6 +54,9 @@ from hall.spec import HallSpec
 from hall.tickets import PersonTickets, Priority, ServiceStatus, TicketInfo
 from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.outbox import Outbox
+
+if TYPE_CHECKING:
+    from hall.matters.schemas import MatterProgressPublic, MatterPublic
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +226,45 @@ class RemoteHall(Hall):
                             key=idempotency_key)
         _raise_rating_refusal(answer)
         return RatingReceipt.model_validate(self._json(answer, 201))
+
+    def catalogue(self) -> list[MatterPublic]:
+        from hall.matters.schemas import MatterPublic  # with the server's tables: not before a guide is asked for
+
+        answer = self._call("GET", "/catalogue", retries=False, deadline=GLANCE_DEADLINE, timeout=GLANCE_TIMEOUT)
+        try:
+            return [MatterPublic.model_validate(m) for m in self._json(answer, 200)]
+        except (ValidationError, TypeError) as exc:
+            raise HallUnavailable(f"{self.url}: the catalogue's answer is not a list of matters ({exc})") from exc
+
+    def case_salt(self) -> bytes:
+        """Asked for each card read, as today's person key is, and kept nowhere."""
+        from hall.matters.schemas import MatterKeyPublic
+
+        answer = self._json(self._call("GET", "/matter-progress/key", retries=False, deadline=GLANCE_DEADLINE,
+                                       timeout=GLANCE_TIMEOUT), 200)
+        return bytes.fromhex(MatterKeyPublic.model_validate(answer).key)
+
+    def case_by_link(self, token: str) -> MatterProgressPublic:
+        from hall.matters.schemas import MatterProgressPublic
+        from hall.matters.states import MatterRefusal, MatterRefused
+
+        answer = self._call("GET", f"/matter-progress/by-link/{requests.utils.quote(token, safe='')}",
+                            retries=False, deadline=GLANCE_DEADLINE, timeout=GLANCE_TIMEOUT)
+        if answer.status_code in (404, 422) and _problem(answer).get("error") in ("matter_refused", "not_found",
+                                                                                  "invalid"):
+            raise MatterRefused(MatterRefusal.NOT_FOUND, f"{self.url} has no case of this progress link")
+        return MatterProgressPublic.model_validate(self._json(answer, 200))
+
+    def cases_of_person(self, case_hash: str) -> list[MatterProgressPublic]:
+        from hall.matters.schemas import MatterProgressPublic
+
+        answer = self._call("POST", "/matter-progress/of-person", body={"person_hash": case_hash}, retries=False,
+                            deadline=GLANCE_DEADLINE, timeout=GLANCE_TIMEOUT)
+        return [MatterProgressPublic.model_validate(c) for c in self._json(answer, 200)]
+
+    def guide_link(self, code: str) -> str | None:
+        """The server's public guide page, at the address this kiosk reaches it by."""
+        return f"{self.url}/guides/{requests.utils.quote(code, safe='')}"
 
     def report_device(self, device_id: str, kind: str, status: str, detail: str = "") -> None:
         """Accepted into the outbox at once; the hall hears of it as soon as it can."""

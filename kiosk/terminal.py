@@ -29,7 +29,7 @@ def open_hall(settings: Settings, *, clock: Callable[[], datetime] | None = None
         from kiosk.remote import RemoteHall  # requests, only on a remote kiosk
         return RemoteHall(t.hall, t.hall_token, data_dir=settings.data_dir, ca_bundle=settings.hall_ca)
     return EmbeddedHall(settings.hall, settings.database_url, person_key_file=settings.data_dir / KEY_FILE,
-                        clock=clock)
+                        hall_file=settings.hall_file, clock=clock)
 
 
 def open_uplink(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Uplink | None:

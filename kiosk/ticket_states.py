@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from hall.errors import EarlierTicket, RefusalReason, TicketRefused
 from hall.tickets import PersonTickets, Priority, TicketInfo
@@ -13,7 +14,10 @@ from kiosk.card_watch import Message
 from kiosk.identity import Identification
 from kiosk.late_rating import LateRating
 from kiosk.printing import PrintOutcome
-from kiosk.qr_payloads import BookingCode, TicketCode, TicketLink
+from kiosk.qr_payloads import BookingCode, CaseLink, TicketCode, TicketLink
+
+if TYPE_CHECKING:
+    from hall.matters.schemas import MatterProgressPublic
 
 
 class State(enum.Enum):
@@ -27,6 +31,10 @@ class State(enum.Enum):
     RATING = "rating"            # a scanned ticket's late rating: five faces
     REASONS = "reasons"          # a bad rating's reasons
     THANKS = "thanks"            # the rating taken
+    GUIDES = "guides"            # 办事指南: the services with guides, or one service's matters
+    GUIDE = "guide"              # one matter's guide, page by page, and its checklist to print
+    CASES = "cases"              # 办件进度: scan a receipt or place the ID card; the card's cases
+    CASE = "case"                # one case: its state, promised date and documents owed
 
 
 class Event(enum.Enum):
@@ -62,6 +70,19 @@ class Event(enum.Enum):
     RATE_FAILED = "rate_failed"    # data: the exception (RatingRefused with the hall's reason)
     SPEAKER_CHANGED = "speaker_changed"    # data: whether the speaker works (kiosk.voice)
     REPORTED = "reported"                  # a device's status reached the hall, or was logged as not
+    GUIDES = "guides"              # 办事指南 on the home screen
+    GUIDE_SERVICE = "guide_service"  # data: a service's code, whose matters are listed
+    GUIDE = "guide"                # data: a matter's code, whose guide is shown
+    GUIDE_PAGE = "guide_page"      # data: +1 or -1
+    PRINT_CHECKLIST = "print_checklist"
+    CHECKLIST_PRINTED = "checklist_printed"  # data: Checklist
+    CATALOGUE_LOADED = "catalogue_loaded"    # data: list[MatterPublic]
+    CATALOGUE_FAILED = "catalogue_failed"    # data: the exception
+    CASES = "cases"                # 办件进度 on the home screen
+    CASE = "case"                  # data: a case's number among the card's cases
+    CASE_FOUND = "case_found"      # data: CaseFound (a scanned receipt's case)
+    PERSON_CASES = "person_cases"  # data: PersonCases (an ID card's cases)
+    PERSON_CASES_FAILED = "person_cases_failed"  # data: the exception
 
 
 @dataclass(frozen=True)
@@ -69,9 +90,9 @@ class Work:
     """What ISSUING waits for: a ticket for the chosen service, a booking checked in, or a
     scanned ticket looked up."""
 
-    kind: str  # "issue", "check_in" or "find"
+    kind: str  # "issue", "check_in", "find" or "find_case"
     priority: Priority = Priority.NORMAL
-    code: BookingCode | TicketLink | TicketCode | None = None
+    code: BookingCode | TicketLink | CaseLink | TicketCode | None = None
 
 
 @dataclass
@@ -91,6 +112,55 @@ class Errand:
     progress: TicketInfo | None = None
     rating: LateRating | None = None  # the scanned ticket's transaction, as a late rating sees it
     notice: Notice | None = None
+    guides: Guides | None = None  # where the visit is in the guides
+    cases: Cases | None = None    # the cases (办件) the visit asked after
+
+
+@dataclass
+class Cases:
+    """The cases a visit asks after: an ID card's (found by the hash of its number under the
+    hall's key for cases), or a scanned receipt's; the one on screen. Never a name or number."""
+
+    found: list[MatterProgressPublic] | None = None  # the card's cases, once the hall told them
+    asking: bool = False
+    message: Message | None = None  # about the last card, or that the hall could not be asked
+    shown: MatterProgressPublic | None = None
+
+
+@dataclass(frozen=True)
+class CaseFound:
+    """What looking up a scanned receipt's case brings back."""
+
+    case: MatterProgressPublic | None = None
+    problem: Message | None = None
+
+
+@dataclass(frozen=True)
+class PersonCases:
+    """An ID card's cases, and for which card."""
+
+    identity: Identification
+    cases: list[MatterProgressPublic]
+
+
+@dataclass
+class Guides:
+    """Where a visit reading the guides (办事指南) is: a service's list of matters, a matter's
+    guide and its page, and the checklist printed of it."""
+
+    service: str | None = None
+    matter: str | None = None
+    page: int = 0
+    printing: bool = False
+    printed: Checklist | None = None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A documents checklist sent to the printer, and how it went."""
+
+    matter: str
+    outcome: PrintOutcome
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from devices.ticket_layout import TicketPrintout
 from hall.errors import RefusalReason
 from hall.tickets import ServiceStatus, TicketInfo
 from kiosk.card_watch import Message, ReaderStatus
+from kiosk.case_view import CaseView, case_view
+from kiosk.guide_view import (GuidePage, GuideService, GuideView, checklist_printout, guide_services, guide_view,
+                              text_in)
 from kiosk.hall_client import Hall
 from kiosk.help_call import HelpCallWatch, HelpState
 from kiosk.i18n import Translator
@@ -24,6 +28,9 @@ from kiosk.late_rating import reasons as late_reasons
 from kiosk.ticket_states import Errand, Notice
 from kiosk.ticket_view import ProgressView, TicketView, progress_view
 from kiosk.visit import Visit
+
+if TYPE_CHECKING:
+    from hall.matters.schemas import MatterPublic
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,10 @@ class Shown(Protocol):
     queues: dict[str, ServiceStatus] | None
     queues_failed: bool
     reader_status: ReaderStatus
+    catalogue: list[MatterPublic] | None
+    catalogue_failed: bool
+
+    def matter(self, code: str | None) -> MatterPublic | None: ...
 
     def now(self) -> datetime: ...
 
@@ -230,6 +241,89 @@ class TicketTexts:
             earlier = {"number": notice.earlier.number, "service": first.name.get(lang) if first else "",
                        "time": f"{notice.earlier.issued_at.astimezone(spec.zone):%H:%M}"}
         return tr.t(f"refusal.{key}", **{"when": when, "service": name, **earlier})
+
+    # the guides (办事指南)
+
+    def guide_choices(self) -> list[GuideService] | None:
+        """The services with guides; None until the hall has told its catalogue."""
+        catalogue = self.flow.catalogue
+        return None if catalogue is None else guide_services(self.flow.hall.spec, catalogue, self.tr)
+
+    def guide_service(self) -> GuideService | None:
+        """The service whose matters are listed, if one was chosen."""
+        guides = self.flow.errand.guides
+        code = guides.service if guides else None
+        return next((s for s in self.guide_choices() or () if s.code == code), None)
+
+    def guides_title(self) -> str:
+        service = self.guide_service()
+        return self.tr.t("guides.choose_matter", service=service.name) if service else self.tr.t("guides.choose_service")
+
+    def guides_line(self) -> str:
+        """Why no guides are listed: being looked up, not to be had, none published."""
+        flow = self.flow
+        if flow.catalogue is None:
+            return self.tr.t("guides.unavailable" if flow.catalogue_failed else "guides.loading")
+        return "" if flow.catalogue else self.tr.t("guides.empty")
+
+    def guide_view(self) -> GuideView | None:
+        guides = self.flow.errand.guides
+        matter = self.flow.matter(guides.matter if guides else None)
+        if matter is None:
+            return None
+        return guide_view(matter, self.tr, link=self.flow.hall.guide_link(matter.code),
+                          large_type=self.flow.visit.large_type)
+
+    def guide_page(self) -> tuple[int, GuidePage] | None:
+        """The page of the guide shown (its index held to the pages of the present type size)."""
+        view = self.guide_view()
+        if view is None:
+            return None
+        index = min(self.flow.errand.guides.page, len(view.pages) - 1)
+        return index, view.pages[index]
+
+    def guide_qr_line(self) -> str:
+        view = self.guide_view()
+        return self.tr.t("guides.qr_phone" if view and view.link else "guides.no_qr")
+
+    def checklist_line(self) -> str:
+        """How the checklist's printing went, or "" before it is asked for."""
+        guides = self.flow.errand.guides
+        if guides is None or not (guides.printing or guides.printed):
+            return ""
+        if guides.printing:
+            return self.tr.t("guides.printing")
+        return self.tr.t("guides.printed" if guides.printed.outcome.ok else "guides.print_failed")
+
+    def checklist(self) -> TicketPrintout:
+        matter = self.flow.matter(self.flow.errand.guides.matter)
+        return checklist_printout(self.hall_name(), matter, self.tr, link=self.flow.hall.guide_link(matter.code))
+
+    # the cases (办件进度)
+
+    def cases_line(self) -> str:
+        """Under the invitation to scan or place a card: the search under way, its answer, or
+        what was wrong with the card."""
+        cases = self.flow.errand.cases
+        if cases is None:
+            return ""
+        if cases.asking:
+            return self.tr.t("cases.asking")
+        if cases.message is not None:
+            return self._said(cases.message)
+        if cases.found is not None:
+            return self.tr.count("cases.found", len(cases.found)) if cases.found else self.tr.t("cases.none")
+        return ""
+
+    def case_choices(self) -> list[tuple[str, str, str]]:
+        """The card's cases as (number, matter, "number · state in a word"), the latest first."""
+        cases = self.flow.errand.cases
+        return [(c.number, text_in(c.matter_name, self.language), f"{c.number} · {self.tr.t(f'cases.short_{c.state.value}')}")
+                for c in (cases.found or () if cases else ())]
+
+    def case_view(self) -> CaseView | None:
+        cases = self.flow.errand.cases
+        return case_view(cases.shown, self.tr) if cases and cases.shown else None
 
     def _said(self, message: Message) -> str:
         tr = self.tr

@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 PLAYER = ("play", "-q", "-t", "wav", "-")  # sox: WAV on stdin to the default sound device
 HELP_EVENTS = frozenset({Event.HELP, Event.HELP_RAISED, Event.HELP_FAILED, Event.HELP_POLLED,
                          Event.HELP_POLL_FAILED})
+# What changes the guides on screen without a new state: said again.
+GUIDE_EVENTS = frozenset({Event.GUIDE_SERVICE, Event.GUIDE_PAGE, Event.CATALOGUE_LOADED, Event.CATALOGUE_FAILED})
+CHECKLIST_EVENTS = frozenset({Event.PRINT_CHECKLIST, Event.CHECKLIST_PRINTED})
+CASES_EVENTS = frozenset({Event.CARD_PLACED, Event.PERSON_CASES, Event.PERSON_CASES_FAILED})
 
 
 class Speaker:
@@ -197,6 +201,14 @@ class VoiceGuide:
                     self._say(said, flow, after=True)
         elif event in HELP_EVENTS:
             self._help(flow, pressed=event is Event.HELP)
+        elif event in CASES_EVENTS and flow.state is State.CASES:
+            self.on_state(flow)
+        elif event in GUIDE_EVENTS and flow.state in (State.GUIDES, State.GUIDE):
+            self.on_state(flow)
+        elif event in CHECKLIST_EVENTS and flow.state is State.GUIDE:
+            self.speaker.stop()
+            if flow.visit.voice and flow.texts.checklist_line():
+                self._say(flow.texts.checklist_line(), flow)
 
     def _say(self, text: str, flow: Guided, *, after: bool = False) -> None:
         language = flow.visit.language
@@ -256,7 +268,43 @@ def prompt(flow: Guided) -> str:
         return f"{said} {tr.t('ticket.take_slip' if printed and printed.ok else 'ticket.print_failed')}"
     if state is State.NOTICE:
         return texts.notice_text()
+    if state is State.CASES:
+        return f"{tr.t('cases.prompt')} {texts.cases_line()}".strip()
+    if state is State.CASE:
+        view = texts.case_view()
+        if view is None:
+            return ""
+        due = dict(view.rows).get(tr.t("cases.due"))
+        said = tr.t("cases.spoken", matter=view.matter, state=view.state, due=tr.t("cases.spoken_due", day=due) if due else "")
+        if view.owed:
+            said += tr.t("cases.spoken_owed", names=tr.t("format.counter_join").join(view.owed))
+        return said.strip()
+    if state is State.GUIDES:
+        return guides_said(flow)
+    if state is State.GUIDE:
+        shown = texts.guide_page()
+        if shown is None:
+            return ""
+        index, page = shown
+        rows = tr.t("guides.spoken_join").join(tr.t("guides.spoken_row", label=label, value=value)
+                                               for label, value in page.rows)
+        said = tr.t("guides.spoken_page", title=page.title, rows=rows)
+        return f"{texts.guide_view().name}{tr.t('guides.spoken_join')}{said}" if index == 0 else said
     return ""
+
+
+def guides_said(flow: Guided) -> str:
+    """The guides' list as it is said: the services, or a service's matters."""
+    texts = flow.texts
+    tr = texts.tr
+    line = texts.guides_line()
+    if line:
+        return line
+    join = tr.t("format.counter_join")
+    service = texts.guide_service()
+    if service is not None:
+        return tr.t("guides.spoken_matters", service=service.name, names=join.join(n for _, n in service.matters))
+    return tr.t("guides.spoken_services", names=join.join(s.name for s in texts.guide_choices()))
 
 
 def queue_said(flow: Guided) -> str | None:

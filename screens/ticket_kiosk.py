@@ -61,7 +61,30 @@ class KioskScreen(Screen):
         """Re-read what the flow shows; called on entry and when language or type size change."""
 
 
-class HomeScreen(KioskScreen):
+class PagedScreen(KioskScreen):
+    """A screen of tiles a page at a time, with large page buttons: each showing starts at the
+    first page."""
+
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_pre_enter(self, *_):
+        self.page = 0
+        super().on_pre_enter()
+
+    def turn(self, step: int) -> None:
+        App.get_running_app().flow.touched()
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self.refresh()
+
+    def paged(self, items: list, per_page: int) -> list:
+        """The items of the page shown, the page held to those there are."""
+        self.pages = max(1, -(-len(items) // per_page))
+        self.page = min(self.page, self.pages - 1)
+        return items[self.page * per_page:(self.page + 1) * per_page]
+
+
+class HomeScreen(PagedScreen):
     """The services, under a welcome and the invitation to place an ID card: a tap on a
     service is the first of the two a ticket takes. Every service is on one page of two
     columns in both type sizes: nothing hides below the fold. A hall with more services than
@@ -76,17 +99,6 @@ class HomeScreen(KioskScreen):
     choices = ListProperty()
     notice = StringProperty("")
     identified = StringProperty("")  # the masked number of the card read for this visit
-    page = NumericProperty(0)
-    pages = NumericProperty(1)
-
-    def on_pre_enter(self, *_):
-        self.page = 0
-        super().on_pre_enter()
-
-    def turn(self, step: int) -> None:
-        App.get_running_app().flow.touched()
-        self.page = min(max(self.page + step, 0), self.pages - 1)
-        self.refresh()
 
     def refresh(self) -> None:
         flow = App.get_running_app().flow
@@ -96,9 +108,7 @@ class HomeScreen(KioskScreen):
         self.choices = flow.texts.services()
         self.notice = flow.texts.tr.t("refusal.hall_unavailable") if flow.queues_failed else ""
         self.identified = flow.texts.identified_text()
-        self.pages = max(1, -(-len(self.choices) // self.per_page))
-        self.page = min(self.page, self.pages - 1)
-        shown = self.choices[self.page * self.per_page:(self.page + 1) * self.per_page]
+        shown = self.paged(self.choices, self.per_page)
         grid = self.ids.grid
         buttons = list(reversed(grid.children))
         if [getattr(b.choice, "code", None) for b in buttons] == [c.code for c in shown]:
@@ -245,6 +255,143 @@ class RatedScreen(KioskScreen):
     """The thank-you for a rating, then home (by itself, or at 完成)."""
 
 
+class GuidesScreen(PagedScreen):
+    """The services that have guides (two columns, as at home), or a chosen service's matters
+    (one column: their names are long), a page of tiles at a time."""
+
+    title = StringProperty("")
+    line = StringProperty("")
+    loading = BooleanProperty(False)
+    cols = NumericProperty(2)
+    rows = NumericProperty(4)
+    _shown_level = None  # the service whose matters are listed ("" for the services): a new one starts at page 1
+
+    def refresh(self) -> None:
+        texts = App.get_running_app().flow.texts
+        self.title = texts.guides_title()
+        self.line = texts.guides_line()
+        self.loading = App.get_running_app().flow.catalogue is None and not App.get_running_app().flow.catalogue_failed
+        grid = self.ids.grid
+        grid.clear_widgets()  # before the columns change: a grid refuses more tiles than it has places
+        service = texts.guide_service()
+        if service is not None:
+            tiles = [("choose_guide", code, name, "") for code, name in service.matters]
+            self.cols = 1
+        else:
+            tiles = [("choose_guide_service", s.code, s.name, s.count_text) for s in texts.guide_choices() or ()]
+            self.cols = 2
+        level = service.code if service else ""
+        if level != self._shown_level:
+            self._shown_level, self.page = level, 0
+        per_page = self.cols * self.rows
+        shown = self.paged(tiles, per_page)
+        for action, code, title, info in shown:
+            grid.add_widget(Factory.TileButton(action=action, code=code, title=title, info=info))
+        for _ in range(per_page - len(shown) if shown else 0):  # every page's tiles the same size
+            grid.add_widget(Factory.TileButton(opacity=0, disabled=True))
+
+
+class GuideScreen(KioskScreen):
+    """One matter's guide, a page at a time (kiosk.guide_view), its QR code for a phone on
+    the first page, and 打印材料清单."""
+
+    matter_name = StringProperty("")
+    link = StringProperty("")
+    qr_line = StringProperty("")
+    first = BooleanProperty(True)
+    page_title = StringProperty("")
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+    checklist = StringProperty("")
+    printing = BooleanProperty(False)
+    printed = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        texts = flow.texts
+        view = texts.guide_view()
+        shown = texts.guide_page()
+        rows = self.ids.rows
+        rows.clear_widgets()
+        if view is None or shown is None:
+            self.matter_name = self.link = self.page_title = self.checklist = ""
+            return
+        self.page, page = shown
+        self.matter_name, self.link, self.pages = view.name, view.link or "", len(view.pages)
+        self.first = self.page == 0
+        self.qr_line = texts.guide_qr_line()
+        self.page_title = page.title
+        for label, value in page.rows:
+            row = Factory.Row()  # a kv-made class: its properties come with its rule, after __init__
+            row.label, row.value = label, value
+            rows.add_widget(row)
+        guides = flow.errand.guides
+        self.checklist = texts.checklist_line()
+        self.printing = guides.printing
+        self.printed = bool(guides.printed and guides.printed.outcome.ok)
+
+
+class CasesScreen(PagedScreen):
+    """办件进度: scan a receipt, or place the ID card to list its cases, four tiles a page
+    (three in large type)."""
+
+    line = StringProperty("")
+    problem = BooleanProperty(False)
+    listed = BooleanProperty(False)  # the card's cases are on screen
+    rows = NumericProperty(4)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        cases = flow.errand.cases
+        self.line = flow.texts.cases_line()
+        self.problem = bool(cases and (cases.message or cases.found == []))
+        grid = self.ids.grid
+        grid.clear_widgets()  # before the rows change: a grid refuses more tiles than it has places
+        self.rows = 3 if flow.visit.large_type else 4
+        choices = flow.texts.case_choices()
+        self.listed = bool(choices)
+        shown = self.paged(choices, self.rows)
+        for number, title, state in shown:
+            grid.add_widget(Factory.TileButton(action="choose_case", code=number, title=title, info=state))
+        for _ in range(self.rows - len(shown) if shown else 0):
+            grid.add_widget(Factory.TileButton(opacity=0, disabled=True))
+
+
+class CaseScreen(KioskScreen):
+    """One case: where it stands, its dates, the documents still owed."""
+
+    # Where it stands, by colour: red when the citizen has something to do or to ask.
+    INKS = {"waiting_documents": "#B71C1C", "not_accepted": "#B71C1C", "returned": "#B71C1C",
+            "completed": "#2E7D32"}
+    matter = StringProperty("")
+    state = StringProperty("")
+    ink = StringProperty("#1F2933")
+    owed_line = StringProperty("")
+    owed = StringProperty("")
+    listed = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        flow = App.get_running_app().flow
+        view = flow.texts.case_view()
+        rows = self.ids.rows
+        rows.clear_widgets()
+        if view is None:
+            self.matter = self.state = self.owed_line = self.owed = ""
+            return
+        self.matter, self.state = view.matter, view.state
+        self.ink = self.INKS.get(flow.errand.cases.shown.state.value, "#1F2933")
+        for label, value in view.rows:
+            row = Factory.Row()
+            row.label, row.value = label, value
+            rows.add_widget(row)
+        self.owed_line = view.owed_line
+        self.owed = "\n".join(f"· {name}" for name in view.owed)
+        self.listed = flow.errand.cases.found is not None
+
+    def on_leave(self, *_):
+        self.refresh()  # a citizen's case does not stay behind on a screen out of sight
+
+
 KV_DIR = Path(__file__).resolve().parent
 # Each flow state's screen and its .kv file. Only the home screen is built at start, the
 # others on first use: the first frame waits for one screen, not ten.
@@ -259,6 +406,10 @@ SCREENS = {
     State.RATING.value: (LateRatingScreen, "late_rating"),
     State.REASONS.value: (LateReasonsScreen, "late_reasons"),
     State.THANKS.value: (RatedScreen, "rated"),
+    State.GUIDES.value: (GuidesScreen, "guides"),
+    State.GUIDE.value: (GuideScreen, "guide"),
+    State.CASES.value: (CasesScreen, "cases"),
+    State.CASE.value: (CaseScreen, "case"),
 }
 Factory.register("QRImage", module="screens.qr_image")
 
@@ -277,7 +428,7 @@ class Shell(ScreenManager):
     first = State.IDLE.value
 
     def __init__(self, **kwargs):
-        for kv in ("base", "rating_widgets"):
+        for kv in ("base", "rating_widgets", "tiles"):
             _load_kv(kv)
         super().__init__(transition=NoTransition(), **kwargs)
         self.show(self.first)

@@ -33,6 +33,16 @@ class ServiceButton(ButtonBehavior, BoxLayout):
         self.available = bool(choice and choice.available)
 
 
+class TileButton(ButtonBehavior, BoxLayout):
+    """A service with guides, a matter of one, or a case (its rule in tiles.kv): `action` is
+    the flow's call its tap makes with `code`."""
+
+    code = StringProperty("")
+    action = StringProperty("")
+    title = StringProperty("")
+    info = StringProperty("")
+
+
 class FaceButton(ButtonBehavior, BoxLayout):
     """One of the five faces, with its label: one touch target, one level."""
 

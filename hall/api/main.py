@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hall.api.routes import (bookings, callbacks, cases, catalogue, counter_queue, counter_terminal, counters,
-                             device_health, devices, display, events, hall, hall_board, help_calls, matters,
-                             person_salt, ratings, services, session, tickets, uplink)
+                             device_health, devices, display, events, hall, hall_board, help_calls,
+                             matter_progress, matters, person_salt, ratings, services, session, tickets, uplink)
 from hall.schemas import Problem
 
 API_PREFIX = "/api/v1"
@@ -24,7 +24,7 @@ BODY_RESPONSES = {
 }
 for module in (hall, services, tickets, bookings, person_salt, counters, counter_queue, devices, device_health,
                session, events, display, help_calls, hall_board, ratings, cases, callbacks, counter_terminal,
-               catalogue, matters, uplink):
+               catalogue, matters, matter_progress, uplink):
     for route in module.router.routes:
         if route.body_field is not None:
             route.responses = {**BODY_RESPONSES, **route.responses}

@@ -25,12 +25,16 @@ from hall.matters.applicants import Applicant
 from hall.matters.catalogue import Catalogue, Entry
 from hall.matters.states import (CLOSED_STATES, OPEN_STATES, STEPS, Light, MatterRefusal, MatterRefused, MatterState,
                                  MatterStep)
-from hall.models import MatterCase, MatterCaseStep, MatterNotice, MatterSequence, Ticket
+from hall.models import MAX_ID, MatterCase, MatterCaseStep, MatterNotice, MatterSequence, Ticket
+from hall.signing import BadSignature, Signer
 from hall.spec import HallSpec
 from hall.tickets import EventKind
 
 NOTE_LENGTH = 500
 CITIZEN_TOLD = (MatterStep.REQUEST_DOCUMENTS, MatterStep.COMPLETE)  # the steps a citizen with a number is told of
+LINK_PURPOSE = "matter"  # the signer's purpose of a case's progress link (/m/TOKEN, the receipt's QR code)
+MAX_TOKEN = 80
+PERSON_CASES = 20  # the most a citizen's card lists
 _sequences = MatterSequence.__table__
 _BUMP = (update(_sequences).where(_sequences.c.hall_id == bindparam("hall"), _sequences.c.day == bindparam("today"))
          .values(last_seq=_sequences.c.last_seq + 1))
@@ -169,6 +173,26 @@ def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None,
         query = query.where(MatterCase.closed_at >= start, MatterCase.closed_at < start + timedelta(days=1))
     order = (MatterCase.closed_at.is_not(None), MatterCase.due, MatterCase.accepted_at.desc(), MatterCase.id)
     return list(session.scalars(query.order_by(*order).limit(limit)))
+
+
+def case_by_token(session: Session, *, spec: HallSpec, signer: Signer, token: str) -> MatterCase:
+    """The case a progress link's token names; MatterRefused (not_found) for a token this
+    hall did not sign, forged, or of a case it no longer has."""
+    try:
+        case_id = int(signer.verify(LINK_PURPOSE, token)) if len(token) <= MAX_TOKEN else None
+    except (BadSignature, ValueError):
+        case_id = None
+    if case_id is None or not 1 <= case_id <= MAX_ID:
+        raise MatterRefused(MatterRefusal.NOT_FOUND, "no case of this hall has this progress link")
+    return _case(session, spec=spec, case_id=case_id)
+
+
+def cases_of_person(session: Session, *, spec: HallSpec, person_hash: str) -> list[MatterCase]:
+    """The cases whose applicant's lookup hash is `person_hash`, the latest first: the open
+    ones and those closed within the last 90 days (older ones have lost their hash)."""
+    query = (select(MatterCase).where(MatterCase.hall_id == spec.hall.id, MatterCase.person_hash == person_hash)
+             .order_by(MatterCase.accepted_at.desc(), MatterCase.id.desc()).limit(PERSON_CASES))
+    return list(session.scalars(query))
 
 
 def due_now(case: MatterCase, *, spec: HallSpec, today: date) -> date | None:

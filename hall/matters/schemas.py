@@ -115,6 +115,42 @@ class MatterCasePublic(BaseModel):
                                                                     note=s.note) for s in steps])
 
 
+class MatterProgressPublic(BaseModel):
+    """A case as a kiosk shows it to its applicant (a scanned receipt, a placed ID card): its
+    state, promised date and the documents still owed; no name, no ID number, no staff."""
+
+    number: str = Field(description="办件编号")
+    matter_code: str
+    matter_name: Languages
+    state: MatterState
+    promised_days: int = Field(ge=0, le=MAX_DAYS)
+    accepted_on: date = Field(description="hall-local")
+    due: date | None = Field(description="the promised day as it stands (hall-local)")
+    closed_on: date | None
+    late: bool
+    owed: list[Languages] = Field(description="the names of the documents not yet received")
+
+    @classmethod
+    def of(cls, case, *, entry: Entry | None, due: date | None, received: list[int], zone) -> MatterProgressPublic:
+        documents = entry.matter.documents if entry else []
+        return cls(number=case.number, matter_code=case.matter_code,
+                   matter_name=entry.matter.name.model_dump(exclude_none=True) if entry else {"zh_CN": case.matter_code},
+                   state=case.state, promised_days=case.promised_days,
+                   accepted_on=case.accepted_at.astimezone(zone).date(), due=due,
+                   closed_on=case.closed_at.astimezone(zone).date() if case.closed_at else None, late=case.late,
+                   owed=[d.name.model_dump(exclude_none=True) for i, d in enumerate(documents) if i not in received])
+
+
+class MatterPersonRequest(Request):
+    person_hash: str = Field(pattern=r"^[0-9a-f]{64}$",
+                             description="HMAC-SHA256 of the ID number under the hall's key for cases "
+                                         "(GET /matter-progress/key), made on the kiosk: the number never leaves it")
+
+
+class MatterKeyPublic(BaseModel):
+    key: str = Field(description="hex: the key a kiosk hashes an ID number with to find its cases")
+
+
 class DocumentPublic(BaseModel):
     name: Languages
     form: str

@@ -41,6 +41,15 @@ def hall(spec, db, clock):
     hall.close()
 
 
+@pytest.fixture
+def guided_hall(spec, db, clock):
+    """The embedded hall with the sample hall's catalogue of matters beside its hall.toml."""
+    hall = EmbeddedHall(spec, f"sqlite:///{db}", person_key_file=db.with_name("person.key"), hall_file=SAMPLE_HALL,
+                        clock=clock)
+    yield hall
+    hall.close()
+
+
 def make_flow(hall, tmp_path, printer_url="simprinter://", clock=None, **kwargs):
     spool = tmp_path / "spool"
     printer = TicketPrinterService(printer_url, spool_dir=spool, timeout=0.5)  # a silent printer is tried twice

@@ -17,6 +17,11 @@ from hall.queue import QueueEngine
 from hall.ratings.terms import Channel, RatingRefusal, RatingRefused, RatingState
 from hall.tickets import Priority, TicketStatus
 from hall.spec import load_hall
+from hall.matters import cases
+from hall.matters.applicants import Applicant, lookup_hash, masked
+from hall.matters.catalogue import load_catalogue
+from hall.matters.cases import LINK_PURPOSE
+from hall.matters.states import MatterRefused
 from kiosk.embedded import EmbeddedHall
 from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.identity import number_hash
@@ -59,6 +64,38 @@ class HallContract:
         hall = self.make_hall(clock)
         yield hall
         hall.close()
+
+    def test_it_gives_the_catalogue_of_guides_by_service(self, hall):
+        matters = hall.catalogue()
+        assert len(matters) == 17 and [m.service for m in matters] == sorted(m.service for m in matters)
+        pension = next(m for m in matters if m.code == "140830-RS-0101")
+        assert pension.promised_days == 5 and pension.supervision_phone == "0359-3021190"
+        assert pension.name["en"] == "Claiming the rural and urban residents' pension"
+
+    def test_a_case_is_found_by_its_receipt_link_and_by_the_card_hash_and_a_forged_link_is_not(self, hall, clock):
+        number = "11010519491231002X"
+        salt = hall.case_salt()  # the hall's key file exists from here on
+        spec = load_hall(SAMPLE_HALL)
+        keys = PersonKeys(read_key_file(self.person_key_file), hall_id=spec.hall.id, zone=spec.zone)
+        engine = engine_on(self.database_url)
+        try:
+            with engine.transaction() as session:
+                case = cases.open_case(session, spec=spec, catalogue=load_catalogue(SAMPLE_HALL, spec),
+                                       code="140830-GA-0302", job_no="0301", now=clock(), documents=[0],
+                                       applicant=Applicant(masked(number), lookup_hash(keys, number)))
+                case_id, case_number = case.id, case.number
+            token = engine.signer.sign(LINK_PURPOSE, str(case_id))
+            other_purpose = engine.signer.sign("ticket", str(case_id))
+        finally:
+            engine.close()
+        found = hall.case_by_link(token)
+        assert (found.number, found.state.value, [d["zh_CN"] for d in found.owed]) == (
+            case_number, "accepted", ["户口簿", "房屋产权证明或租赁合同"])
+        for forged in (token[:-3] + "AAA", other_purpose, "x", "1." + "A" * 22):
+            with pytest.raises(MatterRefused):
+                hall.case_by_link(forged)
+        assert [c.number for c in hall.cases_of_person(number_hash(number, salt))] == [case_number]
+        assert hall.cases_of_person(number_hash("110105194912310038", salt)) == []
 
     def test_it_describes_the_hall(self, hall):
         assert hall.spec.hall.id == "chengguan"
@@ -268,7 +305,7 @@ class TestEmbeddedHall(HallContract):
 
     def make_hall(self, clock) -> Hall:
         return EmbeddedHall(load_hall(SAMPLE_HALL), self.database_url, person_key_file=self.person_key_file,
-                            clock=clock)
+                            hall_file=SAMPLE_HALL, clock=clock)
 
     def token_of(self, hall, ticket) -> str:
         assert ticket.link is None  # a hall without a server prints the ticket's code

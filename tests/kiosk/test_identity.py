@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devices.idcard_record import decode_text_block, layout_text_block
+from hall.matters.applicants import lookup_hash
+from hall.person_keys import PersonKeys
 from kiosk.i18n import Translator
 from kiosk.identity import (
     CardExpired,
@@ -101,13 +104,23 @@ def record(**changes: str):
     return decode_text_block(layout_text_block(card_fields(**changes)))
 
 
-def test_only_the_masked_number_the_hash_and_the_birth_date_leave_the_reading_step():
+def test_only_the_masked_number_the_hashes_and_the_birth_date_leave_the_reading_step():
     identification = identify(record(), today=TODAY, salt=SALT)
-    assert [f.name for f in dataclasses.fields(Identification)] == ["masked_number", "number_hash", "birth_date"]
+    assert [f.name for f in dataclasses.fields(Identification)] == ["masked_number", "number_hash", "birth_date",
+                                                                   "case_hash"]
     assert identification == Identification("1101**********002X", number_hash(VALID[0], SALT), date(1949, 12, 31))
-    assert identification.age_on(TODAY) == 76
+    assert identification.age_on(TODAY) == 76 and identification.case_hash is None
     text = repr(identification)
     assert "王" not in text and "北京" not in text and VALID[0] not in text
+
+
+def test_the_hash_for_cases_is_the_one_the_hall_keeps_with_a_case():
+    """A counter keeps a case's applicant as hall.matters.applicants.lookup_hash: the kiosk's
+    hash of the same card under the same key must be that one, or the card finds nothing."""
+    keys = PersonKeys(bytes(range(32)), hall_id="chengguan", zone=ZoneInfo("Asia/Shanghai"))
+    identification = identify(record(), today=TODAY, salt=SALT, case_salt=keys.for_matters())
+    assert identification.case_hash == lookup_hash(keys, VALID[0])
+    assert identification.case_hash != identification.number_hash
 
 
 @pytest.mark.parametrize("changes, error, fields", [

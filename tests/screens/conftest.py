@@ -122,6 +122,15 @@ def kiosk(tmp_path_factory):
     app.on_stop()
 
 
+@pytest.fixture(scope="module")
+def window(kiosk):
+    """The kiosk's window, sized by the test; the common portrait size again after the module."""
+    from kivy.core.window import Window
+    yield Window
+    Window.size = (720, 1280)
+    kiosk.frames(3)
+
+
 @pytest.fixture
 def ui(kiosk):
     """The kiosk back at its home screen with a fresh session and a working printer."""

@@ -227,6 +227,19 @@ def settle(ui, size: tuple[int, int], language: str, large_type: bool) -> None:
     ui.frames(2)
 
 
+def walk_pictures(root: Path, size: tuple[int, int], language: str, large_type: bool) -> tuple[Path, str]:
+    """The folder of a walk's pictures in this window size, made, and the tag their names
+    start with ("en-large")."""
+    folder = root / f"{size[0]}x{size[1]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder, f"{language}-{'large' if large_type else 'normal'}"
+
+
+def broken(problems: dict) -> str:
+    """What a walk found, shot by shot, for its failure's message."""
+    return "\n".join(f"{shot}:\n  " + "\n  ".join(found) for shot, found in problems.items())
+
+
 def shoot(ui, folder: Path, name: str, problems: dict, large_type: bool) -> None:
     """Checks the screen on show, adds what breaks a rule to `problems` under `name`, and
     saves its picture as `name`.png in `folder`."""

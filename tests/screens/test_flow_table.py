@@ -17,10 +17,15 @@ from screens.ticket_kiosk import KV_DIR, SCREENS
 TOUCHES = {"choose": Event.CHOOSE, "confirm": Event.CONFIRM, "back": Event.BACK,
            "home": Event.HOME, "done": Event.DONE, "set_language": VisitEvent.LANGUAGE,
            "toggle_large_type": VisitEvent.LARGE_TYPE, "toggle_voice": VisitEvent.VOICE, "call_for_help": Event.HELP,
-           "rate_service": Event.RATE_SERVICE, "rate": Event.RATE, "toggle_reason": Event.REASON, "send": Event.SEND}
+           "rate_service": Event.RATE_SERVICE, "rate": Event.RATE, "toggle_reason": Event.REASON, "send": Event.SEND,
+           "open_guides": Event.GUIDES, "turn_guide": Event.GUIDE_PAGE, "print_checklist": Event.PRINT_CHECKLIST,
+           "choose_guide_service": Event.GUIDE_SERVICE, "choose_guide": Event.GUIDE,
+           "open_cases": Event.CASES, "choose_case": Event.CASE}
 # Screens whose buttons are made from the flow's data (screens.widgets): the rating's faces
-# send rate (FaceButton.on_release), its reasons toggle_reason (rating_widgets.kv).
-MADE = {"late_rating": {Event.RATE}, "late_reasons": {Event.REASON}}
+# send rate (FaceButton.on_release), its reasons toggle_reason (rating_widgets.kv); the guides'
+# tiles choose a service or a matter, and the cases' a case (TileButton, tiles.kv).
+MADE = {"late_rating": {Event.RATE}, "late_reasons": {Event.REASON}, "guides": {Event.GUIDE_SERVICE, Event.GUIDE},
+        "cases": {Event.CASE}}
 
 
 def buttons(kv: str) -> set[Event]:

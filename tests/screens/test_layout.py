@@ -37,14 +37,6 @@ def elder(flow) -> CardOutcome:
 
 
 @pytest.fixture(scope="module")
-def window(kiosk):
-    from kivy.core.window import Window
-    yield Window
-    Window.size = (720, 1280)
-    kiosk.frames(3)
-
-
-@pytest.fixture(scope="module")
 def staff(hall_server):
     return hall_server.staff("0301")
 
