@@ -22,7 +22,20 @@ OPEN_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
 
 # python-escpos re-pickles its printer capabilities on every import unless pointed at a kept
 # folder (devices.printer creates it).
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(ROOT / ".pytest_cache" / "escpos"))
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR",
+                      str(ROOT / ".pytest_cache" / f"escpos{os.environ.get('PYTEST_XDIST_WORKER', '')}"))
+
+# The suite runs on two workers (pytest-xdist, --dist loadgroup): each file's tests on one
+# worker, so that a module's server is started once; and every test that opens a window on
+# the virtual screen on the same worker, one window at a time, as on a terminal.
+ON_SCREEN = ("tests/screens/", "tests/test_main.py", "tests/test_fresh_clone.py", "tests/test_benchmarks.py",
+             "tests/kiosk/test_remote_hall.py", "tests/kiosk/test_config.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        path = Path(item.path).relative_to(ROOT).as_posix()
+        item.add_marker(pytest.mark.xdist_group("screen" if path.startswith(ON_SCREEN) else path))
 
 
 class Clock:

@@ -29,7 +29,7 @@ def fresh_clone(tmp_path):
 def test_the_screen_tests_run_alone_on_a_fresh_clone(fresh_clone):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIVY_")}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/screens", "-k", "language_switch"],
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "tests/screens", "-k", "language_switch"],
         cwd=fresh_clone, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "1 passed" in result.stdout

@@ -96,3 +96,10 @@ class HallServer:
         """The ticket's public address (the phone page), signed so that it cannot be guessed."""
         base = self.settings.public_url or str(request.base_url).rstrip("/")
         return f"{base}/t/{self.engine.ticket_token(ticket_id)}"
+
+    def case_link(self, request: Request, case_id: int) -> str:
+        """A matter case's progress page (/m/TOKEN: its receipt's QR code), signed likewise."""
+        from hall.matters.cases import LINK_PURPOSE
+
+        base = self.settings.public_url or str(request.base_url).rstrip("/")
+        return f"{base}/m/{self.signer.sign(LINK_PURPOSE, str(case_id))}"

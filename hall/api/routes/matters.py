@@ -18,7 +18,6 @@ from hall.matters.schemas import MatterCasePublic, MatterCaseRequest, MatterStep
 from hall.matters.states import Light, MatterState
 from hall.models import MAX_ID
 from hall.schemas import Problem
-from hall.web.routes.progress_page import progress_link
 
 router = APIRouter(prefix="/matters", tags=["matters"], responses={404: {"model": Problem}})
 
@@ -83,7 +82,7 @@ def take_step(case_id: CaseId, body: MatterStepRequest, request: Request, hall: 
         case = cases.take_step(session, spec=hall.spec, catalogue=hall.catalogue, case_id=case_id, step=body.step,
                                job_no=who.job_no, now=hall.clock(), note=body.note, documents=body.documents,
                                citizen_channels=hall.supervision.citizen_channels,
-                               progress=progress_link(request, case_id))
+                               progress=hall.case_link(request, case_id))
         told = notices.told_citizens(session, case_ids=[case.id])[case.id]
         return public(hall, case, told, session).model_dump_json()
     return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse
 
-from hall.web.pages import to_log_in, device_locations, page, signed_in, texts_for
+from hall.web.pages import device_locations, page, signed_in, texts_for, to_log_in
 
 router = APIRouter(include_in_schema=False)
 

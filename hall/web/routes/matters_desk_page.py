@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from hall.web.pages import to_log_in, page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for, to_log_in
 
 router = APIRouter(include_in_schema=False)
 

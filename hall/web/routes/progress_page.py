@@ -14,28 +14,21 @@ from markupsafe import Markup
 from hall.matters import cases
 from hall.matters.states import MatterRefused
 from hall.models import MAX_ID
-from hall.signing import BadSignature
-from hall.web.pages import to_log_in, page, signed_in, texts_for
+from hall.web.pages import page, signed_in, texts_for, to_log_in
 
 router = APIRouter(include_in_schema=False)
-PURPOSE = "matter"   # the signer's purpose of a case's progress link
-
-
-def progress_link(request: Request, case_id: int) -> str:
-    hall = request.app.state.hall
-    base = hall.settings.public_url or str(request.base_url).rstrip("/")
-    return f"{base}/m/{hall.signer.sign(PURPOSE, str(case_id))}"
 
 
 @router.get("/m/{token}")
 def progress(request: Request, token: Annotated[str, Path(max_length=80)]):
     hall = request.app.state.hall
     texts = texts_for(request)
-    try:
-        case_id = int(hall.signer.verify(PURPOSE, token))
-    except (BadSignature, ValueError):
-        case_id = None
-    found = _case(hall, case_id) if case_id is not None and 1 <= case_id <= MAX_ID else None
+    with hall.engine.reading() as session:
+        try:
+            case_id = cases.case_by_token(session, spec=hall.spec, signer=hall.signer, token=token).id
+        except MatterRefused:
+            case_id = None
+    found = _case(hall, case_id) if case_id is not None else None
     if found is None:
         return page(request, "message.html", status_code=404, texts=texts, title=texts("progress.missing"),
                     message=texts("progress.missing"))
@@ -53,7 +46,7 @@ def receipt(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     if found is None:
         return page(request, "message.html", status_code=404, texts=texts, title=texts("progress.missing"),
                     message=texts("progress.missing"))
-    link = progress_link(request, case_id)
+    link = request.app.state.hall.case_link(request, case_id)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
     return page(request, "receipt.html", texts=texts, link=link, qr=Markup(image.to_string(encoding="unicode")),
                 **found)
