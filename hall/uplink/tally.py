@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session
 from hall.db import order_commits
 from hall.matters.states import OPEN_STATES, Light, MatterState
 from hall.models import MAX_ID, HallDay, ReportedCase, ReportedCounter, ReportedDevice, ReportedTicket
-from hall.ratings.terms import CASE_FINISHED
+from hall.ratings.terms import CASE_FINISHED, SATISFIED_FROM
 from hall.tickets import EventKind, TicketStatus
 from hall.uplink.wire import UplinkEvent
 
 TICKET_KINDS = frozenset({EventKind.ISSUED.value, EventKind.CALLED.value, EventKind.RECALLED.value,
                           EventKind.ABSENT.value, EventKind.HELD.value, EventKind.CALLED_BACK.value,
                           EventKind.TRANSFERRED.value, EventKind.COMPLETED.value})
-SATISFIED_FROM = 3  # 基本满意 and better (docs/ratings.md)
 DAY_FIELDS = ("issued", "served", "waits", "wait_seconds", "rated", "satisfied")
 RATING, MATTER = "rating", "matter"   # the two kinds of case
 _FINISHED_RATING_CASE = frozenset(state.value for state in CASE_FINISHED)
