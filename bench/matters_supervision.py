@@ -8,8 +8,9 @@ closed (completed, a few late, returned or not accepted) a few days after, each 
 steps; one in 200 accepted in the last six weeks is still open, with its light, a tenth of
 those waiting for documents. Each variant of the page (no filter, each light, a department,
 a staff member, an earlier month) then runs the page's domain calls in one reading session
-as its route does, `--runs` times after a warm-up, and so does a case's timeline (random
-cases); that is one round, printed as p50 and p99 per query, and there are `--rounds` of
+of the hall's server as its route does, `--runs` times after a warm-up, and so does a case's
+timeline (random cases); then each page is asked as often over HTTP on 127.0.0.1, of that
+server (in this process), by a supervisor signed in; that is one round, printed as p50 and p99 per query, and there are `--rounds` of
 them, summed up as min/median/max of the rounds' p50 and p99, with the load average after each.
 
     .venv/bin/python bench/matters_supervision.py [--cases 1000000] [--runs 20] [--rounds 3]
@@ -21,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -147,28 +148,44 @@ def the_timeline(session, spec, case_id: int) -> None:
 
 
 def queries(spec, catalogue, count: int, rng: random.Random) -> dict:
+    """Each query's name: its domain calls and the address of its page."""
     from hall.matters.states import Light
 
     department = catalogue.departments[0].name.zh_CN
     page = {"page, no filter": {}, **{f"page, {light.value}": {"light": light} for light in Light},
             f"page, department {department}": {"department": department}, f"page, staff {STAFF[4]}": {"staff": STAFF[4]},
             f"page, month {MONTH:%Y-%m}": {"month": MONTH}}
-    named = {name: (lambda s, kw=kw: the_page(s, spec, **kw)) for name, kw in page.items()}
-    named["a case's timeline"] = lambda s: the_timeline(s, spec, rng.randrange(1, count + 1))
+    named = {name: ((lambda s, kw=kw: the_page(s, spec, **kw)),
+                    (lambda kw=kw: "/supervisor/matters?" + urlencode(
+                        {k: v.value if k == "light" else f"{v:%Y-%m}" if k == "month" else v for k, v in kw.items()})))
+             for name, kw in page.items()}
+    ids = [rng.randrange(1, count + 1) for _ in range(10_000)]
+    named["a case's timeline"] = ((lambda s: the_timeline(s, spec, ids.pop())),
+                                  (lambda: f"/supervisor/matters/{ids.pop()}"))
     return named
 
 
-def measure(queue, named: dict, runs: int) -> dict[str, list[float]]:
+def measure(hall, browser, named: dict, runs: int) -> dict[str, list[float]]:
+    """Each query's domain calls in a reading session, then its page over HTTP."""
     times = {}
-    for name, query in named.items():
-        with queue.reading() as session:
+    for name, (query, address) in named.items():
+        with hall.engine.reading() as session:
             query(session)   # warm-up
         times[name] = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            with queue.reading() as session:
+            with hall.engine.reading() as session:
                 query(session)
             times[name].append(time.perf_counter() - t0)
+    for name, (query, address) in named.items():
+        assert browser.get(address()).status_code == 200   # warm-up
+        times[f"{name}, over HTTP"] = []
+        for _ in range(runs):
+            path = address()
+            t0 = time.perf_counter()
+            answer = browser.get(path)
+            times[f"{name}, over HTTP"].append(time.perf_counter() - t0)
+            assert answer.status_code == 200, (path, answer.status_code)
     return times
 
 
@@ -184,12 +201,16 @@ def main() -> None:
 
     from hall.matters import figures
     from hall.matters.catalogue import load_catalogue
-    from hall.queue import QueueEngine
+    from hall.schemas import Role
+    from hall.settings import ServerSettings
     from hall.spec import load_hall
+    from tests.conftest import SAMPLE_HALL, Clock
     from tests.postgres import PostgresServer
+    from tests.support.api_clients import add_staff, staff_session
+    from tests.support.servers import LiveServer
 
-    spec = load_hall(ROOT / "config" / "hall.toml")
-    catalogue = load_catalogue(ROOT / "config" / "hall.toml", spec)
+    spec = load_hall(SAMPLE_HALL)
+    catalogue = load_catalogue(SAMPLE_HALL, spec)
     postgres = PostgresServer() if "PostgreSQL" in args.databases else None
     if postgres:
         postgres.start()
@@ -199,22 +220,28 @@ def main() -> None:
                 url = postgres.reset() if name == "PostgreSQL" else f"sqlite:///{Path(tmp) / 'hall.db'}"
                 t0 = time.perf_counter()
                 load(url, spec, catalogue, args.cases)
-                queue = QueueEngine(spec, url)
-                with queue.reading() as session:
+                server = LiveServer(ServerSettings(data_dir=Path(tmp), database=url, hall_file=SAMPLE_HALL),
+                                    Clock(datetime(TODAY.year, TODAY.month, TODAY.day, 10, tzinfo=spec.zone)))
+                add_staff(server.hall.engine, "9001", Role.SUPERVISOR, counters=())
+                browser = staff_session(server.url, "9001")
+                with server.hall.engine.reading() as session:
                     open_cases = sum(c.green + c.yellow + c.red
                                      for c in figures.open_counts(session, spec=spec, by="department"))
                 print(f"{name}: {args.cases} cases ({open_cases} open) and their steps written in "
                       f"{time.perf_counter() - t0:.1f} s", flush=True)
                 rounds: dict[str, list[tuple[float, float]]] = {}
-                for n in range(args.rounds):
-                    times = measure(queue, queries(spec, catalogue, args.cases, random.Random(n)), args.runs)
-                    load_now = loadavg()
-                    for query, values in times.items():
-                        p50, p99 = percentile(values, 50) * 1000, percentile(values, 99) * 1000
-                        rounds.setdefault(query, []).append((p50, p99))
-                        print(f"  round {n + 1} {query}: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
-                    print(f"  round {n + 1}: load average {load_now}", flush=True)
-                queue.close()
+                try:
+                    for n in range(args.rounds):
+                        named = queries(spec, catalogue, args.cases, random.Random(n))
+                        times = measure(server.hall, browser, named, args.runs)
+                        load_now = loadavg()
+                        for query, values in times.items():
+                            p50, p99 = percentile(values, 50) * 1000, percentile(values, 99) * 1000
+                            rounds.setdefault(query, []).append((p50, p99))
+                            print(f"  round {n + 1} {query}: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+                        print(f"  round {n + 1}: load average {load_now}", flush=True)
+                finally:
+                    server.stop()
                 for query, rounded in rounds.items():
                     print(f"{name} {query}: p50 {spread([r[0] for r in rounded])} ms, "
                           f"p99 {spread([r[1] for r in rounded])} ms (min / median / max of {args.rounds} rounds)",
