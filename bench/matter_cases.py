@@ -35,21 +35,40 @@ def case_row(spec, entry, *, n: int, accepted: date, state: str, staff: str = "0
 
 def write(url: str, tables) -> None:
     """Makes the schema of a fresh database at `url`, then writes each (table, rows) of
-    `tables` in turn, in batches of BATCH rows in one transaction."""
+    `tables` in turn (rows as dicts, all with the same keys) in batches of BATCH rows:
+    executemany on SQLite, COPY on PostgreSQL, bypassing SQLAlchemy's types."""
     from sqlalchemy import create_engine
 
     from hall.db import make_engine
+    from tests.support.history import naive_utc, sqlite_value
 
     make_engine(url).dispose()  # the schema
     engine = create_engine(url)
-    with engine.begin() as con:
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
         for table, rows in tables:
-            batch = []
+            columns, batch = None, []
+
+            def flush() -> None:
+                names = ", ".join(columns)
+                if engine.dialect.name == "postgresql":
+                    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                        for row in batch:
+                            copy.write_row([naive_utc(row[c]) for c in columns])
+                else:
+                    cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                                       [[sqlite_value(row[c]) for c in columns] for row in batch])
+                batch.clear()
+
             for row in rows:
+                columns = columns or list(row)
                 batch.append(row)
                 if len(batch) == BATCH:
-                    con.execute(table.insert(), batch)
-                    batch = []
+                    flush()
             if batch:
-                con.execute(table.insert(), batch)
-    engine.dispose()
+                flush()
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
