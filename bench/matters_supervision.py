@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -246,6 +247,10 @@ def main() -> None:
                     print(f"{name} {query}: p50 {spread([r[0] for r in rounded])} ms, "
                           f"p99 {spread([r[1] for r in rounded])} ms (min / median / max of {args.rounds} rounds)",
                           flush=True)
+                worst = max(rounds, key=lambda query: statistics.median(r[1] for r in rounds[query]))
+                p99 = statistics.median(r[1] for r in rounds[worst])
+                print(f"{name}: the slowest query at {args.cases} cases, {worst}: median p99 {p99:.1f} ms "
+                      f"[p99 ≤ 200 ms: {'met' if p99 <= 200 else 'not met'}]", flush=True)
     finally:
         if postgres:
             postgres.stop()
