@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import logging
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -32,16 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TODAY = date(2026, 12, 2)
-BATCH = 20_000
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def spread(values: list[float]) -> str:
-    return f"{min(values):.3f} / {statistics.median(values):.3f} / {max(values):.3f}"
+from bench.matter_cases import TODAY, case_row, loadavg, spread, write  # noqa: E402
 
 
 def rows(spec, catalogue, count: int, seed: int = 23):
@@ -58,35 +48,17 @@ def rows(spec, catalogue, count: int, seed: int = 23):
         is_open = n < count
         paused = is_open and n % 10 == 0
         at = datetime(accepted.year, accepted.month, accepted.day, 2, tzinfo=timezone.utc)
-        yield {"hall_id": spec.hall.id, "number": f"{accepted:%Y%m%d}-{n:07d}", "matter_code": entry.matter.code,
-               "service": entry.matter.service, "department": entry.department.name.zh_CN, "ticket_id": None,
-               "applicant_masked": None, "person_hash": None,
-               "state": ("waiting_documents" if paused else "in_progress") if is_open else "completed",
-               "promised_days": entry.matter.days, "accepted_at": at, "accepted_by": "0301",
-               "accepted_here": spec.hall.name.zh_CN, "decided_by": entry.decided_by, "agent": None,
-               "documents": "0", "due": due, "paused_days": 0, "paused_since": yesterday if paused else None,
-               "reason": None, "closed_at": None if is_open else at + timedelta(days=3), "late": False,
-               "light": light_on(spec.hours, due=due, today=yesterday, yellow_days=1).value if is_open else None}
+        yield case_row(spec, entry, n=n, accepted=accepted, due=due,
+                       state=("waiting_documents" if paused else "in_progress") if is_open else "completed",
+                       paused_since=yesterday if paused else None,
+                       closed_at=None if is_open else at + timedelta(days=3),
+                       light=light_on(spec.hours, due=due, today=yesterday, yellow_days=1).value if is_open else None)
 
 
 def load(url: str, spec, catalogue, count: int) -> None:
-    from sqlalchemy import create_engine
-
-    from hall.db import make_engine
     from hall.models import MatterCase
 
-    make_engine(url).dispose()  # the schema
-    engine = create_engine(url)
-    batch = []
-    with engine.begin() as con:
-        for row in rows(spec, catalogue, count):
-            batch.append(row)
-            if len(batch) == BATCH:
-                con.execute(MatterCase.__table__.insert(), batch)
-                batch = []
-        if batch:
-            con.execute(MatterCase.__table__.insert(), batch)
-    engine.dispose()
+    write(url, [(MatterCase.__table__, rows(spec, catalogue, count))])
 
 
 def put_back(queue, spec, url: str) -> None:

@@ -455,6 +455,7 @@ class MatterCase(Base):
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_matter_accepted", "hall_id", "accepted_at"),
         Index("ix_matter_closed", "hall_id", "closed_at"),
+        Index("ix_matter_on_time", "hall_id", "state", "closed_at", "department", "service", "late"),
         Index("ix_matter_person", "hall_id", "person_hash"),
     )
 

@@ -23,6 +23,7 @@ SMOKE_RUNS = [  # script and arguments, a line it prints
     (["supervisor_figures.py", "--ratings", "2000", "--runs", "3"], "figures by staff"),
     (["counter_rating.py", "3"], "completed to rating screen"),
     (["matters_lights.py", "--cases", "500", "--runs", "3"], "open cases for a new day"),
+    (["matters_supervision.py", "--cases", "2000", "--runs", "3", "--rounds", "1"], "a case's timeline: p50"),
     (["history_queries.py", "--quick", "--databases", "SQLite"], "display board"),
     (["uplink_load.py", "--halls", "2", "--tickets", "20", "--live-seconds", "2", "--runs", "3"], "events/s"),
     (["wait_estimate.py", "--seeds", "1", "--until", "09:15"], "nowait>10"),

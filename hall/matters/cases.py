@@ -166,8 +166,8 @@ def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None,
         query = query.where(MatterCase.department == department)
     if staff is not None:
         query = query.where(MatterCase.accepted_by == staff)
-    if open_only:
-        query = query.where(MatterCase.state.in_([s.value for s in OPEN_STATES]))
+    if open_only:   # closed_at, always set on closing, is what the open cases' partial index holds
+        query = query.where(MatterCase.state.in_([s.value for s in OPEN_STATES]), MatterCase.closed_at.is_(None))
     if closed_on is not None:
         start = datetime.combine(closed_on, time(), tzinfo=spec.zone)
         query = query.where(MatterCase.closed_at >= start, MatterCase.closed_at < start + timedelta(days=1))

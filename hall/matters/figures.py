@@ -40,7 +40,8 @@ def open_counts(session: Session, *, spec: HallSpec, by: str) -> list[OpenCount]
     counted = [func.sum(case((MatterCase.light == light, 1), else_=0)) for light in ("green", "yellow", "red")]
     waiting = func.sum(case((MatterCase.state == MatterState.WAITING_DOCUMENTS.value, 1), else_=0))
     rows = session.execute(select(column, *counted, waiting).where(
-        MatterCase.hall_id == spec.hall.id, MatterCase.state.in_([s.value for s in OPEN_STATES]))
+        MatterCase.hall_id == spec.hall.id, MatterCase.state.in_([s.value for s in OPEN_STATES]),
+        MatterCase.closed_at.is_(None))   # read through the open cases' partial index
         .group_by(column).order_by(column)).all()
     return [OpenCount(key, int(g or 0), int(y or 0), int(r or 0), int(w or 0)) for key, g, y, r, w in rows]
 
