@@ -103,8 +103,17 @@
     }
   }
 
+  // Reads of the desk may cross (the live events' and a write's own): an answer is shown only
+  // if no later read's answer is shown already, and none asked before this page's last write
+  // was answered (it may be from before that write, and a staff member would act on it).
+  let asked = 0;
+  let shownFrom = 0;
   async function loadDesk() {
-    desk = await api("GET", `/api/v1/counters/${counter}/queue`);
+    const mine = ++asked;
+    const answer = await api("GET", `/api/v1/counters/${counter}/queue`);
+    if (mine < shownFrom) return;
+    shownFrom = mine;
+    desk = answer;
     skew = new Date(desk.now) - Date.now();
     renderDesk();
   }
@@ -207,8 +216,10 @@
     } catch (e) {
       sayError(e);
     } finally {
-      busy = false;
-      try { await loadDesk(); } catch (e) { renderButtons(); }
+      shownFrom = asked + 1;          // every read asked so far may be from before this write
+      try { await loadDesk(); } catch (e) { /* the buttons below, on the desk as it was */ }
+      busy = false;                   // the buttons wait for the desk after the write
+      renderButtons();
     }
   }
 
