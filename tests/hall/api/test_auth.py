@@ -128,7 +128,7 @@ def test_unknown_account_and_wrong_password_answer_alike_and_are_slowed_alike(li
         assert "set-cookie" not in slowed.headers
     # Both run Argon2: timed again from addresses of their own (none slowed), the least
     # disturbed of several by the machine's other work.
-    for n, job_no in enumerate(["1001", "9999"] * 4):
+    for n, job_no in enumerate(["1001", "9999"] * 8):
         began = time.perf_counter()
         answer = Api(live.url, source=f"127.0.9.{n + 1}").post(
             "/api/v1/session", {"job_no": job_no, "password": "wrong password"})
@@ -136,7 +136,9 @@ def test_unknown_account_and_wrong_password_answer_alike_and_are_slowed_alike(li
         answers[job_no].append((answer.status_code, answer.json(), time.perf_counter() - began))
     known = min(t for *_, t in answers["1001"])
     unknown = min(t for *_, t in answers["9999"])
-    assert known / unknown < 3 and unknown / known < 3
+    # Argon2 takes about 0.2 s here and a refusal without it a few ms: a ratio of 40 or more if
+    # one skipped it; 5 leaves room for the other worker's and the machine's bursts.
+    assert known / unknown < 5 and unknown / known < 5
     assert Api(live.url).post("/api/v1/session", {"job_no": "1002", "password": "x"}).status_code == 401
 
 
