@@ -63,9 +63,11 @@ def log_in(page: Page, job_no: str, *, then: str) -> None:
 
 
 def console_ready(page: Page) -> None:
-    """The console has its queue and its stream: the call button's state is decided."""
+    """The console has its queue, its help calls and alarms, and its stream: it takes keys.
+    The pause button is off only while the page is not yet live (or a write is on its way)."""
     page.wait_for_function("() => document.querySelector('#waiting-count').textContent !== '' && "
-                           "document.querySelector('#connection').hidden")
+                           "document.querySelector('#connection').hidden && "
+                           "!document.querySelector('button.op[data-op=pause]').disabled")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def test_a_kiosk_that_never_called_for_help_is_named_by_its_location(live, add_d
     kiosk.post("/api/v1/devices/reports", {"device_id": "kiosk-07/printer", "kind": "printer", "status": "paper_out"})
     console.wait_for_selector(".alarm.paper_out")
     assert console.text_content(".alarm.paper_out").startswith("一楼东门的取号机 · 缺纸 · ")
-    board.wait_for_selector("#device-alarms li")
+    board.wait_for_selector("#device-alarms li.paper_out")
     assert board.inner_text("#device-alarms").startswith("一楼东门的取号机 · 缺纸 · ")
     devices.wait_for_selector("tr[data-device='kiosk-07'].state-paper_out")
     assert devices.text_content("tr[data-device='kiosk-07'] td:nth-child(2)") == "一楼东门"
@@ -37,7 +37,7 @@ def test_a_kiosk_that_never_called_for_help_is_named_by_its_location(live, add_d
         page.reload()
     devices.wait_for_selector("tr[data-device='kiosk-07'].state-paper_out")
     assert devices.text_content("tr[data-device='kiosk-07'] td:nth-child(2)") == "二楼西侧"
-    board.wait_for_selector("#device-alarms li")
+    board.wait_for_selector("#device-alarms li.paper_out")
     assert board.inner_text("#device-alarms").startswith("二楼西侧的取号机 · 缺纸 · ")
     console.reload()
     console.wait_for_selector(".alarm.paper_out")
