@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Protocol
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
@@ -61,11 +61,10 @@ def _recent_durations() -> Select:
 _RECENT = _recent_durations()
 
 
-class _Waiting(NamedTuple):
-    """A waiting ticket as the play sees it; `key` is its place in the calling order (a
-    tuple: made for every waiting ticket on every reading)."""
+class _Waiting(Protocol):
+    """A waiting ticket as the play sees it: a row of hall.ticket_queries.CallingOrder's
+    queue, or the ticket itself."""
 
-    key: tuple[int, float]
     service: str
     target_counter: str | None
 
@@ -77,10 +76,10 @@ class _Counter:
     paused: bool
     free_in: float   # minutes until the ticket it serves now is done
 
-    def may_call(self, ticket: _Waiting) -> bool:
-        if ticket.target_counter is not None:
-            return ticket.target_counter == self.id
-        return ticket.service in self.services
+    def may_call(self, service: str, target_counter: str | None) -> bool:
+        if target_counter is not None:
+            return target_counter == self.id
+        return service in self.services
 
 
 @dataclass(frozen=True)
@@ -114,9 +113,7 @@ def ticket_info(session: Session, *, spec: HallSpec, ticket: Ticket | Row, now: 
         rank = order.ranks[Priority(ticket.priority)]
         before = session.execute(order.waiting_before, {
             "hall": spec.hall.id, "today": today, "rank": rank, "ticket": ticket.id}).all()
-        queue = [_waiting(row) for row in before]
-        target = _Waiting(key=(rank, ticket.id), service=ticket.service, target_counter=ticket.target_counter)
-        wait = _wait_for(_hall_now(session, spec=spec, now=now), queue, target)
+        wait = _wait_for(_hall_now(session, spec=spec, now=now), before, ticket)
     if ticket.target_counter is not None:
         counters = (ticket.target_counter,)
     else:
@@ -139,9 +136,9 @@ def services_status(session: Session, *, spec: HallSpec, now: datetime) -> list[
     issued = issued_today(session, hall_id=spec.hall.id, today=today)
     hall = _hall_now(session, spec=spec, now=now)
     order = calling_order(tuple(spec.hall.priority_first))
-    queue = [_waiting(row) for row in session.execute(order.waiting, key)]
+    queue = session.execute(order.waiting, key).all()
     rank = order.ranks[Priority.NORMAL]  # a new ticket comes after every one of its class or before
-    waits = _new_ticket_waits(hall, queue[:bisect_right([w.key for w in queue], (rank, math.inf))],
+    waits = _new_ticket_waits(hall, queue[:bisect_right([row.rank for row in queue], rank)],
                               [svc.code for svc in spec.services])
     reason, reopens_at = hours.issuing_refusal(spec.hours, spec.zone, now)
     out = []
@@ -156,10 +153,6 @@ def services_status(session: Session, *, spec: HallSpec, now: datetime) -> list[
             estimated_wait_minutes=waits[svc.code], issued_today=issued.get(svc.code, 0),
             quota=svc.daily_quota, refusal=refusal, reopens_at=reopens))
     return out
-
-
-def _waiting(row: Row) -> _Waiting:
-    return _Waiting(key=(row.rank, row.id), service=row.service, target_counter=row.target_counter)
 
 
 def _hall_now(session: Session, *, spec: HallSpec, now: datetime) -> _Hall:
@@ -185,13 +178,14 @@ def _hall_now(session: Session, *, spec: HallSpec, now: datetime) -> _Hall:
 def _wait_for(hall: _Hall, queue: list[_Waiting], target: _Waiting) -> _Wait:
     """The target's wait behind `queue` (the tickets before it, in calling order); marked
     paused, and counted as if its counters resumed now, when they are all paused."""
-    tickets = [*queue, target]
+    tickets, last = [*queue, target], len(queue)
     for counters, paused in ((hall.open, False), (hall.counters, True)):
+        its = [c.may_call(target.service, target.target_counter) for c in counters]
         called = []  # when its counters call the tickets before it
         for at, i, n in _calls(counters, hall.means, tickets):
-            if n == len(queue):
+            if n == last:
                 return _Wait(ahead=sum(1 for t in called if t < at), minutes=wait_minutes(at), paused=paused)
-            if n is not None and counters[i].may_call(target):
+            if n is not None and its[i]:
                 called.append(at)
     return _Wait(ahead=0, minutes=0, paused=True)  # its counter is no longer in the hall's configuration
 
@@ -222,22 +216,31 @@ def _calls(counters: tuple[_Counter, ...], means: dict[str, float],
     come: when, which counter (its index) and which ticket (its index), or None once the
     counter has nothing left that it may call, free from then on. Each counter, as soon as
     it is free, takes the first ticket left that it may call (hall.calling.call_next); ties
-    go to the counter configured first. Each reads the queue once, front to back: what it
-    has passed is taken or not its to call, for good."""
-    taken = [False] * len(queue)
-    read = [0] * len(counters)   # how far each counter has read
+    go to the counter configured first.
+
+    The queue is read as lanes, one per service and target counter, each in calling order:
+    every counter that may call a lane takes its tickets front to back, so a lane is used up
+    from its front, and a counter's first ticket left is the least of its lanes' fronts. A
+    call costs the number of the counter's lanes, not the length of the queue."""
+    lanes: dict[tuple[str, str | None], list[int]] = {}
+    for n, ticket in enumerate(queue):
+        lanes.setdefault((ticket.service, ticket.target_counter), []).append(n)
+    fronts = dict.fromkeys(lanes, 0)
+    ends = {lane: len(members) for lane, members in lanes.items()}
+    mine = [[lane for lane in lanes if counter.may_call(*lane)] for counter in counters]
     free = [(c.free_in, i) for i, c in enumerate(counters)]
     heapq.heapify(free)
     while free:
         at, i = heapq.heappop(free)
-        counter, n = counters[i], read[i]
-        while n < len(queue) and (taken[n] or not counter.may_call(queue[n])):
-            n += 1
-        read[i] = n
-        if n == len(queue):
+        best, n = None, len(queue)
+        for lane in mine[i]:
+            front = fronts[lane]
+            if front < ends[lane] and lanes[lane][front] < n:
+                best, n = lane, lanes[lane][front]
+        if best is None:
             yield at, i, None
             continue
-        taken[n] = True
+        fronts[best] += 1
         yield at, i, n
         heapq.heappush(free, (at + means.get(queue[n].service, 0.0), i))
 

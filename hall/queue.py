@@ -92,15 +92,22 @@ class QueueEngine:
                      person_hash: str | None = None, age: int | None = None) -> TicketInfo:
         """Numbers and stores a ticket (hall.issuing); raises TicketRefused. A refused or
         failed issue rolls back with its transaction and so consumes no number."""
+        ticket = self.store_ticket(service, priority=priority, person_hash=person_hash, age=age)
+        # Read after the commit, without the write lock: the place in the queue is as true
+        # a moment later, and other kiosks need not wait for it.
+        return self._info(ticket)
+
+    def store_ticket(self, service: str, *, priority: Priority = Priority.NORMAL,
+                     person_hash: str | None = None, age: int | None = None) -> Row:
+        """issue_ticket without the ticket's place in the queue, for a caller inside
+        transaction() (the server's idempotent write): that place is read after the commit,
+        since playing the queue forward inside would hold every other writer up meanwhile."""
         now = self._now()
         svc, priority = issuing.admit(spec=self.spec, service=service, priority=priority,
                                       person_hash=person_hash, age=age, now=now)
         with self._write() as session:
-            ticket = issuing.issue(session, spec=self.spec, svc=svc, priority=priority,
-                                   person_hash=person_hash, now=now)
-        # Read after the commit, without the write lock: the place in the queue is as true
-        # a moment later, and other kiosks need not wait for it.
-        return self._info(ticket)
+            return issuing.issue(session, spec=self.spec, svc=svc, priority=priority,
+                                 person_hash=person_hash, now=now)
 
     def check_in(self, code: str) -> TicketInfo:
         """A booked ticket for a booking code (docs/booking-qr.md), once per booking; the

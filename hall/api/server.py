@@ -81,14 +81,19 @@ class HallServer:
         self.engine.close()
 
     def write(self, request: Request, *, principal: str, key: str | None, body: str,
-              write: Callable[[Session], str], status_code: int = 200) -> Response:
+              write: Callable[[Session], str], show: Callable[[str], str] | None = None,
+              status_code: int = 200) -> Response:
         """Runs a write once per idempotency key and answers with its JSON; a replay is
-        marked with the header Idempotent-Replayed."""
+        marked with the header Idempotent-Replayed. With `show`, what `write` returns is
+        what is stored, and the answer is made from it after the commit, the first time and
+        on every replay: for what is read as the hall moves on, outside the writers' turn."""
         fingerprint = idempotency.fingerprint(request.method, request.url.path, body)
         answer, replayed = idempotency.once(self.engine, hall_id=self.hall_id, principal=principal, key=key,
                                             request=fingerprint, write=write, now=self.clock)
         if not replayed:
             self.feed.ring()
+        if show is not None:
+            answer = show(answer)
         return Response(answer, status_code=status_code, media_type="application/json",
                         headers={"Idempotent-Replayed": "true"} if replayed else None)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -18,11 +19,17 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
                         409: {"model": Problem, "description": "refused: closed, quota reached, ... (see reason)"}},
              summary="Issue a ticket (kiosks and staff)")
 def issue_ticket(body: IssueRequest, request: Request, hall: HallDep, who: Issuer, key: IdempotencyKey = None):
+    """The ticket's id is what its key keeps; its place in the queue is read after the
+    commit (a replay gets the same ticket, as it stands then)."""
     def write(_session) -> str:
-        ticket = hall.engine.issue_ticket(body.service, priority=body.priority, person_hash=body.person_hash,
+        ticket = hall.engine.store_ticket(body.service, priority=body.priority, person_hash=body.person_hash,
                                           age=body.age)
-        return TicketPublic.of(ticket, hall.ticket_link(request, ticket.id)).model_dump_json()
-    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write,
+        return json.dumps({"id": ticket.id})
+
+    def show(stored: str) -> str:
+        ticket_id = json.loads(stored)["id"]
+        return TicketPublic.of(hall.engine.ticket(ticket_id), hall.ticket_link(request, ticket_id)).model_dump_json()
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write, show=show,
                       status_code=201)
 
 

@@ -34,8 +34,11 @@ def small_disk():
     folder.chmod(0o755)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0777", "tmpfs", str(folder)], check=True)
     yield folder
-    gc.collect()  # a connection caught in the full disk's traceback holds the file until collected
-    until(lambda: subprocess.run(["umount", str(folder)], capture_output=True).returncode == 0,
+    # A connection caught in the full disk's traceback holds its file until collected, and
+    # the server's threads may drop theirs a moment after it stopped: collect until it goes.
+    until(lambda: gc.collect() is not None and subprocess.run(["umount", str(folder)],
+                                                              capture_output=True).returncode == 0,
+          seconds=60, every=0.2,
           what=lambda: "the small disk let go by " + subprocess.run(["fuser", "-vm", str(folder)], text=True,
                                                                  capture_output=True).stderr)
     folder.rmdir()
