@@ -181,9 +181,9 @@ def job_end(profile: PrinterProfile) -> bytes:
             + (cmd.CUT_PARTIAL if profile.cut == "partial" else cmd.CUT_FULL))
 
 
-def centred_lines(value: str, width: int, max_lines: int, encoding: str) -> bytes:
+def wrapped_lines(value: str, width: int, max_lines: int, encoding: str) -> bytes:
     """A text wrapped to ``width`` cells and clipped to ``max_lines``, each line ended; nothing
-    for a blank text. Centred by the printer (``ALIGN_CENTER``) where the caller set it."""
+    for a blank text. Aligned as the caller set the printer (``ALIGN_CENTER`` for most)."""
     value = printable(value).strip()
     if not value:
         return b""
@@ -237,7 +237,7 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
 
     out = bytearray(job_start(profile))
 
-    hall = centred_lines(printout.hall_name, columns, MAX_LINES["hall"], enc)
+    hall = wrapped_lines(printout.hall_name, columns, MAX_LINES["hall"], enc)
     if hall:
         out += cmd.BOLD_ON + hall + cmd.BOLD_OFF
 
@@ -255,7 +255,7 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
         if tag:
             out += cmd.INVERT_ON + cmd.BOLD_ON + text(f" {tag} ") + cmd.BOLD_OFF + cmd.INVERT_OFF + cmd.LF
 
-    service = centred_lines(printout.service, columns // 2, MAX_LINES["service"], enc)
+    service = wrapped_lines(printout.service, columns // 2, MAX_LINES["service"], enc)
     if service:
         out += cmd.SIZE_DOUBLE + service + cmd.SIZE_NORMAL
 
@@ -268,9 +268,9 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
     qr = qr_code(printout.qr_payload, profile)
     if qr:
         out += cmd.LF + qr
-        out += centred_lines(printout.qr_caption, columns, MAX_LINES["caption"], enc)
+        out += wrapped_lines(printout.qr_caption, columns, MAX_LINES["caption"], enc)
 
-    footer = b"".join(centred_lines(line, columns, MAX_LINES["footer"], enc)
+    footer = b"".join(wrapped_lines(line, columns, MAX_LINES["footer"], enc)
                       for line in printout.footer[:MAX_FOOTER_LINES])
     if footer:
         out += cmd.LF + footer
