@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request
 from markupsafe import Markup
 
 from hall.matters import cases
+from hall.matters.case_sheet import case_sheet
 from hall.matters.states import MatterRefused
 from hall.models import MAX_ID
 from hall.web.pages import page, signed_in, texts_for, to_log_in
@@ -53,17 +54,12 @@ def receipt(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
 
 
 def _case(hall, case_id: int) -> dict | None:
-    """The case and what its pages show of it, or None if this hall has no such case."""
+    """What its pages show of the case (hall.matters.case_sheet), or None if this hall has no
+    such case."""
     today = hall.clock().astimezone(hall.spec.zone).date()
     with hall.engine.reading() as session:
         try:
-            case = cases.one_case(session, spec=hall.spec, case_id=case_id)
+            sheet = case_sheet(session, spec=hall.spec, catalogue=hall.catalogue, case_id=case_id, today=today)
         except MatterRefused:
             return None
-    entry = hall.catalogue.entry(case.matter_code)
-    received = cases.received(case)
-    documents = list(enumerate(entry.matter.documents)) if entry else []
-    return {"case": case, "entry": entry, "due": cases.due_now(case, spec=hall.spec, today=today),
-            "accepted_day": case.accepted_at.astimezone(hall.spec.zone).date(),
-            "received": [d for i, d in documents if i in received],
-            "owed": [d for i, d in documents if i not in received]}
+    return vars(sheet)
