@@ -17,9 +17,10 @@ def receipt_printout(sheet: CaseSheet, *, texts: Catalogue, hall_name: str, link
              (t("guides.department"), case.department)]
     if case.applicant_masked:
         facts.append((t("receipt.applicant"), case.applicant_masked))
-    facts += [(t("progress.accepted_at"), sheet.accepted_day.isoformat()), (t("receipt.staff"), case.accepted_by)]
+    facts.append((t("progress.accepted_at"), sheet.accepted_day.isoformat()))
     if sheet.due:
         facts.append((t("progress.due"), sheet.due.isoformat()))
+    facts.append((t("receipt.staff"), case.accepted_by))
     footer = ()
     if entry:
         footer = (f"{t('guides.phone')} {entry.matter.phone}",

@@ -1,7 +1,8 @@
 """A case's pages (办件): its progress for the citizen, opened from the receipt's QR code
 (/m/TOKEN, signed by the hall: no case can be guessed) and showing its state, the promised
 date and the documents still owed, never a name or an ID number; and its acceptance receipt
-(受理回执) for the staff member to print from the browser (a print stylesheet), with that QR."""
+(受理回执) for the staff member to print from the browser (a print stylesheet), with that QR,
+or on their counter's printer where hall.toml names one (the page's script asks the API)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -47,10 +48,14 @@ def receipt(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     if found is None:
         return page(request, "message.html", status_code=404, texts=texts, title=texts("progress.missing"),
                     message=texts("progress.missing"))
-    link = request.app.state.hall.case_link(request, case_id)
+    link = hall.case_link(request, case_id)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    # The counters of this session whose printer can print it there too (hall.toml).
+    printers = [c for c in who.counters if hall.printers.has_printer(c)]
+    data = {"texts": texts.section("common", "receipt"), "lang": texts.language, "case_id": case_id,
+            "counters": printers}
     return page(request, "receipt.html", texts=texts, link=link, qr=Markup(image.to_string(encoding="unicode")),
-                **found)
+                data=data, **found)
 
 
 def _case(hall, case_id: int) -> dict | None:

@@ -98,7 +98,7 @@ def test_the_receipt_reaches_the_counters_printer_as_the_receipt_page_shows_it(l
     assert lines[:3] == ["城关县政务服务中心", "受理回执", "20261125-0001"]
     assert paper.largest_text() == "受理回执 20261125-0001"
     assert lines[3:14] == ["事项：户口迁入", "实施部门：县公安局", "申请人证件号：1101**********002X",
-                           "受理日期：2026-11-25", "受理人：0301", "承诺办结日期：2026-12-02", "已收材料",
+                           "受理日期：2026-11-25", "承诺办结日期：2026-12-02", "受理人：0301", "已收材料",
                            "1. 居民身份证", "2. 房屋产权证明或租赁合同", "尚需补交的材料", "1. 户口簿"]
     assert lines[-3:] == ["扫码查询办理进度", "咨询电话 0359-3023302", "监督投诉电话 0359-3023390"]
     # Its QR code is the case's progress link, which opens the case's page.
