@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from devices import escpos_commands as cmd
 from devices.printer_profiles import PrinterProfile
-from devices.ticket_layout import (MAX_LINES, clip_lines, detail_lines, job_end, job_start, printable, qr_code,
-                                   text_columns, wrap_columns, wrapped_lines)
+from devices.ticket_layout import (MAX_LINES, clip_lines, closing, detail_lines, job_start, printable, text_columns,
+                                   wrap_columns, wrapped_lines)
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ class ReceiptPrintout:
 MAX_FACTS = 8
 MAX_ITEMS = 30            # in all lists: the catalogue's most documents a matter has (hall.matters.catalogue)
 MAX_ITEM_LINES = 2
-MAX_FOOTER_LINES = 4
 MAX_RECEIPT_BYTES = 16384  # with every text at its limit in four-byte GB18030 characters
 
 
@@ -78,13 +77,6 @@ def render_receipt(printout: ReceiptPrintout, profile: PrinterProfile) -> bytes:
             out += _item_lines(number, item, columns, enc)
     out += cmd.ALIGN_CENTER
 
-    qr = qr_code(printout.qr_payload, profile)
-    if qr:
-        out += cmd.LF + qr + wrapped_lines(printout.qr_caption, columns, MAX_LINES["caption"], enc)
-    footer = b"".join(wrapped_lines(line, columns, MAX_LINES["footer"], enc)
-                      for line in printout.footer[:MAX_FOOTER_LINES])
-    if footer:
-        out += cmd.LF + footer
-    out += job_end(profile)
+    out += closing(printout.qr_payload, printout.qr_caption, printout.footer, profile)
     assert len(out) <= MAX_RECEIPT_BYTES, len(out)  # the limits above guarantee it
     return bytes(out)

@@ -222,6 +222,20 @@ def qr_code(payload: str, profile: PrinterProfile) -> bytes:
             + cmd.qr_command(cmd.QR_FN_PRINT, bytes((cmd.QR_M,))))
 
 
+def closing(qr_payload: str, qr_caption: str, footer: tuple[str, ...], profile: PrinterProfile) -> bytes:
+    """A centred printout's end: the QR code and its caption, the footer's lines (at most
+    MAX_FOOTER_LINES), then the cut."""
+    out = bytearray()
+    qr = qr_code(qr_payload, profile)
+    if qr:
+        out += cmd.LF + qr + wrapped_lines(qr_caption, profile.columns, MAX_LINES["caption"], profile.encoding)
+    lines = b"".join(wrapped_lines(line, profile.columns, MAX_LINES["footer"], profile.encoding)
+                     for line in footer[:MAX_FOOTER_LINES])
+    if lines:
+        out += cmd.LF + lines
+    return bytes(out + job_end(profile))
+
+
 def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
     """The complete print job for one ticket, ready for a single raw write.
 
@@ -265,16 +279,6 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
             out += detail_lines(label, value, columns, MAX_LINES["detail"], enc)
         out += cmd.ALIGN_CENTER
 
-    qr = qr_code(printout.qr_payload, profile)
-    if qr:
-        out += cmd.LF + qr
-        out += wrapped_lines(printout.qr_caption, columns, MAX_LINES["caption"], enc)
-
-    footer = b"".join(wrapped_lines(line, columns, MAX_LINES["footer"], enc)
-                      for line in printout.footer[:MAX_FOOTER_LINES])
-    if footer:
-        out += cmd.LF + footer
-
-    out += job_end(profile)
+    out += closing(printout.qr_payload, printout.qr_caption, printout.footer, profile)
     assert len(out) <= MAX_TICKET_BYTES, len(out)  # the limits above guarantee it
     return bytes(out)

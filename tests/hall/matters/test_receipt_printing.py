@@ -6,7 +6,6 @@ that takes the bytes and answers nothing, one out of paper: each a clear 409 or 
 request left waiting on it."""
 from __future__ import annotations
 
-import shutil
 import socket
 
 import pytest
@@ -16,9 +15,9 @@ from sqlalchemy import create_engine, text
 from devices.escpos_parse import parse_escpos
 from hall.schemas import Role
 from hall.settings import ServerSettings
-from tests.conftest import ROOT, SAMPLE_HALL
 from tests.devices.tcp_printer import TcpPrinter
 from tests.hall.matters.test_cases_api import HOUSEHOLD_MOVE, ID_NUMBER
+from tests.support.counter_printers import printing_settings, running
 from tests.support.waiting import until
 
 PRINTING = "/api/v1/counters/{}/printer/receipts"
@@ -32,33 +31,19 @@ def free_closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def hall_with_printers(folder, urls: dict[str, str]):
-    """The sample hall and its matters in `folder`, the counters of `urls` naming their
-    printers."""
-    hall = SAMPLE_HALL.read_text(encoding="utf-8")
-    for counter, url in urls.items():
-        hall = hall.replace(f'[[counters]]\nid = "{counter}"\n', f'[[counters]]\nid = "{counter}"\nprinter = "{url}"\n')
-    (folder / "hall.toml").write_text(hall, encoding="utf-8")
-    shutil.copytree(ROOT / "config" / "matters", folder / "matters")
-    return folder / "hall.toml"
-
-
 @pytest.fixture(scope="module")
 def printers():
-    made = {PRINTED_AT: TcpPrinter(), SILENT_AT: TcpPrinter(online=False), PAPERLESS_AT: TcpPrinter(paper="out")}
-    yield made
-    for printer in made.values():
-        printer.close()
+    with running({PRINTED_AT: TcpPrinter(), SILENT_AT: TcpPrinter(online=False),
+                  PAPERLESS_AT: TcpPrinter(paper="out")}) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
 def module_settings(tmp_path_factory, module_database, printers) -> ServerSettings:
     """The module's server: the sample hall with printers at counters 3 to 6."""
-    folder = tmp_path_factory.mktemp("server")
     urls = {counter: printer.url for counter, printer in printers.items()}
     urls[UNREACHABLE_AT] = f"tcp://127.0.0.1:{free_closed_port()}"
-    return ServerSettings(data_dir=folder, database=module_database, offline_after=2,
-                          hall_file=hall_with_printers(folder, urls))
+    return printing_settings(tmp_path_factory.mktemp("server"), module_database, urls)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 from devices.escpos_parse import parse_escpos
 from hall.settings import ServerSettings
 from tests.devices.tcp_printer import TcpPrinter
-from tests.hall.matters.test_receipt_printing import hall_with_printers
 from tests.hall.web.conftest import log_in, overflowing, screenshot
 from tests.support.accessibility import violations
+from tests.support.counter_printers import printing_settings, running
 from tests.support.waiting import until
 
 MOVE = "140830-GA-0302"
@@ -19,18 +19,15 @@ MOVE = "140830-GA-0302"
 
 @pytest.fixture(scope="module")
 def printers():
-    made = {"3": TcpPrinter(), "6": TcpPrinter(paper="out")}
-    yield made
-    for printer in made.values():
-        printer.close()
+    with running({"3": TcpPrinter(), "6": TcpPrinter(paper="out")}) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
 def module_settings(tmp_path_factory, module_database, printers) -> ServerSettings:
     """The module's server: the sample hall with printers at counters 3 and 6."""
-    folder = tmp_path_factory.mktemp("server")
-    return ServerSettings(data_dir=folder, database=module_database, offline_after=2, hall_file=hall_with_printers(
-        folder, {counter: printer.url for counter, printer in printers.items()}))
+    return printing_settings(tmp_path_factory.mktemp("server"), module_database,
+                             {counter: printer.url for counter, printer in printers.items()})
 
 
 def receipt_page(live, login, open_page, counter: str, language: str = "zh_CN"):
