@@ -8,7 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from devices.receipt_layout import render_receipt
+from devices.ticket_layout import MAX_QR_PAYLOAD
 from hall.api.deps import HallDep, OperatedCounter
+from hall.api.errors import ApiError
 from hall.matters.case_sheet import case_sheet
 from hall.matters.receipt_printout import receipt_printout
 from hall.matters.schemas import ReceiptPrintedPublic, ReceiptPrintRequest
@@ -30,8 +32,13 @@ def print_receipt(counter_id: OperatedCounter, body: ReceiptPrintRequest, reques
     with hall.engine.reading() as session:
         sheet = case_sheet(session, spec=hall.spec, catalogue=hall.catalogue, case_id=body.case_id, today=today)
     profile = hall.printers.profile(counter_id)
+    link = hall.case_link(request, body.case_id)
+    if len(link.encode()) > MAX_QR_PAYLOAD:   # made from the request's Host where no --public-url is set
+        raise ApiError(422, "invalid", f"the case's progress link would be {len(link.encode())} bytes, more than "
+                                       f"the receipt's QR code holds ({MAX_QR_PAYLOAD}): the request's Host header "
+                                       "is too long; send the server's own address, or set --public-url")
     printout = receipt_printout(sheet, texts=Texts(body.language), hall_name=hall.spec.hall.name.get(body.language),
-                                link=hall.case_link(request, body.case_id))
+                                link=link)
     printed = hall.printers.print_job(counter_id, render_receipt(printout, profile), "receipt")
     return ReceiptPrintedPublic(counter=counter_id, case_id=body.case_id, bytes=printed.bytes_written,
                                 paper_low=printed.paper_low)

@@ -66,8 +66,8 @@ def case(desk) -> dict:
     return opened.json()
 
 
-def print_at(who, counter: str, case_id: int, **body):
-    return who.post(PRINTING.format(counter), {"case_id": case_id, **body})
+def print_at(who, counter: str, case_id: int, headers: dict | None = None, **body):
+    return who.post(PRINTING.format(counter), {"case_id": case_id, **body}, headers=headers)
 
 
 def test_the_receipt_reaches_the_counters_printer_as_the_receipt_page_shows_it(live, desk, case, printed):
@@ -126,6 +126,18 @@ def test_a_case_unknown_or_of_another_hall_is_not_found(desk, case, db_url, prin
     assert (answer.status_code, answer.json()["reason"]) == (404, "not_found")
     assert print_at(desk, "99", case["id"]).json()["error"] == "unknown_counter"
     assert printed == []
+
+
+def test_a_host_too_long_for_the_qr_code_is_refused_before_printing(desk, case, printed):
+    """Without --public-url the progress link is made from the request's Host header."""
+    host = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 60 + ".example.cn"
+    # requests matches its cookies to the Host header: the session's is sent by hand.
+    answer = print_at(desk, PRINTED_AT, case["id"], headers={
+        "Host": host * 2, "Cookie": f"hall_session={desk.http.cookies['hall_session']}"})
+    assert (answer.status_code, answer.json()["error"]) == (422, "invalid"), answer.text
+    assert "Host header is too long" in answer.json()["message"]
+    assert print_at(desk, PRINTED_AT, case["id"]).status_code == 200
+    assert len(printed) == 1
 
 
 @pytest.mark.parametrize("counter,status,error,words", [
