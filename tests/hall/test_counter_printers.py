@@ -1,6 +1,6 @@
 """A counter's printer in hall.toml: read as the driver reads it, so that a URL it could not
 open, or an unknown paper, stops the server at start naming the file, the line and the key;
-and kept out of the definition a hall sends to its parent."""
+kept out of the definition a hall sends to its parent; a simulated one spooling its jobs."""
 from __future__ import annotations
 
 import os
@@ -9,9 +9,12 @@ import sys
 
 import pytest
 
+from devices.receipt_layout import render_receipt
 from hall.configfile import ConfigError
+from hall.counter_printers import CounterPrinters, CounterPrintFailed, PrinterProblem
 from hall.spec import load_hall
 from tests.conftest import ROOT, SAMPLE_HALL
+from tests.devices.test_receipt_layout import receipt
 
 COUNTER_3 = '[[counters]]\nid = "3"\nservices = ["household"]\n'
 
@@ -71,3 +74,19 @@ def test_every_form_a_kiosk_takes_names_a_counters_printer_and_none_goes_up(tmp_
         # The definition the uplink sends its parent (spec.model_dump) names no printer.
         assert "printer" not in str(spec.model_dump(mode="json")), form
     assert next(c for c in load_hall(SAMPLE_HALL).counters if c.id == "3").printer is None
+
+
+def test_a_counter_on_the_simulated_printer_gets_its_receipts_in_the_data_folder(tmp_path):
+    """simprinter:// at a counter spools each job where the server keeps its data, as a
+    kiosk's does, with a preview a person can read; a counter without a printer says so."""
+    path, _ = hall_file(tmp_path, 'printer = "simprinter://"\nprinter_profile = "58mm"\n')
+    printers = CounterPrinters(load_hall(path), spool_dir=tmp_path / "printer")
+    job = render_receipt(receipt(), printers.profile("3"))
+    printed = printers.print_job("3", job, "receipt")
+    assert (printed.bytes_written, printed.paper_low) == (len(job), False)
+    assert (tmp_path / "printer" / "ticket-0001.bin").read_bytes() == job
+    preview = (tmp_path / "printer" / "ticket-0001.txt").read_text(encoding="utf-8")
+    assert "受理回执" in preview and "1. 居民户口簿" in preview
+    with pytest.raises(CounterPrintFailed) as refused:
+        printers.print_job("1", job, "receipt")
+    assert refused.value.problem is PrinterProblem.NO_PRINTER
