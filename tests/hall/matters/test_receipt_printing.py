@@ -146,7 +146,7 @@ def test_a_host_too_long_for_the_qr_code_is_refused_before_printing(desk, case, 
     (SILENT_AT, 503, "printer_offline", "offline or not answering"),
     (PAPERLESS_AT, 503, "paper_out", "paper out"),
 ])
-def test_a_printer_that_cannot_print_is_said_so(desk, case, printers, counter, status, error, words):
+def test_a_printer_that_cannot_print_is_said_so(desk, case, printers, printed, counter, status, error, words):
     answer = print_at(desk, counter, case["id"])
     assert (answer.status_code, answer.json()["error"]) == (status, error), answer.text
     assert words in answer.json()["message"]
