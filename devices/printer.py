@@ -360,16 +360,20 @@ class TicketPrinter:
         return float(getattr(self.connection, "timeout", 0) or 0)
 
     def print_ticket(self, printout: TicketPrintout) -> int:
-        """Print one ticket; returns the bytes written.
+        """Print one ticket; returns the bytes written (see print_job)."""
+        return self.print_job(render_ticket(printout, self.profile), "ticket")
+
+    def print_job(self, data: bytes, what: str) -> int:
+        """Print one job already rendered for this printer's profile (``what`` names it in
+        messages: "ticket", "receipt"); returns the bytes written.
 
         Refuses (PaperOut, PrinterOffline) before sending anything when the printer says it
         cannot print, so the kiosk can tell the citizen before a ticket is lost; paper near
         its end prints and shows in ``last_status`` for the staff. Where the connection reads
-        back, the printer is asked again once the ticket has left: a printer that no longer
+        back, the printer is asked again once the job has left: a printer that no longer
         answers (it hung up, its socket was dead) or ran out of paper did not print it whole,
         and PrinterWriteFailed or PaperOut says so.
         """
-        data = render_ticket(printout, self.profile)
         with self._lock:
             status = self._checked_status(
                 PaperOut(f"printer {self.url}: paper out", url=self.url),
@@ -382,12 +386,12 @@ class TicketPrinter:
                 recent = "\n  ".join(self.connection.wire.recent())
                 logger.error("printer %s: write failed: %s; recent wire traffic:\n  %s", self.url, cause(e), recent)
                 raise PrinterWriteFailed(
-                    f"printer {self.url}: writing a {len(data)}-byte ticket failed: {cause(e)}", url=self.url
+                    f"printer {self.url}: writing a {len(data)}-byte {what} failed: {cause(e)}", url=self.url
                 ) from e
             if self._reads_back:
                 status = self._checked_status(
-                    PaperOut(f"printer {self.url}: paper ran out during a {len(data)}-byte ticket", url=self.url),
-                    PrinterWriteFailed(f"printer {self.url}: sent a {len(data)}-byte ticket, but the printer did "
+                    PaperOut(f"printer {self.url}: paper ran out during a {len(data)}-byte {what}", url=self.url),
+                    PrinterWriteFailed(f"printer {self.url}: sent a {len(data)}-byte {what}, but the printer did "
                                        "not answer after it: it may not have printed", url=self.url))
         if status is PrinterStatus.PAPER_NEAR_END:
             logger.warning("printer %s: paper near its end", self.url)

@@ -1,6 +1,6 @@
-"""The ticket printer's URL read in one place, without loading python-escpos: the driver
-opens what it names (devices.printer), and the kiosk's start-up check refuses at start what
-the driver could not open (kiosk.config)."""
+"""A printer's URL read in one place, without loading python-escpos: the driver opens what
+it names (devices.printer), and the start-up checks of the kiosk (kiosk.config) and of the
+hall's counters (hall.spec) refuse at start what the driver could not open."""
 
 from __future__ import annotations
 
@@ -53,6 +53,15 @@ def printer_target(url: str) -> PrinterTarget:
             raise BadDeviceUrl(f"{url!r}: expected file:///PATH, e.g. file:///dev/usb/lp0")
         return PrinterTarget(scheme, path=path)
     raise BadDeviceUrl(f"unknown printer URL scheme {parts.scheme!r} in {url!r}; expected one of: {EXPECTED_FORMS}")
+
+
+def configured_printer(url: str) -> PrinterTarget:
+    """A printer URL as a configuration file names it (a kiosk's, a counter's in hall.toml):
+    read as printer_target reads it, its scheme written out. A bare path, which test-print
+    takes for a file, is a mistake there."""
+    if "://" not in url:
+        raise BadDeviceUrl(f"{url!r} names no printer URL scheme; expected one of: {EXPECTED_FORMS}")
+    return printer_target(url)
 
 
 def _usb_ids(url: str, location: str, path: str, query: str) -> dict[str, int]:

@@ -167,6 +167,75 @@ def _number_magnification(number: str, tag: str | None, profile: PrinterProfile)
     return width, height, beside
 
 
+def job_start(profile: PrinterProfile) -> bytes:
+    """A print job's first bytes: the printer reset, Chinese mode where the profile uses it,
+    centred."""
+    return cmd.INIT + (cmd.CHINESE_MODE_ON if profile.chinese_mode else b"") + cmd.ALIGN_CENTER
+
+
+def job_end(profile: PrinterProfile) -> bytes:
+    """A print job's last bytes: the paper fed past the cutter and cut, as the profile says."""
+    if profile.cut == "none":
+        return b""
+    return (cmd.FEED_LINES + bytes((profile.feed_lines_before_cut,))
+            + (cmd.CUT_PARTIAL if profile.cut == "partial" else cmd.CUT_FULL))
+
+
+def wrapped_lines(value: str, width: int, max_lines: int, encoding: str) -> bytes:
+    """A text wrapped to ``width`` cells and clipped to ``max_lines``, each line ended; nothing
+    for a blank text. Aligned as the caller set the printer (``ALIGN_CENTER`` for most)."""
+    value = printable(value).strip()
+    if not value:
+        return b""
+    lines = clip_lines(wrap_columns(value, width, encoding=encoding), max_lines, width, encoding)
+    return b"".join(line.encode(encoding, errors="replace") + cmd.LF for line in lines)
+
+
+def detail_lines(label: str, value: str, columns: int, max_lines: int, encoding: str) -> bytes:
+    """One labelled row, its continuation lines indented under the value, at most
+    ``max_lines`` lines."""
+    label = printable(label).strip()
+    value = printable(value).strip()
+    # Full-width colon after a Chinese label, ": " after a translated (Latin) one.
+    sep = "：" if label and text_columns(label[-1], encoding) == 2 else ": "
+    head = f"{label}{sep}" if label else ""
+    indent = text_columns(head, encoding)
+    if indent > columns // 2:
+        indent = 0
+    lines = wrap_columns(head + value, columns, indent=indent, encoding=encoding)
+    return b"".join(line.encode(encoding, errors="replace") + cmd.LF
+                    for line in clip_lines(lines, max_lines, columns, encoding))
+
+
+def qr_code(payload: str, profile: PrinterProfile) -> bytes:
+    """A native QR code (``GS ( k``: model 2, the profile's module size, level M) of at most
+    MAX_QR_PAYLOAD bytes, stored and printed; nothing for an empty payload."""
+    data = payload.encode("utf-8")
+    if not data:
+        return b""
+    if len(data) > MAX_QR_PAYLOAD:
+        raise ValueError(f"QR payload is {len(data)} bytes; a printout holds at most {MAX_QR_PAYLOAD}")
+    return (cmd.qr_command(cmd.QR_FN_MODEL, bytes((cmd.QR_MODEL_2, 0)))
+            + cmd.qr_command(cmd.QR_FN_MODULE_SIZE, bytes((profile.qr_module_size,)))
+            + cmd.qr_command(cmd.QR_FN_ERROR_CORRECTION, bytes((cmd.QR_EC_M,)))
+            + cmd.qr_command(cmd.QR_FN_STORE, bytes((cmd.QR_M,)) + data)
+            + cmd.qr_command(cmd.QR_FN_PRINT, bytes((cmd.QR_M,))))
+
+
+def closing(qr_payload: str, qr_caption: str, footer: tuple[str, ...], profile: PrinterProfile) -> bytes:
+    """A centred printout's end: the QR code and its caption, the footer's lines (at most
+    MAX_FOOTER_LINES), then the cut."""
+    out = bytearray()
+    qr = qr_code(qr_payload, profile)
+    if qr:
+        out += cmd.LF + qr + wrapped_lines(qr_caption, profile.columns, MAX_LINES["caption"], profile.encoding)
+    lines = b"".join(wrapped_lines(line, profile.columns, MAX_LINES["footer"], profile.encoding)
+                     for line in footer[:MAX_FOOTER_LINES])
+    if lines:
+        out += cmd.LF + lines
+    return bytes(out + job_end(profile))
+
+
 def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
     """The complete print job for one ticket, ready for a single raw write.
 
@@ -180,19 +249,9 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
     def text(value: str) -> bytes:
         return value.encode(enc, errors="replace")
 
-    def centred_lines(value: str, width: int, max_lines: int) -> bytes:
-        value = printable(value).strip()
-        if not value:
-            return b""
-        lines = clip_lines(wrap_columns(value, width, encoding=enc), max_lines, width, enc)
-        return b"".join(text(line) + cmd.LF for line in lines)
+    out = bytearray(job_start(profile))
 
-    out = bytearray(cmd.INIT)
-    if profile.chinese_mode:
-        out += cmd.CHINESE_MODE_ON
-    out += cmd.ALIGN_CENTER
-
-    hall = centred_lines(printout.hall_name, columns, MAX_LINES["hall"])
+    hall = wrapped_lines(printout.hall_name, columns, MAX_LINES["hall"], enc)
     if hall:
         out += cmd.BOLD_ON + hall + cmd.BOLD_OFF
 
@@ -210,45 +269,16 @@ def render_ticket(printout: TicketPrintout, profile: PrinterProfile) -> bytes:
         if tag:
             out += cmd.INVERT_ON + cmd.BOLD_ON + text(f" {tag} ") + cmd.BOLD_OFF + cmd.INVERT_OFF + cmd.LF
 
-    service = centred_lines(printout.service, columns // 2, MAX_LINES["service"])
+    service = wrapped_lines(printout.service, columns // 2, MAX_LINES["service"], enc)
     if service:
         out += cmd.SIZE_DOUBLE + service + cmd.SIZE_NORMAL
 
     if printout.details:
         out += cmd.LF + cmd.ALIGN_LEFT
         for label, value in printout.details[:MAX_DETAILS]:
-            label = printable(label).strip()
-            value = printable(value).strip()
-            # Full-width colon after a Chinese label, ": " after a translated (Latin) one.
-            sep = "：" if label and text_columns(label[-1], enc) == 2 else ": "
-            head = f"{label}{sep}" if label else ""
-            indent = text_columns(head, enc)
-            if indent > columns // 2:
-                indent = 0
-            lines = wrap_columns(head + value, columns, indent=indent, encoding=enc)
-            for line in clip_lines(lines, MAX_LINES["detail"], columns, enc):
-                out += text(line) + cmd.LF
+            out += detail_lines(label, value, columns, MAX_LINES["detail"], enc)
         out += cmd.ALIGN_CENTER
 
-    payload = printout.qr_payload.encode("utf-8")
-    if payload:
-        if len(payload) > MAX_QR_PAYLOAD:
-            raise ValueError(f"QR payload is {len(payload)} bytes; a ticket's holds at most {MAX_QR_PAYLOAD}")
-        out += cmd.LF
-        out += cmd.qr_command(cmd.QR_FN_MODEL, bytes((cmd.QR_MODEL_2, 0)))
-        out += cmd.qr_command(cmd.QR_FN_MODULE_SIZE, bytes((profile.qr_module_size,)))
-        out += cmd.qr_command(cmd.QR_FN_ERROR_CORRECTION, bytes((cmd.QR_EC_M,)))
-        out += cmd.qr_command(cmd.QR_FN_STORE, bytes((cmd.QR_M,)) + payload)
-        out += cmd.qr_command(cmd.QR_FN_PRINT, bytes((cmd.QR_M,)))
-        out += centred_lines(printout.qr_caption, columns, MAX_LINES["caption"])
-
-    footer = b"".join(centred_lines(line, columns, MAX_LINES["footer"])
-                      for line in printout.footer[:MAX_FOOTER_LINES])
-    if footer:
-        out += cmd.LF + footer
-
-    if profile.cut != "none":
-        out += cmd.FEED_LINES + bytes((profile.feed_lines_before_cut,))
-        out += cmd.CUT_PARTIAL if profile.cut == "partial" else cmd.CUT_FULL
+    out += closing(printout.qr_payload, printout.qr_caption, printout.footer, profile)
     assert len(out) <= MAX_TICKET_BYTES, len(out)  # the limits above guarantee it
     return bytes(out)

@@ -17,7 +17,6 @@ from hall.configfile import ConfigError, Problem, Strict, load_model, locate_lin
 from hall.spec import LANGUAGES, HallSpec, load_hall
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "kiosk.toml"
-PRINTER_SCHEMES = ("simprinter", "serial", "tcp", "usb", "file", "loop")
 ID_READER_SCHEMES = ("simidcard", "serial", "tcp", "loop")
 SCANNER_SCHEMES = ("simscanner", "serial", "tcp", "loop")
 
@@ -117,14 +116,10 @@ class Devices(Strict):
     @field_validator("printer")
     @classmethod
     def _printer(cls, value: str) -> str:
-        """Read as the driver reads it (devices.printer_url), without loading python-escpos;
-        a bare path, which the driver takes for test-print, is a mistake here."""
-        from devices.printer_url import printer_target
+        """Read as the driver reads it (devices.printer_url), without loading python-escpos."""
+        from devices.printer_url import configured_printer
 
-        if urlsplit(value).scheme not in PRINTER_SCHEMES or "://" not in value:
-            raise ValueError("use one of simprinter://, serial:///dev/ttyS0?baudrate=9600, "
-                             "tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0")
-        _read_by(printer_target, value)
+        _read_by(configured_printer, value)
         return value
 
     @field_validator("id_reader")

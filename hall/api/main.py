@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hall.api.routes import (bookings, callbacks, cases, catalogue, counter_queue, counter_terminal, counters,
-                             device_health, devices, display, events, hall, hall_board, help_calls,
+from hall.api.routes import (bookings, callbacks, cases, catalogue, counter_printer, counter_queue, counter_terminal,
+                             counters, device_health, devices, display, events, hall, hall_board, help_calls,
                              matter_progress, matters, person_salt, ratings, services, session, tickets, uplink)
 from hall.schemas import Problem
 
@@ -22,9 +22,9 @@ api_router = APIRouter(prefix=API_PREFIX, responses={
 BODY_RESPONSES = {
     400: {"model": Problem, "description": "bad_request: the body is not text (neither UTF-8, UTF-16 nor UTF-32)"},
 }
-for module in (hall, services, tickets, bookings, person_salt, counters, counter_queue, devices, device_health,
-               session, events, display, help_calls, hall_board, ratings, cases, callbacks, counter_terminal,
-               catalogue, matters, matter_progress, uplink):
+for module in (hall, services, tickets, bookings, person_salt, counters, counter_queue, counter_printer, devices,
+               device_health, session, events, display, help_calls, hall_board, ratings, cases, callbacks,
+               counter_terminal, catalogue, matters, matter_progress, uplink):
     for route in module.router.routes:
         if route.body_field is not None:
             route.responses = {**BODY_RESPONSES, **route.responses}

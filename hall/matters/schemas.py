@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,7 @@ from hall.matters.states import MatterState, MatterStep, Light
 from hall.matters.applicants import masked_phone
 from hall.models import MAX_ID
 from hall.schemas import Phone, Request
+from hall.spec import LANGUAGES
 
 DocumentIndex = Annotated[int, Field(ge=0, le=29, strict=True)]
 Languages = dict[str, str]
@@ -195,3 +196,15 @@ class MatterPublic(BaseModel):
                    conditions=m.conditions.model_dump(exclude_none=True), place=m.place.model_dump(exclude_none=True),
                    post=m.post, person=m.person, phone=m.phone, supervision_phone=d.supervision_phone,
                    agent=m.agent, decided_by=entry.decided_by)
+
+
+class ReceiptPrintRequest(Request):
+    case_id: int = Field(ge=1, le=MAX_ID, description="the case whose acceptance receipt (受理回执) to print")
+    language: Literal[LANGUAGES] = Field("zh_CN", description="the receipt's language")  # type: ignore[valid-type]
+
+
+class ReceiptPrintedPublic(BaseModel):
+    counter: str
+    case_id: int
+    bytes: int = Field(description="sent to the printer")
+    paper_low: bool = Field(description="printed, but the printer's roll is near its end")

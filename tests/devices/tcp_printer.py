@@ -1,6 +1,7 @@
 """A network ticket printer on 127.0.0.1 for the tests: the simulated printer behind a real
 TCP socket (port 9100's part), which can be switched off and on again, or hang up after a
-number of bytes, as printers whose firmware restarts do."""
+number of bytes, as printers whose firmware restarts do; out of paper, or offline (it takes
+the bytes and answers nothing, not even a status request)."""
 from __future__ import annotations
 
 import socket
@@ -10,8 +11,10 @@ from devices.urlhandler.protocol_simprinter import SimulatedPrinter
 
 
 class TcpPrinter:
-    def __init__(self, *, hang_up_after: int | None = None):
+    def __init__(self, *, hang_up_after: int | None = None, paper: str = "ok", online: bool = True):
         self.hang_up_after = hang_up_after
+        self.paper = paper
+        self.online = online
         self.jobs: list[bytes] = []   # every job cut, across restarts
         self.received = 0             # bytes taken on the present connection
         self._listener: socket.socket | None = None
@@ -57,7 +60,7 @@ class TcpPrinter:
             threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
 
     def _serve(self, connection: socket.socket) -> None:
-        printer = SimulatedPrinter()
+        printer = SimulatedPrinter(paper=self.paper, online=self.online)
         self.received = 0
         while True:
             try:

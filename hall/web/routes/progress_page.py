@@ -1,7 +1,8 @@
 """A case's pages (办件): its progress for the citizen, opened from the receipt's QR code
 (/m/TOKEN, signed by the hall: no case can be guessed) and showing its state, the promised
 date and the documents still owed, never a name or an ID number; and its acceptance receipt
-(受理回执) for the staff member to print from the browser (a print stylesheet), with that QR."""
+(受理回执) for the staff member to print from the browser (a print stylesheet), with that QR,
+or on their counter's printer where hall.toml names one (the page's script asks the API)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Path, Request
 from markupsafe import Markup
 
 from hall.matters import cases
+from hall.matters.case_sheet import case_sheet
 from hall.matters.states import MatterRefused
 from hall.models import MAX_ID
 from hall.web.pages import page, signed_in, texts_for, to_log_in
@@ -46,24 +48,23 @@ def receipt(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     if found is None:
         return page(request, "message.html", status_code=404, texts=texts, title=texts("progress.missing"),
                     message=texts("progress.missing"))
-    link = request.app.state.hall.case_link(request, case_id)
+    link = hall.case_link(request, case_id)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    # The counters of this session whose printer can print it there too (hall.toml).
+    printers = [c for c in who.counters if hall.printers.has_printer(c)]
+    data = {"texts": texts.section("common", "receipt"), "lang": texts.language, "case_id": case_id,
+            "counters": printers}
     return page(request, "receipt.html", texts=texts, link=link, qr=Markup(image.to_string(encoding="unicode")),
-                **found)
+                data=data, **found)
 
 
 def _case(hall, case_id: int) -> dict | None:
-    """The case and what its pages show of it, or None if this hall has no such case."""
+    """What its pages show of the case (hall.matters.case_sheet), or None if this hall has no
+    such case."""
     today = hall.clock().astimezone(hall.spec.zone).date()
     with hall.engine.reading() as session:
         try:
-            case = cases.one_case(session, spec=hall.spec, case_id=case_id)
+            sheet = case_sheet(session, spec=hall.spec, catalogue=hall.catalogue, case_id=case_id, today=today)
         except MatterRefused:
             return None
-    entry = hall.catalogue.entry(case.matter_code)
-    received = cases.received(case)
-    documents = list(enumerate(entry.matter.documents)) if entry else []
-    return {"case": case, "entry": entry, "due": cases.due_now(case, spec=hall.spec, today=today),
-            "accepted_day": case.accepted_at.astimezone(hall.spec.zone).date(),
-            "received": [d for i, d in documents if i in received],
-            "owed": [d for i, d in documents if i not in received]}
+    return vars(sheet)
