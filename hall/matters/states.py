@@ -55,6 +55,7 @@ class MatterRefusal(str, enum.Enum):
     REASON_REQUIRED = "reason_required"      # not accepting or returning needs a reason
     AGENT_NOT_OFFERED = "agent_not_offered"  # the matter is not carried by agents here
     UNKNOWN_DOCUMENT = "unknown_document"    # no such document in the matter's list
+    DECIDED_ABOVE = "decided_above"          # the case went up: its steps come from the level that decides it
 
 
 class MatterRefused(HallError):
