@@ -45,7 +45,7 @@ def test_a_batch_is_stored_once_and_acknowledged(add_child, count):
     town = add_child("town-01")
     answer = town.post(EVENTS, batch(0, 1, 2, 3))
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"acked": 3, "stored": 3, "repeats": 0}
+    assert answer.json() == {"acked": 3, "stored": 3, "repeats": 0, "steps": [], "more_steps": False}
     assert count("uplink_events") == 3
 
 
@@ -54,9 +54,9 @@ def test_a_replayed_batch_is_absorbed_and_acknowledged_with_nothing_written(add_
     assert town.post(EVENTS, batch(0, 1, 2)).status_code == 200
     again = town.post(EVENTS, batch(0, 1, 2, 3))
     assert again.status_code == 200, again.text
-    assert again.json() == {"acked": 3, "stored": 1, "repeats": 2}
+    assert again.json() == {"acked": 3, "stored": 1, "repeats": 2, "steps": [], "more_steps": False}
     replayed = town.post(EVENTS, batch(0, 1, 2, 3))
-    assert replayed.json() == {"acked": 3, "stored": 0, "repeats": 3}
+    assert replayed.json() == {"acked": 3, "stored": 0, "repeats": 3, "steps": [], "more_steps": False}
     assert count("uplink_events") == 3
     assert stored("select issued from uplink_days") == [(3,)]
 
