@@ -169,9 +169,9 @@ def timeline(session: Session, *, case: MatterCase) -> list[MatterCaseStep]:
 
 def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None, light: Light | None = None,
           department: str | None = None, staff: str | None = None, open_only: bool = False,
-          closed_on: date | None = None, limit: int = 100) -> list[MatterCase]:
+          closed_on: date | None = None, from_below: bool = False, limit: int = 100) -> list[MatterCase]:
     """Cases, the soonest due first among open ones, then the latest accepted; `closed_on`: those
-    closed on that hall-local day."""
+    closed on that hall-local day; `from_below`: those accepted at halls below for this one."""
     query = select(MatterCase).where(MatterCase.hall_id == spec.hall.id)
     if state is not None:
         query = query.where(MatterCase.state == state.value)
@@ -183,6 +183,8 @@ def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None,
         query = query.where(MatterCase.accepted_by == staff)
     if open_only:   # closed_at, always set on closing, is what the open cases' partial index holds
         query = query.where(MatterCase.state.in_([s.value for s in OPEN_STATES]), MatterCase.closed_at.is_(None))
+    if from_below:
+        query = query.where(MatterCase.origin.is_not(None))
     if closed_on is not None:
         start = datetime.combine(closed_on, time(), tzinfo=spec.zone)
         query = query.where(MatterCase.closed_at >= start, MatterCase.closed_at < start + timedelta(days=1))
