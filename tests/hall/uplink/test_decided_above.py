@@ -17,7 +17,7 @@ from tests.conftest import OPEN_MORNING
 from tests.hall.matters.conftest import receivers  # noqa: F401 (fixture)
 from tests.hall.matters.receivers import supervised_hall_file
 from tests.hall.uplink.chain import Sender, add_hall, server
-from tests.support.api_clients import staff_session
+from tests.support.api_clients import Api, staff_session
 from tests.support.servers import FileClock, HallServer
 from tests.support.waiting import until
 
@@ -111,6 +111,10 @@ def test_a_case_goes_up_is_worked_on_there_and_the_citizen_follows_it_below(leve
         "request_documents", PHONE, ["异地转移接续申请表"], "请补交申请表原件")
     progress = requests.get(owed["progress"], timeout=10)
     assert progress.status_code == 200 and 'data-state="waiting_documents"' in progress.text
+    kiosk = Api(town.url, town.register("kiosk-01"))   # its receipt's QR code scanned at 办件进度
+    by_link = f"/api/v1/matter-progress/by-link/{owed['progress'].rsplit('/', 1)[1]}"
+    shown = kiosk.get(by_link).json()
+    assert (shown["state"], [d["zh_CN"] for d in shown["owed"]]) == ("waiting_documents", ["异地转移接续申请表"])
 
     clock.now = OPEN_MORNING + timedelta(days=1)   # Thursday: a working day of pause; staff log in anew
     town_desk, county_desk = staff_session(town.url, "0301"), staff_session(county.url, "9001")
@@ -128,6 +132,7 @@ def test_a_case_goes_up_is_worked_on_there_and_the_citizen_follows_it_below(leve
     until(lambda: len(citizen_notices(webhook)) == 2, seconds=60, what="the citizen told of the completion")
     assert citizen_notices(webhook)[1]["step"] == "complete"
     assert 'data-state="completed"' in requests.get(owed["progress"], timeout=10).text
+    assert (kiosk.get(by_link).json()["state"], kiosk.get(by_link).json()["owed"]) == ("completed", [])
     assert county.rows("select count(*) from matter_cases where closed_at is null") == [(0,)]
 
 
@@ -159,3 +164,20 @@ def test_steps_received_and_not_written_down_come_again_and_apply_once(levels):
     assert steps == ["open", "start", "request_documents", "resume", "request_documents"]   # each once, in order
     (cursor,), = town.rows("select steps_applied from uplink_state")
     assert cursor == county.rows("select max(id) from matter_steps")[0][0]
+
+
+def test_a_town_cut_off_for_a_while_catches_up_both_ways(levels):
+    town, county, sender = levels["town"], levels["county"], levels["sender"]
+    town_desk, county_desk = town.staff("0301"), county.staff("9001")
+    first = town_desk.post(MATTERS, {"matter_code": TRANSFER, "documents": [0, 1]}).json()
+    sender.start()
+    there = until(up_there(county_desk, first["number"]), seconds=60, what="the first case at the county")
+    sender.kill()                                          # the link is down
+    second = town_desk.post(MATTERS, {"matter_code": TRANSFER, "documents": [0]}).json()
+    step(county_desk, there["id"], "start")
+    step(county_desk, there["id"], "request_documents", note="请补交申请表原件")
+    assert case_at(town_desk, first["id"])["state"] == "accepted"
+    assert up_there(county_desk, second["number"])() is None
+    sender.start()                                         # and back
+    until(up_there(county_desk, second["number"]), seconds=60, what="the second case at the county")
+    until(reaches(town_desk, first["id"], "waiting_documents", 2), seconds=60, what="the county's steps at the town")
