@@ -136,15 +136,22 @@ def test_a_case_goes_up_is_worked_on_there_and_the_citizen_follows_it_below(leve
     assert county.rows("select count(*) from matter_cases where closed_at is null") == [(0,)]
 
 
-def test_steps_received_and_not_written_down_come_again_and_apply_once(levels):
-    town, county, sender = levels["town"], levels["county"], levels["sender"]
-    town_desk, county_desk = town.staff("0301"), county.staff("9001")
+def worked_on_while_cut_off(levels) -> tuple:
+    """A case sent up; the town's sender killed (-9); the county's staff start it and ask for
+    documents meanwhile. The two desks, the town's case and the county's."""
+    town_desk, county_desk = levels["town"].staff("0301"), levels["county"].staff("9001")
     mine = town_desk.post(MATTERS, {"matter_code": TRANSFER, "documents": [0, 1]}).json()
-    sender.start()
+    levels["sender"].start()
     there = until(up_there(county_desk, mine["number"]), seconds=60, what="the case to open at the county")
-    sender.kill()                                         # -9
+    levels["sender"].kill()
     step(county_desk, there["id"], "start")
     step(county_desk, there["id"], "request_documents", note="请补交申请表原件")
+    return town_desk, county_desk, mine, there
+
+
+def test_steps_received_and_not_written_down_come_again_and_apply_once(levels):
+    town, county, sender = levels["town"], levels["county"], levels["sender"]
+    town_desk, county_desk, mine, there = worked_on_while_cut_off(levels)
     # The answer carrying the steps reaches the town, and is lost before it is written down:
     # the sender's own request, made from its row, and then nothing.
     acked, applied = town.rows("select acked, steps_applied from uplink_state")[0]
@@ -167,17 +174,10 @@ def test_steps_received_and_not_written_down_come_again_and_apply_once(levels):
 
 
 def test_a_town_cut_off_for_a_while_catches_up_both_ways(levels):
-    town, county, sender = levels["town"], levels["county"], levels["sender"]
-    town_desk, county_desk = town.staff("0301"), county.staff("9001")
-    first = town_desk.post(MATTERS, {"matter_code": TRANSFER, "documents": [0, 1]}).json()
-    sender.start()
-    there = until(up_there(county_desk, first["number"]), seconds=60, what="the first case at the county")
-    sender.kill()                                          # the link is down
+    town_desk, county_desk, first, _there = worked_on_while_cut_off(levels)
     second = town_desk.post(MATTERS, {"matter_code": TRANSFER, "documents": [0]}).json()
-    step(county_desk, there["id"], "start")
-    step(county_desk, there["id"], "request_documents", note="请补交申请表原件")
     assert case_at(town_desk, first["id"])["state"] == "accepted"
     assert up_there(county_desk, second["number"])() is None
-    sender.start()                                         # and back
+    levels["sender"].start()                               # the link is back
     until(up_there(county_desk, second["number"]), seconds=60, what="the second case at the county")
     until(reaches(town_desk, first["id"], "waiting_documents", 2), seconds=60, what="the county's steps at the town")
