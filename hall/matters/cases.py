@@ -28,8 +28,8 @@ from hall.errors import InvalidInput
 from hall.matters import deadlines
 from hall.matters.applicants import Applicant
 from hall.matters.catalogue import Catalogue, Entry
-from hall.matters.states import (CLOSED_STATES, OPEN_STATES, STEPS, Light, MatterRefusal, MatterRefused, MatterState,
-                                 MatterStep)
+from hall.matters.states import (CLOSED_STATES, DECIDING_ONLY, OPEN_STATES, REASONED, STEPS, Light, MatterRefusal,
+                                 MatterRefused, MatterState, MatterStep)
 from hall.models import MAX_ID, MatterCase, MatterCaseStep, MatterNotice, MatterSequence, Ticket
 from hall.signing import BadSignature, Signer
 from hall.spec import HallSpec
@@ -111,13 +111,14 @@ def take_step(session: Session, *, spec: HallSpec, catalogue: Catalogue, case_id
         raise MatterRefused(MatterRefusal.DECIDED_ABOVE,
                             f"case {case.number} is decided by {case.decided_by}: its steps come from there")
     state, step = MatterState(case.state), MatterStep(step)
-    after = STEPS.get((state, step))
+    from_below = case.origin is not None or place is not None   # decided here, or applied from where it was
+    after = STEPS.get((state, step)) if from_below or step not in DECIDING_ONLY else None
     if after is None:
-        allowed = [s.value for (st, s) in STEPS if st is state]
+        allowed = [s.value for (st, s) in STEPS if st is state and (from_below or s not in DECIDING_ONLY)]
         raise MatterRefused(MatterRefusal.STEP_NOT_ALLOWED,
                           f"case {case.number} is {state.value}: {step.value} does not follow; "
                           f"{', '.join(allowed) or 'it is closed'}")
-    if step is MatterStep.RETURN:
+    if step in REASONED:
         _reason(note)
         case.reason = note.strip()
     if documents:

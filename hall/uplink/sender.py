@@ -180,7 +180,7 @@ class Uplink:
             except ValidationError as exc:
                 raise UplinkError(f"the parent's answer does not parse: {exc.errors()[0]['msg']}") from None
             waiting = self._save(acked=ack.acked, steps=ack.steps, steps_after=steps_after)
-            pause = min(self._heartbeat, STEPS_SECONDS) if waiting else self._heartbeat
+            pause = 0.0 if ack.more_steps else min(self._heartbeat, STEPS_SECONDS) if waiting else self._heartbeat
             self._next_heartbeat = time.monotonic() + pause
             if self._relay:
                 self._halls_sent_at = self._sent_from

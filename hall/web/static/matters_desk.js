@@ -74,7 +74,9 @@
   // The steps that follow from its state; none here for a case sent up to the level that decides it.
   function steps(c) {
     if (c.referred) return el("td", { class: "steps decided-above" }, t("desk.decided_above", { by: c.decided_by }));
-    return el("td", { class: "steps" }, ...(STEPS[c.state] || []).map((name) =>
+    // Not accepting on review is the deciding level's, for a case accepted below.
+    const names = [...(STEPS[c.state] || []), ...(c.origin && c.state === "accepted" ? ["refuse"] : [])];
+    return el("td", { class: "steps" }, ...names.map((name) =>
       el("button", { type: "button", class: "button small", "data-step": name, onclick: () => step(c.id, name) },
          t(`matters.step_${name}`))));
   }

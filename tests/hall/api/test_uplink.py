@@ -216,3 +216,22 @@ def test_a_child_sends_and_receives_the_cases_of_its_own_hall_alone(add_child, s
     after = town.post(EVENTS, {"hall": "town-01", "after": 1, "events": [], "steps_after": mine[0]["cursor"]})
     assert after.json()["steps"] == [], after.text
     assert town.post(EVENTS, {"hall": "town-01", "after": 1, "events": []}).json()["steps"] == []   # a relay's
+
+
+def test_the_deciding_level_may_not_accept_a_case_from_below_on_review_and_no_other(add_child, login):
+    town = add_child("town-01")
+    assert town.post(EVENTS, {"hall": "town-01", "after": 0, "events": [referred(1, 7)]}).status_code == 200
+    desk = login("0301")
+    [below] = desk.get("/api/v1/matters", params={"from_below": True}).json()
+    unreasoned = desk.post(f"/api/v1/matters/{below['id']}/steps", {"step": "refuse"})
+    assert unreasoned.status_code == 422 and unreasoned.json()["reason"] == "reason_required", unreasoned.text
+    refused = desk.post(f"/api/v1/matters/{below['id']}/steps", {"step": "refuse", "note": "不属于本市办理范围"})
+    assert refused.status_code == 200, refused.text
+    assert (refused.json()["state"], refused.json()["reason"], refused.json()["light"]) == (
+        "not_accepted", "不属于本市办理范围", None)
+    [step] = town.post(EVENTS, {"hall": "town-01", "after": 1, "events": [], "steps_after": 0}).json()["steps"]
+    assert (step["step"], step["state"], step["note"]) == ("refuse", "not_accepted", "不属于本市办理范围")
+    own = desk.post("/api/v1/matters", {"matter_code": "140830-GJ-0601"}).json()
+    answer = desk.post(f"/api/v1/matters/{own['id']}/steps", {"step": "refuse", "note": "不符合条件"})
+    assert answer.status_code == 409 and answer.json()["reason"] == "step_not_allowed", answer.text
+    assert answer.json()["message"].endswith("start, request_documents, complete, return")

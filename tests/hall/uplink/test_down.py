@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from hall.matters import cases
+from hall.matters import cases, referrals
 from hall.matters.catalogue import load_catalogue
 from hall.uplink import down
 from hall.uplink.wire import DownStep
@@ -63,3 +63,44 @@ def test_steps_apply_once_in_order_and_the_rest_is_passed_over_with_its_reason(e
     assert f"step 5 (start of case {here_only[1]}) not applied: no case" in log
     assert "step 6 (resume of case 20261125-0042) not applied" in log
     assert f"step 7 (complete of case {number}) not applied: case {number} is waiting_documents here" in log
+
+
+def test_the_parent_sends_a_childs_steps_in_order_a_few_at_a_time(engine):
+    """The parent's side: the steps its staff took on the cases a child sent up, after the
+    child's cursor, at most `limit` an answer, and whether more follow."""
+    catalogue = load_catalogue(SAMPLE_HALL, engine.spec)
+    payload = {"matter": {"id": 7, "number": "20261125-0007", "code": "140800-GJ-0603", "name": {"zh_CN": "转移"},
+                          "service": "housing_fund", "department": "县住房公积金中心", "decided_by": PLACE,
+                          "promised_days": 5, "due": "2026-12-02", "documents": [{"zh_CN": "居民身份证"}],
+                          "received": []}}
+    with engine.transaction() as session:
+        for origin in ("town-01", "town-02"):
+            case = referrals.open_referred(session, spec=engine.spec, catalogue=catalogue, origin=origin,
+                                           origin_name="城关镇便民服务中心", payload=payload, at=OPEN_MORNING,
+                                           now=OPEN_MORNING)
+        theirs = case.id
+    for name in ("start", "request_documents", "resume"):
+        with engine.transaction() as session:
+            cases.take_step(session, spec=engine.spec, catalogue=catalogue, case_id=theirs - 1, step=name,
+                            job_no="9001", now=OPEN_MORNING)
+            cases.take_step(session, spec=engine.spec, catalogue=catalogue, case_id=theirs, step=name,
+                            job_no="9002", now=OPEN_MORNING)
+    with engine.reading() as session:
+        first, more = down.steps_for(session, spec=engine.spec, child_id="town-01", after=0, limit=2)
+        rest, no_more = down.steps_for(session, spec=engine.spec, child_id="town-01", after=first[-1].cursor, limit=2)
+    assert [(s.case, s.number, s.step.value, s.by) for s in first + rest] == [
+        (7, "20261125-0007", "start", "9001"), (7, "20261125-0007", "request_documents", "9001"),
+        (7, "20261125-0007", "resume", "9001")]
+    assert (more, no_more) == (True, False)
+    assert first[0].cursor < first[1].cursor < rest[0].cursor
+
+
+def test_a_case_not_accepted_on_review_above_closes_here_with_its_reason(engine):
+    catalogue = load_catalogue(SAMPLE_HALL, engine.spec)
+    case_id, number, _due = sent_up(engine, catalogue)
+    refused = parent_step(1, case_id, number, "refuse", "not_accepted", note="不属于本市办理范围")
+    assert apply(engine, catalogue, [refused], applied=0) == 1
+    with engine.reading() as session:
+        case = cases.one_case(session, spec=engine.spec, case_id=case_id)
+        assert (case.state, case.reason, case.light, case.closed_at) == (
+            "not_accepted", "不属于本市办理范围", None, refused.at)
