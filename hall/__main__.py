@@ -116,6 +116,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds between tries at most while the parent cannot be reached (default 60)")
     uplink.add_argument("--relay", action="store_true",
                         help="on a parent: send what its halls sent it (each event keeps the hall it came from)")
+    uplink.add_argument("--public-url", help="the address phones reach this hall's server at, for the progress link "
+                                             "of citizens told of a step the parent took on a case sent up")
     sub.add_parser("migrate", parents=[common], help="bring the database's schema up to this release")
     key = sub.add_parser("person-key", parents=[common],
                          help="make the key behind person hashes, readable by this user alone (docs/privacy.md)")
@@ -287,9 +289,9 @@ def send_up(args: argparse.Namespace, settings: ServerSettings) -> int:
         print(f"--ca {args.ca!r} is not a file", file=sys.stderr)
         return 2
     try:
-        uplink = Uplink(load_hall(settings.hall_file), settings.database_url, parent=args.parent, token=token,
-                        ca_bundle=args.ca, relay=args.relay, batch=max(1, args.batch),
-                        backoff_cap=max(1.0, args.backoff_cap))
+        uplink = Uplink(load_hall(settings.hall_file), settings.database_url, hall_file=settings.hall_file,
+                        parent=args.parent, token=token, ca_bundle=args.ca, public_url=settings.public_url,
+                        relay=args.relay, batch=max(1, args.batch), backoff_cap=max(1.0, args.backoff_cap))
     except UplinkError as exc:
         print(exc, file=sys.stderr)
         return 2

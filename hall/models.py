@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary,
-                        String, Text, TypeDecorator, UniqueConstraint, text)
+                        String, Text, TypeDecorator, UniqueConstraint, false, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -448,9 +448,19 @@ class MatterCase(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late: Mapped[bool] = mapped_column(Boolean, default=False, comment="completed after its due day")
     light: Mapped[str | None] = mapped_column(String(8), comment="green, yellow or red while open")
+    referred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                           comment="accepted here for the parent to decide: its steps come from there")
+    origin: Mapped[str | None] = mapped_column(String(64), comment="the hall below that accepted it, for this hall "
+                                                                   "to decide")
+    origin_case: Mapped[int | None] = mapped_column(Integer, comment="its id in that hall")
+    origin_number: Mapped[str | None] = mapped_column(String(16), comment="its number there: the one on the "
+                                                                          "citizen's receipt")
+    carried: Mapped[str | None] = mapped_column(Text, comment="the matter's name and checklist as that hall's "
+                                                              "catalogue gave them, JSON")
 
     __table_args__ = (
         UniqueConstraint("hall_id", "number", name="uq_matter_number"),
+        UniqueConstraint("hall_id", "origin", "origin_case", name="uq_matter_origin"),
         Index("ix_matter_open", "hall_id", "light", "due", sqlite_where=text("closed_at IS NULL"),
               postgresql_where=text("closed_at IS NULL")),
         Index("ix_matter_accepted", "hall_id", "accepted_at"),
@@ -472,6 +482,8 @@ class MatterCaseStep(Base):
     by: Mapped[str | None] = mapped_column(String(32), comment="the staff member's job number")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(500), default="")
+    place: Mapped[str | None] = mapped_column(String(80), comment="the hall it was taken at when not this one "
+                                                                  "(the deciding level)")
 
 
 class MatterSequence(Base):
@@ -529,6 +541,9 @@ class UplinkState(Base):
     acked: Mapped[int] = mapped_column(Integer, default=0, comment="the last event id the parent stored")
     definition_digest: Mapped[str] = mapped_column(String(64), default="", server_default="",
                                                    comment="of the hall definition the parent took last")
+    steps_applied: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                               comment="the last of the parent's steps of cases accepted here, "
+                                                       "applied here")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

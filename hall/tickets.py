@@ -54,6 +54,7 @@ class EventKind(str, Enum):
     NOTICE_SET = "notice_set"            # a supervisor changed the display's notice line
     MATTER_STEP = "matter_step"          # a case of a matter (办件) was accepted or took a step
     MATTER_LIGHT = "matter_light"        # an open case's light turned yellow or red (电子监察)
+    MATTER_REFERRED = "matter_referred"  # a case accepted here for the parent to decide goes up (县务镇办)
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ def open_uplink(settings: Settings, *, clock: Callable[[], datetime] | None = No
         return None
     from hall.uplink.sender import Uplink  # requests, only on a station that reports up
 
-    uplink = Uplink(settings.hall, settings.database_url, parent=e.parent, token=e.parent_token,
-                    ca_bundle=settings.parent_ca, clock=clock)
+    uplink = Uplink(settings.hall, settings.database_url, hall_file=settings.hall_file, parent=e.parent,
+                    token=e.parent_token, ca_bundle=settings.parent_ca, clock=clock)
     uplink.start()
     return uplink
 

@@ -23,6 +23,7 @@ from hall.models import MatterCase
 from hall.person_keys import PersonKeys
 
 ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
+MASKED_ID = r"^[0-9]{4}\*{10}[0-9]{3}[0-9Xx]$"  # as masked() leaves it
 LOOKUP_DAYS = 90  # a closed case's lookup hash is kept this long
 
 

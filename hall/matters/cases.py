@@ -4,6 +4,10 @@ to their end. Each step is a row of the case's timeline and an event in the hall
 with who took it and when, written in the transaction of the change; a step that does not
 follow is refused before anything is written.
 
+A case of a matter the parent decides (hall.matters.referrals) is written with an event that
+carries it up; it then takes its steps from the parent alone, each with the hall it was
+taken at.
+
 A citizen who left a phone number is owed a notice when documents are asked for and when
 the case is completed: written into the outbox of hall.matters.notices with the step, one
 per channel that tells citizens, the number copied into it. The case's number is removed in
@@ -11,6 +15,7 @@ the transaction that closes it.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, select, update
@@ -23,8 +28,8 @@ from hall.errors import InvalidInput
 from hall.matters import deadlines
 from hall.matters.applicants import Applicant
 from hall.matters.catalogue import Catalogue, Entry
-from hall.matters.states import (CLOSED_STATES, OPEN_STATES, STEPS, Light, MatterRefusal, MatterRefused, MatterState,
-                                 MatterStep)
+from hall.matters.states import (CLOSED_STATES, DECIDING_ONLY, OPEN_STATES, REASONED, STEPS, Light, MatterRefusal,
+                                 MatterRefused, MatterState, MatterStep)
 from hall.models import MAX_ID, MatterCase, MatterCaseStep, MatterNotice, MatterSequence, Ticket
 from hall.signing import BadSignature, Signer
 from hall.spec import HallSpec
@@ -61,14 +66,14 @@ def open_case(session: Session, *, spec: HallSpec, catalogue: Catalogue, code: s
     if agent is not None and not entry.matter.agent:
         raise MatterRefused(MatterRefusal.AGENT_NOT_OFFERED,
                           f"{entry.matter.name.zh_CN} ({code}) is not carried by the hall's agents (全程代办)")
-    received = _documents(entry, documents)
+    received = _documents(code, len(entry.matter.documents), documents)
     refused = refused_reason is not None
     if refused:
         _reason(refused_reason)
     today = now.astimezone(spec.zone).date()
     state = MatterState.NOT_ACCEPTED if refused else MatterState.ACCEPTED
     case = MatterCase(
-        hall_id=spec.hall.id, number=_number(session, hall_id=spec.hall.id, day=today), matter_code=code,
+        hall_id=spec.hall.id, number=next_number(session, hall_id=spec.hall.id, day=today), matter_code=code,
         service=entry.matter.service, department=entry.department.name.zh_CN, ticket_id=ticket_id,
         applicant_masked=applicant.masked if applicant else None, phone=None if refused else phone,
         person_hash=applicant.person_hash if applicant else None, state=state.value,
@@ -79,39 +84,49 @@ def open_case(session: Session, *, spec: HallSpec, catalogue: Catalogue, code: s
         reason=refused_reason.strip() if refused else None, closed_at=now if refused else None)
     if not refused:
         case.light = deadlines.light_on(spec.hours, due=case.due, today=today, yellow_days=yellow_days).value
+    case.referred = entry.decided_above and not refused
     session.add(case)
     session.flush()
-    _record(session, spec=spec, case=case, step="open", note=case.reason or "", by=job_no, now=now)
+    record_step(session, spec=spec, case=case, step="open", note=case.reason or "", by=job_no, now=now)
+    if case.referred:
+        events.append(session, hall_id=spec.hall.id, kind=EventKind.MATTER_REFERRED, at=now, ticket_id=ticket_id,
+                      payload=_referral(case, entry))
     return case
 
 
 def take_step(session: Session, *, spec: HallSpec, catalogue: Catalogue, case_id: int, step: MatterStep,
               job_no: str, now: datetime, note: str = "", documents: list[int] = (),
-              citizen_channels: list[str] = (), progress: str = "") -> MatterCase:
+              citizen_channels: list[str] = (), progress: str = "", place: str | None = None) -> MatterCase:
     """Moves the case on by one step if it follows from its state (states.STEPS). Asking for
     documents stops its clock; their coming (resume) adds the paused working days to its due
     day; returning needs the reason in `note`; completing after the due day marks it late
     for good. A citizen who left a number is owed a notice of asking and completing by each
-    of `citizen_channels`, pointing to `progress`, the address of the case's progress page."""
+    of `citizen_channels`, pointing to `progress`, the address of the case's progress page.
+    A case sent up takes only the parent's steps, taken at the hall named `place`."""
     if not isinstance(note, str) or len(note) > NOTE_LENGTH:
         raise InvalidInput("note", f"at most {NOTE_LENGTH} characters")
     order_commits(session)
     case = _case(session, spec=spec, case_id=case_id, lock=True)
+    if case.referred and place is None:
+        raise MatterRefused(MatterRefusal.DECIDED_ABOVE,
+                            f"case {case.number} is decided by {case.decided_by}: its steps come from there")
     state, step = MatterState(case.state), MatterStep(step)
-    after = STEPS.get((state, step))
+    from_below = case.origin is not None or place is not None   # decided here, or applied from where it was
+    after = STEPS.get((state, step)) if from_below or step not in DECIDING_ONLY else None
     if after is None:
-        allowed = [s.value for (st, s) in STEPS if st is state]
+        allowed = [s.value for (st, s) in STEPS if st is state and (from_below or s not in DECIDING_ONLY)]
         raise MatterRefused(MatterRefusal.STEP_NOT_ALLOWED,
                           f"case {case.number} is {state.value}: {step.value} does not follow; "
                           f"{', '.join(allowed) or 'it is closed'}")
-    if step is MatterStep.RETURN:
+    if step in REASONED:
         _reason(note)
         case.reason = note.strip()
-    entry = catalogue.entry(case.matter_code)
     if documents:
-        if entry is None:
+        names = checklist(case, catalogue.entry(case.matter_code))
+        if names is None:
             raise MatterRefused(MatterRefusal.UNKNOWN_MATTER, f"matter {case.matter_code!r} left the catalogue")
-        case.documents = ",".join(map(str, sorted(set(received(case)) | set(_documents(entry, documents)))))
+        case.documents = ",".join(map(str, sorted(set(received(case)) | set(
+            _documents(case.matter_code, len(names[1]), documents)))))
     today = now.astimezone(spec.zone).date()
     if step is MatterStep.REQUEST_DOCUMENTS:
         case.paused_since = today
@@ -126,7 +141,8 @@ def take_step(session: Session, *, spec: HallSpec, catalogue: Catalogue, case_id
         case.late = after is MatterState.COMPLETED and today > case.due
         case.light = None
         case.paused_since = None
-    taken = _record(session, spec=spec, case=case, step=step.value, note=note.strip(), by=job_no, now=now)
+    taken = record_step(session, spec=spec, case=case, step=step.value, note=note.strip(), by=job_no, now=now,
+                        place=place)
     if step in CITIZEN_TOLD and case.phone is not None:
         session.flush()
         for channel in citizen_channels:
@@ -154,9 +170,9 @@ def timeline(session: Session, *, case: MatterCase) -> list[MatterCaseStep]:
 
 def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None, light: Light | None = None,
           department: str | None = None, staff: str | None = None, open_only: bool = False,
-          closed_on: date | None = None, limit: int = 100) -> list[MatterCase]:
+          closed_on: date | None = None, from_below: bool = False, limit: int = 100) -> list[MatterCase]:
     """Cases, the soonest due first among open ones, then the latest accepted; `closed_on`: those
-    closed on that hall-local day."""
+    closed on that hall-local day; `from_below`: those accepted at halls below for this one."""
     query = select(MatterCase).where(MatterCase.hall_id == spec.hall.id)
     if state is not None:
         query = query.where(MatterCase.state == state.value)
@@ -168,6 +184,8 @@ def cases(session: Session, *, spec: HallSpec, state: MatterState | None = None,
         query = query.where(MatterCase.accepted_by == staff)
     if open_only:   # closed_at, always set on closing, is what the open cases' partial index holds
         query = query.where(MatterCase.state.in_([s.value for s in OPEN_STATES]), MatterCase.closed_at.is_(None))
+    if from_below:
+        query = query.where(MatterCase.origin.is_not(None))
     if closed_on is not None:
         start = datetime.combine(closed_on, time(), tzinfo=spec.zone)
         query = query.where(MatterCase.closed_at >= start, MatterCase.closed_at < start + timedelta(days=1))
@@ -206,7 +224,7 @@ def due_now(case: MatterCase, *, spec: HallSpec, today: date) -> date | None:
                                  spec.hours, case.paused_since, today))
 
 
-def _number(session: Session, *, hall_id: str, day: date) -> str:
+def next_number(session: Session, *, hall_id: str, day: date) -> str:
     """YYYYMMDD-NNNN: the day's next number, the day's row locked until commit (SQLite is
     locked whole by BEGIN IMMEDIATE; on PostgreSQL the first two of a day meet at the key)."""
     key = {"hall": hall_id, "today": day}
@@ -220,13 +238,35 @@ def _number(session: Session, *, hall_id: str, day: date) -> str:
     return f"{day:%Y%m%d}-{session.scalar(_LAST, key):04d}"
 
 
-def _documents(entry: Entry, documents) -> list[int]:
-    count = len(entry.matter.documents)
+def checklist(case: MatterCase, entry: Entry | None) -> tuple[dict[str, str], list[dict[str, str]]] | None:
+    """The matter's names and its documents' names, in the order their indexes count: for a
+    case accepted below, as the accepting hall's catalogue gave them (its indexes are that
+    hall's); else from this hall's catalogue; None for a matter that left it."""
+    if case.carried is not None:
+        carried = json.loads(case.carried)
+        return carried["name"], carried["documents"]
+    if entry is None:
+        return None
+    return (entry.matter.name.model_dump(exclude_none=True),
+            [d.name.model_dump(exclude_none=True) for d in entry.matter.documents])
+
+
+def _documents(code: str, count: int, documents) -> list[int]:
     for index in documents:
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
             raise MatterRefused(MatterRefusal.UNKNOWN_DOCUMENT,
-                              f"document {index!r}: {entry.matter.code} lists documents 0 to {count - 1}")
+                              f"document {index!r}: {code} lists documents 0 to {count - 1}")
     return sorted(set(documents))
+
+
+def _referral(case: MatterCase, entry: Entry) -> dict:
+    """What the parent needs to work on the case, and no more (hall.uplink.wire keeps only
+    these): the matter, its checklist, the number, the promise and the masked ID at most."""
+    names, documents = checklist(case, entry)
+    return {"matter": {"id": case.id, "number": case.number, "code": case.matter_code, "name": names,
+                       "service": case.service, "department": case.department, "decided_by": case.decided_by,
+                       "promised_days": case.promised_days, "due": case.due.isoformat(),
+                       "applicant": case.applicant_masked, "documents": documents, "received": received(case)}}
 
 
 def _reason(text: str | None) -> None:
@@ -242,9 +282,9 @@ def _case(session: Session, *, spec: HallSpec, case_id: int, lock: bool = False)
     return case
 
 
-def _record(session: Session, *, spec: HallSpec, case: MatterCase, step: str, note: str, by: str,
-            now: datetime) -> MatterCaseStep:
-    taken = MatterCaseStep(matter_id=case.id, step=step, state=case.state, by=by, at=now, note=note)
+def record_step(session: Session, *, spec: HallSpec, case: MatterCase, step: str, note: str, by: str | None,
+                now: datetime, place: str | None = None) -> MatterCaseStep:
+    taken = MatterCaseStep(matter_id=case.id, step=step, state=case.state, by=by, at=now, note=note, place=place)
     session.add(taken)
     events.append(session, hall_id=spec.hall.id, kind=EventKind.MATTER_STEP, at=now, ticket_id=case.ticket_id,
                   payload={"matter": {"id": case.id, "number": case.number, "code": case.matter_code,

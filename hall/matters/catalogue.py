@@ -70,6 +70,9 @@ class Matter(Strict):
     decided_by: str | None = Field(None, min_length=1, max_length=64,
                                    description="the level that decides it when this hall only accepts it "
                                                "(县务镇办); default: the department itself")
+    decided_at: Literal["here", "parent"] = Field(
+        default="here", description="parent: a case accepted here goes up to the parent this hall reports to, is "
+                                    "worked on there, and its steps come back (县务镇办, 镇务村办); here: the default")
 
     @model_validator(mode="after")
     def _limits(self) -> Matter:
@@ -79,6 +82,10 @@ class Matter(Strict):
             raise ValueError("an immediate matter (即办件) is done on the spot: leave promised_days out")
         if self.promised_days is not None and self.promised_days > self.legal_days:
             raise ValueError(f"promised_days = {self.promised_days} is longer than legal_days = {self.legal_days}")
+        if self.decided_at == "parent" and self.kind == "immediate":
+            raise ValueError("a matter decided at the parent cannot be immediate (即办件): make it promised")
+        if self.decided_at == "parent" and self.decided_by is None:
+            raise ValueError('a matter decided at the parent names who decides it there: decided_by = "..."')
         return self
 
     @property
@@ -117,6 +124,11 @@ class Entry:
     @property
     def decided_by(self) -> str:
         return self.matter.decided_by or self.department.name.zh_CN
+
+    @property
+    def decided_above(self) -> bool:
+        """Its cases go up to the parent, which works on them (hall.matters.referrals)."""
+        return self.matter.decided_at == "parent"
 
 
 class CatalogueError(ConfigError):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from hall.matters.applicants import ID_NUMBER
+from hall.matters.cases import checklist
 from hall.matters.catalogue import CODE, Entry, MAX_DAYS
 from hall.matters.states import MatterState, MatterStep, Light
 from hall.matters.applicants import masked_phone
@@ -48,6 +49,8 @@ class MatterStepPublic(BaseModel):
     by: str | None = Field(description="the staff member's job number")
     at: datetime
     note: str
+    place: str | None = Field(None, description="the hall it was taken at, when not this one: the level that decides "
+                                                "a case sent up, or the hall below that accepted one")
 
 
 class CitizenNoticePublic(BaseModel):
@@ -80,6 +83,10 @@ class MatterCasePublic(BaseModel):
     accepted_by: str
     accepted_here: str = Field(description="the hall that accepted it (受理地)")
     decided_by: str = Field(description="the level that decides it")
+    referred: bool = Field(False, description="accepted here and sent up: its steps come from the level that decides "
+                                              "it (县务镇办)")
+    origin: str | None = Field(None, description="the hall below that accepted it for this hall to decide")
+    origin_number: str | None = Field(None, description="its number there, the one on the citizen's receipt")
     agent: str | None
     documents: list[MatterDocumentPublic]
     due: date | None = Field(description="the promised day as it stands (hall-local); while documents are owed it "
@@ -100,20 +107,20 @@ class MatterCasePublic(BaseModel):
            steps=None) -> MatterCasePublic:
         """From a hall.models.MatterCase, with its citizens' notices: (hall.models.MatterNotice,
         the step it tells of) pairs."""
-        documents = [MatterDocumentPublic(index=i, name=d.name.model_dump(exclude_none=True), received=i in received)
-                     for i, d in enumerate(entry.matter.documents)] if entry else []
-        name = entry.matter.name.model_dump(exclude_none=True) if entry else {"zh_CN": case.matter_code}
+        name, names = checklist(case, entry) or ({"zh_CN": case.matter_code}, [])
+        documents = [MatterDocumentPublic(index=i, name=n, received=i in received) for i, n in enumerate(names)]
         return cls(id=case.id, number=case.number, matter_code=case.matter_code, matter_name=name,
                    service=case.service, department=case.department, ticket_id=case.ticket_id,
                    applicant=case.applicant_masked, phone=case.phone and masked_phone(case.phone),
                    notices=[CitizenNoticePublic(step=step, channel=n.channel, owed_at=n.created_at, sent_at=n.sent_at)
                             for n, step in notices], state=case.state, promised_days=case.promised_days,
                    accepted_at=case.accepted_at, accepted_by=case.accepted_by, accepted_here=case.accepted_here,
-                   decided_by=case.decided_by, agent=case.agent, documents=documents, due=due,
+                   decided_by=case.decided_by, referred=case.referred, origin=case.origin,
+                   origin_number=case.origin_number, agent=case.agent, documents=documents, due=due,
                    paused_since=case.paused_since, paused_days=case.paused_days, reason=case.reason,
                    closed_at=case.closed_at, late=case.late, light=case.light,
                    steps=None if steps is None else [MatterStepPublic(step=s.step, state=s.state, by=s.by, at=s.at,
-                                                                    note=s.note) for s in steps])
+                                                                    note=s.note, place=s.place) for s in steps])
 
 
 class MatterProgressPublic(BaseModel):
@@ -133,13 +140,12 @@ class MatterProgressPublic(BaseModel):
 
     @classmethod
     def of(cls, case, *, entry: Entry | None, due: date | None, received: list[int], zone) -> MatterProgressPublic:
-        documents = entry.matter.documents if entry else []
-        return cls(number=case.number, matter_code=case.matter_code,
-                   matter_name=entry.matter.name.model_dump(exclude_none=True) if entry else {"zh_CN": case.matter_code},
+        name, names = checklist(case, entry) or ({"zh_CN": case.matter_code}, [])
+        return cls(number=case.number, matter_code=case.matter_code, matter_name=name,
                    state=case.state, promised_days=case.promised_days,
                    accepted_on=case.accepted_at.astimezone(zone).date(), due=due,
                    closed_on=case.closed_at.astimezone(zone).date() if case.closed_at else None, late=case.late,
-                   owed=[d.name.model_dump(exclude_none=True) for i, d in enumerate(documents) if i not in received])
+                   owed=[n for i, n in enumerate(names) if i not in received])
 
 
 class MatterPersonRequest(Request):

@@ -21,6 +21,8 @@ class MatterStep(str, enum.Enum):
     RESUME = "resume"                    # the documents owed came
     COMPLETE = "complete"
     RETURN = "return"
+    REFUSE = "refuse"                    # 不予受理 on review, with a reason: a case accepted below, by the level
+                                         # that decides it
 
 
 OPEN_STATES = (MatterState.ACCEPTED, MatterState.IN_PROGRESS, MatterState.WAITING_DOCUMENTS)
@@ -31,12 +33,17 @@ STEPS: dict[tuple[MatterState, MatterStep], MatterState] = {
     (MatterState.ACCEPTED, MatterStep.REQUEST_DOCUMENTS): MatterState.WAITING_DOCUMENTS,
     (MatterState.ACCEPTED, MatterStep.COMPLETE): MatterState.COMPLETED,
     (MatterState.ACCEPTED, MatterStep.RETURN): MatterState.RETURNED,
+    (MatterState.ACCEPTED, MatterStep.REFUSE): MatterState.NOT_ACCEPTED,
     (MatterState.IN_PROGRESS, MatterStep.REQUEST_DOCUMENTS): MatterState.WAITING_DOCUMENTS,
     (MatterState.IN_PROGRESS, MatterStep.COMPLETE): MatterState.COMPLETED,
     (MatterState.IN_PROGRESS, MatterStep.RETURN): MatterState.RETURNED,
     (MatterState.WAITING_DOCUMENTS, MatterStep.RESUME): MatterState.IN_PROGRESS,
     (MatterState.WAITING_DOCUMENTS, MatterStep.RETURN): MatterState.RETURNED,
 }
+
+
+REASONED = (MatterStep.RETURN, MatterStep.REFUSE)  # the steps that need their reason
+DECIDING_ONLY = (MatterStep.REFUSE,)  # the steps of a case the deciding level took in from below
 
 
 class Light(str, enum.Enum):
@@ -55,6 +62,7 @@ class MatterRefusal(str, enum.Enum):
     REASON_REQUIRED = "reason_required"      # not accepting or returning needs a reason
     AGENT_NOT_OFFERED = "agent_not_offered"  # the matter is not carried by agents here
     UNKNOWN_DOCUMENT = "unknown_document"    # no such document in the matter's list
+    DECIDED_ABOVE = "decided_above"          # the case went up: its steps come from the level that decides it
 
 
 class MatterRefused(HallError):

@@ -5,5 +5,5 @@ Alembic (a kiosk starts faster); a test checks that it matches the scripts in ve
 BASELINE is the schema of the first release, whose databases carry no revision at all.
 """
 
-HEAD = "0017"
+HEAD = "0018"
 BASELINE = "0001"

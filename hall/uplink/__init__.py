@@ -9,4 +9,6 @@ which shows all its halls on one page; a parent may report to its own parent in 
 - `receiver`: the parent's side: its halls and their tokens, each batch stored once and in
   order, the figures of each hall's day kept as the events arrive.
 - `central`: what the central page shows, read from those figures.
+- `down`: the steps the parent's staff take on the cases a hall sent up to be decided there,
+  carried back with each answer and applied at the hall once, in order.
 """

@@ -9,11 +9,16 @@ them again). The unique (origin hall, event id) keeps each event once whatever p
 came by. Batches of one child take turns on its row, and every batch holds the event log's
 commit order (hall.db.order_commits), so that this parent's own sender, relaying upward by
 the number of receipt, never skips one committed late.
+
+A case a child accepted for this hall to decide opens a case here in the batch's
+transaction (hall.matters.referrals), and the answer carries the steps taken here on the
+child's cases since the last one it applied (hall.uplink.down).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from datetime import datetime
 
@@ -25,12 +30,17 @@ from sqlalchemy.orm import Session
 from hall.accounts import digest
 from hall.db import order_commits
 from hall.errors import HallError
+from hall.matters import referrals
+from hall.matters.catalogue import Catalogue
 from hall.models import ChildHall, ReceivedEvent, Region, RegionSupervisor, Staff
 from hall.schemas import Role
 from hall.spec import HallSpec
-from hall.uplink import regions, tally
-from hall.uplink.wire import DefinitionReceipt, DefinitionUpload, HallId, UplinkAck, UplinkBatch, strip
+from hall.tickets import EventKind
+from hall.uplink import down, regions, tally
+from hall.uplink.wire import (DefinitionReceipt, DefinitionUpload, HallId, UplinkAck, UplinkBatch, UplinkEvent,
+                              strip)
 
+log = logging.getLogger(__name__)
 _received = ReceivedEvent.__table__
 
 
@@ -108,7 +118,8 @@ def child_for_token(session: Session, *, token: str) -> ChildHall | None:
     return session.scalar(select(ChildHall).where(ChildHall.token_hash == digest(token)))
 
 
-def receive(session: Session, *, child_id: str, batch: UplinkBatch, now: datetime) -> UplinkAck:
+def receive(session: Session, *, spec: HallSpec, catalogue: Catalogue, child_id: str, batch: UplinkBatch,
+            now: datetime, yellow_days: int = 1) -> UplinkAck:
     if batch.hall != child_id:
         raise UplinkRefused(403, "other_hall", f"this token is hall {child_id!r}'s; the batch says it is "
                                                f"from {batch.hall!r}")
@@ -126,11 +137,37 @@ def receive(session: Session, *, child_id: str, batch: UplinkBatch, now: datetim
              "ticket_id": e.ticket, "payload": json.dumps(strip(e.kind, e.payload), ensure_ascii=False,
                                                           separators=(",", ":"))} for e in fresh]
     stored = _insert_new(session, rows)
-    tally.add(session, [e for e in fresh if (e.origin, e.id) in stored])
+    new = [e for e in fresh if (e.origin, e.id) in stored]
+    tally.add(session, new)
+    _open_referred(session, spec=spec, catalogue=catalogue, child=child, events=new, now=now,
+                   yellow_days=yellow_days)
     if fresh:
         child.acked = fresh[-1].seq
     child.heard_at = now
-    return UplinkAck(acked=child.acked, stored=len(stored), repeats=len(batch.events) - len(stored))
+    steps, more = ([], False) if batch.steps_after is None else down.steps_for(
+        session, spec=spec, child_id=child_id, after=batch.steps_after)
+    return UplinkAck(acked=child.acked, stored=len(stored), repeats=len(batch.events) - len(stored), steps=steps,
+                     more_steps=more)
+
+
+def _open_referred(session: Session, *, spec: HallSpec, catalogue: Catalogue, child: ChildHall,
+                   events: list[UplinkEvent], now: datetime, yellow_days: int) -> None:
+    """Opens here the cases the child accepted for this hall to decide. Only its own: a case
+    relayed from a hall further below is decided by that hall's own parent."""
+    for event in events:
+        if event.kind != EventKind.MATTER_REFERRED.value:
+            continue
+        if event.origin != child.hall_id:
+            log.info("uplink: case of %r relayed by %r not opened here: its own parent decides it", event.origin,
+                     child.hall_id)
+            continue
+        try:
+            with session.begin_nested():
+                referrals.open_referred(session, spec=spec, catalogue=catalogue, origin=child.hall_id,
+                                        origin_name=child.name, payload=event.payload, at=event.at, now=now,
+                                        yellow_days=yellow_days)
+        except referrals.BadReferral as exc:
+            log.warning("uplink: event %s of %r not opened as a case: %s", event.id, child.hall_id, exc)
 
 
 def _reported_halls(session: Session, *, child: ChildHall, batch: UplinkBatch, now: datetime) -> None:

@@ -17,6 +17,10 @@ parent acknowledged, for as long as it runs.
 - A parent relays (`relay=True`) what its halls sent it, each event with the hall it came
   from, by its own order of receipt; a hall sends its own event log.
 - Its hall definition goes up first, and again whenever it changes.
+- A hall's batch names the last of the parent's steps it applied to the cases it sent up;
+  the answer carries those that followed, which it applies in the transaction that writes
+  the answer down (hall.uplink.down). While such a case is open it asks every few seconds,
+  events or none, so that the citizen sees a step soon after it was taken.
 """
 from __future__ import annotations
 
@@ -27,18 +31,24 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from hall import events
 from hall.errors import HallError
-from hall.models import ChildHall, ReceivedEvent, UplinkState
+from hall.matters.cases import LINK_PURPOSE
+from hall.matters.catalogue import load_catalogue
+from hall.matters.supervision import load_supervision
+from hall.models import ChildHall, MatterCase, ReceivedEvent, UplinkState
 from hall.spec import HallSpec
+from hall.uplink import down
 from hall.uplink.receiver import definition_digest
-from hall.uplink.wire import wire_event
+from hall.uplink.wire import DownStep, UplinkAck, wire_event
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,7 @@ BATCH = 500                 # events asked of the database per round
 MAX_BODY = 60_000           # bytes per request: the parent's server takes up to 64 KiB
 POLL_SECONDS = 1.0          # how often an idle sender looks for new events
 HEARTBEAT_SECONDS = 30.0    # an empty batch after this long without one: the parent sees the hall live
+STEPS_SECONDS = 5.0         # ... or this long, while a case sent up is open: its steps come back with the answer
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 60.0
 TIMEOUT = (5.0, 30.0)       # connect, read
@@ -74,11 +85,16 @@ def backoff(failures: int, *, first: float = BACKOFF_FIRST, cap: float = BACKOFF
 
 
 class Uplink:
-    def __init__(self, spec: HallSpec, database_url: str, *, parent: str, token: str, ca_bundle: str | None = None,
-                 relay: bool = False, batch: int = BATCH, poll: float = POLL_SECONDS,
-                 heartbeat: float = HEARTBEAT_SECONDS, backoff_cap: float = BACKOFF_CAP,
+    def __init__(self, spec: HallSpec, database_url: str, *, hall_file: Path | str, parent: str, token: str,
+                 ca_bundle: str | None = None, public_url: str | None = None, relay: bool = False, batch: int = BATCH,
+                 poll: float = POLL_SECONDS, heartbeat: float = HEARTBEAT_SECONDS, backoff_cap: float = BACKOFF_CAP,
                  clock: Callable[[], datetime] | None = None):
         self.spec = spec
+        # What applying the parent's steps to the cases sent up needs: the checklists, the
+        # channels that tell citizens, and where their progress pages are.
+        self._catalogue = load_catalogue(hall_file, spec)
+        self._citizen_channels = load_supervision(hall_file).citizen_channels
+        self._public_url = public_url.rstrip("/") if public_url else ""
         self.hall_id = spec.hall.id
         self.parent = check_parent(parent)
         self._url = database_url
@@ -149,21 +165,26 @@ class Uplink:
     def send_once(self) -> bool:
         """One round: the definition if it changed, then one batch (or a heartbeat when one is
         due). True if more may be waiting."""
-        acked, sent_definition = self._state()
+        acked, sent_definition, steps_after = self._state()
         if sent_definition != self._definition_digest:
             self._send_definition()
         found = self._events_after(acked)
         if not found and time.monotonic() < self._next_heartbeat:
             return False
-        body, sent = self._body(acked, found)
+        body, sent = self._body(acked, found, steps_after)
         answer = self._http.post(f"{self.parent}{API}/events", data=body, timeout=TIMEOUT, verify=self._verify,
                                  headers={"Content-Type": "application/json"})
         if answer.status_code == 200:
-            self._save(acked=answer.json()["acked"])
-            self._next_heartbeat = time.monotonic() + self._heartbeat
+            try:
+                ack = UplinkAck.model_validate_json(answer.content)
+            except ValidationError as exc:
+                raise UplinkError(f"the parent's answer does not parse: {exc.errors()[0]['msg']}") from None
+            waiting = self._save(acked=ack.acked, steps=ack.steps, steps_after=steps_after)
+            pause = 0.0 if ack.more_steps else min(self._heartbeat, STEPS_SECONDS) if waiting else self._heartbeat
+            self._next_heartbeat = time.monotonic() + pause
             if self._relay:
                 self._halls_sent_at = self._sent_from
-            return sent < len(found) or len(found) == self._batch
+            return sent < len(found) or len(found) == self._batch or ack.more_steps
         parent_acked = answer.headers.get("Uplink-Acked")
         if answer.status_code == 409 and parent_acked is not None and parent_acked.isdigit():
             log.warning("uplink: the parent has events up to %s only; sending again from there", parent_acked)
@@ -202,14 +223,16 @@ class Uplink:
                                 "heard_at": r.heard_at.isoformat() if r.heard_at else None}
                     for r in rows if r.hall_id != self.hall_id}
 
-    def _body(self, acked: int, found: list[dict]) -> tuple[bytes, int]:
+    def _body(self, acked: int, found: list[dict], steps_after: int) -> tuple[bytes, int]:
         """The request for as many of the events as fit in one (halved until they do)."""
         count = len(found)
         while True:
             batch = found[:count]
             halls = self._halls(batch) if self._relay else {}
-            body = json.dumps({"hall": self.hall_id, "after": acked, "events": batch, "halls": halls},
-                              ensure_ascii=False, separators=(",", ":")).encode()
+            sent = {"hall": self.hall_id, "after": acked, "events": batch, "halls": halls}
+            if not self._relay:  # a relay's own cases are not what it sends
+                sent["steps_after"] = steps_after
+            body = json.dumps(sent, ensure_ascii=False, separators=(",", ":")).encode()
             if len(body) <= MAX_BODY or count <= 1:
                 return body, count
             count //= 2
@@ -225,15 +248,33 @@ class Uplink:
 
     # -- its one row ---------------------------------------------------------------------------
 
-    def _state(self) -> tuple[int, str]:
+    def _state(self) -> tuple[int, str, int]:
         with self.engine.reading() as session:
             row = session.get(UplinkState, self.hall_id)
-            return (row.acked, row.definition_digest) if row is not None else (0, "")
+            return (row.acked, row.definition_digest, row.steps_applied) if row is not None else (0, "", 0)
 
-    def _save(self, *, acked: int) -> None:
+    def _save(self, *, acked: int, steps: list[DownStep] = (), steps_after: int | None = None) -> bool:
+        """Writes the answer down, with the parent's steps applied in the same transaction;
+        True while a case sent up is still open here."""
         with self.engine.transaction() as session:
             row = self._row(session)
             row.acked, row.updated_at = acked, self._clock()
+            if steps_after is not None and steps_after == row.steps_applied:  # else another sender applied them
+                row.steps_applied = down.apply(session, spec=self.spec, catalogue=self._catalogue, steps=steps,
+                                               applied=row.steps_applied, citizen_channels=self._citizen_channels,
+                                               progress=self._progress)
+            if self._relay:
+                return False
+            return session.scalar(select(MatterCase.id).where(
+                MatterCase.hall_id == self.hall_id, MatterCase.referred, MatterCase.closed_at.is_(None))
+                .limit(1)) is not None
+
+    def _progress(self, case_id: int) -> str:
+        """The case's progress page for the citizen's notice, at the hall server's public
+        address; an embedded station has no page to give."""
+        if not self._public_url:
+            return ""
+        return f"{self._public_url}/m/{self.engine.signer.sign(LINK_PURPOSE, str(case_id))}"
 
     def _row(self, session) -> UplinkState:
         row = session.get(UplinkState, self.hall_id, with_for_update=True)

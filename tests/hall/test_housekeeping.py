@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hall import housekeeping, idempotency
 from hall.errors import RefusalReason, TicketRefused
+from hall.matters.catalogue import Catalogue
 from hall.models import IdempotencyKey
 from hall.uplink import central, receiver
 from hall.uplink.wire import UplinkBatch
@@ -86,8 +87,8 @@ def test_a_parent_clears_its_halls_tickets_of_finished_days_and_keeps_their_figu
                 ("issued", yesterday, 1, "waiting"), ("issued", yesterday, 2, "waiting"),
                 ("called", yesterday + timedelta(minutes=6), 1, "called"), ("issued", today, 3, "waiting")], 1)]
     with engine.transaction() as session:
-        receiver.receive(session, child_id="town-01", batch=UplinkBatch(hall="town-01", after=0, events=sent),
-                         now=clock())
+        receiver.receive(session, spec=engine.spec, catalogue=Catalogue((), ()), child_id="town-01",
+                         batch=UplinkBatch(hall="town-01", after=0, events=sent), now=clock())
     assert query("select ticket_id from uplink_tickets order by ticket_id") == [(1,), (2,), (3,)]
     housekeeping.tidy(engine, now=clock.now)
     assert query("select ticket_id from uplink_tickets") == [(3,)]   # ticket 2, never called, waits no more

@@ -211,7 +211,7 @@ def test_a_database_of_the_previous_release_gets_ratings_and_keeps_its_tickets(r
         assert as_release_rows(release_url) == before
         probe = create_engine(release_url)
         with probe.connect() as con:
-            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD == "0017"
+            assert con.execute(text("select version_num from alembic_version")).scalar() == migrations.HEAD == "0018"
             assert con.execute(text("select counters from devices")).all() == [("",)]
             assert con.execute(text("select count(*) from served_tickets")).scalar() == 0
         probe.dispose()

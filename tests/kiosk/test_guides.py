@@ -37,7 +37,7 @@ def test_the_guides_are_listed_by_service_in_the_halls_order(guided_hall, tmp_pa
     assert flow.state is State.GUIDES
     services = flow.texts.guide_choices()
     assert [s.code for s in services] == [s.code for s in guided_hall.spec.services]  # every one has guides
-    assert sum(len(s.matters) for s in services) == 17
+    assert sum(len(s.matters) for s in services) == 18
     assert flow.texts.guides_title() == "请选择业务类别"
     assert prompt(flow).startswith("办事指南。请选择业务类别：社会保险、")
     flow.choose_guide_service("social_security")

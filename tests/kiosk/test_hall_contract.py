@@ -67,7 +67,7 @@ class HallContract:
 
     def test_it_gives_the_catalogue_of_guides_by_service(self, hall):
         matters = hall.catalogue()
-        assert len(matters) == 17 and [m.service for m in matters] == sorted(m.service for m in matters)
+        assert len(matters) == 18 and [m.service for m in matters] == sorted(m.service for m in matters)
         pension = next(m for m in matters if m.code == "140830-RS-0101")
         assert pension.promised_days == 5 and pension.supervision_phone == "0359-3021190"
         assert pension.name["en"] == "Claiming the rural and urban residents' pension"

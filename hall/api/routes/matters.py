@@ -30,10 +30,12 @@ def case_list(hall: HallDep, _who: StaffMember, state: MatterState | None = None
               staff: Annotated[str | None, Query(max_length=32, description="accepted by this job number")] = None,
               open_only: Annotated[bool, Query(alias="open", description="only those not yet closed")] = False,
               closed_on: Annotated[date | None, Query(description="only those closed on this day (hall-local)")] = None,
+              from_below: Annotated[bool, Query(description="only those accepted at halls below for this hall to "
+                                                            "decide (县务镇办)")] = False,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[MatterCasePublic]:
     with hall.engine.reading() as session:
         found = cases.cases(session, spec=hall.spec, state=state, light=light, department=department, staff=staff,
-                            open_only=open_only, closed_on=closed_on, limit=limit)
+                            open_only=open_only, closed_on=closed_on, from_below=from_below, limit=limit)
         told = notices.told_citizens(session, case_ids=[case.id for case in found])
         return [public(hall, case, told[case.id]) for case in found]
 

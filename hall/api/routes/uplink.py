@@ -44,8 +44,12 @@ REFUSALS = {
              summary="A child hall's events after the last one stored here, stored once each")
 def receive_events(batch: UplinkBatch, hall: HallDep, child: Child) -> UplinkAck:
     """Events at or below the acknowledged seq are repeats and are absorbed; the answer is
-    the highest seq stored, after which the child sends next. An empty batch is a heartbeat."""
-    return _refusing(lambda session: receiver.receive(session, child_id=child, batch=batch, now=hall.clock()), hall)
+    the highest seq stored, after which the child sends next. An empty batch is a heartbeat.
+    A case the child accepted for this hall to decide opens a case here; the answer carries
+    the steps taken here on the child's cases after its `steps_after`."""
+    return _refusing(lambda session: receiver.receive(session, spec=hall.spec, catalogue=hall.catalogue,
+                                                      child_id=child, batch=batch, now=hall.clock(),
+                                                      yellow_days=hall.supervision.yellow_days), hall)
 
 
 @router.put("/definition", response_model=DefinitionReceipt, responses={**REFUSALS, 422: {

@@ -7,11 +7,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy import select
 
 from hall import accounts
 from hall.matters import cases, figures
 from hall.matters.states import Light, MatterRefused
-from hall.models import MAX_ID
+from hall.models import MAX_ID, ChildHall
 from hall.web.pages import page, signed_in, texts_for, unless_supervisor
 
 router = APIRouter(include_in_schema=False)
@@ -38,13 +39,16 @@ def supervision(request: Request, light: Light | None = None,
             "by_staff": figures.open_counts(session, spec=hall.spec, by="accepted_by"),
             "on_time_department": figures.on_time(session, spec=hall.spec, month=chosen, by="department"),
             "on_time_service": figures.on_time(session, spec=hall.spec, month=chosen, by="service"),
-            "names": accounts.staff_names(session, hall_id=hall.hall_id),
+            # Cases accepted below are counted by the hall that accepted them.
+            "names": {**{hall_id: texts("matters.from_below", hall=name) for hall_id, name in
+                         session.execute(select(ChildHall.hall_id, ChildHall.name))},
+                      **accounts.staff_names(session, hall_id=hall.hall_id)},
         }
     return page(request, "supervision.html", texts=texts, who=who, listed=listed, month=f"{chosen:%Y-%m}",
                 chosen={"light": light.value if light else "", "department": department or "", "staff": staff or ""},
                 departments=[d.name.zh_CN for d in hall.catalogue.departments],
                 services={s.code: s.name.get(texts.language) for s in hall.spec.services},
-                entries={e.matter.code: e for e in hall.catalogue.entries},
+                matter_names={c.id: matter_name(hall, c, texts.language) for c in listed},
                 dues={c.id: cases.due_now(c, spec=hall.spec, today=today) for c in listed}, **context)
 
 
@@ -64,4 +68,12 @@ def timeline(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
         steps = cases.timeline(session, case=case)
     today = hall.clock().astimezone(hall.spec.zone).date()
     return page(request, "matter_timeline.html", texts=texts, who=who, case=case, steps=steps,
-                entry=hall.catalogue.entry(case.matter_code), local=hall.spec.zone, due=cases.due_now(case, spec=hall.spec, today=today))
+                matter=matter_name(hall, case, texts.language), local=hall.spec.zone,
+                due=cases.due_now(case, spec=hall.spec, today=today))
+
+
+def matter_name(hall, case, language: str) -> str:
+    """The case's matter in the page's language: as the catalogue names it, or, for a case
+    accepted below, as that hall's catalogue did."""
+    found = cases.checklist(case, hall.catalogue.entry(case.matter_code))
+    return (found[0].get(language) or found[0]["zh_CN"]) if found else case.matter_code

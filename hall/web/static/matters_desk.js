@@ -71,17 +71,32 @@
     return el("th", { scope: "row" }, el("a", { href: `/console/matters/${c.id}/receipt`, target: "_blank" }, c.number));
   }
 
-  async function load() {
-    const mine = `staff=${encodeURIComponent(data.job_no)}`;
-    const [cases, closed] = await Promise.all([api("GET", `/api/v1/matters?open=true&${mine}`),
-                                               api("GET", `/api/v1/matters?closed_on=${data.today}&${mine}`)]);
-    $("cases").replaceChildren(...cases.map((c) => el("tr", { "data-case": c.number }, numbered(c),
+  // The steps that follow from its state; none here for a case sent up to the level that decides it.
+  function steps(c) {
+    if (c.referred) return el("td", { class: "steps decided-above" }, t("desk.decided_above", { by: c.decided_by }));
+    // Not accepting on review is the deciding level's, for a case accepted below.
+    const names = [...(STEPS[c.state] || []), ...(c.origin && c.state === "accepted" ? ["refuse"] : [])];
+    return el("td", { class: "steps" }, ...names.map((name) =>
+      el("button", { type: "button", class: "button small", "data-step": name, onclick: () => step(c.id, name) },
+         t(`matters.step_${name}`))));
+  }
+
+  function open(c, ...more) {
+    return el("tr", { "data-case": c.number }, numbered(c), ...more,
       el("td", {}, c.matter_name[data.lang] || c.matter_name.zh_CN),
       el("td", {}, t(`progress.state_${c.state}`)), el("td", {}, c.due || ""),
-      el("td", {}, el("span", { class: `light ${c.light}` }, t(`matters.light_${c.light}`))), told(c),
-      el("td", { class: "steps" }, ...(STEPS[c.state] || []).map((name) =>
-        el("button", { type: "button", class: "button small", "data-step": name, onclick: () => step(c.id, name) },
-           t(`matters.step_${name}`)))))));
+      el("td", {}, el("span", { class: `light ${c.light}` }, t(`matters.light_${c.light}`))), told(c), steps(c));
+  }
+
+  async function load() {
+    const mine = `staff=${encodeURIComponent(data.job_no)}`;
+    const [cases, closed, below] = await Promise.all([
+      api("GET", `/api/v1/matters?open=true&${mine}`), api("GET", `/api/v1/matters?closed_on=${data.today}&${mine}`),
+      api("GET", "/api/v1/matters?open=true&from_below=true")]);
+    $("cases").replaceChildren(...cases.map((c) => open(c)));
+    $("below").replaceChildren(...below.map((c) => open(c, el("td", { class: "origin" },
+      `${c.accepted_here} · ${c.origin_number}`))));
+    $("below-section").hidden = !below.length;
     $("closed").replaceChildren(...closed.map((c) => el("tr", { "data-case": c.number }, numbered(c),
       el("td", {}, c.matter_name[data.lang] || c.matter_name.zh_CN), el("td", {}, t(`progress.state_${c.state}`)),
       told(c))));

@@ -45,7 +45,7 @@ def test_a_batch_is_stored_once_and_acknowledged(add_child, count):
     town = add_child("town-01")
     answer = town.post(EVENTS, batch(0, 1, 2, 3))
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"acked": 3, "stored": 3, "repeats": 0}
+    assert answer.json() == {"acked": 3, "stored": 3, "repeats": 0, "steps": [], "more_steps": False}
     assert count("uplink_events") == 3
 
 
@@ -54,9 +54,9 @@ def test_a_replayed_batch_is_absorbed_and_acknowledged_with_nothing_written(add_
     assert town.post(EVENTS, batch(0, 1, 2)).status_code == 200
     again = town.post(EVENTS, batch(0, 1, 2, 3))
     assert again.status_code == 200, again.text
-    assert again.json() == {"acked": 3, "stored": 1, "repeats": 2}
+    assert again.json() == {"acked": 3, "stored": 1, "repeats": 2, "steps": [], "more_steps": False}
     replayed = town.post(EVENTS, batch(0, 1, 2, 3))
-    assert replayed.json() == {"acked": 3, "stored": 0, "repeats": 3}
+    assert replayed.json() == {"acked": 3, "stored": 0, "repeats": 3, "steps": [], "more_steps": False}
     assert count("uplink_events") == 3
     assert stored("select issued from uplink_days") == [(3,)]
 
@@ -153,3 +153,85 @@ def test_payload_strings_too_long_for_the_figures_are_left_out_and_the_batch_sto
     assert stored("select kind, case_id, due, light from uplink_cases") == [("matter", 7, None, None)]
     assert stored("select count(*) from uplink_counters") == [(0,)]
     assert stored("select count(*) from uplink_devices") == [(0,)]
+
+
+def referred(seq: int, case_id: int, origin: str = "town-01", **changes) -> dict:
+    """The event a town writes with a case of a matter its parent decides (hall.matters.cases)."""
+    matter = {"id": case_id, "number": f"20261125-{case_id:04}", "code": "140800-GJ-0603",
+              "name": {"zh_CN": "住房公积金异地转移接续", "en": "Moving a provident fund account"},
+              "service": "housing_fund", "department": "县住房公积金中心", "decided_by": "市住房公积金管理中心",
+              "promised_days": 5, "due": "2026-12-02", "applicant": "1101**********002X",
+              "documents": [{"zh_CN": "居民身份证"}, {"zh_CN": "异地转移接续申请表"}], "received": [0], **changes}
+    return {**event(seq, origin=origin, kind="matter_referred", ticket=None), "payload": {"matter": matter}}
+
+
+def referred_cases(stored) -> list[tuple]:
+    return stored("select origin, origin_case, origin_number, accepted_here, documents, state from matter_cases "
+                  "order by id")
+
+
+def test_a_case_a_child_accepted_for_this_hall_opens_here_once(add_child, stored, login):
+    town = add_child("town-01", name="城关镇便民服务中心")
+    first = {"hall": "town-01", "after": 0, "events": [referred(1, 7)], "steps_after": 0}
+    assert town.post(EVENTS, first).status_code == 200
+    again = town.post(EVENTS, {**first, "events": [referred(1, 7), referred(2, 7)]})   # a repeat, and a forgery
+    assert again.status_code == 200 and again.json()["stored"] == 1, again.text
+    assert referred_cases(stored) == [("town-01", 7, "20261125-0007", "城关镇便民服务中心", "0", "accepted")]
+    [case] = login("0301").get("/api/v1/matters", params={"open": True}).json()
+    assert (case["origin"], case["origin_number"], case["due"], case["light"]) == ("town-01", "20261125-0007",
+                                                                                 "2026-12-02", "green")
+    assert [(d["name"]["zh_CN"], d["received"]) for d in case["documents"]] == [("居民身份证", True),
+                                                                                ("异地转移接续申请表", False)]
+    assert [(s["step"], s["place"]) for s in login("0302").get(f"/api/v1/matters/{case['id']}").json()["steps"]] == [
+        ("open", "城关镇便民服务中心")]
+
+
+def test_a_case_from_below_that_does_not_parse_is_stored_as_an_event_and_not_opened(add_child, stored, caplog):
+    town = add_child("town-01")
+    bad = [referred(1, 7, documents=[]), referred(2, 8, due="soon"), referred(3, 9, code="no such code!"),
+           {**event(4, kind="matter_referred", ticket=None), "payload": {"matter": "a string"}}]
+    answer = town.post(EVENTS, {"hall": "town-01", "after": 0, "events": bad, "steps_after": 0})
+    assert answer.status_code == 200 and answer.json()["stored"] == 4, answer.text
+    assert referred_cases(stored) == []
+    until(lambda: caplog.text.count("not opened as a case") == 4, seconds=10, what=lambda: caplog.text)
+
+
+def test_a_child_sends_and_receives_the_cases_of_its_own_hall_alone(add_child, stored, login):
+    town, other = add_child("town-01"), add_child("town-02")
+    forged = other.post(EVENTS, {"hall": "town-02", "after": 0, "events": [referred(1, 7, origin="town-01")]})
+    assert forged.status_code == 403 and forged.json()["error"] == "other_hall", forged.text
+    relayed = other.post(EVENTS, {"hall": "town-02", "after": 0, "events": [referred(1, 7, origin="village-9")],
+                                  "halls": {"village-9": {"name": "青山村便民服务站", "region": "511525001001"}}})
+    assert relayed.status_code == 200, relayed.text          # its own parent, the town, decides it
+    assert town.post(EVENTS, {"hall": "town-01", "after": 0, "events": [referred(1, 7)]}).status_code == 200
+    assert [c[:2] for c in referred_cases(stored)] == [("town-01", 7)]
+    desk = login("0301")
+    [case] = desk.get("/api/v1/matters", params={"open": True}).json()
+    assert desk.post(f"/api/v1/matters/{case['id']}/steps", {"step": "start"}).status_code == 200
+    theirs = other.post(EVENTS, {"hall": "town-02", "after": 1, "events": [], "steps_after": 0})
+    assert theirs.status_code == 200 and theirs.json()["steps"] == [], theirs.text
+    mine = town.post(EVENTS, {"hall": "town-01", "after": 1, "events": [], "steps_after": 0}).json()["steps"]
+    assert [(s["case"], s["number"], s["step"], s["state"], s["by"]) for s in mine] == [
+        (7, "20261125-0007", "start", "in_progress", "0301")]
+    after = town.post(EVENTS, {"hall": "town-01", "after": 1, "events": [], "steps_after": mine[0]["cursor"]})
+    assert after.json()["steps"] == [], after.text
+    assert town.post(EVENTS, {"hall": "town-01", "after": 1, "events": []}).json()["steps"] == []   # a relay's
+
+
+def test_the_deciding_level_may_not_accept_a_case_from_below_on_review_and_no_other(add_child, login):
+    town = add_child("town-01")
+    assert town.post(EVENTS, {"hall": "town-01", "after": 0, "events": [referred(1, 7)]}).status_code == 200
+    desk = login("0301")
+    [below] = desk.get("/api/v1/matters", params={"from_below": True}).json()
+    unreasoned = desk.post(f"/api/v1/matters/{below['id']}/steps", {"step": "refuse"})
+    assert unreasoned.status_code == 422 and unreasoned.json()["reason"] == "reason_required", unreasoned.text
+    refused = desk.post(f"/api/v1/matters/{below['id']}/steps", {"step": "refuse", "note": "不属于本市办理范围"})
+    assert refused.status_code == 200, refused.text
+    assert (refused.json()["state"], refused.json()["reason"], refused.json()["light"]) == (
+        "not_accepted", "不属于本市办理范围", None)
+    [step] = town.post(EVENTS, {"hall": "town-01", "after": 1, "events": [], "steps_after": 0}).json()["steps"]
+    assert (step["step"], step["state"], step["note"]) == ("refuse", "not_accepted", "不属于本市办理范围")
+    own = desk.post("/api/v1/matters", {"matter_code": "140830-GJ-0601"}).json()
+    answer = desk.post(f"/api/v1/matters/{own['id']}/steps", {"step": "refuse", "note": "不符合条件"})
+    assert answer.status_code == 409 and answer.json()["reason"] == "step_not_allowed", answer.text
+    assert answer.json()["message"].endswith("start, request_documents, complete, return")

@@ -25,7 +25,8 @@ def uplink(live, clock, db_url):
     with live.hall.engine.transaction() as session:
         token = receiver.add_hall(session, hall_id=live.hall.hall_id, name="城关县政务服务中心", region="140830",
                                   now=clock())
-    sender = Uplink(live.hall.spec, db_url, parent=live.url, token=token, poll=0.05, clock=clock)
+    sender = Uplink(live.hall.spec, db_url, hall_file=live.hall.settings.hall_file, parent=live.url, token=token,
+                    poll=0.05, clock=clock)
     yield sender
     sender.stop()
 

@@ -171,7 +171,7 @@ def test_each_bad_step_is_refused_with_its_reason_and_nothing_written(desk, logi
 def test_staff_and_terminals_read_the_catalogue(desk, add_device, login):
     display = add_device("display-01", DeviceKind.DISPLAY)
     matters = display.get("/api/v1/catalogue").json()
-    assert len(matters) == 17 and {m["service"] for m in matters} >= {"household", "veterans"}
+    assert len(matters) == 18 and {m["service"] for m in matters} >= {"household", "veterans"}
     move = next(m for m in matters if m["code"] == HOUSEHOLD_MOVE)
     assert (move["promised_days"], move["supervision_phone"], move["department"]["en"]) == (
         5, "0359-3023390", "County Public Security Bureau")

@@ -117,3 +117,26 @@ def test_a_file_that_is_not_toml_is_refused_with_its_line(hall_dir):
     assert f"{path}:" in (message := refusal(hall_dir)) and "not valid TOML" in message
     broken = line_of(path, 'person = "秦川')
     assert f"line {broken}" in message
+
+
+def test_the_sample_hall_accepts_a_matter_its_parent_decides():
+    catalogue = load_catalogue(SAMPLE_HALL, load_hall(SAMPLE_HALL))
+    above = [e for e in catalogue.entries if e.decided_above]
+    assert [e.matter.code for e in above] == ["140800-GJ-0603"]
+    assert above[0].decided_by == "市住房公积金管理中心" and above[0].matter.kind == "promised"
+    assert not any(e.decided_above for e in catalogue.entries if e.matter.decided_at == "here")
+
+
+def test_a_matter_decided_at_the_parent_is_promised_and_names_who_decides_it(hall_dir):
+    path = hall_dir / "matters" / "housing_fund.toml"
+    edit(path, 'decided_by = "市住房公积金管理中心"\n', "")
+    taxation = hall_dir / "matters" / "taxation.toml"
+    edit(taxation, 'kind = "immediate"', 'kind = "immediate"\ndecided_at = "parent"\ndecided_by = "市税务局"')
+    veterans = hall_dir / "matters" / "veterans.toml"
+    edit(veterans, 'service = "veterans"', 'service = "veterans"\ndecided_at = "county"')
+    message = refusal(hall_dir)
+    assert (f"line {line_of(path, '[[matters]]', 3)}, matters[2]: a matter decided at the parent names who decides "
+            "it there") in message
+    assert f"line {line_of(taxation, '[[matters]]', 1)}, matters[0]: a matter decided at the parent cannot be " \
+           "immediate" in message
+    assert f"line {line_of(veterans, 'decided_at')}, matters[0].decided_at: 'county'" in message

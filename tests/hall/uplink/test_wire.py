@@ -9,11 +9,15 @@ from datetime import timedelta
 import pytest
 
 from hall import events, help_calls, notices
+from hall.matters import cases
+from hall.matters.applicants import Applicant
+from hall.matters.catalogue import load_catalogue
 from hall.ratings import records
 from hall.ratings.terms import Channel
 from hall.tickets import EventKind
 from hall.uplink import regions
-from hall.uplink.wire import ALLOWED, strip
+from hall.uplink.wire import ALLOWED, COUNTS, strip
+from tests.conftest import SAMPLE_HALL
 
 PERSON = "a3f1" * 16
 JOB_NO = "0301"
@@ -55,9 +59,13 @@ def test_what_a_hall_writes_goes_up_without_anything_that_names_a_person(open_en
 @pytest.mark.parametrize("kind", sorted(ALLOWED))
 def test_fields_not_on_a_kinds_list_never_go_up(kind):
     """Whatever a later change adds to a payload, at any depth, stays home."""
-    crafted = {name: ({**{sub: 1 for sub in rule}, "name": "张三", "phone": "13912345678"}
-                      if isinstance(rule, dict) else {"household": 2, "person_hash": PERSON})
-               for name, rule in ALLOWED[kind].items()}
+    def leaked(rule):
+        if isinstance(rule, dict):
+            return {**{sub: leaked(inner) for sub, inner in rule.items()}, "name": "张三", "phone": "13912345678"}
+        if isinstance(rule, list):
+            return [leaked(rule[0])]
+        return {"household": 2, "person_hash": PERSON} if rule is COUNTS else 1
+    crafted = {name: leaked(rule) for name, rule in ALLOWED[kind].items()}
     crafted |= {"person_hash": PERSON, "id_number": "110101199003071234", "staff_job_no": JOB_NO}
     sent = json.dumps(strip(kind, crafted), ensure_ascii=False)
     assert not any(secret in sent for secret in SECRETS), sent
@@ -101,3 +109,28 @@ def test_a_matters_case_goes_up_with_its_standing_and_not_who_moved_it():
         "state": "accepted", "due": "2026-11-27", "light": "green"}}
     light = {"light": "red", "count": 1, "numbers": ["20261125-0001"], "day": "2026-11-28"}
     assert strip(EventKind.MATTER_LIGHT.value, light) == {"light": "red", "count": 1, "day": "2026-11-28"}
+
+
+def test_a_case_sent_up_goes_with_its_checklist_and_the_masked_id_at_most(open_engine, spec, clock):
+    """A case of a matter the parent decides, accepted with the applicant's card and phone."""
+    engine = open_engine(spec)
+    catalogue = load_catalogue(SAMPLE_HALL, spec)
+    with engine.transaction() as session:
+        case = cases.open_case(session, spec=spec, catalogue=catalogue, code="140800-GJ-0603", job_no=JOB_NO,
+                               now=clock(), documents=[1], phone="13912345678",
+                               applicant=Applicant(masked="1101**********1234", person_hash=PERSON))
+        number, due = case.number, case.due.isoformat()
+    with engine.reading() as session:
+        [referred] = [e for e in events.events_after(session, hall_id=spec.hall.id, after=0)
+                      if e.kind == EventKind.MATTER_REFERRED.value]
+    sent = strip(referred.kind, referred.payload)
+    assert not any(secret in json.dumps(sent, ensure_ascii=False) for secret in SECRETS)
+    assert sent == {"matter": {
+        "id": 1, "number": number, "code": "140800-GJ-0603",
+        "name": {"zh_CN": "住房公积金异地转移接续", "zh_TW": "住房公積金異地轉移接續",
+                 "en": "Moving a provident fund account from another city"},
+        "service": "housing_fund", "department": "县住房公积金中心", "decided_by": "市住房公积金管理中心",
+        "promised_days": 5, "due": due, "applicant": "1101**********1234",
+        "documents": [{"zh_CN": "居民身份证", "zh_TW": "居民身份證", "en": "Resident ID card"},
+                      {"zh_CN": "异地转移接续申请表", "zh_TW": "異地轉移接續申請表", "en": "Transfer application form"}],
+        "received": [1]}}
