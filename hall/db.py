@@ -13,7 +13,8 @@ import hashlib
 import sqlite3
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, inspect, select, text
@@ -109,12 +110,53 @@ def upgrade_schema(connection: Connection) -> None:
     runner.upgrade(connection)
 
 
-def writers_turn(engine: Engine) -> AbstractContextManager:
+class WritersTurn:
     """What a writing transaction holds from its BEGIN to its COMMIT, so that the threads of
-    one process queue for SQLite's single write lock on a mutex, which wakes the next at
+    one process queue for SQLite's single write lock on a condition, which wakes the next at
     once, instead of in SQLite's busy handler, which sleeps up to 100 ms between tries. Other
-    processes still meet the busy handler; PostgreSQL needs nothing (row locks)."""
-    return threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+    processes still meet the busy handler; PostgreSQL needs nothing (row locks).
+
+    A write asked for first (a counter's call, which the hall display and the citizen at the
+    counter wait for) goes before the writes waiting that were not (kiosks' issues): kiosks
+    that issue without a pause would otherwise put a call behind each of theirs."""
+
+    def __init__(self, needed: bool):
+        self._needed = needed
+        self._free = threading.Condition()
+        self._held = False
+        self._waiting = 0
+        self._first_waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """The writes waiting for their turn now."""
+        with self._free:
+            return self._waiting
+
+    @contextmanager
+    def __call__(self, *, first: bool = False) -> Iterator[None]:
+        if not self._needed:
+            yield
+            return
+        with self._free:
+            self._waiting += 1
+            self._first_waiting += first
+            try:
+                self._free.wait_for(lambda: not self._held and (first or self._first_waiting == 0))
+            finally:
+                self._waiting -= 1
+                self._first_waiting -= first
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._free:
+                self._held = False
+                self._free.notify_all()
+
+
+def writers_turn(engine: Engine) -> WritersTurn:
+    return WritersTurn(needed=engine.dialect.name == "sqlite")
 
 
 def order_commits(session: Session) -> None:

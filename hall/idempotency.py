@@ -52,12 +52,13 @@ def fingerprint(*parts: str | bytes) -> str:
 
 
 def once(engine: QueueEngine, *, hall_id: str, principal: str, key: str | None, request: str,
-         write: Callable[[Session], str], now: Callable[[], datetime]) -> tuple[str, bool]:
+         write: Callable[[Session], str], now: Callable[[], datetime], first: bool = False) -> tuple[str, bool]:
     """Runs `write` (which returns the answer as text) in one transaction with the record of
-    its key, or returns the stored answer. Returns (answer, replayed)."""
+    its key, or returns the stored answer. Returns (answer, replayed). `first`: see
+    QueueEngine.transaction."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with engine.transaction() as session:
+            with engine.transaction(first=first) as session:
                 if key is None:
                     return write(session), False
                 ids = {"hall": hall_id, "principal": principal, "key": key}

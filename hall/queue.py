@@ -52,13 +52,14 @@ class QueueEngine:
         self._engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, first: bool = False) -> Iterator[Session]:
         """One transaction around several calls of this engine on this thread: every call
         made inside joins it, so all commit or none does (the hall server stores a request's
-        idempotency key and answer with the change it made)."""
+        idempotency key and answer with the change it made). `first`: it goes before the
+        writes waiting for their turn (hall.db.WritersTurn)."""
         if self._outer.get() is not None:
             raise RuntimeError("engine transactions do not nest")
-        with self._begin_writing() as session:
+        with self._begin_writing(first=first) as session:
             token = self._outer.set(session)
             try:
                 yield session
@@ -82,8 +83,8 @@ class QueueEngine:
             yield session
 
     @contextmanager
-    def _begin_writing(self) -> Iterator[Session]:
-        with self._writers_turn, self._writing.begin() as session:
+    def _begin_writing(self, *, first: bool = False) -> Iterator[Session]:
+        with self._writers_turn(first=first), self._writing.begin() as session:
             yield session
 
     # -- tickets -------------------------------------------------------------------------

@@ -84,14 +84,15 @@ class HallServer:
 
     def write(self, request: Request, *, principal: str, key: str | None, body: str,
               write: Callable[[Session], str], show: Callable[[str], str] | None = None,
-              status_code: int = 200) -> Response:
+              first: bool = False, status_code: int = 200) -> Response:
         """Runs a write once per idempotency key and answers with its JSON; a replay is
         marked with the header Idempotent-Replayed. With `show`, what `write` returns is
         what is stored, and the answer is made from it after the commit, the first time and
-        on every replay: for what is read as the hall moves on, outside the writers' turn."""
+        on every replay: for what is read as the hall moves on, outside the writers' turn. With
+        `first`, the write goes before those waiting for their turn (a counter's operation)."""
         fingerprint = idempotency.fingerprint(request.method, request.url.path, body)
         answer, replayed = idempotency.once(self.engine, hall_id=self.hall_id, principal=principal, key=key,
-                                            request=fingerprint, write=write, now=self.clock)
+                                            request=fingerprint, write=write, now=self.clock, first=first)
         if not replayed:
             self.feed.ring()
         if show is not None:

@@ -1,5 +1,7 @@
 """Counter operations for staff: each acts on the counter named in the path, which the
-caller must be allowed to operate, and answers with the ticket concerned. A completion is
+caller must be allowed to operate, and answers with the ticket concerned. Each goes before
+the kiosks' issues waiting for the hall's write lock (hall.db.WritersTurn): the display and
+the citizen at the counter wait on it. A completion is
 written down for its rating with who completed it, and the counter's next call ends the
 rating prompt of the one before (hall.ratings.records), in the operation's transaction."""
 from __future__ import annotations
@@ -61,7 +63,7 @@ def _operation(path: str, summary: str, run: Callable[[QueueEngine, str], Ticket
             if then is not None:
                 then(session, hall, counter_id, who, ticket)
             return _ticket_answer(hall, request, ticket)
-        return hall.write(request, principal=who.name, key=key, body="", write=write)
+        return hall.write(request, principal=who.name, key=key, body="", write=write, first=True)
     operate.__name__ = path.replace("-", "_")
     router.add_api_route(f"/{{counter_id}}/{path}", operate, methods=["POST"], summary=summary,
                          response_model=TicketPublic | None)
@@ -89,7 +91,7 @@ def complete_and_call_next(counter_id: OperatedCounter, request: Request, hall: 
         return CompletedAndCalledPublic(completed=TicketPublic.of(done, hall.ticket_link(request, done.id)),
                                         called=TicketPublic.of(called, hall.ticket_link(request, called.id))
                                         if called else None).model_dump_json()
-    return hall.write(request, principal=who.name, key=key, body="", write=write)
+    return hall.write(request, principal=who.name, key=key, body="", write=write, first=True)
 
 
 @router.post("/{counter_id}/call-back", response_model=TicketPublic,
@@ -100,7 +102,7 @@ def call_back(body: CallBackRequest, counter_id: OperatedCounter, request: Reque
         ticket = hall.engine.call_back(counter_id, body.number)
         _next_called(session, hall, counter_id, who, ticket)
         return _ticket_answer(hall, request, ticket)
-    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write)
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write, first=True)
 
 
 @router.post("/{counter_id}/transfer", response_model=TicketPublic,
@@ -110,7 +112,7 @@ def transfer(body: TransferRequest, counter_id: OperatedCounter, request: Reques
     def write(_session) -> str:
         ticket = hall.engine.transfer(counter_id, to_service=body.to_service, to_counter=body.to_counter)
         return _ticket_answer(hall, request, ticket)
-    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write)
+    return hall.write(request, principal=who.name, key=key, body=body.model_dump_json(), write=write, first=True)
 
 
 def _pausing(path: str, summary: str, paused: bool) -> None:
@@ -119,7 +121,7 @@ def _pausing(path: str, summary: str, paused: bool) -> None:
         def write(_session) -> str:
             (hall.engine.pause if paused else hall.engine.resume)(counter_id)
             return CounterStatePublic.of(hall.engine.counter_state(counter_id)).model_dump_json()
-        return hall.write(request, principal=who.name, key=key, body="", write=write)
+        return hall.write(request, principal=who.name, key=key, body="", write=write, first=True)
     operate.__name__ = path
     router.add_api_route(f"/{{counter_id}}/{path}", operate, methods=["POST"], summary=summary,
                          response_model=CounterStatePublic)
