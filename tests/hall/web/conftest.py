@@ -62,6 +62,14 @@ def log_in(page: Page, job_no: str, *, then: str) -> None:
     page.wait_for_url(f"**{then}")
 
 
+# The console takes keys: the pause button is off only while the page is not yet live or a
+# write is on its way. The page shows what a write did from the live feed before the write's
+# own answer is read, and a key pressed between is ignored.
+TAKES_KEYS = "() => !document.querySelector('button.op[data-op=pause]').disabled"
+SERVING_IS = ("(n) => document.querySelector('#serving-number').textContent === n && "
+              "!document.querySelector('button.op[data-op=pause]').disabled")
+
+
 def console_ready(page: Page) -> None:
     """The console has its queue, its help calls and alarms, and its stream: it takes keys.
     The pause button is off only while the page is not yet live (or a write is on its way)."""

@@ -11,11 +11,10 @@ import threading
 import pytest
 
 from hall.schemas import Role
-from tests.hall.web.conftest import SCREENSHOTS, console_ready, log_in, overflowing, screenshot
+from tests.hall.web.conftest import SCREENSHOTS, SERVING_IS, TAKES_KEYS, console_ready, log_in, overflowing, screenshot
 from tests.support.accessibility import violations
 
 BUSY_MORNING = 140  # tickets at most, under the service's daily quota
-SERVING_IS = "(n) => document.querySelector('#serving-number').textContent === n"
 
 
 def test_n_while_serving_completes_and_calls_the_next_in_one_request(live, kiosk, console):
@@ -78,6 +77,7 @@ def test_a_pause_fills_the_panel_and_every_greyed_button_says_why(live, kiosk, c
     console.keyboard.press("n")
     console.wait_for_function(SERVING_IS, arg="C001")
     console.keyboard.press("h")                                   # C001 set aside
+    console.wait_for_function(SERVING_IS, arg="—")
     console.wait_for_selector("#set-aside li")
     console.keyboard.press("n")
     console.wait_for_function(SERVING_IS, arg="C002")
@@ -87,6 +87,7 @@ def test_a_pause_fills_the_panel_and_every_greyed_button_says_why(live, kiosk, c
 
     console.keyboard.press("p")
     console.wait_for_selector("#paused-note", state="visible")
+    console.wait_for_function(TAKES_KEYS)
     panel = console.eval_on_selector("#serving-panel", "p => [p.classList.contains('is-paused'), getComputedStyle(p).backgroundColor]")
     assert panel == [True, "rgb(255, 243, 196)"]
     note = console.eval_on_selector("#paused-note .paused-title", "e => parseFloat(getComputedStyle(e).fontSize)")

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hall.web.conftest import console_ready, display_ready
+from tests.hall.web.conftest import SERVING_IS, console_ready, display_ready
 from tests.support.waiting import until
 
 LATEST_IS = "(n) => document.querySelector('#latest-number').textContent === n"
-SERVING_IS = "(n) => document.querySelector('#serving-number').textContent === n"
 HEADLINE_IS = "(text) => document.querySelector('#headline').textContent === text"
 
 
