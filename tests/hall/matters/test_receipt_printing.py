@@ -230,3 +230,16 @@ def test_only_the_counters_own_terminal_fetches_a_printout_and_answers_for_it(li
 def test_the_receipts_qr_limit_is_the_ticket_layouts():
     """The hall does not import the layout, and keeps the limit of its own."""
     assert receipt_printout.MAX_QR_PAYLOAD == MAX_QR_PAYLOAD
+
+
+def test_a_job_heard_again_is_not_printed_again(desk, case, terminal, jobs, stored):
+    """As after the live events resumed from before it: the terminal takes each job once."""
+    job = print_at(desk, "3", case["id"]).json()["job"]
+    until(lambda: outcomes(stored, job), what="the terminal's outcome")
+    again = {"id": job, "kind": "receipt_requested", "counter": "3", "ticket_id": None,
+             "payload": {"case_id": case["id"], "language": "zh_CN"}}
+    terminal.post(lambda: terminal.flow.live("receipt_requested", again))
+    terminal.post(lambda: terminal.flow.live("receipt_requested", again))
+    later = print_at(desk, "3", case["id"]).json()["job"]   # the terminal's worker takes jobs in order
+    until(lambda: outcomes(stored, later), what="the next job's outcome")
+    assert len(jobs["3"]) == 2 and len(outcomes(stored, job)) == 1
