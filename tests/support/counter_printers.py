@@ -6,7 +6,7 @@ printers network printers on 127.0.0.1 speaking the real bytes (tests.devices.tc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -101,20 +101,30 @@ class CounterTerminal:
 @contextmanager
 def counter_terminal(live, folder: Path, *, counter: str, printer: TcpPrinter | None,
                      terminal_id: str | None = None) -> Iterator[CounterTerminal]:
-    """A counter terminal registered at `live`'s hall for `counter`, with `printer` beside it
-    (or none), its printer reported and its live events flowing."""
+    """A counter terminal registered at `live`'s hall (a LiveServer) for `counter`, with
+    `printer` beside it (or none), its printer reported and its live events flowing."""
     terminal_id = terminal_id or f"counter-{counter}"
     with live.hall.engine.transaction() as session:
         token = accounts.add_device(session, hall_id=live.hall.hall_id, device_id=terminal_id,
                                     kind=DeviceKind.COUNTER, now=datetime.now(timezone.utc), spec=live.hall.spec,
                                     counters=[counter])
-    config = terminal_config(folder / terminal_id, terminal_id=terminal_id, hall=live.url, token=token,
+    with terminal_at(live.url, token, folder, terminal_id=terminal_id, counter=counter, printer=printer,
+                     reported=lambda: reported(live, terminal_id)) as terminal:
+        yield terminal
+
+
+@contextmanager
+def terminal_at(url: str, token: str, folder: Path, *, terminal_id: str, counter: str, printer: TcpPrinter | None,
+                reported: Callable[[], object]) -> Iterator[CounterTerminal]:
+    """A counter terminal of the hall at `url` under `token`, with `printer` beside it (or
+    none), its live events flowing and, with a printer, `reported()` true."""
+    config = terminal_config(folder / terminal_id, terminal_id=terminal_id, hall=url, token=token,
                              counter=counter, receipt_printer=printer.url if printer else None)
     terminal = CounterTerminal(config)
     try:
         terminal.following()
         if printer is not None:
-            until(lambda: reported(live, terminal_id), what=f"{terminal_id}'s receipt printer reported")
+            until(reported, what=f"{terminal_id}'s receipt printer reported")
         yield terminal
     finally:
         terminal.close()

@@ -19,10 +19,12 @@ from devices.escpos_parse import parse_escpos
 from devices.ticket_layout import MAX_QR_PAYLOAD
 from hall.matters import receipt_printout
 from hall.schemas import DeviceKind, Role
+from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.devices.tcp_printer import TcpPrinter
 from tests.hall.matters.test_cases_api import HOUSEHOLD_MOVE, ID_NUMBER
 from tests.support.api_clients import Api
-from tests.support.counter_printers import counter_terminal, reported, running
+from tests.support.counter_printers import counter_terminal, reported, running, terminal_at
+from tests.support.servers import FileClock, HallServer
 from tests.support.waiting import until
 
 PRINTING = "/api/v1/counters/{}/printer/receipts"
@@ -243,3 +245,44 @@ def test_a_job_heard_again_is_not_printed_again(desk, case, terminal, jobs, stor
     later = print_at(desk, "3", case["id"]).json()["job"]   # the terminal's worker takes jobs in order
     until(lambda: outcomes(stored, later), what="the next job's outcome")
     assert len(jobs["3"]) == 2 and len(outcomes(stored, job)) == 1
+
+
+def test_an_outcome_waits_in_the_terminals_outbox_while_the_hall_is_away(tmp_path):
+    """The hall goes away while the terminal prints (a printer that answers nothing keeps it
+    at the printer for its timeouts): what came of the job waits in the terminal's outbox and
+    reaches the hall once it is back."""
+    server = HallServer(data_dir=tmp_path / "hall", database=f"sqlite:///{tmp_path / 'hall' / 'hall.db'}",
+                        hall_file=SAMPLE_HALL, clock=FileClock(tmp_path / "clock.txt", OPEN_MORNING)).start()
+    silent = TcpPrinter(online=False)
+    try:
+        token = server.register("counter-3", DeviceKind.COUNTER, counters=("3",))
+        desk = server.staff("0301", counters=("3",))
+        case = desk.post("/api/v1/matters", {"matter_code": HOUSEHOLD_MOVE, "id_number": ID_NUMBER}).json()
+
+        def status():
+            found = server.rows("select status from device_status where device_id = 'counter-3/receipt-printer'")
+            return found[0][0] if found else None
+
+        def outcome():
+            return server.rows("select kind, payload from events where kind like 'receipt_%printed'")
+
+        with terminal_at(server.url, token, tmp_path, terminal_id="counter-3", counter="3", printer=silent,
+                         reported=status) as terminal:
+            assert status() == "printer_offline"
+            at_start = silent.connections
+            answer = desk.post(PRINTING.format("3"), {"case_id": case["id"]})
+            assert answer.status_code == 202, answer.text
+            until(lambda: silent.connections > at_start, what="the terminal at its printer, the printout fetched")
+            server.kill()
+            until(lambda: terminal.hall.outbox_waiting == 1, seconds=30, what="the outcome kept in the outbox")
+            server.start()
+            until(outcome, seconds=60, what="the outcome delivered")
+            [(kind, payload)] = outcome()
+            assert kind == "receipt_not_printed"
+            assert json.loads(payload) == {"job": answer.json()["job"], "case_id": case["id"], "printed": False,
+                                           "problem": "printer_offline", "paper_low": False}
+            until(lambda: terminal.hall.outbox_waiting == 0, what="the outbox emptied")
+        assert silent.jobs == []
+    finally:
+        silent.close()
+        server.kill()
