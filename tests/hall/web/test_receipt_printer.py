@@ -91,3 +91,14 @@ def test_a_counter_without_a_receipt_printer_shows_no_button(live, login, open_p
     with counter_terminal(live, tmp_path, counter="1", printer=None):
         page, _ = receipt_page(live, login, open_page, "1", "zh_TW")
     assert page.locator("#print-counter").count() == 0 and page.locator("#message").count() == 0
+
+
+def test_a_receipt_printer_out_of_paper_is_the_consoles_alarm(live, staff, open_page, printers, tmp_path):
+    """Reported by its terminal as its part, like a kiosk's printer."""
+    staff("0601", counters=("6",))
+    with counter_terminal(live, tmp_path, counter="6", printer=printers["6"]):
+        page = open_page("console", f"{live.url}/console", "en")
+        log_in(page, "0601", then="/console/6")
+        alarm = page.wait_for_selector("li.alarm[data-device='counter-6']")
+        assert alarm.inner_text().startswith("counter-6 · Paper out · ") and "paper_out" in alarm.get_attribute("class")
+        screenshot(page, "console-receipt-printer-paper-out")
