@@ -16,12 +16,13 @@
 - A help call (呼叫工作人员) is raised with an idempotency key, so a retry raises no second
   alert; the kiosk then asks after it, once and briefly, until a staff member has taken it.
 - Reports (device status, a rating given at a counter or a keypad, a phone number left at a
-  counter for the hall's call-back, what came of a receipt printed at a counter) go into the terminal's outbox and are delivered, each once and by its
-  kind, by a background thread that also sends the heartbeat the hall uses to see that the
-  kiosk lives. One the hall refuses for good is logged and set aside with the reason, and
-  the rest go on. A rating says on delivery how long ago it was given (its age in the outbox,
-  on the terminal's own clock, so that clock need not agree with the hall's): the hall takes
-  a rating given within the counter's prompt even when it arrives after the prompt ended.
+  counter for the hall's call-back, what came of a receipt printed at a counter) go into the
+  terminal's outbox and are delivered, each once and by its kind, by a background thread
+  that also sends the heartbeat the hall uses to see that the kiosk lives. One the hall
+  refuses for good is logged and set aside with the reason, and the rest go on. A rating
+  says on delivery how long ago it was given (its age in the outbox, on the terminal's own
+  clock, so that clock need not agree with the hall's): the hall takes a rating given
+  within the counter's prompt even when it arrives after the prompt ended.
 """
 from __future__ import annotations
 
