@@ -13,9 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
-from devices.errors import BadDeviceUrl
-from devices.printer_profiles import PROFILES
-from devices.printer_url import configured_printer
 from hall.configfile import Strict, load_model
 from hall.tickets import Priority
 
@@ -166,25 +163,6 @@ class Service(Strict):
 class Counter(Strict):
     id: str = Field(pattern=r"^[0-9A-Za-z-]{1,8}$", description="what the hall calls it: 3 for 3号窗口")
     services: list[str] = Field(min_length=1)
-    # The counter's own equipment, kept out of the hall's definition as it is dumped (the
-    # uplink sends that to the parent, which has no use for an address on the hall's LAN).
-    printer: str | None = Field(None, max_length=500, exclude=True,
-                                description="the counter's ESC/POS printer, for its cases' receipts: a printer URL "
-                                            "as a kiosk names its own (tcp://HOST:9100, serial://..., file://..., "
-                                            "usb://..., simprinter://...)")
-    printer_profile: Literal[tuple(PROFILES)] = Field("80mm", exclude=True)  # type: ignore[valid-type]
-
-    @field_validator("printer")
-    @classmethod
-    def _printer(cls, value: str | None) -> str | None:
-        """Read as the driver will read it, so that a URL it could not open stops the server
-        at start rather than a receipt at the counter."""
-        if value is not None:
-            try:
-                configured_printer(value)
-            except BadDeviceUrl as exc:
-                raise ValueError(str(exc)) from None
-        return value
 
 
 class HallInfo(Strict):

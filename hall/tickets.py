@@ -55,6 +55,10 @@ class EventKind(str, Enum):
     MATTER_STEP = "matter_step"          # a case of a matter (办件) was accepted or took a step
     MATTER_LIGHT = "matter_light"        # an open case's light turned yellow or red (电子监察)
     MATTER_REFERRED = "matter_referred"  # a case accepted here for the parent to decide goes up (县务镇办)
+    # A case's receipt printed at a counter, by its counter terminal (hall.matters.receipt_jobs).
+    RECEIPT_REQUESTED = "receipt_requested"      # staff asked for it: the job, for the counter's terminal
+    RECEIPT_PRINTED = "receipt_printed"          # the terminal printed it
+    RECEIPT_NOT_PRINTED = "receipt_not_printed"  # the terminal could not, and says why
 
 
 @dataclass(frozen=True)

@@ -288,6 +288,16 @@ class Counter(Strict):
     id: str = Field(pattern=r"^[0-9A-Za-z-]{1,8}$", description="the counter's id in hall.toml, such as 3; the "
                                                                  "hall's answer must name the same")
     thanks_seconds: int = Field(4, ge=2, le=30, strict=True, description="seconds the thank-you stays on screen")
+    receipt_printer: str | None = Field(None, description="the printer beside the counter for its cases' receipts "
+                                                          "(受理回执), by URL as devices.printer; none if absent")
+    receipt_printer_profile: Literal[tuple(PROFILES)] = "80mm"  # type: ignore[valid-type]
+
+    @field_validator("receipt_printer")
+    @classmethod
+    def _receipt_printer(cls, value: str | None) -> str | None:
+        if value is not None:
+            Devices._printer(value)
+        return value
 
 
 class KioskConfig(Strict):

@@ -21,6 +21,10 @@ Until the first card arrives the screen says that the terminal is connecting (OF
 
 The citizen's language, type size and voice are the visit's (kiosk.visit); each prompt's
 end starts a new visit in the terminal's defaults.
+
+A receipt asked for at this counter (receipt_requested) is passed to the terminal's receipt
+printer (kiosk.counter_receipts), which works on a thread of its own; a request for another
+counter is left alone.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ from kiosk.visit import Visit, VisitButtons, VisitEvent
 
 if TYPE_CHECKING:
     from hall.schemas import CounterTerminalPublic, ReasonPublic
+    from kiosk.counter_receipts import CounterReceipts
     from kiosk.rating_faces import Face
     from kiosk.remote import RemoteHall
     from kiosk.voice import Speaker
@@ -116,8 +121,9 @@ class CounterFlow(VisitButtons, Listener):
     def __init__(self, hall: RemoteHall, *, counter: str, language: str = "zh_CN", large_type: bool = False,
                  voice: bool = False, thanks_seconds: float = 4, listener: Listener | None = None,
                  runner: Runner | None = None, speaker: Speaker | None = None,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic, receipts: CounterReceipts | None = None):
         self.hall = hall
+        self.receipts = receipts
         self.counter = counter
         self.thanks_seconds = thanks_seconds
         self.listener = listener or Listener()
@@ -220,8 +226,11 @@ class CounterFlow(VisitButtons, Listener):
         self._load()
 
     def tick(self) -> None:
-        """About once a second: the prompt's time, the thank-you's, the card's next reading."""
+        """About once a second: the prompt's time, the thank-you's, the card's next reading,
+        the receipt printer's next check."""
         self.machine.fire(Event.TICK)
+        if self.receipts is not None:
+            self.receipts.tick()
 
     def live(self, kind: str, data: dict) -> None:
         """One of the hall's live events (its kind, and its data: EventPublic), on the flow's thread."""
@@ -233,6 +242,10 @@ class CounterFlow(VisitButtons, Listener):
                 self.machine.fire(Event.PROMPT_ENDED, self.prompt.ticket_id)
             return
         if counter != self.counter:
+            return
+        if kind == "receipt_requested":
+            if self.receipts is not None:
+                self.receipts.requested(counter, int(data["id"]))
             return
         if kind in ("counter_paused", "counter_resumed"):
             self.machine.fire(Event.PAUSED, kind == "counter_paused")
@@ -279,6 +292,8 @@ class CounterFlow(VisitButtons, Listener):
     def close(self) -> None:
         if self.speaker is not None:
             self.speaker.close()
+        if self.receipts is not None:
+            self.receipts.close()  # before the hall: its outbox takes the last outcome
         self.hall.close()
 
     # -- Listener: the machine's, passed on to the screens --------------------------------

@@ -1,4 +1,5 @@
-"""Printing tickets, with every printer failure turned into an outcome the flow can show.
+"""Printing tickets, and a counter's receipts, with every printer failure turned into an
+outcome the flow can show.
 
 A failed print must never lose the ticket: the number is already issued by the hall, so the
 flow keeps it on screen with its QR and tells the citizen what to do.
@@ -11,9 +12,9 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError, PaperOut, PrinterOffline, PrinterUnavailable
@@ -66,36 +67,45 @@ class TicketPrinterService:
         self._lock = threading.Lock()
 
     def print(self, printout: TicketPrintout) -> PrintOutcome:
-        """Prints one ticket. A printer that cannot be reached or does not answer before
-        anything was sent is reconnected and tried once more: a network printer that was
-        switched off and on leaves the kiosk holding a dead connection."""
+        """Prints one ticket."""
+        return self._job(lambda printer: printer.print_ticket(printout), f"ticket {printout.number}")
+
+    def print_job(self, data: bytes, what: str) -> PrintOutcome:
+        """Prints `data`, laid out for this printer's `profile` (a counter's receipt:
+        devices.receipt_layout); `what` names it in the log."""
+        return self._job(lambda printer: printer.print_job(data, what), what)
+
+    def _job(self, send: Callable[[TicketPrinter], int], what: str) -> PrintOutcome:
+        """A printer that cannot be reached or does not answer before anything was sent is
+        reconnected and tried once more: a network printer that was switched off and on
+        leaves the kiosk holding a dead connection."""
         with self._lock:
             try:
-                return self._print_once(printout)
+                return self._print_once(send)
             except (PrinterOffline, PrinterUnavailable) as exc:
                 log.warning("printer %s: %s; connecting again", self.url, exc)
                 self._drop()
             except Exception as exc:
-                return self._failed(printout, exc)
+                return self._failed(what, exc)
             try:
-                return self._print_once(printout)
+                return self._print_once(send)
             except Exception as exc:
-                return self._failed(printout, exc)
+                return self._failed(what, exc)
 
-    def _print_once(self, printout: TicketPrintout) -> PrintOutcome:
-        written = self._open().print_ticket(printout)
+    def _print_once(self, send: Callable[[TicketPrinter], int]) -> PrintOutcome:
+        written = send(self._open())
         low = self._printer.last_status is PrinterStatus.PAPER_NEAR_END
         if low:
             log.warning("printer %s: paper near end", self.url)
         return PrintOutcome(paper_low=low, bytes_written=written)
 
-    def _failed(self, printout: TicketPrintout, exc: Exception) -> PrintOutcome:
+    def _failed(self, what: str, exc: Exception) -> PrintOutcome:
         """A driver's unforeseen error is an outcome too: it must not freeze the kiosk."""
         self._drop()
         if isinstance(exc, DeviceError):
-            log.error("printer %s: ticket %s not printed: %s", self.url, printout.number, exc)
+            log.error("printer %s: %s not printed: %s", self.url, what, exc)
             return PrintOutcome(problem=_problem_of(exc), detail=str(exc))
-        log.error("printer %s: ticket %s not printed", self.url, printout.number, exc_info=exc)
+        log.error("printer %s: %s not printed", self.url, what, exc_info=exc)
         return PrintOutcome(problem=PrintProblem.ERROR, detail=repr(exc))
 
     def check(self) -> PrintOutcome:

@@ -16,12 +16,13 @@
 - A help call (呼叫工作人员) is raised with an idempotency key, so a retry raises no second
   alert; the kiosk then asks after it, once and briefly, until a staff member has taken it.
 - Reports (device status, a rating given at a counter or a keypad, a phone number left at a
-  counter for the hall's call-back) go into the terminal's outbox and are delivered, each once and by its
-  kind, by a background thread that also sends the heartbeat the hall uses to see that the
-  kiosk lives. One the hall refuses for good is logged and set aside with the reason, and
-  the rest go on. A rating says on delivery how long ago it was given (its age in the outbox,
-  on the terminal's own clock, so that clock need not agree with the hall's): the hall takes
-  a rating given within the counter's prompt even when it arrives after the prompt ended.
+  counter for the hall's call-back, what came of a receipt printed at a counter) go into the
+  terminal's outbox and are delivered, each once and by its kind, by a background thread
+  that also sends the heartbeat the hall uses to see that the kiosk lives. One the hall
+  refuses for good is logged and set aside with the reason, and the rest go on. A rating
+  says on delivery how long ago it was given (its age in the outbox, on the terminal's own
+  clock, so that clock need not agree with the hall's): the hall takes a rating given
+  within the counter's prompt even when it arrives after the prompt ended.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ from kiosk.hall_client import Hall, HallUnavailable
 from kiosk.outbox import Outbox
 
 if TYPE_CHECKING:
-    from hall.matters.schemas import MatterProgressPublic, MatterPublic
+    from hall.matters.schemas import MatterProgressPublic, MatterPublic, ReceiptOutcomeRequest, ReceiptPrintoutPublic
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ HEARTBEAT_SECONDS = 30.0
 CACHE_FILE = "hall-definition.json"
 OUTBOX_FILE = "outbox.db"
 # The outbox's kinds and the hall's resource that takes each.
-DELIVERY_PATHS = {"device_report": "/devices/reports", "rating": "/ratings", "callback_phone": "/callbacks/phone"}
+DELIVERY_PATHS = {"device_report": "/devices/reports", "rating": "/ratings", "callback_phone": "/callbacks/phone",
+                  "receipt_outcome": "/counters/{counter}/printer/receipts/{job}/outcome"}
+# The fields of an entry that its path names rather than its body.
+IN_PATH = {"receipt_outcome": ("counter", "job")}
 # The kinds whose hall judges an entry by when it was given, told as its age at each sending.
 GIVEN_AGO = frozenset({"rating"})
 # Answers that mean "not now" for a report: it stays first in line, and is set aside only
@@ -307,6 +311,23 @@ class RemoteHall(Hall):
             self._json(answer, 200)  # raises HallUnavailable with the hall's reason
         return answer.content
 
+    def receipt_printout(self, counter: str, job: int) -> ReceiptPrintoutPublic:
+        """A receipt job's printout, for the counter terminal to lay out for its paper."""
+        from hall.matters.schemas import ReceiptPrintoutPublic
+
+        answer = self._call("GET", f"/counters/{requests.utils.quote(counter, safe='')}/printer/receipts/{int(job)}")
+        try:
+            return ReceiptPrintoutPublic.model_validate(self._json(answer, 200))
+        except ValidationError as exc:
+            raise HallUnavailable(f"{self.url}: receipt job {job}'s answer is not a printout ({exc})") from exc
+
+    def report_receipt(self, counter: str, job: int, outcome: ReceiptOutcomeRequest) -> None:
+        """What came of a receipt job, delivered like a report: its key is the job's, so the
+        hall hears it once."""
+        self._outbox.put("receipt_outcome", {"counter": counter, "job": int(job), **outcome.model_dump(mode="json")},
+                         key=f"receipt-outcome-{int(job)}")
+        self._wake.set()
+
     @property
     def outbox_waiting(self) -> int:
         """Reports not yet delivered."""
@@ -423,7 +444,8 @@ class RemoteHall(Hall):
                 self._set_aside(entry, f"no delivery for entries of kind {entry.kind!r}")
                 continue
             try:
-                answer = self._call("POST", path, body=self._sent_body(entry), key=entry.key, retries=False)
+                answer = self._call("POST", path.format_map(entry.body), body=self._sent_body(entry), key=entry.key,
+                                    retries=False)
             except HallUnavailable as exc:
                 log.info("%s %s kept for later: %s", entry.kind, entry.key, exc)
                 return False
@@ -443,9 +465,10 @@ class RemoteHall(Hall):
         return True
 
     def _sent_body(self, entry) -> dict:
+        body = {k: v for k, v in entry.body.items() if k not in IN_PATH.get(entry.kind, ())}
         if entry.kind not in GIVEN_AGO:
-            return entry.body
-        return {**entry.body, "given_seconds_ago": round(min(self._outbox.age(entry), MAX_GIVEN_SECONDS_AGO), 3)}
+            return body
+        return {**body, "given_seconds_ago": round(min(self._outbox.age(entry), MAX_GIVEN_SECONDS_AGO), 3)}
 
     def _set_aside(self, entry, reason: str) -> None:
         log.error("%s %s refused by the hall and set aside (main.py status lists it): %s; %s",

@@ -3,6 +3,7 @@ counter terminal, its flow and the hall's live events it follows."""
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -52,13 +53,21 @@ if TYPE_CHECKING:
 
 
 def counter_flow(settings: Settings, hall, **kwargs) -> CounterFlow:
-    """The counter terminal's flow on its hall server (a RemoteHall: open_hall)."""
+    """The counter terminal's flow on its hall server (a RemoteHall: open_hall), with its
+    receipt printer."""
+    from kiosk.counter_receipts import CounterReceipts
     from kiosk.voice import Speaker
 
-    t = settings.terminal
+    t, counter = settings.terminal, settings.config.counter
     kwargs.setdefault("speaker", Speaker())
-    return CounterFlow(hall, counter=settings.config.counter.id, language=t.language, large_type=t.large_type,
-                       voice=t.voice, thanks_seconds=settings.config.counter.thanks_seconds, **kwargs)
+    printer = None
+    if counter.receipt_printer is not None:
+        printer = TicketPrinterService(counter.receipt_printer, counter.receipt_printer_profile,
+                                       spool_dir=settings.data_dir / "receipt-printer")
+    kwargs.setdefault("receipts", CounterReceipts(hall, printer, terminal_id=t.id,
+                                                  monotonic=kwargs.get("monotonic", time.monotonic)))
+    return CounterFlow(hall, counter=counter.id, language=t.language, large_type=t.large_type,
+                       voice=t.voice, thanks_seconds=counter.thanks_seconds, **kwargs)
 
 
 def follow_events(settings: Settings, flow: CounterFlow, post: Post) -> Callable[[int], LiveEvents]:

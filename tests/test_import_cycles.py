@@ -3,31 +3,16 @@ function: a function-local import hides a cycle from the reader and from start-u
 until the day a module-level one closes it."""
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.imports import imported, modules
 
 
 def imports(package: str) -> dict[str, set[str]]:
     """Each module of the package and the package's modules it imports anywhere in its body."""
-    paths = {}
-    for path in (ROOT / package).rglob("*.py"):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        paths[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
-    graph = {}
-    for name, path in paths.items():
-        found = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module)
-                found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        graph[name] = {target for target in found if target in paths and target != name}
-    return graph
+    paths = modules(package)
+    return {name: {target for target in imported(path) if target in paths and target != name}
+            for name, path in paths.items()}
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:

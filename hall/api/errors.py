@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from hall.accounts import LoginRefused, LoginSlowed
-from hall.counter_printers import CounterPrintFailed, PrinterProblem
 from hall.db import disk_full
 from hall.errors import CounterOperationError, InvalidInput, RefusalReason, TicketNotFound, TicketRefused
 from hall.idempotency import KeyReused
@@ -135,10 +134,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MatterRefused)
     async def matter_refused(_request: Request, exc: MatterRefused) -> JSONResponse:
         return problem(MATTER_STATUS.get(exc.reason, 409), "matter_refused", str(exc), reason=exc.reason)
-
-    @app.exception_handler(CounterPrintFailed)
-    async def not_printed(_request: Request, exc: CounterPrintFailed) -> JSONResponse:
-        return problem(409 if exc.problem is PrinterProblem.NO_PRINTER else 503, exc.problem.value, str(exc))
 
     @app.exception_handler(KeyReused)
     async def key_reused(_request: Request, exc: KeyReused) -> JSONResponse:

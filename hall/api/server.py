@@ -1,5 +1,5 @@
 """What every request of the hall server works with: the hall, its engine and database,
-the clock, the signer, the person keys, the counters' printers, the reader of the event log
+the clock, the signer, the person keys, the reader of the event log
 that the live streams share, and what bounds logins."""
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from starlette.responses import Response
 from hall import accounts, idempotency
 from hall.api.event_feed import EventFeed
 from hall.api.login_limits import PasswordChecks, SourceFailures
-from hall.counter_printers import CounterPrinters
 from hall.matters.catalogue import load_catalogue
 from hall.matters.supervision import load_supervision
 from hall.person_keys import PersonKeyError, PersonKeys, open_keys
@@ -36,7 +35,6 @@ class HallServer:
         self.spec = load_hall(settings.hall_file)
         self.catalogue = load_catalogue(settings.hall_file, self.spec)
         self.supervision = load_supervision(settings.hall_file)
-        self.printers = CounterPrinters(self.spec, spool_dir=settings.data_dir / "printer")
         self.hall_id = self.spec.hall.id
         self.clock = clock or utcnow
         # A key file there is checked before the database is touched; a missing one is made

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from hall.matters.applicants import ID_NUMBER
 from hall.matters.cases import checklist
@@ -12,7 +13,7 @@ from hall.matters.catalogue import CODE, Entry, MAX_DAYS
 from hall.matters.states import MatterState, MatterStep, Light
 from hall.matters.applicants import masked_phone
 from hall.models import MAX_ID
-from hall.schemas import Phone, Request
+from hall.schemas import Phone, Request, StoredText
 from hall.spec import LANGUAGES
 
 DocumentIndex = Annotated[int, Field(ge=0, le=29, strict=True)]
@@ -209,8 +210,55 @@ class ReceiptPrintRequest(Request):
     language: Literal[LANGUAGES] = Field("zh_CN", description="the receipt's language")  # type: ignore[valid-type]
 
 
-class ReceiptPrintedPublic(BaseModel):
+class ReceiptJobPublic(BaseModel):
+    """A receipt asked for at a counter: its terminal prints it and answers under `job`."""
+
+    job: int = Field(description="the job's id (the id of its receipt_requested event)")
     counter: str
     case_id: int
-    bytes: int = Field(description="sent to the printer")
-    paper_low: bool = Field(description="printed, but the printer's roll is near its end")
+
+
+class ReceiptPrintoutPublic(BaseModel):
+    """A receipt as its counter's terminal lays it out for paper (devices.receipt_layout's
+    ReceiptPrintout, field for field), already in the language asked for. It names nobody:
+    the applicant is at most their masked ID number, among the facts."""
+
+    hall_name: str
+    title: str
+    number: str
+    facts: list[tuple[str, str]] = Field(description="labelled rows: [label, value]")
+    lists: list[tuple[str, list[str]]] = Field(description="headed numbered lists: [heading, [items]]")
+    qr_payload: str = Field(description="the case's progress link")
+    qr_caption: str
+    footer: list[str]
+
+
+class ReceiptProblem(str, Enum):
+    """Why a counter's terminal did not print a receipt, in a word the console translates."""
+
+    NO_PRINTER = "no_printer"                    # the terminal has no receipt printer (any longer)
+    UNREACHABLE = "printer_unreachable"          # it cannot be opened
+    OFFLINE = "printer_offline"                  # offline or silent to status requests
+    PAPER_OUT = "paper_out"
+    FAILED = "printer_failed"                    # sent, but not known to be printed
+
+
+class ReceiptOutcomeRequest(Request):
+    printed: bool
+    problem: ReceiptProblem | None = Field(None, description="why not printed; null when printed")
+    paper_low: bool = Field(False, description="printed, but the roll is near its end")
+    detail: StoredText = Field("", max_length=500, description="the driver's words, for a technician")
+
+    @model_validator(mode="after")
+    def _problem_if_not_printed(self) -> ReceiptOutcomeRequest:
+        if self.printed == (self.problem is not None):
+            raise ValueError("a receipt printed has no problem, and one not printed names its problem")
+        return self
+
+
+class ReceiptOutcomePublic(BaseModel):
+    job: int
+    counter: str
+    printed: bool
+    problem: ReceiptProblem | None
+    paper_low: bool

@@ -17,6 +17,7 @@ class TcpPrinter:
         self.online = online
         self.jobs: list[bytes] = []   # every job cut, across restarts
         self.received = 0             # bytes taken on the present connection
+        self.connections = 0          # connections taken, across restarts
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self.port = 0
@@ -57,6 +58,7 @@ class TcpPrinter:
             except OSError:
                 return
             self._connections.append(connection)
+            self.connections += 1
             threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
 
     def _serve(self, connection: socket.socket) -> None:

@@ -57,6 +57,31 @@ def test_a_bad_printer_url_names_the_forms_allowed(tmp_path):
     assert "serial:///dev/ttyS0?baudrate=9600" in result.stderr
 
 
+COUNTER_TERMINAL = 'mode = "counter"\nhall = "http://127.0.0.1:9"\nhall_token = "a-counter-token"'
+
+
+@pytest.mark.parametrize("url,words", [
+    ("lpt1://", ["unknown printer URL scheme 'lpt1'", "serial:///dev/ttyS0?baudrate=9600"]),
+    ("tcp://10.0.0.21:9100?speed=fast", ["this kind of URL takes no options", "tcp://HOST[:9100]"]),
+])
+def test_a_bad_receipt_printer_url_names_the_forms_allowed(tmp_path, url, words):
+    path = write_kiosk_config(tmp_path, extra_terminal=COUNTER_TERMINAL)
+    path.write_text(path.read_text(encoding="utf-8") + f'\n[counter]\nid = "3"\nreceipt_printer = "{url}"\n',
+                    encoding="utf-8")
+    result = run_main("--config", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(path) in result.stderr and "counter.receipt_printer" in result.stderr and repr(url) in result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+def test_a_counter_terminal_without_a_receipt_printer_has_none(tmp_path):
+    path = write_kiosk_config(tmp_path, extra_terminal=COUNTER_TERMINAL)
+    path.write_text(path.read_text(encoding="utf-8") + '\n[counter]\nid = "3"\n', encoding="utf-8")
+    counter = load_settings(path).config.counter
+    assert (counter.receipt_printer, counter.receipt_printer_profile) == (None, "80mm")
+
+
 def test_broken_toml_gives_its_line(tmp_path):
     path = tmp_path / "kiosk.toml"
     path.write_text('[terminal]\nid = "k1"\nlanguage = "zh_CN\n', encoding="utf-8")
@@ -101,6 +126,9 @@ HALL_MISTAKES = [
      ["hours: stop_issuing_minutes = 200", "saturday 09:00-12:00", "no time to issue tickets"]),
     ('name = { zh_CN = "城关县政务服务中心"', 'name = { zh_CN = "  "', ["hall.name.zh_CN", "blank"]),
     ('name = { zh_CN = "社会保险"', 'name = { zh_CN = "' + "社会保险" * 30 + '"', ["services[0].name.zh_CN", "at most 80"]),
+    # A counter's receipt printer is its terminal's (kiosk.toml), no longer the hall's.
+    ('services = ["taxation"]', 'services = ["taxation"]\nprinter = "tcp://10.0.0.21:9100"',
+     ["line 187", "counters[6].printer", "unknown key"]),
 ]
 
 

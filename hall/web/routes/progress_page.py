@@ -2,7 +2,8 @@
 (/m/TOKEN, signed by the hall: no case can be guessed) and showing its state, the promised
 date and the documents still owed, never a name or an ID number; and its acceptance receipt
 (受理回执) for the staff member to print from the browser (a print stylesheet), with that QR,
-or on their counter's printer where hall.toml names one (the page's script asks the API)."""
+or on their counter's receipt printer where its terminal has reported one (the page's script
+asks the API, and hears the terminal's answer on the live events)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -12,7 +13,7 @@ import qrcode.image.svg
 from fastapi import APIRouter, Path, Request
 from markupsafe import Markup
 
-from hall.matters import cases
+from hall.matters import cases, receipt_jobs
 from hall.matters.case_sheet import case_sheet
 from hall.matters.states import MatterRefused
 from hall.models import MAX_ID
@@ -50,8 +51,10 @@ def receipt(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
                     message=texts("progress.missing"))
     link = hall.case_link(request, case_id)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
-    # The counters of this session whose printer can print it there too (hall.toml).
-    printers = [c for c in who.counters if hall.printers.has_printer(c)]
+    # The counters of this session whose terminal has a receipt printer.
+    with hall.engine.reading() as session:
+        equipped = receipt_jobs.printer_counters(session, hall_id=hall.hall_id)
+    printers = [c for c in who.counters if c in equipped]
     data = {"texts": texts.section("common", "receipt"), "lang": texts.language, "case_id": case_id,
             "counters": printers}
     return page(request, "receipt.html", texts=texts, link=link, qr=Markup(image.to_string(encoding="unicode")),

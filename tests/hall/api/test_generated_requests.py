@@ -39,7 +39,8 @@ STAFF_ONLY = {("GET", "/api/v1/counters/{counter_id}/queue"), ("GET", "/api/v1/h
               ("POST", "/api/v1/matters/{case_id}/steps")}
 # What only a counter terminal may call; sent with the token of one bound to counter 3.
 COUNTER_ONLY = {("POST", "/api/v1/callbacks/phone"), ("GET", "/api/v1/counter-terminal"),
-                ("GET", "/api/v1/counter-terminal/photo")}
+                ("GET", "/api/v1/counter-terminal/photo"), ("GET", "/api/v1/counters/{counter_id}/printer/receipts/{job}"),
+                ("POST", "/api/v1/counters/{counter_id}/printer/receipts/{job}/outcome")}
 
 # What only a child hall reporting up may call; sent with its uplink token.
 UPLINK_ONLY = {("POST", "/api/v1/uplink/events"), ("PUT", "/api/v1/uplink/definition")}

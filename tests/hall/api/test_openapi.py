@@ -15,7 +15,7 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 def test_the_openapi_document_describes_every_operation(live):
     spec = requests.get(f"{live.url}/openapi.json", timeout=10).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
-    assert len(operations) == 71 and all(path.startswith("/api/v1/") for path, _, _ in operations)
+    assert len(operations) == 73 and all(path.startswith("/api/v1/") for path, _, _ in operations)
     schemes = spec["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     for path, method, op in operations:
