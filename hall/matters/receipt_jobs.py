@@ -7,7 +7,7 @@ console hears. Each job has one outcome."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,10 @@ from hall.tickets import EventKind
 
 RECEIPT_PRINTER = "receipt-printer"   # the part a counter terminal reports its receipt printer as
 OUTCOMES = (EventKind.RECEIPT_PRINTED.value, EventKind.RECEIPT_NOT_PRINTED.value)
+# A job is printed within this time of its asking or not at all: the console tells staff after
+# 30 s that the terminal did not answer, and they print from the browser or ask again; a
+# receipt coming out once the terminal's link is back, an hour later, would find nobody.
+FRESH = timedelta(seconds=60)
 
 
 def printer_counters(session: Session, *, hall_id: str) -> frozenset[str]:

@@ -74,16 +74,22 @@ def print_receipt(counter_id: OperatedCounter, body: ReceiptPrintRequest, reques
                       write=write, status_code=202)
 
 
-@router.get("/{counter_id}/printer/receipts/{job}", response_model=ReceiptPrintoutPublic, responses=TERMINALS_ONLY,
+@router.get("/{counter_id}/printer/receipts/{job}", response_model=ReceiptPrintoutPublic,
+            responses={**TERMINALS_ONLY, 410: {"model": Problem, "description": "expired: asked for more than a "
+                                                                                "minute ago, not to be printed"}},
             summary="A receipt job's printout, laid out by the terminal for its paper (the counter's terminal)")
 def printout(counter_id: CounterId, job: JobId, request: Request, hall: HallDep,
              who: CounterTerminal) -> ReceiptPrintoutPublic:
-    today = hall.clock().astimezone(hall.spec.zone).date()
+    now = hall.clock()
     with hall.engine.reading() as session:
         _own_counter(session, hall, who, counter_id)
         found = _job(session, hall, counter_id, job)
+        if now - found.at > receipt_jobs.FRESH:
+            raise ApiError(410, "expired", f"receipt job {job} was asked for more than "
+                                           f"{receipt_jobs.FRESH.seconds} s ago: not printed now (ask again)")
         asked = json.loads(found.payload)
-        sheet = case_sheet(session, spec=hall.spec, catalogue=hall.catalogue, case_id=asked["case_id"], today=today)
+        sheet = case_sheet(session, spec=hall.spec, catalogue=hall.catalogue, case_id=asked["case_id"],
+                           today=now.astimezone(hall.spec.zone).date())
     language = asked["language"]
     return receipt_printout(sheet, texts=Texts(language), hall_name=hall.spec.hall.name.get(language),
                             link=_checked_link(hall, request, asked["case_id"]))

@@ -10,6 +10,7 @@ job is the counter's own terminal alone."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import requests
@@ -17,8 +18,9 @@ from sqlalchemy import create_engine, text
 
 from devices.escpos_parse import parse_escpos
 from devices.ticket_layout import MAX_QR_PAYLOAD
-from hall.matters import receipt_printout
+from hall.matters import receipt_jobs, receipt_printout
 from hall.schemas import DeviceKind, Role
+from kiosk.hall_client import HallUnavailable
 from tests.conftest import OPEN_MORNING, SAMPLE_HALL
 from tests.devices.tcp_printer import TcpPrinter
 from tests.hall.matters.test_cases_api import HOUSEHOLD_MOVE, ID_NUMBER
@@ -245,6 +247,25 @@ def test_a_job_heard_again_is_not_printed_again(desk, case, terminal, jobs, stor
     later = print_at(desk, "3", case["id"]).json()["job"]   # the terminal's worker takes jobs in order
     until(lambda: outcomes(stored, later), what="the next job's outcome")
     assert len(jobs["3"]) == 2 and len(outcomes(stored, job)) == 1
+
+
+def test_a_job_heard_more_than_a_minute_late_is_not_printed(live, tmp_path, desk, case, printers, jobs, stored,
+                                                             clock):
+    """As when a terminal's link comes back after an outage and its live events resume from
+    before: a receipt asked for then is not printed now, when nobody waits for it."""
+    with counter_terminal(live, tmp_path, counter="4", printer=printers["4"]):
+        pass                                            # counter 4's printer reported, its terminal gone
+    late = print_at(desk, "4", case["id"]).json()["job"]
+    clock.now += receipt_jobs.FRESH + timedelta(seconds=1)
+    with counter_terminal(live, tmp_path, counter="4", printer=printers["4"], terminal_id="counter-4-new") as back:
+        with pytest.raises(HallUnavailable, match="410 expired"):
+            back.hall.receipt_printout("4", late)
+        heard = {"id": late, "kind": "receipt_requested", "counter": "4", "ticket_id": None,
+                 "payload": {"case_id": case["id"], "language": "zh_CN"}}
+        back.post(lambda: back.flow.live("receipt_requested", heard))
+        now = print_at(desk, "4", case["id"]).json()["job"]   # the terminal's worker takes jobs in order
+        until(lambda: outcomes(stored, now), what="the fresh job's outcome")
+    assert len(jobs["4"]) == 1 and outcomes(stored, late) == []
 
 
 def test_an_outcome_waits_in_the_terminals_outbox_while_the_hall_is_away(tmp_path):
